@@ -1,0 +1,73 @@
+// The cells of the annual report, derived once from the schema's options (options.proto).
+//
+// Everything that needs to know the cells — validation, the cells output, rollups, the
+// importer, exports — goes through this module instead of keeping its own list. All functions
+// are thread-safe; the returned tables are built once and live for the process.
+#ifndef GONGKAI_PROTO_CELLS_H_
+#define GONGKAI_PROTO_CELLS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "gongkai/v1/report.pb.h"
+#include "google/protobuf/descriptor.h"
+
+namespace gongkai {
+
+enum class CellKind { kCount, kSignedCount, kMoney };
+
+// One cell of one edition: its official address and where it lives in the Report message.
+struct CellSpec {
+  std::string table;       // "二", "三" or "四"
+  std::string row;         // e.g. "三、本年度办理结果/（三）不予公开/1.属于国家秘密"
+  std::string column;      // e.g. "自然人"
+  std::string field_path;  // e.g. "table3.results.withheld.state_secret.natural_person"
+  CellKind kind = CellKind::kCount;
+  // The fields from Report down to the scalar cell.
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+};
+
+// A linear consistency rule over the cells of one edition: sum(lhs) == sum(rhs), with blank
+// cells counted as zero. Indices point into CellsOf(edition).
+struct LinearRule {
+  std::string id;    // "R1".."R4"
+  std::vector<int> lhs;
+  std::vector<int> rhs;
+};
+
+// Returns every cell of the edition in the official order of cells.md. Empty for
+// EDITION_UNSPECIFIED.
+const std::vector<CellSpec>& CellsOf(v1::Edition edition);
+
+// Returns the index in CellsOf(edition) of the cell with that field path, or -1.
+int FindCell(v1::Edition edition, absl::string_view field_path);
+
+// Returns the rules R1–R4 of the edition, one LinearRule per column or row they constrain.
+// R2, R3 and R4 come from the `sum_rule` options; R1 is the rule printed in table 三's corner.
+const std::vector<LinearRule>& RulesOf(v1::Edition edition);
+
+// The official Chinese name of a rule id ("R1" -> "第一项加第二项之和，等于第三项加第四项之和").
+std::string RuleName(absl::string_view rule_id);
+
+// Reads a cell; nullopt when blank.
+std::optional<int64_t> GetCell(const v1::Report& report, const CellSpec& cell);
+
+// Writes a cell; nullopt blanks it. Values of count cells must fit in int32.
+void SetCell(v1::Report* report, const CellSpec& cell, std::optional<int64_t> value);
+
+// Returns the edition's label as printed ("2019"), or "" when unspecified.
+std::string EditionLabel(v1::Edition edition);
+
+// Returns the report in the cells format of cells.md (header, metadata rows, every cell of the
+// edition; "?" for uncertain cells), each line ending in '\n'.
+std::string FormatCells(const v1::Report& report);
+
+// Formats one cell's value as in the cells output ("" for blank).
+std::string FormatCellValue(const CellSpec& cell, std::optional<int64_t> value);
+
+}  // namespace gongkai
+
+#endif  // GONGKAI_PROTO_CELLS_H_

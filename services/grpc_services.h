@@ -1,0 +1,52 @@
+// The gRPC edge: each method is a one-line adapter onto the plain functions in
+// report_service.h and region_service.h, plus the one status conversion.
+#ifndef GONGKAI_SERVICES_GRPC_SERVICES_H_
+#define GONGKAI_SERVICES_GRPC_SERVICES_H_
+
+#include "gongkai/v1/region_service.grpc.pb.h"
+#include "gongkai/v1/report_service.grpc.pb.h"
+#include "services/env.h"
+
+namespace gongkai {
+
+class ReportServiceImpl final : public v1::ReportService::Service {
+ public:
+  explicit ReportServiceImpl(const Env* env) : env_(env) {}
+  grpc::Status SubmitReport(grpc::ServerContext* context, const v1::SubmitReportRequest* request,
+                            v1::SubmitReportResponse* response) override;
+  grpc::Status ValidateReport(grpc::ServerContext* context,
+                              const v1::ValidateReportRequest* request,
+                              v1::Verdict* response) override;
+  grpc::Status GetReport(grpc::ServerContext* context, const v1::GetReportRequest* request,
+                         v1::Revision* response) override;
+  grpc::Status ListReports(grpc::ServerContext* context, const v1::ListReportsRequest* request,
+                           v1::ListReportsResponse* response) override;
+  grpc::Status ListRevisions(grpc::ServerContext* context,
+                             const v1::ListRevisionsRequest* request,
+                             v1::ListRevisionsResponse* response) override;
+  grpc::Status ListChanges(grpc::ServerContext* context, const v1::ListChangesRequest* request,
+                           v1::ListChangesResponse* response) override;
+
+ private:
+  const Env* env_;
+};
+
+class RegionServiceImpl final : public v1::RegionService::Service {
+ public:
+  explicit RegionServiceImpl(const Env* env) : env_(env) {}
+  grpc::Status GetRegion(grpc::ServerContext* context, const v1::GetRegionRequest* request,
+                         v1::Region* response) override;
+  grpc::Status ListChildRegions(grpc::ServerContext* context,
+                                const v1::ListChildRegionsRequest* request,
+                                v1::ListChildRegionsResponse* response) override;
+  grpc::Status SearchRegions(grpc::ServerContext* context,
+                             const v1::SearchRegionsRequest* request,
+                             v1::SearchRegionsResponse* response) override;
+
+ private:
+  const Env* env_;
+};
+
+}  // namespace gongkai
+
+#endif  // GONGKAI_SERVICES_GRPC_SERVICES_H_

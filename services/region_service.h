@@ -1,0 +1,20 @@
+// RegionService as plain functions over the store's registry.
+#ifndef GONGKAI_SERVICES_REGION_SERVICE_H_
+#define GONGKAI_SERVICES_REGION_SERVICE_H_
+
+#include "absl/status/status.h"
+#include "gongkai/v1/region_service.pb.h"
+#include "services/env.h"
+
+namespace gongkai {
+
+// NOT_FOUND when the code is not in the registry.
+absl::Status GetRegion(const Env& env, const v1::GetRegionRequest& request, v1::Region* response);
+absl::Status ListChildRegions(const Env& env, const v1::ListChildRegionsRequest& request,
+                              v1::ListChildRegionsResponse* response);
+absl::Status SearchRegions(const Env& env, const v1::SearchRegionsRequest& request,
+                           v1::SearchRegionsResponse* response);
+
+}  // namespace gongkai
+
+#endif  // GONGKAI_SERVICES_REGION_SERVICE_H_

@@ -1,0 +1,138 @@
+#include "services/report_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "services/errors.h"
+#include "services/status.h"
+#include "services/validation/validator.h"
+
+namespace gongkai {
+namespace {
+
+constexpr int kMaxPageSize = 1000;
+
+validation::ValidationContext ValidationContextFor(const Env& env) {
+  validation::ValidationContext context;
+  context.current_year = CurrentYear(env);
+  std::shared_ptr<const storage::Registry> registry = env.store->registry();
+  context.region_exists = [registry](absl::string_view code) {
+    return registry->Find(code) != nullptr;
+  };
+  return context;
+}
+
+v1::Report Normalized(const v1::Report& report) {
+  v1::Report out = report;
+  if (out.key().scope() == v1::SCOPE_UNSPECIFIED) out.mutable_key()->set_scope(v1::SCOPE_OWN);
+  return out;
+}
+
+absl::Status CheckKey(const v1::ReportKey& key, absl::string_view prefix) {
+  if (key.region_code().empty()) return error::MissingField(absl::StrCat(prefix, "region_code"));
+  if (key.year() == 0) return error::MissingField(absl::StrCat(prefix, "year"));
+  return absl::OkStatus();
+}
+
+absl::Status CheckPageSize(int page_size) {
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    return error::InvalidField("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int CurrentYear(const Env& env) {
+  return static_cast<int>(
+      absl::ToCivilYear(env.clock(), absl::FixedTimeZone(8 * 60 * 60)).year());
+}
+
+absl::Status SubmitReport(const Env& env, const RequestContext& context,
+                          const v1::SubmitReportRequest& request,
+                          v1::SubmitReportResponse* response) {
+  if (!request.has_report()) return error::MissingField("report");
+  v1::Report report = Normalized(request.report());
+  v1::Verdict verdict = validation::Validate(report, request.mode(), ValidationContextFor(env));
+  if (!verdict.acceptable()) return error::ReportRejected(verdict);
+
+  storage::CommitRequest commit;
+  commit.report = std::move(report);
+  commit.verdict = std::move(verdict);
+  commit.principal = context.principal;
+  commit.peer = context.peer;
+  commit.time = env.clock();
+  if (request.has_expected_revision()) commit.expected_revision = request.expected_revision();
+  absl::StatusOr<storage::CommitResult> result = env.store->Commit(commit);
+  if (!result.ok()) return result.status();
+  *response->mutable_revision() = std::move(result->revision);
+  response->set_created(result->created);
+  return absl::OkStatus();
+}
+
+absl::Status ValidateReport(const Env& env, const v1::ValidateReportRequest& request,
+                            v1::Verdict* response) {
+  if (!request.has_report()) return error::MissingField("report");
+  *response =
+      validation::Validate(Normalized(request.report()), request.mode(), ValidationContextFor(env));
+  return absl::OkStatus();
+}
+
+absl::Status GetReport(const Env& env, const v1::GetReportRequest& request,
+                       v1::Revision* response) {
+  GONGKAI_RETURN_IF_ERROR(CheckKey(request.key(), "key."));
+  if (request.revision() < 0) return error::InvalidField("revision", "must not be negative");
+  absl::StatusOr<v1::Revision> revision = env.store->GetRevision(
+      request.key(), request.revision(), request.view() != v1::REPORT_VIEW_BASIC);
+  if (!revision.ok()) return revision.status();
+  *response = *std::move(revision);
+  return absl::OkStatus();
+}
+
+absl::Status ListReports(const Env& env, const v1::ListReportsRequest& request,
+                         v1::ListReportsResponse* response) {
+  if (request.region_code().empty()) return error::MissingField("region_code");
+  if (request.year() == 0) return error::MissingField("year");
+  GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
+  auto page = env.store->ListReports(request.region_code(), request.year(), request.page_size(),
+                                     request.page_token(),
+                                     request.view() == v1::REPORT_VIEW_FULL);
+  if (!page.ok()) return page.status();
+  for (v1::Revision& revision : page->items) *response->add_reports() = std::move(revision);
+  response->set_next_page_token(page->next_page_token);
+  return absl::OkStatus();
+}
+
+absl::Status ListRevisions(const Env& env, const v1::ListRevisionsRequest& request,
+                           v1::ListRevisionsResponse* response) {
+  GONGKAI_RETURN_IF_ERROR(CheckKey(request.key(), "key."));
+  GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
+  auto page = env.store->ListRevisions(request.key(), request.page_size(), request.page_token(),
+                                       request.view() == v1::REPORT_VIEW_FULL);
+  if (!page.ok()) return page.status();
+  for (v1::Revision& revision : page->items) *response->add_revisions() = std::move(revision);
+  response->set_next_page_token(page->next_page_token);
+  return absl::OkStatus();
+}
+
+absl::Status ListChanges(const Env& env, const v1::ListChangesRequest& request,
+                         v1::ListChangesResponse* response) {
+  GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
+  if (request.start_sequence() < 0) {
+    return error::InvalidField("start_sequence", "must not be negative");
+  }
+  // Read the head first: every entry up to it is already durable, so a reader that resumes
+  // from next_sequence never skips one.
+  const int64_t head = env.store->HeadSequence();
+  auto changes = env.store->ReadChanges(request.start_sequence(), request.page_size());
+  if (!changes.ok()) return changes.status();
+  int64_t next = std::max<int64_t>(request.start_sequence(), 1);
+  for (v1::ChangeEvent& change : *changes) {
+    next = change.sequence() + 1;
+    *response->add_changes() = std::move(change);
+  }
+  response->set_next_sequence(next);
+  response->set_head_sequence(std::max(head, next - 1));
+  return absl::OkStatus();
+}
+
+}  // namespace gongkai

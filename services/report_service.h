@@ -1,0 +1,31 @@
+// ReportService, as plain functions shaped validate → look up → delegate → fill response.
+// Each returns the status the RPC returns; the gRPC class (grpc_services.h) only adapts.
+#ifndef GONGKAI_SERVICES_REPORT_SERVICE_H_
+#define GONGKAI_SERVICES_REPORT_SERVICE_H_
+
+#include "absl/status/status.h"
+#include "gongkai/v1/report_service.pb.h"
+#include "services/env.h"
+
+namespace gongkai {
+
+// INVALID_ARGUMENT (with the Verdict) when rejected, FAILED_PRECONDITION on a stale
+// expected_revision, UNAVAILABLE when the store cannot write.
+absl::Status SubmitReport(const Env& env, const RequestContext& context,
+                          const v1::SubmitReportRequest& request,
+                          v1::SubmitReportResponse* response);
+absl::Status ValidateReport(const Env& env, const v1::ValidateReportRequest& request,
+                            v1::Verdict* response);
+// NOT_FOUND when the report or revision does not exist.
+absl::Status GetReport(const Env& env, const v1::GetReportRequest& request,
+                       v1::Revision* response);
+absl::Status ListReports(const Env& env, const v1::ListReportsRequest& request,
+                         v1::ListReportsResponse* response);
+absl::Status ListRevisions(const Env& env, const v1::ListRevisionsRequest& request,
+                           v1::ListRevisionsResponse* response);
+absl::Status ListChanges(const Env& env, const v1::ListChangesRequest& request,
+                         v1::ListChangesResponse* response);
+
+}  // namespace gongkai
+
+#endif  // GONGKAI_SERVICES_REPORT_SERVICE_H_

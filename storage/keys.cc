@@ -1,0 +1,80 @@
+#include "storage/keys.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace gongkai::storage::keys {
+
+void AppendBigEndian64(std::string* out, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>((value >> shift) & 0xff));
+  }
+}
+
+uint64_t ReadBigEndian64(absl::string_view bytes) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < 8 && i < bytes.size(); ++i) {
+    value = (value << 8) | static_cast<unsigned char>(bytes[i]);
+  }
+  return value;
+}
+
+std::string RegionKey(absl::string_view code) { return absl::StrCat(RegionPrefix(), code); }
+
+std::string RegionPrefix() { return std::string(1, kRegion); }
+
+std::string SubtreePrefix(int year, const std::vector<std::string>& path) {
+  std::string out;
+  out.push_back(static_cast<char>((year >> 8) & 0xff));
+  out.push_back(static_cast<char>(year & 0xff));
+  for (const std::string& code : path) out.append(code);
+  return out;
+}
+
+std::string Locator(int year, const std::vector<std::string>& path, v1::Scope scope,
+                    absl::string_view body) {
+  std::string out = SubtreePrefix(year, path);
+  out.push_back('/');
+  out.push_back(static_cast<char>(scope));
+  out.push_back(static_cast<char>(body.size()));
+  out.append(body.data(), body.size());
+  return out;
+}
+
+std::string HeadKey(absl::string_view locator) {
+  return absl::StrCat(absl::string_view(&kHead, 1), locator);
+}
+
+std::string RevisionPrefix(absl::string_view locator) {
+  return absl::StrCat(absl::string_view(&kRevision, 1), locator);
+}
+
+std::string RevisionKey(absl::string_view locator, int64_t revision) {
+  std::string out = RevisionPrefix(locator);
+  AppendBigEndian64(&out, static_cast<uint64_t>(revision));
+  return out;
+}
+
+std::string ChangeKey(int64_t sequence) {
+  std::string out(1, kChange);
+  AppendBigEndian64(&out, static_cast<uint64_t>(sequence));
+  return out;
+}
+
+std::string MetaKey(absl::string_view name) {
+  return absl::StrCat(absl::string_view(&kMeta, 1), name);
+}
+
+std::string PrefixEnd(absl::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty()) {
+    unsigned char last = static_cast<unsigned char>(end.back());
+    if (last != 0xff) {
+      end.back() = static_cast<char>(last + 1);
+      return end;
+    }
+    end.pop_back();
+  }
+  return end;  // Empty: no upper bound.
+}
+
+}  // namespace gongkai::storage::keys

@@ -1,0 +1,52 @@
+// The one module that encodes RocksDB keys. Every key starts with a keyspace byte; integers
+// are fixed-width big-endian and strings are fixed-width or length-prefixed, so that encoded
+// (bytewise) order is logical order. Tests: tests/keys_test.cc.
+//
+// Report locator: year (u16) · the region's ancestry path (12-digit codes from the province
+// down to the region itself; empty for the nation) · '/' · scope (u8) · body (u8 length +
+// bytes). A region's subtree for a year is therefore one key range: year · path(region).
+// The '/' terminator sorts before any digit, so a region's own reports come before its
+// children's.
+#ifndef GONGKAI_STORAGE_KEYS_H_
+#define GONGKAI_STORAGE_KEYS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "gongkai/v1/report.pb.h"
+
+namespace gongkai::storage::keys {
+
+inline constexpr char kRegion = 'g';    // g · code                → Region
+inline constexpr char kHead = 'h';      // h · locator             → Head (current revision)
+inline constexpr char kRevision = 'v';  // v · locator · rev(u64)  → Revision
+inline constexpr char kChange = 'l';    // l · seq(u64)            → ChangeEvent
+inline constexpr char kMeta = 'm';      // m · name                → value
+
+void AppendBigEndian64(std::string* out, uint64_t value);
+uint64_t ReadBigEndian64(absl::string_view bytes);
+
+std::string RegionKey(absl::string_view code);
+std::string RegionPrefix();
+
+// `path` is the region's ancestry from the province down to the region (empty: the nation).
+std::string Locator(int year, const std::vector<std::string>& path, v1::Scope scope,
+                    absl::string_view body);
+// The prefix shared by every locator in the subtree of the region with that path.
+std::string SubtreePrefix(int year, const std::vector<std::string>& path);
+
+std::string HeadKey(absl::string_view locator);
+std::string RevisionKey(absl::string_view locator, int64_t revision);
+std::string RevisionPrefix(absl::string_view locator);
+std::string ChangeKey(int64_t sequence);
+std::string MetaKey(absl::string_view name);
+
+// The smallest key greater than every key that starts with `prefix` (for iterate_upper_bound).
+std::string PrefixEnd(absl::string_view prefix);
+
+}  // namespace gongkai::storage::keys
+
+#endif  // GONGKAI_STORAGE_KEYS_H_

@@ -1,0 +1,368 @@
+#include "storage/store.h"
+
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/time_util.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "storage/keys.h"
+
+namespace gongkai::storage {
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+
+absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  const std::string message = absl::StrCat(what, ": ", status.ToString());
+  if (status.IsNotFound()) return absl::NotFoundError(message);
+  if (status.IsCorruption()) return absl::DataLossError(message);
+  if (status.IsIOError() || status.IsBusy() || status.IsTimedOut() || status.IsTryAgain() ||
+      status.IsIncomplete()) {
+    return absl::UnavailableError(message);
+  }
+  return absl::InternalError(message);
+}
+
+int ClampPageSize(int page_size) {
+  if (page_size <= 0) return kDefaultPageSize;
+  return std::min(page_size, kMaxPageSize);
+}
+
+v1::Scope NormalizedScope(v1::Scope scope) {
+  return scope == v1::SCOPE_UNSPECIFIED ? v1::SCOPE_OWN : scope;
+}
+
+std::string SerializeDeterministic(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+}  // namespace
+
+Store::Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options)
+    : db_(std::move(db)), options_(options), registry_(std::make_shared<Registry>()) {}
+
+Store::~Store() {
+  if (db_ != nullptr) db_->Close().PermitUncheckedError();
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.IncreaseParallelism(2);
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status status = rocksdb::DB::Open(db_options, dir, &raw);
+  if (!status.ok()) {
+    if (status.IsCorruption()) return FromRocks(status, "open " + dir);
+    return absl::UnavailableError(absl::StrCat("cannot open database in ", dir, ": ",
+                                               status.ToString()));
+  }
+  std::unique_ptr<Store> store(new Store(std::unique_ptr<rocksdb::DB>(raw), options));
+  if (absl::Status s = store->LoadState(); !s.ok()) return s;
+  return store;
+}
+
+absl::Status Store::LoadState() {
+  // The last change log sequence.
+  {
+    const std::string lower(1, keys::kChange);
+    const std::string upper = keys::PrefixEnd(lower);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read_options;
+    read_options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+    it->SeekToLast();
+    if (it->Valid()) {
+      absl::MutexLock lock(&commit_mu_);
+      last_sequence_ = static_cast<int64_t>(keys::ReadBigEndian64(
+          absl::string_view(it->key().data() + 1, it->key().size() - 1)));
+      head_sequence_ = last_sequence_;
+    }
+    if (absl::Status s = FromRocks(it->status(), "read change log"); !s.ok()) return s;
+  }
+  // The registry.
+  std::vector<v1::Region> regions;
+  const std::string prefix = keys::RegionPrefix();
+  const std::string upper = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    v1::Region region;
+    if (!region.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError(absl::StrCat("unreadable region record ", it->key().ToString()));
+    }
+    regions.push_back(std::move(region));
+  }
+  if (absl::Status s = FromRocks(it->status(), "read registry"); !s.ok()) return s;
+  absl::StatusOr<Registry> registry = Registry::Build(std::move(regions));
+  if (!registry.ok()) return absl::DataLossError(registry.status().message());
+  absl::MutexLock lock(&registry_mu_);
+  registry_ = std::make_shared<const Registry>(*std::move(registry));
+  return absl::OkStatus();
+}
+
+absl::Status Store::LoadRegistry(std::vector<v1::Region> regions) {
+  absl::StatusOr<Registry> registry = Registry::Build(regions);
+  if (!registry.ok()) return registry.status();
+  rocksdb::WriteBatch batch;
+  const std::string prefix = keys::RegionPrefix();
+  batch.DeleteRange(prefix, keys::PrefixEnd(prefix));
+  for (const v1::Region& region : regions) {
+    batch.Put(keys::RegionKey(region.code()), region.SerializeAsString());
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  if (absl::Status s = FromRocks(db_->Write(write_options, &batch), "store registry"); !s.ok()) {
+    return s;
+  }
+  absl::MutexLock lock(&registry_mu_);
+  registry_ = std::make_shared<const Registry>(*std::move(registry));
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const Registry> Store::registry() const {
+  absl::MutexLock lock(&registry_mu_);
+  return registry_;
+}
+
+absl::StatusOr<std::string> Store::LocatorOf(const v1::ReportKey& key) const {
+  std::shared_ptr<const Registry> registry = this->registry();
+  if (registry->Find(key.region_code()) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("region ", key.region_code(), " is not in the registry"));
+  }
+  return keys::Locator(key.year(), registry->PathOf(key.region_code()),
+                       NormalizedScope(key.scope()), key.body());
+}
+
+absl::StatusOr<std::optional<v1::Revision>> Store::ReadHead(const std::string& locator) const {
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), keys::HeadKey(locator), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (absl::Status s = FromRocks(status, "read report head"); !s.ok()) return s;
+  v1::Revision head;
+  if (!head.ParseFromString(value)) return absl::DataLossError("unreadable report head");
+  return head;
+}
+
+absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& locator,
+                                                 int64_t revision) const {
+  std::string value;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), keys::RevisionKey(locator, revision), &value);
+  if (status.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("revision ", revision, " does not exist"));
+  }
+  if (absl::Status s = FromRocks(status, "read revision"); !s.ok()) return s;
+  v1::Revision out;
+  if (!out.ParseFromString(value)) return absl::DataLossError("unreadable revision record");
+  return out;
+}
+
+absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
+  absl::StatusOr<std::string> locator = LocatorOf(request.report.key());
+  if (!locator.ok()) return locator.status();
+
+  absl::MutexLock lock(&commit_mu_);
+  absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(*locator);
+  if (!head.ok()) return head.status();
+  const int64_t current = head->has_value() ? (*head)->revision() : 0;
+
+  if (current > 0) {
+    // Idempotency: identical content to the current revision writes nothing, even for a
+    // retry whose expected_revision is now stale (its write already happened).
+    absl::StatusOr<v1::Revision> stored = ReadRevision(*locator, current);
+    if (!stored.ok()) return stored.status();
+    if (SerializeDeterministic(stored->report()) == SerializeDeterministic(request.report)) {
+      return CommitResult{**head, false};
+    }
+  }
+  if (request.expected_revision.has_value() && *request.expected_revision != current) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "expected revision ", *request.expected_revision, " but the current revision is ",
+        current));
+  }
+
+  const int64_t sequence = last_sequence_ + 1;
+  const google::protobuf::Timestamp time =
+      google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(request.time));
+
+  v1::Revision revision;
+  *revision.mutable_key() = request.report.key();
+  revision.mutable_key()->set_scope(NormalizedScope(request.report.key().scope()));
+  revision.set_revision(current + 1);
+  *revision.mutable_report() = request.report;
+  *revision.mutable_report()->mutable_key() = revision.key();
+  *revision.mutable_create_time() = time;
+  revision.set_principal(request.principal);
+  revision.set_peer(request.peer);
+  *revision.mutable_verdict() = request.verdict;
+  revision.set_change_sequence(sequence);
+
+  v1::Revision head_record = revision;
+  head_record.clear_report();
+
+  v1::ChangeEvent change;
+  change.set_sequence(sequence);
+  *change.mutable_key() = revision.key();
+  change.set_revision(revision.revision());
+  change.set_previous_revision(current);
+  *change.mutable_time() = time;
+
+  rocksdb::WriteBatch batch;
+  batch.Put(keys::RevisionKey(*locator, revision.revision()), revision.SerializeAsString());
+  batch.Put(keys::HeadKey(*locator), head_record.SerializeAsString());
+  batch.Put(keys::ChangeKey(sequence), change.SerializeAsString());
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  if (absl::Status s = FromRocks(db_->Write(write_options, &batch), "commit revision"); !s.ok()) {
+    return s;
+  }
+  last_sequence_ = sequence;
+  head_sequence_ = sequence;
+  return CommitResult{std::move(head_record), true};
+}
+
+absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_t revision,
+                                                bool full) const {
+  absl::StatusOr<std::string> locator = LocatorOf(key);
+  if (!locator.ok()) return locator.status();
+  if (revision == 0) {
+    absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(*locator);
+    if (!head.ok()) return head.status();
+    if (!head->has_value()) return absl::NotFoundError("no such report");
+    if (!full) return **head;
+    revision = (*head)->revision();
+  }
+  absl::StatusOr<v1::Revision> out = ReadRevision(*locator, revision);
+  if (out.ok() && !full) out->clear_report();
+  return out;
+}
+
+absl::Status Store::ScanPage(const std::string& prefix, int page_size,
+                             const std::string& page_token,
+                             const std::function<absl::Status(absl::string_view)>& add,
+                             std::string* next_page_token) const {
+  page_size = ClampPageSize(page_size);
+  std::string start = prefix;
+  if (!page_token.empty()) {
+    std::string last_key;
+    if (!absl::WebSafeBase64Unescape(page_token, &last_key) ||
+        !absl::StartsWith(last_key, prefix)) {
+      return absl::InvalidArgumentError("invalid page_token for this listing");
+    }
+    start = last_key + '\0';  // The first key after the last one returned.
+  }
+  const std::string upper = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  int count = 0;
+  std::string last_key;
+  next_page_token->clear();
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    if (count == page_size) {
+      next_page_token->assign(absl::WebSafeBase64Escape(last_key));
+      break;
+    }
+    if (absl::Status s = add(absl::string_view(it->value().data(), it->value().size()));
+        !s.ok()) {
+      return s;
+    }
+    last_key = it->key().ToString();
+    ++count;
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_code, int year,
+                                                      int page_size,
+                                                      const std::string& page_token,
+                                                      bool full) const {
+  std::shared_ptr<const Registry> registry = this->registry();
+  if (registry->Find(region_code) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("region ", region_code, " is not in the registry"));
+  }
+  const std::string prefix =
+      keys::HeadKey(keys::SubtreePrefix(year, registry->PathOf(region_code)));
+  Page<v1::Revision> page;
+  absl::Status status = ScanPage(
+      prefix, page_size, page_token,
+      [&](absl::string_view value) -> absl::Status {
+        v1::Revision head;
+        if (!head.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          return absl::DataLossError("unreadable report head");
+        }
+        if (full) {
+          absl::StatusOr<v1::Revision> revision = GetRevision(head.key(), head.revision(), true);
+          if (!revision.ok()) return revision.status();
+          head = *std::move(revision);
+        }
+        page.items.push_back(std::move(head));
+        return absl::OkStatus();
+      },
+      &page.next_page_token);
+  if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<Page<v1::Revision>> Store::ListRevisions(const v1::ReportKey& key, int page_size,
+                                                        const std::string& page_token,
+                                                        bool full) const {
+  absl::StatusOr<std::string> locator = LocatorOf(key);
+  if (!locator.ok()) return locator.status();
+  Page<v1::Revision> page;
+  absl::Status status = ScanPage(
+      keys::RevisionPrefix(*locator), page_size, page_token,
+      [&](absl::string_view value) -> absl::Status {
+        v1::Revision revision;
+        if (!revision.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+          return absl::DataLossError("unreadable revision record");
+        }
+        if (!full) revision.clear_report();
+        page.items.push_back(std::move(revision));
+        return absl::OkStatus();
+      },
+      &page.next_page_token);
+  if (!status.ok()) return status;
+  if (page.items.empty() && page_token.empty()) return absl::NotFoundError("no such report");
+  return page;
+}
+
+absl::StatusOr<std::vector<v1::ChangeEvent>> Store::ReadChanges(int64_t start, int limit) const {
+  limit = ClampPageSize(limit);
+  const std::string lower = keys::ChangeKey(std::max<int64_t>(start, 1));
+  const std::string upper = keys::PrefixEnd(std::string(1, keys::kChange));
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  std::vector<v1::ChangeEvent> changes;
+  for (it->Seek(lower); it->Valid() && static_cast<int>(changes.size()) < limit; it->Next()) {
+    v1::ChangeEvent change;
+    if (!change.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("unreadable change log entry");
+    }
+    changes.push_back(std::move(change));
+  }
+  if (absl::Status s = FromRocks(it->status(), "read change log"); !s.ok()) return s;
+  return changes;
+}
+
+int64_t Store::HeadSequence() const { return head_sequence_.load(); }
+
+}  // namespace gongkai::storage

@@ -1,0 +1,130 @@
+// The store of record: regions, report revisions, and the change log, in one RocksDB.
+//
+// Every accepted submission is an immutable revision, written in one atomic, synced
+// WriteBatch together with the report's head (its current revision) and a change log entry
+// with the next sequence number, so an acknowledged commit survives a crash and the change log
+// has no gaps. Knows nothing of gRPC.
+//
+// Thread-safe. Commits are serialized (revisions are linearizable per key and the change log
+// is totally ordered); reads run concurrently with each other and with commits.
+#ifndef GONGKAI_STORAGE_STORE_H_
+#define GONGKAI_STORAGE_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gongkai/v1/region.pb.h"
+#include "gongkai/v1/store.pb.h"
+#include "storage/registry.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace gongkai::storage {
+
+struct StoreOptions {
+  // Sync the WAL on every commit (durability of acknowledged submissions). Off only in
+  // benchmarks that measure the difference.
+  bool sync = true;
+};
+
+// What a submission asks the store to record. `key` must be normalized (scope set).
+struct CommitRequest {
+  v1::Report report;
+  v1::Verdict verdict;
+  std::string principal;
+  std::string peer;
+  absl::Time time;
+  std::optional<int64_t> expected_revision;
+};
+
+struct CommitResult {
+  // The head revision after the commit (without report content).
+  v1::Revision revision;
+  // False when the content equalled the current revision and nothing was written.
+  bool created = false;
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_page_token;  // Empty on the last page.
+};
+
+class Store {
+ public:
+  // Opens (creating if missing) the database in `dir`. Returns UNAVAILABLE when the directory
+  // cannot be opened (e.g. locked by another process) and DATA_LOSS on corruption.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
+                                                     StoreOptions options = {});
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Stores the region registry in one batch and makes it the one served, replacing any
+  // earlier registry. Returns INVALID_ARGUMENT when the regions do not form a tree.
+  absl::Status LoadRegistry(std::vector<v1::Region> regions);
+  // The registry as last loaded (empty when none was ever stored).
+  std::shared_ptr<const Registry> registry() const;
+
+  // Records a new revision of report.key() unless its content equals the current revision's.
+  // Returns NOT_FOUND when the region is not in the registry, FAILED_PRECONDITION when
+  // expected_revision is set and is not the current revision, UNAVAILABLE/INTERNAL when the
+  // write fails (nothing is then written).
+  absl::StatusOr<CommitResult> Commit(const CommitRequest& request);
+
+  // Returns the given revision (0: the current one). NOT_FOUND when absent.
+  absl::StatusOr<v1::Revision> GetRevision(const v1::ReportKey& key, int64_t revision,
+                                           bool full = true) const;
+
+  // Current revisions of every report in the region's subtree for the year, in subtree
+  // order. INVALID_ARGUMENT for a page token not from this listing.
+  absl::StatusOr<Page<v1::Revision>> ListReports(const std::string& region_code, int year,
+                                                 int page_size, const std::string& page_token,
+                                                 bool full) const;
+
+  // Every revision of one report, oldest first.
+  absl::StatusOr<Page<v1::Revision>> ListRevisions(const v1::ReportKey& key, int page_size,
+                                                   const std::string& page_token,
+                                                   bool full) const;
+
+  // Change log entries with sequence >= start, at most `limit`.
+  absl::StatusOr<std::vector<v1::ChangeEvent>> ReadChanges(int64_t start, int limit) const;
+  // The last sequence number written (0 when the log is empty).
+  int64_t HeadSequence() const;
+
+ private:
+  Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options);
+  absl::Status LoadState();
+  // The locator of a key; NOT_FOUND when its region is not in the registry.
+  absl::StatusOr<std::string> LocatorOf(const v1::ReportKey& key) const;
+  absl::StatusOr<std::optional<v1::Revision>> ReadHead(const std::string& locator) const;
+  absl::StatusOr<v1::Revision> ReadRevision(const std::string& locator, int64_t revision) const;
+  // Scans keys in [prefix, PrefixEnd(prefix)) after the page token; calls `add` with each
+  // value; fills the next page token.
+  absl::Status ScanPage(const std::string& prefix, int page_size, const std::string& page_token,
+                        const std::function<absl::Status(absl::string_view)>& add,
+                        std::string* next_page_token) const;
+
+  const std::unique_ptr<rocksdb::DB> db_;
+  const StoreOptions options_;
+  mutable absl::Mutex registry_mu_;
+  std::shared_ptr<const Registry> registry_ ABSL_GUARDED_BY(registry_mu_);
+  absl::Mutex commit_mu_;
+  int64_t last_sequence_ ABSL_GUARDED_BY(commit_mu_) = 0;
+  std::atomic<int64_t> head_sequence_{0};
+};
+
+}  // namespace gongkai::storage
+
+#endif  // GONGKAI_STORAGE_STORE_H_
