@@ -1,0 +1,48 @@
+// gongkai: the command-line client of gongkaid. Names, flags and exit codes are an interface
+// that scripts and other agencies' tooling call: keep them stable.
+//
+// Exit codes: 0 success; 1 the server refused or failed the request (reason on stderr);
+// 2 usage or input errors.
+#include <iostream>
+#include <set>
+#include <string>
+
+#include "tools/gongkai/args.h"
+#include "tools/gongkai/commands.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(usage: gongkai COMMAND [ARGS] [--server HOST:PORT]
+
+  submit FILE.json [--mode strict|lenient] [--expected_revision N]
+                   [--region R] [--year Y] [--body B] [--scope own|summary]
+  validate FILE.json [--mode strict|lenient] [--region R] [--year Y] [--body B] [--scope S]
+  get REGION YEAR [--body B] [--scope own|summary] [--revision N] [--output json|cells|table]
+  list REGION YEAR [--output table|json]
+  revisions REGION YEAR [--body B] [--scope own|summary] [--output table|json]
+  changes [--from SEQUENCE] [--limit N]
+  regions CODE [--output table|json]          the region and its children
+  regions --search NAME [--output table|json]
+
+--server defaults to $GONGKAI_SERVER, else 127.0.0.1:50051.
+Flags take `--flag value` or `--flag=value`.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::string(argv[1]) == "help" || std::string(argv[1]) == "--help") {
+    std::cout << kUsage;
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string command = argv[1];
+  const std::set<std::string> known = {"server", "mode",   "expected_revision", "region",
+                                       "year",   "body",   "scope",             "revision",
+                                       "output", "from",   "limit",             "search"};
+  auto args = gongkai::cli::ParseArgs(argc, argv, 2, known);
+  if (!args.ok()) {
+    std::cerr << "gongkai: " << args.status().message() << "\n";
+    return 2;
+  }
+  return gongkai::cli::RunCommand(command, *args, std::cout, std::cerr);
+}
