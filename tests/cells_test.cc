@@ -1,0 +1,120 @@
+// The cells derived from the schema: counts, order, labels, rules, money, the cells format.
+#include "proto/cells.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "proto/money.h"
+#include "tests/test_util.h"
+
+namespace gongkai {
+namespace {
+
+using ::testing::ElementsAre;
+
+TEST(CellsTest, EditionsHaveTheCellCountsOfCellsMd) {
+  // 2019: table 二 22 cells, table 三 23 rows × 7, table 四 15.
+  EXPECT_EQ(CellsOf(v1::EDITION_2019).size(), 22u + 161u + 15u);
+  // 2021: table 二 10 cells, table 三 25 rows × 7, table 四 15.
+  EXPECT_EQ(CellsOf(v1::EDITION_2021).size(), 10u + 175u + 15u);
+  EXPECT_TRUE(CellsOf(v1::EDITION_UNSPECIFIED).empty());
+}
+
+TEST(CellsTest, LabelsAndPathsFollowTheSchema) {
+  const auto& cells = CellsOf(v1::EDITION_2021);
+  const CellSpec& first = cells.front();
+  EXPECT_EQ(first.table, "二");
+  EXPECT_EQ(first.row, "第二十条第（一）项/规章");
+  EXPECT_EQ(first.column, "本年制发件数");
+  EXPECT_EQ(first.field_path, "table2_2021.item1.rules.issued");
+  const int fees = FindCell(v1::EDITION_2021, "table2_2021.item8.fees.amount");
+  ASSERT_GE(fees, 0);
+  EXPECT_EQ(cells[fees].column, "本年收费金额（单位：万元）");
+  EXPECT_EQ(cells[fees].kind, CellKind::kMoney);
+  const int other = FindCell(v1::EDITION_2021, "table3.results.other.unpaid_fees.total");
+  ASSERT_GE(other, 0);
+  EXPECT_EQ(cells[other].row,
+            "三、本年度办理结果/（六）其他处理/2.申请人逾期未按收费通知要求缴纳费用、"
+            "行政机关不再处理其政府信息公开申请");
+  EXPECT_EQ(FindCell(v1::EDITION_2021, "table3.results.other_2019.total"), -1);
+  EXPECT_EQ(FindCell(v1::EDITION_2019, "table3.results.other.other.total"), -1);
+  const int change = FindCell(v1::EDITION_2019, "table2_2019.item5.licensing.change");
+  EXPECT_EQ(CellsOf(v1::EDITION_2019)[change].kind, CellKind::kSignedCount);
+  const auto& last = CellsOf(v1::EDITION_2019).back();
+  EXPECT_EQ(last.table, "四");
+  EXPECT_EQ(last.row, "行政诉讼/复议后起诉");
+  EXPECT_EQ(last.column, "总计");
+}
+
+TEST(CellsTest, RulesCoverEveryColumnAndRow) {
+  int r1 = 0, r2 = 0, r3 = 0, r4 = 0;
+  for (const LinearRule& rule : RulesOf(v1::EDITION_2021)) {
+    r1 += rule.id == "R1";
+    r2 += rule.id == "R2";
+    r3 += rule.id == "R3";
+    r4 += rule.id == "R4";
+  }
+  EXPECT_EQ(r1, 7);   // every column of table 三
+  EXPECT_EQ(r2, 7);
+  EXPECT_EQ(r3, 25);  // every row of table 三 (2021)
+  EXPECT_EQ(r4, 3);   // every row of table 四
+}
+
+TEST(CellsTest, RuleR2SumsEveryResultItemOfTheEdition) {
+  const auto& cells = CellsOf(v1::EDITION_2021);
+  for (const LinearRule& rule : RulesOf(v1::EDITION_2021)) {
+    if (rule.id != "R2" || cells[rule.lhs[0]].column != "自然人") continue;
+    EXPECT_EQ(cells[rule.lhs[0]].field_path, "table3.results.total.natural_person");
+    // （一）,（二）, 8 × （三）, 3 × （四）, 5 × （五）, 3 × （六）.
+    EXPECT_EQ(rule.rhs.size(), 1u + 1u + 8u + 3u + 5u + 3u);
+  }
+  for (const LinearRule& rule : RulesOf(v1::EDITION_2019)) {
+    if (rule.id == "R2") EXPECT_EQ(rule.rhs.size(), 1u + 1u + 8u + 3u + 5u + 1u);
+  }
+}
+
+TEST(CellsTest, SeedReportPrintsTheExpectedCellsByteForByte) {
+  EXPECT_EQ(FormatCells(testing::SeedReport()),
+            testing::ReadFile(testing::TestData("2019_town_yishi.tsv")));
+}
+
+TEST(CellsTest, UncertainCellsPrintAsQuestionMarks) {
+  v1::Report report = testing::SeedReport();
+  report.add_uncertain_cells("table3.new_requests.total");
+  EXPECT_THAT(FormatCells(report),
+              ::testing::HasSubstr("三\t一、本年新收政府信息公开申请数量\t总计\t?\n"));
+}
+
+TEST(CellsTest, SetAndGetCellKeepBlankApartFromZero) {
+  v1::Report report;
+  report.set_edition(v1::EDITION_2021);
+  const CellSpec& cell = CellsOf(v1::EDITION_2021)[FindCell(v1::EDITION_2021,
+                                                            "table4.reconsideration.total")];
+  EXPECT_EQ(GetCell(report, cell), std::nullopt);
+  SetCell(&report, cell, 0);
+  EXPECT_EQ(GetCell(report, cell), 0);
+  SetCell(&report, cell, std::nullopt);
+  EXPECT_EQ(GetCell(report, cell), std::nullopt);
+}
+
+TEST(MoneyTest, FormatsWanYuanWithTrailingZerosTrimmed) {
+  EXPECT_EQ(FormatWanYuan(93860500), "93.8605");
+  EXPECT_EQ(FormatWanYuan(25100000), "25.1");
+  EXPECT_EQ(FormatWanYuan(0), "0");
+  EXPECT_EQ(FormatWanYuan(24252311082), "24252.311082");
+  EXPECT_EQ(FormatWanYuan(-1500000), "-1.5");
+}
+
+TEST(MoneyTest, ParsesWanYuanAndYuanExactly) {
+  EXPECT_EQ(*ParseMoney("93.8605", MoneyUnit::kWanYuan), 93860500);
+  EXPECT_EQ(*ParseMoney("251000", MoneyUnit::kYuan), 25100000);  // 251000元 = 25.1万元
+  EXPECT_EQ(*ParseMoney("0.01", MoneyUnit::kYuan), 1);
+  EXPECT_EQ(*ParseMoney("24252.311082", MoneyUnit::kWanYuan), 24252311082);
+  EXPECT_EQ(*ParseMoney("1.50", MoneyUnit::kYuan), 150);
+  EXPECT_FALSE(ParseMoney("0.001", MoneyUnit::kYuan).ok());
+  EXPECT_FALSE(ParseMoney("1.2.3", MoneyUnit::kWanYuan).ok());
+  EXPECT_FALSE(ParseMoney("", MoneyUnit::kWanYuan).ok());
+  EXPECT_FALSE(ParseMoney("99999999999999999999", MoneyUnit::kWanYuan).ok());
+}
+
+}  // namespace
+}  // namespace gongkai

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# End to end: the real gongkaid on 127.0.0.1:0 over a fresh data directory, driven by the real
+# gongkai CLI; then a restart, after which everything reads back the same.
+# Usage: e2e_test.sh GONGKAID GONGKAI SOURCE_DIR
+set -u
+gongkaid=$1 gongkai=$2 src=$3
+work=$(mktemp -d)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+passed=0 failed=0
+check() {  # check NAME COMMAND... : passes when the command succeeds
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name"; fi
+}
+
+start() {
+  rm -f "$work/port"
+  "$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/db" --registry_dir "$src/data/regions" \
+    --port_file "$work/port" 2>>"$work/server.log" &
+  pid=$!
+  for _ in $(seq 300); do [ -s "$work/port" ] && break; sleep 0.1; done
+  [ -s "$work/port" ] || { echo "gongkaid did not start"; cat "$work/server.log"; exit 1; }
+  export GONGKAI_SERVER="127.0.0.1:$(cat "$work/port")"
+}
+stop() { kill -TERM "$pid"; wait "$pid"; pid=; }
+
+fixture=$src/tests/testdata/2019_town_yishi.json
+expected=$src/tests/testdata/2019_town_yishi.tsv
+start
+
+check "regions shows the township and its county's children" \
+  bash -c "'$gongkai' regions 330226000000 | grep -q '330226104000 TOWNSHIP   一市镇'"
+check "search finds 一市镇" bash -c "'$gongkai' regions --search 一市镇 | grep -q 330226104000"
+check "submit stores revision 1" \
+  bash -c "'$gongkai' submit '$fixture' | grep -q 'as revision 1'"
+check "resubmit is idempotent" \
+  bash -c "'$gongkai' submit --mode=strict '$fixture' | grep -q '^unchanged'"
+check "get --output cells is the expected cells byte for byte" \
+  bash -c "'$gongkai' get 330226104000 2019 --output cells | cmp -s - '$expected'"
+check "get --output=table prints the official layout" \
+  bash -c "'$gongkai' get 330226104000 2019 --output=table | grep -q '政府集中采购 .* 93.8605'"
+
+# A corrected second revision, and a rejected third that stores nothing.
+sed 's/宁海县一市镇人民政府/宁海县一市镇人民政府（更正）/' "$fixture" > "$work/v2.json"
+check "a changed report becomes revision 2" \
+  bash -c "'$gongkai' submit '$work/v2.json' --expected_revision 1 | grep -q 'as revision 2'"
+check "a stale expected_revision is refused with exit 1" \
+  bash -c "'$gongkai' submit '$fixture' --expected_revision 1 2>'$work/err'; [ \$? = 1 ] && grep -q FAILED_PRECONDITION '$work/err'"
+python3 - "$fixture" "$work/bad.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1], encoding="utf-8"))
+r["table3"]["newRequests"]["total"] = 3
+json.dump(r, open(sys.argv[2], "w", encoding="utf-8"), ensure_ascii=False)
+PY
+check "a report whose totals do not add up is rejected with the rule named" \
+  bash -c "'$gongkai' submit '$work/bad.json' 2>'$work/err'; [ \$? = 1 ] && grep -q 'R3 总计等于各类申请人之和' '$work/err' && grep -q 'table3.new_requests.total' '$work/err'"
+check "validate reports the same verdict without storing" \
+  bash -c "'$gongkai' validate '$work/bad.json' | grep -q '^rejected'"
+check "lenient mode stores it with flags" \
+  bash -c "'$gongkai' submit '$work/bad.json' --mode lenient --region 330226001000 | grep -q 'flag: error R3'"
+printf '{"key": {' > "$work/malformed.json"
+check "malformed JSON is a usage error (exit 2)" \
+  bash -c "'$gongkai' submit '$work/malformed.json' 2>/dev/null; [ \$? = 2 ]"
+printf '{"title": "\xe4\xb8"}' > "$work/utf8.json"
+check "invalid UTF-8 is refused before sending (exit 2)" \
+  bash -c "'$gongkai' submit '$work/utf8.json' 2>&1 | grep -q 'not valid UTF-8'"
+check "unknown region is refused" \
+  bash -c "'$gongkai' submit '$fixture' --region 330226999000 2>&1 | grep -q 'REGION'"
+check "year out of range is refused" \
+  bash -c "'$gongkai' submit '$fixture' --year 2018 2>&1 | grep -q 'YEAR'"
+check "list shows the county's reports" \
+  bash -c "[ \$('$gongkai' list 330226000000 2019 | wc -l) = 2 ]"
+check "revisions lists both revisions" \
+  bash -c "[ \$('$gongkai' revisions 330226104000 2019 | wc -l) = 2 ]"
+check "the change log has 3 entries" \
+  bash -c "'$gongkai' changes | grep -q 'next 4, head 3'"
+
+# Restart and read everything back.
+"$gongkai" get 330226104000 2019 --output json > "$work/before.json"
+stop
+start
+check "after a restart the current revision reads back identically" \
+  bash -c "'$gongkai' get 330226104000 2019 --output json | cmp -s - '$work/before.json'"
+check "after a restart revision 1 still gives the expected cells" \
+  bash -c "'$gongkai' get 330226104000 2019 --revision 1 --output cells | cmp -s - '$expected'"
+check "after a restart the change log continues" \
+  bash -c "'$gongkai' changes --from 3 | grep -q 'next 4, head 3'"
+check "missing report is NOT_FOUND with exit 1" \
+  bash -c "'$gongkai' get 330226104000 2020 2>&1 >/dev/null | grep -q NOT_FOUND"
+check "an unknown command is a usage error" bash -c "'$gongkai' frobnicate 2>/dev/null; [ \$? = 2 ]"
+stop
+check "gongkaid shut down cleanly" grep -q 'stopped' "$work/server.log"
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,298 @@
+// The services through the real gRPC server on 127.0.0.1:0 over a fresh RocksDB, called by a
+// real client: submissions, reads, listings, the change log, the registry, and bad input —
+// each bad input with a clear status and nothing stored.
+#include "services/server.h"
+
+#include "gmock/gmock.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "proto/cells.h"
+#include "tests/test_util.h"
+
+namespace gongkai {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = storage::Store::Open(dir_.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
+    env_.store = store_.get();
+    env_.clock = [] { return absl::FromCivil(absl::CivilDay(2026, 6, 1), absl::UTCTimeZone()); };
+    auto server = Server::Start(&env_, "127.0.0.1:0");
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    reports_ = v1::ReportService::NewStub(channel_);
+    regions_ = v1::RegionService::NewStub(channel_);
+  }
+  void TearDown() override { server_->Shutdown(absl::Seconds(1)); }
+
+  grpc::Status Submit(const v1::Report& report, v1::SubmitReportResponse* response = nullptr,
+                      v1::ValidationMode mode = v1::VALIDATION_MODE_STRICT) {
+    v1::SubmitReportRequest request;
+    *request.mutable_report() = report;
+    request.set_mode(mode);
+    v1::SubmitReportResponse ignored;
+    grpc::ClientContext context;
+    return reports_->SubmitReport(&context, request, response ? response : &ignored);
+  }
+
+  grpc::Status Get(const v1::ReportKey& key, v1::Revision* revision, int64_t number = 0) {
+    v1::GetReportRequest request;
+    *request.mutable_key() = key;
+    request.set_revision(number);
+    grpc::ClientContext context;
+    return reports_->GetReport(&context, request, revision);
+  }
+
+  // Asserts the submission is refused with `code` and that the store is untouched.
+  void ExpectRefusedAndNothingStored(const v1::Report& report, grpc::StatusCode code,
+                                     absl::string_view rule) {
+    grpc::Status status = Submit(report);
+    EXPECT_EQ(status.error_code(), code) << status.error_message();
+    if (!rule.empty()) EXPECT_THAT(status.error_message(), HasSubstr(std::string(rule)));
+    EXPECT_EQ(store_->HeadSequence(), sequence_before_);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+  Env env_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ReportService::Stub> reports_;
+  std::unique_ptr<v1::RegionService::Stub> regions_;
+  int64_t sequence_before_ = 0;
+};
+
+TEST_F(ServiceTest, SubmitsTheSeedReportAndReadsItBackAsTheExpectedCells) {
+  v1::SubmitReportResponse response;
+  ASSERT_TRUE(Submit(testing::SeedReport(), &response).ok());
+  EXPECT_TRUE(response.created());
+  EXPECT_EQ(response.revision().revision(), 1);
+  EXPECT_EQ(response.revision().change_sequence(), 1);
+  EXPECT_THAT(response.revision().peer(), HasSubstr("127.0.0.1"));
+
+  v1::Revision revision;
+  ASSERT_TRUE(Get(testing::SeedReport().key(), &revision).ok());
+  EXPECT_EQ(FormatCells(revision.report()),
+            testing::ReadFile(testing::TestData("2019_town_yishi.tsv")));
+}
+
+TEST_F(ServiceTest, ResubmittingIdenticalContentCreatesNoRevision) {
+  ASSERT_TRUE(Submit(testing::SeedReport()).ok());
+  v1::SubmitReportResponse response;
+  ASSERT_TRUE(Submit(testing::SeedReport(), &response).ok());
+  EXPECT_FALSE(response.created());
+  EXPECT_EQ(response.revision().revision(), 1);
+}
+
+TEST_F(ServiceTest, RejectedReportCarriesItsVerdictInTheStatusDetails) {
+  v1::Report report = testing::SeedReport();
+  report.mutable_table3()->mutable_new_requests()->set_total(3);
+  grpc::Status status = Submit(report);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("总计等于各类申请人之和"));
+  EXPECT_THAT(status.error_message(), HasSubstr("table3.new_requests.total"));
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  v1::Verdict verdict;
+  ASSERT_TRUE(details.details(0).UnpackTo(&verdict));
+  EXPECT_FALSE(verdict.acceptable());
+  EXPECT_EQ(verdict.violations_size(), 2);  // R1 (总计 column) and R3
+}
+
+TEST_F(ServiceTest, LenientModeStoresAPublishedReportWithItsFlags) {
+  v1::Report report = testing::SeedReport();
+  report.mutable_table3()->mutable_new_requests()->set_total(3);
+  v1::SubmitReportResponse response;
+  ASSERT_TRUE(Submit(report, &response, v1::VALIDATION_MODE_LENIENT).ok());
+  EXPECT_EQ(response.revision().verdict().violations_size(), 2);
+  v1::Revision stored;
+  ASSERT_TRUE(Get(report.key(), &stored).ok());
+  EXPECT_EQ(stored.verdict().mode(), v1::VALIDATION_MODE_LENIENT);
+  EXPECT_EQ(stored.verdict().violations(1).rule(), "R3");
+}
+
+TEST_F(ServiceTest, BadInputGetsAClearErrorAndStoresNothing) {
+  v1::Report unknown_region = testing::SeedReport();
+  unknown_region.mutable_key()->set_region_code("330226999000");
+  ExpectRefusedAndNothingStored(unknown_region, grpc::StatusCode::INVALID_ARGUMENT, "REGION");
+
+  v1::Report early = testing::SeedReport();
+  early.mutable_key()->set_year(2018);
+  ExpectRefusedAndNothingStored(early, grpc::StatusCode::INVALID_ARGUMENT, "YEAR");
+
+  v1::Report negative = testing::SeedReport();
+  negative.mutable_table4()->mutable_reconsideration()->set_upheld(-1);
+  ExpectRefusedAndNothingStored(negative, grpc::StatusCode::INVALID_ARGUMENT, "R10");
+
+  v1::Report wrong_edition = testing::SeedReport();
+  wrong_edition.mutable_key()->set_year(2023);
+  ExpectRefusedAndNothingStored(wrong_edition, grpc::StatusCode::INVALID_ARGUMENT,
+                                "EDITION_FOR_YEAR");
+
+  v1::Report oversize = testing::SeedReport();
+  oversize.mutable_narrative()->set_overview(std::string(300'000, 'x'));
+  ExpectRefusedAndNothingStored(oversize, grpc::StatusCode::INVALID_ARGUMENT, "TEXT");
+
+  v1::Report no_key = testing::SeedReport();
+  no_key.clear_key();
+  ExpectRefusedAndNothingStored(no_key, grpc::StatusCode::INVALID_ARGUMENT, "key.region_code");
+
+  v1::SubmitReportRequest empty;
+  v1::SubmitReportResponse response;
+  grpc::ClientContext context;
+  EXPECT_EQ(reports_->SubmitReport(&context, empty, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(store_->HeadSequence(), 0);
+}
+
+TEST_F(ServiceTest, MalformedProtobufAndInvalidUtf8AreRefusedAndStoreNothing) {
+  grpc::GenericStub generic(channel_);
+  for (const std::string& bytes :
+       {std::string("\xff\xff\xff\xff garbage", 13),
+        // SubmitReportRequest{report{publisher: <invalid UTF-8>}}: field 1 (len 4) { field 4 (len 2) }.
+        std::string("\x0a\x04\x22\x02\xe4\xb8", 6)}) {
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer reply;
+    grpc::ClientContext context;
+    grpc::Status status;
+    std::mutex mu;
+    std::condition_variable done;
+    bool finished = false;
+    generic.UnaryCall(&context, "/gongkai.v1.ReportService/SubmitReport", grpc::StubOptions(),
+                      &request, &reply, [&](grpc::Status s) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        status = s;
+                        finished = true;
+                        done.notify_one();
+                      });
+    std::unique_lock<std::mutex> lock(mu);
+    done.wait(lock, [&] { return finished; });
+    EXPECT_FALSE(status.ok());
+  }
+  EXPECT_EQ(store_->HeadSequence(), 0);
+}
+
+TEST_F(ServiceTest, StaleExpectedRevisionIsAFailedPrecondition) {
+  ASSERT_TRUE(Submit(testing::SeedReport()).ok());
+  v1::SubmitReportRequest request;
+  *request.mutable_report() = testing::SeedReport();
+  request.mutable_report()->set_title("changed");
+  request.set_expected_revision(0);
+  v1::SubmitReportResponse response;
+  grpc::ClientContext context;
+  EXPECT_EQ(reports_->SubmitReport(&context, request, &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(ServiceTest, ValidateStoresNothing) {
+  v1::ValidateReportRequest request;
+  *request.mutable_report() = testing::SeedReport();
+  v1::Verdict verdict;
+  grpc::ClientContext context;
+  ASSERT_TRUE(reports_->ValidateReport(&context, request, &verdict).ok());
+  EXPECT_TRUE(verdict.acceptable());
+  EXPECT_EQ(store_->HeadSequence(), 0);
+}
+
+TEST_F(ServiceTest, GetOfMissingReportOrRevisionIsNotFound) {
+  v1::Revision revision;
+  EXPECT_EQ(Get(testing::SeedReport().key(), &revision).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Submit(testing::SeedReport()).ok());
+  EXPECT_EQ(Get(testing::SeedReport().key(), &revision, 2).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, ListsReportsRevisionsAndChanges) {
+  v1::Report report = testing::SeedReport();
+  ASSERT_TRUE(Submit(report).ok());
+  report.set_title("v2");
+  ASSERT_TRUE(Submit(report).ok());
+  v1::Report county = testing::SeedReport();
+  county.mutable_key()->set_region_code("330226000000");
+  county.mutable_key()->set_scope(v1::SCOPE_SUMMARY);
+  ASSERT_TRUE(Submit(county).ok());
+
+  v1::ListReportsRequest list;
+  list.set_region_code("330200000000");
+  list.set_year(2019);
+  v1::ListReportsResponse reports;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(reports_->ListReports(&c1, list, &reports).ok());
+  ASSERT_EQ(reports.reports_size(), 2);
+  EXPECT_EQ(reports.reports(0).key().scope(), v1::SCOPE_SUMMARY);
+  EXPECT_EQ(reports.reports(1).revision(), 2);
+  EXPECT_FALSE(reports.reports(1).has_report());  // BASIC by default
+
+  v1::ListRevisionsRequest revisions_request;
+  *revisions_request.mutable_key() = report.key();
+  v1::ListRevisionsResponse revisions;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(reports_->ListRevisions(&c2, revisions_request, &revisions).ok());
+  EXPECT_EQ(revisions.revisions_size(), 2);
+
+  v1::ListChangesRequest changes_request;
+  changes_request.set_start_sequence(2);
+  v1::ListChangesResponse changes;
+  grpc::ClientContext c3;
+  ASSERT_TRUE(reports_->ListChanges(&c3, changes_request, &changes).ok());
+  ASSERT_EQ(changes.changes_size(), 2);
+  EXPECT_EQ(changes.changes(0).sequence(), 2);
+  EXPECT_EQ(changes.next_sequence(), 4);
+  EXPECT_EQ(changes.head_sequence(), 3);
+
+  list.set_page_size(5000);
+  grpc::ClientContext c4;
+  EXPECT_EQ(reports_->ListReports(&c4, list, &reports).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ServiceTest, ServesTheRegionRegistry) {
+  v1::GetRegionRequest get;
+  get.set_code("330226104000");
+  v1::Region region;
+  grpc::ClientContext c1;
+  ASSERT_TRUE(regions_->GetRegion(&c1, get, &region).ok());
+  EXPECT_EQ(region.name(), "一市镇");
+
+  v1::ListChildRegionsRequest children_request;
+  children_request.set_code("330226000000");
+  children_request.set_page_size(1);
+  v1::ListChildRegionsResponse children;
+  grpc::ClientContext c2;
+  ASSERT_TRUE(regions_->ListChildRegions(&c2, children_request, &children).ok());
+  ASSERT_EQ(children.regions_size(), 1);
+  EXPECT_EQ(children.regions(0).code(), "330226001000");
+  children_request.set_page_token(children.next_page_token());
+  grpc::ClientContext c3;
+  ASSERT_TRUE(regions_->ListChildRegions(&c3, children_request, &children).ok());
+  EXPECT_EQ(children.regions(0).code(), "330226104000");
+  EXPECT_TRUE(children.next_page_token().empty());
+
+  v1::SearchRegionsRequest search;
+  search.set_name("东莞");
+  v1::SearchRegionsResponse found;
+  grpc::ClientContext c4;
+  ASSERT_TRUE(regions_->SearchRegions(&c4, search, &found).ok());
+  ASSERT_EQ(found.regions_size(), 1);
+
+  get.set_code("999999999999");
+  grpc::ClientContext c5;
+  EXPECT_EQ(regions_->GetRegion(&c5, get, &region).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+}  // namespace
+}  // namespace gongkai

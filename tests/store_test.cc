@@ -1,0 +1,235 @@
+// The store: revisions, idempotency, optimistic concurrency, the change log, subtree scans,
+// and reopening with everything intact — over a real RocksDB in a fresh directory.
+#include "storage/store.h"
+
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/test_util.h"
+
+namespace gongkai::storage {
+namespace {
+
+using testing::TempDir;
+
+v1::Report ReportFor(const std::string& region, int year, const std::string& body = "",
+                     v1::Scope scope = v1::SCOPE_OWN) {
+  v1::Report report = testing::SeedReport();
+  report.mutable_key()->set_region_code(region);
+  report.mutable_key()->set_year(year);
+  report.mutable_key()->set_body(body);
+  report.mutable_key()->set_scope(scope);
+  return report;
+}
+
+CommitRequest Commit(v1::Report report, std::optional<int64_t> expected = std::nullopt) {
+  CommitRequest request;
+  request.report = std::move(report);
+  request.principal = "tester";
+  request.peer = "ipv4:127.0.0.1:1";
+  request.time = absl::FromUnixSeconds(1700000000);
+  request.expected_revision = expected;
+  return request;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    store_.reset();
+    auto store = Store::Open(dir_.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    if (store_->registry()->empty()) {
+      ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
+    }
+  }
+  int64_t Submit(v1::Report report) {
+    auto result = store_->Commit(Commit(std::move(report)));
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? result->revision.revision() : -1;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(StoreTest, EverySubmissionIsANewRevisionAndAnyRevisionCanBeReadBack) {
+  v1::Report first = ReportFor("330226104000", 2019);
+  EXPECT_EQ(Submit(first), 1);
+  v1::Report second = first;
+  second.set_title("更正版");
+  EXPECT_EQ(Submit(second), 2);
+
+  auto current = store_->GetRevision(first.key(), 0);
+  ASSERT_TRUE(current.ok());
+  EXPECT_EQ(current->revision(), 2);
+  EXPECT_EQ(current->report().title(), "更正版");
+  EXPECT_EQ(current->principal(), "tester");
+  auto old = store_->GetRevision(first.key(), 1);
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->report().title(), first.title());
+  EXPECT_EQ(store_->GetRevision(first.key(), 3).status().code(), absl::StatusCode::kNotFound);
+
+  auto revisions = store_->ListRevisions(first.key(), 0, "", false);
+  ASSERT_TRUE(revisions.ok());
+  ASSERT_EQ(revisions->items.size(), 2u);
+  EXPECT_EQ(revisions->items[0].revision(), 1);
+  EXPECT_FALSE(revisions->items[0].has_report());
+}
+
+TEST_F(StoreTest, IdenticalContentIsIdempotent) {
+  v1::Report report = ReportFor("330226104000", 2019);
+  EXPECT_EQ(Submit(report), 1);
+  auto again = store_->Commit(Commit(report));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  EXPECT_EQ(again->revision.revision(), 1);
+  EXPECT_EQ(store_->HeadSequence(), 1);
+}
+
+TEST_F(StoreTest, StaleExpectedRevisionIsRefusedAndChangesNothing) {
+  v1::Report report = ReportFor("330226104000", 2019);
+  auto created = store_->Commit(Commit(report, 0));
+  ASSERT_TRUE(created.ok());
+  v1::Report edited = report;
+  edited.set_title("a");
+  ASSERT_TRUE(store_->Commit(Commit(edited, 1)).ok());
+  v1::Report stale = report;
+  stale.set_title("b");
+  EXPECT_EQ(store_->Commit(Commit(stale, 1)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->Commit(Commit(stale, 0)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetRevision(report.key(), 0)->report().title(), "a");
+  EXPECT_EQ(store_->HeadSequence(), 2);
+}
+
+TEST_F(StoreTest, ScopeAndBodyArePartOfTheIdentity) {
+  EXPECT_EQ(Submit(ReportFor("330226000000", 2021)), 1);
+  EXPECT_EQ(Submit(ReportFor("330226000000", 2021, "", v1::SCOPE_SUMMARY)), 1);
+  EXPECT_EQ(Submit(ReportFor("330226000000", 2021, testing::kBodyCode)), 1);
+  EXPECT_EQ(store_->HeadSequence(), 3);
+}
+
+TEST_F(StoreTest, UnknownRegionIsNotFound) {
+  EXPECT_EQ(store_->Commit(Commit(ReportFor("330226999000", 2019))).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->HeadSequence(), 0);
+}
+
+TEST_F(StoreTest, ListsASubtreeForAYearInSubtreeOrderAcrossPages) {
+  Submit(ReportFor("330226104000", 2019));
+  Submit(ReportFor("330226001000", 2019));
+  Submit(ReportFor("330226000000", 2019, "", v1::SCOPE_SUMMARY));
+  Submit(ReportFor("330226000000", 2019));
+  Submit(ReportFor("330226104000", 2020));  // another year
+  Submit(ReportFor("441900003000", 2019));  // another province
+
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    auto page = store_->ListReports("330000000000", 2019, 2, token, false);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& revision : page->items) {
+      seen.push_back(absl::StrCat(revision.key().region_code(), "/", revision.key().scope()));
+    }
+    token = page->next_page_token;
+    ++pages;
+  } while (!token.empty());
+  EXPECT_THAT(seen, ::testing::ElementsAre("330226000000/1", "330226000000/2", "330226001000/1",
+                                           "330226104000/1"));
+  EXPECT_EQ(pages, 2);
+
+  auto nation = store_->ListReports("000000000000", 2019, 100, "", true);
+  ASSERT_TRUE(nation.ok());
+  EXPECT_EQ(nation->items.size(), 5u);
+  EXPECT_TRUE(nation->items[0].has_report());
+  EXPECT_EQ(store_->ListReports("330000000000", 2019, 2, "bm90LWEta2V5", false).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(StoreTest, ChangeLogIsOrderedGapFreeAndMatchesRevisions) {
+  v1::Report report = ReportFor("330226104000", 2019);
+  Submit(report);
+  Submit(ReportFor("330226001000", 2019));
+  report.set_title("x");
+  Submit(report);
+  auto changes = store_->ReadChanges(1, 100);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(changes->size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ((*changes)[i].sequence(), i + 1);
+  EXPECT_EQ((*changes)[2].revision(), 2);
+  EXPECT_EQ((*changes)[2].previous_revision(), 1);
+  EXPECT_EQ((*changes)[2].key().region_code(), "330226104000");
+  auto tail = store_->ReadChanges(3, 100);
+  ASSERT_EQ(tail->size(), 1u);
+  EXPECT_EQ(store_->GetRevision(report.key(), 2)->change_sequence(), 3);
+}
+
+TEST_F(StoreTest, ConcurrentWritersToOneKeyLoseNoUpdate) {
+  constexpr int kWriters = 8;
+  constexpr int kAttempts = 10;
+  const v1::Report base = ReportFor("330226104000", 2019);
+  std::atomic<int> succeeded{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      for (int a = 0; a < kAttempts; ++a) {
+        // Read-modify-write with optimistic concurrency, retrying on conflict.
+        for (;;) {
+          auto current = store_->GetRevision(base.key(), 0);
+          const int64_t expected = current.ok() ? current->revision() : 0;
+          v1::Report report = base;
+          report.set_title(absl::StrCat("writer ", w, " attempt ", a));
+          auto result = store_->Commit(Commit(report, expected));
+          if (result.ok()) {
+            ++succeeded;
+            break;
+          }
+          ASSERT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(succeeded.load(), kWriters * kAttempts);
+  EXPECT_EQ(store_->GetRevision(base.key(), 0)->revision(), kWriters * kAttempts);
+  // The change log has one entry per revision, in revision order.
+  auto changes = store_->ReadChanges(1, 1000);
+  ASSERT_EQ(changes->size(), static_cast<size_t>(kWriters * kAttempts));
+  for (size_t i = 0; i < changes->size(); ++i) {
+    EXPECT_EQ((*changes)[i].revision(), static_cast<int64_t>(i + 1));
+    EXPECT_EQ((*changes)[i].previous_revision(), static_cast<int64_t>(i));
+  }
+}
+
+TEST_F(StoreTest, ReopeningKeepsEverything) {
+  v1::Report report = ReportFor("330226104000", 2019);
+  Submit(report);
+  report.set_title("second");
+  Submit(report);
+  Reopen();
+  EXPECT_EQ(store_->registry()->size(), testing::SmallRegistry().size());
+  EXPECT_EQ(store_->HeadSequence(), 2);
+  auto current = store_->GetRevision(report.key(), 0);
+  ASSERT_TRUE(current.ok());
+  EXPECT_EQ(current->revision(), 2);
+  EXPECT_EQ(current->report().SerializeAsString(), report.SerializeAsString());
+  // Sequences continue after the reopen.
+  report.set_title("third");
+  Submit(report);
+  EXPECT_EQ(store_->ReadChanges(3, 10)->at(0).sequence(), 3);
+}
+
+TEST(StoreOpenTest, SecondOpenOfTheSameDirectoryIsUnavailable) {
+  TempDir dir;
+  auto first = Store::Open(dir.path());
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(Store::Open(dir.path()).status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace gongkai::storage
