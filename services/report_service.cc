@@ -126,12 +126,15 @@ absl::Status ListChanges(const Env& env, const v1::ListChangesRequest& request,
   auto changes = env.store->ReadChanges(request.start_sequence(), request.page_size());
   if (!changes.ok()) return changes.status();
   int64_t next = std::max<int64_t>(request.start_sequence(), 1);
+  int64_t last_returned = 0;
   for (v1::ChangeEvent& change : *changes) {
-    next = change.sequence() + 1;
+    last_returned = change.sequence();
+    next = last_returned + 1;
     *response->add_changes() = std::move(change);
   }
   response->set_next_sequence(next);
-  response->set_head_sequence(std::max(head, next - 1));
+  // Entries committed after `head` was read may have been returned too.
+  response->set_head_sequence(std::max(head, last_returned));
   return absl::OkStatus();
 }
 

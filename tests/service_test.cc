@@ -254,6 +254,13 @@ TEST_F(ServiceTest, ListsReportsRevisionsAndChanges) {
   EXPECT_EQ(changes.next_sequence(), 4);
   EXPECT_EQ(changes.head_sequence(), 3);
 
+  changes_request.set_start_sequence(50);  // past the head
+  grpc::ClientContext c5;
+  ASSERT_TRUE(reports_->ListChanges(&c5, changes_request, &changes).ok());
+  EXPECT_EQ(changes.changes_size(), 0);
+  EXPECT_EQ(changes.next_sequence(), 50);
+  EXPECT_EQ(changes.head_sequence(), 3);
+
   list.set_page_size(5000);
   grpc::ClientContext c4;
   EXPECT_EQ(reports_->ListReports(&c4, list, &reports).error_code(),
