@@ -2,6 +2,7 @@
 
 #include "services/region_service.h"
 #include "services/report_service.h"
+#include "services/rollup_service.h"
 #include "services/status.h"
 
 namespace gongkai {
@@ -67,6 +68,66 @@ grpc::Status RegionServiceImpl::SearchRegions(grpc::ServerContext*,
                                               const v1::SearchRegionsRequest* request,
                                               v1::SearchRegionsResponse* response) {
   return ToGrpcStatus(gongkai::SearchRegions(*env_, *request, response));
+}
+
+grpc::Status RegionServiceImpl::ListRegions(grpc::ServerContext*,
+                                            const v1::ListRegionsRequest* request,
+                                            v1::ListRegionsResponse* response) {
+  return ToGrpcStatus(gongkai::ListRegions(*env_, *request, response));
+}
+
+grpc::Status RollupServiceImpl::GetRollup(grpc::ServerContext*,
+                                          const v1::GetRollupRequest* request,
+                                          v1::Rollup* response) {
+  return ToGrpcStatus(gongkai::GetRollup(*env_, *request, response));
+}
+
+grpc::Status RollupServiceImpl::ListChildRollups(grpc::ServerContext*,
+                                                 const v1::ListChildRollupsRequest* request,
+                                                 v1::ListChildRollupsResponse* response) {
+  return ToGrpcStatus(gongkai::ListChildRollups(*env_, *request, response));
+}
+
+grpc::Status RollupServiceImpl::ListAnomalies(grpc::ServerContext*,
+                                              const v1::ListAnomaliesRequest* request,
+                                              v1::ListAnomaliesResponse* response) {
+  return ToGrpcStatus(gongkai::ListAnomalies(*env_, *request, response));
+}
+
+grpc::Status RollupServiceImpl::StartRollupJob(grpc::ServerContext*,
+                                               const v1::StartRollupJobRequest* request,
+                                               v1::RollupJob* response) {
+  return ToGrpcStatus(gongkai::StartRollupJob(*env_, *request, response));
+}
+
+grpc::Status RollupServiceImpl::GetRollupJob(grpc::ServerContext*,
+                                             const v1::GetRollupJobRequest* request,
+                                             v1::RollupJob* response) {
+  return ToGrpcStatus(gongkai::GetRollupJob(*env_, *request, response));
+}
+
+grpc::Status WorkerServiceImpl::GetCheckpoint(grpc::ServerContext*,
+                                              const v1::GetCheckpointRequest*,
+                                              v1::Checkpoint* response) {
+  return ToGrpcStatus(gongkai::GetCheckpoint(*env_, response));
+}
+
+grpc::Status WorkerServiceImpl::WriteResults(grpc::ServerContext*,
+                                             const v1::WriteResultsRequest* request,
+                                             v1::Checkpoint* response) {
+  return ToGrpcStatus(gongkai::WriteResults(*env_, *request, response));
+}
+
+grpc::Status WorkerServiceImpl::ClaimRollupJob(grpc::ServerContext*,
+                                               const v1::ClaimRollupJobRequest*,
+                                               v1::RollupJob* response) {
+  return ToGrpcStatus(gongkai::ClaimRollupJob(*env_, response));
+}
+
+grpc::Status WorkerServiceImpl::FinishRollupJob(grpc::ServerContext*,
+                                                const v1::RollupJob* request,
+                                                v1::RollupJob* response) {
+  return ToGrpcStatus(gongkai::FinishRollupJob(*env_, *request, response));
 }
 
 }  // namespace gongkai

@@ -5,6 +5,7 @@
 
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
+#include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "services/env.h"
 
 namespace gongkai {
@@ -42,6 +43,46 @@ class RegionServiceImpl final : public v1::RegionService::Service {
   grpc::Status SearchRegions(grpc::ServerContext* context,
                              const v1::SearchRegionsRequest* request,
                              v1::SearchRegionsResponse* response) override;
+  grpc::Status ListRegions(grpc::ServerContext* context, const v1::ListRegionsRequest* request,
+                           v1::ListRegionsResponse* response) override;
+
+ private:
+  const Env* env_;
+};
+
+class RollupServiceImpl final : public v1::RollupService::Service {
+ public:
+  explicit RollupServiceImpl(const Env* env) : env_(env) {}
+  grpc::Status GetRollup(grpc::ServerContext* context, const v1::GetRollupRequest* request,
+                         v1::Rollup* response) override;
+  grpc::Status ListChildRollups(grpc::ServerContext* context,
+                                const v1::ListChildRollupsRequest* request,
+                                v1::ListChildRollupsResponse* response) override;
+  grpc::Status ListAnomalies(grpc::ServerContext* context,
+                             const v1::ListAnomaliesRequest* request,
+                             v1::ListAnomaliesResponse* response) override;
+  grpc::Status StartRollupJob(grpc::ServerContext* context,
+                              const v1::StartRollupJobRequest* request,
+                              v1::RollupJob* response) override;
+  grpc::Status GetRollupJob(grpc::ServerContext* context, const v1::GetRollupJobRequest* request,
+                            v1::RollupJob* response) override;
+
+ private:
+  const Env* env_;
+};
+
+class WorkerServiceImpl final : public v1::WorkerService::Service {
+ public:
+  explicit WorkerServiceImpl(const Env* env) : env_(env) {}
+  grpc::Status GetCheckpoint(grpc::ServerContext* context, const v1::GetCheckpointRequest* request,
+                             v1::Checkpoint* response) override;
+  grpc::Status WriteResults(grpc::ServerContext* context, const v1::WriteResultsRequest* request,
+                            v1::Checkpoint* response) override;
+  grpc::Status ClaimRollupJob(grpc::ServerContext* context,
+                              const v1::ClaimRollupJobRequest* request,
+                              v1::RollupJob* response) override;
+  grpc::Status FinishRollupJob(grpc::ServerContext* context, const v1::RollupJob* request,
+                               v1::RollupJob* response) override;
 
  private:
   const Env* env_;

@@ -58,4 +58,27 @@ absl::Status SearchRegions(const Env& env, const v1::SearchRegionsRequest& reque
   return absl::OkStatus();
 }
 
+absl::Status ListRegions(const Env& env, const v1::ListRegionsRequest& request,
+                         v1::ListRegionsResponse* response) {
+  constexpr int kMaxRegionsPage = 5000;
+  if (request.page_size() < 0 || request.page_size() > kMaxRegionsPage) {
+    return error::InvalidField("page_size",
+                               absl::StrCat("must be between 0 and ", kMaxRegionsPage));
+  }
+  const int page_size = request.page_size() == 0 ? 1000 : request.page_size();
+  std::shared_ptr<const storage::Registry> registry = env.store->registry();
+  const std::vector<v1::Region>& regions = registry->regions();
+  // The page token is the code of the last region returned.
+  auto it = std::upper_bound(regions.begin(), regions.end(), request.page_token(),
+                             [](const std::string& token, const v1::Region& region) {
+                               return token < region.code();
+                             });
+  if (request.page_token().empty()) it = regions.begin();
+  for (; it != regions.end() && response->regions_size() < page_size; ++it) {
+    *response->add_regions() = *it;
+  }
+  if (it != regions.end()) response->set_next_page_token(response->regions().rbegin()->code());
+  return absl::OkStatus();
+}
+
 }  // namespace gongkai

@@ -14,6 +14,8 @@ absl::Status ListChildRegions(const Env& env, const v1::ListChildRegionsRequest&
                               v1::ListChildRegionsResponse* response);
 absl::Status SearchRegions(const Env& env, const v1::SearchRegionsRequest& request,
                            v1::SearchRegionsResponse* response);
+absl::Status ListRegions(const Env& env, const v1::ListRegionsRequest& request,
+                         v1::ListRegionsResponse* response);
 
 }  // namespace gongkai
 

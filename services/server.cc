@@ -16,15 +16,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, const std:
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &server->port_);
   builder.RegisterService(&server->report_service_);
   builder.RegisterService(&server->region_service_);
+  builder.RegisterService(&server->rollup_service_);
+  builder.RegisterService(&server->worker_service_);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", listen));
   }
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
-  for (const char* name : {"gongkai.v1.ReportService", "gongkai.v1.RegionService"}) {
+  for (const char* name : {"gongkai.v1.ReportService", "gongkai.v1.RegionService",
+                           "gongkai.v1.RollupService", "gongkai.v1.WorkerService"}) {
     health->SetServingStatus(name, true);
   }
   return server;
+}
+
+std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
+  return server_->InProcessChannel(grpc::ChannelArguments());
 }
 
 void Server::Shutdown(absl::Duration grace) {

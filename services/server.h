@@ -21,14 +21,19 @@ class Server {
 
   // The port actually bound.
   int port() const { return port_; }
+  // A channel to this server that does not go through the network (the in-process worker).
+  std::shared_ptr<grpc::Channel> InProcessChannel();
   // Stops accepting calls, waits for in-flight calls (at most `grace`), then returns.
   void Shutdown(absl::Duration grace = absl::Seconds(10));
   void Wait() { server_->Wait(); }
 
  private:
-  Server(const Env* env) : report_service_(env), region_service_(env) {}
+  explicit Server(const Env* env)
+      : report_service_(env), region_service_(env), rollup_service_(env), worker_service_(env) {}
   ReportServiceImpl report_service_;
   RegionServiceImpl region_service_;
+  RollupServiceImpl rollup_service_;
+  WorkerServiceImpl worker_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

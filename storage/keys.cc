@@ -64,6 +64,24 @@ std::string MetaKey(absl::string_view name) {
   return absl::StrCat(absl::string_view(&kMeta, 1), name);
 }
 
+std::string RollupKey(int year, const std::vector<std::string>& path) {
+  return absl::StrCat(absl::string_view(&kRollup, 1), SubtreePrefix(year, path), "/");
+}
+
+std::string AnomaliesPrefix(int year, const std::vector<std::string>& path) {
+  return absl::StrCat(absl::string_view(&kAnomalies, 1), SubtreePrefix(year, path));
+}
+
+std::string AnomaliesKey(int year, const std::vector<std::string>& path) {
+  return absl::StrCat(AnomaliesPrefix(year, path), "/");
+}
+
+std::string JobKey(int64_t id) {
+  std::string out(1, kJob);
+  AppendBigEndian64(&out, static_cast<uint64_t>(id));
+  return out;
+}
+
 std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {

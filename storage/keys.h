@@ -25,6 +25,9 @@ inline constexpr char kHead = 'h';      // h · locator             → Head (cu
 inline constexpr char kRevision = 'v';  // v · locator · rev(u64)  → Revision
 inline constexpr char kChange = 'l';    // l · seq(u64)            → ChangeEvent
 inline constexpr char kMeta = 'm';      // m · name                → value
+inline constexpr char kRollup = 'r';    // r · year · path · '/'   → Rollup
+inline constexpr char kAnomalies = 'f'; // f · year · path · '/'   → AnomalySet
+inline constexpr char kJob = 'j';       // j · id(u64)             → RollupJob
 
 void AppendBigEndian64(std::string* out, uint64_t value);
 uint64_t ReadBigEndian64(absl::string_view bytes);
@@ -43,6 +46,13 @@ std::string RevisionKey(absl::string_view locator, int64_t revision);
 std::string RevisionPrefix(absl::string_view locator);
 std::string ChangeKey(int64_t sequence);
 std::string MetaKey(absl::string_view name);
+
+// Per-region results of the worker: `path` as for Locator.
+std::string RollupKey(int year, const std::vector<std::string>& path);
+std::string AnomaliesKey(int year, const std::vector<std::string>& path);
+// Every AnomaliesKey in the subtree of the region with that path.
+std::string AnomaliesPrefix(int year, const std::vector<std::string>& path);
+std::string JobKey(int64_t id);
 
 // The smallest key greater than every key that starts with `prefix` (for iterate_upper_bound).
 std::string PrefixEnd(absl::string_view prefix);

@@ -38,6 +38,8 @@ class Registry {
   std::vector<std::string> PathOf(absl::string_view code) const;
   // Regions whose name starts with `prefix`, in code order, at most `limit`.
   std::vector<v1::Region> SearchByName(absl::string_view prefix, size_t limit) const;
+  // All regions in code order.
+  const std::vector<v1::Region>& regions() const { return regions_; }
   size_t size() const { return regions_.size(); }
   bool empty() const { return regions_.empty(); }
 

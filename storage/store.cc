@@ -11,24 +11,13 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
+#include "storage/rocks_status.h"
 
 namespace gongkai::storage {
 namespace {
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
-
-absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  const std::string message = absl::StrCat(what, ": ", status.ToString());
-  if (status.IsNotFound()) return absl::NotFoundError(message);
-  if (status.IsCorruption()) return absl::DataLossError(message);
-  if (status.IsIOError() || status.IsBusy() || status.IsTimedOut() || status.IsTryAgain() ||
-      status.IsIncomplete()) {
-    return absl::UnavailableError(message);
-  }
-  return absl::InternalError(message);
-}
 
 int ClampPageSize(int page_size) {
   if (page_size <= 0) return kDefaultPageSize;
@@ -207,6 +196,8 @@ absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
   *revision.mutable_report() = request.report;
   *revision.mutable_report()->mutable_key() = revision.key();
   *revision.mutable_create_time() = time;
+  *revision.mutable_first_create_time() =
+      current > 0 ? (*head)->first_create_time() : time;
   revision.set_principal(request.principal);
   revision.set_peer(request.peer);
   *revision.mutable_verdict() = request.verdict;

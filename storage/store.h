@@ -23,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gongkai/v1/region.pb.h"
+#include "gongkai/v1/rollup.pb.h"
 #include "gongkai/v1/store.pb.h"
 #include "storage/registry.h"
 
@@ -103,6 +104,33 @@ class Store {
   // The last sequence number written (0 when the log is empty).
   int64_t HeadSequence() const;
 
+  // ---- Results of the aggregation worker (store_results.cc) ----
+
+  // Stores the rollups and anomaly sets (replacing earlier ones of the same regions) in one
+  // batch, with the checkpoint when set. NOT_FOUND for a region not in the registry;
+  // FAILED_PRECONDITION when the checkpoint is below the stored one.
+  // With `replace_year`, every stored anomaly set of the year is deleted first.
+  absl::Status WriteResults(int year, const std::vector<v1::Rollup>& rollups,
+                            const std::vector<v1::AnomalySet>& anomaly_sets,
+                            std::optional<int64_t> checkpoint, bool replace_year = false);
+  // The last sequence whose effects the worker stored (0 at first).
+  absl::StatusOr<int64_t> WorkerCheckpoint() const;
+  // NOT_FOUND when the region is unknown or has no rollup for the year.
+  absl::StatusOr<v1::Rollup> GetRollup(const std::string& region_code, int year) const;
+  // The anomalies of the subtree, in subtree order, that `keep` accepts.
+  absl::StatusOr<Page<v1::Anomaly>> ListAnomalies(
+      const std::string& region_code, int year, int page_size, const std::string& page_token,
+      const std::function<bool(const v1::Anomaly&)>& keep) const;
+
+  // Rollup jobs: created PENDING, claimed by a worker (RUNNING), finished by it.
+  absl::StatusOr<v1::RollupJob> CreateJob(int year, const std::string& region_code,
+                                          absl::Time now);
+  absl::StatusOr<v1::RollupJob> GetJob(const std::string& id) const;
+  // NOT_FOUND when no job is pending.
+  absl::StatusOr<v1::RollupJob> ClaimJob(absl::Time now);
+  // NOT_FOUND for an unknown job.
+  absl::Status FinishJob(const v1::RollupJob& job);
+
  private:
   Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options);
   absl::Status LoadState();
@@ -120,6 +148,7 @@ class Store {
   const StoreOptions options_;
   mutable absl::Mutex registry_mu_;
   std::shared_ptr<const Registry> registry_ ABSL_GUARDED_BY(registry_mu_);
+  absl::Mutex results_mu_;  // Serializes WriteResults (the checkpoint) and job updates.
   absl::Mutex commit_mu_;
   int64_t last_sequence_ ABSL_GUARDED_BY(commit_mu_) = 0;
   std::atomic<int64_t> head_sequence_{0};

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake g++ ninja-build pkg-config ccache
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev librocksdb-dev libgtest-dev libgmock-dev
+  libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libxlsxwriter-dev
   python3 python3-grpcio python3-protobuf grpc-proto)
 missing=()
 for p in "${packages[@]}"; do

@@ -13,6 +13,7 @@
 #include "services/server.h"
 #include "storage/registry.h"
 #include "storage/store.h"
+#include "worker/runner/runner.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port).");
 ABSL_FLAG(std::string, data_dir, "gongkai-data", "Directory of the RocksDB database.");
@@ -20,6 +21,10 @@ ABSL_FLAG(std::string, registry_dir, GONGKAI_DEFAULT_REGISTRY_DIR,
           "Directory with provinces.csv, cities.csv, areas.csv and streets.csv, loaded into "
           "the store when it has no registry yet (or with --reload_registry).");
 ABSL_FLAG(bool, reload_registry, false, "Replace the stored registry with --registry_dir's.");
+ABSL_FLAG(bool, worker, true,
+          "Run the aggregation worker in-process (turn off when gongkai-worker runs apart).");
+ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
+          "How often the in-process worker recomputes every year from scratch.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written to this file once serving (for --listen=...:0).");
 
@@ -72,10 +77,24 @@ int main(int argc, char** argv) {
     std::rename(tmp.c_str(), port_file.c_str());
   }
 
+  std::unique_ptr<gongkai::worker::Runner> worker;
+  std::thread worker_thread;
+  if (absl::GetFlag(FLAGS_worker)) {
+    gongkai::worker::RunnerOptions options;
+    options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
+    worker = std::make_unique<gongkai::worker::Runner>((*server)->InProcessChannel(), options);
+    worker_thread = std::thread([&] { (void)worker->Run(); });
+    Log("aggregation worker running in-process");
+  }
+
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
     Log(absl::StrCat("received signal ", signal, ", shutting down"));
+    if (worker != nullptr) {
+      worker->Stop();
+      worker_thread.join();
+    }
     (*server)->Shutdown();
   });
   (*server)->Wait();

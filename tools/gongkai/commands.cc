@@ -17,69 +17,24 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/cells.h"
 #include "services/validation/validator.h"
-#include "tools/gongkai/report_format.h"
+#include "tools/gongkai/cli.h"
+#include "tools/export/export.h"
+#include "tools/export/text_width.h"
 
 namespace gongkai::cli {
-namespace {
 
-constexpr int kExitRefused = 1;
-constexpr int kExitUsage = 2;
-constexpr absl::Duration kDeadline = absl::Seconds(60);
-
-// A local problem (usage or input): message for stderr, exit code 2.
-struct Problem {
-  std::string message;
-};
-
-class Cli {
- public:
-  Cli(const Args& args, std::ostream& out, std::ostream& err) : args_(args), out_(out), err_(err) {
-    std::string server = args.FlagOr("server", "");
-    if (server.empty()) {
-      const char* env = std::getenv("GONGKAI_SERVER");
-      server = env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
-    }
-    channel_ = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
-    reports_ = v1::ReportService::NewStub(channel_);
-    regions_ = v1::RegionService::NewStub(channel_);
+Cli::Cli(const Args& args, std::ostream& out, std::ostream& err)
+    : args_(args), out_(out), err_(err) {
+  std::string server = args.FlagOr("server", "");
+  if (server.empty()) {
+    const char* env = std::getenv("GONGKAI_SERVER");
+    server = env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
   }
-
-  int Run(const std::string& command);
-
- private:
-  int Submit();
-  int Validate();
-  int Get();
-  int List();
-  int Revisions();
-  int Changes();
-  int Regions();
-
-  std::unique_ptr<grpc::ClientContext> Context() const {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
-    return context;
-  }
-  // Prints the server's refusal (and a rejected report's violations); returns 1.
-  int Refused(const grpc::Status& status);
-  void Need(size_t positional, const char* what) const {
-    if (args_.positional.size() != positional) throw Problem{absl::StrCat("usage: ", what)};
-  }
-  int64_t IntFlag(const std::string& name, int64_t fallback) const;
-  v1::Scope ScopeFlag() const;
-  v1::ValidationMode ModeFlag() const;
-  std::string OutputFlag(const std::string& fallback, std::initializer_list<const char*> allowed) const;
-  v1::ReportKey KeyFromPositionals() const;
-  v1::Report ReadReport(const std::string& path) const;
-  std::string Json(const google::protobuf::Message& message) const;
-
-  const Args& args_;
-  std::ostream& out_;
-  std::ostream& err_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::ReportService::Stub> reports_;
-  std::unique_ptr<v1::RegionService::Stub> regions_;
-};
+  channel_ = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  reports_ = v1::ReportService::NewStub(channel_);
+  regions_ = v1::RegionService::NewStub(channel_);
+  rollups_ = v1::RollupService::NewStub(channel_);
+}
 
 std::string ScopeName(v1::Scope scope) { return scope == v1::SCOPE_SUMMARY ? "summary" : "own"; }
 
@@ -144,14 +99,18 @@ std::string Cli::OutputFlag(const std::string& fallback,
   throw Problem{absl::StrCat("--output \"", output, "\" is not one of the formats of this command")};
 }
 
+int Cli::YearArg(size_t index) const {
+  int year = 0;
+  if (!absl::SimpleAtoi(args_.positional[index], &year)) {
+    throw Problem{absl::StrCat("YEAR must be a number, not \"", args_.positional[index], "\"")};
+  }
+  return year;
+}
+
 v1::ReportKey Cli::KeyFromPositionals() const {
   v1::ReportKey key;
   key.set_region_code(args_.positional[0]);
-  int year = 0;
-  if (!absl::SimpleAtoi(args_.positional[1], &year)) {
-    throw Problem{absl::StrCat("YEAR must be a number, not \"", args_.positional[1], "\"")};
-  }
-  key.set_year(year);
+  key.set_year(YearArg(1));
   key.set_body(args_.FlagOr("body", ""));
   key.set_scope(ScopeFlag());
   return key;
@@ -248,9 +207,11 @@ int Cli::Get() {
   } else if (output == "cells") {
     out_ << FormatCells(revision.report());
   } else {
+    auto table = exports::Export(revision.report(), exports::Format::kTable);
+    if (!table.ok()) throw Problem{std::string(table.status().message())};
     out_ << KeyText(revision.key()) << "  revision " << revision.revision() << "  "
-         << TimeText(revision.create_time()) << "  " << revision.report().publisher() << "\n"
-         << FormatTable(revision.report());
+         << TimeText(revision.create_time()) << "\n"
+         << *table;
   }
   return 0;
 }
@@ -260,7 +221,7 @@ int Cli::List() {
   const std::string output = OutputFlag("table", {"json", "table"});
   v1::ListReportsRequest request;
   request.set_region_code(args_.positional[0]);
-  request.set_year(static_cast<int32_t>(KeyFromPositionals().year()));
+  request.set_year(YearArg(1));
   request.set_page_size(1000);
   do {
     v1::ListReportsResponse response;
@@ -271,9 +232,9 @@ int Cli::List() {
         out_ << Json(revision) << "\n";
         continue;
       }
-      out_ << Pad(revision.key().region_code(), 13) << Pad(revision.key().body().empty()
+      out_ << exports::Pad(revision.key().region_code(), 13) << exports::Pad(revision.key().body().empty()
                                                                ? "-" : revision.key().body(), 19)
-           << Pad(ScopeName(revision.key().scope()), 8) << "rev " << Pad(absl::StrCat(
+           << exports::Pad(ScopeName(revision.key().scope()), 8) << "rev " << exports::Pad(absl::StrCat(
                   revision.revision()), 4) << TimeText(revision.create_time()) << "  "
            << revision.verdict().violations_size() << " flag(s)\n";
     }
@@ -297,7 +258,7 @@ int Cli::Revisions() {
         out_ << Json(revision) << "\n";
         continue;
       }
-      out_ << "rev " << Pad(absl::StrCat(revision.revision()), 4)
+      out_ << "rev " << exports::Pad(absl::StrCat(revision.revision()), 4)
            << TimeText(revision.create_time()) << "  " << revision.principal() << "  "
            << revision.peer() << "  change " << revision.change_sequence() << "  "
            << revision.verdict().violations_size() << " flag(s)\n";
@@ -316,7 +277,7 @@ int Cli::Changes() {
   grpc::Status status = reports_->ListChanges(Context().get(), request, &response);
   if (!status.ok()) return Refused(status);
   for (const v1::ChangeEvent& change : response.changes()) {
-    out_ << Pad(absl::StrCat(change.sequence()), 8) << KeyText(change.key()) << "  rev "
+    out_ << exports::Pad(absl::StrCat(change.sequence()), 8) << KeyText(change.key()) << "  rev "
          << change.revision() << " (was " << change.previous_revision() << ")  "
          << TimeText(change.time()) << "\n";
   }
@@ -362,8 +323,8 @@ int Cli::Regions() {
       continue;
     }
     const bool child = !args_.Flag("search") && i > 0;
-    out_ << (child ? "  " : "") << Pad(region.code(), 13)
-         << Pad(v1::Level_Name(region.level()).substr(6), 11) << region.name() << "\n";
+    out_ << (child ? "  " : "") << exports::Pad(region.code(), 13)
+         << exports::Pad(v1::Level_Name(region.level()).substr(6), 11) << region.name() << "\n";
   }
   return 0;
 }
@@ -376,10 +337,13 @@ int Cli::Run(const std::string& command) {
   if (command == "revisions") return Revisions();
   if (command == "changes") return Changes();
   if (command == "regions") return Regions();
+  if (command == "rollup") return Rollup();
+  if (command == "anomalies") return Anomalies();
+  if (command == "children") return Children();
+  if (command == "recompute") return Recompute();
+  if (command == "export") return Export();
   throw Problem{absl::StrCat("unknown command \"", command, "\" (see gongkai help)")};
 }
-
-}  // namespace
 
 int RunCommand(const std::string& command, const Args& args, std::ostream& out,
                std::ostream& err) {

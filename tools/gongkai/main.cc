@@ -23,6 +23,13 @@ constexpr char kUsage[] = R"(usage: gongkai COMMAND [ARGS] [--server HOST:PORT]
   changes [--from SEQUENCE] [--limit N]
   regions CODE [--output table|json]          the region and its children
   regions --search NAME [--output table|json]
+  rollup REGION YEAR [--edition 2019|2021] [--output json|cells|table]
+  anomalies REGION YEAR [--kind KIND] [--min_severity low|medium|high]
+  children REGION YEAR                        each child's key figures and completeness
+  recompute YEAR [--region R]                 a full recompute job; waits, exit 0 if no drift
+  export report REGION YEAR [--body B] [--scope S] [--revision N] --format F [--out FILE]
+  export rollup REGION YEAR [--edition E] --format F [--out FILE]
+                                              F: cells|csv|table|json|xlsx (xlsx needs --out)
 
 --server defaults to $GONGKAI_SERVER, else 127.0.0.1:50051.
 Flags take `--flag value` or `--flag=value`.
@@ -38,7 +45,9 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   const std::set<std::string> known = {"server", "mode",   "expected_revision", "region",
                                        "year",   "body",   "scope",             "revision",
-                                       "output", "from",   "limit",             "search"};
+                                       "output", "from",   "limit",             "search",
+                                       "edition", "kind",  "min_severity",      "format",
+                                       "out"};
   auto args = gongkai::cli::ParseArgs(argc, argv, 2, known);
   if (!args.ok()) {
     std::cerr << "gongkai: " << args.status().message() << "\n";

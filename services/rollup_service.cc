@@ -1,0 +1,142 @@
+#include "services/rollup_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "services/errors.h"
+#include "services/status.h"
+#include "storage/registry.h"
+
+namespace gongkai {
+namespace {
+
+constexpr int kMaxPageSize = 1000;
+
+absl::Status CheckRegionYear(const std::string& region_code, int year) {
+  if (region_code.empty()) return error::MissingField("region_code");
+  if (year == 0) return error::MissingField("year");
+  return absl::OkStatus();
+}
+
+absl::Status CheckPageSize(int page_size) {
+  if (page_size < 0 || page_size > kMaxPageSize) {
+    return error::InvalidField("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status GetRollup(const Env& env, const v1::GetRollupRequest& request, v1::Rollup* response) {
+  GONGKAI_RETURN_IF_ERROR(CheckRegionYear(request.region_code(), request.year()));
+  auto rollup = env.store->GetRollup(request.region_code(), request.year());
+  if (!rollup.ok()) return rollup.status();
+  *response = *std::move(rollup);
+  return absl::OkStatus();
+}
+
+absl::Status ListChildRollups(const Env& env, const v1::ListChildRollupsRequest& request,
+                              v1::ListChildRollupsResponse* response) {
+  GONGKAI_RETURN_IF_ERROR(CheckRegionYear(request.region_code(), request.year()));
+  GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
+  const int page_size = request.page_size() == 0 ? 100 : request.page_size();
+  std::shared_ptr<const storage::Registry> registry = env.store->registry();
+  if (registry->Find(request.region_code()) == nullptr) {
+    return error::RegionNotFound(request.region_code());
+  }
+  // The page token is the code of the last child looked at.
+  const std::vector<std::string>& children = registry->ChildrenOf(request.region_code());
+  auto it = request.page_token().empty()
+                ? children.begin()
+                : std::upper_bound(children.begin(), children.end(), request.page_token());
+  int looked_at = 0;
+  for (; it != children.end() && looked_at < page_size; ++it, ++looked_at) {
+    auto rollup = env.store->GetRollup(*it, request.year());
+    if (rollup.ok()) {
+      *response->add_rollups() = *std::move(rollup);
+    } else if (rollup.status().code() != absl::StatusCode::kNotFound) {
+      return rollup.status();
+    }
+  }
+  if (it != children.end()) response->set_next_page_token(*(it - 1));
+  return absl::OkStatus();
+}
+
+absl::Status ListAnomalies(const Env& env, const v1::ListAnomaliesRequest& request,
+                           v1::ListAnomaliesResponse* response) {
+  GONGKAI_RETURN_IF_ERROR(CheckRegionYear(request.region_code(), request.year()));
+  GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
+  const v1::AnomalyKind kind = request.kind();
+  const v1::AnomalySeverity minimum = request.minimum_severity();
+  auto page = env.store->ListAnomalies(
+      request.region_code(), request.year(), request.page_size(), request.page_token(),
+      [&](const v1::Anomaly& a) {
+        return (kind == v1::ANOMALY_KIND_UNSPECIFIED || a.kind() == kind) &&
+               a.severity() >= minimum;
+      });
+  if (!page.ok()) return page.status();
+  for (v1::Anomaly& anomaly : page->items) *response->add_anomalies() = std::move(anomaly);
+  response->set_next_page_token(page->next_page_token);
+  return absl::OkStatus();
+}
+
+absl::Status StartRollupJob(const Env& env, const v1::StartRollupJobRequest& request,
+                            v1::RollupJob* response) {
+  if (request.year() < 2019 || request.year() > CurrentYear(env)) {
+    return error::InvalidField("year", absl::StrCat("must be between 2019 and ", CurrentYear(env)));
+  }
+  const std::string region =
+      request.region_code().empty() ? std::string(storage::kNationCode) : request.region_code();
+  if (env.store->registry()->Find(region) == nullptr) {
+    return error::InvalidField("region_code", absl::StrCat(region, " is not in the registry"));
+  }
+  auto job = env.store->CreateJob(request.year(), region, env.clock());
+  if (!job.ok()) return job.status();
+  *response = *std::move(job);
+  return absl::OkStatus();
+}
+
+absl::Status GetRollupJob(const Env& env, const v1::GetRollupJobRequest& request,
+                          v1::RollupJob* response) {
+  if (request.id().empty()) return error::MissingField("id");
+  auto job = env.store->GetJob(request.id());
+  if (!job.ok()) return job.status();
+  *response = *std::move(job);
+  return absl::OkStatus();
+}
+
+absl::Status GetCheckpoint(const Env& env, v1::Checkpoint* response) {
+  auto sequence = env.store->WorkerCheckpoint();
+  if (!sequence.ok()) return sequence.status();
+  response->set_sequence(*sequence);
+  return absl::OkStatus();
+}
+
+absl::Status WriteResults(const Env& env, const v1::WriteResultsRequest& request,
+                          v1::Checkpoint* response) {
+  if (request.year() == 0) return error::MissingField("year");
+  std::vector<v1::Rollup> rollups(request.rollups().begin(), request.rollups().end());
+  std::vector<v1::AnomalySet> sets(request.anomaly_sets().begin(), request.anomaly_sets().end());
+  std::optional<int64_t> checkpoint;
+  if (request.has_checkpoint()) checkpoint = request.checkpoint();
+  GONGKAI_RETURN_IF_ERROR(
+      env.store->WriteResults(request.year(), rollups, sets, checkpoint, request.replace_year()));
+  return GetCheckpoint(env, response);
+}
+
+absl::Status ClaimRollupJob(const Env& env, v1::RollupJob* response) {
+  auto job = env.store->ClaimJob(env.clock());
+  if (!job.ok()) return job.status();
+  *response = *std::move(job);
+  return absl::OkStatus();
+}
+
+absl::Status FinishRollupJob(const Env& env, const v1::RollupJob& request,
+                             v1::RollupJob* response) {
+  if (request.id().empty()) return error::MissingField("id");
+  GONGKAI_RETURN_IF_ERROR(env.store->FinishJob(request));
+  *response = request;
+  return absl::OkStatus();
+}
+
+}  // namespace gongkai

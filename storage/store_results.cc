@@ -1,0 +1,232 @@
+// The store's part for the aggregation worker's results: rollups, anomaly sets, the worker's
+// checkpoint, and rollup jobs.
+#include <algorithm>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "storage/keys.h"
+#include "storage/rocks_status.h"
+#include "storage/store.h"
+
+namespace gongkai::storage {
+namespace {
+
+constexpr absl::string_view kCheckpointName = "worker_checkpoint";
+constexpr absl::string_view kNextJobName = "next_job";
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time) {
+  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
+}
+
+absl::StatusOr<int64_t> ReadCounter(rocksdb::DB* db, absl::string_view name) {
+  std::string value;
+  rocksdb::Status status = db->Get(rocksdb::ReadOptions(), keys::MetaKey(name), &value);
+  if (status.IsNotFound()) return 0;
+  if (absl::Status s = FromRocks(status, name); !s.ok()) return s;
+  return static_cast<int64_t>(keys::ReadBigEndian64(value));
+}
+
+std::string EncodeCounter(int64_t value) {
+  std::string out;
+  keys::AppendBigEndian64(&out, static_cast<uint64_t>(value));
+  return out;
+}
+
+}  // namespace
+
+absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollups,
+                                 const std::vector<v1::AnomalySet>& anomaly_sets,
+                                 std::optional<int64_t> checkpoint, bool replace_year) {
+  std::shared_ptr<const Registry> registry = this->registry();
+  rocksdb::WriteBatch batch;
+  if (replace_year) {
+    const std::string prefix = keys::AnomaliesPrefix(year, {});
+    batch.DeleteRange(prefix, keys::PrefixEnd(prefix));
+  }
+  for (const v1::Rollup& rollup : rollups) {
+    if (registry->Find(rollup.region_code()) == nullptr) {
+      return absl::NotFoundError(absl::StrCat("region ", rollup.region_code(), " is not in the registry"));
+    }
+    batch.Put(keys::RollupKey(year, registry->PathOf(rollup.region_code())),
+              rollup.SerializeAsString());
+  }
+  for (const v1::AnomalySet& set : anomaly_sets) {
+    if (registry->Find(set.region_code()) == nullptr) {
+      return absl::NotFoundError(absl::StrCat("region ", set.region_code(), " is not in the registry"));
+    }
+    const std::string key = keys::AnomaliesKey(year, registry->PathOf(set.region_code()));
+    if (set.anomalies_size() == 0) {
+      batch.Delete(key);
+    } else {
+      batch.Put(key, set.SerializeAsString());
+    }
+  }
+  absl::MutexLock lock(&results_mu_);
+  if (checkpoint.has_value()) {
+    absl::StatusOr<int64_t> stored = ReadCounter(db_.get(), kCheckpointName);
+    if (!stored.ok()) return stored.status();
+    if (*checkpoint < *stored) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "checkpoint ", *checkpoint, " is behind the stored checkpoint ", *stored));
+    }
+    batch.Put(keys::MetaKey(kCheckpointName), EncodeCounter(*checkpoint));
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  return FromRocks(db_->Write(write_options, &batch), "write results");
+}
+
+absl::StatusOr<int64_t> Store::WorkerCheckpoint() const {
+  return ReadCounter(db_.get(), kCheckpointName);
+}
+
+absl::StatusOr<v1::Rollup> Store::GetRollup(const std::string& region_code, int year) const {
+  std::shared_ptr<const Registry> registry = this->registry();
+  if (registry->Find(region_code) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("region ", region_code, " is not in the registry"));
+  }
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(),
+                                    keys::RollupKey(year, registry->PathOf(region_code)), &value);
+  if (status.IsNotFound()) {
+    return absl::NotFoundError(
+        absl::StrCat("no rollup of ", region_code, " for ", year, " yet"));
+  }
+  if (absl::Status s = FromRocks(status, "read rollup"); !s.ok()) return s;
+  v1::Rollup rollup;
+  if (!rollup.ParseFromString(value)) return absl::DataLossError("unreadable rollup");
+  return rollup;
+}
+
+absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
+    const std::string& region_code, int year, int page_size, const std::string& page_token,
+    const std::function<bool(const v1::Anomaly&)>& keep) const {
+  std::shared_ptr<const Registry> registry = this->registry();
+  if (registry->Find(region_code) == nullptr) {
+    return absl::NotFoundError(absl::StrCat("region ", region_code, " is not in the registry"));
+  }
+  page_size = page_size <= 0 ? 100 : std::min(page_size, 1000);
+  const std::string prefix = keys::AnomaliesPrefix(year, registry->PathOf(region_code));
+  // The token is the anomaly set's key followed by the index of the next anomaly in it.
+  std::string start_key = prefix;
+  int start_index = 0;
+  if (!page_token.empty()) {
+    std::string token;
+    if (!absl::WebSafeBase64Unescape(page_token, &token) || token.size() < prefix.size() + 8 ||
+        !absl::StartsWith(token, prefix)) {
+      return absl::InvalidArgumentError("invalid page_token for this listing");
+    }
+    start_key = token.substr(0, token.size() - 8);
+    start_index = static_cast<int>(keys::ReadBigEndian64(token.substr(token.size() - 8)));
+  }
+  const std::string upper = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  Page<v1::Anomaly> page;
+  for (it->Seek(start_key); it->Valid(); it->Next()) {
+    v1::AnomalySet set;
+    if (!set.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("unreadable anomaly set");
+    }
+    const int first = it->key().ToString() == start_key ? start_index : 0;
+    for (int i = first; i < set.anomalies_size(); ++i) {
+      if (!keep(set.anomalies(i))) continue;
+      if (static_cast<int>(page.items.size()) == page_size) {
+        std::string token = it->key().ToString();
+        keys::AppendBigEndian64(&token, static_cast<uint64_t>(i));
+        page.next_page_token = absl::WebSafeBase64Escape(token);
+        return page;
+      }
+      page.items.push_back(set.anomalies(i));
+    }
+  }
+  if (absl::Status s = FromRocks(it->status(), "scan anomalies"); !s.ok()) return s;
+  return page;
+}
+
+absl::StatusOr<v1::RollupJob> Store::CreateJob(int year, const std::string& region_code,
+                                               absl::Time now) {
+  absl::MutexLock lock(&results_mu_);
+  absl::StatusOr<int64_t> last = ReadCounter(db_.get(), kNextJobName);
+  if (!last.ok()) return last.status();
+  const int64_t id = *last + 1;
+  v1::RollupJob job;
+  job.set_id(absl::StrCat(id));
+  job.set_year(year);
+  job.set_region_code(region_code);
+  job.set_state(v1::JOB_STATE_PENDING);
+  *job.mutable_create_time() = ToTimestamp(now);
+  rocksdb::WriteBatch batch;
+  batch.Put(keys::JobKey(id), job.SerializeAsString());
+  batch.Put(keys::MetaKey(kNextJobName), EncodeCounter(id));
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  if (absl::Status s = FromRocks(db_->Write(write_options, &batch), "create job"); !s.ok()) {
+    return s;
+  }
+  return job;
+}
+
+absl::StatusOr<v1::RollupJob> Store::GetJob(const std::string& id) const {
+  int64_t number = 0;
+  if (!absl::SimpleAtoi(id, &number) || number <= 0) {
+    return absl::NotFoundError(absl::StrCat("no rollup job ", id));
+  }
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), keys::JobKey(number), &value);
+  if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat("no rollup job ", id));
+  if (absl::Status s = FromRocks(status, "read job"); !s.ok()) return s;
+  v1::RollupJob job;
+  if (!job.ParseFromString(value)) return absl::DataLossError("unreadable job");
+  return job;
+}
+
+absl::StatusOr<v1::RollupJob> Store::ClaimJob(absl::Time now) {
+  absl::MutexLock lock(&results_mu_);
+  const std::string prefix(1, keys::kJob);
+  const std::string upper = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    v1::RollupJob job;
+    if (!job.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("unreadable job");
+    }
+    if (job.state() != v1::JOB_STATE_PENDING) continue;
+    job.set_state(v1::JOB_STATE_RUNNING);
+    *job.mutable_start_time() = ToTimestamp(now);
+    rocksdb::WriteOptions write_options;
+    write_options.sync = options_.sync;
+    if (absl::Status s = FromRocks(db_->Put(write_options, it->key(), job.SerializeAsString()),
+                                   "claim job");
+        !s.ok()) {
+      return s;
+    }
+    return job;
+  }
+  if (absl::Status s = FromRocks(it->status(), "scan jobs"); !s.ok()) return s;
+  return absl::NotFoundError("no pending rollup job");
+}
+
+absl::Status Store::FinishJob(const v1::RollupJob& job) {
+  absl::MutexLock lock(&results_mu_);
+  absl::StatusOr<v1::RollupJob> stored = GetJob(job.id());
+  if (!stored.ok()) return stored.status();
+  int64_t number = 0;
+  (void)absl::SimpleAtoi(job.id(), &number);
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  return FromRocks(db_->Put(write_options, keys::JobKey(number), job.SerializeAsString()),
+                   "finish job");
+}
+
+}  // namespace gongkai::storage

@@ -1,0 +1,87 @@
+// The CLI's shared context: the connection, argument helpers and output helpers that every
+// command uses. Commands live in commands.cc (reports, regions) and rollup_commands.cc.
+#ifndef GONGKAI_TOOLS_GONGKAI_CLI_H_
+#define GONGKAI_TOOLS_GONGKAI_CLI_H_
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "gongkai/v1/region_service.grpc.pb.h"
+#include "gongkai/v1/report_service.grpc.pb.h"
+#include "gongkai/v1/rollup_service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "tools/gongkai/args.h"
+
+namespace gongkai::cli {
+
+inline constexpr int kExitRefused = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr absl::Duration kDeadline = absl::Seconds(60);
+
+// A local problem (usage or input): message for stderr, exit code 2.
+struct Problem {
+  std::string message;
+};
+
+std::string ScopeName(v1::Scope scope);
+std::string TimeText(const google::protobuf::Timestamp& time);
+std::string KeyText(const v1::ReportKey& key);
+
+class Cli {
+ public:
+  Cli(const Args& args, std::ostream& out, std::ostream& err);
+
+  int Run(const std::string& command);
+
+ private:
+  // commands.cc
+  int Submit();
+  int Validate();
+  int Get();
+  int List();
+  int Revisions();
+  int Changes();
+  int Regions();
+  // rollup_commands.cc
+  int Rollup();
+  int Anomalies();
+  int Children();
+  int Recompute();
+  int Export();
+
+  std::unique_ptr<grpc::ClientContext> Context() const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
+    return context;
+  }
+  // Prints the server's refusal (and a rejected report's violations); returns 1.
+  int Refused(const grpc::Status& status);
+  void Need(size_t positional, const char* what) const {
+    if (args_.positional.size() != positional) throw Problem{absl::StrCat("usage: ", what)};
+  }
+  int64_t IntFlag(const std::string& name, int64_t fallback) const;
+  int YearArg(size_t index) const;
+  v1::Scope ScopeFlag() const;
+  v1::ValidationMode ModeFlag() const;
+  std::string OutputFlag(const std::string& fallback, std::initializer_list<const char*> allowed) const;
+  v1::ReportKey KeyFromPositionals() const;
+  v1::Report ReadReport(const std::string& path) const;
+  std::string Json(const google::protobuf::Message& message) const;
+
+  const Args& args_;
+  std::ostream& out_;
+  std::ostream& err_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ReportService::Stub> reports_;
+  std::unique_ptr<v1::RegionService::Stub> regions_;
+  std::unique_ptr<v1::RollupService::Stub> rollups_;
+};
+
+}  // namespace gongkai::cli
+
+#endif  // GONGKAI_TOOLS_GONGKAI_CLI_H_

@@ -1,0 +1,351 @@
+#include "worker/anomalies.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "proto/cells.h"
+#include "proto/money.h"
+#include "worker/anomaly_checks.h"
+#include "worker/peers.h"
+#include "worker/text.h"
+
+namespace gongkai::worker::checks {
+
+using Severity = v1::AnomalySeverity;
+constexpr Severity kLow = v1::ANOMALY_SEVERITY_LOW;
+constexpr Severity kMedium = v1::ANOMALY_SEVERITY_MEDIUM;
+constexpr Severity kHigh = v1::ANOMALY_SEVERITY_HIGH;
+
+constexpr const char* kWithheldItems[] = {
+    "state_secret",     "prohibited_by_law",   "endangers_security", "third_party_rights",
+    "internal_affairs", "process_information", "enforcement_files",  "administrative_queries"};
+constexpr const char* kCaseRows[] = {"table4.reconsideration", "table4.litigation.direct",
+                                     "table4.litigation.after_reconsideration"};
+
+v1::Anomaly* Add(v1::AnomalySet* set, v1::AnomalyKind kind, Severity severity,
+                 const v1::ReportKey& key, std::string explanation) {
+  v1::Anomaly* a = set->add_anomalies();
+  a->set_kind(kind);
+  a->set_severity(severity);
+  *a->mutable_key() = key;
+  a->set_explanation(std::move(explanation));
+  return a;
+}
+
+void AddCell(v1::Anomaly* a, v1::Edition edition, absl::string_view path) {
+  const int i = FindCell(edition, path);
+  if (i < 0) return;
+  const CellSpec& cell = CellsOf(edition)[i];
+  v1::CellRef* ref = a->add_cells();
+  ref->set_field_path(cell.field_path);
+  ref->set_table(cell.table);
+  ref->set_row(cell.row);
+  ref->set_column(cell.column);
+}
+
+void AddEvidence(v1::Anomaly* a, std::string label, std::string value) {
+  v1::Evidence* e = a->add_evidence();
+  e->set_label(std::move(label));
+  e->set_value(std::move(value));
+}
+
+std::string Number(double x) { return absl::StrFormat("%.4g", x); }
+std::string Name(const ReportEntry& e) {
+  return e.government() ? e.key.region_code() : absl::StrCat(e.key.region_code(), "/", e.key.body());
+}
+
+// Peers: governments of sibling regions, or departments of the same region; `entry` included.
+std::vector<const ReportEntry*> PeersOf(const YearModel& model, const ReportEntry& entry) {
+  std::vector<const ReportEntry*> peers;
+  if (entry.government()) {
+    const int parent = model.tree().parent(entry.region);
+    if (parent < 0) return {&entry};
+    for (int sibling : model.tree().children(parent)) {
+      if (const ReportEntry* g = model.GovernmentReportAt(sibling)) peers.push_back(g);
+    }
+  } else {
+    for (const ReportEntry* e : model.ReportsAt(entry.region)) {
+      if (!e->government()) peers.push_back(e);
+    }
+  }
+  return peers;
+}
+
+std::optional<double> Requests(const ReportEntry& e) {
+  auto v = e.Cell("table3.new_requests.total");
+  return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
+}
+
+std::optional<std::pair<int64_t, int64_t>> RefusedShare(const ReportEntry& e, int min_den) {
+  const int64_t den = e.Cell("table3.results.total.total").value_or(0);
+  if (den < min_den) return std::nullopt;
+  int64_t num = 0;
+  for (const char* item : kWithheldItems) {
+    num += e.Cell(absl::StrCat("table3.results.withheld.", item, ".total")).value_or(0);
+  }
+  return std::make_pair(num, den);
+}
+
+std::optional<std::pair<int64_t, int64_t>> CorrectionRate(const ReportEntry& e, int min_den) {
+  int64_t num = 0, den = 0;
+  for (const char* row : kCaseRows) {
+    num += e.Cell(absl::StrCat(row, ".corrected")).value_or(0);
+    den += e.Cell(absl::StrCat(row, ".total")).value_or(0);
+  }
+  if (den < min_den) return std::nullopt;
+  return std::make_pair(num, den);
+}
+
+// ---- ZERO_PUBLICATION --------------------------------------------------------------------
+
+// The sub-tables of table 二 (by their first row-label segment) and the cells that count in
+// each: 规章 only for the governments that can make them (provinces, prefecture-level cities,
+// and the State Council's bodies at the national level).
+std::vector<std::pair<std::string, std::vector<int>>> SubTables(const YearModel& model,
+                                                                const ReportEntry& e) {
+  const v1::Level level = model.tree().region(e.region).level();
+  const bool makes_rules = level == v1::LEVEL_NATION ||
+                           (e.government() && (level == v1::LEVEL_PROVINCE ||
+                                               level == v1::LEVEL_PREFECTURE));
+  std::vector<std::pair<std::string, std::vector<int>>> out;
+  const auto& cells = CellsOf(e.edition);
+  for (size_t i = 0; i < cells.size() && cells[i].table == "二"; ++i) {
+    std::vector<std::string> parts = absl::StrSplit(cells[i].row, '/');
+    if (!makes_rules && parts.back() == "规章") continue;
+    if (out.empty() || out.back().first != parts[0]) out.push_back({parts[0], {}});
+    out.back().second.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
+bool AllZero(const ReportEntry& e, const std::vector<int>& cells) {
+  for (const auto& [i, value] : e.cells) {
+    if (value != 0 && std::find(cells.begin(), cells.end(), i) != cells.end()) return false;
+  }
+  return true;
+}
+
+void ZeroPublication(const YearModel& model, const ReportEntry& e,
+                     const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set) {
+  const auto sub_tables = SubTables(model, e);
+  std::vector<int> all;
+  std::vector<size_t> zero;
+  for (size_t s = 0; s < sub_tables.size(); ++s) {
+    all.insert(all.end(), sub_tables[s].second.begin(), sub_tables[s].second.end());
+    if (AllZero(e, sub_tables[s].second)) zero.push_back(s);
+  }
+  if (zero.empty()) return;
+  auto flag = [&](const std::string& label, const std::vector<int>& cells) {
+    int compared = 0, published = 0;
+    for (const ReportEntry* p : peers) {
+      if (p == &e || p->edition != e.edition) continue;
+      ++compared;
+      published += !AllZero(*p, cells);
+    }
+    const double share = compared == 0 ? 0 : static_cast<double>(published) / compared;
+    const Severity severity = share >= model.settings().zero_peer_share_high     ? kHigh
+                              : share >= model.settings().zero_peer_share_medium ? kMedium
+                                                                                 : kLow;
+    v1::Anomaly* a = Add(set, v1::ZERO_PUBLICATION, severity, e.key,
+                         absl::StrCat("主动公开情况表", label, "全部为零或空，同级", compared,
+                                      "个单位中", published, "个有数据"));
+    for (int i : cells) AddCell(a, e.edition, CellsOf(e.edition)[i].field_path);
+    AddEvidence(a, "同级单位数", absl::StrCat(compared));
+    AddEvidence(a, "同级有数据单位数", absl::StrCat(published));
+  };
+  if (zero.size() == sub_tables.size()) {
+    flag("（表二）", all);
+  } else {
+    for (size_t s : zero) flag(sub_tables[s].first, sub_tables[s].second);
+  }
+}
+
+// ---- RULE_VIOLATION, LATE_REPORT, NARRATIVE_TABLE_MISMATCH --------------------------------
+
+void RuleViolations(const ReportEntry& e, v1::AnomalySet* set) {
+  for (const v1::Violation& v : e.violations) {
+    if (v.rule() != "R1" && v.rule() != "R2" && v.rule() != "R3" && v.rule() != "R4") continue;
+    v1::Anomaly* a = Add(set, v1::RULE_VIOLATION, kMedium, e.key,
+                         absl::StrCat("违反勾稽关系", v.rule(), "（", v.rule_name(), "）：应为",
+                                      v.expected(), "，实为", v.actual().empty() ? "空" : v.actual()));
+    *a->mutable_cells() = v.cells();
+    AddEvidence(a, "规则", v.rule());
+    AddEvidence(a, "应为", v.expected());
+    AddEvidence(a, "实为", v.actual());
+  }
+}
+
+void Late(const YearModel& model, const ReportEntry& e, v1::AnomalySet* set) {
+  if (!e.late()) return;
+  const int64_t days = e.filed_on - e.deadline;
+  v1::Anomaly* a =
+      Add(set, v1::LATE_REPORT, days > model.settings().days_late_for_high ? kHigh : kMedium, e.key,
+          absl::StrCat("年度报告于", absl::FormatCivilTime(e.filed_on), "发布或报送，晚于截止日期",
+                       absl::FormatCivilTime(e.deadline), days, "天"));
+  AddEvidence(a, "发布或报送日期", absl::FormatCivilTime(e.filed_on));
+  AddEvidence(a, "截止日期", absl::FormatCivilTime(e.deadline));
+  AddEvidence(a, "逾期天数", absl::StrCat(days));
+}
+
+void NarrativeTable(const ReportEntry& e, v1::AnomalySet* set) {
+  const auto stated = e.narrative_requests;
+  const auto table = e.Cell("table3.new_requests.total");
+  if (!stated || !table || *stated == *table) return;
+  const int64_t with_carried = *table + e.Cell("table3.carried_over.total").value_or(0);
+  if (*stated == with_carried) return;  // Some narratives count last year's open requests too.
+  v1::Anomaly* a = Add(set, v1::NARRATIVE_TABLE_MISMATCH, kLow, e.key,
+                       absl::StrCat("正文称收到申请", *stated, "件，表三本年新收申请总计为", *table,
+                                    "件"));
+  AddCell(a, e.edition, "table3.new_requests.total");
+  AddEvidence(a, "正文所述件数", absl::StrCat(*stated));
+  AddEvidence(a, "一、本年新收政府信息公开申请数量/总计", absl::StrCat(*table));
+}
+
+}  // namespace gongkai::worker::checks
+
+namespace gongkai::worker {
+
+v1::AnomalySet EvaluateRegion(const YearModel& model, const YearModel* previous, int region,
+                              absl::Time now) {
+  v1::AnomalySet set;
+  set.set_region_code(model.tree().region(region).code());
+  set.set_year(model.year());
+  for (const ReportEntry* e : model.ReportsAt(region)) {
+    const auto peers = checks::PeersOf(model, *e);
+    checks::ZeroPublication(model, *e, peers, &set);
+    checks::RuleViolations(*e, &set);
+    const ReportEntry* before = previous == nullptr ? nullptr : previous->Find([&] {
+      v1::ReportKey key = e->key;
+      key.set_year(model.year() - 1);
+      return key;
+    }());
+    if (before != nullptr) checks::Carryover(*e, *before, &set);
+    checks::Late(model, *e, &set);
+    checks::PeerOutliers(model, *e, peers, &set);
+    if (previous != nullptr) checks::YearOverYear(model, *previous, *e, peers, &set);
+    checks::CopiedNarrative(model, previous, *e, peers, &set);
+    checks::NarrativeTable(*e, &set);
+  }
+  checks::Missing(model, region, now, &set);
+  for (const ReportEntry* summary : model.SummariesAt(region)) {
+    checks::SummaryMismatch(model, region, *summary, &set);
+  }
+  return set;
+}
+
+std::vector<int> AffectedRegions(const RegionTree& tree, int region) {
+  std::set<int> out = {region};
+  const int parent = tree.parent(region);
+  if (parent >= 0) {
+    for (int sibling : tree.children(parent)) out.insert(sibling);
+  }
+  for (int a : tree.Ancestors(region)) out.insert(a);
+  return std::vector<int>(out.begin(), out.end());
+}
+
+}  // namespace gongkai::worker
+
+namespace gongkai::worker::checks {
+
+// ---- PEER_OUTLIER -------------------------------------------------------------------------
+
+void PeerOutliers(const YearModel& model, const ReportEntry& e,
+                  const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set) {
+  const Settings& s = model.settings();
+  struct Metric {
+    const char* name;
+    const char* path;  // the cell the metric is about
+    bool count;
+    std::function<std::optional<std::pair<double, std::string>>(const ReportEntry&)> value;
+  };
+  const Metric metrics[] = {
+      {"本年新收申请数量", "table3.new_requests.total", true,
+       [](const ReportEntry& x) -> std::optional<std::pair<double, std::string>> {
+         auto v = Requests(x);
+         if (!v) return std::nullopt;
+         return std::make_pair(*v, Number(*v));
+       }},
+      {"不予公开占比", "table3.results.total.total", false,
+       [&](const ReportEntry& x) -> std::optional<std::pair<double, std::string>> {
+         auto r = RefusedShare(x, s.min_ratio_denominator);
+         if (!r) return std::nullopt;
+         return std::make_pair(static_cast<double>(r->first) / r->second,
+                               absl::StrCat(r->first, "/", r->second));
+       }},
+      {"复议诉讼纠错率", "table4.reconsideration.corrected", false,
+       [&](const ReportEntry& x) -> std::optional<std::pair<double, std::string>> {
+         auto r = CorrectionRate(x, s.min_ratio_denominator);
+         if (!r) return std::nullopt;
+         return std::make_pair(static_cast<double>(r->first) / r->second,
+                               absl::StrCat(r->first, "/", r->second));
+       }},
+  };
+  for (const Metric& metric : metrics) {
+    const auto own = metric.value(e);
+    if (!own) continue;
+    std::vector<double> values, raw;
+    for (const ReportEntry* p : peers) {
+      if (auto v = metric.value(*p)) {
+        raw.push_back(v->first);
+        values.push_back(metric.count ? std::log1p(v->first) : v->first);
+      }
+    }
+    if (static_cast<int>(values.size()) < s.min_peers) continue;
+    const double x = metric.count ? std::log1p(own->first) : own->first;
+    const auto z = ModifiedZ(x, values);
+    if (!z || std::abs(*z) <= s.outlier_z) continue;
+    const double median = Median(raw);
+    if (metric.count && std::abs(own->first - median) < s.outlier_min_count_difference) continue;
+    v1::Anomaly* a = Add(set, v1::PEER_OUTLIER, std::abs(*z) > s.outlier_z_high ? kHigh : kMedium,
+                         e.key,
+                         absl::StrCat(metric.name, "为", own->second, "，明显", *z > 0 ? "高" : "低",
+                                      "于", values.size(), "个同级单位（中位数", Number(median),
+                                      "）"));
+    AddCell(a, e.edition, metric.path);
+    AddEvidence(a, metric.name, own->second);
+    AddEvidence(a, "同级中位数", Number(median));
+    AddEvidence(a, "修正Z值", Number(*z));
+    AddEvidence(a, "同级单位数", absl::StrCat(values.size()));
+  }
+}
+
+// ---- COPIED_NARRATIVE ---------------------------------------------------------------------
+
+void CopiedNarrative(const YearModel& model, const YearModel* previous, const ReportEntry& e,
+                     const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set) {
+  const Settings& s = model.settings();
+  if (e.problem_chars < s.narrative_min_chars) return;
+  auto flag = [&](const ReportEntry& other, double similarity, const std::string& whom) {
+    v1::Anomaly* a = Add(set, v1::COPIED_NARRATIVE, similarity >= 0.95 ? kHigh : kMedium, e.key,
+                         absl::StrCat("“五、存在的主要问题及改进情况”与", whom, "内容雷同（相似度",
+                                      absl::StrFormat("%.0f%%", similarity * 100), "）"));
+    AddEvidence(a, "相似度", absl::StrFormat("%.3f", similarity));
+    AddEvidence(a, "对比报告", absl::StrCat(KeyId(other.key)));
+  };
+  if (previous != nullptr) {
+    v1::ReportKey key = e.key;
+    key.set_year(model.year() - 1);
+    const ReportEntry* before = previous->Find(key);
+    if (before != nullptr && before->problem_chars >= s.narrative_min_chars) {
+      const double similarity = Jaccard(e.problem_shingles, before->problem_shingles);
+      if (similarity >= s.copied_similarity) flag(*before, similarity, "本单位上一年度报告");
+    }
+  }
+  const ReportEntry* closest = nullptr;
+  double best = 0;
+  for (const ReportEntry* p : peers) {
+    if (p == &e || p->problem_chars < s.narrative_min_chars) continue;
+    const double similarity = Jaccard(e.problem_shingles, p->problem_shingles);
+    if (similarity > best) best = similarity, closest = p;
+  }
+  if (closest != nullptr && best >= s.copied_similarity) {
+    flag(*closest, best, absl::StrCat("同级单位", Name(*closest), "的报告"));
+  }
+}
+
+}  // namespace gongkai::worker::checks

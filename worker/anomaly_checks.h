@@ -1,0 +1,49 @@
+// Internal to the worker: the individual anomaly checks behind EvaluateRegion and the helpers
+// they share. Each check appends its flags to `set`.
+#ifndef GONGKAI_WORKER_ANOMALY_CHECKS_H_
+#define GONGKAI_WORKER_ANOMALY_CHECKS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "gongkai/v1/rollup.pb.h"
+#include "worker/model.h"
+
+namespace gongkai::worker::checks {
+
+v1::Anomaly* Add(v1::AnomalySet* set, v1::AnomalyKind kind, v1::AnomalySeverity severity,
+                 const v1::ReportKey& key, std::string explanation);
+// Adds the cell at `path` of `edition` by its official labels.
+void AddCell(v1::Anomaly* a, v1::Edition edition, absl::string_view path);
+void AddEvidence(v1::Anomaly* a, std::string label, std::string value);
+std::string Number(double x);
+// Requests received (table 三 一、…/总计), nullopt when blank.
+std::optional<double> Requests(const ReportEntry& e);
+// Governments of sibling regions, or departments of the same region; `e` included.
+std::vector<const ReportEntry*> PeersOf(const YearModel& model, const ReportEntry& e);
+
+// anomalies.cc
+void ZeroPublication(const YearModel& model, const ReportEntry& e,
+                     const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set);
+void RuleViolations(const ReportEntry& e, v1::AnomalySet* set);
+void Late(const YearModel& model, const ReportEntry& e, v1::AnomalySet* set);
+void NarrativeTable(const ReportEntry& e, v1::AnomalySet* set);
+void PeerOutliers(const YearModel& model, const ReportEntry& e,
+                  const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set);
+void CopiedNarrative(const YearModel& model, const YearModel* previous, const ReportEntry& e,
+                     const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set);
+
+// anomalies_years.cc
+void Carryover(const ReportEntry& e, const ReportEntry& previous, v1::AnomalySet* set);
+void YearOverYear(const YearModel& model, const YearModel& previous, const ReportEntry& e,
+                  const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set);
+void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summary,
+                     v1::AnomalySet* set);
+void Missing(const YearModel& model, int region, absl::Time now, v1::AnomalySet* set);
+
+}  // namespace gongkai::worker::checks
+
+#endif  // GONGKAI_WORKER_ANOMALY_CHECKS_H_

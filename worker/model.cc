@@ -1,0 +1,398 @@
+#include "worker/model.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "proto/cells.h"
+#include "worker/text.h"
+
+namespace gongkai::worker {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr int kMaxMissingListed = 100;
+
+absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+
+v1::Edition EditionOfIndex(int index) { return index == 0 ? v1::EDITION_2019 : v1::EDITION_2021; }
+
+// The cells both editions share (same field path): table 三 except （六）, and table 四.
+struct SharedCellIndex {
+  int cell2019;
+  int cell2021;
+};
+
+const std::vector<SharedCellIndex>& SharedCells() {
+  static const std::vector<SharedCellIndex>* shared = [] {
+    auto* out = new std::vector<SharedCellIndex>();
+    const auto& cells2019 = CellsOf(v1::EDITION_2019);
+    for (size_t i = 0; i < cells2019.size(); ++i) {
+      const int j = FindCell(v1::EDITION_2021, cells2019[i].field_path);
+      if (j >= 0) out->push_back({static_cast<int>(i), j});
+    }
+    return out;
+  }();
+  return *shared;
+}
+
+// The position of a shared cell's field path in SharedCells(), or -1.
+int SharedIndex(absl::string_view path) {
+  static const auto* index = [] {
+    auto* out = new absl::flat_hash_map<std::string, int>();
+    const auto& shared = SharedCells();
+    for (size_t k = 0; k < shared.size(); ++k) {
+      out->emplace(CellsOf(v1::EDITION_2021)[shared[k].cell2021].field_path, static_cast<int>(k));
+    }
+    return out;
+  }();
+  auto it = index->find(path);
+  return it == index->end() ? -1 : it->second;
+}
+
+ReportEntry MakeEntry(const v1::Revision& revision, int region, const Settings& settings,
+                      const v1::Region& region_record) {
+  const v1::Report& report = revision.report();
+  ReportEntry entry;
+  entry.key = revision.key();
+  entry.region = region;
+  entry.edition = report.edition();
+  entry.revision = revision.revision();
+  const auto& cells = CellsOf(report.edition());
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (std::find(report.uncertain_cells().begin(), report.uncertain_cells().end(),
+                  cells[i].field_path) != report.uncertain_cells().end()) {
+      continue;  // "?" contributes nothing: its value is unknown.
+    }
+    if (std::optional<int64_t> value = GetCell(report, cells[i]); value.has_value()) {
+      entry.cells.emplace_back(static_cast<int>(i), *value);
+    }
+  }
+  absl::CivilDay published;
+  if (!report.publication_date().empty() &&
+      absl::ParseCivilTime(report.publication_date(), &published)) {
+    entry.filed_on = published;
+  } else {
+    const auto& first = revision.has_first_create_time() ? revision.first_create_time()
+                                                         : revision.create_time();
+    entry.filed_on = absl::ToCivilDay(FromTimestamp(first), settings.zone);
+  }
+  entry.deadline = DeadlineFor(settings, region_record, !entry.government(), entry.key.year());
+  entry.violations.assign(revision.verdict().violations().begin(),
+                          revision.verdict().violations().end());
+  entry.problem_shingles =
+      Shingles(report.narrative().problems(), settings.shingle_size, &entry.problem_chars);
+  const v1::Narrative& n = report.narrative();
+  entry.narrative_requests = StatedRequests(absl::StrCat(
+      n.overview(), "\n", n.proactive(), "\n", n.requests(), "\n", n.review_litigation(), "\n",
+      n.problems(), "\n", n.other_matters()));
+  return entry;
+}
+
+void AddIndicator(v1::Rollup* rollup, const char* name, const char* label, int64_t numerator,
+                  int64_t denominator) {
+  v1::Indicator* indicator = rollup->add_indicators();
+  indicator->set_name(name);
+  indicator->set_label(label);
+  indicator->set_numerator(numerator);
+  indicator->set_denominator(denominator);
+  indicator->set_defined(denominator != 0);
+  indicator->set_value(denominator == 0 ? 0
+                                        : static_cast<double>(numerator) / static_cast<double>(denominator));
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(
+    std::vector<v1::Region> regions) {
+  auto tree = std::make_shared<RegionTree>();
+  std::sort(regions.begin(), regions.end(),
+            [](const v1::Region& a, const v1::Region& b) { return a.code() < b.code(); });
+  tree->regions_ = std::move(regions);
+  const int n = tree->size();
+  for (int i = 0; i < n; ++i) tree->index_[tree->regions_[i].code()] = i;
+  tree->parents_.assign(n, -1);
+  tree->children_.resize(n);
+  for (int i = 0; i < n; ++i) {
+    const std::string& parent = tree->regions_[i].parent_code();
+    if (parent.empty()) {
+      tree->root_ = i;
+      continue;
+    }
+    const int p = tree->Find(parent);
+    if (p < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("region ", tree->regions_[i].code(), " has unknown parent ", parent));
+    }
+    tree->parents_[i] = p;
+    tree->children_[p].push_back(i);
+  }
+  if (tree->root_ < 0) return absl::InvalidArgumentError("the registry has no root region");
+  tree->expected_.assign(n, 0);
+  for (int i = 0; i < n; ++i) {
+    if (i == tree->root_) continue;
+    for (int a = i; a >= 0; a = tree->parents_[a]) ++tree->expected_[a];
+  }
+  return std::shared_ptr<const RegionTree>(std::move(tree));
+}
+
+int RegionTree::Find(absl::string_view code) const {
+  auto it = index_.find(code);
+  return it == index_.end() ? -1 : it->second;
+}
+
+std::vector<int> RegionTree::Ancestors(int i) const {
+  std::vector<int> out;
+  for (int a = i; a >= 0; a = parents_[a]) out.push_back(a);
+  return out;
+}
+
+int EditionIndex(v1::Edition edition) {
+  if (edition == v1::EDITION_2019) return 0;
+  if (edition == v1::EDITION_2021) return 1;
+  return -1;
+}
+
+absl::CivilDay DeadlineFor(const Settings& settings, const v1::Region& region, bool department,
+                           int year) {
+  Deadline d = settings.county_and_above_deadline;
+  if (department) {
+    d = settings.department_deadline;
+  } else if (region.level() == v1::LEVEL_TOWNSHIP) {
+    d = settings.township_deadline;
+  }
+  return absl::CivilDay(year + 1, d.month, d.day);
+}
+
+std::optional<int64_t> ReportEntry::Cell(absl::string_view field_path) const {
+  const int index = FindCell(edition, field_path);
+  for (const auto& [i, value] : cells) {
+    if (i == index) return value;
+  }
+  return std::nullopt;
+}
+
+std::string KeyId(const v1::ReportKey& key) {
+  return absl::StrCat(key.region_code(), "|", key.year(), "|", key.body(), "|",
+                      key.scope() == v1::SCOPE_SUMMARY ? "summary" : "own");
+}
+
+YearModel::YearModel(int year, std::shared_ptr<const RegionTree> tree, const Settings* settings)
+    : year_(year), tree_(std::move(tree)), settings_(settings) {}
+
+std::vector<int> YearModel::Apply(const v1::Revision& revision) {
+  if (revision.key().year() != year_) return {};
+  const int region = tree_->Find(revision.key().region_code());
+  if (region < 0 || EditionIndex(revision.report().edition()) < 0) return {};
+  const std::string id = KeyId(revision.key());
+  auto it = entries_.find(id);
+  if (it != entries_.end() && it->second.revision >= revision.revision()) return {};
+  ReportEntry entry = MakeEntry(revision, region, *settings_, tree_->region(region));
+  if (it != entries_.end()) {
+    Contribute(it->second, -1);
+    it->second = std::move(entry);
+    Contribute(it->second, +1);
+  } else {
+    keys_at_[region].push_back(id);
+    Contribute(entry, +1);
+    entries_.emplace(id, std::move(entry));
+  }
+  return tree_->Ancestors(region);
+}
+
+void YearModel::Contribute(const ReportEntry& entry, int sign) {
+  if (entry.summary()) return;  // Summaries are compared, never added.
+  const int e = EditionIndex(entry.edition);
+  const size_t cells = CellsOf(entry.edition).size();
+  const bool counts_for_completeness = entry.government() && entry.region != tree_->root();
+  for (int a : tree_->Ancestors(entry.region)) {
+    RegionSums& sums = sums_[a];
+    EditionSums& edition = sums.editions[e];
+    if (edition.sum.empty()) {
+      edition.sum.assign(cells, 0);
+      edition.contributors.assign(cells, 0);
+    }
+    edition.reports += sign;
+    for (const auto& [i, value] : entry.cells) {
+      edition.sum[i] += sign * value;
+      edition.contributors[i] += sign;
+    }
+    if (counts_for_completeness) {
+      sums.received += sign;
+      (entry.late() ? sums.late : sums.on_time) += sign;
+    }
+  }
+}
+
+const ReportEntry* YearModel::Find(const v1::ReportKey& key) const {
+  auto it = entries_.find(KeyId(key));
+  return it == entries_.end() ? nullptr : &it->second;
+}
+
+std::vector<const ReportEntry*> YearModel::ReportsAt(int region) const {
+  std::vector<const ReportEntry*> out;
+  auto it = keys_at_.find(region);
+  if (it == keys_at_.end()) return out;
+  for (const std::string& id : it->second) {
+    const ReportEntry& entry = entries_.at(id);
+    if (!entry.summary()) out.push_back(&entry);
+  }
+  std::sort(out.begin(), out.end(), [](const ReportEntry* a, const ReportEntry* b) {
+    return a->key.body() < b->key.body();
+  });
+  return out;
+}
+
+const ReportEntry* YearModel::GovernmentReportAt(int region) const {
+  for (const ReportEntry* entry : ReportsAt(region)) {
+    if (entry->government()) return entry;
+  }
+  return nullptr;
+}
+
+std::vector<const ReportEntry*> YearModel::SummariesAt(int region) const {
+  std::vector<const ReportEntry*> out;
+  auto it = keys_at_.find(region);
+  if (it == keys_at_.end()) return out;
+  for (const std::string& id : it->second) {
+    if (entries_.at(id).summary()) out.push_back(&entries_.at(id));
+  }
+  return out;
+}
+
+const RegionSums* YearModel::SumsOf(int region) const {
+  auto it = sums_.find(region);
+  return it == sums_.end() ? nullptr : &it->second;
+}
+
+v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) const {
+  v1::Rollup rollup;
+  rollup.set_region_code(tree_->region(region).code());
+  rollup.set_year(year_);
+  rollup.set_sequence(sequence);
+  *rollup.mutable_compute_time() =
+      TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
+  static const RegionSums kEmpty;
+  const RegionSums* found = SumsOf(region);
+  const RegionSums& sums = found == nullptr ? kEmpty : *found;
+
+  for (int e = 0; e < 2; ++e) {
+    const EditionSums& edition = sums.editions[e];
+    if (edition.reports == 0) continue;
+    rollup.set_reports(rollup.reports() + edition.reports);
+    v1::EditionRollup* out = rollup.add_editions();
+    out->set_edition(EditionOfIndex(e));
+    out->set_reports(edition.reports);
+    v1::Report* report = out->mutable_sums();
+    report->set_edition(EditionOfIndex(e));
+    report->mutable_key()->set_region_code(rollup.region_code());
+    report->mutable_key()->set_year(year_);
+    report->mutable_key()->set_scope(v1::SCOPE_SUMMARY);
+    const auto& cells = CellsOf(EditionOfIndex(e));
+    for (size_t i = 0; i < cells.size(); ++i) {
+      out->add_contributors(edition.contributors[i]);
+      if (edition.contributors[i] > 0) SetCell(report, cells[i], edition.sum[i]);
+    }
+  }
+
+  // Both editions together, for the cells they share; blank shared cells are omitted.
+  const auto& shared_cells = SharedCells();
+  std::vector<int64_t> shared_sum(shared_cells.size(), 0);
+  for (size_t k = 0; k < shared_cells.size(); ++k) {
+    const int index[2] = {shared_cells[k].cell2019, shared_cells[k].cell2021};
+    int contributors = 0;
+    for (int e = 0; e < 2; ++e) {
+      const EditionSums& edition = sums.editions[e];
+      if (edition.sum.empty()) continue;
+      shared_sum[k] += edition.sum[index[e]];
+      contributors += edition.contributors[index[e]];
+    }
+    if (contributors == 0) continue;
+    const CellSpec& spec = CellsOf(v1::EDITION_2021)[shared_cells[k].cell2021];
+    v1::SharedCell* cell = rollup.add_shared();
+    cell->set_field_path(spec.field_path);
+    cell->set_table(spec.table);
+    cell->set_row(spec.row);
+    cell->set_column(spec.column);
+    cell->set_contributors(contributors);
+    cell->set_sum(shared_sum[k]);
+  }
+  auto sum_of = [&](absl::string_view path) -> int64_t {
+    const int k = SharedIndex(path);
+    return k < 0 ? 0 : shared_sum[k];
+  };
+  int64_t withheld = 0;
+  for (const char* item : {"state_secret", "prohibited_by_law", "endangers_security",
+                           "third_party_rights", "internal_affairs", "process_information",
+                           "enforcement_files", "administrative_queries"}) {
+    withheld += sum_of(absl::StrCat("table3.results.withheld.", item, ".total"));
+  }
+  const int64_t handled = sum_of("table3.results.total.total");
+  AddIndicator(&rollup, "granted_share", "予以公开占比（予以公开 / （七）总计）",
+               sum_of("table3.results.granted.total"), handled);
+  AddIndicator(&rollup, "refused_share", "不予公开占比（（三）不予公开 / （七）总计）", withheld,
+               handled);
+  AddIndicator(&rollup, "reconsideration_correction_rate", "行政复议纠错率（结果纠正 / 总计）",
+               sum_of("table4.reconsideration.corrected"), sum_of("table4.reconsideration.total"));
+  AddIndicator(&rollup, "litigation_correction_rate", "行政诉讼纠错率（结果纠正 / 总计）",
+               sum_of("table4.litigation.direct.corrected") +
+                   sum_of("table4.litigation.after_reconsideration.corrected"),
+               sum_of("table4.litigation.direct.total") +
+                   sum_of("table4.litigation.after_reconsideration.total"));
+
+  v1::Completeness* completeness = rollup.mutable_completeness();
+  completeness->set_expected(tree_->ExpectedReports(region));
+  completeness->set_received(sums.received);
+  completeness->set_on_time(sums.on_time);
+  completeness->set_late(sums.late);
+  completeness->set_missing(completeness->expected() - sums.received);
+  // The first missing regions in code order (depth first, children in code order).
+  std::vector<int> stack = {region};
+  while (!stack.empty() && completeness->missing_regions_size() < kMaxMissingListed &&
+         completeness->missing_regions_size() < completeness->missing()) {
+    const int at = stack.back();
+    stack.pop_back();
+    if (at != tree_->root() && GovernmentReportAt(at) == nullptr) {
+      completeness->add_missing_regions(tree_->region(at).code());
+    }
+    const auto& children = tree_->children(at);
+    for (auto it = children.rbegin(); it != children.rend(); ++it) {
+      const RegionSums* child = SumsOf(*it);
+      // Skip subtrees that are complete.
+      if (child != nullptr && child->received == tree_->ExpectedReports(*it)) continue;
+      stack.push_back(*it);
+    }
+  }
+  std::sort(completeness->mutable_missing_regions()->begin(),
+            completeness->mutable_missing_regions()->end());
+  return rollup;
+}
+
+std::vector<int> YearModel::Differences(const YearModel& other) const {
+  auto same_edition = [](const EditionSums& a, const EditionSums& b) {
+    if (a.reports != b.reports) return false;
+    auto zero = [](const auto& v) { return std::all_of(v.begin(), v.end(), [](auto x) { return x == 0; }); };
+    if (a.sum.empty() || b.sum.empty()) {
+      return zero(a.sum) && zero(b.sum) && zero(a.contributors) && zero(b.contributors);
+    }
+    return a.sum == b.sum && a.contributors == b.contributors;
+  };
+  auto same = [&](const RegionSums* a, const RegionSums* b) {
+    static const RegionSums kEmpty;
+    if (a == nullptr) a = &kEmpty;
+    if (b == nullptr) b = &kEmpty;
+    return a->received == b->received && a->on_time == b->on_time && a->late == b->late &&
+           same_edition(a->editions[0], b->editions[0]) &&
+           same_edition(a->editions[1], b->editions[1]);
+  };
+  std::vector<int> differ;
+  for (int region = 0; region < tree_->size(); ++region) {
+    if (!same(SumsOf(region), other.SumsOf(region))) differ.push_back(region);
+  }
+  return differ;
+}
+
+}  // namespace gongkai::worker

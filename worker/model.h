@@ -1,0 +1,151 @@
+// The aggregation worker's arithmetic: a flat region tree and, per year, every stored report's
+// contribution and every region's sums. No gRPC, no RocksDB: revisions come in, rollups come
+// out.
+//
+// A rollup sums every cell over the own-scope reports of every body in a region's subtree,
+// per edition; summary (汇总) reports are kept apart and only compared (SUMMARY_MISMATCH).
+// Blank stays blank: a cell no included report filled is blank, and every summed cell says
+// how many reports filled it. The numeric cells of a report are a sparse vector indexed by
+// CellsOf(edition), so a change is vector additions along the region's ancestors.
+//
+// Thread-compatible: callers serialize access.
+#ifndef GONGKAI_WORKER_MODEL_H_
+#define GONGKAI_WORKER_MODEL_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "gongkai/v1/region.pb.h"
+#include "gongkai/v1/rollup.pb.h"
+#include "gongkai/v1/store.pb.h"
+#include "worker/settings.h"
+
+namespace gongkai::worker {
+
+class RegionTree {
+ public:
+  // INVALID_ARGUMENT when a parent is unknown or there is no root (the nation).
+  static absl::StatusOr<std::shared_ptr<const RegionTree>> Build(std::vector<v1::Region> regions);
+
+  int Find(absl::string_view code) const;  // -1 when unknown
+  const v1::Region& region(int i) const { return regions_[i]; }
+  int parent(int i) const { return parents_[i]; }
+  const std::vector<int>& children(int i) const { return children_[i]; }
+  int root() const { return root_; }
+  int size() const { return static_cast<int>(regions_.size()); }
+  // The region itself first, then its ancestors up to the root.
+  std::vector<int> Ancestors(int i) const;
+  // Regions in the subtree expected to file a government report (the nation excluded).
+  int ExpectedReports(int i) const { return expected_[i]; }
+
+ private:
+  std::vector<v1::Region> regions_;  // In code order.
+  std::vector<int> parents_;
+  std::vector<std::vector<int>> children_;
+  std::vector<int> expected_;
+  absl::flat_hash_map<std::string, int> index_;
+  int root_ = -1;
+};
+
+// Index of an edition's sums: 0 for 2019, 1 for 2021, -1 otherwise.
+int EditionIndex(v1::Edition edition);
+
+// The day a report counts as filed on: its publication date, else its first submission.
+// Returns the deadline by which a body at that region had to file (Settings).
+absl::CivilDay DeadlineFor(const Settings& settings, const v1::Region& region, bool department,
+                           int year);
+
+// What the model keeps of one stored report.
+struct ReportEntry {
+  v1::ReportKey key;
+  int region = -1;
+  v1::Edition edition = v1::EDITION_UNSPECIFIED;
+  int64_t revision = 0;
+  // Filled, certain cells: (index in CellsOf(edition), value).
+  std::vector<std::pair<int, int64_t>> cells;
+  absl::CivilDay filed_on;
+  absl::CivilDay deadline;
+  // The stored verdict's violations (flags of a leniently imported report).
+  std::vector<v1::Violation> violations;
+  // Section 五: sorted unique hashes of its character shingles, and its length in characters.
+  std::vector<uint32_t> problem_shingles;
+  int problem_chars = 0;
+  // The number of requests the narrative says were received ("共收到…申请N件"), if stated.
+  std::optional<int64_t> narrative_requests;
+
+  bool government() const { return key.body().empty(); }
+  bool summary() const { return key.scope() == v1::SCOPE_SUMMARY; }
+  bool late() const { return filed_on > deadline; }
+  // The value of a cell of the entry's edition, nullopt when blank (or not of the edition).
+  std::optional<int64_t> Cell(absl::string_view field_path) const;
+};
+
+struct EditionSums {
+  int reports = 0;
+  std::vector<int64_t> sum;          // By cell index; sized on first use.
+  std::vector<int32_t> contributors;
+};
+
+struct RegionSums {
+  EditionSums editions[2];
+  // Government own reports in the subtree (the nation's own excluded), and their timeliness.
+  int received = 0;
+  int on_time = 0;
+  int late = 0;
+};
+
+class YearModel {
+ public:
+  YearModel(int year, std::shared_ptr<const RegionTree> tree, const Settings* settings);
+
+  // Applies a stored revision: replaces the key's contribution with this one. Idempotent:
+  // a revision not newer than the one applied for its key changes nothing. Returns the
+  // regions whose sums changed (the report's region first, then its ancestors), else empty.
+  std::vector<int> Apply(const v1::Revision& revision);
+
+  int year() const { return year_; }
+  const RegionTree& tree() const { return *tree_; }
+  const Settings& settings() const { return *settings_; }
+
+  const ReportEntry* Find(const v1::ReportKey& key) const;
+  // Own-scope reports filed at the region (governments and departments), by key.
+  std::vector<const ReportEntry*> ReportsAt(int region) const;
+  // The region's government own report, if filed.
+  const ReportEntry* GovernmentReportAt(int region) const;
+  // The region's summary report of the given body ("" for the government), if filed.
+  std::vector<const ReportEntry*> SummariesAt(int region) const;
+  // Nullptr when nothing was ever summed at the region.
+  const RegionSums* SumsOf(int region) const;
+  int report_count() const { return static_cast<int>(entries_.size()); }
+
+  // The region's rollup: sums per edition, shared cells, indicators and completeness.
+  v1::Rollup BuildRollup(int region, int64_t sequence, absl::Time now) const;
+
+  // Regions whose sums differ from `other`'s (drift between incremental and full).
+  std::vector<int> Differences(const YearModel& other) const;
+
+ private:
+  void Contribute(const ReportEntry& entry, int sign);
+
+  int year_;
+  std::shared_ptr<const RegionTree> tree_;
+  const Settings* settings_;
+  absl::flat_hash_map<std::string, ReportEntry> entries_;
+  absl::flat_hash_map<int, std::vector<std::string>> keys_at_;  // region → entry ids
+  absl::flat_hash_map<int, RegionSums> sums_;
+};
+
+// A stable id for a report key (region, year, body, scope).
+std::string KeyId(const v1::ReportKey& key);
+
+}  // namespace gongkai::worker
+
+#endif  // GONGKAI_WORKER_MODEL_H_

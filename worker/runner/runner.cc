@@ -1,0 +1,369 @@
+#include "worker/runner/runner.h"
+
+#include <iostream>
+#include <limits>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "grpcpp/client_context.h"
+#include "worker/anomalies.h"
+
+namespace gongkai::worker {
+namespace {
+
+constexpr char kNation[] = "000000000000";
+constexpr int kFirstYear = 2019;
+constexpr int kMaxDriftListed = 100;
+
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      absl::StrCat(what, ": ", status.error_message()));
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));
+  return context;
+}
+
+}  // namespace
+
+Runner::Runner(std::shared_ptr<grpc::Channel> channel, RunnerOptions options)
+    : options_(std::move(options)),
+      reports_(v1::ReportService::NewStub(channel)),
+      regions_(v1::RegionService::NewStub(channel)),
+      results_(v1::WorkerService::NewStub(channel)) {}
+
+void Runner::Log(const std::string& line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::cerr << "gongkai-worker: " << line << std::endl;
+  }
+}
+
+void Runner::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;
+}
+
+bool Runner::Stopped() {
+  absl::MutexLock lock(&mu_);
+  return stopped_;
+}
+
+absl::Status Runner::LoadRegistry() {
+  std::vector<v1::Region> regions;
+  v1::ListRegionsRequest request;
+  request.set_page_size(5000);
+  do {
+    v1::ListRegionsResponse response;
+    if (absl::Status s = FromGrpc(regions_->ListRegions(Context().get(), request, &response),
+                                  "list regions");
+        !s.ok()) {
+      return s;
+    }
+    regions.insert(regions.end(), response.regions().begin(), response.regions().end());
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  auto tree = RegionTree::Build(std::move(regions));
+  if (!tree.ok()) return tree.status();
+  tree_ = *std::move(tree);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> Runner::Head() {
+  v1::ListChangesRequest request;
+  request.set_start_sequence(std::numeric_limits<int64_t>::max());
+  request.set_page_size(1);
+  v1::ListChangesResponse response;
+  if (absl::Status s = FromGrpc(reports_->ListChanges(Context().get(), request, &response),
+                                "read the change log head");
+      !s.ok()) {
+    return s;
+  }
+  return response.head_sequence();
+}
+
+absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year) {
+  auto model = std::make_unique<YearModel>(year, tree_, &options_.settings);
+  v1::ListReportsRequest request;
+  request.set_region_code(kNation);
+  request.set_year(year);
+  request.set_page_size(1000);
+  request.set_view(v1::REPORT_VIEW_FULL);
+  do {
+    v1::ListReportsResponse response;
+    if (absl::Status s = FromGrpc(reports_->ListReports(Context().get(), request, &response),
+                                  absl::StrCat("list the reports of ", year));
+        !s.ok()) {
+      return s;
+    }
+    for (const v1::Revision& revision : response.reports()) model->Apply(revision);
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return model;
+}
+
+YearModel* Runner::ModelOf(int year) {
+  auto it = models_.find(year);
+  return it == models_.end() ? nullptr : it->second.get();
+}
+
+absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
+                           const std::set<int>& flag_regions, std::optional<int64_t> checkpoint,
+                           bool replace_year) {
+  const YearModel* model = ModelOf(year);
+  const YearModel* previous = ModelOf(year - 1);
+  const absl::Time now = options_.clock();
+  const int64_t sequence = next_sequence_ - 1;
+  v1::WriteResultsRequest request;
+  request.set_year(year);
+  request.set_replace_year(replace_year);
+  size_t pending_bytes = 0;  // Tracked per item: ByteSizeLong() of the request is O(size).
+  auto send = [&](bool last) -> absl::Status {
+    pending_bytes = 0;
+    if (last && checkpoint.has_value()) request.set_checkpoint(*checkpoint);
+    v1::Checkpoint response;
+    absl::Status s = FromGrpc(results_->WriteResults(Context().get(), request, &response),
+                              absl::StrCat("write the results of ", year));
+    request.clear_rollups();
+    request.clear_anomaly_sets();
+    request.set_replace_year(false);
+    return s;
+  };
+  for (int region : rollup_regions) {
+    v1::Rollup* rollup = request.add_rollups();
+    *rollup = model->BuildRollup(region, sequence, now);
+    pending_bytes += rollup->ByteSizeLong();
+    if (pending_bytes > options_.write_chunk_bytes) {
+      if (absl::Status s = send(false); !s.ok()) return s;
+    }
+  }
+  for (int region : flag_regions) {
+    v1::AnomalySet* set = request.add_anomaly_sets();
+    *set = EvaluateRegion(*model, previous, region, now);
+    pending_bytes += set->ByteSizeLong();
+    if (pending_bytes > options_.write_chunk_bytes) {
+      if (absl::Status s = send(false); !s.ok()) return s;
+    }
+  }
+  return send(true);
+}
+
+absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint) {
+  std::set<int> all;
+  for (int i = 0; i < tree_->size(); ++i) all.insert(i);
+  return Write(year, all, all, checkpoint, /*replace_year=*/true);
+}
+
+absl::Status Runner::Start() {
+  if (absl::Status s = LoadRegistry(); !s.ok()) return s;
+  absl::StatusOr<int64_t> head = Head();
+  if (!head.ok()) return head.status();
+  models_.clear();
+  const int current_year =
+      static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
+  for (int year = kFirstYear; year <= current_year; ++year) {
+    auto model = LoadYear(year);
+    if (!model.ok()) return model.status();
+    if ((*model)->report_count() > 0) models_[year] = *std::move(model);
+  }
+  next_sequence_ = *head + 1;
+  for (auto it = models_.begin(); it != models_.end(); ++it) {
+    const bool last = std::next(it) == models_.end();
+    if (absl::Status s = WriteAll(it->first, last ? std::optional<int64_t>(*head) : std::nullopt);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (models_.empty()) {
+    v1::WriteResultsRequest request;
+    request.set_year(current_year);
+    request.set_checkpoint(*head);
+    v1::Checkpoint response;
+    if (absl::Status s = FromGrpc(results_->WriteResults(Context().get(), request, &response),
+                                  "write the checkpoint");
+        !s.ok()) {
+      return s;
+    }
+  }
+  last_full_ = options_.clock();
+  Log(absl::StrCat("rolled up ", models_.size(), " year(s); following the change log from ",
+                   next_sequence_));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
+  v1::ListChangesRequest request;
+  request.set_start_sequence(next_sequence_);
+  request.set_page_size(500);
+  v1::ListChangesResponse response;
+  if (absl::Status s = FromGrpc(reports_->ListChanges(Context().get(), request, &response),
+                                "follow the change log");
+      !s.ok()) {
+    return s;
+  }
+  if (response.changes().empty()) return 0;
+  std::map<int, std::set<int>> rollup_regions;
+  std::map<int, std::set<int>> flag_regions;
+  std::set<int> new_years;
+  for (const v1::ChangeEvent& change : response.changes()) {
+    const int year = change.key().year();
+    if (ModelOf(year) == nullptr) {
+      // A year seen for the first time: load it whole (it includes this change).
+      auto model = LoadYear(year);
+      if (!model.ok()) return model.status();
+      models_[year] = *std::move(model);
+      new_years.insert(year);
+      continue;
+    }
+    v1::GetReportRequest get;
+    *get.mutable_key() = change.key();
+    get.set_revision(change.revision());
+    get.set_view(v1::REPORT_VIEW_FULL);
+    v1::Revision revision;
+    if (absl::Status s = FromGrpc(reports_->GetReport(Context().get(), get, &revision),
+                                  "read a changed report");
+        !s.ok()) {
+      return s;
+    }
+    if (extra != nullptr && extra->year() == year) extra->Apply(revision);
+    const std::vector<int> changed = ModelOf(year)->Apply(revision);
+    if (changed.empty()) continue;
+    rollup_regions[year].insert(changed.begin(), changed.end());
+    for (int r : AffectedRegions(*tree_, changed.front())) flag_regions[year].insert(r);
+    if (ModelOf(year + 1) != nullptr) flag_regions[year + 1].insert(changed.front());
+  }
+  next_sequence_ = response.changes().rbegin()->sequence() + 1;
+  std::set<int> years = new_years;
+  for (const auto& [year, regions] : rollup_regions) years.insert(year);
+  for (const auto& [year, regions] : flag_regions) years.insert(year);
+  const int64_t checkpoint = next_sequence_ - 1;
+  for (auto it = years.begin(); it != years.end(); ++it) {
+    const bool last = std::next(it) == years.end();
+    const std::optional<int64_t> cp = last ? std::optional<int64_t>(checkpoint) : std::nullopt;
+    absl::Status s = new_years.contains(*it)
+                         ? WriteAll(*it, cp)
+                         : Write(*it, rollup_regions[*it], flag_regions[*it], cp, false);
+    if (!s.ok()) return s;
+  }
+  if (years.empty()) {
+    v1::WriteResultsRequest checkpoint_only;
+    checkpoint_only.set_year(response.changes().rbegin()->key().year());
+    checkpoint_only.set_checkpoint(checkpoint);
+    v1::Checkpoint ignored;
+    if (absl::Status s = FromGrpc(results_->WriteResults(Context().get(), checkpoint_only, &ignored),
+                                  "write the checkpoint");
+        !s.ok()) {
+      return s;
+    }
+  }
+  return response.changes_size();
+}
+
+absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* drift) {
+  // Catch up, load the year afresh, then bring both models to the same change log position
+  // so that any difference between them is drift, not timing.
+  for (;;) {
+    absl::StatusOr<int> applied = FollowOnce();
+    if (!applied.ok()) return applied.status();
+    if (*applied == 0) break;
+  }
+  auto fresh = LoadYear(year);
+  if (!fresh.ok()) return fresh.status();
+  for (;;) {
+    absl::StatusOr<int> applied = FollowOnce(fresh->get());
+    if (!applied.ok()) return applied.status();
+    if (*applied == 0) break;
+  }
+  drift->reports = (*fresh)->report_count();
+  if (const YearModel* incremental = ModelOf(year)) {
+    const int root = tree_->Find(subtree.empty() ? kNation : subtree);
+    for (int region : incremental->Differences(**fresh)) {
+      const std::vector<int> ancestors = tree_->Ancestors(region);
+      if (root >= 0 && std::find(ancestors.begin(), ancestors.end(), root) == ancestors.end()) {
+        continue;
+      }
+      if (drift->regions.size() < kMaxDriftListed) {
+        drift->regions.push_back(tree_->region(region).code());
+      }
+    }
+    if (!drift->regions.empty()) {
+      Log(absl::StrCat("DRIFT in ", year, ": ", drift->regions.size(),
+                       " region(s) differ between incremental and full rollups"));
+    }
+  }
+  models_[year] = *std::move(fresh);
+  return WriteAll(year, next_sequence_ - 1);
+}
+
+absl::Status Runner::RunJob() {
+  v1::ClaimRollupJobRequest claim;
+  v1::RollupJob job;
+  grpc::Status status = results_->ClaimRollupJob(Context().get(), claim, &job);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return absl::OkStatus();
+  if (absl::Status s = FromGrpc(status, "claim a rollup job"); !s.ok()) return s;
+  Log(absl::StrCat("job ", job.id(), ": full recompute of ", job.year()));
+  Drift drift;
+  absl::Status result = FullRecompute(job.year(), job.region_code(), &drift);
+  const absl::Time end = options_.clock();
+  job.set_state(result.ok() ? v1::JOB_STATE_SUCCEEDED : v1::JOB_STATE_FAILED);
+  job.mutable_end_time()->set_seconds(absl::ToUnixSeconds(end));
+  job.set_drifted_regions(static_cast<int>(drift.regions.size()));
+  for (const std::string& code : drift.regions) job.add_drift(code);
+  job.set_reports(drift.reports);
+  if (!result.ok()) job.set_error(std::string(result.message()));
+  v1::RollupJob finished;
+  return FromGrpc(results_->FinishRollupJob(Context().get(), job, &finished), "finish a job");
+}
+
+absl::Status Runner::Run() {
+  bool started = false;
+  while (!Stopped()) {
+    absl::Status status;
+    int applied = 0;
+    if (!started) {
+      status = Start();
+      started = status.ok();
+    } else {
+      status = RunJob();
+      if (status.ok() && options_.clock() - last_full_ >= options_.full_recompute_interval) {
+        for (auto it = models_.begin(); status.ok() && it != models_.end(); ++it) {
+          Drift drift;
+          status = FullRecompute(it->first, "", &drift);
+        }
+        last_full_ = options_.clock();
+      }
+      if (status.ok()) {
+        absl::StatusOr<int> followed = FollowOnce();
+        status = followed.status();
+        applied = followed.ok() ? *followed : 0;
+      }
+    }
+    if (!status.ok()) {
+      Log(absl::StrCat("will retry: ", status.ToString()));
+    }
+    if (applied == 0) {
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&stopped_),
+                           status.ok() ? options_.poll_interval : options_.retry_interval);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Runner::RecomputeOnce(int year) {
+  if (absl::Status s = LoadRegistry(); !s.ok()) return s;
+  for (int y : {year - 1, year}) {
+    if (y < kFirstYear) continue;
+    auto model = LoadYear(y);
+    if (!model.ok()) return model.status();
+    models_[y] = *std::move(model);
+  }
+  Log(absl::StrCat("recomputed ", year, ": ", ModelOf(year)->report_count(), " report(s)"));
+  return WriteAll(year, std::nullopt);
+}
+
+}  // namespace gongkai::worker

@@ -1,0 +1,98 @@
+// The aggregation worker's loop. It talks to gongkaid only through gRPC: it reads the region
+// registry and the reports, follows the change log, computes rollups and anomaly flags with
+// the arithmetic in worker/, and writes them back (with its checkpoint) through
+// WorkerService. gongkaid runs one in-process; gongkai-worker runs one on its own.
+//
+// Start-up is a full recompute: the head of the change log is read, every year with reports
+// is loaded and rolled up, and the results are written with the head as checkpoint; then the
+// change log is followed from there. Applying a revision is idempotent (a revision not newer
+// than the key's applied one changes nothing), so a restarted worker neither double counts
+// nor misses a change.
+//
+// Thread-safe: Run() on one thread, Stop() from any.
+#ifndef GONGKAI_WORKER_RUNNER_RUNNER_H_
+#define GONGKAI_WORKER_RUNNER_RUNNER_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gongkai/v1/region_service.grpc.pb.h"
+#include "grpcpp/channel.h"
+#include "gongkai/v1/report_service.grpc.pb.h"
+#include "gongkai/v1/rollup_service.grpc.pb.h"
+#include "worker/model.h"
+#include "worker/settings.h"
+
+namespace gongkai::worker {
+
+struct RunnerOptions {
+  Settings settings;
+  // How often to look for new changes and jobs when idle.
+  absl::Duration poll_interval = absl::Milliseconds(50);
+  // How often to recompute every year from scratch (and report any drift).
+  absl::Duration full_recompute_interval = absl::Hours(6);
+  // After an RPC error, wait this long before trying again.
+  absl::Duration retry_interval = absl::Seconds(1);
+  std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // Results are written in requests of about this size.
+  size_t write_chunk_bytes = 2 << 20;
+  // Log lines go here (stderr by default).
+  std::function<void(const std::string&)> log;
+};
+
+class Runner {
+ public:
+  Runner(std::shared_ptr<grpc::Channel> channel, RunnerOptions options);
+
+  // Runs until Stop(); returns OK then. RPC errors are logged and retried.
+  absl::Status Run();
+  void Stop();
+
+  // One full recompute of `year` (and the year before, for carry-over) written without
+  // moving the checkpoint; for `gongkai-worker --once` and cron jobs.
+  absl::Status RecomputeOnce(int year);
+
+ private:
+  struct Drift {
+    std::vector<std::string> regions;
+    int reports = 0;
+  };
+
+  absl::Status Start();
+  absl::Status LoadRegistry();
+  absl::StatusOr<int64_t> Head();
+  absl::StatusOr<std::unique_ptr<YearModel>> LoadYear(int year);
+  // Applies the changes after next_sequence_ (at most one page) and writes what they affect.
+  // `extra` also receives the revisions of its year (a fresh model being compared).
+  absl::StatusOr<int> FollowOnce(YearModel* extra = nullptr);
+  absl::Status FullRecompute(int year, const std::string& subtree, Drift* drift);
+  absl::Status RunJob();
+  // Writes rollups of `rollup_regions` and anomaly sets of `flag_regions` for the year.
+  absl::Status Write(int year, const std::set<int>& rollup_regions,
+                     const std::set<int>& flag_regions, std::optional<int64_t> checkpoint,
+                     bool replace_year);
+  absl::Status WriteAll(int year, std::optional<int64_t> checkpoint);
+  YearModel* ModelOf(int year);
+  bool Stopped();
+  void Log(const std::string& line) const;
+
+  RunnerOptions options_;
+  std::unique_ptr<v1::ReportService::Stub> reports_;
+  std::unique_ptr<v1::RegionService::Stub> regions_;
+  std::unique_ptr<v1::WorkerService::Stub> results_;
+  std::shared_ptr<const RegionTree> tree_;
+  std::map<int, std::unique_ptr<YearModel>> models_;
+  int64_t next_sequence_ = 1;
+  absl::Time last_full_ = absl::InfinitePast();
+  absl::Mutex mu_;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace gongkai::worker
+
+#endif  // GONGKAI_WORKER_RUNNER_RUNNER_H_
