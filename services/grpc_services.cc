@@ -52,6 +52,12 @@ grpc::Status ReportServiceImpl::ListChanges(grpc::ServerContext*,
   return ToGrpcStatus(gongkai::ListChanges(*env_, *request, response));
 }
 
+grpc::Status ReportServiceImpl::ParseReport(grpc::ServerContext* context,
+                                            const v1::ParseReportRequest* request,
+                                            v1::ParseReportResponse* response) {
+  return ToGrpcStatus(gongkai::ParseReport(*env_, ContextOf(context), *request, response));
+}
+
 grpc::Status RegionServiceImpl::GetRegion(grpc::ServerContext*,
                                           const v1::GetRegionRequest* request,
                                           v1::Region* response) {

@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "services/errors.h"
+#include "services/importer/parser.h"
 #include "services/status.h"
 #include "services/validation/validator.h"
 
@@ -47,26 +48,39 @@ int CurrentYear(const Env& env) {
       absl::ToCivilYear(env.clock(), absl::FixedTimeZone(8 * 60 * 60)).year());
 }
 
-absl::Status SubmitReport(const Env& env, const RequestContext& context,
-                          const v1::SubmitReportRequest& request,
-                          v1::SubmitReportResponse* response) {
-  if (!request.has_report()) return error::MissingField("report");
-  v1::Report report = Normalized(request.report());
-  v1::Verdict verdict = validation::Validate(report, request.mode(), ValidationContextFor(env));
-  if (!verdict.acceptable()) return error::ReportRejected(verdict);
+namespace {
 
+// Validates a report and stores it when acceptable: the core of SubmitReport and of
+// ParseReport with store.
+absl::Status ValidateAndStore(const Env& env, const RequestContext& context, v1::Report report,
+                              v1::ValidationMode mode, std::optional<int64_t> expected_revision,
+                              v1::SubmitReportResponse* response) {
+  report = Normalized(report);
+  v1::Verdict verdict = validation::Validate(report, mode, ValidationContextFor(env));
+  if (!verdict.acceptable()) return error::ReportRejected(verdict);
   storage::CommitRequest commit;
   commit.report = std::move(report);
   commit.verdict = std::move(verdict);
   commit.principal = context.principal;
   commit.peer = context.peer;
   commit.time = env.clock();
-  if (request.has_expected_revision()) commit.expected_revision = request.expected_revision();
+  commit.expected_revision = expected_revision;
   absl::StatusOr<storage::CommitResult> result = env.store->Commit(commit);
   if (!result.ok()) return result.status();
   *response->mutable_revision() = std::move(result->revision);
   response->set_created(result->created);
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status SubmitReport(const Env& env, const RequestContext& context,
+                          const v1::SubmitReportRequest& request,
+                          v1::SubmitReportResponse* response) {
+  if (!request.has_report()) return error::MissingField("report");
+  std::optional<int64_t> expected;
+  if (request.has_expected_revision()) expected = request.expected_revision();
+  return ValidateAndStore(env, context, request.report(), request.mode(), expected, response);
 }
 
 absl::Status ValidateReport(const Env& env, const v1::ValidateReportRequest& request,
@@ -135,6 +149,39 @@ absl::Status ListChanges(const Env& env, const v1::ListChangesRequest& request,
   response->set_next_sequence(next);
   // Entries committed after `head` was read may have been returned too.
   response->set_head_sequence(std::max(head, last_returned));
+  return absl::OkStatus();
+}
+
+absl::Status ParseReport(const Env& env, const RequestContext& context,
+                         const v1::ParseReportRequest& request,
+                         v1::ParseReportResponse* response) {
+  if (request.text().empty()) return error::MissingField("text");
+  importer::ParseResult parsed = importer::ParseReport(request.text());
+  v1::Report report = std::move(parsed.report);
+  const v1::ReportKey& key = request.key();
+  if (!key.region_code().empty()) report.mutable_key()->set_region_code(key.region_code());
+  if (key.year() != 0) report.mutable_key()->set_year(key.year());
+  if (!key.body().empty()) report.mutable_key()->set_body(key.body());
+  if (key.scope() != v1::SCOPE_UNSPECIFIED) report.mutable_key()->set_scope(key.scope());
+  for (const importer::Diagnostic& d : parsed.diagnostics) {
+    *response->add_diagnostics() = importer::ToProto(d);
+  }
+  response->set_has_tables(parsed.has_tables);
+  parsed.report = report;
+  response->set_cells(importer::FormatParsedCells(parsed));
+  const v1::ValidationMode mode = request.mode() == v1::VALIDATION_MODE_UNSPECIFIED
+                                      ? v1::VALIDATION_MODE_LENIENT
+                                      : request.mode();
+  *response->mutable_verdict() =
+      validation::Validate(Normalized(report), mode, ValidationContextFor(env));
+  *response->mutable_report() = report;
+  if (!request.store()) return absl::OkStatus();
+  std::optional<int64_t> expected;
+  if (request.has_expected_revision()) expected = request.expected_revision();
+  v1::SubmitReportResponse stored;
+  GONGKAI_RETURN_IF_ERROR(ValidateAndStore(env, context, report, mode, expected, &stored));
+  *response->mutable_revision() = std::move(*stored.mutable_revision());
+  response->set_created(stored.created());
   return absl::OkStatus();
 }
 

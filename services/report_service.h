@@ -25,6 +25,10 @@ absl::Status ListRevisions(const Env& env, const v1::ListRevisionsRequest& reque
                            v1::ListRevisionsResponse* response);
 absl::Status ListChanges(const Env& env, const v1::ListChangesRequest& request,
                          v1::ListChangesResponse* response);
+// INVALID_ARGUMENT when the text is missing, or (with store) as SubmitReport.
+absl::Status ParseReport(const Env& env, const RequestContext& context,
+                         const v1::ParseReportRequest& request,
+                         v1::ParseReportResponse* response);
 
 }  // namespace gongkai
 

@@ -301,5 +301,48 @@ TEST_F(ServiceTest, ServesTheRegionRegistry) {
   EXPECT_EQ(regions_->GetRegion(&c5, get, &region).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+TEST_F(ServiceTest, ParsesAPublishedReportWithoutStoringIt) {
+  v1::ParseReportRequest request;
+  request.set_text(testing::ReadFile(testing::TestData("samples/2019_town_yishi.txt")));
+  v1::ParseReportResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(reports_->ParseReport(&context, request, &response).ok());
+  EXPECT_TRUE(response.has_tables());
+  EXPECT_EQ(response.cells(), testing::ReadFile(testing::TestData("2019_town_yishi.tsv")));
+  EXPECT_EQ(response.report().key().year(), 2019);
+  EXPECT_EQ(store_->HeadSequence(), 0);
+}
+
+TEST_F(ServiceTest, ParseAndStoreNeedsARegion) {
+  v1::ParseReportRequest request;
+  request.set_text(testing::ReadFile(testing::TestData("samples/2019_town_yishi.txt")));
+  request.set_store(true);
+  v1::ParseReportResponse response;
+  grpc::ClientContext context;
+  grpc::Status status = reports_->ParseReport(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("key.region_code"));
+  EXPECT_EQ(store_->HeadSequence(), 0);
+}
+
+TEST_F(ServiceTest, ParseAndStoreKeepsAPublishedReportsRuleBreaksAsFlags) {
+  v1::ParseReportRequest request;
+  request.set_text(testing::ReadFile(testing::TestData("samples/2019_prov_shanghai-szfbgt.txt")));
+  request.mutable_key()->set_region_code("330000000000");
+  request.set_store(true);
+  v1::ParseReportResponse response;
+  grpc::ClientContext context;
+  ASSERT_TRUE(reports_->ParseReport(&context, request, &response).ok());
+  EXPECT_TRUE(response.created());
+  EXPECT_EQ(response.revision().revision(), 1);
+  EXPECT_EQ(response.revision().verdict().mode(), v1::VALIDATION_MODE_LENIENT);
+  ASSERT_GT(response.revision().verdict().violations_size(), 0);
+  EXPECT_EQ(response.revision().verdict().violations(0).rule(), "R3");
+  v1::Revision stored;
+  ASSERT_TRUE(Get(response.revision().key(), &stored).ok());
+  EXPECT_EQ(FormatCells(stored.report()),
+            testing::ReadFile(testing::TestData("samples/2019_prov_shanghai-szfbgt.tsv")));
+}
+
 }  // namespace
 }  // namespace gongkai

@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 packages=(cmake g++ ninja-build pkg-config ccache
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libxlsxwriter-dev
-  python3 python3-grpcio python3-protobuf grpc-proto)
+  python3 python3-grpcio python3-protobuf grpc-proto
+  clang libclang-rt-14-dev)  # clang: the libFuzzer session in the tests
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -42,6 +42,10 @@ std::string FormatCsv(const v1::Report& report, bool byte_order_mark);
 // Returns one CSV record (no line end) of the fields, quoted as RFC 4180 requires.
 std::string CsvRecord(const std::vector<std::string>& fields);
 
+// Splits one CSV record (RFC 4180 quoting; the record holds no line break) into its fields;
+// a trailing CR is dropped.
+std::vector<std::string> ParseCsvRecord(absl::string_view line);
+
 }  // namespace gongkai::exports
 
 #endif  // GONGKAI_TOOLS_EXPORT_CSV_H_

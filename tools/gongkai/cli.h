@@ -16,6 +16,7 @@
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "tools/gongkai/args.h"
+#include "tools/gongkai/report_file.h"
 
 namespace gongkai::cli {
 
@@ -53,6 +54,9 @@ class Cli {
   int Children();
   int Recompute();
   int Export();
+  // import_commands.cc
+  int Parse();
+  int Import();
 
   std::unique_ptr<grpc::ClientContext> Context() const {
     auto context = std::make_unique<grpc::ClientContext>();
@@ -67,10 +71,12 @@ class Cli {
   int64_t IntFlag(const std::string& name, int64_t fallback) const;
   int YearArg(size_t index) const;
   v1::Scope ScopeFlag() const;
-  v1::ValidationMode ModeFlag() const;
+  // --mode; the default is lenient for published reports, strict for JSON.
+  v1::ValidationMode ModeFlag(bool published = false) const;
   std::string OutputFlag(const std::string& fallback, std::initializer_list<const char*> allowed) const;
   v1::ReportKey KeyFromPositionals() const;
-  v1::Report ReadReport(const std::string& path) const;
+  // The report in FILE with the key flags applied; parse diagnostics go to stderr.
+  ReportFile ReadReport(const std::string& path) const;
   std::string Json(const google::protobuf::Message& message) const;
 
   const Args& args_;

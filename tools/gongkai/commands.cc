@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "proto/cells.h"
 #include "services/validation/validator.h"
+#include "services/importer/diagnostic.h"
 #include "tools/gongkai/cli.h"
 #include "tools/export/export.h"
 #include "tools/export/text_width.h"
@@ -78,13 +79,12 @@ int64_t Cli::IntFlag(const std::string& name, int64_t fallback) const {
 
 v1::Scope Cli::ScopeFlag() const {
   const std::string scope = args_.FlagOr("scope", "own");
-  if (scope == "own") return v1::SCOPE_OWN;
-  if (scope == "summary") return v1::SCOPE_SUMMARY;
+  if (auto parsed = ParseScope(scope)) return *parsed;
   throw Problem{absl::StrCat("--scope must be own or summary, not \"", scope, "\"")};
 }
 
-v1::ValidationMode Cli::ModeFlag() const {
-  const std::string mode = args_.FlagOr("mode", "strict");
+v1::ValidationMode Cli::ModeFlag(bool published) const {
+  const std::string mode = args_.FlagOr("mode", published ? "lenient" : "strict");
   if (mode == "strict") return v1::VALIDATION_MODE_STRICT;
   if (mode == "lenient") return v1::VALIDATION_MODE_LENIENT;
   throw Problem{absl::StrCat("--mode must be strict or lenient, not \"", mode, "\"")};
@@ -116,30 +116,20 @@ v1::ReportKey Cli::KeyFromPositionals() const {
   return key;
 }
 
-v1::Report Cli::ReadReport(const std::string& path) const {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Problem{absl::StrCat("cannot read ", path)};
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
-                                                           static_cast<int>(text.size()))) {
-    throw Problem{absl::StrCat(path, " is not valid UTF-8")};
+ReportFile Cli::ReadReport(const std::string& path) const {
+  KeyOverrides key;
+  key.region = args_.Flag("region");
+  if (args_.Flag("year")) key.year = static_cast<int>(IntFlag("year", 0));
+  key.body = args_.Flag("body");
+  if (args_.Flag("scope")) key.scope = ScopeFlag();
+  absl::StatusOr<ReportFile> file = ReadReportFile(path, key);
+  if (!file.ok()) throw Problem{std::string(file.status().message())};
+  for (const importer::Diagnostic& d : file->diagnostics) {
+    if (d.severity != importer::Diagnostic::Severity::kInfo) {
+      err_ << "  parse: " << importer::FormatDiagnostic(d) << "\n";
+    }
   }
-  v1::Report report;
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(text, &report, options);
-  if (!status.ok()) {
-    throw Problem{absl::StrCat(path, " is not a report in the proto JSON mapping: ",
-                               status.message().as_string())};
-  }
-  // Key flags override the file.
-  if (auto region = args_.Flag("region")) report.mutable_key()->set_region_code(*region);
-  if (args_.Flag("year")) report.mutable_key()->set_year(static_cast<int32_t>(IntFlag("year", 0)));
-  if (auto body = args_.Flag("body")) report.mutable_key()->set_body(*body);
-  if (args_.Flag("scope")) report.mutable_key()->set_scope(ScopeFlag());
-  return report;
+  return *std::move(file);
 }
 
 std::string Cli::Json(const google::protobuf::Message& message) const {
@@ -151,10 +141,11 @@ std::string Cli::Json(const google::protobuf::Message& message) const {
 }
 
 int Cli::Submit() {
-  Need(1, "gongkai submit FILE.json [--mode strict|lenient] [--expected_revision N]");
+  Need(1, "gongkai submit FILE [--mode strict|lenient] [--expected_revision N]");
   v1::SubmitReportRequest request;
-  *request.mutable_report() = ReadReport(args_.positional[0]);
-  request.set_mode(ModeFlag());
+  ReportFile file = ReadReport(args_.positional[0]);
+  *request.mutable_report() = std::move(file.report);
+  request.set_mode(ModeFlag(file.published));
   if (args_.Flag("expected_revision")) {
     request.set_expected_revision(IntFlag("expected_revision", 0));
   }
@@ -176,10 +167,11 @@ int Cli::Submit() {
 }
 
 int Cli::Validate() {
-  Need(1, "gongkai validate FILE.json [--mode strict|lenient]");
+  Need(1, "gongkai validate FILE [--mode strict|lenient]");
   v1::ValidateReportRequest request;
-  *request.mutable_report() = ReadReport(args_.positional[0]);
-  request.set_mode(ModeFlag());
+  ReportFile file = ReadReport(args_.positional[0]);
+  *request.mutable_report() = std::move(file.report);
+  request.set_mode(ModeFlag(file.published));
   v1::Verdict verdict;
   grpc::Status status = reports_->ValidateReport(Context().get(), request, &verdict);
   if (!status.ok()) return Refused(status);
@@ -342,6 +334,8 @@ int Cli::Run(const std::string& command) {
   if (command == "children") return Children();
   if (command == "recompute") return Recompute();
   if (command == "export") return Export();
+  if (command == "parse") return Parse();
+  if (command == "import") return Import();
   throw Problem{absl::StrCat("unknown command \"", command, "\" (see gongkai help)")};
 }
 

@@ -14,9 +14,13 @@ namespace {
 
 constexpr char kUsage[] = R"(usage: gongkai COMMAND [ARGS] [--server HOST:PORT]
 
-  submit FILE.json [--mode strict|lenient] [--expected_revision N]
-                   [--region R] [--year Y] [--body B] [--scope own|summary]
-  validate FILE.json [--mode strict|lenient] [--region R] [--year Y] [--body B] [--scope S]
+  submit FILE [--mode strict|lenient] [--expected_revision N]
+              [--region R] [--year Y] [--body B] [--scope own|summary]
+              FILE: a report as JSON (strict by default) or a published report as text or
+              HTML (lenient by default; --region needed, the year defaults to the text's)
+  validate FILE [--mode strict|lenient] [--region R] [--year Y] [--body B] [--scope S]
+  parse FILE [--output cells|json|table]      a published report, parsed locally
+  import MANIFEST.csv [--mode strict|lenient] columns: file,region,year,body,scope
   get REGION YEAR [--body B] [--scope own|summary] [--revision N] [--output json|cells|table]
   list REGION YEAR [--output table|json]
   revisions REGION YEAR [--body B] [--scope own|summary] [--output table|json]

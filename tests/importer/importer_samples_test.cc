@@ -1,0 +1,70 @@
+// Every published sample with an expected cells output parses to exactly that output.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_split.h"
+
+#include "gtest/gtest.h"
+#include "proto/cells.h"
+#include "services/importer/parser.h"
+#include "tests/test_util.h"
+
+namespace gongkai::importer {
+namespace {
+
+std::string Sample(const std::string& name) {
+  return testing::ReadFile(testing::TestData("samples/" + name));
+}
+
+std::string Diagnostics(const ParseResult& result) {
+  std::string out;
+  for (const Diagnostic& d : result.diagnostics) out += FormatDiagnostic(d) + "\n";
+  return out;
+}
+
+// The lines that differ, for a readable failure.
+std::string LineDiff(const std::string& actual, const std::string& expected) {
+  std::vector<std::string> a = absl::StrSplit(actual, '\n');
+  std::vector<std::string> e = absl::StrSplit(expected, '\n');
+  std::string out;
+  for (size_t i = 0; i < std::max(a.size(), e.size()); ++i) {
+    const std::string x = i < a.size() ? a[i] : "<none>";
+    const std::string y = i < e.size() ? e[i] : "<none>";
+    if (x != y) out += "line " + std::to_string(i + 1) + ": got [" + x + "] want [" + y + "]\n";
+  }
+  return out;
+}
+
+void ExpectCells(const std::string& name) {
+  const std::string text = Sample(name + ".txt");
+  const std::string expected = Sample(name + ".tsv");
+  ASSERT_FALSE(text.empty()) << name;
+  ASSERT_FALSE(expected.empty()) << name;
+  const ParseResult result = ParseReport(text);
+  const std::string actual = FormatParsedCells(result);
+  EXPECT_TRUE(actual == expected) << LineDiff(actual, expected) << Diagnostics(result);
+  EXPECT_TRUE(FormatCells(result.report) == expected);
+}
+
+TEST(ImporterSamples, YishiOneCellPerLineMatchesExpectedCells) {
+  ExpectCells("2019_town_yishi");
+}
+TEST(ImporterSamples, ShanghaiHtmlInJavaScriptMatchesExpectedCells) {
+  ExpectCells("2019_prov_shanghai-szfbgt");
+}
+TEST(ImporterSamples, LiangchengPipeRowsCutOffMatchesExpectedCells) {
+  ExpectCells("2020_town_liangcheng-weishan");
+}
+TEST(ImporterSamples, PingtanFlattenedDigitRunsMatchesExpectedCells) {
+  ExpectCells("2021_pref_pingtan");
+}
+TEST(ImporterSamples, GaoxinBlankCellsAnd2019RowNameMatchesExpectedCells) {
+  ExpectCells("2022_dept-zone_gaoxin-shehuifazhanju");
+}
+TEST(ImporterSamples, GuanzhouPipeRowsCutOffMatchesExpectedCells) {
+  ExpectCells("2023_street_guanzhou-haizhu");
+}
+
+}  // namespace
+}  // namespace gongkai::importer
