@@ -35,8 +35,19 @@ const std::string& Label(const FieldDescriptor* field) {
   return field->options().GetExtension(v1::label);
 }
 
+// The cells as a tree of fields, for walking only the fields a report has set.
+struct CellNode {
+  absl::flat_hash_map<const FieldDescriptor*, std::unique_ptr<CellNode>> children;
+  int cell = -1;  // index in the edition's cells, for a leaf
+  // The cells below are the contiguous range [first, last] (the cells are in depth-first
+  // order).
+  int first = -1;
+  int last = -1;
+};
+
 struct EditionSchema {
   std::vector<CellSpec> cells;
+  CellNode root;
   absl::flat_hash_map<std::string, int> by_path;
   std::vector<LinearRule> rules;
 
@@ -136,6 +147,15 @@ EditionSchema BuildSchema(v1::Edition edition) {
   }
   for (size_t i = 0; i < schema.cells.size(); ++i) {
     schema.by_path.emplace(schema.cells[i].field_path, static_cast<int>(i));
+    CellNode* node = &schema.root;
+    for (const FieldDescriptor* field : schema.cells[i].fields) {
+      auto& child = node->children[field];
+      if (child == nullptr) child = std::make_unique<CellNode>();
+      node = child.get();
+      if (node->first < 0) node->first = static_cast<int>(i);
+      node->last = static_cast<int>(i);
+    }
+    node->cell = static_cast<int>(i);
   }
   // R1, printed in the template's corner cell: 一 + 二 = 三（七）总计 + 四, every column.
   const Descriptor* columns = v1::ApplicantCounts::descriptor();
@@ -192,6 +212,58 @@ std::optional<int64_t> GetCell(const v1::Report& report, const CellSpec& cell) {
     }
   }
   return std::nullopt;
+}
+
+namespace {
+
+void VisitFilled(const Message& message, const CellNode& node,
+                 const std::function<void(int, int64_t)>& fn) {
+  const Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    auto it = node.children.find(field);
+    if (it == node.children.end()) continue;  // Not a cell of this edition.
+    const CellNode& child = *it->second;
+    if (child.cell >= 0) {
+      fn(child.cell, field->cpp_type() == FieldDescriptor::CPPTYPE_INT64
+                         ? reflection->GetInt64(message, field)
+                         : reflection->GetInt32(message, field));
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      VisitFilled(reflection->GetMessage(message, field), child, fn);
+    }
+  }
+}
+
+void FillCells(Message* message, const CellNode& node,
+               const std::vector<std::optional<int64_t>>& values) {
+  const Reflection* reflection = message->GetReflection();
+  for (const auto& [field, child] : node.children) {
+    if (child->cell >= 0) {
+      const std::optional<int64_t>& value = values[child->cell];
+      if (!value.has_value()) continue;
+      if (field->cpp_type() == FieldDescriptor::CPPTYPE_INT64) {
+        reflection->SetInt64(message, field, *value);
+      } else {
+        reflection->SetInt32(message, field, static_cast<int32_t>(*value));
+      }
+      continue;
+    }
+    bool any = false;
+    for (int i = child->first; i <= child->last && !any; ++i) any = values[i].has_value();
+    if (any) FillCells(reflection->MutableMessage(message, field), *child, values);
+  }
+}
+
+}  // namespace
+
+void SetCells(v1::Report* report, const std::vector<std::optional<int64_t>>& values) {
+  FillCells(report, SchemaOf(report->edition()).root, values);
+}
+
+void ForEachFilledCell(const v1::Report& report,
+                       const std::function<void(int index, int64_t value)>& fn) {
+  VisitFilled(report, SchemaOf(report.edition()).root, fn);
 }
 
 void SetCell(v1::Report* report, const CellSpec& cell, std::optional<int64_t> value) {

@@ -61,16 +61,17 @@ ReportEntry MakeEntry(const v1::Revision& revision, int region, const Settings& 
   entry.region = region;
   entry.edition = report.edition();
   entry.revision = revision.revision();
-  const auto& cells = CellsOf(report.edition());
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (std::find(report.uncertain_cells().begin(), report.uncertain_cells().end(),
-                  cells[i].field_path) != report.uncertain_cells().end()) {
-      continue;  // "?" contributes nothing: its value is unknown.
-    }
-    if (std::optional<int64_t> value = GetCell(report, cells[i]); value.has_value()) {
-      entry.cells.emplace_back(static_cast<int>(i), *value);
-    }
+  // "?" cells contribute nothing: their value is unknown.
+  std::vector<int> uncertain;
+  for (const std::string& path : report.uncertain_cells()) {
+    uncertain.push_back(FindCell(report.edition(), path));
   }
+  ForEachFilledCell(report, [&](int index, int64_t value) {
+    if (std::find(uncertain.begin(), uncertain.end(), index) == uncertain.end()) {
+      entry.cells.emplace_back(index, value);
+    }
+  });
+  std::sort(entry.cells.begin(), entry.cells.end());
   absl::CivilDay published;
   if (!report.publication_date().empty() &&
       absl::ParseCivilTime(report.publication_date(), &published)) {
@@ -291,11 +292,14 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
     report->mutable_key()->set_region_code(rollup.region_code());
     report->mutable_key()->set_year(year_);
     report->mutable_key()->set_scope(v1::SCOPE_SUMMARY);
-    const auto& cells = CellsOf(EditionOfIndex(e));
-    for (size_t i = 0; i < cells.size(); ++i) {
+    const size_t cells = CellsOf(EditionOfIndex(e)).size();
+    std::vector<std::optional<int64_t>> values(cells);
+    out->mutable_contributors()->Reserve(static_cast<int>(cells));
+    for (size_t i = 0; i < cells; ++i) {
       out->add_contributors(edition.contributors[i]);
-      if (edition.contributors[i] > 0) SetCell(report, cells[i], edition.sum[i]);
+      if (edition.contributors[i] > 0) values[i] = edition.sum[i];
     }
+    SetCells(report, values);
   }
 
   // Both editions together, for the cells they share; blank shared cells are omitted.

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <string>
 
-#include "absl/hash/hash.h"
 
 namespace gongkai::worker {
 namespace {
@@ -48,10 +47,11 @@ std::vector<uint32_t> Shingles(absl::string_view text, int size, int* chars) {
   *chars = static_cast<int>(kept.size());
   std::vector<uint32_t> out;
   if (static_cast<int>(kept.size()) < size) return out;
+  out.reserve(kept.size());
   for (size_t i = 0; i + size <= kept.size(); ++i) {
-    size_t h = absl::HashOf(std::u32string(kept.begin() + i, kept.begin() + i + size));
-    // absl::Hash is seeded per process; fold to 32 bits for compactness. Sets compared in
-    // one process only, so the seed does not matter.
+    // FNV-1a over the shingle's code points, folded to 32 bits: stable across runs.
+    uint64_t h = 1469598103934665603ull;
+    for (int k = 0; k < size; ++k) h = (h ^ kept[i + k]) * 1099511628211ull;
     out.push_back(static_cast<uint32_t>(h ^ (h >> 32)));
   }
   std::sort(out.begin(), out.end());

@@ -2,7 +2,6 @@
 // tables in later reports, cut-off texts, negative 本年增/减, units, and hostile input.
 #include "services/importer/parser.h"
 
-#include <chrono>
 #include <random>
 #include <string>
 
@@ -221,32 +220,12 @@ TEST(ImporterRobustness, SurvivesLongRunsOfDigitsAndMarkup) {
   ParseReport(headings);
 }
 
-TEST(ImporterRobustness, ParsesAHugeInputInBoundedTime) {
+// A hang here would hit ctest's timeout; speed itself is measured in bench/parse_bench.
+TEST(ImporterRobustness, ParsesAHugeInput) {
   std::string huge;
   while (huge.size() < (8u << 20)) huge += Sample("2021_pref_pingtan.txt");
-  const auto start = std::chrono::steady_clock::now();
   const ParseResult result = ParseReport(huge);
-  const auto seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  EXPECT_LT(seconds, 30.0);
   EXPECT_TRUE(result.has_tables);
-}
-
-TEST(ImporterRobustness, ParsesTypicalReportsFast) {
-  const std::string texts[] = {Sample("2019_town_yishi.txt"), Sample("2021_pref_pingtan.txt"),
-                               Sample("2019_prov_shanghai-szfbgt.txt")};
-  const auto start = std::chrono::steady_clock::now();
-  int parsed = 0;
-  for (int round = 0; round < 100; ++round) {
-    for (const std::string& text : texts) {
-      ParseReport(text);
-      ++parsed;
-    }
-  }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // Generous for debug and sanitizer builds; an optimised build does several thousand a second.
-  EXPECT_GT(parsed / seconds, 100.0);
 }
 
 }  // namespace

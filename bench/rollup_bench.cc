@@ -1,0 +1,120 @@
+// The worker's arithmetic at national scale, without gRPC or RocksDB: one government report
+// for every region of the 2023 registry (≈44,700, both editions, sparse zero-inflated
+// counts), applied to an empty YearModel (the full recompute's arithmetic), one resubmission
+// applied incrementally, every region's rollup built, and every region's flags evaluated.
+//
+//   build/bin/rollup_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//
+// GONGKAI_BENCH_REGIONS=N limits the reports to the first N regions (the CI smoke run).
+#include <cstdlib>
+#include <random>
+
+#include "benchmark/benchmark.h"
+#include "google/protobuf/util/time_util.h"
+#include "proto/cells.h"
+#include "storage/registry.h"
+#include "worker/anomalies.h"
+#include "worker/model.h"
+
+namespace gongkai::worker {
+namespace {
+
+struct Nation {
+  std::shared_ptr<const RegionTree> tree;
+  std::vector<v1::Revision> reports;
+};
+
+// Deterministic: the same reports on every run.
+const Nation& National() {
+  static const Nation* nation = [] {
+    auto* out = new Nation();
+    auto regions = storage::ReadRegistryCsv(std::string(GONGKAI_SOURCE_DIR) + "/data/regions");
+    out->tree = *RegionTree::Build(*regions);
+    std::mt19937 rng(2021);
+    const char* limit = std::getenv("GONGKAI_BENCH_REGIONS");
+    const int regions_used = limit != nullptr ? std::atoi(limit) : out->tree->size();
+    for (int i = 0; i < out->tree->size() && i < regions_used; ++i) {
+      if (i == out->tree->root()) continue;
+      v1::Revision revision;
+      revision.mutable_key()->set_region_code(out->tree->region(i).code());
+      revision.mutable_key()->set_year(2021);
+      revision.mutable_key()->set_scope(v1::SCOPE_OWN);
+      revision.set_revision(1);
+      v1::Report* report = revision.mutable_report();
+      report->set_edition(rng() % 10 == 0 ? v1::EDITION_2019 : v1::EDITION_2021);
+      *report->mutable_key() = revision.key();
+      // About a third of the cells filled, most of them zero.
+      for (const CellSpec& cell : CellsOf(report->edition())) {
+        if (rng() % 3 != 0) continue;
+        const int64_t value = rng() % 4 == 0 ? static_cast<int64_t>(rng() % 20) : 0;
+        SetCell(report, cell, value);
+      }
+      report->mutable_narrative()->set_problems(
+          "一是政务公开工作人员业务水平有待提高；二是公开内容不够丰富，部分信息更新不够及时。");
+      *revision.mutable_first_create_time() =
+          google::protobuf::util::TimeUtil::SecondsToTimestamp(1640995200 + i);
+      out->reports.push_back(std::move(revision));
+    }
+    return out;
+  }();
+  return *nation;
+}
+
+void BM_FullRecomputeArithmetic(benchmark::State& state) {
+  const Nation& nation = National();
+  Settings settings;
+  for (auto _ : state) {
+    YearModel model(2021, nation.tree, &settings);
+    for (const v1::Revision& r : nation.reports) model.Apply(r);
+    benchmark::DoNotOptimize(model.report_count());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(nation.reports.size()));
+}
+BENCHMARK(BM_FullRecomputeArithmetic)->Unit(benchmark::kMillisecond);
+
+void BM_IncrementalResubmission(benchmark::State& state) {
+  const Nation& nation = National();
+  Settings settings;
+  YearModel model(2021, nation.tree, &settings);
+  for (const v1::Revision& r : nation.reports) model.Apply(r);
+  v1::Revision change = nation.reports[nation.reports.size() / 2];
+  for (auto _ : state) {
+    change.set_revision(change.revision() + 1);
+    benchmark::DoNotOptimize(model.Apply(change));
+  }
+}
+BENCHMARK(BM_IncrementalResubmission)->Unit(benchmark::kMicrosecond);
+
+void BM_BuildEveryRollup(benchmark::State& state) {
+  const Nation& nation = National();
+  Settings settings;
+  YearModel model(2021, nation.tree, &settings);
+  for (const v1::Revision& r : nation.reports) model.Apply(r);
+  for (auto _ : state) {
+    for (int i = 0; i < nation.tree->size(); ++i) {
+      benchmark::DoNotOptimize(model.BuildRollup(i, 1, absl::UnixEpoch()));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * nation.tree->size());
+}
+BENCHMARK(BM_BuildEveryRollup)->Unit(benchmark::kMillisecond);
+
+void BM_EvaluateEveryRegionsFlags(benchmark::State& state) {
+  const Nation& nation = National();
+  Settings settings;
+  YearModel model(2021, nation.tree, &settings);
+  for (const v1::Revision& r : nation.reports) model.Apply(r);
+  const absl::Time now = absl::FromUnixSeconds(1656633600);  // 2022-07-01
+  for (auto _ : state) {
+    for (int i = 0; i < nation.tree->size(); ++i) {
+      benchmark::DoNotOptimize(EvaluateRegion(model, nullptr, i, now));
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * nation.tree->size());
+}
+BENCHMARK(BM_EvaluateEveryRegionsFlags)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace gongkai::worker
+
+BENCHMARK_MAIN();
