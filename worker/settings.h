@@ -3,6 +3,8 @@
 #ifndef GONGKAI_WORKER_SETTINGS_H_
 #define GONGKAI_WORKER_SETTINGS_H_
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
@@ -53,6 +55,10 @@ struct Settings {
   double zero_peer_share_high = 0.5;
   double zero_peer_share_medium = 0.2;
 };
+
+// Sets deadlines from "township=01-31,department=01-31,county=03-31" (any subset; "county"
+// means governments of counties and above). INVALID_ARGUMENT for anything else.
+absl::Status ParseDeadlines(absl::string_view text, Settings* settings);
 
 }  // namespace gongkai::worker
 

@@ -23,6 +23,9 @@ ABSL_FLAG(std::string, registry_dir, GONGKAI_DEFAULT_REGISTRY_DIR,
 ABSL_FLAG(bool, reload_registry, false, "Replace the stored registry with --registry_dir's.");
 ABSL_FLAG(bool, worker, true,
           "Run the aggregation worker in-process (turn off when gongkai-worker runs apart).");
+ABSL_FLAG(std::string, deadlines, "township=01-31,department=01-31,county=03-31",
+          "Reporting deadlines in the year after the reporting year, per level (county: "
+          "governments of counties and above).");
 ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
           "How often the in-process worker recomputes every year from scratch.");
 ABSL_FLAG(std::string, port_file, "",
@@ -82,6 +85,11 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_worker)) {
     gongkai::worker::RunnerOptions options;
     options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
+    if (absl::Status s = gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines),
+                                                         &options.settings);
+        !s.ok()) {
+      return Fail(s);
+    }
     worker = std::make_unique<gongkai::worker::Runner>((*server)->InProcessChannel(), options);
     worker_thread = std::thread([&] { (void)worker->Run(); });
     Log("aggregation worker running in-process");

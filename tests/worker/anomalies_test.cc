@@ -307,3 +307,34 @@ TEST(AffectedRegionsTest, AreTheRegionItsSiblingsAndItsAncestors) {
 
 }  // namespace
 }  // namespace gongkai::worker
+
+namespace gongkai::worker {
+namespace {
+
+TEST(SettingsTest, ParsesDeadlinesPerLevel) {
+  Settings settings;
+  ASSERT_TRUE(ParseDeadlines("township=02-20,county=04-30", &settings).ok());
+  EXPECT_EQ(settings.township_deadline.month, 2);
+  EXPECT_EQ(settings.township_deadline.day, 20);
+  EXPECT_EQ(settings.county_and_above_deadline.month, 4);
+  EXPECT_EQ(settings.department_deadline.month, 1);  // unchanged
+  EXPECT_FALSE(ParseDeadlines("township=02-30", &settings).ok());
+  EXPECT_FALSE(ParseDeadlines("village=01-31", &settings).ok());
+  EXPECT_FALSE(ParseDeadlines("county", &settings).ok());
+}
+
+TEST(SettingsTest, AConfiguredDeadlineMovesMissingAndLate) {
+  Settings settings;
+  ASSERT_TRUE(ParseDeadlines("township=02-20", &settings).ok());
+  const auto tree = testing::NationalTree();
+  YearModel model(2021, tree, &settings);
+  model.Apply(testing::Rev({.region = "330226001000", .filed = testing::Day(2022, 2, 10)}));
+  const auto set = EvaluateRegion(model, nullptr, tree->Find("330226001000"), testing::Day(2022, 6, 1));
+  for (const auto& a : set.anomalies()) EXPECT_NE(a.kind(), v1::LATE_REPORT);
+  const auto missing = EvaluateRegion(model, nullptr, tree->Find("330226002000"),
+                                      testing::Day(2022, 2, 15));
+  for (const auto& a : missing.anomalies()) EXPECT_NE(a.kind(), v1::MISSING_REPORT);
+}
+
+}  // namespace
+}  // namespace gongkai::worker

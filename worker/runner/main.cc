@@ -16,6 +16,9 @@ ABSL_FLAG(bool, once, false, "Recompute --year in full, write it, and exit.");
 ABSL_FLAG(int, year, 0, "The year for --once.");
 ABSL_FLAG(absl::Duration, poll_interval, absl::Milliseconds(50),
           "How often to look for changes when idle.");
+ABSL_FLAG(std::string, deadlines, "township=01-31,department=01-31,county=03-31",
+          "Reporting deadlines in the year after the reporting year, per level (county: "
+          "governments of counties and above).");
 ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
           "How often to recompute every year from scratch and report drift.");
 
@@ -26,6 +29,12 @@ int main(int argc, char** argv) {
   gongkai::worker::RunnerOptions options;
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
+  if (absl::Status s = gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines),
+                                                       &options.settings);
+      !s.ok()) {
+    std::cerr << "gongkai-worker: --deadlines: " << s.message() << "\n";
+    return 2;
+  }
   gongkai::worker::Runner runner(channel, options);
 
   if (absl::GetFlag(FLAGS_once)) {
