@@ -30,8 +30,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, const std:
   return server;
 }
 
-std::shared_ptr<grpc::Channel> Server::InProcessChannel() {
-  return server_->InProcessChannel(grpc::ChannelArguments());
+std::shared_ptr<grpc::Channel> Server::InProcessChannel(const grpc::ChannelArguments& args) {
+  return server_->InProcessChannel(args);
 }
 
 void Server::Shutdown(absl::Duration grace) {

@@ -22,7 +22,7 @@ class Server {
   // The port actually bound.
   int port() const { return port_; }
   // A channel to this server that does not go through the network (the in-process worker).
-  std::shared_ptr<grpc::Channel> InProcessChannel();
+  std::shared_ptr<grpc::Channel> InProcessChannel(const grpc::ChannelArguments& args);
   // Stops accepting calls, waits for in-flight calls (at most `grace`), then returns.
   void Shutdown(absl::Duration grace = absl::Seconds(10));
   void Wait() { server_->Wait(); }

@@ -90,6 +90,9 @@ absl::StatusOr<std::vector<v1::Region>> ReadRegistryCsv(const std::string& dir) 
   if (!status.ok()) return status;
   status = ReadCsv(dir, "cities.csv", 3, [&](const auto& f, const auto&) {
     regions.push_back(MakeRegion(Pad12(f[0]), f[1], v1::LEVEL_PREFECTURE, Pad12(f[2])));
+    // Grouping rows with no government: 市辖区 of a municipality, and the rows that gather
+    // the counties a province administers directly.
+    regions.back().set_placeholder(f[1] == "市辖区" || absl::EndsWith(f[1], "直辖县级行政区划"));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

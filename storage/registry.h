@@ -19,7 +19,8 @@ inline constexpr absl::string_view kNationCode = "000000000000";
 // region plus the nation ("000000000000", 全国), parents before children. Codes are padded to
 // 12 digits. A row whose padded code equals its parent's is the parent listed again and is
 // dropped: the county-level rows of cities without counties (东莞, 中山, 儋州), whose
-// townships then hang straight under the city, and the township-level row of 金门县. Returns NOT_FOUND when a file is
+// townships then hang straight under the city, and the township-level row of 金门县.
+// Prefecture rows named 市辖区 or …直辖县级行政区划 are marked as placeholders. Returns NOT_FOUND when a file is
 // missing and INVALID_ARGUMENT (with file and line) for a malformed row or unknown parent.
 absl::StatusOr<std::vector<v1::Region>> ReadRegistryCsv(const std::string& dir);
 

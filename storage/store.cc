@@ -18,6 +18,11 @@ namespace {
 
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
+// A page ends early once its records reach this size, so that it fits gRPC's default 4 MiB
+// message limit: validation keeps one report under about 1.3 MB (six narrative sections of
+// 200 KB), so a page stays below 2 MiB + 1.3 MB. The next page token continues after the last
+// record returned.
+constexpr size_t kMaxPageBytes = 2 << 20;
 
 int ClampPageSize(int page_size) {
   if (page_size <= 0) return kDefaultPageSize;
@@ -73,7 +78,8 @@ absl::Status Store::LoadState() {
     read_options.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
     it->SeekToLast();
-    if (it->Valid()) {
+    // Without a lower bound SeekToLast may land on a key of another keyspace below the log.
+    if (it->Valid() && it->key().size() == 9 && it->key()[0] == keys::kChange) {
       absl::MutexLock lock(&commit_mu_);
       last_sequence_ = static_cast<int64_t>(keys::ReadBigEndian64(
           absl::string_view(it->key().data() + 1, it->key().size() - 1)));
@@ -245,7 +251,7 @@ absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_
 
 absl::Status Store::ScanPage(const std::string& prefix, int page_size,
                              const std::string& page_token,
-                             const std::function<absl::Status(absl::string_view)>& add,
+                             const std::function<absl::StatusOr<size_t>(absl::string_view)>& add,
                              std::string* next_page_token) const {
   page_size = ClampPageSize(page_size);
   std::string start = prefix;
@@ -263,17 +269,17 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
   if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
   int count = 0;
+  size_t bytes = 0;
   std::string last_key;
   next_page_token->clear();
   for (it->Seek(start); it->Valid(); it->Next()) {
-    if (count == page_size) {
+    if (count == page_size || bytes >= kMaxPageBytes) {
       next_page_token->assign(absl::WebSafeBase64Escape(last_key));
       break;
     }
-    if (absl::Status s = add(absl::string_view(it->value().data(), it->value().size()));
-        !s.ok()) {
-      return s;
-    }
+    absl::StatusOr<size_t> added = add(absl::string_view(it->value().data(), it->value().size()));
+    if (!added.ok()) return added.status();
+    bytes += *added;
     last_key = it->key().ToString();
     ++count;
   }
@@ -293,7 +299,7 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
   Page<v1::Revision> page;
   absl::Status status = ScanPage(
       prefix, page_size, page_token,
-      [&](absl::string_view value) -> absl::Status {
+      [&](absl::string_view value) -> absl::StatusOr<size_t> {
         v1::Revision head;
         if (!head.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           return absl::DataLossError("unreadable report head");
@@ -303,8 +309,9 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
           if (!revision.ok()) return revision.status();
           head = *std::move(revision);
         }
+        const size_t size = head.ByteSizeLong();
         page.items.push_back(std::move(head));
-        return absl::OkStatus();
+        return size;
       },
       &page.next_page_token);
   if (!status.ok()) return status;
@@ -319,14 +326,15 @@ absl::StatusOr<Page<v1::Revision>> Store::ListRevisions(const v1::ReportKey& key
   Page<v1::Revision> page;
   absl::Status status = ScanPage(
       keys::RevisionPrefix(*locator), page_size, page_token,
-      [&](absl::string_view value) -> absl::Status {
+      [&](absl::string_view value) -> absl::StatusOr<size_t> {
         v1::Revision revision;
         if (!revision.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           return absl::DataLossError("unreadable revision record");
         }
         if (!full) revision.clear_report();
+        const size_t size = revision.ByteSizeLong();
         page.items.push_back(std::move(revision));
-        return absl::OkStatus();
+        return size;
       },
       &page.next_page_token);
   if (!status.ok()) return status;

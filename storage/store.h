@@ -139,9 +139,10 @@ class Store {
   absl::StatusOr<std::optional<v1::Revision>> ReadHead(const std::string& locator) const;
   absl::StatusOr<v1::Revision> ReadRevision(const std::string& locator, int64_t revision) const;
   // Scans keys in [prefix, PrefixEnd(prefix)) after the page token; calls `add` with each
-  // value; fills the next page token.
+  // value (it returns the bytes it added to the page); ends the page at page_size records or
+  // once it holds 2 MiB, and fills the next page token.
   absl::Status ScanPage(const std::string& prefix, int page_size, const std::string& page_token,
-                        const std::function<absl::Status(absl::string_view)>& add,
+                        const std::function<absl::StatusOr<size_t>(absl::string_view)>& add,
                         std::string* next_page_token) const;
 
   const std::unique_ptr<rocksdb::DB> db_;

@@ -224,6 +224,30 @@ TEST_F(StoreTest, ReopeningKeepsEverything) {
   EXPECT_EQ(store_->ReadChanges(3, 10)->at(0).sequence(), 3);
 }
 
+TEST_F(StoreTest, ReopeningWithAnEmptyChangeLogStartsItAtOne) {
+  // The registry's keys sort below the change log's: they must not be read as its head.
+  Reopen();
+  EXPECT_EQ(store_->HeadSequence(), 0);
+  auto result = store_->Commit(Commit(ReportFor("330226104000", 2019)));
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->revision.change_sequence(), 1);
+}
+
+TEST_F(StoreTest, FullListingsEndPagesEarlyToFitAMessage) {
+  for (const char* code : {"330226104000", "330226001000", "330226000000", "441900003000"}) {
+    v1::Report report = ReportFor(code, 2019);
+    report.mutable_narrative()->set_overview(std::string(1'500'000, 'x'));
+    Submit(report);
+  }
+  auto page = store_->ListReports("000000000000", 2019, 100, "", true);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->items.size(), 2u);  // 2 MiB reached after two 1.5 MB reports
+  auto rest = store_->ListReports("000000000000", 2019, 100, page->next_page_token, true);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(rest->items.size(), 2u);
+  EXPECT_TRUE(rest->next_page_token.empty());
+}
+
 TEST(StoreOpenTest, SecondOpenOfTheSameDirectoryIsUnavailable) {
   TempDir dir;
   auto first = Store::Open(dir.path());

@@ -54,7 +54,11 @@ void AddEvidence(v1::Anomaly* a, std::string label, std::string value) {
   e->set_value(std::move(value));
 }
 
-std::string Number(double x) { return absl::StrFormat("%.4g", x); }
+std::string Number(double x) {
+  // Counts print exactly; ratios and scores with four significant digits.
+  if (x == std::floor(x) && std::abs(x) < 1e15) return absl::StrCat(static_cast<int64_t>(x));
+  return absl::StrFormat("%.4g", x);
+}
 std::string Name(const ReportEntry& e) {
   return e.government() ? e.key.region_code() : absl::StrCat(e.key.region_code(), "/", e.key.body());
 }
@@ -186,7 +190,7 @@ void Late(const YearModel& model, const ReportEntry& e, v1::AnomalySet* set) {
   v1::Anomaly* a =
       Add(set, v1::LATE_REPORT, days > model.settings().days_late_for_high ? kHigh : kMedium, e.key,
           absl::StrCat("年度报告于", absl::FormatCivilTime(e.filed_on), "发布或报送，晚于截止日期",
-                       absl::FormatCivilTime(e.deadline), days, "天"));
+                       absl::FormatCivilTime(e.deadline), "（逾期", days, "天）"));
   AddEvidence(a, "发布或报送日期", absl::FormatCivilTime(e.filed_on));
   AddEvidence(a, "截止日期", absl::FormatCivilTime(e.deadline));
   AddEvidence(a, "逾期天数", absl::StrCat(days));

@@ -168,7 +168,7 @@ void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summ
 }
 
 void Missing(const YearModel& model, int region, absl::Time now, v1::AnomalySet* set) {
-  if (region == model.tree().root() || model.GovernmentReportAt(region) != nullptr) return;
+  if (!model.tree().ExpectsReport(region) || model.GovernmentReportAt(region) != nullptr) return;
   const Settings& s = model.settings();
   const v1::Region& r = model.tree().region(region);
   const absl::CivilDay deadline = DeadlineFor(s, r, false, model.year());

@@ -134,7 +134,7 @@ absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(
   if (tree->root_ < 0) return absl::InvalidArgumentError("the registry has no root region");
   tree->expected_.assign(n, 0);
   for (int i = 0; i < n; ++i) {
-    if (i == tree->root_) continue;
+    if (!tree->ExpectsReport(i)) continue;
     for (int a = i; a >= 0; a = tree->parents_[a]) ++tree->expected_[a];
   }
   return std::shared_ptr<const RegionTree>(std::move(tree));
@@ -208,7 +208,7 @@ void YearModel::Contribute(const ReportEntry& entry, int sign) {
   if (entry.summary()) return;  // Summaries are compared, never added.
   const int e = EditionIndex(entry.edition);
   const size_t cells = CellsOf(entry.edition).size();
-  const bool counts_for_completeness = entry.government() && entry.region != tree_->root();
+  const bool counts_for_completeness = entry.government() && tree_->ExpectsReport(entry.region);
   for (int a : tree_->Ancestors(entry.region)) {
     RegionSums& sums = sums_[a];
     EditionSums& edition = sums.editions[e];
@@ -359,7 +359,7 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
          completeness->missing_regions_size() < completeness->missing()) {
     const int at = stack.back();
     stack.pop_back();
-    if (at != tree_->root() && GovernmentReportAt(at) == nullptr) {
+    if (tree_->ExpectsReport(at) && GovernmentReportAt(at) == nullptr) {
       completeness->add_missing_regions(tree_->region(at).code());
     }
     const auto& children = tree_->children(at);

@@ -43,7 +43,10 @@ class RegionTree {
   int size() const { return static_cast<int>(regions_.size()); }
   // The region itself first, then its ancestors up to the root.
   std::vector<int> Ancestors(int i) const;
-  // Regions in the subtree expected to file a government report (the nation excluded).
+  // Whether the region's government is expected to file a report: not the nation, not a
+  // placeholder (市辖区, 省直辖县级行政区划).
+  bool ExpectsReport(int i) const { return i != root_ && !regions_[i].placeholder(); }
+  // Regions in the subtree that are expected to file a government report.
   int ExpectedReports(int i) const { return expected_[i]; }
 
  private:

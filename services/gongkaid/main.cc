@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
         !s.ok()) {
       return Fail(s);
     }
-    worker = std::make_unique<gongkai::worker::Runner>((*server)->InProcessChannel(), options);
+    worker = std::make_unique<gongkai::worker::Runner>(
+        (*server)->InProcessChannel(gongkai::worker::WorkerChannelArguments()), options);
     worker_thread = std::thread([&] { (void)worker->Run(); });
     Log("aggregation worker running in-process");
   }

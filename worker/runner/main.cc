@@ -24,8 +24,9 @@ ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
-  auto channel =
-      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
+                                          grpc::InsecureChannelCredentials(),
+                                          gongkai::worker::WorkerChannelArguments());
   gongkai::worker::RunnerOptions options;
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);

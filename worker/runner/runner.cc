@@ -29,6 +29,12 @@ std::unique_ptr<grpc::ClientContext> Context() {
 
 }  // namespace
 
+grpc::ChannelArguments WorkerChannelArguments() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return args;
+}
+
 Runner::Runner(std::shared_ptr<grpc::Channel> channel, RunnerOptions options)
     : options_(std::move(options)),
       reports_(v1::ReportService::NewStub(channel)),
@@ -189,13 +195,42 @@ absl::Status Runner::Start() {
       return s;
     }
   }
+  written_checkpoint_ = *head;
+  pending_.clear();
   last_full_ = options_.clock();
   Log(absl::StrCat("rolled up ", models_.size(), " year(s); following the change log from ",
                    next_sequence_));
   return absl::OkStatus();
 }
 
+absl::Status Runner::Flush() {
+  const int64_t checkpoint = next_sequence_ - 1;
+  while (!pending_.empty()) {
+    auto it = pending_.begin();
+    const bool last = std::next(it) == pending_.end();
+    const std::optional<int64_t> cp = last ? std::optional<int64_t>(checkpoint) : std::nullopt;
+    const Pending& p = it->second;
+    absl::Status s = p.whole_year ? WriteAll(it->first, cp)
+                                  : Write(it->first, p.rollup_regions, p.flag_regions, cp, false);
+    if (!s.ok()) return s;
+    if (last) written_checkpoint_ = checkpoint;
+    pending_.erase(it);
+  }
+  if (written_checkpoint_ == checkpoint) return absl::OkStatus();
+  // Changes that affected nothing (stale revisions) still move the checkpoint.
+  v1::WriteResultsRequest request;
+  request.set_year(kFirstYear);
+  request.set_checkpoint(checkpoint);
+  v1::Checkpoint ignored;
+  absl::Status s = FromGrpc(results_->WriteResults(Context().get(), request, &ignored),
+                            "write the checkpoint");
+  if (s.ok()) written_checkpoint_ = checkpoint;
+  return s;
+}
+
 absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
+  // First whatever an earlier failure left unwritten.
+  if (absl::Status s = Flush(); !s.ok()) return s;
   v1::ListChangesRequest request;
   request.set_start_sequence(next_sequence_);
   request.set_page_size(500);
@@ -206,9 +241,6 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
     return s;
   }
   if (response.changes().empty()) return 0;
-  std::map<int, std::set<int>> rollup_regions;
-  std::map<int, std::set<int>> flag_regions;
-  std::set<int> new_years;
   for (const v1::ChangeEvent& change : response.changes()) {
     const int year = change.key().year();
     if (ModelOf(year) == nullptr) {
@@ -216,7 +248,8 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
       auto model = LoadYear(year);
       if (!model.ok()) return model.status();
       models_[year] = *std::move(model);
-      new_years.insert(year);
+      pending_[year].whole_year = true;
+      next_sequence_ = change.sequence() + 1;
       continue;
     }
     v1::GetReportRequest get;
@@ -227,39 +260,18 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
     if (absl::Status s = FromGrpc(reports_->GetReport(Context().get(), get, &revision),
                                   "read a changed report");
         !s.ok()) {
-      return s;
+      return s;  // Nothing of this page is applied yet past this change; it is read again.
     }
     if (extra != nullptr && extra->year() == year) extra->Apply(revision);
     const std::vector<int> changed = ModelOf(year)->Apply(revision);
+    next_sequence_ = change.sequence() + 1;
     if (changed.empty()) continue;
-    rollup_regions[year].insert(changed.begin(), changed.end());
-    for (int r : AffectedRegions(*tree_, changed.front())) flag_regions[year].insert(r);
-    if (ModelOf(year + 1) != nullptr) flag_regions[year + 1].insert(changed.front());
+    Pending& pending = pending_[year];
+    pending.rollup_regions.insert(changed.begin(), changed.end());
+    for (int r : AffectedRegions(*tree_, changed.front())) pending.flag_regions.insert(r);
+    if (ModelOf(year + 1) != nullptr) pending_[year + 1].flag_regions.insert(changed.front());
   }
-  next_sequence_ = response.changes().rbegin()->sequence() + 1;
-  std::set<int> years = new_years;
-  for (const auto& [year, regions] : rollup_regions) years.insert(year);
-  for (const auto& [year, regions] : flag_regions) years.insert(year);
-  const int64_t checkpoint = next_sequence_ - 1;
-  for (auto it = years.begin(); it != years.end(); ++it) {
-    const bool last = std::next(it) == years.end();
-    const std::optional<int64_t> cp = last ? std::optional<int64_t>(checkpoint) : std::nullopt;
-    absl::Status s = new_years.contains(*it)
-                         ? WriteAll(*it, cp)
-                         : Write(*it, rollup_regions[*it], flag_regions[*it], cp, false);
-    if (!s.ok()) return s;
-  }
-  if (years.empty()) {
-    v1::WriteResultsRequest checkpoint_only;
-    checkpoint_only.set_year(response.changes().rbegin()->key().year());
-    checkpoint_only.set_checkpoint(checkpoint);
-    v1::Checkpoint ignored;
-    if (absl::Status s = FromGrpc(results_->WriteResults(Context().get(), checkpoint_only, &ignored),
-                                  "write the checkpoint");
-        !s.ok()) {
-      return s;
-    }
-  }
+  if (absl::Status s = Flush(); !s.ok()) return s;
   return response.changes_size();
 }
 
@@ -356,6 +368,10 @@ absl::Status Runner::Run() {
 
 absl::Status Runner::RecomputeOnce(int year) {
   if (absl::Status s = LoadRegistry(); !s.ok()) return s;
+  // The rollups say which change log position they reflect (at least this one).
+  absl::StatusOr<int64_t> head = Head();
+  if (!head.ok()) return head.status();
+  next_sequence_ = *head + 1;
   for (int y : {year - 1, year}) {
     if (y < kFirstYear) continue;
     auto model = LoadYear(y);

@@ -23,6 +23,7 @@
 #include "absl/time/time.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "worker/model.h"
@@ -44,6 +45,9 @@ struct RunnerOptions {
   // Log lines go here (stderr by default).
   std::function<void(const std::string&)> log;
 };
+
+// Channel arguments for a worker's channel: reads of whole years come in large messages.
+grpc::ChannelArguments WorkerChannelArguments();
 
 class Runner {
  public:
@@ -77,6 +81,9 @@ class Runner {
                      const std::set<int>& flag_regions, std::optional<int64_t> checkpoint,
                      bool replace_year);
   absl::Status WriteAll(int year, std::optional<int64_t> checkpoint);
+  // Writes what the applied changes affected (pending_), with next_sequence_ − 1 as the
+  // checkpoint. What could not be written stays pending and is written first next time.
+  absl::Status Flush();
   YearModel* ModelOf(int year);
   bool Stopped();
   void Log(const std::string& line) const;
@@ -87,6 +94,14 @@ class Runner {
   std::unique_ptr<v1::WorkerService::Stub> results_;
   std::shared_ptr<const RegionTree> tree_;
   std::map<int, std::unique_ptr<YearModel>> models_;
+  // Results that applied changes affected and that are not written yet, per year.
+  struct Pending {
+    std::set<int> rollup_regions;
+    std::set<int> flag_regions;
+    bool whole_year = false;
+  };
+  std::map<int, Pending> pending_;
+  int64_t written_checkpoint_ = -1;
   int64_t next_sequence_ = 1;
   absl::Time last_full_ = absl::InfinitePast();
   absl::Mutex mu_;
