@@ -6,10 +6,15 @@
 #include <functional>
 #include <string>
 
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "storage/store.h"
 
 namespace gongkai {
+
+// The first year of reports in the current national format (the 2019 revision).
+inline constexpr int kFirstReportingYear = 2019;
 
 struct Env {
   storage::Store* store = nullptr;
@@ -24,6 +29,10 @@ struct RequestContext {
 
 // Reporting years follow China Standard Time (UTC+8).
 int CurrentYear(const Env& env);
+
+// INVALID_ARGUMENT (naming `field_path`) unless 2019 <= year <= CurrentYear(env): the years
+// reports exist for. Every RPC that takes a year checks it at the edge.
+absl::Status CheckReportingYear(const Env& env, int year, absl::string_view field_path);
 
 }  // namespace gongkai
 

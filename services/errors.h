@@ -19,7 +19,8 @@ inline constexpr absl::string_view kVerdictTypeUrl = "type.googleapis.com/gongka
 absl::Status MissingField(absl::string_view field_path);
 // INVALID_ARGUMENT: a request field has a bad value.
 absl::Status InvalidField(absl::string_view field_path, absl::string_view why);
-// INVALID_ARGUMENT: the report breaks rules; lists them and carries the Verdict as a payload.
+// INVALID_ARGUMENT: the report breaks rules; lists them and carries the Verdict as a payload,
+// both cut to fit response headers (Verdict.truncated says so).
 absl::Status ReportRejected(const v1::Verdict& verdict);
 // NOT_FOUND: the region is not in the registry.
 absl::Status RegionNotFound(absl::string_view code);

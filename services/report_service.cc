@@ -28,9 +28,12 @@ v1::Report Normalized(const v1::Report& report) {
   return out;
 }
 
-absl::Status CheckKey(const v1::ReportKey& key, absl::string_view prefix) {
-  if (key.region_code().empty()) return error::MissingField(absl::StrCat(prefix, "region_code"));
-  if (key.year() == 0) return error::MissingField(absl::StrCat(prefix, "year"));
+absl::Status CheckKey(const Env& env, const v1::ReportKey& key) {
+  if (key.region_code().empty()) return error::MissingField("key.region_code");
+  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, key.year(), "key.year"));
+  if (!v1::Scope_IsValid(key.scope())) {
+    return error::InvalidField("key.scope", "is not a known scope");
+  }
   return absl::OkStatus();
 }
 
@@ -42,11 +45,6 @@ absl::Status CheckPageSize(int page_size) {
 }
 
 }  // namespace
-
-int CurrentYear(const Env& env) {
-  return static_cast<int>(
-      absl::ToCivilYear(env.clock(), absl::FixedTimeZone(8 * 60 * 60)).year());
-}
 
 namespace {
 
@@ -79,7 +77,12 @@ absl::Status SubmitReport(const Env& env, const RequestContext& context,
                           v1::SubmitReportResponse* response) {
   if (!request.has_report()) return error::MissingField("report");
   std::optional<int64_t> expected;
-  if (request.has_expected_revision()) expected = request.expected_revision();
+  if (request.has_expected_revision()) {
+    if (request.expected_revision() < 0) {
+      return error::InvalidField("expected_revision", "must not be negative");
+    }
+    expected = request.expected_revision();
+  }
   return ValidateAndStore(env, context, request.report(), request.mode(), expected, response);
 }
 
@@ -93,7 +96,7 @@ absl::Status ValidateReport(const Env& env, const v1::ValidateReportRequest& req
 
 absl::Status GetReport(const Env& env, const v1::GetReportRequest& request,
                        v1::Revision* response) {
-  GONGKAI_RETURN_IF_ERROR(CheckKey(request.key(), "key."));
+  GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
   if (request.revision() < 0) return error::InvalidField("revision", "must not be negative");
   absl::StatusOr<v1::Revision> revision = env.store->GetRevision(
       request.key(), request.revision(), request.view() != v1::REPORT_VIEW_BASIC);
@@ -105,7 +108,7 @@ absl::Status GetReport(const Env& env, const v1::GetReportRequest& request,
 absl::Status ListReports(const Env& env, const v1::ListReportsRequest& request,
                          v1::ListReportsResponse* response) {
   if (request.region_code().empty()) return error::MissingField("region_code");
-  if (request.year() == 0) return error::MissingField("year");
+  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   auto page = env.store->ListReports(request.region_code(), request.year(), request.page_size(),
                                      request.page_token(),
@@ -118,7 +121,7 @@ absl::Status ListReports(const Env& env, const v1::ListReportsRequest& request,
 
 absl::Status ListRevisions(const Env& env, const v1::ListRevisionsRequest& request,
                            v1::ListRevisionsResponse* response) {
-  GONGKAI_RETURN_IF_ERROR(CheckKey(request.key(), "key."));
+  GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   auto page = env.store->ListRevisions(request.key(), request.page_size(), request.page_token(),
                                        request.view() == v1::REPORT_VIEW_FULL);

@@ -12,10 +12,9 @@ namespace {
 
 constexpr int kMaxPageSize = 1000;
 
-absl::Status CheckRegionYear(const std::string& region_code, int year) {
+absl::Status CheckRegionYear(const Env& env, const std::string& region_code, int year) {
   if (region_code.empty()) return error::MissingField("region_code");
-  if (year == 0) return error::MissingField("year");
-  return absl::OkStatus();
+  return CheckReportingYear(env, year, "year");
 }
 
 absl::Status CheckPageSize(int page_size) {
@@ -28,7 +27,7 @@ absl::Status CheckPageSize(int page_size) {
 }  // namespace
 
 absl::Status GetRollup(const Env& env, const v1::GetRollupRequest& request, v1::Rollup* response) {
-  GONGKAI_RETURN_IF_ERROR(CheckRegionYear(request.region_code(), request.year()));
+  GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   auto rollup = env.store->GetRollup(request.region_code(), request.year());
   if (!rollup.ok()) return rollup.status();
   *response = *std::move(rollup);
@@ -37,7 +36,7 @@ absl::Status GetRollup(const Env& env, const v1::GetRollupRequest& request, v1::
 
 absl::Status ListChildRollups(const Env& env, const v1::ListChildRollupsRequest& request,
                               v1::ListChildRollupsResponse* response) {
-  GONGKAI_RETURN_IF_ERROR(CheckRegionYear(request.region_code(), request.year()));
+  GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();
   std::shared_ptr<const storage::Registry> registry = env.store->registry();
@@ -64,7 +63,7 @@ absl::Status ListChildRollups(const Env& env, const v1::ListChildRollupsRequest&
 
 absl::Status ListAnomalies(const Env& env, const v1::ListAnomaliesRequest& request,
                            v1::ListAnomaliesResponse* response) {
-  GONGKAI_RETURN_IF_ERROR(CheckRegionYear(request.region_code(), request.year()));
+  GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   const v1::AnomalyKind kind = request.kind();
   const v1::AnomalySeverity minimum = request.minimum_severity();
@@ -82,9 +81,7 @@ absl::Status ListAnomalies(const Env& env, const v1::ListAnomaliesRequest& reque
 
 absl::Status StartRollupJob(const Env& env, const v1::StartRollupJobRequest& request,
                             v1::RollupJob* response) {
-  if (request.year() < 2019 || request.year() > CurrentYear(env)) {
-    return error::InvalidField("year", absl::StrCat("must be between 2019 and ", CurrentYear(env)));
-  }
+  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   const std::string region =
       request.region_code().empty() ? std::string(storage::kNationCode) : request.region_code();
   if (env.store->registry()->Find(region) == nullptr) {
@@ -114,7 +111,7 @@ absl::Status GetCheckpoint(const Env& env, v1::Checkpoint* response) {
 
 absl::Status WriteResults(const Env& env, const v1::WriteResultsRequest& request,
                           v1::Checkpoint* response) {
-  if (request.year() == 0) return error::MissingField("year");
+  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   std::vector<v1::Rollup> rollups(request.rollups().begin(), request.rollups().end());
   std::vector<v1::AnomalySet> sets(request.anomaly_sets().begin(), request.anomaly_sets().end());
   std::optional<int64_t> checkpoint;

@@ -2,7 +2,7 @@
 // are fixed-width big-endian and strings are fixed-width or length-prefixed, so that encoded
 // (bytewise) order is logical order. Tests: tests/keys_test.cc.
 //
-// Report locator: year (u16) · the region's ancestry path (12-digit codes from the province
+// Report locator: year (u32) · the region's ancestry path (12-digit codes from the province
 // down to the region itself; empty for the nation) · '/' · scope (u8) · body (u8 length +
 // bytes). A region's subtree for a year is therefore one key range: year · path(region).
 // The '/' terminator sorts before any digit, so a region's own reports come before its

@@ -87,6 +87,33 @@ absl::Status Store::LoadState() {
     }
     if (absl::Status s = FromRocks(it->status(), "read change log"); !s.ok()) return s;
   }
+  // Rollup jobs a worker had claimed before a restart go back to the queue.
+  {
+    const std::string prefix(1, keys::kJob);
+    const std::string upper = keys::PrefixEnd(prefix);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read_options;
+    read_options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+    rocksdb::WriteBatch requeue;
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      v1::RollupJob job;
+      if (job.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) &&
+          job.state() == v1::JOB_STATE_RUNNING) {
+        job.set_state(v1::JOB_STATE_PENDING);
+        requeue.Put(it->key(), job.SerializeAsString());
+      }
+    }
+    if (absl::Status s = FromRocks(it->status(), "read jobs"); !s.ok()) return s;
+    if (requeue.Count() > 0) {
+      rocksdb::WriteOptions write_options;
+      write_options.sync = options_.sync;
+      if (absl::Status s = FromRocks(db_->Write(write_options, &requeue), "requeue jobs");
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
   // The registry.
   std::vector<v1::Region> regions;
   const std::string prefix = keys::RegionPrefix();

@@ -1,6 +1,7 @@
 // The store's part for the aggregation worker's results: rollups, anomaly sets, the worker's
 // checkpoint, and rollup jobs.
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -122,7 +123,11 @@ absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
       return absl::InvalidArgumentError("invalid page_token for this listing");
     }
     start_key = token.substr(0, token.size() - 8);
-    start_index = static_cast<int>(keys::ReadBigEndian64(token.substr(token.size() - 8)));
+    const uint64_t index = keys::ReadBigEndian64(token.substr(token.size() - 8));
+    if (index > static_cast<uint64_t>(std::numeric_limits<int32_t>::max())) {
+      return absl::InvalidArgumentError("invalid page_token for this listing");
+    }
+    start_index = static_cast<int>(index);
   }
   const std::string upper = keys::PrefixEnd(prefix);
   rocksdb::Slice upper_slice(upper);

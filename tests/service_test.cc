@@ -344,5 +344,65 @@ TEST_F(ServiceTest, ParseAndStoreKeepsAPublishedReportsRuleBreaksAsFlags) {
             testing::ReadFile(testing::TestData("samples/2019_prov_shanghai-szfbgt.tsv")));
 }
 
+TEST_F(ServiceTest, YearsOutsideTheReportingRangeAreRefusedOnEveryRead) {
+  ASSERT_TRUE(Submit(testing::SeedReport()).ok());
+  v1::ReportKey key = testing::SeedReport().key();
+  key.set_year(2019 + 65536);  // would alias 2019 in a 16-bit key
+  v1::Revision revision;
+  EXPECT_EQ(Get(key, &revision).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  v1::ListReportsRequest list;
+  list.set_region_code("000000000000");
+  list.set_year(2019 + 65536);
+  v1::ListReportsResponse reports;
+  grpc::ClientContext context;
+  EXPECT_EQ(reports_->ListReports(&context, list, &reports).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  key.set_year(2019);
+  key.set_scope(static_cast<v1::Scope>(257));
+  EXPECT_EQ(Get(key, &revision).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ServiceTest, AReportWithManyViolationsIsStillAClearInvalidArgument) {
+  v1::Report report = testing::SeedReport();
+  // Every applicant column of rows 一, 二 and 四 set to 5: R1 and R3 break many times.
+  for (auto* row : {report.mutable_table3()->mutable_new_requests(),
+                    report.mutable_table3()->mutable_carried_over(),
+                    report.mutable_table3()->mutable_carried_forward()}) {
+    row->set_commercial_enterprise(5);
+    row->set_research_institution(5);
+    row->set_public_interest_organization(5);
+    row->set_legal_service_organization(5);
+    row->set_other(5);
+  }
+  grpc::Status status = Submit(report);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_LE(status.error_message().size(), 1200u);
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  v1::Verdict verdict;
+  ASSERT_TRUE(details.details(0).UnpackTo(&verdict));
+  EXPECT_TRUE(verdict.truncated());
+  EXPECT_GT(verdict.violations_size(), 0);
+  EXPECT_EQ(store_->HeadSequence(), 0);
+}
+
+TEST_F(ServiceTest, AnUnknownModeIsStrict) {
+  v1::Report report = testing::SeedReport();
+  report.mutable_table3()->mutable_new_requests()->set_total(3);
+  grpc::Status status = Submit(report, nullptr, static_cast<v1::ValidationMode>(7));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(store_->HeadSequence(), 0);
+}
+
+TEST_F(ServiceTest, ANegativeExpectedRevisionIsInvalid) {
+  v1::SubmitReportRequest request;
+  *request.mutable_report() = testing::SeedReport();
+  request.set_expected_revision(-1);
+  v1::SubmitReportResponse response;
+  grpc::ClientContext context;
+  EXPECT_EQ(reports_->SubmitReport(&context, request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 }  // namespace
 }  // namespace gongkai

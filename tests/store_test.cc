@@ -6,6 +6,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "absl/strings/escaping.h"
+#include "storage/keys.h"
 #include "tests/test_util.h"
 
 namespace gongkai::storage {
@@ -246,6 +248,41 @@ TEST_F(StoreTest, FullListingsEndPagesEarlyToFitAMessage) {
   ASSERT_TRUE(rest.ok());
   EXPECT_EQ(rest->items.size(), 2u);
   EXPECT_TRUE(rest->next_page_token.empty());
+}
+
+TEST_F(StoreTest, ACraftedAnomalyPageTokenIsRefused) {
+  v1::AnomalySet set;
+  set.set_region_code("330226104000");
+  set.set_year(2019);
+  set.add_anomalies()->set_kind(v1::MISSING_REPORT);
+  ASSERT_TRUE(store_->WriteResults(2019, {}, {set}, std::nullopt).ok());
+  const auto path = store_->registry()->PathOf("330226104000");
+  for (uint64_t index : {~0ull, 0xFFFFFFFF80000000ull, 1ull << 31}) {
+    std::string token = keys::AnomaliesKey(2019, path);
+    keys::AppendBigEndian64(&token, index);
+    auto page = store_->ListAnomalies("330226104000", 2019, 10,
+                                      absl::WebSafeBase64Escape(token),
+                                      [](const v1::Anomaly&) { return true; });
+    EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  // An index past the end of the set just ends the listing.
+  std::string token = keys::AnomaliesKey(2019, path);
+  keys::AppendBigEndian64(&token, 5);
+  auto page = store_->ListAnomalies("330226104000", 2019, 10, absl::WebSafeBase64Escape(token),
+                                    [](const v1::Anomaly&) { return true; });
+  ASSERT_TRUE(page.ok());
+  EXPECT_TRUE(page->items.empty());
+}
+
+TEST_F(StoreTest, AJobClaimedBeforeARestartIsQueuedAgain) {
+  ASSERT_TRUE(store_->CreateJob(2019, "000000000000", absl::Now()).ok());
+  auto claimed = store_->ClaimJob(absl::Now());
+  ASSERT_TRUE(claimed.ok());
+  EXPECT_EQ(store_->ClaimJob(absl::Now()).status().code(), absl::StatusCode::kNotFound);
+  Reopen();
+  auto again = store_->ClaimJob(absl::Now());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id(), claimed->id());
 }
 
 TEST(StoreOpenTest, SecondOpenOfTheSameDirectoryIsUnavailable) {

@@ -52,6 +52,13 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  gongkai::worker::Settings worker_settings;
+  if (absl::Status s =
+          gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines), &worker_settings);
+      !s.ok()) {
+    return Fail(s);
+  }
+
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   auto store = gongkai::storage::Store::Open(data_dir);
   if (!store.ok()) return Fail(store.status());
@@ -85,11 +92,7 @@ int main(int argc, char** argv) {
   if (absl::GetFlag(FLAGS_worker)) {
     gongkai::worker::RunnerOptions options;
     options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
-    if (absl::Status s = gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines),
-                                                         &options.settings);
-        !s.ok()) {
-      return Fail(s);
-    }
+    options.settings = worker_settings;
     worker = std::make_unique<gongkai::worker::Runner>(
         (*server)->InProcessChannel(gongkai::worker::WorkerChannelArguments()), options);
     worker_thread = std::thread([&] { (void)worker->Run(); });

@@ -283,7 +283,8 @@ bool ToleratedWhenLenient(absl::string_view rule) {
 
 v1::Verdict Validate(const v1::Report& report, v1::ValidationMode mode,
                      const ValidationContext& context) {
-  if (mode == v1::VALIDATION_MODE_UNSPECIFIED) mode = v1::VALIDATION_MODE_STRICT;
+  // Unset, or a value this version does not know: strict.
+  if (mode != v1::VALIDATION_MODE_LENIENT) mode = v1::VALIDATION_MODE_STRICT;
   v1::Verdict verdict;
   verdict.set_mode(mode);
   Collector out(&verdict);

@@ -36,7 +36,8 @@ struct ValidationContext {
   std::function<bool(absl::string_view)> region_exists;
 };
 
-// Returns the verdict for the report in the mode (UNSPECIFIED means strict). In strict mode
+// Returns the verdict for the report in the mode (UNSPECIFIED, or an unknown value, means
+// strict). In strict mode
 // any error makes it unacceptable. In lenient mode the content rules (R1–R4, R10, the 2019
 // edition in a later year) are kept as flags and only report-level errors that make the
 // report unstorable (key, region, year, edition, body, date, text, UTF-8) reject it.

@@ -71,6 +71,9 @@ int Cli::Rollup() {
     return 0;
   }
   const v1::EditionRollup* edition = ChooseEdition(rollup, args_.FlagOr("edition", ""));
+  if (edition == nullptr && output == "cells") {
+    throw Problem{"the rollup has no report of that edition (see --edition)"};
+  }
   v1::Report empty;
   empty.mutable_key()->set_region_code(rollup.region_code());
   empty.mutable_key()->set_year(rollup.year());

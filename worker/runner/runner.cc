@@ -249,6 +249,8 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
       if (!model.ok()) return model.status();
       models_[year] = *std::move(model);
       pending_[year].whole_year = true;
+      // The next year's carry-over, swings and copied narratives now have a year to compare.
+      if (ModelOf(year + 1) != nullptr) pending_[year + 1].whole_year = true;
       next_sequence_ = change.sequence() + 1;
       continue;
     }
@@ -308,7 +310,10 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
     }
   }
   models_[year] = *std::move(fresh);
-  return WriteAll(year, next_sequence_ - 1);
+  absl::Status written = WriteAll(year, next_sequence_ - 1);
+  // Whatever was not written is written whole again before anything else.
+  if (!written.ok()) pending_[year].whole_year = true;
+  return written;
 }
 
 absl::Status Runner::RunJob() {
@@ -346,7 +351,7 @@ absl::Status Runner::Run() {
           Drift drift;
           status = FullRecompute(it->first, "", &drift);
         }
-        last_full_ = options_.clock();
+        if (status.ok()) last_full_ = options_.clock();
       }
       if (status.ok()) {
         absl::StatusOr<int> followed = FollowOnce();
@@ -367,6 +372,12 @@ absl::Status Runner::Run() {
 }
 
 absl::Status Runner::RecomputeOnce(int year) {
+  const int current_year =
+      static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
+  if (year < kFirstYear || year > current_year) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("year must be between ", kFirstYear, " and ", current_year));
+  }
   if (absl::Status s = LoadRegistry(); !s.ok()) return s;
   // The rollups say which change log position they reflect (at least this one).
   absl::StatusOr<int64_t> head = Head();
