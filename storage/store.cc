@@ -89,22 +89,15 @@ absl::Status Store::LoadState() {
   }
   // Rollup jobs a worker had claimed before a restart go back to the queue.
   {
-    const std::string prefix(1, keys::kJob);
-    const std::string upper = keys::PrefixEnd(prefix);
-    rocksdb::Slice upper_slice(upper);
-    rocksdb::ReadOptions read_options;
-    read_options.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
     rocksdb::WriteBatch requeue;
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      v1::RollupJob job;
-      if (job.ParseFromArray(it->value().data(), static_cast<int>(it->value().size())) &&
-          job.state() == v1::JOB_STATE_RUNNING) {
+    absl::Status scanned = ScanJobs([&](const std::string& key, v1::RollupJob& job) {
+      if (job.state() == v1::JOB_STATE_RUNNING) {
         job.set_state(v1::JOB_STATE_PENDING);
-        requeue.Put(it->key(), job.SerializeAsString());
+        requeue.Put(key, job.SerializeAsString());
       }
-    }
-    if (absl::Status s = FromRocks(it->status(), "read jobs"); !s.ok()) return s;
+      return true;
+    });
+    if (!scanned.ok()) return scanned;
     if (requeue.Count() > 0) {
       rocksdb::WriteOptions write_options;
       write_options.sync = options_.sync;

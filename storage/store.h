@@ -138,6 +138,9 @@ class Store {
   absl::StatusOr<std::string> LocatorOf(const v1::ReportKey& key) const;
   absl::StatusOr<std::optional<v1::Revision>> ReadHead(const std::string& locator) const;
   absl::StatusOr<v1::Revision> ReadRevision(const std::string& locator, int64_t revision) const;
+  // Calls `visit` with every job in id order until it returns false.
+  absl::Status ScanJobs(
+      const std::function<bool(const std::string& key, v1::RollupJob& job)>& visit) const;
   // Scans keys in [prefix, PrefixEnd(prefix)) after the page token; calls `add` with each
   // value (it returns the bytes it added to the page); ends the page at page_size records or
   // once it holds 2 MiB, and fills the next page token.

@@ -193,8 +193,8 @@ absl::StatusOr<v1::RollupJob> Store::GetJob(const std::string& id) const {
   return job;
 }
 
-absl::StatusOr<v1::RollupJob> Store::ClaimJob(absl::Time now) {
-  absl::MutexLock lock(&results_mu_);
+absl::Status Store::ScanJobs(
+    const std::function<bool(const std::string& key, v1::RollupJob& job)>& visit) const {
   const std::string prefix(1, keys::kJob);
   const std::string upper = keys::PrefixEnd(prefix);
   rocksdb::Slice upper_slice(upper);
@@ -206,20 +206,32 @@ absl::StatusOr<v1::RollupJob> Store::ClaimJob(absl::Time now) {
     if (!job.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return absl::DataLossError("unreadable job");
     }
-    if (job.state() != v1::JOB_STATE_PENDING) continue;
-    job.set_state(v1::JOB_STATE_RUNNING);
-    *job.mutable_start_time() = ToTimestamp(now);
-    rocksdb::WriteOptions write_options;
-    write_options.sync = options_.sync;
-    if (absl::Status s = FromRocks(db_->Put(write_options, it->key(), job.SerializeAsString()),
-                                   "claim job");
-        !s.ok()) {
-      return s;
-    }
-    return job;
+    if (!visit(it->key().ToString(), job)) break;
   }
-  if (absl::Status s = FromRocks(it->status(), "scan jobs"); !s.ok()) return s;
-  return absl::NotFoundError("no pending rollup job");
+  return FromRocks(it->status(), "scan jobs");
+}
+
+absl::StatusOr<v1::RollupJob> Store::ClaimJob(absl::Time now) {
+  absl::MutexLock lock(&results_mu_);
+  std::optional<std::pair<std::string, v1::RollupJob>> claimed;
+  absl::Status scanned = ScanJobs([&](const std::string& key, v1::RollupJob& job) {
+    if (job.state() != v1::JOB_STATE_PENDING) return true;
+    claimed.emplace(key, job);
+    return false;
+  });
+  if (!scanned.ok()) return scanned;
+  if (!claimed.has_value()) return absl::NotFoundError("no pending rollup job");
+  v1::RollupJob& job = claimed->second;
+  job.set_state(v1::JOB_STATE_RUNNING);
+  *job.mutable_start_time() = ToTimestamp(now);
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  if (absl::Status s = FromRocks(
+          db_->Put(write_options, claimed->first, job.SerializeAsString()), "claim job");
+      !s.ok()) {
+    return s;
+  }
+  return job;
 }
 
 absl::Status Store::FinishJob(const v1::RollupJob& job) {

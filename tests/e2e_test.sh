@@ -4,30 +4,11 @@
 # Usage: e2e_test.sh GONGKAID GONGKAI SOURCE_DIR
 set -u
 gongkaid=$1 gongkai=$2 src=$3
-work=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-passed=0 failed=0
-check() {  # check NAME COMMAND... : passes when the command succeeds
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name"; fi
-}
-
-start() {
-  rm -f "$work/port"
-  "$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/db" --registry_dir "$src/data/regions" \
-    --port_file "$work/port" 2>>"$work/server.log" &
-  pid=$!
-  for _ in $(seq 300); do [ -s "$work/port" ] && break; sleep 0.1; done
-  [ -s "$work/port" ] || { echo "gongkaid did not start"; cat "$work/server.log"; exit 1; }
-  export GONGKAI_SERVER="127.0.0.1:$(cat "$work/port")"
-}
-stop() { kill -TERM "$pid"; wait "$pid"; pid=; }
+source "$(dirname "$0")/e2e_lib.sh"
 
 fixture=$src/tests/testdata/2019_town_yishi.json
 expected=$src/tests/testdata/2019_town_yishi.tsv
-start
+start_gongkaid
 
 check "regions shows the township and its county's children" \
   bash -c "'$gongkai' regions 330226000000 | grep -q '330226104000 TOWNSHIP   一市镇'"
@@ -78,8 +59,8 @@ check "the change log has 3 entries" \
 
 # Restart and read everything back.
 "$gongkai" get 330226104000 2019 --output json > "$work/before.json"
-stop
-start
+stop_gongkaid
+start_gongkaid
 check "after a restart the current revision reads back identically" \
   bash -c "'$gongkai' get 330226104000 2019 --output json | cmp -s - '$work/before.json'"
 check "after a restart revision 1 still gives the expected cells" \
@@ -89,8 +70,7 @@ check "after a restart the change log continues" \
 check "missing report is NOT_FOUND with exit 1" \
   bash -c "'$gongkai' get 330226104000 2020 2>&1 >/dev/null | grep -q NOT_FOUND"
 check "an unknown command is a usage error" bash -c "'$gongkai' frobnicate 2>/dev/null; [ \$? = 2 ]"
-stop
+stop_gongkaid
 check "gongkaid shut down cleanly" grep -q 'stopped' "$work/server.log"
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -5,21 +5,8 @@
 # is exercised by the service tests. Usage: import_e2e_test.sh GONGKAID GONGKAI SOURCE_DIR
 set -u
 gongkaid=$1 gongkai=$2 src=$3
-work=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-passed=0 failed=0
-check() {
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name"; fi
-}
-"$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/db" --registry_dir "$src/data/regions" \
-  --port_file "$work/port" --worker=false 2>"$work/server.log" &
-pid=$!
-for _ in $(seq 300); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { echo "gongkaid did not start"; exit 1; }
-export GONGKAI_SERVER="127.0.0.1:$(cat "$work/port")"
+source "$(dirname "$0")/e2e_lib.sh"
+start_gongkaid --worker=false
 samples=$src/tests/testdata/samples
 
 # The round trip, one sample at a time, through the CLI.
@@ -50,5 +37,4 @@ check "parse --output json carries the diagnostics" \
   bash -c "'$gongkai' parse '$samples/2021_pref_pingtan.txt' --output json | grep -q 'ambiguous-split'"
 check "the Shanghai sample (totals left blank) is stored leniently with R3 flags" \
   bash -c "grep -q 'as revision 1' '$work/2019_prov_shanghai-szfbgt.out' && grep -q 'flag: error R3' '$work/2019_prov_shanghai-szfbgt.out'"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

@@ -5,22 +5,11 @@
 # Usage: worker_restart_test.sh GONGKAID GONGKAI_WORKER GONGKAI SOURCE_DIR
 set -u
 gongkaid=$1 worker=$2 gongkai=$3 src=$4
-work=$(mktemp -d)
-server_pid= worker_pid=
-cleanup() {
-  [ -n "$worker_pid" ] && kill -9 "$worker_pid" 2>/dev/null
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-  wait 2>/dev/null; rm -rf "$work"
-}
-trap cleanup EXIT
+source "$(dirname "$0")/../e2e_lib.sh"
+worker_pid=
+extra_cleanup() { [ -n "$worker_pid" ] && kill -9 "$worker_pid" 2>/dev/null; }
 fail() { echo "FAILED: $*"; echo "0 passed, 1 failed"; exit 1; }
-
-"$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/db" --registry_dir "$src/data/regions" \
-  --port_file "$work/port" --worker=false 2>"$work/server.log" &
-server_pid=$!
-for _ in $(seq 300); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || fail "gongkaid did not start"
-export GONGKAI_SERVER="127.0.0.1:$(cat "$work/port")"
+start_gongkaid --worker=false
 
 start_worker() {
   "$worker" --server "$GONGKAI_SERVER" --poll_interval=10ms 2>>"$work/worker.log" &
