@@ -136,4 +136,10 @@ grpc::Status WorkerServiceImpl::FinishRollupJob(grpc::ServerContext*,
   return ToGrpcStatus(gongkai::FinishRollupJob(*env_, *request, response));
 }
 
+grpc::Status AdminServiceImpl::CreateBackup(grpc::ServerContext*,
+                                            const v1::CreateBackupRequest* request,
+                                            v1::Backup* response) {
+  return ToGrpcStatus(gongkai::CreateBackup(*env_, *request, response));
+}
+
 }  // namespace gongkai

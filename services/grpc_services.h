@@ -3,6 +3,7 @@
 #ifndef GONGKAI_SERVICES_GRPC_SERVICES_H_
 #define GONGKAI_SERVICES_GRPC_SERVICES_H_
 
+#include "gongkai/v1/admin_service.grpc.pb.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
@@ -85,6 +86,16 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
                               v1::RollupJob* response) override;
   grpc::Status FinishRollupJob(grpc::ServerContext* context, const v1::RollupJob* request,
                                v1::RollupJob* response) override;
+
+ private:
+  const Env* env_;
+};
+
+class AdminServiceImpl final : public v1::AdminService::Service {
+ public:
+  explicit AdminServiceImpl(const Env* env) : env_(env) {}
+  grpc::Status CreateBackup(grpc::ServerContext* context, const v1::CreateBackupRequest* request,
+                            v1::Backup* response) override;
 
  private:
   const Env* env_;

@@ -136,4 +136,15 @@ absl::Status FinishRollupJob(const Env& env, const v1::RollupJob& request,
   return absl::OkStatus();
 }
 
+absl::Status CreateBackup(const Env& env, const v1::CreateBackupRequest& request,
+                          v1::Backup* response) {
+  if (request.directory().empty()) return error::MissingField("directory");
+  absl::StatusOr<int64_t> sequence = env.store->CreateBackup(request.directory());
+  if (!sequence.ok()) return sequence.status();
+  response->set_directory(request.directory());
+  response->set_sequence(*sequence);
+  response->mutable_create_time()->set_seconds(absl::ToUnixSeconds(env.clock()));
+  return absl::OkStatus();
+}
+
 }  // namespace gongkai

@@ -1,9 +1,10 @@
-// RollupService (what supervisors read) and WorkerService (what the aggregation worker
-// writes through) as plain functions over the store.
+// RollupService (what supervisors read), WorkerService (what the aggregation worker writes
+// through) and AdminService as plain functions over the store.
 #ifndef GONGKAI_SERVICES_ROLLUP_SERVICE_H_
 #define GONGKAI_SERVICES_ROLLUP_SERVICE_H_
 
 #include "absl/status/status.h"
+#include "gongkai/v1/admin_service.pb.h"
 #include "gongkai/v1/rollup_service.pb.h"
 #include "services/env.h"
 
@@ -29,6 +30,10 @@ absl::Status WriteResults(const Env& env, const v1::WriteResultsRequest& request
 absl::Status ClaimRollupJob(const Env& env, v1::RollupJob* response);
 absl::Status FinishRollupJob(const Env& env, const v1::RollupJob& request,
                              v1::RollupJob* response);
+
+// AdminService. INVALID_ARGUMENT when the directory is missing or exists.
+absl::Status CreateBackup(const Env& env, const v1::CreateBackupRequest& request,
+                          v1::Backup* response);
 
 }  // namespace gongkai
 

@@ -18,13 +18,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, const std:
   builder.RegisterService(&server->region_service_);
   builder.RegisterService(&server->rollup_service_);
   builder.RegisterService(&server->worker_service_);
+  builder.RegisterService(&server->admin_service_);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", listen));
   }
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   for (const char* name : {"gongkai.v1.ReportService", "gongkai.v1.RegionService",
-                           "gongkai.v1.RollupService", "gongkai.v1.WorkerService"}) {
+                           "gongkai.v1.RollupService", "gongkai.v1.WorkerService",
+                           "gongkai.v1.AdminService"}) {
     health->SetServingStatus(name, true);
   }
   return server;

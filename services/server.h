@@ -29,11 +29,16 @@ class Server {
 
  private:
   explicit Server(const Env* env)
-      : report_service_(env), region_service_(env), rollup_service_(env), worker_service_(env) {}
+      : report_service_(env),
+        region_service_(env),
+        rollup_service_(env),
+        worker_service_(env),
+        admin_service_(env) {}
   ReportServiceImpl report_service_;
   RegionServiceImpl region_service_;
   RollupServiceImpl rollup_service_;
   WorkerServiceImpl worker_service_;
+  AdminServiceImpl admin_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

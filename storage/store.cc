@@ -1,5 +1,6 @@
 #include "storage/store.h"
 
+#include <filesystem>
 #include <utility>
 
 #include "absl/strings/escaping.h"
@@ -9,6 +10,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "rocksdb/db.h"
+#include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/rocks_status.h"
@@ -383,5 +385,34 @@ absl::StatusOr<std::vector<v1::ChangeEvent>> Store::ReadChanges(int64_t start, i
 }
 
 int64_t Store::HeadSequence() const { return head_sequence_.load(); }
+
+absl::StatusOr<int64_t> Store::CreateBackup(const std::string& directory) {
+  if (directory.empty()) return absl::InvalidArgumentError("the backup directory is empty");
+  if (std::filesystem::exists(directory)) {
+    return absl::InvalidArgumentError(absl::StrCat(directory, " already exists"));
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  if (absl::Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup");
+      !s.ok()) {
+    return s;
+  }
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // Commits are paused so that the head reported is exactly the one the copy holds.
+  absl::MutexLock lock(&commit_mu_);
+  const int64_t head = last_sequence_;
+  // Flush first so the copy holds no WAL to replay (log_size_for_flush = 0).
+  if (absl::Status s = FromRocks(checkpoint->CreateCheckpoint(directory, 0), "backup");
+      !s.ok()) {
+    return s;
+  }
+  return head;
+}
+
+Store::Statistics Store::GetStatistics() const {
+  Statistics out;
+  db_->GetIntProperty("rocksdb.estimate-num-keys", &out.estimated_keys);
+  db_->GetIntProperty("rocksdb.estimate-live-data-size", &out.live_data_bytes);
+  return out;
+}
 
 }  // namespace gongkai::storage

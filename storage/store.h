@@ -104,6 +104,19 @@ class Store {
   // The last sequence number written (0 when the log is empty).
   int64_t HeadSequence() const;
 
+  // Writes a consistent copy of the whole database (a RocksDB checkpoint: hard links where the
+  // filesystem allows) into `directory`, which must not exist. The copy is a complete
+  // database: start gongkaid with --data_dir on (a copy of) it to restore. Returns the change
+  // log head the copy holds. INVALID_ARGUMENT when the directory exists.
+  absl::StatusOr<int64_t> CreateBackup(const std::string& directory);
+
+  // RocksDB's estimates, for monitoring: number of keys and bytes of live data.
+  struct Statistics {
+    uint64_t estimated_keys = 0;
+    uint64_t live_data_bytes = 0;
+  };
+  Statistics GetStatistics() const;
+
   // ---- Results of the aggregation worker (store_results.cc) ----
 
   // Stores the rollups and anomaly sets (replacing earlier ones of the same regions) in one

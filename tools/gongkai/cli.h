@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "gongkai/v1/admin_service.grpc.pb.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
@@ -48,6 +49,8 @@ class Cli {
   int Revisions();
   int Changes();
   int Regions();
+  int Health();
+  int Backup();
   // rollup_commands.cc
   int Rollup();
   int Anomalies();

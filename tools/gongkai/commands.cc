@@ -14,6 +14,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/cells.h"
 #include "services/validation/validator.h"
@@ -321,6 +322,35 @@ int Cli::Regions() {
   return 0;
 }
 
+int Cli::Health() {
+  Need(0, "gongkai health [--service NAME]");
+  auto stub = grpc::health::v1::Health::NewStub(channel_);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(args_.FlagOr("service", ""));
+  grpc::health::v1::HealthCheckResponse response;
+  auto context = Context();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  grpc::Status status = stub->Check(context.get(), request, &response);
+  if (!status.ok()) return Refused(status);
+  out_ << grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status()) << "\n";
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : kExitRefused;
+}
+
+int Cli::Backup() {
+  Need(1, "gongkai backup DIR   (a new directory on the server's filesystem)");
+  auto stub = v1::AdminService::NewStub(channel_);
+  v1::CreateBackupRequest request;
+  request.set_directory(args_.positional[0]);
+  v1::Backup backup;
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(30)));
+  grpc::Status status = stub->CreateBackup(context.get(), request, &backup);
+  if (!status.ok()) return Refused(status);
+  out_ << "backed up to " << backup.directory() << " (change log at " << backup.sequence()
+       << ")\n";
+  return 0;
+}
+
 int Cli::Run(const std::string& command) {
   if (command == "submit") return Submit();
   if (command == "validate") return Validate();
@@ -335,6 +365,8 @@ int Cli::Run(const std::string& command) {
   if (command == "recompute") return Recompute();
   if (command == "export") return Export();
   if (command == "parse") return Parse();
+  if (command == "health") return Health();
+  if (command == "backup") return Backup();
   if (command == "import") return Import();
   throw Problem{absl::StrCat("unknown command \"", command, "\" (see gongkai help)")};
 }

@@ -35,6 +35,10 @@ constexpr char kUsage[] = R"(usage: gongkai COMMAND [ARGS] [--server HOST:PORT]
   export rollup REGION YEAR [--edition E] --format F [--out FILE]
                                               F: cells|csv|table|json|xlsx (xlsx needs --out)
 
+  health [--service NAME]                     exit 0 when the server is SERVING
+  backup DIR                                  a consistent copy of the store into DIR (on the
+                                              server's filesystem; DIR must not exist)
+
 --server defaults to $GONGKAI_SERVER, else 127.0.0.1:50051.
 Flags take `--flag value` or `--flag=value`.
 )";
@@ -51,7 +55,7 @@ int main(int argc, char** argv) {
                                        "year",   "body",   "scope",             "revision",
                                        "output", "from",   "limit",             "search",
                                        "edition", "kind",  "min_severity",      "format",
-                                       "out"};
+                                       "out",    "service"};
   auto args = gongkai::cli::ParseArgs(argc, argv, 2, known);
   if (!args.ok()) {
     std::cerr << "gongkai: " << args.status().message() << "\n";
