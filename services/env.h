@@ -9,6 +9,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/observability/log.h"
+#include "services/observability/metrics.h"
 #include "storage/store.h"
 
 namespace gongkai {
@@ -19,6 +21,9 @@ inline constexpr int kFirstReportingYear = 2019;
 struct Env {
   storage::Store* store = nullptr;
   std::function<absl::Time()> clock = [] { return absl::Now(); };
+  // Optional: where RPCs, submissions and jobs are counted, and where access logs go.
+  Metrics* metrics = nullptr;
+  Logger* logger = nullptr;
 };
 
 // Who is calling, as the edge saw it.

@@ -55,7 +55,10 @@ absl::Status ValidateAndStore(const Env& env, const RequestContext& context, v1:
                               v1::SubmitReportResponse* response) {
   report = Normalized(report);
   v1::Verdict verdict = validation::Validate(report, mode, ValidationContextFor(env));
-  if (!verdict.acceptable()) return error::ReportRejected(verdict);
+  if (!verdict.acceptable()) {
+    if (env.metrics != nullptr) env.metrics->RecordSubmission("rejected");
+    return error::ReportRejected(verdict);
+  }
   storage::CommitRequest commit;
   commit.report = std::move(report);
   commit.verdict = std::move(verdict);
@@ -65,6 +68,12 @@ absl::Status ValidateAndStore(const Env& env, const RequestContext& context, v1:
   commit.expected_revision = expected_revision;
   absl::StatusOr<storage::CommitResult> result = env.store->Commit(commit);
   if (!result.ok()) return result.status();
+  if (env.metrics != nullptr) {
+    env.metrics->RecordSubmission(!result->created ? "unchanged"
+                                  : result->revision.verdict().violations_size() > 0
+                                      ? "stored_with_flags"
+                                      : "stored");
+  }
   *response->mutable_revision() = std::move(result->revision);
   response->set_created(result->created);
   return absl::OkStatus();

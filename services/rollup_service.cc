@@ -132,6 +132,11 @@ absl::Status FinishRollupJob(const Env& env, const v1::RollupJob& request,
                              v1::RollupJob* response) {
   if (request.id().empty()) return error::MissingField("id");
   GONGKAI_RETURN_IF_ERROR(env.store->FinishJob(request));
+  if (env.metrics != nullptr && request.has_start_time() && request.has_end_time()) {
+    env.metrics->RecordJobDuration(
+        absl::Seconds(request.end_time().seconds() - request.start_time().seconds()) +
+        absl::Nanoseconds(request.end_time().nanos() - request.start_time().nanos()));
+  }
   *response = request;
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "services/interceptor.h"
 
 namespace gongkai {
 
@@ -14,6 +15,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, const std:
   std::unique_ptr<Server> server(new Server(env));
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &server->port_);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
+  observers.push_back(std::make_unique<ObservingInterceptorFactory>(env->metrics, env->logger));
+  builder.experimental().SetInterceptorCreators(std::move(observers));
   builder.RegisterService(&server->report_service_);
   builder.RegisterService(&server->region_service_);
   builder.RegisterService(&server->rollup_service_);

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -134,6 +135,9 @@ class Store {
   absl::StatusOr<Page<v1::Anomaly>> ListAnomalies(
       const std::string& region_code, int year, int page_size, const std::string& page_token,
       const std::function<bool(const v1::Anomaly&)>& keep) const;
+
+  // Stored anomalies counted by (year, kind), for monitoring. Reads every anomaly set.
+  absl::StatusOr<std::map<std::pair<int, int>, int64_t>> CountAnomalies() const;
 
   // Rollup jobs: created PENDING, claimed by a worker (RUNNING), finished by it.
   absl::StatusOr<v1::RollupJob> CreateJob(int year, const std::string& region_code,

@@ -156,6 +156,25 @@ absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
   return page;
 }
 
+absl::StatusOr<std::map<std::pair<int, int>, int64_t>> Store::CountAnomalies() const {
+  const std::string prefix(1, keys::kAnomalies);
+  const std::string upper = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions read_options;
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  std::map<std::pair<int, int>, int64_t> counts;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    v1::AnomalySet set;
+    if (!set.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("unreadable anomaly set");
+    }
+    for (const v1::Anomaly& anomaly : set.anomalies()) ++counts[{set.year(), anomaly.kind()}];
+  }
+  if (absl::Status s = FromRocks(it->status(), "count anomalies"); !s.ok()) return s;
+  return counts;
+}
+
 absl::StatusOr<v1::RollupJob> Store::CreateJob(int year, const std::string& region_code,
                                                absl::Time now) {
   absl::MutexLock lock(&results_mu_);

@@ -26,10 +26,13 @@ finish() {  # the plain closing line, and the exit status
 start_gongkaid() {
   rm -f "$work/port"
   "$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/db" --registry_dir "$src/data/regions" \
-    --port_file "$work/port" "$@" 2>>"$work/server.log" &
+    --port_file "$work/port" --metrics_listen=127.0.0.1:0 "$@" 2>>"$work/server.log" &
   server_pid=$!
   for _ in $(seq 300); do [ -s "$work/port" ] && break; sleep 0.1; done
   [ -s "$work/port" ] || { echo "gongkaid did not start"; cat "$work/server.log"; exit 1; }
   export GONGKAI_SERVER="127.0.0.1:$(cat "$work/port")"
+  # The metrics port, from the last "serving metrics" log line.
+  metrics_port=$(grep '"serving metrics"' "$work/server.log" | tail -1 \
+    | sed 's/.*"port":"\([0-9]*\)".*/\1/')
 }
 stop_gongkaid() { kill -TERM "$server_pid"; wait "$server_pid"; server_pid=; }

@@ -57,6 +57,16 @@ check "revisions lists both revisions" \
 check "the change log has 3 entries" \
   bash -c "'$gongkai' changes | grep -q 'next 4, head 3'"
 
+python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$metrics_port/metrics').read().decode())" > "$work/metrics.txt"
+check "metrics count RPCs by method and code" \
+  grep -q 'gongkai_rpc_requests_total{method="/gongkai.v1.ReportService/SubmitReport",code="INVALID_ARGUMENT"}' "$work/metrics.txt"
+check "metrics count submissions by verdict" \
+  bash -c "grep -q 'gongkai_submissions_total{verdict=\"stored\"} 2' '$work/metrics.txt' && grep -q 'gongkai_submissions_total{verdict=\"unchanged\"} 1' '$work/metrics.txt'"
+check "metrics show the change log head and RocksDB statistics" \
+  bash -c "grep -q '^gongkai_changelog_head_sequence 3' '$work/metrics.txt' && grep -q '^gongkai_rocksdb_estimated_keys' '$work/metrics.txt'"
+check "logs are JSON lines, failed RPCs with their request id" \
+  bash -c "grep '\"msg\":\"rpc\"' '$work/server.log' | grep -q '\"request_id\":\"[0-9a-f]\{16\}\"'"
+
 # Restart and read everything back.
 "$gongkai" get 330226104000 2019 --output json > "$work/before.json"
 stop_gongkaid

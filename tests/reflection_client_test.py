@@ -186,7 +186,7 @@ def start_server(tmpdir):
     server = subprocess.Popen([os.path.abspath(ARGS.gongkaid), "--listen=127.0.0.1:0",
                                f"--data_dir={os.path.join(tmpdir, 'data')}",
                                f"--registry_dir={os.path.abspath(ARGS.registry_dir)}",
-                               f"--port_file={port_file}"], stdout=log, stderr=subprocess.STDOUT)
+                               f"--port_file={port_file}", "--metrics_listen=127.0.0.1:0"], stdout=log, stderr=subprocess.STDOUT)
     log.close()
     deadline = time.monotonic() + 30
     while not os.path.exists(port_file):  # written atomically once serving

@@ -404,5 +404,24 @@ TEST_F(ServiceTest, ANegativeExpectedRevisionIsInvalid) {
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(ServiceTest, EveryResponseCarriesARequestId) {
+  v1::GetRegionRequest request;
+  request.set_code("330226104000");
+  v1::Region region;
+  grpc::ClientContext given;
+  given.AddMetadata("x-request-id", "agency-42");
+  ASSERT_TRUE(regions_->GetRegion(&given, request, &region).ok());
+  auto header = given.GetServerInitialMetadata().find("x-request-id");
+  ASSERT_NE(header, given.GetServerInitialMetadata().end());
+  EXPECT_EQ(std::string(header->second.data(), header->second.size()), "agency-42");
+
+  request.set_code("999999999999");
+  grpc::ClientContext fresh;
+  ASSERT_FALSE(regions_->GetRegion(&fresh, request, &region).ok());
+  auto trailer = fresh.GetServerTrailingMetadata().find("x-request-id");
+  ASSERT_NE(trailer, fresh.GetServerTrailingMetadata().end());
+  EXPECT_EQ(trailer->second.size(), 16u);  // a new id, in the trailers of a failed call
+}
+
 }  // namespace
 }  // namespace gongkai

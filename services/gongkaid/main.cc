@@ -1,8 +1,12 @@
 // gongkaid: the submission service. Opens (or creates) the store in --data_dir, loads the
-// national region registry on first start, and serves gRPC on --listen until SIGINT/SIGTERM,
-// when it stops accepting calls, finishes the ones in flight and closes the database.
+// national region registry on first start, serves gRPC on --listen (and Prometheus metrics on
+// --metrics_listen), runs the aggregation worker in-process unless --worker=false, and on
+// SIGINT/SIGTERM stops accepting calls, finishes the ones in flight and closes the database.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -10,6 +14,11 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gongkai/v1/rollup.pb.h"
+#include "services/observability/http.h"
+#include "services/observability/log.h"
+#include "services/observability/metrics.h"
 #include "services/server.h"
 #include "storage/registry.h"
 #include "storage/store.h"
@@ -17,9 +26,11 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port).");
 ABSL_FLAG(std::string, data_dir, "gongkai-data", "Directory of the RocksDB database.");
-ABSL_FLAG(std::string, registry_dir, GONGKAI_DEFAULT_REGISTRY_DIR,
+ABSL_FLAG(std::string, registry_dir, "",
           "Directory with provinces.csv, cities.csv, areas.csv and streets.csv, loaded into "
-          "the store when it has no registry yet (or with --reload_registry).");
+          "the store when it has no registry yet (or with --reload_registry). Default: "
+          "../share/gongkai/regions beside the binary when installed, else the source tree's "
+          "data/regions.");
 ABSL_FLAG(bool, reload_registry, false, "Replace the stored registry with --registry_dir's.");
 ABSL_FLAG(bool, worker, true,
           "Run the aggregation worker in-process (turn off when gongkai-worker runs apart).");
@@ -28,22 +39,84 @@ ABSL_FLAG(std::string, deadlines, "township=01-31,department=01-31,county=03-31"
           "governments of counties and above).");
 ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
           "How often the in-process worker recomputes every year from scratch.");
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "Address to serve Prometheus metrics on (GET /metrics); empty: none.");
+ABSL_FLAG(std::string, log_format, "json", "Logs on stderr: json (one object a line) or text.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written to this file once serving (for --listen=...:0).");
 
 namespace {
 
-void Log(const std::string& line) { std::cerr << "gongkaid: " << line << std::endl; }
-
-int Fail(const absl::Status& status) {
-  Log(absl::StrCat("fatal: ", status.ToString()));
-  return 1;
+// The registry shipped with an installed binary, else the one in the source tree.
+std::string DefaultRegistryDir() {
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const auto installed = exe.parent_path().parent_path() / "share" / "gongkai" / "regions";
+    if (std::filesystem::exists(installed / "provinces.csv")) return installed.string();
+  }
+  return GONGKAI_SOURCE_REGISTRY_DIR;
 }
+
+// Gauges computed at scrape time; the anomaly counts (a scan of every set) at most once a
+// minute.
+class ScrapeGauges {
+ public:
+  explicit ScrapeGauges(gongkai::storage::Store* store) : store_(store) {}
+
+  std::vector<gongkai::Metrics::Gauge> Collect() {
+    std::vector<gongkai::Metrics::Gauge> gauges;
+    const int64_t head = store_->HeadSequence();
+    const int64_t checkpoint = store_->WorkerCheckpoint().value_or(0);
+    gauges.push_back({"gongkai_changelog_head_sequence", "The last change log sequence written.",
+                      "", static_cast<double>(head)});
+    gauges.push_back({"gongkai_worker_checkpoint_sequence",
+                      "The last sequence whose rollups and flags are stored.", "",
+                      static_cast<double>(checkpoint)});
+    gauges.push_back({"gongkai_worker_lag", "Change log entries not yet rolled up.", "",
+                      static_cast<double>(head - checkpoint)});
+    const auto stats = store_->GetStatistics();
+    gauges.push_back({"gongkai_rocksdb_estimated_keys", "RocksDB's estimate of its keys.", "",
+                      static_cast<double>(stats.estimated_keys)});
+    gauges.push_back({"gongkai_rocksdb_live_data_bytes", "RocksDB's estimate of live data.", "",
+                      static_cast<double>(stats.live_data_bytes)});
+    absl::MutexLock lock(&mu_);
+    if (absl::Now() - counted_ > absl::Minutes(1)) {
+      if (auto counts = store_->CountAnomalies(); counts.ok()) anomalies_ = *std::move(counts);
+      counted_ = absl::Now();
+    }
+    for (const auto& [key, count] : anomalies_) {
+      gauges.push_back({"gongkai_anomalies", "Stored anomaly flags, by year and kind.",
+                        absl::StrCat("year=\"", key.first, "\",kind=\"",
+                                     gongkai::v1::AnomalyKind_Name(
+                                         static_cast<gongkai::v1::AnomalyKind>(key.second)),
+                                     "\""),
+                        static_cast<double>(count)});
+    }
+    return gauges;
+  }
+
+ private:
+  gongkai::storage::Store* store_;
+  absl::Mutex mu_;
+  absl::Time counted_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::map<std::pair<int, int>, int64_t> anomalies_ ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  gongkai::Logger::Format format;
+  if (!gongkai::Logger::ParseFormat(absl::GetFlag(FLAGS_log_format), &format)) {
+    std::cerr << "gongkaid: --log_format must be json or text\n";
+    return 2;
+  }
+  gongkai::Logger logger("gongkaid", format, &std::cerr);
+  auto fail = [&](const absl::Status& status) {
+    logger.Error("fatal", {{"error", status.ToString()}});
+    return 1;
+  };
 
   // Block the shutdown signals in every thread; one thread waits for them.
   sigset_t signals;
@@ -56,35 +129,47 @@ int main(int argc, char** argv) {
   if (absl::Status s =
           gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines), &worker_settings);
       !s.ok()) {
-    return Fail(s);
+    return fail(s);
   }
 
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   auto store = gongkai::storage::Store::Open(data_dir);
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return fail(store.status());
 
   if ((*store)->registry()->empty() || absl::GetFlag(FLAGS_reload_registry)) {
-    const std::string registry_dir = absl::GetFlag(FLAGS_registry_dir);
+    std::string registry_dir = absl::GetFlag(FLAGS_registry_dir);
+    if (registry_dir.empty()) registry_dir = DefaultRegistryDir();
     auto regions = gongkai::storage::ReadRegistryCsv(registry_dir);
-    if (!regions.ok()) return Fail(regions.status());
-    if (absl::Status s = (*store)->LoadRegistry(*std::move(regions)); !s.ok()) return Fail(s);
-    Log(absl::StrCat("loaded the region registry from ", registry_dir));
+    if (!regions.ok()) return fail(regions.status());
+    if (absl::Status s = (*store)->LoadRegistry(*std::move(regions)); !s.ok()) return fail(s);
+    logger.Info("loaded the region registry", {{"registry_dir", registry_dir}});
   }
-  Log(absl::StrCat("store ", data_dir, ": ", (*store)->registry()->size(), " regions, change log at ",
-                   (*store)->HeadSequence()));
+  logger.Info("store opened", {{"data_dir", data_dir},
+                               {"regions", absl::StrCat((*store)->registry()->size())},
+                               {"change_log_head", absl::StrCat((*store)->HeadSequence())}});
 
+  gongkai::Metrics metrics;
   gongkai::Env env;
   env.store = store->get();
+  env.metrics = &metrics;
+  env.logger = &logger;
   auto server = gongkai::Server::Start(&env, absl::GetFlag(FLAGS_listen));
-  if (!server.ok()) return Fail(server.status());
+  if (!server.ok()) return fail(server.status());
 
   const std::string listen = absl::GetFlag(FLAGS_listen);
   const std::string host = listen.substr(0, listen.rfind(':'));
-  Log(absl::StrCat("listening on ", host, ":", (*server)->port()));
-  if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
-    const std::string tmp = port_file + ".tmp";
-    std::ofstream(tmp) << (*server)->port() << "\n";
-    std::rename(tmp.c_str(), port_file.c_str());
+  logger.Info(absl::StrCat("listening on ", host, ":", (*server)->port()));
+
+  ScrapeGauges gauges(store->get());
+  std::unique_ptr<gongkai::MetricsEndpoint> metrics_endpoint;
+  if (const std::string metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+      !metrics_listen.empty()) {
+    auto endpoint = gongkai::MetricsEndpoint::Start(
+        metrics_listen, [&] { return metrics.Render(gauges.Collect()); });
+    if (!endpoint.ok()) return fail(endpoint.status());
+    metrics_endpoint = *std::move(endpoint);
+    logger.Info("serving metrics", {{"address", metrics_listen},
+                                    {"port", absl::StrCat(metrics_endpoint->port())}});
   }
 
   std::unique_ptr<gongkai::worker::Runner> worker;
@@ -93,16 +178,24 @@ int main(int argc, char** argv) {
     gongkai::worker::RunnerOptions options;
     options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
     options.settings = worker_settings;
+    options.log = [&](const std::string& line) { logger.Info(line, {{"component", "worker"}}); };
     worker = std::make_unique<gongkai::worker::Runner>(
         (*server)->InProcessChannel(gongkai::worker::WorkerChannelArguments()), options);
     worker_thread = std::thread([&] { (void)worker->Run(); });
-    Log("aggregation worker running in-process");
+    logger.Info("aggregation worker running in-process");
+  }
+
+  // Written last: whoever waits for it can use everything above.
+  if (const std::string port_file = absl::GetFlag(FLAGS_port_file); !port_file.empty()) {
+    const std::string tmp = port_file + ".tmp";
+    std::ofstream(tmp) << (*server)->port() << "\n";
+    std::rename(tmp.c_str(), port_file.c_str());
   }
 
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
-    Log(absl::StrCat("received signal ", signal, ", shutting down"));
+    logger.Info("shutting down", {{"signal", absl::StrCat(signal)}});
     if (worker != nullptr) {
       worker->Stop();
       worker_thread.join();
@@ -111,8 +204,9 @@ int main(int argc, char** argv) {
   });
   (*server)->Wait();
   waiter.join();
+  metrics_endpoint.reset();
   server->reset();
   store->reset();  // Closes the database.
-  Log("stopped");
+  logger.Info("stopped");
   return 0;
 }

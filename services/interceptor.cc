@@ -1,0 +1,97 @@
+#include "services/interceptor.h"
+
+#include <string>
+
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "grpcpp/server_context.h"
+
+namespace gongkai {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+// RPCs that change state are always logged; the others only when they fail (the worker polls
+// ListChanges many times a second).
+bool ChangesState(absl::string_view method) {
+  return absl::EndsWith(method, "/SubmitReport") || absl::EndsWith(method, "/ParseReport") ||
+         absl::EndsWith(method, "/StartRollupJob") || absl::EndsWith(method, "/CreateBackup");
+}
+
+// A caller's id is kept when it is short and printable; otherwise a new one is made.
+bool UsableRequestId(absl::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}
+
+std::string NewRequestId() {
+  thread_local absl::BitGen bits;
+  return absl::StrFormat("%016x", absl::Uniform<uint64_t>(bits));
+}
+
+class ObservingInterceptor : public grpc::experimental::Interceptor {
+ public:
+  ObservingInterceptor(grpc::experimental::ServerRpcInfo* info, Metrics* metrics, Logger* logger)
+      : info_(info), metrics_(metrics), logger_(logger), start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      for (const auto& [key, value] : *methods->GetRecvInitialMetadata()) {
+        const absl::string_view id(value.data(), value.size());
+        if (absl::string_view(key.data(), key.size()) == kRequestIdHeader &&
+            UsableRequestId(id)) {
+          request_id_ = std::string(id);
+        }
+      }
+    }
+    if (request_id_.empty()) request_id_ = NewRequestId();
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
+      methods->GetSendInitialMetadata()->emplace(kRequestIdHeader, request_id_);
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      methods->GetSendTrailingMetadata()->emplace(kRequestIdHeader, request_id_);
+      Finish(methods->GetSendStatus());
+    }
+    methods->Proceed();
+  }
+
+ private:
+  void Finish(const grpc::Status& status) {
+    const absl::Duration latency = absl::Now() - start_;
+    const std::string method = info_->method();
+    const std::string code(
+        absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
+    if (metrics_ != nullptr) metrics_->RecordRpc(method, code, latency);
+    if (logger_ == nullptr || (status.ok() && !ChangesState(method))) return;
+    const std::string message = status.error_message();
+    logger_->Log(status.ok() ? "info" : "warning", "rpc",
+                 {{"method", method},
+                  {"code", code},
+                  {"duration_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(latency))},
+                  {"request_id", request_id_},
+                  {"peer", info_->server_context()->peer()},
+                  {"error", message.substr(0, message.find('\n'))}});
+  }
+
+  grpc::experimental::ServerRpcInfo* info_;
+  Metrics* metrics_;
+  Logger* logger_;
+  absl::Time start_;
+  std::string request_id_;
+};
+
+}  // namespace
+
+grpc::experimental::Interceptor* ObservingInterceptorFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new ObservingInterceptor(info, metrics_, logger_);
+}
+
+}  // namespace gongkai
