@@ -12,7 +12,8 @@ fail() { echo "FAILED: $*"; echo "0 passed, 1 failed"; exit 1; }
 start_gongkaid --worker=false
 
 start_worker() {
-  "$worker" --server "$GONGKAI_SERVER" --poll_interval=10ms 2>>"$work/worker.log" &
+  "$worker" --server "$GONGKAI_SERVER" --poll_interval=10ms --metrics_listen=127.0.0.1:0 \
+    2>>"$work/worker.log" &
   worker_pid=$!
 }
 
@@ -58,4 +59,7 @@ done
 [ "${total%% *}" = "$head" ] || fail "worker did not catch up to $head (at: $total)"
 [ "${total#* }" = "$expected" ] || fail "county total is ${total#* }, expected $expected"
 "$gongkai" recompute 2019 > "$work/recompute.txt" || fail "recompute reported drift: $(cat "$work/recompute.txt")"
+port=$(grep '"serving metrics"' "$work/worker.log" | tail -1 | sed 's/.*"port":"\([0-9]*\)".*/\1/')
+python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$port/metrics').read().decode())" \
+  | grep -q "^gongkai_worker_applied_sequence $head" || fail "the worker's metrics do not show sequence $head applied"
 echo "1 passed, 0 failed"

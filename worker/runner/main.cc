@@ -9,9 +9,16 @@
 #include "absl/flags/parse.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "absl/strings/str_cat.h"
+#include "services/observability/http.h"
+#include "services/observability/log.h"
+#include "services/observability/metrics.h"
 #include "worker/runner/runner.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "gongkaid address (host:port).");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Address to serve Prometheus metrics on (GET /metrics); empty: none.");
+ABSL_FLAG(std::string, log_format, "json", "Logs on stderr: json (one object a line) or text.");
 ABSL_FLAG(bool, once, false, "Recompute --year in full, write it, and exit.");
 ABSL_FLAG(int, year, 0, "The year for --once.");
 ABSL_FLAG(absl::Duration, poll_interval, absl::Milliseconds(50),
@@ -24,12 +31,19 @@ ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
+  gongkai::Logger::Format format;
+  if (!gongkai::Logger::ParseFormat(absl::GetFlag(FLAGS_log_format), &format)) {
+    std::cerr << "gongkai-worker: --log_format must be json or text\n";
+    return 2;
+  }
+  gongkai::Logger logger("gongkai-worker", format, &std::cerr);
   auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
                                           grpc::InsecureChannelCredentials(),
                                           gongkai::worker::WorkerChannelArguments());
   gongkai::worker::RunnerOptions options;
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
+  options.log = [&](const std::string& line) { logger.Info(line); };
   if (absl::Status s = gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines),
                                                        &options.settings);
       !s.ok()) {
@@ -45,10 +59,36 @@ int main(int argc, char** argv) {
     }
     absl::Status status = runner.RecomputeOnce(absl::GetFlag(FLAGS_year));
     if (!status.ok()) {
-      std::cerr << "gongkai-worker: " << status << "\n";
+      logger.Error("recompute failed", {{"error", status.ToString()}});
       return 1;
     }
     return 0;
+  }
+
+  gongkai::Metrics metrics;
+  std::unique_ptr<gongkai::MetricsEndpoint> endpoint;
+  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
+    auto started = gongkai::MetricsEndpoint::Start(listen, [&] {
+      const gongkai::worker::Runner::Stats stats = runner.GetStats();
+      return metrics.Render({
+          {"gongkai_worker_applied_sequence",
+           "Every change up to this sequence is applied and written.", "",
+           static_cast<double>(stats.applied_sequence)},
+          {"gongkai_worker_years_loaded", "Years held in memory.", "",
+           static_cast<double>(stats.years_loaded)},
+          {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
+           static_cast<double>(stats.full_recomputes)},
+          {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).",
+           "", static_cast<double>(stats.write_failures)},
+      });
+    });
+    if (!started.ok()) {
+      logger.Error("cannot serve metrics", {{"error", started.status().ToString()}});
+      return 1;
+    }
+    endpoint = *std::move(started);
+    logger.Info("serving metrics", {{"address", listen},
+                                    {"port", absl::StrCat(endpoint->port())}});
   }
 
   sigset_t signals;

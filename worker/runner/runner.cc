@@ -49,6 +49,11 @@ void Runner::Log(const std::string& line) const {
   }
 }
 
+Runner::Stats Runner::GetStats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
 void Runner::Stop() {
   absl::MutexLock lock(&mu_);
   stopped_ = true;
@@ -197,6 +202,11 @@ absl::Status Runner::Start() {
   }
   written_checkpoint_ = *head;
   pending_.clear();
+  {
+    absl::MutexLock lock(&mu_);
+    stats_.applied_sequence = *head;
+    stats_.years_loaded = static_cast<int>(models_.size());
+  }
   last_full_ = options_.clock();
   Log(absl::StrCat("rolled up ", models_.size(), " year(s); following the change log from ",
                    next_sequence_));
@@ -212,11 +222,20 @@ absl::Status Runner::Flush() {
     const Pending& p = it->second;
     absl::Status s = p.whole_year ? WriteAll(it->first, cp)
                                   : Write(it->first, p.rollup_regions, p.flag_regions, cp, false);
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      absl::MutexLock lock(&mu_);
+      ++stats_.write_failures;
+      return s;
+    }
     if (last) written_checkpoint_ = checkpoint;
     pending_.erase(it);
   }
-  if (written_checkpoint_ == checkpoint) return absl::OkStatus();
+  if (written_checkpoint_ == checkpoint) {
+    absl::MutexLock lock(&mu_);
+    stats_.applied_sequence = checkpoint;
+    stats_.years_loaded = static_cast<int>(models_.size());
+    return absl::OkStatus();
+  }
   // Changes that affected nothing (stale revisions) still move the checkpoint.
   v1::WriteResultsRequest request;
   request.set_year(kFirstYear);
@@ -310,6 +329,10 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
     }
   }
   models_[year] = *std::move(fresh);
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.full_recomputes;
+  }
   absl::Status written = WriteAll(year, next_sequence_ - 1);
   // Whatever was not written is written whole again before anything else.
   if (!written.ok()) pending_[year].whole_year = true;

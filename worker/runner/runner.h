@@ -61,6 +61,15 @@ class Runner {
   // moving the checkpoint; for `gongkai-worker --once` and cron jobs.
   absl::Status RecomputeOnce(int year);
 
+  // What the worker has done so far (thread-safe; for its metrics).
+  struct Stats {
+    int64_t applied_sequence = 0;  // every change up to here is applied and written
+    int years_loaded = 0;
+    int64_t full_recomputes = 0;
+    int64_t write_failures = 0;
+  };
+  Stats GetStats() const;
+
  private:
   struct Drift {
     std::vector<std::string> regions;
@@ -104,8 +113,9 @@ class Runner {
   int64_t written_checkpoint_ = -1;
   int64_t next_sequence_ = 1;
   absl::Time last_full_ = absl::InfinitePast();
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  Stats stats_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace gongkai::worker
