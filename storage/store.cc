@@ -13,7 +13,7 @@
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
-#include "storage/rocks_status.h"
+#include "storage/rocks_util.h"
 
 namespace gongkai::storage {
 namespace {
@@ -74,11 +74,7 @@ absl::Status Store::LoadState() {
   // The last change log sequence.
   {
     const std::string lower(1, keys::kChange);
-    const std::string upper = keys::PrefixEnd(lower);
-    rocksdb::Slice upper_slice(upper);
-    rocksdb::ReadOptions read_options;
-    read_options.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+    PrefixIterator it(db_.get(), lower);
     it->SeekToLast();
     // Without a lower bound SeekToLast may land on a key of another keyspace below the log.
     if (it->Valid() && it->key().size() == 9 && it->key()[0] == keys::kChange) {
@@ -112,11 +108,7 @@ absl::Status Store::LoadState() {
   // The registry.
   std::vector<v1::Region> regions;
   const std::string prefix = keys::RegionPrefix();
-  const std::string upper = keys::PrefixEnd(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  PrefixIterator it(db_.get(), prefix);
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     v1::Region region;
     if (!region.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
@@ -285,11 +277,7 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
     }
     start = last_key + '\0';  // The first key after the last one returned.
   }
-  const std::string upper = keys::PrefixEnd(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  PrefixIterator it(db_.get(), prefix);
   int count = 0;
   size_t bytes = 0;
   std::string last_key;
@@ -367,11 +355,7 @@ absl::StatusOr<Page<v1::Revision>> Store::ListRevisions(const v1::ReportKey& key
 absl::StatusOr<std::vector<v1::ChangeEvent>> Store::ReadChanges(int64_t start, int limit) const {
   limit = ClampPageSize(limit);
   const std::string lower = keys::ChangeKey(std::max<int64_t>(start, 1));
-  const std::string upper = keys::PrefixEnd(std::string(1, keys::kChange));
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  PrefixIterator it(db_.get(), std::string(1, keys::kChange));
   std::vector<v1::ChangeEvent> changes;
   for (it->Seek(lower); it->Valid() && static_cast<int>(changes.size()) < limit; it->Next()) {
     v1::ChangeEvent change;

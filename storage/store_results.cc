@@ -11,7 +11,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
-#include "storage/rocks_status.h"
+#include "storage/rocks_util.h"
 #include "storage/store.h"
 
 namespace gongkai::storage {
@@ -129,11 +129,7 @@ absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
     }
     start_index = static_cast<int>(index);
   }
-  const std::string upper = keys::PrefixEnd(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  PrefixIterator it(db_.get(), prefix);
   Page<v1::Anomaly> page;
   for (it->Seek(start_key); it->Valid(); it->Next()) {
     v1::AnomalySet set;
@@ -158,11 +154,7 @@ absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
 
 absl::StatusOr<std::map<std::pair<int, int>, int64_t>> Store::CountAnomalies() const {
   const std::string prefix(1, keys::kAnomalies);
-  const std::string upper = keys::PrefixEnd(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  PrefixIterator it(db_.get(), prefix);
   std::map<std::pair<int, int>, int64_t> counts;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     v1::AnomalySet set;
@@ -215,11 +207,7 @@ absl::StatusOr<v1::RollupJob> Store::GetJob(const std::string& id) const {
 absl::Status Store::ScanJobs(
     const std::function<bool(const std::string& key, v1::RollupJob& job)>& visit) const {
   const std::string prefix(1, keys::kJob);
-  const std::string upper = keys::PrefixEnd(prefix);
-  rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions read_options;
-  read_options.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read_options));
+  PrefixIterator it(db_.get(), prefix);
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     v1::RollupJob job;
     if (!job.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {

@@ -1,8 +1,9 @@
-#include "storage/rocks_status.h"
+#include "storage/rocks_util.h"
 
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "storage/keys.h"
 
 namespace gongkai::storage {
 
@@ -16,6 +17,13 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
     return absl::UnavailableError(message);
   }
   return absl::InternalError(message);
+}
+
+PrefixIterator::PrefixIterator(rocksdb::DB* db, absl::string_view prefix)
+    : upper_(keys::PrefixEnd(prefix)), upper_slice_(upper_) {
+  rocksdb::ReadOptions options;
+  if (!upper_.empty()) options.iterate_upper_bound = &upper_slice_;
+  iterator_.reset(db->NewIterator(options));
 }
 
 }  // namespace gongkai::storage
