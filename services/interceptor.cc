@@ -70,6 +70,11 @@ class ObservingInterceptor : public grpc::experimental::Interceptor {
         absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
     if (metrics_ != nullptr) metrics_->RecordRpc(method, code, latency);
     if (logger_ == nullptr || (status.ok() && !ChangesState(method))) return;
+    // The worker polls for jobs; "none pending" is its normal answer, not a failure.
+    if (status.error_code() == grpc::StatusCode::NOT_FOUND &&
+        absl::EndsWith(method, "/ClaimRollupJob")) {
+      return;
+    }
     const std::string message = status.error_message();
     logger_->Log(status.ok() ? "info" : "warning", "rpc",
                  {{"method", method},

@@ -132,10 +132,14 @@ absl::Status FinishRollupJob(const Env& env, const v1::RollupJob& request,
                              v1::RollupJob* response) {
   if (request.id().empty()) return error::MissingField("id");
   GONGKAI_RETURN_IF_ERROR(env.store->FinishJob(request));
-  if (env.metrics != nullptr && request.has_start_time() && request.has_end_time()) {
-    env.metrics->RecordJobDuration(
-        absl::Seconds(request.end_time().seconds() - request.start_time().seconds()) +
-        absl::Nanoseconds(request.end_time().nanos() - request.start_time().nanos()));
+  if (env.metrics != nullptr) {
+    const absl::Duration duration =
+        request.has_start_time() && request.has_end_time()
+            ? absl::Seconds(request.end_time().seconds() - request.start_time().seconds()) +
+                  absl::Nanoseconds(request.end_time().nanos() - request.start_time().nanos())
+            : absl::ZeroDuration();
+    env.metrics->RecordJob(request.state() == v1::JOB_STATE_SUCCEEDED ? "succeeded" : "failed",
+                           duration);
   }
   *response = request;
   return absl::OkStatus();

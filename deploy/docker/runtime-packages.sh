@@ -61,6 +61,6 @@ for p in "${packages[@]}"; do
   [[ "$want" == *" $p "* ]] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "runtime-packages: the runtime list lacks ${missing[*]} (needed by $*)" >&2
+  echo "runtime-packages: the runtime list lacks ${missing[*]} (needed by one of: $*)" >&2
   exit 1
 fi

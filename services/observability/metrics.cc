@@ -56,40 +56,53 @@ void Metrics::RecordSubmission(absl::string_view verdict) {
   ++submissions_[std::string(verdict)];
 }
 
-void Metrics::RecordJobDuration(absl::Duration duration) {
+void Metrics::RecordJob(absl::string_view state, absl::Duration duration) {
   absl::MutexLock lock(&mu_);
+  ++jobs_[std::string(state)];
   Observe(&job_durations_, absl::ToDoubleSeconds(duration));
 }
 
 std::string Metrics::Render(const std::vector<Gauge>& gauges) const {
   std::string out;
   absl::MutexLock lock(&mu_);
-  out += "# HELP gongkai_rpc_requests_total RPCs handled, by method and status code.\n";
-  out += "# TYPE gongkai_rpc_requests_total counter\n";
-  for (const auto& [key, count] : rpc_requests_) {
-    absl::StrAppend(&out, "gongkai_rpc_requests_total{method=\"", key.first, "\",code=\"",
-                    key.second, "\"} ", count, "\n");
+  if (!rpc_requests_.empty()) {
+    out += "# HELP gongkai_rpc_requests_total RPCs handled, by method and status code.\n";
+    out += "# TYPE gongkai_rpc_requests_total counter\n";
+    for (const auto& [key, count] : rpc_requests_) {
+      absl::StrAppend(&out, "gongkai_rpc_requests_total{method=\"", key.first, "\",code=\"",
+                      key.second, "\"} ", count, "\n");
+    }
+    out += "# HELP gongkai_rpc_duration_seconds Time to handle an RPC, by method.\n";
+    out += "# TYPE gongkai_rpc_duration_seconds histogram\n";
+    for (const auto& [method, h] : rpc_durations_) {
+      RenderHistogram(&out, "gongkai_rpc_duration_seconds",
+                      absl::StrCat("method=\"", method, "\""), h.buckets, h.count, h.sum);
+    }
   }
-  out += "# HELP gongkai_rpc_duration_seconds Time to handle an RPC, by method.\n";
-  out += "# TYPE gongkai_rpc_duration_seconds histogram\n";
-  for (const auto& [method, h] : rpc_durations_) {
-    RenderHistogram(&out, "gongkai_rpc_duration_seconds", absl::StrCat("method=\"", method, "\""),
-                    h.buckets, h.count, h.sum);
+  if (!submissions_.empty()) {
+    out += "# HELP gongkai_submissions_total Report submissions, by verdict.\n";
+    out += "# TYPE gongkai_submissions_total counter\n";
+    for (const auto& [verdict, count] : submissions_) {
+      absl::StrAppend(&out, "gongkai_submissions_total{verdict=\"", verdict, "\"} ", count,
+                      "\n");
+    }
   }
-  out += "# HELP gongkai_submissions_total Report submissions, by verdict.\n";
-  out += "# TYPE gongkai_submissions_total counter\n";
-  for (const auto& [verdict, count] : submissions_) {
-    absl::StrAppend(&out, "gongkai_submissions_total{verdict=\"", verdict, "\"} ", count, "\n");
+  if (!jobs_.empty()) {
+    out += "# HELP gongkai_rollup_jobs_total Finished rollup jobs, by final state.\n";
+    out += "# TYPE gongkai_rollup_jobs_total counter\n";
+    for (const auto& [state, count] : jobs_) {
+      absl::StrAppend(&out, "gongkai_rollup_jobs_total{state=\"", state, "\"} ", count, "\n");
+    }
+    out += "# HELP gongkai_rollup_job_duration_seconds Duration of finished rollup jobs.\n";
+    out += "# TYPE gongkai_rollup_job_duration_seconds histogram\n";
+    RenderHistogram(&out, "gongkai_rollup_job_duration_seconds", "", job_durations_.buckets,
+                    job_durations_.count, job_durations_.sum);
   }
-  out += "# HELP gongkai_rollup_job_duration_seconds Duration of finished rollup jobs.\n";
-  out += "# TYPE gongkai_rollup_job_duration_seconds histogram\n";
-  RenderHistogram(&out, "gongkai_rollup_job_duration_seconds", "", job_durations_.buckets,
-                  job_durations_.count, job_durations_.sum);
   std::string last_name;
   for (const Gauge& gauge : gauges) {
     if (gauge.name != last_name) {
       absl::StrAppend(&out, "# HELP ", gauge.name, " ", gauge.help, "\n# TYPE ", gauge.name,
-                      " gauge\n");
+                      gauge.counter ? " counter\n" : " gauge\n");
       last_name = gauge.name;
     }
     absl::StrAppend(&out, gauge.name, gauge.labels.empty() ? "" : "{", gauge.labels,

@@ -22,16 +22,19 @@ class Metrics {
     std::string help;
     std::string labels;
     double value = 0;
+    // A running total kept elsewhere (TYPE counter) rather than a level.
+    bool counter = false;
   };
 
   // gongkai_rpc_requests_total{method,code} and gongkai_rpc_duration_seconds{method}.
   void RecordRpc(absl::string_view method, absl::string_view code, absl::Duration latency);
   // gongkai_submissions_total{verdict}: stored, stored_with_flags, unchanged, rejected.
   void RecordSubmission(absl::string_view verdict);
-  // gongkai_rollup_job_duration_seconds.
-  void RecordJobDuration(absl::Duration duration);
+  // gongkai_rollup_jobs_total{state} and gongkai_rollup_job_duration_seconds.
+  void RecordJob(absl::string_view state, absl::Duration duration);
 
-  // Everything recorded, then `gauges`, in the text format (version 0.0.4).
+  // Everything recorded (families with no sample are left out), then `gauges`, in the text
+  // format (version 0.0.4).
   std::string Render(const std::vector<Gauge>& gauges) const;
 
  private:
@@ -46,6 +49,7 @@ class Metrics {
   std::map<std::pair<std::string, std::string>, uint64_t> rpc_requests_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, Histogram> rpc_durations_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, uint64_t> submissions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, uint64_t> jobs_ ABSL_GUARDED_BY(mu_);
   Histogram job_durations_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -77,9 +77,9 @@ int main(int argc, char** argv) {
           {"gongkai_worker_years_loaded", "Years held in memory.", "",
            static_cast<double>(stats.years_loaded)},
           {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
-           static_cast<double>(stats.full_recomputes)},
+           static_cast<double>(stats.full_recomputes), /*counter=*/true},
           {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).",
-           "", static_cast<double>(stats.write_failures)},
+           "", static_cast<double>(stats.write_failures), /*counter=*/true},
       });
     });
     if (!started.ok()) {
