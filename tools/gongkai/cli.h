@@ -25,7 +25,10 @@ inline constexpr int kExitRefused = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr absl::Duration kDeadline = absl::Seconds(60);
 
-// A local problem (usage or input): message for stderr, exit code 2.
+// A local problem (usage or input): message for stderr, exit code 2. This is the one place
+// the project throws: argument helpers deep inside a command throw it and RunCommand turns it
+// into the exit code, which keeps every command a straight line. It never crosses a library
+// boundary; everything below the CLI speaks absl::Status.
 struct Problem {
   std::string message;
 };
