@@ -2,11 +2,15 @@
 // are fixed-width big-endian and strings are fixed-width or length-prefixed, so that encoded
 // (bytewise) order is logical order. Tests: tests/keys_test.cc.
 //
-// Report locator: year (u32) · the region's ancestry path (12-digit codes from the province
-// down to the region itself; empty for the nation) · '/' · scope (u8) · body (u8 length +
-// bytes). A region's subtree for a year is therefore one key range: year · path(region).
-// The '/' terminator sorts before any digit, so a region's own reports come before its
-// children's.
+// Report id: year (u32) · region code (12 digits) · scope (u8) · body (u8 length + bytes).
+// Heads and revisions are keyed by it, so they do not depend on where the region sits in the
+// registry.
+//
+// Report locator (the subtree index): year (u32) · the region's ancestry path (12-digit codes
+// from the province down to the region itself; empty for the nation) · '/' · scope (u8) ·
+// body (u8 length + bytes). A region's subtree for a year is therefore one key range: year ·
+// path(region). The '/' terminator sorts before any digit, so a region's own reports come
+// before its children's. The index is rebuilt whenever the registry is loaded.
 #ifndef GONGKAI_STORAGE_KEYS_H_
 #define GONGKAI_STORAGE_KEYS_H_
 
@@ -21,8 +25,9 @@
 namespace gongkai::storage::keys {
 
 inline constexpr char kRegion = 'g';    // g · code                → Region
-inline constexpr char kHead = 'h';      // h · locator             → Head (current revision)
-inline constexpr char kRevision = 'v';  // v · locator · rev(u64)  → Revision
+inline constexpr char kHead = 'h';      // h · id                  → Head (current revision)
+inline constexpr char kRevision = 'v';  // v · id · rev(u64)       → Revision
+inline constexpr char kIndex = 'x';     // x · locator             → id (subtree index)
 inline constexpr char kChange = 'l';    // l · seq(u64)            → ChangeEvent
 inline constexpr char kMeta = 'm';      // m · name                → value
 inline constexpr char kRollup = 'r';    // r · year · path · '/'   → Rollup
@@ -41,9 +46,15 @@ std::string Locator(int year, const std::vector<std::string>& path, v1::Scope sc
 // The prefix shared by every locator in the subtree of the region with that path.
 std::string SubtreePrefix(int year, const std::vector<std::string>& path);
 
-std::string HeadKey(absl::string_view locator);
-std::string RevisionKey(absl::string_view locator, int64_t revision);
-std::string RevisionPrefix(absl::string_view locator);
+std::string ReportId(int year, absl::string_view region_code, v1::Scope scope,
+                     absl::string_view body);
+// The key a report id was made from; false when `id` is not one.
+bool ParseReportId(absl::string_view id, v1::ReportKey* key);
+
+std::string HeadKey(absl::string_view id);
+std::string RevisionKey(absl::string_view id, int64_t revision);
+std::string RevisionPrefix(absl::string_view id);
+std::string IndexKey(absl::string_view locator);
 std::string ChangeKey(int64_t sequence);
 std::string MetaKey(absl::string_view name);
 

@@ -133,13 +133,32 @@ absl::Status Store::LoadRegistry(std::vector<v1::Region> regions) {
   for (const v1::Region& region : regions) {
     batch.Put(keys::RegionKey(region.code()), region.SerializeAsString());
   }
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  if (absl::Status s = FromRocks(db_->Write(write_options, &batch), "store registry"); !s.ok()) {
-    return s;
+  // Regions may have moved: rebuild the subtree index from every report's id, and drop the
+  // worker's results, which are keyed by the old paths (the worker rewrites them).
+  for (char keyspace : {keys::kIndex, keys::kRollup, keys::kAnomalies}) {
+    const std::string range(1, keyspace);
+    batch.DeleteRange(range, keys::PrefixEnd(range));
   }
-  absl::MutexLock lock(&registry_mu_);
-  registry_ = std::make_shared<const Registry>(*std::move(registry));
+  {
+    absl::MutexLock commits(&commit_mu_);  // No report is added while the index is rebuilt.
+    PrefixIterator it(db_.get(), std::string(1, keys::kHead));
+    for (it->Seek(std::string(1, keys::kHead)); it->Valid(); it->Next()) {
+      const absl::string_view id(it->key().data() + 1, it->key().size() - 1);
+      v1::ReportKey key;
+      if (!keys::ParseReportId(id, &key)) return absl::DataLossError("unreadable report id");
+      if (registry->Find(key.region_code()) == nullptr) continue;  // Left out of listings.
+      batch.Put(IndexKeyOf(*registry, key), std::string(id));
+    }
+    if (absl::Status s = FromRocks(it->status(), "rebuild the subtree index"); !s.ok()) return s;
+    rocksdb::WriteOptions write_options;
+    write_options.sync = options_.sync;
+    if (absl::Status s = FromRocks(db_->Write(write_options, &batch), "store registry");
+        !s.ok()) {
+      return s;
+    }
+    absl::MutexLock lock(&registry_mu_);
+    registry_ = std::make_shared<const Registry>(*std::move(registry));
+  }
   return absl::OkStatus();
 }
 
@@ -148,18 +167,21 @@ std::shared_ptr<const Registry> Store::registry() const {
   return registry_;
 }
 
-absl::StatusOr<std::string> Store::LocatorOf(const v1::ReportKey& key) const {
-  std::shared_ptr<const Registry> registry = this->registry();
-  if (registry->Find(key.region_code()) == nullptr) {
+absl::StatusOr<std::string> Store::IdOf(const v1::ReportKey& key) const {
+  if (registry()->Find(key.region_code()) == nullptr) {
     return absl::NotFoundError(absl::StrCat("region ", key.region_code(), " is not in the registry"));
   }
-  return keys::Locator(key.year(), registry->PathOf(key.region_code()),
-                       NormalizedScope(key.scope()), key.body());
+  return keys::ReportId(key.year(), key.region_code(), NormalizedScope(key.scope()), key.body());
 }
 
-absl::StatusOr<std::optional<v1::Revision>> Store::ReadHead(const std::string& locator) const {
+std::string Store::IndexKeyOf(const Registry& registry, const v1::ReportKey& key) {
+  return keys::IndexKey(keys::Locator(key.year(), registry.PathOf(key.region_code()),
+                                      NormalizedScope(key.scope()), key.body()));
+}
+
+absl::StatusOr<std::optional<v1::Revision>> Store::ReadHead(const std::string& id) const {
   std::string value;
-  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), keys::HeadKey(locator), &value);
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), keys::HeadKey(id), &value);
   if (status.IsNotFound()) return std::nullopt;
   if (absl::Status s = FromRocks(status, "read report head"); !s.ok()) return s;
   v1::Revision head;
@@ -167,11 +189,11 @@ absl::StatusOr<std::optional<v1::Revision>> Store::ReadHead(const std::string& l
   return head;
 }
 
-absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& locator,
+absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& id,
                                                  int64_t revision) const {
   std::string value;
   rocksdb::Status status =
-      db_->Get(rocksdb::ReadOptions(), keys::RevisionKey(locator, revision), &value);
+      db_->Get(rocksdb::ReadOptions(), keys::RevisionKey(id, revision), &value);
   if (status.IsNotFound()) {
     return absl::NotFoundError(absl::StrCat("revision ", revision, " does not exist"));
   }
@@ -182,18 +204,18 @@ absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& locator,
 }
 
 absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
-  absl::StatusOr<std::string> locator = LocatorOf(request.report.key());
-  if (!locator.ok()) return locator.status();
+  absl::StatusOr<std::string> id = IdOf(request.report.key());
+  if (!id.ok()) return id.status();
 
   absl::MutexLock lock(&commit_mu_);
-  absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(*locator);
+  absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(*id);
   if (!head.ok()) return head.status();
   const int64_t current = head->has_value() ? (*head)->revision() : 0;
 
   if (current > 0) {
     // Idempotency: identical content to the current revision writes nothing, even for a
     // retry whose expected_revision is now stale (its write already happened).
-    absl::StatusOr<v1::Revision> stored = ReadRevision(*locator, current);
+    absl::StatusOr<v1::Revision> stored = ReadRevision(*id, current);
     if (!stored.ok()) return stored.status();
     if (SerializeDeterministic(stored->report()) == SerializeDeterministic(request.report)) {
       return CommitResult{**head, false};
@@ -234,8 +256,9 @@ absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
   *change.mutable_time() = time;
 
   rocksdb::WriteBatch batch;
-  batch.Put(keys::RevisionKey(*locator, revision.revision()), revision.SerializeAsString());
-  batch.Put(keys::HeadKey(*locator), head_record.SerializeAsString());
+  batch.Put(keys::RevisionKey(*id, revision.revision()), revision.SerializeAsString());
+  batch.Put(keys::HeadKey(*id), head_record.SerializeAsString());
+  batch.Put(IndexKeyOf(*registry(), revision.key()), *id);
   batch.Put(keys::ChangeKey(sequence), change.SerializeAsString());
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync;
@@ -249,16 +272,16 @@ absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
 
 absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_t revision,
                                                 bool full) const {
-  absl::StatusOr<std::string> locator = LocatorOf(key);
-  if (!locator.ok()) return locator.status();
+  absl::StatusOr<std::string> id = IdOf(key);
+  if (!id.ok()) return id.status();
   if (revision == 0) {
-    absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(*locator);
+    absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(*id);
     if (!head.ok()) return head.status();
     if (!head->has_value()) return absl::NotFoundError("no such report");
     if (!full) return **head;
     revision = (*head)->revision();
   }
-  absl::StatusOr<v1::Revision> out = ReadRevision(*locator, revision);
+  absl::StatusOr<v1::Revision> out = ReadRevision(*id, revision);
   if (out.ok() && !full) out->clear_report();
   return out;
 }
@@ -305,22 +328,22 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
     return absl::NotFoundError(absl::StrCat("region ", region_code, " is not in the registry"));
   }
   const std::string prefix =
-      keys::HeadKey(keys::SubtreePrefix(year, registry->PathOf(region_code)));
+      keys::IndexKey(keys::SubtreePrefix(year, registry->PathOf(region_code)));
   Page<v1::Revision> page;
   absl::Status status = ScanPage(
       prefix, page_size, page_token,
-      [&](absl::string_view value) -> absl::StatusOr<size_t> {
-        v1::Revision head;
-        if (!head.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-          return absl::DataLossError("unreadable report head");
-        }
+      [&](absl::string_view id) -> absl::StatusOr<size_t> {
+        absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(std::string(id));
+        if (!head.ok()) return head.status();
+        if (!head->has_value()) return absl::DataLossError("subtree index names no report");
+        v1::Revision revision = **std::move(head);
         if (full) {
-          absl::StatusOr<v1::Revision> revision = GetRevision(head.key(), head.revision(), true);
-          if (!revision.ok()) return revision.status();
-          head = *std::move(revision);
+          absl::StatusOr<v1::Revision> stored = ReadRevision(std::string(id), revision.revision());
+          if (!stored.ok()) return stored.status();
+          revision = *std::move(stored);
         }
-        const size_t size = head.ByteSizeLong();
-        page.items.push_back(std::move(head));
+        const size_t size = revision.ByteSizeLong();
+        page.items.push_back(std::move(revision));
         return size;
       },
       &page.next_page_token);
@@ -331,11 +354,11 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
 absl::StatusOr<Page<v1::Revision>> Store::ListRevisions(const v1::ReportKey& key, int page_size,
                                                         const std::string& page_token,
                                                         bool full) const {
-  absl::StatusOr<std::string> locator = LocatorOf(key);
-  if (!locator.ok()) return locator.status();
+  absl::StatusOr<std::string> id = IdOf(key);
+  if (!id.ok()) return id.status();
   Page<v1::Revision> page;
   absl::Status status = ScanPage(
-      keys::RevisionPrefix(*locator), page_size, page_token,
+      keys::RevisionPrefix(*id), page_size, page_token,
       [&](absl::string_view value) -> absl::StatusOr<size_t> {
         v1::Revision revision;
         if (!revision.ParseFromArray(value.data(), static_cast<int>(value.size()))) {

@@ -74,7 +74,10 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // Stores the region registry in one batch and makes it the one served, replacing any
-  // earlier registry. Returns INVALID_ARGUMENT when the regions do not form a tree.
+  // earlier registry; rebuilds the subtree index (regions may have moved) and drops the
+  // worker's results keyed by the old paths. Reports of regions no longer in the registry stay
+  // stored but are neither listed nor readable until their region returns. Returns
+  // INVALID_ARGUMENT when the regions do not form a tree.
   absl::Status LoadRegistry(std::vector<v1::Region> regions);
   // The registry as last loaded (empty when none was ever stored).
   std::shared_ptr<const Registry> registry() const;
@@ -151,10 +154,12 @@ class Store {
  private:
   Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options);
   absl::Status LoadState();
-  // The locator of a key; NOT_FOUND when its region is not in the registry.
-  absl::StatusOr<std::string> LocatorOf(const v1::ReportKey& key) const;
-  absl::StatusOr<std::optional<v1::Revision>> ReadHead(const std::string& locator) const;
-  absl::StatusOr<v1::Revision> ReadRevision(const std::string& locator, int64_t revision) const;
+  // The id of a key (keys::ReportId); NOT_FOUND when its region is not in the registry.
+  absl::StatusOr<std::string> IdOf(const v1::ReportKey& key) const;
+  // The key's entry in the subtree index under `registry`.
+  static std::string IndexKeyOf(const Registry& registry, const v1::ReportKey& key);
+  absl::StatusOr<std::optional<v1::Revision>> ReadHead(const std::string& id) const;
+  absl::StatusOr<v1::Revision> ReadRevision(const std::string& id, int64_t revision) const;
   // Calls `visit` with every job in id order until it returns false.
   absl::Status ScanJobs(
       const std::function<bool(const std::string& key, v1::RollupJob& job)>& visit) const;

@@ -60,6 +60,23 @@ TEST(KeysTest, ScopeAndBodyOrderWithinARegion) {
             Locator(2021, kCounty, v1::SCOPE_SUMMARY, ""));
 }
 
+TEST(KeysTest, ReportIdsRoundTripAndOrderByYearRegionScopeBody) {
+  v1::ReportKey key;
+  ASSERT_TRUE(ParseReportId(ReportId(2021, "330226104000", v1::SCOPE_SUMMARY,
+                                     "11100000000013127D"),
+                            &key));
+  EXPECT_EQ(key.year(), 2021);
+  EXPECT_EQ(key.region_code(), "330226104000");
+  EXPECT_EQ(key.scope(), v1::SCOPE_SUMMARY);
+  EXPECT_EQ(key.body(), "11100000000013127D");
+  EXPECT_FALSE(ParseReportId("short", &key));
+  EXPECT_FALSE(ParseReportId(ReportId(2021, "330226104000", v1::SCOPE_OWN, "x") + "y", &key));
+  EXPECT_LT(ReportId(2020, "990000000000", v1::SCOPE_OWN, ""),
+            ReportId(2021, "110000000000", v1::SCOPE_OWN, ""));
+  EXPECT_LT(ReportId(2021, "330226104000", v1::SCOPE_OWN, ""),
+            ReportId(2021, "330226104000", v1::SCOPE_SUMMARY, ""));
+}
+
 TEST(KeysTest, PrefixEndSkipsTrailingFF) {
   EXPECT_EQ(PrefixEnd("ab"), "ac");
   EXPECT_EQ(PrefixEnd(std::string("a\xff", 2)), "b");

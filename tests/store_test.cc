@@ -285,6 +285,32 @@ TEST_F(StoreTest, AJobClaimedBeforeARestartIsQueuedAgain) {
   EXPECT_EQ(again->id(), claimed->id());
 }
 
+TEST_F(StoreTest, AReloadedRegistryThatMovesARegionKeepsItsReports) {
+  v1::Report report = ReportFor("330226104000", 2019);
+  Submit(report);
+  // 一市镇 moves from 宁海县 to 东莞市 (a boundary change).
+  auto regions = testing::SmallRegistry();
+  for (auto& region : regions) {
+    if (region.code() == "330226104000") region.set_parent_code("441900000000");
+  }
+  ASSERT_TRUE(store_->LoadRegistry(regions).ok());
+  auto current = store_->GetRevision(report.key(), 0);
+  ASSERT_TRUE(current.ok()) << current.status();
+  EXPECT_EQ(current->revision(), 1);
+  EXPECT_TRUE(store_->ListReports("330226000000", 2019, 100, "", false)->items.empty());
+  auto moved = store_->ListReports("441900000000", 2019, 100, "", false);
+  ASSERT_TRUE(moved.ok());
+  ASSERT_EQ(moved->items.size(), 1u);
+  EXPECT_EQ(moved->items[0].key().region_code(), "330226104000");
+  // The same content is still recognised: no new revision.
+  auto again = store_->Commit(Commit(report));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  // And the move survives a restart.
+  Reopen();
+  EXPECT_EQ(store_->ListReports("441900000000", 2019, 100, "", false)->items.size(), 1u);
+}
+
 TEST(StoreOpenTest, SecondOpenOfTheSameDirectoryIsUnavailable) {
   TempDir dir;
   auto first = Store::Open(dir.path());
