@@ -5,12 +5,59 @@
 #include "absl/strings/str_cat.h"
 #include "proto/cells.h"
 #include "services/importer/labels.h"
+#include "services/importer/rows.h"
 #include "services/importer/table_reader.h"
 
 namespace gongkai::importer {
 
+namespace {
+
+// The number of cells of table 二 rows whose leaf is `label` in `edition`.
+int Table2Cells(v1::Edition edition, const std::string& label) {
+  int n = 0;
+  for (const CellSpec& cell : CellsOf(edition)) {
+    if (cell.table != "二") continue;
+    const size_t slash = cell.row.rfind('/');
+    const std::string leaf = slash == std::string::npos ? cell.row : cell.row.substr(slash + 1);
+    n += leaf == label;
+  }
+  return n;
+}
+
+// Votes from the number of values written after a table 二 row label that both editions have
+// with different numbers of cells.
+void CountShapes(const Text& text, const std::vector<Token>& tokens, size_t i,
+                 EditionVotes* votes) {
+  const LabelSet& labels = LabelSet::Get();
+  for (int id : labels.LabelsOfCore(tokens[i].core)) {
+    const LabelInfo& info = labels.label(id);
+    if (!info.row_part || !(info.tables & kTable2) || info.editions != (kEd2019 | kEd2021)) {
+      continue;
+    }
+    const int n19 = Table2Cells(v1::EDITION_2019, info.canonical);
+    const int n21 = Table2Cells(v1::EDITION_2021, info.canonical);
+    if (n19 == 0 || n21 == 0 || n19 == n21) continue;
+    const RowValues values = CollectSlots(text, tokens, i, false);
+    const int count = values.Count();
+    if (count == 0) return;
+    int digits = 0;
+    for (const Slot& slot : values.slots) {
+      for (char c : slot.run) digits += c >= '0' && c <= '9';
+    }
+    // Values written apart, one per cell; or a single value too short to hold the other
+    // edition's cells run together, with no room left for blank cells.
+    const int slots = static_cast<int>(values.slots.size());
+    if (count == n19 && n19 > 1) ++votes->shape2019;
+    if (count == n21 && n21 > 1) ++votes->shape2021;
+    if (count == 1 && n21 == 1 && slots < n19 && digits < n19) ++votes->shape2021;
+    if (count == 1 && n19 == 1 && slots < n21 && digits < n21) ++votes->shape2019;
+    return;
+  }
+}
+
+}  // namespace
+
 EditionVotes CountEditionLabels(const Text& text, const std::vector<Token>& tokens) {
-  (void)text;
   const LabelSet& labels = LabelSet::Get();
   const int other_2019 = labels.IdOf("（六）其他处理");
   EditionVotes votes;
@@ -28,6 +75,7 @@ EditionVotes CountEditionLabels(const Text& text, const std::vector<Token>& toke
     if (tables != 0) ++votes.table_labels;
     if (editions == kEd2019) ++votes.edition2019;
     if (editions == kEd2021) ++votes.edition2021;
+    if (tables & kTable2) CountShapes(text, tokens, i, &votes);
     // "（六）其他处理" with its own values is the 2019 row; in 2021 it only heads three rows.
     if (other_processing) {
       for (size_t j = i + 1; j < tokens.size(); ++j) {

@@ -68,7 +68,8 @@ void FillNarrative(const Text& text, const Sections& sections,
   }
 }
 
-v1::Edition ChooseEdition(const EditionVotes& votes, v1::Edition cited, ParseResult* result) {
+v1::Edition ChooseEdition(const EditionVotes& votes, v1::Edition cited, int year,
+                          ParseResult* result) {
   const int v19 = votes.edition2019, v21 = votes.edition2021;
   if (v19 != v21) {
     const v1::Edition edition = v19 > v21 ? v1::EDITION_2019 : v1::EDITION_2021;
@@ -79,11 +80,27 @@ v1::Edition ChooseEdition(const EditionVotes& votes, v1::Edition cited, ParseRes
     }
     return edition;
   }
+  if (votes.shape2019 != votes.shape2021) {
+    const v1::Edition edition =
+        votes.shape2019 > votes.shape2021 ? v1::EDITION_2019 : v1::EDITION_2021;
+    Add(result, Kind::kEditionMixed, Severity::kInfo,
+        absl::StrCat("the table headers do not tell the edition; read as ", EditionLabel(edition),
+                     " from the number of values in the rows of table 二"));
+    return edition;
+  }
   if (cited != v1::EDITION_UNSPECIFIED) {
     Add(result, v19 > 0 ? Kind::kEditionMixed : Kind::kEditionFromCitation, Severity::kWarning,
         absl::StrCat("the table headers do not tell the edition; read as ", EditionLabel(cited),
                      ", the format document the text cites"));
     return cited;
+  }
+  // The 2021 format (国办公开办函〔2021〕30号) was first used for the 2021 reports: a report on
+  // an earlier year can only have the 2019 tables.
+  if (year != 0 && year <= 2020) {
+    Add(result, Kind::kEditionUnknown, Severity::kWarning,
+        absl::StrCat("the table headers do not tell the edition and the text cites no format "
+                     "document; read as 2019, the only format for a report on ", year));
+    return v1::EDITION_2019;
   }
   Add(result, Kind::kEditionUnknown, Severity::kWarning,
       "the table headers do not tell the edition and the text cites no format document; read "
@@ -100,7 +117,7 @@ ParseResult ParseReport(absl::string_view input) {
     Add(&result, Kind::kInputTooLarge, Severity::kError,
         absl::StrCat("the input is longer than ", kMaxInputBytes, " bytes; the rest is ignored"));
   }
-  const Text text = MakeText(FlattenMarkup(input));
+  const Text text = MakeText(DropPageMarks(FlattenMarkup(input)));
   const Sections sections = FindSections(text);
   const Metadata meta = FindMetadata(text, sections);
   v1::Report& report = result.report;
@@ -143,7 +160,7 @@ ParseResult ParseReport(absl::string_view input) {
             : absl::StrCat("no tables found; edition ", EditionLabel(cited),
                            " from the format document the text cites"));
   } else {
-    const v1::Edition edition = ChooseEdition(votes, cited, &result);
+    const v1::Edition edition = ChooseEdition(votes, cited, meta.year, &result);
     report.set_edition(edition);
     TableReading reading = ReadTables(text, tokens, sections, edition, text_ends_in_tables);
     const std::vector<CellSpec>& cells = CellsOf(edition);

@@ -1,6 +1,7 @@
 #include "services/importer/sections.h"
 
 #include <algorithm>
+#include <cctype>
 #include <string_view>
 
 #include "absl/strings/ascii.h"
@@ -61,20 +62,69 @@ int SectionNumber(char32_t c) {
   }
 }
 
-// Tries a heading at norm position i (a numeral). Fills *heading on success.
-bool HeadingAt(const Text& text, int i, Heading* heading) {
-  const int number = SectionNumber(text.norm[i]);
-  if (number == 0) return false;
-  if (i > 0) {
-    const char32_t prev = text.norm[i - 1];
-    if (prev == '(' || IsCjkNumeral(prev) || prev == U'第' || prev == U'之') return false;
+// How a report numbers its six sections: "一、" (the template's own), "1、" / "1." / "１．",
+// or "（一）". A report uses one style throughout; the style that finds the most sections wins.
+enum class Style { kChinese, kArabic, kBracket };
+
+bool IsHeadingPunct(char32_t c) { return c == 0x3001 || c == '.' || c == ','; }
+
+// The section number written at norm position i in `style`, and in *after the position after
+// its punctuation; 0 when there is none.
+int NumberingAt(const Text& text, int i, Style style, int* after) {
+  const std::u32string& norm = text.norm;
+  const int n = text.size();
+  int p = i - 1;
+  while (p >= 0 && norm[p] == ' ') --p;
+  const char32_t prev = p >= 0 ? norm[p] : '\n';
+  int number = 0, j = i;
+  switch (style) {
+    case Style::kChinese:
+      number = SectionNumber(norm[i]);
+      if (i > 0) {
+        const char32_t left = norm[i - 1];
+        if (left == '(' || IsCjkNumeral(left) || left == U'第' || left == U'之') return 0;
+      }
+      ++j;
+      break;
+    case Style::kArabic:
+      // A single digit 1–6 that is not part of a number or a sentence ("附件2、").
+      if (norm[i] < '1' || norm[i] > '6' || (i + 1 < n && IsDigit(norm[i + 1]))) return 0;
+      if (IsDigit(prev) || prev == '.' || prev == '-' || IsCjk(prev) || prev == '(' ||
+          (prev < 0x80 && std::isalpha(static_cast<int>(prev)))) {
+        return 0;
+      }
+      number = static_cast<int>(norm[i] - '0');
+      ++j;
+      break;
+    case Style::kBracket:
+      if (norm[i] != '(' || IsCjk(prev) || IsDigit(prev)) return 0;
+      j = i + 1;
+      while (j < n && norm[j] == ' ') ++j;
+      if (j >= n) return 0;
+      number = SectionNumber(norm[j]);
+      ++j;
+      while (j < n && norm[j] == ' ') ++j;
+      if (j >= n || norm[j] != ')') return 0;
+      ++j;
+      break;
   }
-  int j = i + 1;
-  while (j < text.size() && text.norm[j] == ' ') ++j;
-  if (j >= text.size() || !(text.norm[j] == 0x3001 || text.norm[j] == '.' || text.norm[j] == ',')) {
-    return false;
+  if (number == 0) return 0;
+  while (j < n && norm[j] == ' ') ++j;
+  if (j < n && IsHeadingPunct(norm[j])) {
+    ++j;
+  } else if (style != Style::kBracket) {
+    return 0;
   }
-  const int key_begin = text.key_index[j + 1];
+  *after = j;
+  return number;
+}
+
+// Tries a heading at norm position i in `style`. Fills *heading on success.
+bool HeadingAt(const Text& text, int i, Style style, Heading* heading) {
+  int after = 0;
+  const int number = NumberingAt(text, i, style, &after);
+  if (number == 0 || after >= text.size()) return false;
+  const int key_begin = text.key_index[after];
   int key_end = key_begin;
   while (key_end < static_cast<int>(text.key.size()) && key_end - key_begin < 30) {
     const char32_t c = text.key[key_end];
@@ -165,26 +215,40 @@ int Sections::BodyEnd(int number, int text_size) const {
 }
 
 Sections FindSections(const Text& text) {
-  Sections sections;
-  for (int i = 0; i < text.size(); ++i) {
-    if (!IsCjkNumeral(text.norm[i])) continue;
-    Heading h;
-    if (HeadingAt(text, i, &h)) {
-      sections.all.push_back(h);
-      i = h.end - 1;
-    }
-  }
-  int from = 0;
-  for (int k = 1; k <= 6; ++k) {
-    for (const Heading& h : sections.all) {
-      if (h.number == k && h.begin >= from) {
-        sections.heading[k] = h;
-        from = h.end;
-        break;
+  Sections best;
+  int best_found = -1;
+  for (Style style : {Style::kChinese, Style::kArabic, Style::kBracket}) {
+    Sections sections;
+    for (int i = 0; i < text.size(); ++i) {
+      const char32_t c = text.norm[i];
+      const bool candidate = style == Style::kChinese  ? IsCjkNumeral(c)
+                             : style == Style::kArabic ? (c >= '1' && c <= '6')
+                                                       : c == '(';
+      if (!candidate) continue;
+      Heading h;
+      if (HeadingAt(text, i, style, &h)) {
+        sections.all.push_back(h);
+        i = h.end - 1;
       }
     }
+    int from = 0, found = 0;
+    for (int k = 1; k <= 6; ++k) {
+      for (const Heading& h : sections.all) {
+        if (h.number == k && h.begin >= from) {
+          sections.heading[k] = h;
+          from = h.end;
+          ++found;
+          break;
+        }
+      }
+    }
+    // The template's own numbering wins ties; another style must find at least two sections.
+    if (found > best_found && (style == Style::kChinese || found >= 2)) {
+      best = std::move(sections);
+      best_found = found;
+    }
   }
-  return sections;
+  return best;
 }
 
 Metadata FindMetadata(const Text& text, const Sections& sections) {

@@ -27,6 +27,10 @@ struct EditionVotes {
   int edition2019 = 0;  // labels found that only the 2019 edition has
   int edition2021 = 0;
   int table_labels = 0;  // labels of any table found (not inside sentences)
+  // Rows of table 二 whose number of values fits only one edition (行政许可 with three values
+  // is the 2019 table, with one value the 2021 table). Used when the labels do not decide.
+  int shape2019 = 0;
+  int shape2021 = 0;
 };
 
 // Counts the edition markers among the tokens.

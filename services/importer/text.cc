@@ -163,6 +163,61 @@ std::u32string KeyOf(std::u32string_view text) {
 
 std::u32string KeyOf(absl::string_view utf8) { return KeyOf(DecodeUtf8(utf8)); }
 
+namespace {
+
+// True when the normalised line is only a page mark: 第N页, 共N页 (in any order, with spaces,
+// '/' or ',' between), or a page number between dashes ("- 3 -", "—3—").
+bool IsPageMark(std::u32string_view line) {
+  std::u32string s;
+  for (char32_t c : line) {
+    c = NormalizeChar(c);
+    if (c != ' ' && c != '\t') s.push_back(c);
+  }
+  if (s.empty()) return false;
+  auto digits_at = [&](size_t i) {
+    size_t j = i;
+    while (j < s.size() && IsDigit(s[j])) ++j;
+    return j - i;
+  };
+  if ((s[0] == '-' || s[0] == 0x2014) && s.back() == s[0]) {
+    size_t i = 0;
+    while (i < s.size() && s[i] == s[0]) ++i;
+    const size_t d = digits_at(i);
+    if (d == 0 || d > 3) return false;
+    i += d;
+    while (i < s.size() && s[i] == s[0]) ++i;
+    return i == s.size();
+  }
+  size_t i = 0;
+  int parts = 0;
+  while (i < s.size()) {
+    if (parts > 0 && (s[i] == '/' || s[i] == ',' || s[i] == 0x3001)) ++i;
+    if (i >= s.size() || (s[i] != U'第' && s[i] != U'共')) return false;
+    const size_t d = digits_at(i + 1);
+    if (d == 0 || d > 4 || i + 1 + d >= s.size() || s[i + 1 + d] != U'页') return false;
+    i += d + 2;
+    ++parts;
+  }
+  return parts >= 1 && parts <= 2;
+}
+
+}  // namespace
+
+std::string DropPageMarks(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  size_t b = 0;
+  while (b < text.size()) {
+    size_t e = text.find('\n', b);
+    const size_t next = e == absl::string_view::npos ? text.size() : e + 1;
+    if (e == absl::string_view::npos) e = text.size();
+    const absl::string_view line = text.substr(b, e - b);
+    if (line.size() > 64 || !IsPageMark(DecodeUtf8(line))) out.append(text.data() + b, next - b);
+    b = next;
+  }
+  return out;
+}
+
 std::string Text::Slice(int begin, int end) const {
   begin = std::clamp(begin, 0, size());
   end = std::clamp(end, begin, size());

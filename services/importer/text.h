@@ -21,6 +21,11 @@ namespace gongkai::importer {
 // decoded. Input without markup is returned unchanged except for entities.
 std::string FlattenMarkup(absl::string_view input);
 
+// Drops the lines a printed or PDF page leaves between two pages of a table: "第 3 页 共 5 页",
+// "第3页/共5页", "共5页 第3页", "- 3 -". The whole line goes (with its line end), so a table
+// split by a page break reads as one table.
+std::string DropPageMarks(absl::string_view text);
+
 // Decodes UTF-8; every invalid byte becomes U+FFFD.
 std::u32string DecodeUtf8(absl::string_view bytes);
 void AppendUtf8(char32_t c, std::string* out);

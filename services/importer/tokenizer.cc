@@ -10,8 +10,19 @@ namespace {
 
 using std::u32string_view;
 
-bool IsCountUnit(char32_t c) {
-  return c == U'件' || c == U'个' || c == U'项' || c == U'条' || c == U'次' || c == U'人';
+// Units a count may be written with in its cell ("3件", "12人次"); longest first.
+constexpr std::u32string_view kCountUnits[] = {U"人次", U"件次", U"户次", U"件", U"个", U"项",
+                                               U"条", U"次", U"人", U"起", U"家", U"份",
+                                               U"宗", U"例", U"篇", U"户", U"批"};
+
+// The length of the count unit at norm[q] when it ends the cell; 0 otherwise.
+int CountUnitAt(const std::u32string& norm, int q, int limit) {
+  for (std::u32string_view unit : kCountUnits) {
+    const int n = static_cast<int>(unit.size());
+    if (q + n > limit || u32string_view(norm).substr(q, n) != unit) continue;
+    if (q + n == limit || IsSeparator(norm[q + n])) return n;
+  }
+  return 0;
 }
 
 bool IsClosing(char32_t c) { return c == ')' || c == '"' || c == '\''; }
@@ -141,9 +152,8 @@ class Tokenizer {
     if (t.unit != Unit::kNone) {
       if (bracket && r < limit && norm_[r] == ')') ++r;
       t.end = r;
-    } else if (q < limit && IsCountUnit(norm_[q]) &&
-               (q + 1 >= limit || IsSeparator(norm_[q + 1]))) {
-      t.end = q + 1;
+    } else if (const int n = CountUnitAt(norm_, q, limit); n > 0) {
+      t.end = q + n;
     }
     Emit(t);
     return t.end;
