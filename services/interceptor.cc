@@ -1,9 +1,11 @@
 #include "services/interceptor.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/random/random.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -29,6 +31,16 @@ bool UsableRequestId(absl::string_view id) {
     if (c < 0x21 || c > 0x7e) return false;
   }
   return true;
+}
+
+// Methods of our services and gRPC's keep their name; any other path a client sends (an
+// unimplemented method) is "unknown", so clients cannot add series or break the format.
+std::string MethodLabel(absl::string_view method) {
+  const bool known = absl::StartsWith(method, "/gongkai.v1.") || absl::StartsWith(method, "/grpc.");
+  const bool plain = std::all_of(method.begin(), method.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '_';
+  });
+  return known && plain && method.size() <= 128 ? std::string(method) : "unknown";
 }
 
 std::string NewRequestId() {
@@ -65,7 +77,10 @@ class ObservingInterceptor : public grpc::experimental::Interceptor {
  private:
   void Finish(const grpc::Status& status) {
     const absl::Duration latency = absl::Now() - start_;
-    const std::string method = info_->method();
+    // A path no service implements is not a method: one label for all of them.
+    const std::string method = status.error_code() == grpc::StatusCode::UNIMPLEMENTED
+                                   ? std::string("unknown")
+                                   : MethodLabel(info_->method());
     const std::string code(
         absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())));
     if (metrics_ != nullptr) metrics_->RecordRpc(method, code, latency);

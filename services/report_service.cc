@@ -189,7 +189,12 @@ absl::Status ParseReport(const Env& env, const RequestContext& context,
   *response->mutable_report() = report;
   if (!request.store()) return absl::OkStatus();
   std::optional<int64_t> expected;
-  if (request.has_expected_revision()) expected = request.expected_revision();
+  if (request.has_expected_revision()) {
+    if (request.expected_revision() < 0) {
+      return error::InvalidField("expected_revision", "must not be negative");
+    }
+    expected = request.expected_revision();
+  }
   v1::SubmitReportResponse stored;
   GONGKAI_RETURN_IF_ERROR(ValidateAndStore(env, context, report, mode, expected, &stored));
   *response->mutable_revision() = std::move(*stored.mutable_revision());

@@ -133,11 +133,12 @@ absl::Status FinishRollupJob(const Env& env, const v1::RollupJob& request,
   if (request.id().empty()) return error::MissingField("id");
   GONGKAI_RETURN_IF_ERROR(env.store->FinishJob(request));
   if (env.metrics != nullptr) {
-    const absl::Duration duration =
+    const absl::Duration duration = std::max(
+        absl::ZeroDuration(),
         request.has_start_time() && request.has_end_time()
             ? absl::Seconds(request.end_time().seconds() - request.start_time().seconds()) +
                   absl::Nanoseconds(request.end_time().nanos() - request.start_time().nanos())
-            : absl::ZeroDuration();
+            : absl::ZeroDuration());
     env.metrics->RecordJob(request.state() == v1::JOB_STATE_SUCCEEDED ? "succeeded" : "failed",
                            duration);
   }

@@ -55,6 +55,10 @@ bool ParseReportId(absl::string_view id, v1::ReportKey* key) {
   if (id.size() < kFixed) return false;
   const size_t body_size = static_cast<unsigned char>(id[kFixed - 1]);
   if (id.size() != kFixed + body_size) return false;
+  for (size_t i = 4; i < 16; ++i) {
+    if (id[i] < '0' || id[i] > '9') return false;
+  }
+  if (!v1::Scope_IsValid(static_cast<unsigned char>(id[16]))) return false;
   uint32_t year = 0;
   for (int i = 0; i < 4; ++i) year = (year << 8) | static_cast<unsigned char>(id[i]);
   key->set_year(static_cast<int>(year));

@@ -26,6 +26,11 @@ constexpr int kMaxPageSize = 1000;
 // record returned.
 constexpr size_t kMaxPageBytes = 2 << 20;
 
+// The version of the key layout (storage/keys.h) this code reads and writes. A change to the
+// layout bumps it and brings a migration.
+constexpr absl::string_view kLayoutVersionName = "layout_version";
+constexpr absl::string_view kLayoutVersion = "2";
+
 int ClampPageSize(int page_size) {
   if (page_size <= 0) return kDefaultPageSize;
   return std::min(page_size, kMaxPageSize);
@@ -70,7 +75,34 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Store
   return store;
 }
 
+absl::Status Store::CheckLayout() {
+  std::string version;
+  rocksdb::Status status =
+      db_->Get(rocksdb::ReadOptions(), keys::MetaKey(kLayoutVersionName), &version);
+  if (status.ok()) {
+    if (version == kLayoutVersion) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the data directory uses key layout ", version, "; this gongkaid reads layout ",
+        kLayoutVersion, " (see docs/OPERATIONS.md, upgrades)"));
+  }
+  if (!status.IsNotFound()) return FromRocks(status, "read the key layout version");
+  // No version: a new store, or one from before versions were recorded (not supported).
+  PrefixIterator it(db_.get(), std::string(1, keys::kHead));
+  it->Seek(std::string(1, keys::kHead));
+  if (it->Valid()) {
+    return absl::FailedPreconditionError(
+        "the data directory holds reports in an unversioned key layout this gongkaid cannot "
+        "read");
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  return FromRocks(db_->Put(write_options, keys::MetaKey(kLayoutVersionName),
+                            std::string(kLayoutVersion)),
+                   "record the key layout version");
+}
+
 absl::Status Store::LoadState() {
+  if (absl::Status s = CheckLayout(); !s.ok()) return s;
   // The last change log sequence.
   {
     const std::string lower(1, keys::kChange);
@@ -140,7 +172,9 @@ absl::Status Store::LoadRegistry(std::vector<v1::Region> regions) {
     batch.DeleteRange(range, keys::PrefixEnd(range));
   }
   {
-    absl::MutexLock commits(&commit_mu_);  // No report is added while the index is rebuilt.
+    // No report is added, and no result written, while the index is rebuilt.
+    absl::MutexLock commits(&commit_mu_);
+    absl::MutexLock results(&results_mu_);
     PrefixIterator it(db_.get(), std::string(1, keys::kHead));
     for (it->Seek(std::string(1, keys::kHead)); it->Valid(); it->Next()) {
       const absl::string_view id(it->key().data() + 1, it->key().size() - 1);
@@ -204,10 +238,11 @@ absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& id,
 }
 
 absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
+  absl::MutexLock lock(&commit_mu_);
+  // One registry snapshot for the whole commit (LoadRegistry swaps it under commit_mu_).
+  const std::shared_ptr<const Registry> registry = this->registry();
   absl::StatusOr<std::string> id = IdOf(request.report.key());
   if (!id.ok()) return id.status();
-
-  absl::MutexLock lock(&commit_mu_);
   absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(*id);
   if (!head.ok()) return head.status();
   const int64_t current = head->has_value() ? (*head)->revision() : 0;
@@ -258,7 +293,7 @@ absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
   rocksdb::WriteBatch batch;
   batch.Put(keys::RevisionKey(*id, revision.revision()), revision.SerializeAsString());
   batch.Put(keys::HeadKey(*id), head_record.SerializeAsString());
-  batch.Put(IndexKeyOf(*registry(), revision.key()), *id);
+  batch.Put(IndexKeyOf(*registry, revision.key()), *id);
   batch.Put(keys::ChangeKey(sequence), change.SerializeAsString());
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync;
@@ -395,8 +430,10 @@ int64_t Store::HeadSequence() const { return head_sequence_.load(); }
 
 absl::StatusOr<int64_t> Store::CreateBackup(const std::string& directory) {
   if (directory.empty()) return absl::InvalidArgumentError("the backup directory is empty");
-  if (std::filesystem::exists(directory)) {
-    return absl::InvalidArgumentError(absl::StrCat(directory, " already exists"));
+  std::error_code error;
+  if (std::filesystem::exists(directory, error) || error) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(directory, error ? ": " + error.message() : " already exists"));
   }
   rocksdb::Checkpoint* raw = nullptr;
   if (absl::Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup");
@@ -404,14 +441,26 @@ absl::StatusOr<int64_t> Store::CreateBackup(const std::string& directory) {
     return s;
   }
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
-  // Commits are paused so that the head reported is exactly the one the copy holds.
-  absl::MutexLock lock(&commit_mu_);
-  const int64_t head = last_sequence_;
-  // Flush first so the copy holds no WAL to replay (log_size_for_flush = 0).
-  if (absl::Status s = FromRocks(checkpoint->CreateCheckpoint(directory, 0), "backup");
+  // A checkpoint is a point-in-time copy taken without pausing commits (copying to another
+  // filesystem can take minutes); the head it holds is read from the copy itself.
+  if (absl::Status s = FromRocks(checkpoint->CreateCheckpoint(directory), "backup"); !s.ok()) {
+    return s;
+  }
+  rocksdb::DB* copy = nullptr;
+  if (absl::Status s = FromRocks(
+          rocksdb::DB::OpenForReadOnly(rocksdb::Options(), directory, &copy), "open the backup");
       !s.ok()) {
     return s;
   }
+  std::unique_ptr<rocksdb::DB> closer(copy);
+  PrefixIterator it(copy, std::string(1, keys::kChange));
+  it->SeekToLast();
+  int64_t head = 0;
+  if (it->Valid() && it->key().size() == 9 && it->key()[0] == keys::kChange) {
+    head = static_cast<int64_t>(keys::ReadBigEndian64(
+        absl::string_view(it->key().data() + 1, it->key().size() - 1)));
+  }
+  if (absl::Status s = FromRocks(it->status(), "read the backup's change log"); !s.ok()) return s;
   return head;
 }
 

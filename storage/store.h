@@ -66,7 +66,8 @@ struct Page {
 class Store {
  public:
   // Opens (creating if missing) the database in `dir`. Returns UNAVAILABLE when the directory
-  // cannot be opened (e.g. locked by another process) and DATA_LOSS on corruption.
+  // cannot be opened (e.g. locked by another process), DATA_LOSS on corruption, and
+  // FAILED_PRECONDITION when it holds another version of the key layout.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
                                                      StoreOptions options = {});
   ~Store();
@@ -108,10 +109,11 @@ class Store {
   // The last sequence number written (0 when the log is empty).
   int64_t HeadSequence() const;
 
-  // Writes a consistent copy of the whole database (a RocksDB checkpoint: hard links where the
-  // filesystem allows) into `directory`, which must not exist. The copy is a complete
-  // database: start gongkaid with --data_dir on (a copy of) it to restore. Returns the change
-  // log head the copy holds. INVALID_ARGUMENT when the directory exists.
+  // Writes a consistent point-in-time copy of the whole database (a RocksDB checkpoint: hard
+  // links where the filesystem allows) into `directory`, which must not exist, without pausing
+  // commits. The copy is a complete database: start gongkaid with --data_dir on (a copy of) it
+  // to restore. Returns the change log head the copy holds. INVALID_ARGUMENT when the
+  // directory exists or cannot be checked.
   absl::StatusOr<int64_t> CreateBackup(const std::string& directory);
 
   // RocksDB's estimates, for monitoring: number of keys and bytes of live data.
@@ -148,12 +150,14 @@ class Store {
   absl::StatusOr<v1::RollupJob> GetJob(const std::string& id) const;
   // NOT_FOUND when no job is pending.
   absl::StatusOr<v1::RollupJob> ClaimJob(absl::Time now);
-  // NOT_FOUND for an unknown job.
+  // NOT_FOUND for an unknown job, FAILED_PRECONDITION for one that is not RUNNING.
   absl::Status FinishJob(const v1::RollupJob& job);
 
  private:
   Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options);
   absl::Status LoadState();
+  // Records the key layout version in a new store; FAILED_PRECONDITION for another layout.
+  absl::Status CheckLayout();
   // The id of a key (keys::ReportId); NOT_FOUND when its region is not in the registry.
   absl::StatusOr<std::string> IdOf(const v1::ReportKey& key) const;
   // The key's entry in the subtree index under `registry`.

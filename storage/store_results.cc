@@ -245,6 +245,11 @@ absl::Status Store::FinishJob(const v1::RollupJob& job) {
   absl::MutexLock lock(&results_mu_);
   absl::StatusOr<v1::RollupJob> stored = GetJob(job.id());
   if (!stored.ok()) return stored.status();
+  if (stored->state() != v1::JOB_STATE_RUNNING) {
+    // E.g. requeued by a restart of gongkaid while a worker still ran it.
+    return absl::FailedPreconditionError(absl::StrCat(
+        "job ", job.id(), " is ", v1::JobState_Name(stored->state()), ", not RUNNING"));
+  }
   int64_t number = 0;
   (void)absl::SimpleAtoi(job.id(), &number);
   rocksdb::WriteOptions write_options;

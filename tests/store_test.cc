@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "absl/strings/escaping.h"
+#include "rocksdb/db.h"
 #include "storage/keys.h"
 #include "tests/test_util.h"
 
@@ -309,6 +310,19 @@ TEST_F(StoreTest, AReloadedRegistryThatMovesARegionKeepsItsReports) {
   // And the move survives a restart.
   Reopen();
   EXPECT_EQ(store_->ListReports("441900000000", 2019, 100, "", false)->items.size(), 1u);
+}
+
+TEST(StoreOpenTest, RefusesADataDirectoryWithAnotherKeyLayout) {
+  TempDir dir;
+  ASSERT_TRUE(Store::Open(dir.path()).ok());  // records the layout version
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), keys::MetaKey("layout_version"), "1").ok());
+  }
+  auto reopened = Store::Open(dir.path());
+  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST(StoreOpenTest, SecondOpenOfTheSameDirectoryIsUnavailable) {

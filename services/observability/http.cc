@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "httplib.h"
 
 namespace gongkai {
@@ -31,6 +32,8 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
   }
   httplib::Server* server = endpoint->server_.get();
   endpoint->thread_ = std::thread([server] { server->listen_after_bind(); });
+  // stop() before the loop runs would be lost (and the join would hang): wait for it.
+  for (int i = 0; i < 500 && !server->is_running(); ++i) absl::SleepFor(absl::Milliseconds(10));
   return endpoint;
 }
 

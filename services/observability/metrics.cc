@@ -6,7 +6,21 @@
 namespace gongkai {
 namespace {
 
-std::string Number(double value) { return absl::StrFormat("%.17g", value); }
+std::string Number(double value) { return absl::StrFormat("%.15g", value); }
+
+// Label values escaped as the text format requires (backslash, double quote, newline).
+std::string Escape(absl::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
 
 void RenderHistogram(std::string* out, const std::string& name, const std::string& labels,
                      const std::vector<uint64_t>& buckets, uint64_t count, double sum) {
@@ -69,21 +83,21 @@ std::string Metrics::Render(const std::vector<Gauge>& gauges) const {
     out += "# HELP gongkai_rpc_requests_total RPCs handled, by method and status code.\n";
     out += "# TYPE gongkai_rpc_requests_total counter\n";
     for (const auto& [key, count] : rpc_requests_) {
-      absl::StrAppend(&out, "gongkai_rpc_requests_total{method=\"", key.first, "\",code=\"",
-                      key.second, "\"} ", count, "\n");
+      absl::StrAppend(&out, "gongkai_rpc_requests_total{method=\"", Escape(key.first),
+                      "\",code=\"", Escape(key.second), "\"} ", count, "\n");
     }
     out += "# HELP gongkai_rpc_duration_seconds Time to handle an RPC, by method.\n";
     out += "# TYPE gongkai_rpc_duration_seconds histogram\n";
     for (const auto& [method, h] : rpc_durations_) {
       RenderHistogram(&out, "gongkai_rpc_duration_seconds",
-                      absl::StrCat("method=\"", method, "\""), h.buckets, h.count, h.sum);
+                      absl::StrCat("method=\"", Escape(method), "\""), h.buckets, h.count, h.sum);
     }
   }
   if (!submissions_.empty()) {
     out += "# HELP gongkai_submissions_total Report submissions, by verdict.\n";
     out += "# TYPE gongkai_submissions_total counter\n";
     for (const auto& [verdict, count] : submissions_) {
-      absl::StrAppend(&out, "gongkai_submissions_total{verdict=\"", verdict, "\"} ", count,
+      absl::StrAppend(&out, "gongkai_submissions_total{verdict=\"", Escape(verdict), "\"} ", count,
                       "\n");
     }
   }
@@ -91,7 +105,8 @@ std::string Metrics::Render(const std::vector<Gauge>& gauges) const {
     out += "# HELP gongkai_rollup_jobs_total Finished rollup jobs, by final state.\n";
     out += "# TYPE gongkai_rollup_jobs_total counter\n";
     for (const auto& [state, count] : jobs_) {
-      absl::StrAppend(&out, "gongkai_rollup_jobs_total{state=\"", state, "\"} ", count, "\n");
+      absl::StrAppend(&out, "gongkai_rollup_jobs_total{state=\"", Escape(state), "\"} ", count,
+                      "\n");
     }
     out += "# HELP gongkai_rollup_job_duration_seconds Duration of finished rollup jobs.\n";
     out += "# TYPE gongkai_rollup_job_duration_seconds histogram\n";

@@ -19,6 +19,15 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
 constexpr int kFirstYear = 2019;
+
+// At most `max_bytes` of `text`, cut on a UTF-8 character boundary (quoted input in messages
+// must stay valid UTF-8, or clients cannot decode the verdict).
+std::string Clip(const std::string& text, size_t max_bytes = 40) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "…";
+}
 constexpr int kEdition2021FirstYear = 2021;
 
 class Collector {
@@ -136,7 +145,7 @@ void CheckTextLimits(const v1::Report& report, Collector* out) {
   for (const std::string& path : report.uncertain_cells()) {
     if (FindCell(report.edition(), path) < 0) {
       out->Field(kRuleKey, "字段须存在", "uncertain_cells",
-                 absl::StrCat("uncertain_cells names \"", path.substr(0, 200),
+                 absl::StrCat("uncertain_cells names \"", Clip(path, 200),
                               "\", which is not a cell of this edition"));
     }
   }
@@ -156,9 +165,9 @@ void CheckKey(const v1::Report& report, const ValidationContext& context, Collec
              !std::all_of(key.region_code().begin(), key.region_code().end(),
                           [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); })) {
     out->Field(kRuleRegion, "区划代码须在区划库中", "key.region_code",
-               absl::StrCat("key.region_code \"", key.region_code().substr(0, 40),
+               absl::StrCat("key.region_code \"", Clip(key.region_code()),
                             "\" is not a 12-digit statistical division code"),
-               "12 digits", key.region_code().substr(0, 40));
+               "12 digits", Clip(key.region_code()));
   } else if (!context.region_exists || !context.region_exists(key.region_code())) {
     out->Field(kRuleRegion, "区划代码须在区划库中", "key.region_code",
                absl::StrCat("region ", key.region_code(), " is not in the registry"), "",
@@ -175,9 +184,9 @@ void CheckKey(const v1::Report& report, const ValidationContext& context, Collec
   if (!key.body().empty()) {
     if (std::string problem = UsccProblem(key.body()); !problem.empty()) {
       out->Field(kRuleBody, "统一社会信用代码须合法", "key.body",
-                 absl::StrCat("key.body \"", key.body().substr(0, 40),
+                 absl::StrCat("key.body \"", Clip(key.body()),
                               "\" is not a valid 统一社会信用代码: ", problem),
-                 "", key.body().substr(0, 40));
+                 "", Clip(key.body()));
     }
   }
   if (!v1::Scope_IsValid(key.scope())) {
@@ -185,9 +194,9 @@ void CheckKey(const v1::Report& report, const ValidationContext& context, Collec
   }
   if (!report.publication_date().empty() && !IsValidDate(report.publication_date())) {
     out->Field(kRuleDate, "发布日期须为YYYY-MM-DD", "publication_date",
-               absl::StrCat("publication_date \"", report.publication_date().substr(0, 40),
+               absl::StrCat("publication_date \"", Clip(report.publication_date()),
                             "\" is not a date YYYY-MM-DD"),
-               "YYYY-MM-DD", report.publication_date().substr(0, 40));
+               "YYYY-MM-DD", Clip(report.publication_date()));
   }
 }
 

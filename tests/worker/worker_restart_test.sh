@@ -62,4 +62,6 @@ done
 port=$(grep '"serving metrics"' "$work/worker.log" | tail -1 | sed 's/.*"port":"\([0-9]*\)".*/\1/')
 python3 -c "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:$port/metrics').read().decode())" \
   | grep -q "^gongkai_worker_applied_sequence $head" || fail "the worker's metrics do not show sequence $head applied"
+kill -TERM "$worker_pid"; wait "$worker_pid"; status=$?; worker_pid=
+[ "$status" = 0 ] || fail "gongkai-worker exited with $status on SIGTERM, not 0"
 echo "1 passed, 0 failed"

@@ -30,6 +30,12 @@ ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
           "How often to recompute every year from scratch and report drift.");
 
 int main(int argc, char** argv) {
+  // Block the shutdown signals before any thread exists, so that only the waiter sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   absl::ParseCommandLine(argc, argv);
   gongkai::Logger::Format format;
   if (!gongkai::Logger::ParseFormat(absl::GetFlag(FLAGS_log_format), &format)) {
@@ -91,11 +97,6 @@ int main(int argc, char** argv) {
                                     {"port", absl::StrCat(endpoint->port())}});
   }
 
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);

@@ -177,6 +177,7 @@ absl::Status Runner::Start() {
   const int current_year =
       static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
   for (int year = kFirstYear; year <= current_year; ++year) {
+    if (Stopped()) return absl::CancelledError("stopping");
     auto model = LoadYear(year);
     if (!model.ok()) return model.status();
     if ((*model)->report_count() > 0) models_[year] = *std::move(model);
@@ -259,7 +260,15 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
       !s.ok()) {
     return s;
   }
-  if (response.changes().empty()) return 0;
+  if (response.changes().empty()) {
+    if (response.head_sequence() < next_sequence_ - 1) {
+      // The store's log is shorter than what we applied: it was restored from a backup.
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the change log head ", response.head_sequence(), " is behind the worker's ",
+          next_sequence_ - 1));
+    }
+    return 0;
+  }
   for (const v1::ChangeEvent& change : response.changes()) {
     const int year = change.key().year();
     if (ModelOf(year) == nullptr) {
@@ -297,9 +306,15 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
 }
 
 absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* drift) {
+  // A year without a model would be loaded whole by FollowOnce below, bypassing `fresh`:
+  // give it an empty one first, so that every change reaches both.
+  if (ModelOf(year) == nullptr) {
+    models_[year] = std::make_unique<YearModel>(year, tree_, &options_.settings);
+  }
   // Catch up, load the year afresh, then bring both models to the same change log position
   // so that any difference between them is drift, not timing.
   for (;;) {
+    if (Stopped()) return absl::CancelledError("stopping");
     absl::StatusOr<int> applied = FollowOnce();
     if (!applied.ok()) return applied.status();
     if (*applied == 0) break;
@@ -307,6 +322,7 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
   auto fresh = LoadYear(year);
   if (!fresh.ok()) return fresh.status();
   for (;;) {
+    if (Stopped()) return absl::CancelledError("stopping");
     absl::StatusOr<int> applied = FollowOnce(fresh->get());
     if (!applied.ok()) return applied.status();
     if (*applied == 0) break;
@@ -350,7 +366,9 @@ absl::Status Runner::RunJob() {
   absl::Status result = FullRecompute(job.year(), job.region_code(), &drift);
   const absl::Time end = options_.clock();
   job.set_state(result.ok() ? v1::JOB_STATE_SUCCEEDED : v1::JOB_STATE_FAILED);
-  job.mutable_end_time()->set_seconds(absl::ToUnixSeconds(end));
+  const int64_t end_nanos = absl::ToUnixNanos(end);
+  job.mutable_end_time()->set_seconds(end_nanos / 1'000'000'000);
+  job.mutable_end_time()->set_nanos(static_cast<int32_t>(end_nanos % 1'000'000'000));
   job.set_drifted_regions(static_cast<int>(drift.regions.size()));
   for (const std::string& code : drift.regions) job.add_drift(code);
   job.set_reports(drift.reports);
@@ -360,7 +378,9 @@ absl::Status Runner::RunJob() {
 }
 
 absl::Status Runner::Run() {
+  constexpr int kFailuresBeforeRestart = 5;
   bool started = false;
+  int failures = 0;
   while (!Stopped()) {
     absl::Status status;
     int applied = 0;
@@ -382,8 +402,17 @@ absl::Status Runner::Run() {
         applied = followed.ok() ? *followed : 0;
       }
     }
-    if (!status.ok()) {
+    if (status.ok()) {
+      failures = 0;
+    } else if (!Stopped()) {
       Log(absl::StrCat("will retry: ", status.ToString()));
+      // Something keeps failing (the registry was reloaded, the store restored to an earlier
+      // head, …): start over from the server's state, which is always safe.
+      if (++failures >= kFailuresBeforeRestart) {
+        Log("starting over from the server's state");
+        started = false;
+        failures = 0;
+      }
     }
     if (applied == 0) {
       absl::MutexLock lock(&mu_);

@@ -1,0 +1,73 @@
+// Metrics in the Prometheus text format, and the interceptor's labels for unknown methods.
+#include "services/observability/metrics.h"
+
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "services/server.h"
+#include "tests/test_util.h"
+
+namespace gongkai {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(MetricsTest, RendersCumulativeHistogramsAndEscapedLabels) {
+  Metrics metrics;
+  metrics.RecordRpc("/gongkai.v1.ReportService/GetReport", "OK", absl::Microseconds(300));
+  metrics.RecordRpc("/gongkai.v1.ReportService/GetReport", "OK", absl::Milliseconds(3));
+  metrics.RecordRpc("a\"b\\c\nd", "OK", absl::Seconds(100));
+  const std::string text = metrics.Render({});
+  EXPECT_THAT(text, HasSubstr("gongkai_rpc_requests_total{method=\"/gongkai.v1.ReportService/"
+                              "GetReport\",code=\"OK\"} 2\n"));
+  // 0.3 ms falls in every bucket from 0.0005 s; 3 ms from 0.005 s; +Inf counts both.
+  EXPECT_THAT(text, HasSubstr("method=\"/gongkai.v1.ReportService/GetReport\",le=\"0.0005\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("method=\"/gongkai.v1.ReportService/GetReport\",le=\"0.005\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("method=\"/gongkai.v1.ReportService/GetReport\",le=\"+Inf\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("method=\"a\\\"b\\\\c\\nd\""));
+  // Families without samples are left out.
+  EXPECT_THAT(text, Not(HasSubstr("gongkai_submissions_total")));
+}
+
+TEST(MetricsTest, CountsUnknownMethodsUnderOneLabel) {
+  testing::TempDir dir;
+  auto store = storage::Store::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  Metrics metrics;
+  Env env;
+  env.store = store->get();
+  env.metrics = &metrics;
+  auto server = Server::Start(&env, "127.0.0.1:0");
+  ASSERT_TRUE(server.ok());
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
+                                     grpc::InsecureChannelCredentials());
+  grpc::GenericStub generic(channel);
+  for (const char* path : {"/x\"y", "/gongkai.v1.Nope/Nothing"}) {
+    grpc::Slice slice(std::string("\x0a\x00", 2));
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer reply;
+    grpc::ClientContext context;
+    std::mutex mu;
+    std::condition_variable done;
+    bool finished = false;
+    generic.UnaryCall(&context, path, grpc::StubOptions(), &request, &reply,
+                      [&](grpc::Status) {
+                        std::lock_guard<std::mutex> lock(mu);
+                        finished = true;
+                        done.notify_one();
+                      });
+    std::unique_lock<std::mutex> lock(mu);
+    done.wait(lock, [&] { return finished; });
+  }
+  const std::string text = metrics.Render({});
+  EXPECT_THAT(text, Not(HasSubstr("x\\\"y")));
+  EXPECT_THAT(text, Not(HasSubstr("Nope")));
+  EXPECT_THAT(text, HasSubstr("method=\"unknown\""));
+  (*server)->Shutdown(absl::Seconds(1));
+}
+
+}  // namespace
+}  // namespace gongkai
