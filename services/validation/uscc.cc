@@ -13,7 +13,9 @@ constexpr int kWeights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24
 
 std::string UsccProblem(absl::string_view code) {
   if (code.size() != 18) {
-    return absl::StrCat("has ", code.size(), " characters, not 18");
+    size_t characters = 0;  // UTF-8 lead bytes
+    for (char c : code) characters += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return absl::StrCat("has ", characters, " characters, not 18");
   }
   int sum = 0;
   for (int i = 0; i < 17; ++i) {
