@@ -30,6 +30,9 @@ struct Env {
 struct RequestContext {
   std::string principal = "anonymous";
   std::string peer;
+  // The caller's deadline: a write that has not started by then is not made (the caller has
+  // already been told DEADLINE_EXCEEDED and will retry; submissions are idempotent).
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 // Reporting years follow China Standard Time (UTC+8).

@@ -11,6 +11,8 @@ namespace {
 RequestContext ContextOf(const grpc::ServerContext* context) {
   RequestContext out;
   out.peer = context->peer();
+  // gRPC reports "no deadline" as the largest time point, which absl maps to the future.
+  out.deadline = absl::FromChrono(context->deadline());
   return out;
 }
 

@@ -59,6 +59,10 @@ absl::Status ValidateAndStore(const Env& env, const RequestContext& context, v1:
     if (env.metrics != nullptr) env.metrics->RecordSubmission("rejected");
     return error::ReportRejected(verdict);
   }
+  if (env.clock() >= context.deadline) {
+    return absl::DeadlineExceededError(
+        "the call's deadline passed before the report was stored; nothing was stored");
+  }
   storage::CommitRequest commit;
   commit.report = std::move(report);
   commit.verdict = std::move(verdict);

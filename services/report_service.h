@@ -10,7 +10,8 @@
 namespace gongkai {
 
 // INVALID_ARGUMENT (with the Verdict) when rejected, FAILED_PRECONDITION on a stale
-// expected_revision, UNAVAILABLE when the store cannot write.
+// expected_revision, DEADLINE_EXCEEDED (nothing stored) when the caller's deadline passed
+// before the write, UNAVAILABLE when the store cannot write.
 absl::Status SubmitReport(const Env& env, const RequestContext& context,
                           const v1::SubmitReportRequest& request,
                           v1::SubmitReportResponse* response);

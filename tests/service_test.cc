@@ -1,6 +1,7 @@
 // The services through the real gRPC server on 127.0.0.1:0 over a fresh RocksDB, called by a
 // real client: submissions, reads, listings, the change log, the registry, and bad input —
 // each bad input with a clear status and nothing stored.
+#include "services/report_service.h"
 #include "services/server.h"
 
 #include "gmock/gmock.h"
@@ -421,6 +422,19 @@ TEST_F(ServiceTest, EveryResponseCarriesARequestId) {
   auto trailer = fresh.GetServerTrailingMetadata().find("x-request-id");
   ASSERT_NE(trailer, fresh.GetServerTrailingMetadata().end());
   EXPECT_EQ(trailer->second.size(), 16u);  // a new id, in the trailers of a failed call
+}
+
+TEST_F(ServiceTest, AWriteWhoseDeadlineHasPassedStoresNothing) {
+  RequestContext context;
+  context.deadline = env_.clock() - absl::Seconds(1);
+  v1::SubmitReportRequest request;
+  *request.mutable_report() = testing::SeedReport();
+  v1::SubmitReportResponse response;
+  EXPECT_EQ(gongkai::SubmitReport(env_, context, request, &response).code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(store_->HeadSequence(), 0);
+  context.deadline = env_.clock() + absl::Seconds(10);
+  EXPECT_TRUE(gongkai::SubmitReport(env_, context, request, &response).ok());
 }
 
 }  // namespace
