@@ -1,5 +1,7 @@
 #include "worker/runner/runner.h"
 
+#include <malloc.h>
+
 #include <iostream>
 #include <limits>
 
@@ -166,7 +168,11 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
 absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint) {
   std::set<int> all;
   for (int i = 0; i < tree_->size(); ++i) all.insert(i);
-  return Write(year, all, all, checkpoint, /*replace_year=*/true);
+  absl::Status status = Write(year, all, all, checkpoint, /*replace_year=*/true);
+  // A whole year's results pass through the heap in large transient messages; hand the freed
+  // memory back to the system rather than keep it for the next full recompute.
+  malloc_trim(0);
+  return status;
 }
 
 absl::Status Runner::Start() {
