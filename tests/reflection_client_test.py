@@ -14,7 +14,6 @@ Usage (from the repository root):
 """
 
 import argparse
-import importlib
 import os
 import shutil
 import subprocess
@@ -24,10 +23,11 @@ import time
 import unittest
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 
-GRPC_PROTO_DIR = "/usr/share/grpc-proto/grpc"
-REFLECTION_METHOD = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+import grpc_reflection  # tests/grpc_reflection.py, beside this file
+from google.protobuf import json_format, message_factory
+
+GRPC_PROTO_DIR = grpc_reflection.GRPC_PROTO_DIR
 RPC_TIMEOUT = 10  # seconds, per call
 TOWN = "330226104000"  # 一市镇, 宁海县
 
@@ -37,61 +37,8 @@ ref_pb2 = None  # generated grpc.reflection.v1alpha module
 health_pb2 = None  # generated grpc.health.v1 module
 
 
-def compile_proto(proto_dir, proto_file, out_dir):
-    """Runs protoc's built-in Python generator and imports the resulting *_pb2 module."""
-    subprocess.run(["protoc", f"-I{proto_dir}", f"--python_out={out_dir}", proto_file], check=True)
-    if out_dir not in sys.path:
-        sys.path.insert(0, out_dir)
-    return importlib.import_module(proto_file[:-len(".proto")] + "_pb2")
-
-
 def reflect(**request_fields):
-    """Sends one ServerReflectionRequest over ServerReflectionInfo and returns its response."""
-    call = CHANNEL.stream_stream(
-        REFLECTION_METHOD,
-        request_serializer=ref_pb2.ServerReflectionRequest.SerializeToString,
-        response_deserializer=ref_pb2.ServerReflectionResponse.FromString)
-    responses = list(call(iter([ref_pb2.ServerReflectionRequest(**request_fields)]),
-                          timeout=RPC_TIMEOUT))
-    assert len(responses) == 1, responses
-    response = responses[0]
-    if response.HasField("error_response"):
-        raise AssertionError(f"reflection error: {response.error_response}")
-    return response
-
-
-def load_pool(*symbols):
-    """Builds a DescriptorPool with the files defining `symbols` and all their dependencies."""
-    files = {}  # name -> FileDescriptorProto
-
-    def add_all(response):
-        for blob in response.file_descriptor_response.file_descriptor_proto:
-            fdp = descriptor_pb2.FileDescriptorProto.FromString(blob)
-            files.setdefault(fdp.name, fdp)
-
-    for symbol in symbols:
-        add_all(reflect(file_containing_symbol=symbol))
-    # Fetch any dependency the server did not send along.
-    missing = [d for f in list(files.values()) for d in f.dependency if d not in files]
-    while missing:
-        name = missing.pop()
-        if name not in files:
-            add_all(reflect(file_by_filename=name))
-            missing += [d for d in files[name].dependency if d not in files]
-
-    # Add in dependency order (the C++ backed pool resolves imports eagerly).
-    pool, added = descriptor_pool.DescriptorPool(), set()
-
-    def add(name):
-        if name not in added:
-            for dep in files[name].dependency:
-                add(dep)
-            pool.Add(files[name])
-            added.add(name)
-
-    for name in sorted(files):
-        add(name)
-    return pool
+    return grpc_reflection.reflect(CHANNEL, ref_pb2, RPC_TIMEOUT, **request_fields)
 
 
 class ReflectionClientTest(unittest.TestCase):
@@ -99,7 +46,9 @@ class ReflectionClientTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.pool = load_pool("gongkai.v1.ReportService", "gongkai.v1.RegionService")
+        cls.pool = grpc_reflection.load_pool(CHANNEL, ref_pb2, RPC_TIMEOUT,
+                                            "gongkai.v1.ReportService",
+                                            "gongkai.v1.RegionService")
         cls.factory = message_factory.MessageFactory(cls.pool)  # GetPrototype: protobuf 3.21 API
 
     def call(self, service, method, request_fields=None, request=None):
@@ -211,8 +160,8 @@ def main():
     tmpdir = tempfile.mkdtemp(prefix="gongkai-reflection-")
     server = None
     try:
-        ref_pb2 = compile_proto(f"{GRPC_PROTO_DIR}/reflection/v1alpha", "reflection.proto", tmpdir)
-        health_pb2 = compile_proto(f"{GRPC_PROTO_DIR}/health/v1", "health.proto", tmpdir)
+        ref_pb2 = grpc_reflection.compile_proto(f"{GRPC_PROTO_DIR}/reflection/v1alpha", "reflection.proto", tmpdir)
+        health_pb2 = grpc_reflection.compile_proto(f"{GRPC_PROTO_DIR}/health/v1", "health.proto", tmpdir)
         server, port = start_server(tmpdir)
         print(f"gongkaid listening on 127.0.0.1:{port}", flush=True)
         CHANNEL = grpc.insecure_channel(f"127.0.0.1:{port}")

@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "proto/cells.h"
 #include "services/importer/parser.h"
+#include "tests/importer/importer_test_util.h"
 #include "tests/test_util.h"
 
 namespace gongkai::importer {
@@ -21,24 +22,6 @@ using Kind = Diagnostic::Kind;
 
 std::string Data(const std::string& name) {
   return testing::ReadFile(testing::TestData("importer/" + name));
-}
-
-std::string Diagnostics(const ParseResult& result) {
-  std::string out;
-  for (const Diagnostic& d : result.diagnostics) out += FormatDiagnostic(d) + "\n";
-  return out;
-}
-
-std::string LineDiff(const std::string& actual, const std::string& expected) {
-  std::vector<std::string> a = absl::StrSplit(actual, '\n');
-  std::vector<std::string> e = absl::StrSplit(expected, '\n');
-  std::string out;
-  for (size_t i = 0; i < std::max(a.size(), e.size()); ++i) {
-    const std::string x = i < a.size() ? a[i] : "<none>";
-    const std::string y = i < e.size() ? e[i] : "<none>";
-    if (x != y) out += "line " + std::to_string(i + 1) + ": got [" + x + "] want [" + y + "]\n";
-  }
-  return out;
 }
 
 bool Has(const ParseResult& result, Kind kind) {

@@ -34,7 +34,6 @@ is 0. Needs only /usr/bin/python3 with Debian's python3-grpcio and python3-proto
 
 import argparse
 import collections
-import importlib
 import os
 import random
 import shutil
@@ -48,10 +47,13 @@ import time
 import hashlib
 
 import grpc
-from google.protobuf import descriptor_pb2, descriptor_pool, json_format, message_factory
 
-GRPC_PROTO_DIR = "/usr/share/grpc-proto/grpc"
-REFLECTION_METHOD = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo"
+# tests/grpc_reflection.py, shared with reflection_client_test.py.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import grpc_reflection  # noqa: E402
+from google.protobuf import json_format, message_factory
+
+GRPC_PROTO_DIR = grpc_reflection.GRPC_PROTO_DIR
 RPC_TIMEOUT = 10  # seconds, per call
 SERVICE = "gongkai.v1.ReportService"
 # Townships and streets of 宁海县 (330226000000), all in the registry.
@@ -69,55 +71,7 @@ def log(*parts):
 
 
 # ---------------------------------------------------------------------------------------------
-# Reflection: message classes from the served descriptors (as in reflection_client_test.py).
-
-def compile_proto(proto_dir, proto_file, out_dir):
-    subprocess.run(["protoc", f"-I{proto_dir}", f"--python_out={out_dir}", proto_file], check=True)
-    if out_dir not in sys.path:
-        sys.path.insert(0, out_dir)
-    return importlib.import_module(proto_file[:-len(".proto")] + "_pb2")
-
-
-def load_pool(channel, ref_pb2, *symbols):
-    def reflect(**fields):
-        call = channel.stream_stream(
-            REFLECTION_METHOD,
-            request_serializer=ref_pb2.ServerReflectionRequest.SerializeToString,
-            response_deserializer=ref_pb2.ServerReflectionResponse.FromString)
-        responses = list(call(iter([ref_pb2.ServerReflectionRequest(**fields)]),
-                              timeout=RPC_TIMEOUT))
-        if len(responses) != 1 or responses[0].HasField("error_response"):
-            raise RuntimeError(f"reflection failed: {responses}")
-        return responses[0]
-
-    files = {}
-
-    def add_all(response):
-        for blob in response.file_descriptor_response.file_descriptor_proto:
-            fdp = descriptor_pb2.FileDescriptorProto.FromString(blob)
-            files.setdefault(fdp.name, fdp)
-
-    for symbol in symbols:
-        add_all(reflect(file_containing_symbol=symbol))
-    missing = [d for f in list(files.values()) for d in f.dependency if d not in files]
-    while missing:
-        name = missing.pop()
-        if name not in files:
-            add_all(reflect(file_by_filename=name))
-            missing += [d for d in files[name].dependency if d not in files]
-    pool, added = descriptor_pool.DescriptorPool(), set()
-
-    def add(name):
-        if name not in added:
-            for dep in files[name].dependency:
-                add(dep)
-            pool.Add(files[name])
-            added.add(name)
-
-    for name in sorted(files):
-        add(name)
-    return pool
-
+# Typed calls with message classes built from the served descriptors (tests/grpc_reflection.py).
 
 class Api:
     """Typed calls to ReportService over one channel, with classes built from reflection."""
@@ -551,11 +505,11 @@ def main():
     kills = 0
     started = time.monotonic()
     try:
-        ref_pb2 = compile_proto(f"{GRPC_PROTO_DIR}/reflection/v1alpha", "reflection.proto",
+        ref_pb2 = grpc_reflection.compile_proto(f"{GRPC_PROTO_DIR}/reflection/v1alpha", "reflection.proto",
                                 workdir)
         server.start()
         channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
-        pool = load_pool(channel, ref_pb2, SERVICE)
+        pool = grpc_reflection.load_pool(channel, ref_pb2, RPC_TIMEOUT, SERVICE)
         channel.close()
         api = Api(pool)
         api.connect(server.port)
