@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/authenticator.h"
 #include "services/observability/log.h"
 #include "services/observability/metrics.h"
 #include "storage/store.h"
@@ -24,11 +25,13 @@ struct Env {
   // Optional: where RPCs, submissions and jobs are counted, and where access logs go.
   Metrics* metrics = nullptr;
   Logger* logger = nullptr;
+  // Credentials and rate limits; null: every call is Caller::Open() (tests of other parts).
+  Authenticator* auth = nullptr;
 };
 
 // Who is calling, as the edge saw it.
 struct RequestContext {
-  std::string principal = "anonymous";
+  Caller caller = Caller::Open();
   std::string peer;
   // The caller's deadline: a write that has not started by then is not made (the caller has
   // already been told DEADLINE_EXCEEDED and will retry; submissions are idempotent).

@@ -1,5 +1,7 @@
-// The gRPC edge: each method is a one-line adapter onto the plain functions in
-// report_service.h and region_service.h, plus the one status conversion.
+// The gRPC edge: each method authenticates the call (authorization metadata or client
+// certificate), applies the caller's rate limit, and hands over to the plain functions in
+// report_service.h, region_service.h, rollup_service.h and admin_service.h; then the one
+// status conversion.
 #ifndef GONGKAI_SERVICES_GRPC_SERVICES_H_
 #define GONGKAI_SERVICES_GRPC_SERVICES_H_
 
@@ -96,6 +98,15 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   explicit AdminServiceImpl(const Env* env) : env_(env) {}
   grpc::Status CreateBackup(grpc::ServerContext* context, const v1::CreateBackupRequest* request,
                             v1::Backup* response) override;
+  grpc::Status CreatePrincipal(grpc::ServerContext* context,
+                               const v1::CreatePrincipalRequest* request,
+                               v1::CreatePrincipalResponse* response) override;
+  grpc::Status ListPrincipals(grpc::ServerContext* context,
+                              const v1::ListPrincipalsRequest* request,
+                              v1::ListPrincipalsResponse* response) override;
+  grpc::Status RevokePrincipal(grpc::ServerContext* context,
+                               const v1::RevokePrincipalRequest* request,
+                               v1::Principal* response) override;
 
  private:
   const Env* env_;

@@ -66,7 +66,7 @@ absl::Status ValidateAndStore(const Env& env, const RequestContext& context, v1:
   storage::CommitRequest commit;
   commit.report = std::move(report);
   commit.verdict = std::move(verdict);
-  commit.principal = context.principal;
+  commit.principal = context.caller.name();
   commit.peer = context.peer;
   commit.time = env.clock();
   commit.expected_revision = expected_revision;
@@ -89,6 +89,10 @@ absl::Status SubmitReport(const Env& env, const RequestContext& context,
                           const v1::SubmitReportRequest& request,
                           v1::SubmitReportResponse* response) {
   if (!request.has_report()) return error::MissingField("report");
+  const v1::ReportKey& key = request.report().key();
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor({v1::ROLE_SUBMITTER}, "submit reports",
+                                                    *env.store->registry(), key.region_code(),
+                                                    key.body()));
   std::optional<int64_t> expected;
   if (request.has_expected_revision()) {
     if (request.expected_revision() < 0) {
@@ -99,16 +103,20 @@ absl::Status SubmitReport(const Env& env, const RequestContext& context,
   return ValidateAndStore(env, context, request.report(), request.mode(), expected, response);
 }
 
-absl::Status ValidateReport(const Env& env, const v1::ValidateReportRequest& request,
-                            v1::Verdict* response) {
+absl::Status ValidateReport(const Env& env, const RequestContext& context,
+                            const v1::ValidateReportRequest& request, v1::Verdict* response) {
+  GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_SUBMITTER}, "validate reports"));
   if (!request.has_report()) return error::MissingField("report");
   *response =
       validation::Validate(Normalized(request.report()), request.mode(), ValidationContextFor(env));
   return absl::OkStatus();
 }
 
-absl::Status GetReport(const Env& env, const v1::GetReportRequest& request,
-                       v1::Revision* response) {
+absl::Status GetReport(const Env& env, const RequestContext& context,
+                       const v1::GetReportRequest& request, v1::Revision* response) {
+  GONGKAI_RETURN_IF_ERROR(
+      context.caller.RequireFor(kReadRoles, "read reports", *env.store->registry(),
+                                request.key().region_code(), request.key().body()));
   GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
   if (request.revision() < 0) return error::InvalidField("revision", "must not be negative");
   absl::StatusOr<v1::Revision> revision = env.store->GetRevision(
@@ -118,22 +126,38 @@ absl::Status GetReport(const Env& env, const v1::GetReportRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status ListReports(const Env& env, const v1::ListReportsRequest& request,
-                         v1::ListReportsResponse* response) {
+absl::Status ListReports(const Env& env, const RequestContext& context,
+                         const v1::ListReportsRequest& request, v1::ListReportsResponse* response) {
   if (request.region_code().empty()) return error::MissingField("region_code");
+  std::shared_ptr<const storage::Registry> registry = env.store->registry();
+  GONGKAI_RETURN_IF_ERROR(
+      context.caller.RequireOverlap(kReadRoles, "read reports", *registry, request.region_code()));
+  // A scope that covers only part of the subtree sees only that part (pages may then hold
+  // fewer reports than page_size; follow next_page_token to the end).
+  const bool filter = !context.caller.CoversSubtree(*registry, request.region_code());
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   auto page = env.store->ListReports(request.region_code(), request.year(), request.page_size(),
                                      request.page_token(),
                                      request.view() == v1::REPORT_VIEW_FULL);
   if (!page.ok()) return page.status();
-  for (v1::Revision& revision : page->items) *response->add_reports() = std::move(revision);
+  for (v1::Revision& revision : page->items) {
+    if (filter &&
+        !context.caller.Covers(*registry, revision.key().region_code(), revision.key().body())) {
+      continue;
+    }
+    *response->add_reports() = std::move(revision);
+  }
   response->set_next_page_token(page->next_page_token);
   return absl::OkStatus();
 }
 
-absl::Status ListRevisions(const Env& env, const v1::ListRevisionsRequest& request,
+absl::Status ListRevisions(const Env& env, const RequestContext& context,
+                           const v1::ListRevisionsRequest& request,
                            v1::ListRevisionsResponse* response) {
+  GONGKAI_RETURN_IF_ERROR(
+      context.caller.RequireFor(kReadRoles, "read reports", *env.store->registry(),
+                                request.key().region_code(), request.key().body()));
   GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   auto page = env.store->ListRevisions(request.key(), request.page_size(), request.page_token(),
@@ -144,8 +168,13 @@ absl::Status ListRevisions(const Env& env, const v1::ListRevisionsRequest& reque
   return absl::OkStatus();
 }
 
-absl::Status ListChanges(const Env& env, const v1::ListChangesRequest& request,
-                         v1::ListChangesResponse* response) {
+absl::Status ListChanges(const Env& env, const RequestContext& context,
+                         const v1::ListChangesRequest& request, v1::ListChangesResponse* response) {
+  GONGKAI_RETURN_IF_ERROR(context.caller.Require(kReadRoles, "read the change log"));
+  // Callers without the whole nation in scope see only the entries of reports they may read
+  // (next_sequence still moves past the others).
+  std::shared_ptr<const storage::Registry> registry = env.store->registry();
+  const bool filter = !context.caller.CoversSubtree(*registry, storage::kNationCode);
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   if (request.start_sequence() < 0) {
     return error::InvalidField("start_sequence", "must not be negative");
@@ -160,6 +189,10 @@ absl::Status ListChanges(const Env& env, const v1::ListChangesRequest& request,
   for (v1::ChangeEvent& change : *changes) {
     last_returned = change.sequence();
     next = last_returned + 1;
+    if (filter &&
+        !context.caller.Covers(*registry, change.key().region_code(), change.key().body())) {
+      continue;
+    }
     *response->add_changes() = std::move(change);
   }
   response->set_next_sequence(next);
@@ -171,6 +204,7 @@ absl::Status ListChanges(const Env& env, const v1::ListChangesRequest& request,
 absl::Status ParseReport(const Env& env, const RequestContext& context,
                          const v1::ParseReportRequest& request,
                          v1::ParseReportResponse* response) {
+  GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_SUBMITTER}, "parse reports"));
   if (request.text().empty()) return error::MissingField("text");
   importer::ParseResult parsed = importer::ParseReport(request.text());
   v1::Report report = std::move(parsed.report);
@@ -199,6 +233,9 @@ absl::Status ParseReport(const Env& env, const RequestContext& context,
     }
     expected = request.expected_revision();
   }
+  GONGKAI_RETURN_IF_ERROR(
+      context.caller.RequireFor({v1::ROLE_SUBMITTER}, "submit reports", *env.store->registry(),
+                                report.key().region_code(), report.key().body()));
   v1::SubmitReportResponse stored;
   GONGKAI_RETURN_IF_ERROR(ValidateAndStore(env, context, report, mode, expected, &stored));
   *response->mutable_revision() = std::move(*stored.mutable_revision());

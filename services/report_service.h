@@ -1,4 +1,5 @@
-// ReportService, as plain functions shaped validate → look up → delegate → fill response.
+// ReportService, as plain functions shaped authorize → validate → look up → delegate → fill
+// response. Every function first checks the caller's role and scope (PERMISSION_DENIED).
 // Each returns the status the RPC returns; the gRPC class (grpc_services.h) only adapts.
 #ifndef GONGKAI_SERVICES_REPORT_SERVICE_H_
 #define GONGKAI_SERVICES_REPORT_SERVICE_H_
@@ -15,17 +16,20 @@ namespace gongkai {
 absl::Status SubmitReport(const Env& env, const RequestContext& context,
                           const v1::SubmitReportRequest& request,
                           v1::SubmitReportResponse* response);
-absl::Status ValidateReport(const Env& env, const v1::ValidateReportRequest& request,
-                            v1::Verdict* response);
+absl::Status ValidateReport(const Env& env, const RequestContext& context,
+                            const v1::ValidateReportRequest& request, v1::Verdict* response);
 // NOT_FOUND when the report or revision does not exist.
-absl::Status GetReport(const Env& env, const v1::GetReportRequest& request,
-                       v1::Revision* response);
-absl::Status ListReports(const Env& env, const v1::ListReportsRequest& request,
-                         v1::ListReportsResponse* response);
-absl::Status ListRevisions(const Env& env, const v1::ListRevisionsRequest& request,
+absl::Status GetReport(const Env& env, const RequestContext& context,
+                       const v1::GetReportRequest& request, v1::Revision* response);
+// Only the reports the caller may read; pages may hold fewer than page_size.
+absl::Status ListReports(const Env& env, const RequestContext& context,
+                         const v1::ListReportsRequest& request, v1::ListReportsResponse* response);
+absl::Status ListRevisions(const Env& env, const RequestContext& context,
+                           const v1::ListRevisionsRequest& request,
                            v1::ListRevisionsResponse* response);
-absl::Status ListChanges(const Env& env, const v1::ListChangesRequest& request,
-                         v1::ListChangesResponse* response);
+// Only the entries of reports the caller may read.
+absl::Status ListChanges(const Env& env, const RequestContext& context,
+                         const v1::ListChangesRequest& request, v1::ListChangesResponse* response);
 // INVALID_ARGUMENT when the text is missing, or (with store) as SubmitReport.
 absl::Status ParseReport(const Env& env, const RequestContext& context,
                          const v1::ParseReportRequest& request,

@@ -17,6 +17,12 @@ absl::Status CheckRegionYear(const Env& env, const std::string& region_code, int
   return CheckReportingYear(env, year, "year");
 }
 
+// The worker writes results for the whole tree: it needs the role and the nation in scope.
+absl::Status RequireWorker(const Env& env, const RequestContext& context) {
+  return context.caller.RequireFor({v1::ROLE_WORKER}, "write rollups", *env.store->registry(),
+                                   storage::kNationCode);
+}
+
 absl::Status CheckPageSize(int page_size) {
   if (page_size < 0 || page_size > kMaxPageSize) {
     return error::InvalidField("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
@@ -26,7 +32,10 @@ absl::Status CheckPageSize(int page_size) {
 
 }  // namespace
 
-absl::Status GetRollup(const Env& env, const v1::GetRollupRequest& request, v1::Rollup* response) {
+absl::Status GetRollup(const Env& env, const RequestContext& context,
+                       const v1::GetRollupRequest& request, v1::Rollup* response) {
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor(kReadRoles, "read rollups",
+                                                    *env.store->registry(), request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   auto rollup = env.store->GetRollup(request.region_code(), request.year());
   if (!rollup.ok()) return rollup.status();
@@ -34,8 +43,11 @@ absl::Status GetRollup(const Env& env, const v1::GetRollupRequest& request, v1::
   return absl::OkStatus();
 }
 
-absl::Status ListChildRollups(const Env& env, const v1::ListChildRollupsRequest& request,
+absl::Status ListChildRollups(const Env& env, const RequestContext& context,
+                              const v1::ListChildRollupsRequest& request,
                               v1::ListChildRollupsResponse* response) {
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor(kReadRoles, "read rollups",
+                                                    *env.store->registry(), request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();
@@ -61,8 +73,13 @@ absl::Status ListChildRollups(const Env& env, const v1::ListChildRollupsRequest&
   return absl::OkStatus();
 }
 
-absl::Status ListAnomalies(const Env& env, const v1::ListAnomaliesRequest& request,
+absl::Status ListAnomalies(const Env& env, const RequestContext& context,
+                           const v1::ListAnomaliesRequest& request,
                            v1::ListAnomaliesResponse* response) {
+  std::shared_ptr<const storage::Registry> registry = env.store->registry();
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireOverlap(kReadRoles, "read anomalies", *registry,
+                                                        request.region_code()));
+  const bool filter = !context.caller.CoversSubtree(*registry, request.region_code());
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   const v1::AnomalyKind kind = request.kind();
@@ -71,7 +88,8 @@ absl::Status ListAnomalies(const Env& env, const v1::ListAnomaliesRequest& reque
       request.region_code(), request.year(), request.page_size(), request.page_token(),
       [&](const v1::Anomaly& a) {
         return (kind == v1::ANOMALY_KIND_UNSPECIFIED || a.kind() == kind) &&
-               a.severity() >= minimum;
+               a.severity() >= minimum &&
+               (!filter || context.caller.Covers(*registry, a.key().region_code(), a.key().body()));
       });
   if (!page.ok()) return page.status();
   for (v1::Anomaly& anomaly : page->items) *response->add_anomalies() = std::move(anomaly);
@@ -79,8 +97,9 @@ absl::Status ListAnomalies(const Env& env, const v1::ListAnomaliesRequest& reque
   return absl::OkStatus();
 }
 
-absl::Status StartRollupJob(const Env& env, const v1::StartRollupJobRequest& request,
-                            v1::RollupJob* response) {
+absl::Status StartRollupJob(const Env& env, const RequestContext& context,
+                            const v1::StartRollupJobRequest& request, v1::RollupJob* response) {
+  GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_ADMIN}, "start rollup jobs"));
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   const std::string region =
       request.region_code().empty() ? std::string(storage::kNationCode) : request.region_code();
@@ -93,8 +112,10 @@ absl::Status StartRollupJob(const Env& env, const v1::StartRollupJobRequest& req
   return absl::OkStatus();
 }
 
-absl::Status GetRollupJob(const Env& env, const v1::GetRollupJobRequest& request,
-                          v1::RollupJob* response) {
+absl::Status GetRollupJob(const Env& env, const RequestContext& context,
+                          const v1::GetRollupJobRequest& request, v1::RollupJob* response) {
+  GONGKAI_RETURN_IF_ERROR(
+      context.caller.Require({v1::ROLE_ADMIN, v1::ROLE_WORKER}, "read rollup jobs"));
   if (request.id().empty()) return error::MissingField("id");
   auto job = env.store->GetJob(request.id());
   if (!job.ok()) return job.status();
@@ -102,15 +123,18 @@ absl::Status GetRollupJob(const Env& env, const v1::GetRollupJobRequest& request
   return absl::OkStatus();
 }
 
-absl::Status GetCheckpoint(const Env& env, v1::Checkpoint* response) {
+absl::Status GetCheckpoint(const Env& env, const RequestContext& context,
+                           v1::Checkpoint* response) {
+  GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
   auto sequence = env.store->WorkerCheckpoint();
   if (!sequence.ok()) return sequence.status();
   response->set_sequence(*sequence);
   return absl::OkStatus();
 }
 
-absl::Status WriteResults(const Env& env, const v1::WriteResultsRequest& request,
-                          v1::Checkpoint* response) {
+absl::Status WriteResults(const Env& env, const RequestContext& context,
+                          const v1::WriteResultsRequest& request, v1::Checkpoint* response) {
+  GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   std::vector<v1::Rollup> rollups(request.rollups().begin(), request.rollups().end());
   std::vector<v1::AnomalySet> sets(request.anomaly_sets().begin(), request.anomaly_sets().end());
@@ -118,18 +142,21 @@ absl::Status WriteResults(const Env& env, const v1::WriteResultsRequest& request
   if (request.has_checkpoint()) checkpoint = request.checkpoint();
   GONGKAI_RETURN_IF_ERROR(
       env.store->WriteResults(request.year(), rollups, sets, checkpoint, request.replace_year()));
-  return GetCheckpoint(env, response);
+  return GetCheckpoint(env, context, response);
 }
 
-absl::Status ClaimRollupJob(const Env& env, v1::RollupJob* response) {
+absl::Status ClaimRollupJob(const Env& env, const RequestContext& context,
+                            v1::RollupJob* response) {
+  GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
   auto job = env.store->ClaimJob(env.clock());
   if (!job.ok()) return job.status();
   *response = *std::move(job);
   return absl::OkStatus();
 }
 
-absl::Status FinishRollupJob(const Env& env, const v1::RollupJob& request,
-                             v1::RollupJob* response) {
+absl::Status FinishRollupJob(const Env& env, const RequestContext& context,
+                             const v1::RollupJob& request, v1::RollupJob* response) {
+  GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
   if (request.id().empty()) return error::MissingField("id");
   GONGKAI_RETURN_IF_ERROR(env.store->FinishJob(request));
   if (env.metrics != nullptr) {
@@ -143,17 +170,6 @@ absl::Status FinishRollupJob(const Env& env, const v1::RollupJob& request,
                            duration);
   }
   *response = request;
-  return absl::OkStatus();
-}
-
-absl::Status CreateBackup(const Env& env, const v1::CreateBackupRequest& request,
-                          v1::Backup* response) {
-  if (request.directory().empty()) return error::MissingField("directory");
-  absl::StatusOr<int64_t> sequence = env.store->CreateBackup(request.directory());
-  if (!sequence.ok()) return sequence.status();
-  response->set_directory(request.directory());
-  response->set_sequence(*sequence);
-  response->mutable_create_time()->set_seconds(absl::ToUnixSeconds(env.clock()));
   return absl::OkStatus();
 }
 

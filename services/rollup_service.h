@@ -1,39 +1,38 @@
-// RollupService (what supervisors read), WorkerService (what the aggregation worker writes
-// through) and AdminService as plain functions over the store.
+// RollupService (what supervisors read) and WorkerService (what the aggregation worker writes
+// through) as plain functions over the store. Reads need a read role and the region in scope;
+// jobs the admin role; WorkerService the worker role over the whole nation.
 #ifndef GONGKAI_SERVICES_ROLLUP_SERVICE_H_
 #define GONGKAI_SERVICES_ROLLUP_SERVICE_H_
 
 #include "absl/status/status.h"
-#include "gongkai/v1/admin_service.pb.h"
 #include "gongkai/v1/rollup_service.pb.h"
 #include "services/env.h"
 
 namespace gongkai {
 
 // NOT_FOUND when the region is unknown or not rolled up for the year yet.
-absl::Status GetRollup(const Env& env, const v1::GetRollupRequest& request, v1::Rollup* response);
-absl::Status ListChildRollups(const Env& env, const v1::ListChildRollupsRequest& request,
+absl::Status GetRollup(const Env& env, const RequestContext& context,
+                       const v1::GetRollupRequest& request, v1::Rollup* response);
+absl::Status ListChildRollups(const Env& env, const RequestContext& context,
+                              const v1::ListChildRollupsRequest& request,
                               v1::ListChildRollupsResponse* response);
-absl::Status ListAnomalies(const Env& env, const v1::ListAnomaliesRequest& request,
+absl::Status ListAnomalies(const Env& env, const RequestContext& context,
+                           const v1::ListAnomaliesRequest& request,
                            v1::ListAnomaliesResponse* response);
 // INVALID_ARGUMENT for a year outside 2019–now or an unknown region.
-absl::Status StartRollupJob(const Env& env, const v1::StartRollupJobRequest& request,
-                            v1::RollupJob* response);
-absl::Status GetRollupJob(const Env& env, const v1::GetRollupJobRequest& request,
-                          v1::RollupJob* response);
+absl::Status StartRollupJob(const Env& env, const RequestContext& context,
+                            const v1::StartRollupJobRequest& request, v1::RollupJob* response);
+absl::Status GetRollupJob(const Env& env, const RequestContext& context,
+                          const v1::GetRollupJobRequest& request, v1::RollupJob* response);
 
-absl::Status GetCheckpoint(const Env& env, v1::Checkpoint* response);
+absl::Status GetCheckpoint(const Env& env, const RequestContext& context, v1::Checkpoint* response);
 // FAILED_PRECONDITION when the checkpoint would move backwards.
-absl::Status WriteResults(const Env& env, const v1::WriteResultsRequest& request,
-                          v1::Checkpoint* response);
+absl::Status WriteResults(const Env& env, const RequestContext& context,
+                          const v1::WriteResultsRequest& request, v1::Checkpoint* response);
 // NOT_FOUND when no job is pending.
-absl::Status ClaimRollupJob(const Env& env, v1::RollupJob* response);
-absl::Status FinishRollupJob(const Env& env, const v1::RollupJob& request,
-                             v1::RollupJob* response);
-
-// AdminService. INVALID_ARGUMENT when the directory is missing or exists.
-absl::Status CreateBackup(const Env& env, const v1::CreateBackupRequest& request,
-                          v1::Backup* response);
+absl::Status ClaimRollupJob(const Env& env, const RequestContext& context, v1::RollupJob* response);
+absl::Status FinishRollupJob(const Env& env, const RequestContext& context,
+                             const v1::RollupJob& request, v1::RollupJob* response);
 
 }  // namespace gongkai
 

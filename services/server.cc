@@ -1,5 +1,8 @@
 #include "services/server.h"
 
+#include <fstream>
+#include <sstream>
+
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -9,12 +12,43 @@
 
 namespace gongkai {
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, const std::string& listen) {
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
+    const std::string& cert_file, const std::string& key_file, const std::string& client_ca_file) {
+  auto read = [](const std::string& path, const char* flag) -> absl::StatusOr<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in || text.str().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+    }
+    return text.str();
+  };
+  absl::StatusOr<std::string> cert = read(cert_file, "--tls_cert");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = read(key_file, "--tls_key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!client_ca_file.empty()) {
+    absl::StatusOr<std::string> ca = read(client_ca_file, "--tls_client_ca");
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    // A certificate is optional (token holders connect without one) but verified when sent.
+    options.client_certificate_request = GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, ServerOptions options) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   std::unique_ptr<Server> server(new Server(env));
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(
+      options.listen,
+      options.credentials != nullptr ? options.credentials : grpc::InsecureServerCredentials(),
+      &server->port_);
+  builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
   observers.push_back(std::make_unique<ObservingInterceptorFactory>(env->metrics, env->logger));
   builder.experimental().SetInterceptorCreators(std::move(observers));
@@ -25,7 +59,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, const std:
   builder.RegisterService(&server->admin_service_);
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", listen));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
   for (const char* name : {"gongkai.v1.ReportService", "gongkai.v1.RegionService",

@@ -6,18 +6,35 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "services/env.h"
 #include "services/grpc_services.h"
 
 namespace gongkai {
 
+struct ServerOptions {
+  // "host:port"; port 0 picks a free one.
+  std::string listen = "127.0.0.1:0";
+  // TLS (see TlsCredentials) or, when null, plaintext.
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  // The largest request accepted (RESOURCE_EXHAUSTED beyond it).
+  int max_receive_message_bytes = 4 << 20;
+};
+
+// Server credentials for TLS from PEM files: the certificate chain and key, and optionally
+// the CA that client certificates must be signed by (mutual TLS: clients may then present a
+// certificate, which is verified, instead of a token). INVALID_ARGUMENT naming an unreadable
+// file.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
+    const std::string& cert_file, const std::string& key_file, const std::string& client_ca_file);
+
 // A running server. Thread-safe to Shutdown from any thread.
 class Server {
  public:
-  // Starts serving on `listen` ("host:port"; port 0 picks a free one). Returns UNAVAILABLE
-  // when the address cannot be bound. `env` must outlive the server.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(const Env* env, const std::string& listen);
+  // Starts serving. Returns UNAVAILABLE when the address cannot be bound. `env` must outlive
+  // the server.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const Env* env, ServerOptions options);
 
   // The port actually bound.
   int port() const { return port_; }

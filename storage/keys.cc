@@ -114,6 +114,10 @@ std::string JobKey(int64_t id) {
   return out;
 }
 
+std::string PrincipalKey(absl::string_view name) {
+  return absl::StrCat(absl::string_view(&kPrincipal, 1), name);
+}
+
 std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {

@@ -33,6 +33,7 @@ inline constexpr char kMeta = 'm';      // m · name                → value
 inline constexpr char kRollup = 'r';    // r · year · path · '/'   → Rollup
 inline constexpr char kAnomalies = 'f'; // f · year · path · '/'   → AnomalySet
 inline constexpr char kJob = 'j';       // j · id(u64)             → RollupJob
+inline constexpr char kPrincipal = 'p';  // p · name                → StoredPrincipal
 
 void AppendBigEndian64(std::string* out, uint64_t value);
 uint64_t ReadBigEndian64(absl::string_view bytes);
@@ -64,6 +65,7 @@ std::string AnomaliesKey(int year, const std::vector<std::string>& path);
 // Every AnomaliesKey in the subtree of the region with that path.
 std::string AnomaliesPrefix(int year, const std::vector<std::string>& path);
 std::string JobKey(int64_t id);
+std::string PrincipalKey(absl::string_view name);
 
 // The smallest key greater than every key that starts with `prefix` (for iterate_upper_bound).
 std::string PrefixEnd(absl::string_view prefix);

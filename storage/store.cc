@@ -10,6 +10,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "rocksdb/db.h"
+#include "rocksdb/listener.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
@@ -50,18 +51,66 @@ std::string SerializeDeterministic(const google::protobuf::Message& message) {
   return out;
 }
 
+// Records whether RocksDB met a write error it cannot resume from (kFatalError and above:
+// with RocksDB 7.8 a failed WAL write other than "no space" is one, facebook/rocksdb#11643);
+// only reopening the database clears it.
+class FatalErrorListener : public rocksdb::EventListener {
+ public:
+  explicit FatalErrorListener(std::shared_ptr<std::atomic<bool>> fatal)
+      : fatal_(std::move(fatal)) {}
+  void OnBackgroundError(rocksdb::BackgroundErrorReason, rocksdb::Status* error) override {
+    if (error->severity() >= rocksdb::Status::Severity::kFatalError) *fatal_ = true;
+  }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> fatal_;
+};
+
 }  // namespace
 
-Store::Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options)
-    : db_(std::move(db)), options_(options), registry_(std::make_shared<Registry>()) {}
+Store::Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
+             std::shared_ptr<std::atomic<bool>> fatal)
+    : db_(std::move(db)),
+      options_(options),
+      fatal_(std::move(fatal)),
+      registry_(std::make_shared<Registry>()) {}
 
 Store::~Store() {
   if (db_ != nullptr) db_->Close().PermitUncheckedError();
 }
 
+absl::Status Store::Write(rocksdb::WriteBatch* batch, absl::string_view what) {
+  // After a failed write (a full or read-only disk, an I/O error) RocksDB refuses every write
+  // until it has recovered: by itself for a full disk once space returns (Resume() says Busy
+  // meanwhile), never for a fatal error, which needs the database reopened (NeedsReopen()).
+  // A failed write was not applied: nothing partial is visible.
+  if (NeedsReopen()) {
+    return absl::UnavailableError(
+        absl::StrCat(what,
+                     ": the database met a write error it cannot recover from while open; gongkaid "
+                     "must reopen it (restart it once the disk is writable)"));
+  }
+  if (write_failed_.load()) {
+    if (rocksdb::Status resumed = db_->Resume(); !resumed.ok()) {
+      return absl::UnavailableError(
+          absl::StrCat(what, ": the store cannot write since an earlier write failed (",
+                       resumed.IsBusy() ? "recovering" : resumed.ToString(), "); retry later"));
+    }
+    write_failed_ = false;
+  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  rocksdb::Status status = db_->Write(write_options, batch);
+  if (!status.ok()) write_failed_ = true;
+  return FromRocks(status, what);
+}
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions options) {
   rocksdb::Options db_options;
   db_options.create_if_missing = true;
+  if (options.env != nullptr) db_options.env = options.env;
+  auto fatal = std::make_shared<std::atomic<bool>>(false);
+  db_options.listeners.push_back(std::make_shared<FatalErrorListener>(fatal));
   db_options.IncreaseParallelism(2);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status status = rocksdb::DB::Open(db_options, dir, &raw);
@@ -70,7 +119,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Store
     return absl::UnavailableError(absl::StrCat("cannot open database in ", dir, ": ",
                                                status.ToString()));
   }
-  std::unique_ptr<Store> store(new Store(std::unique_ptr<rocksdb::DB>(raw), options));
+  std::unique_ptr<Store> store(new Store(std::unique_ptr<rocksdb::DB>(raw), options, fatal));
   if (absl::Status s = store->LoadState(); !s.ok()) return s;
   return store;
 }
@@ -94,11 +143,9 @@ absl::Status Store::CheckLayout() {
         "the data directory holds reports in an unversioned key layout this gongkaid cannot "
         "read");
   }
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  return FromRocks(db_->Put(write_options, keys::MetaKey(kLayoutVersionName),
-                            std::string(kLayoutVersion)),
-                   "record the key layout version");
+  rocksdb::WriteBatch batch;
+  batch.Put(keys::MetaKey(kLayoutVersionName), std::string(kLayoutVersion));
+  return Write(&batch, "record the key layout version");
 }
 
 absl::Status Store::LoadState() {
@@ -129,12 +176,7 @@ absl::Status Store::LoadState() {
     });
     if (!scanned.ok()) return scanned;
     if (requeue.Count() > 0) {
-      rocksdb::WriteOptions write_options;
-      write_options.sync = options_.sync;
-      if (absl::Status s = FromRocks(db_->Write(write_options, &requeue), "requeue jobs");
-          !s.ok()) {
-        return s;
-      }
+      if (absl::Status s = Write(&requeue, "requeue jobs"); !s.ok()) return s;
     }
   }
   // The registry.
@@ -184,12 +226,7 @@ absl::Status Store::LoadRegistry(std::vector<v1::Region> regions) {
       batch.Put(IndexKeyOf(*registry, key), std::string(id));
     }
     if (absl::Status s = FromRocks(it->status(), "rebuild the subtree index"); !s.ok()) return s;
-    rocksdb::WriteOptions write_options;
-    write_options.sync = options_.sync;
-    if (absl::Status s = FromRocks(db_->Write(write_options, &batch), "store registry");
-        !s.ok()) {
-      return s;
-    }
+    if (absl::Status s = Write(&batch, "store registry"); !s.ok()) return s;
     absl::MutexLock lock(&registry_mu_);
     registry_ = std::make_shared<const Registry>(*std::move(registry));
   }
@@ -295,11 +332,7 @@ absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
   batch.Put(keys::HeadKey(*id), head_record.SerializeAsString());
   batch.Put(IndexKeyOf(*registry, revision.key()), *id);
   batch.Put(keys::ChangeKey(sequence), change.SerializeAsString());
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  if (absl::Status s = FromRocks(db_->Write(write_options, &batch), "commit revision"); !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = Write(&batch, "commit revision"); !s.ok()) return s;
   last_sequence_ = sequence;
   head_sequence_ = sequence;
   return CommitResult{std::move(head_record), true};

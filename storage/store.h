@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gongkai/v1/auth.pb.h"
 #include "gongkai/v1/region.pb.h"
 #include "gongkai/v1/rollup.pb.h"
 #include "gongkai/v1/store.pb.h"
@@ -30,6 +31,8 @@
 
 namespace rocksdb {
 class DB;
+class Env;
+class WriteBatch;
 }
 
 namespace gongkai::storage {
@@ -38,6 +41,8 @@ struct StoreOptions {
   // Sync the WAL on every commit (durability of acknowledged submissions). Off only in
   // benchmarks that measure the difference.
   bool sync = true;
+  // The RocksDB environment (tests inject write faults); null: the default.
+  rocksdb::Env* env = nullptr;
 };
 
 // What a submission asks the store to record. `key` must be normalized (scope set).
@@ -116,12 +121,27 @@ class Store {
   // directory exists or cannot be checked.
   absl::StatusOr<int64_t> CreateBackup(const std::string& directory);
 
+  // True once a write failed in a way RocksDB cannot recover from while open (e.g. an I/O
+  // error on the write-ahead log): every later write answers UNAVAILABLE, reads still work,
+  // and the process should reopen the database (gongkaid exits so its supervisor restarts
+  // it; recovery replays the log, so no acknowledged commit is lost).
+  bool NeedsReopen() const { return fatal_->load(); }
+
   // RocksDB's estimates, for monitoring: number of keys and bytes of live data.
   struct Statistics {
     uint64_t estimated_keys = 0;
     uint64_t live_data_bytes = 0;
   };
   Statistics GetStatistics() const;
+
+  // ---- Principals (store_principals.cc) ----
+
+  // Stores a new principal; ALREADY_EXISTS when its name was ever used.
+  absl::Status CreatePrincipal(const v1::StoredPrincipal& principal);
+  // Replaces a stored principal (e.g. revoked); NOT_FOUND when it does not exist.
+  absl::Status UpdatePrincipal(const v1::StoredPrincipal& principal);
+  // Every stored principal, by name.
+  absl::StatusOr<std::vector<v1::StoredPrincipal>> ListPrincipals() const;
 
   // ---- Results of the aggregation worker (store_results.cc) ----
 
@@ -154,8 +174,12 @@ class Store {
   absl::Status FinishJob(const v1::RollupJob& job);
 
  private:
-  Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options);
+  Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
+        std::shared_ptr<std::atomic<bool>> fatal);
   absl::Status LoadState();
+  // Writes a batch (synced unless options_.sync is off), resuming RocksDB first when an
+  // earlier write failed. UNAVAILABLE/INTERNAL when it fails; nothing is then applied.
+  absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what);
   // Records the key layout version in a new store; FAILED_PRECONDITION for another layout.
   absl::Status CheckLayout();
   // The id of a key (keys::ReportId); NOT_FOUND when its region is not in the registry.
@@ -176,12 +200,15 @@ class Store {
 
   const std::unique_ptr<rocksdb::DB> db_;
   const StoreOptions options_;
+  const std::shared_ptr<std::atomic<bool>> fatal_;
   mutable absl::Mutex registry_mu_;
   std::shared_ptr<const Registry> registry_ ABSL_GUARDED_BY(registry_mu_);
   absl::Mutex results_mu_;  // Serializes WriteResults (the checkpoint) and job updates.
   absl::Mutex commit_mu_;
   int64_t last_sequence_ ABSL_GUARDED_BY(commit_mu_) = 0;
   std::atomic<int64_t> head_sequence_{0};
+  std::atomic<bool> write_failed_{false};
+  absl::Mutex principals_mu_;  // Serializes creating and updating principals.
 };
 
 }  // namespace gongkai::storage

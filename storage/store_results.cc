@@ -77,9 +77,7 @@ absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollup
     }
     batch.Put(keys::MetaKey(kCheckpointName), EncodeCounter(*checkpoint));
   }
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  return FromRocks(db_->Write(write_options, &batch), "write results");
+  return Write(&batch, "write results");
 }
 
 absl::StatusOr<int64_t> Store::WorkerCheckpoint() const {
@@ -182,11 +180,7 @@ absl::StatusOr<v1::RollupJob> Store::CreateJob(int year, const std::string& regi
   rocksdb::WriteBatch batch;
   batch.Put(keys::JobKey(id), job.SerializeAsString());
   batch.Put(keys::MetaKey(kNextJobName), EncodeCounter(id));
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  if (absl::Status s = FromRocks(db_->Write(write_options, &batch), "create job"); !s.ok()) {
-    return s;
-  }
+  if (absl::Status s = Write(&batch, "create job"); !s.ok()) return s;
   return job;
 }
 
@@ -231,13 +225,9 @@ absl::StatusOr<v1::RollupJob> Store::ClaimJob(absl::Time now) {
   v1::RollupJob& job = claimed->second;
   job.set_state(v1::JOB_STATE_RUNNING);
   *job.mutable_start_time() = ToTimestamp(now);
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  if (absl::Status s = FromRocks(
-          db_->Put(write_options, claimed->first, job.SerializeAsString()), "claim job");
-      !s.ok()) {
-    return s;
-  }
+  rocksdb::WriteBatch batch;
+  batch.Put(claimed->first, job.SerializeAsString());
+  if (absl::Status s = Write(&batch, "claim job"); !s.ok()) return s;
   return job;
 }
 
@@ -252,10 +242,9 @@ absl::Status Store::FinishJob(const v1::RollupJob& job) {
   }
   int64_t number = 0;
   (void)absl::SimpleAtoi(job.id(), &number);
-  rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
-  return FromRocks(db_->Put(write_options, keys::JobKey(number), job.SerializeAsString()),
-                   "finish job");
+  rocksdb::WriteBatch batch;
+  batch.Put(keys::JobKey(number), job.SerializeAsString());
+  return Write(&batch, "finish job");
 }
 
 }  // namespace gongkai::storage

@@ -40,7 +40,7 @@ TEST(MetricsTest, CountsUnknownMethodsUnderOneLabel) {
   Env env;
   env.store = store->get();
   env.metrics = &metrics;
-  auto server = Server::Start(&env, "127.0.0.1:0");
+  auto server = Server::Start(&env, {});
   ASSERT_TRUE(server.ok());
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*server)->port()),
                                      grpc::InsecureChannelCredentials());

@@ -27,7 +27,7 @@ class ServiceTest : public ::testing::Test {
     ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
     env_.store = store_.get();
     env_.clock = [] { return absl::FromCivil(absl::CivilDay(2026, 6, 1), absl::UTCTimeZone()); };
-    auto server = Server::Start(&env_, "127.0.0.1:0");
+    auto server = Server::Start(&env_, {});
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),

@@ -2,8 +2,10 @@
 // national region registry on first start, serves gRPC on --listen (and Prometheus metrics on
 // --metrics_listen), runs the aggregation worker in-process unless --worker=false, and on
 // SIGINT/SIGTERM stops accepting calls, finishes the ones in flight and closes the database.
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -42,10 +44,61 @@ ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "Address to serve Prometheus metrics on (GET /metrics); empty: none.");
 ABSL_FLAG(std::string, log_format, "json", "Logs on stderr: json (one object a line) or text.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve gRPC over TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA for client certificates (mutual TLS): a verified certificate whose subject is "
+          "a principal's certificate_subject authenticates as that principal.");
+ABSL_FLAG(bool, allow_insecure, false,
+          "Serve a non-loopback address without TLS or without credentials (only behind a "
+          "proxy that provides both). Without it gongkaid refuses to start there.");
+ABSL_FLAG(std::string, bootstrap_admin_token_file, "",
+          "When no principal exists yet: create the principal \"admin\" (every role, the whole "
+          "nation) and write its token to this new file (mode 0600).");
+ABSL_FLAG(double, rate_limit, 0,
+          "Requests per second per principal, for principals without their own limit; 0: none.");
+ABSL_FLAG(int, max_message_bytes, 4 << 20, "The largest request accepted, in bytes.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written to this file once serving (for --listen=...:0).");
 
 namespace {
+
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "[::1]" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Creates the first admin and writes its token to a new file only the owner can read.
+absl::Status Bootstrap(gongkai::Authenticator* auth, const std::string& path,
+                       gongkai::Logger* logger) {
+  if (auth->enforced()) {
+    logger->Info("principals exist; --bootstrap_admin_token_file ignored");
+    return absl::OkStatus();
+  }
+  gongkai::v1::Principal admin;
+  admin.set_name("admin");
+  for (auto role : {gongkai::v1::ROLE_ADMIN, gongkai::v1::ROLE_SUBMITTER, gongkai::v1::ROLE_READER,
+                    gongkai::v1::ROLE_WORKER}) {
+    admin.add_roles(role);
+  }
+  admin.add_region_codes(std::string(gongkai::storage::kNationCode));
+  const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--bootstrap_admin_token_file: cannot create ", path, " (it must not exist yet)"));
+  }
+  auto created = auth->Create(gongkai::Caller::Open(), admin, absl::Now());
+  if (!created.ok()) {
+    close(fd);
+    unlink(path.c_str());
+    return created.status();
+  }
+  const std::string line = created->token() + "\n";
+  const bool written = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  close(fd);
+  if (!written) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  logger->Info("created the principal admin", {{"token_file", path}});
+  return absl::OkStatus();
+}
 
 // The registry shipped with an installed binary, else the one in the source tree.
 std::string DefaultRegistryDir() {
@@ -148,17 +201,59 @@ int main(int argc, char** argv) {
                                {"regions", absl::StrCat((*store)->registry()->size())},
                                {"change_log_head", absl::StrCat((*store)->HeadSequence())}});
 
+  gongkai::AuthOptions auth_options;
+  auth_options.default_rate_limit = absl::GetFlag(FLAGS_rate_limit);
+  auto auth = gongkai::Authenticator::Load(store->get(), auth_options);
+  if (!auth.ok()) return fail(auth.status());
+  if (const std::string path = absl::GetFlag(FLAGS_bootstrap_admin_token_file); !path.empty()) {
+    if (absl::Status s = Bootstrap(auth->get(), path, &logger); !s.ok()) return fail(s);
+  }
+
+  // Plaintext or open only on loopback, unless explicitly allowed.
+  const std::string listen = absl::GetFlag(FLAGS_listen);
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  gongkai::ServerOptions server_options;
+  server_options.listen = listen;
+  server_options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  const bool tls = !absl::GetFlag(FLAGS_tls_cert).empty() || !absl::GetFlag(FLAGS_tls_key).empty();
+  if (tls) {
+    auto credentials =
+        gongkai::TlsCredentials(absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
+                                absl::GetFlag(FLAGS_tls_client_ca));
+    if (!credentials.ok()) return fail(credentials.status());
+    server_options.credentials = *credentials;
+  } else if (!absl::GetFlag(FLAGS_tls_client_ca).empty()) {
+    return fail(absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key"));
+  }
+  if (!IsLoopback(host) && !(tls && (*auth)->enforced())) {
+    if (!absl::GetFlag(FLAGS_allow_insecure)) {
+      return fail(absl::FailedPreconditionError(absl::StrCat(
+          "refusing to serve ", listen, " ", !tls ? "without TLS" : "without credentials",
+          ": give --tls_cert and --tls_key, create principals (--bootstrap_admin_token_file, "
+          "then gongkai principal create), or pass --allow_insecure behind a proxy that "
+          "provides both (docs/SECURITY.md)")));
+    }
+    logger.Warning("serving a non-loopback address without TLS or credentials (--allow_insecure)",
+                   {{"listen", listen}});
+  }
+  if (!(*auth)->enforced()) {
+    logger.Warning(
+        "RUNNING OPEN: no principal exists, so every caller is \"anonymous\" with every role "
+        "over the whole nation. Create one (gongkai principal create, or "
+        "--bootstrap_admin_token_file) to require credentials.");
+  }
+
   gongkai::Metrics metrics;
   gongkai::Env env;
   env.store = store->get();
   env.metrics = &metrics;
   env.logger = &logger;
-  auto server = gongkai::Server::Start(&env, absl::GetFlag(FLAGS_listen));
+  env.auth = auth->get();
+  auto server = gongkai::Server::Start(&env, server_options);
   if (!server.ok()) return fail(server.status());
-
-  const std::string listen = absl::GetFlag(FLAGS_listen);
-  const std::string host = listen.substr(0, listen.rfind(':'));
-  logger.Info(absl::StrCat("listening on ", host, ":", (*server)->port()));
+  logger.Info(absl::StrCat("listening on ", host, ":", (*server)->port()),
+              {{"tls", tls ? "on" : "off"},
+               {"client_certificates", absl::GetFlag(FLAGS_tls_client_ca).empty() ? "off" : "on"}});
 
   ScrapeGauges gauges(store->get());
   std::unique_ptr<gongkai::MetricsEndpoint> metrics_endpoint;
@@ -179,6 +274,14 @@ int main(int argc, char** argv) {
     options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
     options.settings = worker_settings;
     options.log = [&](const std::string& line) { logger.Info(line, {{"component", "worker"}}); };
+    // The in-process worker's own principal, held only in memory.
+    gongkai::v1::Principal principal;
+    principal.set_name("_worker");
+    principal.add_roles(gongkai::v1::ROLE_WORKER);
+    principal.add_region_codes(std::string(gongkai::storage::kNationCode));
+    auto token = (*auth)->CreateEphemeral(principal, absl::Now());
+    if (!token.ok()) return fail(token.status());
+    options.token = *token;
     worker = std::make_unique<gongkai::worker::Runner>(
         (*server)->InProcessChannel(gongkai::worker::WorkerChannelArguments()), options);
     worker_thread = std::thread([&] { (void)worker->Run(); });
@@ -192,9 +295,28 @@ int main(int argc, char** argv) {
     std::rename(tmp.c_str(), port_file.c_str());
   }
 
+  // A write error RocksDB cannot recover from while open: stop (exit 1) so that the
+  // supervisor restarts gongkaid, whose recovery replays the log (storage/store.h).
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> must_reopen{false};
+  std::thread reopen_watch([&] {
+    while (!stopping.load()) {
+      if ((*store)->NeedsReopen()) {
+        logger.Error(
+            "the database met a write error it cannot recover from while open; "
+            "stopping so that a restart reopens it");
+        must_reopen = true;
+        kill(getpid(), SIGTERM);
+        return;
+      }
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+  });
+
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);
+    stopping = true;
     logger.Info("shutting down", {{"signal", absl::StrCat(signal)}});
     if (worker != nullptr) {
       worker->Stop();
@@ -204,9 +326,11 @@ int main(int argc, char** argv) {
   });
   (*server)->Wait();
   waiter.join();
+  reopen_watch.join();
   metrics_endpoint.reset();
   server->reset();
+  auth->reset();
   store->reset();  // Closes the database.
   logger.Info("stopped");
-  return 0;
+  return must_reopen ? 1 : 0;
 }

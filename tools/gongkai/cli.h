@@ -16,6 +16,7 @@
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "services/client/credentials.h"
 #include "tools/gongkai/args.h"
 #include "tools/gongkai/report_file.h"
 
@@ -53,7 +54,10 @@ class Cli {
   int Changes();
   int Regions();
   int Health();
+  // admin_commands.cc
   int Backup();
+  int Principal();
+  int History();
   // rollup_commands.cc
   int Rollup();
   int Anomalies();
@@ -64,9 +68,11 @@ class Cli {
   int Parse();
   int Import();
 
-  std::unique_ptr<grpc::ClientContext> Context() const {
+  // A context with the deadline and the credentials (--token, --token_file, $GONGKAI_TOKEN).
+  std::unique_ptr<grpc::ClientContext> Context(absl::Duration deadline = kDeadline) const {
     auto context = std::make_unique<grpc::ClientContext>();
-    context->set_deadline(absl::ToChronoTime(absl::Now() + kDeadline));
+    context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+    client::Authorize(security_, context.get());
     return context;
   }
   // Prints the server's refusal (and a rejected report's violations); returns 1.
@@ -85,9 +91,13 @@ class Cli {
   ReportFile ReadReport(const std::string& path) const;
   std::string Json(const google::protobuf::Message& message) const;
 
+  // One line describing a revision: number, time, principal, peer, change, flags.
+  std::string RevisionLine(const v1::Revision& revision) const;
+
   const Args& args_;
   std::ostream& out_;
   std::ostream& err_;
+  client::Security security_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ReportService::Stub> reports_;
   std::unique_ptr<v1::RegionService::Stub> regions_;

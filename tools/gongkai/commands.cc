@@ -32,7 +32,22 @@ Cli::Cli(const Args& args, std::ostream& out, std::ostream& err)
     const char* env = std::getenv("GONGKAI_SERVER");
     server = env != nullptr && *env != '\0' ? env : "127.0.0.1:50051";
   }
-  channel_ = grpc::CreateChannel(server, grpc::InsecureChannelCredentials());
+  security_.ca_file = args.FlagOr("tls_ca", "");
+  security_.cert_file = args.FlagOr("tls_cert", "");
+  security_.key_file = args.FlagOr("tls_key", "");
+  if (std::optional<std::string> token = args.Flag("token"); token.has_value()) {
+    security_.token = *token;
+  } else if (std::optional<std::string> file = args.Flag("token_file"); file.has_value()) {
+    absl::StatusOr<std::string> read = client::ReadTokenFile(*file);
+    if (!read.ok()) throw Problem{std::string(read.status().message())};
+    security_.token = *read;
+  } else if (const char* env = std::getenv("GONGKAI_TOKEN"); env != nullptr) {
+    security_.token = env;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      client::ChannelCredentials(security_);
+  if (!credentials.ok()) throw Problem{std::string(credentials.status().message())};
+  channel_ = grpc::CreateChannel(server, *credentials);
   reports_ = v1::ReportService::NewStub(channel_);
   regions_ = v1::RegionService::NewStub(channel_);
   rollups_ = v1::RollupService::NewStub(channel_);
@@ -251,10 +266,7 @@ int Cli::Revisions() {
         out_ << Json(revision) << "\n";
         continue;
       }
-      out_ << "rev " << exports::Pad(absl::StrCat(revision.revision()), 4)
-           << TimeText(revision.create_time()) << "  " << revision.principal() << "  "
-           << revision.peer() << "  change " << revision.change_sequence() << "  "
-           << revision.verdict().violations_size() << " flag(s)\n";
+      out_ << RevisionLine(revision) << "\n";
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -336,19 +348,11 @@ int Cli::Health() {
   return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? 0 : kExitRefused;
 }
 
-int Cli::Backup() {
-  Need(1, "gongkai backup DIR   (a new directory on the server's filesystem)");
-  auto stub = v1::AdminService::NewStub(channel_);
-  v1::CreateBackupRequest request;
-  request.set_directory(args_.positional[0]);
-  v1::Backup backup;
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(30)));
-  grpc::Status status = stub->CreateBackup(context.get(), request, &backup);
-  if (!status.ok()) return Refused(status);
-  out_ << "backed up to " << backup.directory() << " (change log at " << backup.sequence()
-       << ")\n";
-  return 0;
+std::string Cli::RevisionLine(const v1::Revision& revision) const {
+  return absl::StrCat("rev ", exports::Pad(absl::StrCat(revision.revision()), 4),
+                      TimeText(revision.create_time()), "  ", revision.principal(), "  ",
+                      revision.peer(), "  change ", revision.change_sequence(), "  ",
+                      revision.verdict().violations_size(), " flag(s)");
 }
 
 int Cli::Run(const std::string& command) {
@@ -368,6 +372,8 @@ int Cli::Run(const std::string& command) {
   if (command == "health") return Health();
   if (command == "backup") return Backup();
   if (command == "import") return Import();
+  if (command == "principal") return Principal();
+  if (command == "history") return History();
   throw Problem{absl::StrCat("unknown command \"", command, "\" (see gongkai help)")};
 }
 

@@ -38,8 +38,18 @@ constexpr char kUsage[] = R"(usage: gongkai COMMAND [ARGS] [--server HOST:PORT]
   health [--service NAME]                     exit 0 when the server is SERVING
   backup DIR                                  a consistent copy of the store into DIR (on the
                                               server's filesystem; DIR must not exist)
+  history REGION YEAR [--output table|json]   the audit trail: every revision of the region's
+                                              own reports, with principal, time and peer
+  principal create NAME --roles R[,R] --regions CODE[,CODE] [--body B]
+            [--expires RFC3339 | --ttl 720h] [--subject CERT_SUBJECT] [--rate_limit N]
+                                              prints the new token (shown only this once)
+  principal list [--output table|json]
+  principal revoke NAME
+                                              roles: submitter, reader, worker, admin
 
 --server defaults to $GONGKAI_SERVER, else 127.0.0.1:50051.
+Credentials: --token T, --token_file FILE, else $GONGKAI_TOKEN. TLS: --tls_ca CA.pem (and for
+mutual TLS --tls_cert CERT.pem --tls_key KEY.pem).
 Flags take `--flag value` or `--flag=value`.
 )";
 
@@ -51,11 +61,16 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
-  const std::set<std::string> known = {"server", "mode",   "expected_revision", "region",
-                                       "year",   "body",   "scope",             "revision",
-                                       "output", "from",   "limit",             "search",
-                                       "edition", "kind",  "min_severity",      "format",
-                                       "out",    "service"};
+  const std::set<std::string> known = {"server",   "mode",       "expected_revision",
+                                       "region",   "year",       "body",
+                                       "scope",    "revision",   "output",
+                                       "from",     "limit",      "search",
+                                       "edition",  "kind",       "min_severity",
+                                       "format",   "out",        "service",
+                                       "token",    "token_file", "tls_ca",
+                                       "tls_cert", "tls_key",    "roles",
+                                       "regions",  "subject",    "expires",
+                                       "ttl",      "rate_limit"};
   auto args = gongkai::cli::ParseArgs(argc, argv, 2, known);
   if (!args.ok()) {
     std::cerr << "gongkai: " << args.status().message() << "\n";

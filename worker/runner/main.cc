@@ -2,20 +2,28 @@
 // and keeps rollups and anomaly flags up to date; with --once --year Y it recomputes one
 // year in full and exits 0 only if that completed (for cron / CronJob use).
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "absl/strings/str_cat.h"
+#include "services/client/credentials.h"
 #include "services/observability/http.h"
 #include "services/observability/log.h"
 #include "services/observability/metrics.h"
 #include "worker/runner/runner.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "gongkaid address (host:port).");
+ABSL_FLAG(std::string, token_file, "",
+          "File holding the bearer token of a principal with the worker role over the whole "
+          "nation (else $GONGKAI_TOKEN; neither: none, for a server running open).");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA of gongkaid's certificate: connect with TLS.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate for mutual TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM key of --tls_cert.");
 ABSL_FLAG(std::string, metrics_listen, "",
           "Address to serve Prometheus metrics on (GET /metrics); empty: none.");
 ABSL_FLAG(std::string, log_format, "json", "Logs on stderr: json (one object a line) or text.");
@@ -43,10 +51,27 @@ int main(int argc, char** argv) {
     return 2;
   }
   gongkai::Logger logger("gongkai-worker", format, &std::cerr);
-  auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
-                                          grpc::InsecureChannelCredentials(),
-                                          gongkai::worker::WorkerChannelArguments());
+  gongkai::client::Security security{absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
+                                     absl::GetFlag(FLAGS_tls_key), ""};
+  if (const std::string path = absl::GetFlag(FLAGS_token_file); !path.empty()) {
+    absl::StatusOr<std::string> token = gongkai::client::ReadTokenFile(path);
+    if (!token.ok()) {
+      std::cerr << "gongkai-worker: " << token.status().message() << "\n";
+      return 2;
+    }
+    security.token = *token;
+  } else if (const char* env = std::getenv("GONGKAI_TOKEN"); env != nullptr) {
+    security.token = env;
+  }
+  auto credentials = gongkai::client::ChannelCredentials(security);
+  if (!credentials.ok()) {
+    std::cerr << "gongkai-worker: " << credentials.status().message() << "\n";
+    return 2;
+  }
+  auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), *credentials,
+                                           gongkai::worker::WorkerChannelArguments());
   gongkai::worker::RunnerOptions options;
+  options.token = security.token;
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
   options.log = [&](const std::string& line) { logger.Info(line); };

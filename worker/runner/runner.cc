@@ -23,18 +23,21 @@ absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
                       absl::StrCat(what, ": ", status.error_message()));
 }
 
-std::unique_ptr<grpc::ClientContext> Context() {
-  auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));
-  return context;
-}
-
 }  // namespace
 
 grpc::ChannelArguments WorkerChannelArguments() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   return args;
+}
+
+std::unique_ptr<grpc::ClientContext> Runner::Context() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));
+  if (!options_.token.empty()) {
+    context->AddMetadata("authorization", absl::StrCat("Bearer ", options_.token));
+  }
+  return context;
 }
 
 Runner::Runner(std::shared_ptr<grpc::Channel> channel, RunnerOptions options)

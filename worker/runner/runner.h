@@ -44,6 +44,9 @@ struct RunnerOptions {
   size_t write_chunk_bytes = 2 << 20;
   // Log lines go here (stderr by default).
   std::function<void(const std::string&)> log;
+  // Sent as "authorization: Bearer <token>" on every call (a principal with the worker role
+  // over the whole nation); empty: none (a server running open).
+  std::string token;
 };
 
 // Channel arguments for a worker's channel: reads of whole years come in large messages.
@@ -76,6 +79,8 @@ class Runner {
     int reports = 0;
   };
 
+  // A context with the deadline and the credentials for one call.
+  std::unique_ptr<grpc::ClientContext> Context() const;
   absl::Status Start();
   absl::Status LoadRegistry();
   absl::StatusOr<int64_t> Head();

@@ -1,0 +1,320 @@
+#include "services/authenticator.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "services/errors.h"
+#include "services/validation/uscc.h"
+
+namespace gongkai {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr absl::string_view kTokenPrefix = "gk1";
+constexpr int kSecretBytes = 32;
+constexpr int kSaltBytes = 16;
+constexpr size_t kMaxNameLength = 64;
+
+absl::Time ToTime(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
+}
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
+}
+
+std::string RandomBytes(int n) {
+  std::string out(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), n) != 1) {
+    // The system's randomness is gone: nothing about credentials can be trusted.
+    std::abort();
+  }
+  return out;
+}
+
+std::string HashToken(absl::string_view salt, absl::string_view token) {
+  const std::string input = absl::StrCat(salt, token);
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(),
+         reinterpret_cast<unsigned char*>(digest.data()));
+  return digest;
+}
+
+bool ValidName(absl::string_view name) {
+  if (name.empty() || name.size() > kMaxNameLength) return false;
+  if (!absl::ascii_islower(name[0]) && !absl::ascii_isdigit(name[0])) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_' || c == '-';
+  });
+}
+
+absl::Status Unauthenticated(absl::string_view why) { return absl::UnauthenticatedError(why); }
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Load(storage::Store* store,
+                                                                   AuthOptions options) {
+  absl::StatusOr<std::vector<v1::StoredPrincipal>> stored = store->ListPrincipals();
+  if (!stored.ok()) return stored.status();
+  std::unique_ptr<Authenticator> auth(new Authenticator(store, options));
+  absl::MutexLock lock(&auth->mu_);
+  for (v1::StoredPrincipal& p : *stored) {
+    const std::string name = p.principal().name();
+    if (!p.principal().certificate_subject().empty()) {
+      auth->by_subject_[p.principal().certificate_subject()] = name;
+    }
+    auth->principals_[name] = std::move(p);
+    ++auth->stored_count_;
+  }
+  return auth;
+}
+
+bool Authenticator::enforced() const {
+  absl::MutexLock lock(&mu_);
+  return stored_count_ > 0;
+}
+
+absl::Status Authenticator::CheckLive(const v1::Principal& principal, absl::Time now) {
+  if (principal.revoked()) {
+    return Unauthenticated(
+        absl::StrCat("the credentials of principal ", principal.name(), " were revoked"));
+  }
+  if (principal.has_expire_time() && now >= ToTime(principal.expire_time())) {
+    return Unauthenticated(absl::StrCat("the credentials of principal ", principal.name(),
+                                        " expired at ",
+                                        TimeUtil::ToString(principal.expire_time())));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Caller> Authenticator::Authenticate(absl::string_view authorization,
+                                                   absl::string_view certificate_subject,
+                                                   absl::Time now) const {
+  absl::MutexLock lock(&mu_);
+  if (!authorization.empty()) {
+    const absl::string_view scheme = "bearer ";
+    if (authorization.size() <= scheme.size() ||
+        !absl::EqualsIgnoreCase(authorization.substr(0, scheme.size()), scheme)) {
+      return Unauthenticated("the authorization metadata must be \"Bearer <token>\"");
+    }
+    const absl::string_view token = absl::StripAsciiWhitespace(authorization.substr(scheme.size()));
+    const std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
+    auto found = parts.size() == 3 && parts[0] == kTokenPrefix ? principals_.find(parts[1])
+                                                               : principals_.end();
+    if (found == principals_.end()) return Unauthenticated("the bearer token is not valid");
+    const v1::StoredPrincipal& stored = found->second;
+    const std::string hash = HashToken(stored.salt(), token);
+    if (hash.size() != stored.token_hash().size() ||
+        CRYPTO_memcmp(hash.data(), stored.token_hash().data(), hash.size()) != 0) {
+      return Unauthenticated("the bearer token is not valid");
+    }
+    if (absl::Status s = CheckLive(stored.principal(), now); !s.ok()) return s;
+    return Caller(stored.principal());
+  }
+  if (!certificate_subject.empty()) {
+    auto name = by_subject_.find(certificate_subject);
+    if (name != by_subject_.end()) {
+      const v1::Principal& principal = principals_.at(name->second).principal();
+      if (absl::Status s = CheckLive(principal, now); !s.ok()) return s;
+      return Caller(principal);
+    }
+    if (stored_count_ > 0) {
+      return Unauthenticated(absl::StrCat("the client certificate subject \"", certificate_subject,
+                                          "\" is not mapped to a principal"));
+    }
+  }
+  if (stored_count_ == 0) return Caller::Open();
+  return Unauthenticated(
+      "credentials are required: send the metadata \"authorization: Bearer <token>\" (or a "
+      "client certificate mapped to a principal)");
+}
+
+absl::Status Authenticator::Admit(const Caller& caller, absl::Time now) {
+  if (caller.principal().ephemeral()) return absl::OkStatus();  // gongkaid's own worker
+  const double limit = caller.principal().rate_limit() > 0 ? caller.principal().rate_limit()
+                                                           : options_.default_rate_limit;
+  if (limit <= 0) return absl::OkStatus();
+  const double burst = std::max(1.0, 2 * limit);
+  absl::MutexLock lock(&buckets_mu_);
+  Bucket& bucket = buckets_[caller.name()];
+  if (bucket.refilled == absl::InfinitePast()) {
+    bucket.tokens = burst;
+  } else {
+    bucket.tokens =
+        std::min(burst, bucket.tokens + absl::ToDoubleSeconds(now - bucket.refilled) * limit);
+  }
+  bucket.refilled = now;
+  if (bucket.tokens >= 1) {
+    bucket.tokens -= 1;
+    return absl::OkStatus();
+  }
+  const absl::Duration wait = absl::Seconds((1 - bucket.tokens) / limit);
+  const int64_t wait_ms = std::max<int64_t>(1, std::ceil(absl::ToDoubleMilliseconds(wait)));
+  absl::Status status = absl::ResourceExhaustedError(
+      absl::StrFormat("principal %s exceeded its rate limit of %g requests/s; retry after %d ms",
+                      caller.name(), limit, wait_ms));
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(wait_ms / 1000);
+  retry.mutable_retry_delay()->set_nanos(static_cast<int32_t>(wait_ms % 1000) * 1000000);
+  status.SetPayload(kRetryInfoTypeUrl, absl::Cord(retry.SerializeAsString()));
+  return status;
+}
+
+absl::Status Authenticator::CheckSpec(const Caller& creator, const v1::Principal& spec) const {
+  if (spec.name().empty()) return error::MissingField("principal.name");
+  if (!ValidName(spec.name())) {
+    return error::InvalidField("principal.name",
+                               "must be 1-64 characters of a-z, 0-9, '_' and '-', starting with "
+                               "a letter or digit");
+  }
+  if (spec.roles().empty()) return error::MissingField("principal.roles");
+  for (int i = 0; i < spec.roles_size(); ++i) {
+    if (spec.roles(i) == v1::ROLE_UNSPECIFIED || !v1::Role_IsValid(spec.roles(i))) {
+      return error::InvalidField(absl::StrCat("principal.roles[", i, "]"), "is not a role");
+    }
+  }
+  if (spec.region_codes().empty()) return error::MissingField("principal.region_codes");
+  std::shared_ptr<const storage::Registry> registry = store_->registry();
+  for (int i = 0; i < spec.region_codes_size(); ++i) {
+    if (registry->Find(spec.region_codes(i)) == nullptr &&
+        spec.region_codes(i) != storage::kNationCode) {
+      return error::InvalidField(
+          absl::StrCat("principal.region_codes[", i, "]"),
+          absl::StrCat("region ", spec.region_codes(i), " is not in the registry"));
+    }
+  }
+  if (!spec.body().empty() && spec.body() != kGovernmentBody) {
+    if (std::string problem = validation::UsccProblem(spec.body()); !problem.empty()) {
+      return error::InvalidField("principal.body",
+                                 absl::StrCat("must be \"-\" (the governments' own reports) or "
+                                              "a 统一社会信用代码: ",
+                                              problem));
+    }
+  }
+  if (spec.rate_limit() < 0 || !std::isfinite(spec.rate_limit())) {
+    return error::InvalidField("principal.rate_limit", "must be 0 (the default) or positive");
+  }
+  if (!creator.Contains(*registry, spec)) {
+    return absl::PermissionDeniedError(absl::StrCat("principal ", creator.name(),
+                                                    " may not create principal ", spec.name(),
+                                                    ": its scope is wider than the creator's"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::StoredPrincipal> Authenticator::NewStored(v1::Principal spec, absl::Time now,
+                                                             std::string* token) const {
+  if (spec.has_expire_time() && ToTime(spec.expire_time()) <= now) {
+    return error::InvalidField("principal.expire_time", "must lie in the future");
+  }
+  spec.clear_revoked();
+  spec.clear_revoke_time();
+  *spec.mutable_create_time() = ToTimestamp(now);
+  *token = absl::StrCat(kTokenPrefix, ".", spec.name(), ".",
+                        absl::WebSafeBase64Escape(RandomBytes(kSecretBytes)));
+  v1::StoredPrincipal stored;
+  stored.set_salt(RandomBytes(kSaltBytes));
+  stored.set_token_hash(HashToken(stored.salt(), *token));
+  *stored.mutable_principal() = std::move(spec);
+  return stored;
+}
+
+absl::StatusOr<v1::CreatePrincipalResponse> Authenticator::Create(const Caller& creator,
+                                                                  v1::Principal spec,
+                                                                  absl::Time now) {
+  if (absl::Status s = CheckSpec(creator, spec); !s.ok()) return s;
+  spec.set_created_by(creator.name());
+  spec.clear_ephemeral();
+  std::string token;
+  absl::StatusOr<v1::StoredPrincipal> stored = NewStored(std::move(spec), now, &token);
+  if (!stored.ok()) return stored.status();
+  const v1::Principal& principal = stored->principal();
+  absl::MutexLock lock(&mu_);
+  if (principals_.contains(principal.name())) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("principal ", principal.name(), " already exists"));
+  }
+  if (!principal.certificate_subject().empty() &&
+      by_subject_.contains(principal.certificate_subject())) {
+    return absl::AlreadyExistsError(absl::StrCat("certificate subject \"",
+                                                 principal.certificate_subject(),
+                                                 "\" already belongs to a principal"));
+  }
+  if (absl::Status s = store_->CreatePrincipal(*stored); !s.ok()) return s;
+  v1::CreatePrincipalResponse response;
+  *response.mutable_principal() = principal;
+  response.set_token(token);
+  if (!principal.certificate_subject().empty()) {
+    by_subject_[principal.certificate_subject()] = principal.name();
+  }
+  principals_[principal.name()] = *std::move(stored);
+  ++stored_count_;
+  return response;
+}
+
+absl::StatusOr<std::string> Authenticator::CreateEphemeral(v1::Principal spec, absl::Time now) {
+  // Names starting with '_' are reserved for these: no admin can create or shadow them.
+  if (spec.name().size() < 2 || spec.name()[0] != '_' || !ValidName(spec.name().substr(1))) {
+    return error::InvalidField("principal.name", "an ephemeral name starts with '_'");
+  }
+  spec.set_ephemeral(true);
+  spec.set_created_by("gongkaid");
+  std::string token;
+  absl::StatusOr<v1::StoredPrincipal> stored = NewStored(std::move(spec), now, &token);
+  if (!stored.ok()) return stored.status();
+  absl::MutexLock lock(&mu_);
+  const std::string name = stored->principal().name();
+  if (principals_.contains(name)) {
+    return absl::AlreadyExistsError(absl::StrCat("principal ", name, " already exists"));
+  }
+  principals_[name] = *std::move(stored);
+  return token;
+}
+
+absl::StatusOr<v1::Principal> Authenticator::Revoke(const Caller& revoker, absl::string_view name,
+                                                    absl::Time now) {
+  std::shared_ptr<const storage::Registry> registry = store_->registry();
+  absl::MutexLock lock(&mu_);
+  auto found = principals_.find(name);
+  if (found == principals_.end() || !revoker.Contains(*registry, found->second.principal())) {
+    return absl::NotFoundError(absl::StrCat("principal ", name, " does not exist"));
+  }
+  v1::StoredPrincipal updated = found->second;
+  if (!updated.principal().revoked()) {
+    updated.mutable_principal()->set_revoked(true);
+    *updated.mutable_principal()->mutable_revoke_time() = ToTimestamp(now);
+    if (!updated.principal().ephemeral()) {
+      if (absl::Status s = store_->UpdatePrincipal(updated); !s.ok()) return s;
+    }
+    found->second = updated;
+  }
+  return updated.principal();
+}
+
+std::vector<v1::Principal> Authenticator::List(const Caller& caller) const {
+  std::shared_ptr<const storage::Registry> registry = store_->registry();
+  std::vector<v1::Principal> out;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [name, stored] : principals_) {
+    if (caller.Contains(*registry, stored.principal())) out.push_back(stored.principal());
+  }
+  std::sort(out.begin(), out.end(),
+            [](const v1::Principal& a, const v1::Principal& b) { return a.name() < b.name(); });
+  return out;
+}
+
+}  // namespace gongkai

@@ -1,0 +1,622 @@
+// Access control through the real gRPC server on 127.0.0.1:0 over a fresh RocksDB, called by
+// real clients with bearer tokens: a table of every RPC called by principals in and out of
+// scope; authentication (missing, bad, revoked, expired tokens; the open mode before any
+// principal exists); filtered listings and change log; the audit trail; rate limits; the
+// message size limit; and tokens stored only as salted hashes.
+#include <functional>
+
+#include "gmock/gmock.h"
+#include "gongkai/v1/admin_service.grpc.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "services/server.h"
+#include "tests/test_util.h"
+
+namespace gongkai {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr char kNation[] = "000000000000";
+constexpr char kNinghai[] = "330226000000";    // 宁海县
+constexpr char kYishi[] = "330226104000";      // 一市镇, in 宁海县
+constexpr char kDongguan[] = "441900000000";   // 东莞市
+constexpr char kDongcheng[] = "441900003000";  // 东城街道, in 东莞市
+
+class SecurityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = storage::Store::Open(dir_.path() + "/db");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
+    auto auth = Authenticator::Load(store_.get());
+    ASSERT_TRUE(auth.ok()) << auth.status();
+    auth_ = *std::move(auth);
+    env_.store = store_.get();
+    env_.auth = auth_.get();
+    env_.clock = [this] { return now_; };
+    auto server = Server::Start(&env_, {});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    reports_ = v1::ReportService::NewStub(channel_);
+    regions_ = v1::RegionService::NewStub(channel_);
+    rollups_ = v1::RollupService::NewStub(channel_);
+    worker_ = v1::WorkerService::NewStub(channel_);
+    admin_ = v1::AdminService::NewStub(channel_);
+  }
+  void TearDown() override { server_->Shutdown(absl::Seconds(1)); }
+
+  // Creates a principal directly (as the server's own bootstrap does) and returns its token.
+  std::string Create(const std::string& name, std::vector<v1::Role> roles,
+                     std::vector<std::string> regions, const std::string& body = "",
+                     double rate_limit = 0) {
+    v1::Principal p;
+    p.set_name(name);
+    for (v1::Role role : roles) p.add_roles(role);
+    for (const std::string& code : regions) p.add_region_codes(code);
+    p.set_body(body);
+    p.set_rate_limit(rate_limit);
+    auto created = auth_->Create(Caller::Open(), p, now_);
+    EXPECT_TRUE(created.ok()) << created.status();
+    return created.ok() ? created->token() : "";
+  }
+
+  std::unique_ptr<grpc::ClientContext> As(const std::string& token) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!token.empty()) context->AddMetadata("authorization", "Bearer " + token);
+    return context;
+  }
+
+  v1::Report ReportIn(const std::string& region) {
+    v1::Report report = testing::SeedReport();
+    report.mutable_key()->set_region_code(region);
+    return report;
+  }
+
+  grpc::Status Submit(const std::string& token, const v1::Report& report,
+                      v1::SubmitReportResponse* response = nullptr) {
+    v1::SubmitReportRequest request;
+    *request.mutable_report() = report;
+    request.set_mode(v1::VALIDATION_MODE_LENIENT);
+    v1::SubmitReportResponse ignored;
+    return reports_->SubmitReport(As(token).get(), request, response ? response : &ignored);
+  }
+
+  testing::TempDir dir_;
+  absl::Time now_ = absl::FromCivil(absl::CivilDay(2026, 6, 1), absl::UTCTimeZone());
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Authenticator> auth_;
+  Env env_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ReportService::Stub> reports_;
+  std::unique_ptr<v1::RegionService::Stub> regions_;
+  std::unique_ptr<v1::RollupService::Stub> rollups_;
+  std::unique_ptr<v1::WorkerService::Stub> worker_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+};
+
+// Who may call an RPC.
+enum class Rule {
+  kAnyone,  // any authenticated principal (the public registry)
+  kRole,    // one of the roles, whatever the target
+  kScoped,  // one of the roles, and the target region in scope
+  kNation,  // one of the roles, and the whole nation in scope
+};
+
+struct Rpc {
+  std::string name;
+  Rule rule;
+  std::vector<v1::Role> roles;
+  // Calls the RPC about `region` (the target).
+  std::function<grpc::Status(grpc::ClientContext*, const std::string& region)> call;
+};
+
+TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
+  const std::vector<v1::Role> kRead = {v1::ROLE_READER, v1::ROLE_SUBMITTER, v1::ROLE_WORKER};
+  struct Who {
+    std::string name;
+    std::vector<v1::Role> roles;
+    std::string scope;
+    std::string token;
+  };
+  std::vector<Who> principals = {
+      {"admin", {v1::ROLE_ADMIN}, kNation, ""},
+      {"ninghai", {v1::ROLE_SUBMITTER}, kNinghai, ""},
+      {"ninghai-reader", {v1::ROLE_READER}, kNinghai, ""},
+      {"dongguan", {v1::ROLE_SUBMITTER}, kDongguan, ""},
+      {"worker", {v1::ROLE_WORKER}, kNation, ""},
+  };
+  for (Who& who : principals) who.token = Create(who.name, who.roles, {who.scope});
+  // Something to find in both subtrees.
+  const std::string root = Create("root", {v1::ROLE_SUBMITTER}, {kNation});
+  ASSERT_TRUE(Submit(root, ReportIn(kYishi)).ok());
+  ASSERT_TRUE(Submit(root, ReportIn(kDongcheng)).ok());
+
+  int backups = 0;
+  int principals_made = 0;
+  const std::vector<Rpc> rpcs = {
+      {"ReportService.SubmitReport",
+       Rule::kScoped,
+       {v1::ROLE_SUBMITTER},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::SubmitReportRequest request;
+         *request.mutable_report() = ReportIn(region);
+         request.set_mode(v1::VALIDATION_MODE_LENIENT);
+         v1::SubmitReportResponse response;
+         return reports_->SubmitReport(c, request, &response);
+       }},
+      {"ReportService.ValidateReport",
+       Rule::kRole,
+       {v1::ROLE_SUBMITTER},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ValidateReportRequest request;
+         *request.mutable_report() = ReportIn(region);
+         v1::Verdict response;
+         return reports_->ValidateReport(c, request, &response);
+       }},
+      {"ReportService.GetReport", Rule::kScoped, kRead,
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::GetReportRequest request;
+         *request.mutable_key() = ReportIn(region).key();
+         v1::Revision response;
+         return reports_->GetReport(c, request, &response);
+       }},
+      {"ReportService.ListReports", Rule::kScoped, kRead,
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ListReportsRequest request;
+         request.set_region_code(region);
+         request.set_year(2019);
+         v1::ListReportsResponse response;
+         return reports_->ListReports(c, request, &response);
+       }},
+      {"ReportService.ListRevisions", Rule::kScoped, kRead,
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ListRevisionsRequest request;
+         *request.mutable_key() = ReportIn(region).key();
+         v1::ListRevisionsResponse response;
+         return reports_->ListRevisions(c, request, &response);
+       }},
+      {"ReportService.ListChanges", Rule::kRole, kRead,
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::ListChangesRequest request;
+         v1::ListChangesResponse response;
+         return reports_->ListChanges(c, request, &response);
+       }},
+      {"ReportService.ParseReport(store)",
+       Rule::kScoped,
+       {v1::ROLE_SUBMITTER},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ParseReportRequest request;
+         request.set_text(testing::ReadFile(testing::TestData("2019_town_yishi.txt")));
+         request.mutable_key()->set_region_code(region);
+         request.set_store(true);
+         v1::ParseReportResponse response;
+         return reports_->ParseReport(c, request, &response);
+       }},
+      {"RegionService.GetRegion",
+       Rule::kAnyone,
+       {},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::GetRegionRequest request;
+         request.set_code(region);
+         v1::Region response;
+         return regions_->GetRegion(c, request, &response);
+       }},
+      {"RegionService.ListChildRegions",
+       Rule::kAnyone,
+       {},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ListChildRegionsRequest request;
+         request.set_code(region);
+         v1::ListChildRegionsResponse response;
+         return regions_->ListChildRegions(c, request, &response);
+       }},
+      {"RegionService.SearchRegions",
+       Rule::kAnyone,
+       {},
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::SearchRegionsRequest request;
+         request.set_name("宁");
+         v1::SearchRegionsResponse response;
+         return regions_->SearchRegions(c, request, &response);
+       }},
+      {"RegionService.ListRegions",
+       Rule::kAnyone,
+       {},
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::ListRegionsRequest request;
+         v1::ListRegionsResponse response;
+         return regions_->ListRegions(c, request, &response);
+       }},
+      {"RollupService.GetRollup", Rule::kScoped, kRead,
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::GetRollupRequest request;
+         request.set_region_code(region);
+         request.set_year(2019);
+         v1::Rollup response;
+         return rollups_->GetRollup(c, request, &response);
+       }},
+      {"RollupService.ListChildRollups", Rule::kScoped, kRead,
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ListChildRollupsRequest request;
+         request.set_region_code(region);
+         request.set_year(2019);
+         v1::ListChildRollupsResponse response;
+         return rollups_->ListChildRollups(c, request, &response);
+       }},
+      {"RollupService.ListAnomalies", Rule::kScoped, kRead,
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ListAnomaliesRequest request;
+         request.set_region_code(region);
+         request.set_year(2019);
+         v1::ListAnomaliesResponse response;
+         return rollups_->ListAnomalies(c, request, &response);
+       }},
+      {"RollupService.StartRollupJob",
+       Rule::kRole,
+       {v1::ROLE_ADMIN},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::StartRollupJobRequest request;
+         request.set_year(2019);
+         request.set_region_code(region);
+         v1::RollupJob response;
+         return rollups_->StartRollupJob(c, request, &response);
+       }},
+      {"RollupService.GetRollupJob",
+       Rule::kRole,
+       {v1::ROLE_ADMIN, v1::ROLE_WORKER},
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::GetRollupJobRequest request;
+         request.set_id("1");
+         v1::RollupJob response;
+         return rollups_->GetRollupJob(c, request, &response);
+       }},
+      {"WorkerService.GetCheckpoint",
+       Rule::kNation,
+       {v1::ROLE_WORKER},
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::Checkpoint response;
+         return worker_->GetCheckpoint(c, {}, &response);
+       }},
+      {"WorkerService.WriteResults",
+       Rule::kNation,
+       {v1::ROLE_WORKER},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::WriteResultsRequest request;
+         request.set_year(2019);
+         request.add_anomaly_sets()->set_region_code(region);
+         v1::Checkpoint response;
+         return worker_->WriteResults(c, request, &response);
+       }},
+      {"WorkerService.ClaimRollupJob",
+       Rule::kNation,
+       {v1::ROLE_WORKER},
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::RollupJob response;
+         return worker_->ClaimRollupJob(c, {}, &response);
+       }},
+      {"WorkerService.FinishRollupJob",
+       Rule::kNation,
+       {v1::ROLE_WORKER},
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::RollupJob request;
+         request.set_id("999");
+         v1::RollupJob response;
+         return worker_->FinishRollupJob(c, request, &response);
+       }},
+      {"AdminService.CreateBackup",
+       Rule::kNation,
+       {v1::ROLE_ADMIN},
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::CreateBackupRequest request;
+         request.set_directory(absl::StrCat(dir_.path(), "/backup-", ++backups));
+         v1::Backup response;
+         return admin_->CreateBackup(c, request, &response);
+       }},
+      {"AdminService.CreatePrincipal",
+       Rule::kScoped,
+       {v1::ROLE_ADMIN},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::CreatePrincipalRequest request;
+         request.mutable_principal()->set_name(absl::StrCat("made-", ++principals_made));
+         request.mutable_principal()->add_roles(v1::ROLE_READER);
+         request.mutable_principal()->add_region_codes(region);
+         v1::CreatePrincipalResponse response;
+         return admin_->CreatePrincipal(c, request, &response);
+       }},
+      {"AdminService.ListPrincipals",
+       Rule::kRole,
+       {v1::ROLE_ADMIN},
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::ListPrincipalsResponse response;
+         return admin_->ListPrincipals(c, {}, &response);
+       }},
+      {"AdminService.RevokePrincipal",
+       Rule::kRole,
+       {v1::ROLE_ADMIN},
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::RevokePrincipalRequest request;
+         request.set_name("nobody");
+         v1::Principal response;
+         return admin_->RevokePrincipal(c, request, &response);
+       }},
+  };
+  ASSERT_EQ(rpcs.size(), 24u) << "every RPC of the five services";
+
+  auto in_scope = [&](const Who& who, const std::string& target) {
+    if (who.scope == kNation) return true;
+    const std::vector<std::string> path = store_->registry()->PathOf(target);
+    return std::find(path.begin(), path.end(), who.scope) != path.end();
+  };
+  int checked = 0;
+  for (const Rpc& rpc : rpcs) {
+    for (const Who& who : principals) {
+      for (const std::string& target : {std::string(kYishi), std::string(kDongcheng)}) {
+        bool allowed = true;
+        if (rpc.rule != Rule::kAnyone) {
+          allowed = std::any_of(rpc.roles.begin(), rpc.roles.end(), [&](v1::Role role) {
+            return std::find(who.roles.begin(), who.roles.end(), role) != who.roles.end();
+          });
+        }
+        if (rpc.rule == Rule::kScoped) allowed = allowed && in_scope(who, target);
+        if (rpc.rule == Rule::kNation) allowed = allowed && who.scope == kNation;
+        const int64_t head_before = store_->HeadSequence();
+        grpc::Status status = rpc.call(As(who.token).get(), target);
+        SCOPED_TRACE(absl::StrCat(rpc.name, " as ", who.name, " on ", target, ": ",
+                                  status.error_code(), " ", status.error_message()));
+        if (allowed) {
+          EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+          EXPECT_NE(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+        } else {
+          EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+          EXPECT_THAT(status.error_message(), HasSubstr("principal " + who.name + " may not"));
+          EXPECT_EQ(store_->HeadSequence(), head_before) << "a refused call wrote nothing";
+        }
+        // Without credentials every RPC is refused as unauthenticated.
+        EXPECT_EQ(rpc.call(As("").get(), target).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 24 * 5 * 2);
+}
+
+TEST_F(SecurityTest, RefusalOutsideScopeDoesNotRevealWhetherTheTargetExists) {
+  const std::string root = Create("root", {v1::ROLE_SUBMITTER}, {kNation});
+  const std::string ninghai = Create("ninghai", {v1::ROLE_READER}, {kNinghai});
+  ASSERT_TRUE(Submit(root, ReportIn(kDongcheng)).ok());
+  auto get = [&](const std::string& region, int year) {
+    v1::GetReportRequest request;
+    *request.mutable_key() = ReportIn(region).key();
+    request.mutable_key()->set_year(year);
+    v1::Revision response;
+    return reports_->GetReport(As(ninghai).get(), request, &response);
+  };
+  const grpc::Status existing = get(kDongcheng, 2019);
+  const grpc::Status absent_report = get(kDongcheng, 2020);
+  const grpc::Status absent_region = get("441900999000", 2019);
+  for (const grpc::Status& status : {existing, absent_report, absent_region}) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+  }
+  EXPECT_EQ(existing.error_message(), absent_report.error_message());
+  // In scope, the absent report is simply not found.
+  EXPECT_EQ(get(kYishi, 2019).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(SecurityTest, ListingsAndTheChangeLogShowOnlyWhatTheCallerMayRead) {
+  const std::string root = Create("root", {v1::ROLE_SUBMITTER}, {kNation});
+  const std::string ninghai = Create("ninghai", {v1::ROLE_READER}, {kNinghai});
+  ASSERT_TRUE(Submit(root, ReportIn(kYishi)).ok());
+  ASSERT_TRUE(Submit(root, ReportIn(kDongcheng)).ok());
+  ASSERT_TRUE(Submit(root, ReportIn("330226001000")).ok());  // 跃龙街道, in 宁海县
+
+  std::vector<std::string> listed;
+  v1::ListReportsRequest list;
+  list.set_region_code(kNation);
+  list.set_year(2019);
+  list.set_page_size(1);
+  do {
+    v1::ListReportsResponse response;
+    ASSERT_TRUE(reports_->ListReports(As(ninghai).get(), list, &response).ok());
+    for (const auto& r : response.reports()) listed.push_back(r.key().region_code());
+    list.set_page_token(response.next_page_token());
+  } while (!list.page_token().empty());
+  EXPECT_THAT(listed, ::testing::ElementsAre("330226001000", kYishi));
+
+  v1::ListChangesRequest changes;
+  v1::ListChangesResponse response;
+  ASSERT_TRUE(reports_->ListChanges(As(ninghai).get(), changes, &response).ok());
+  std::vector<std::pair<int64_t, std::string>> seen;
+  for (const auto& c : response.changes()) seen.emplace_back(c.sequence(), c.key().region_code());
+  EXPECT_THAT(seen, ::testing::ElementsAre(std::pair<int64_t, std::string>(1, kYishi),
+                                           std::pair<int64_t, std::string>(3, "330226001000")));
+  EXPECT_EQ(response.next_sequence(), 4) << "the reader still moves past entries it cannot see";
+  EXPECT_EQ(response.head_sequence(), 3);
+
+  // The whole list for a principal over the nation.
+  v1::ListChangesResponse all;
+  ASSERT_TRUE(reports_->ListChanges(As(root).get(), changes, &all).ok());
+  EXPECT_EQ(all.changes_size(), 3);
+}
+
+TEST_F(SecurityTest, ABodyRestrictedPrincipalTouchesOnlyItsBodysReports) {
+  const std::string body = Create("bureau", {v1::ROLE_SUBMITTER}, {kNinghai}, testing::kBodyCode);
+  v1::Report own = ReportIn(kYishi);
+  v1::Report bureau = own;
+  bureau.mutable_key()->set_body(testing::kBodyCode);
+  EXPECT_EQ(Submit(body, own).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status status = Submit(body, bureau);
+  EXPECT_NE(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
+}
+
+TEST_F(SecurityTest, OpenUntilTheFirstPrincipalThenCredentialsAreRequired) {
+  // No principal yet: the development mode, every caller anonymous.
+  v1::SubmitReportResponse response;
+  ASSERT_TRUE(Submit("", ReportIn(kYishi), &response).ok());
+  EXPECT_EQ(response.revision().principal(), "anonymous");
+  // A bad token is refused even now.
+  EXPECT_EQ(Submit("gk1.nobody.xxxx", ReportIn(kYishi)).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  // Creating the first principal through the open server switches enforcement on.
+  v1::CreatePrincipalRequest create;
+  create.mutable_principal()->set_name("county");
+  create.mutable_principal()->add_roles(v1::ROLE_SUBMITTER);
+  create.mutable_principal()->add_region_codes(kNinghai);
+  v1::CreatePrincipalResponse created;
+  ASSERT_TRUE(admin_->CreatePrincipal(As("").get(), create, &created).ok());
+  EXPECT_THAT(created.token(), ::testing::StartsWith("gk1.county."));
+  EXPECT_EQ(created.principal().created_by(), "anonymous");
+
+  grpc::Status status = Submit("", ReportIn(kYishi));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("authorization: Bearer"));
+  EXPECT_EQ(Submit(created.token() + "x", ReportIn(kYishi)).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext basic;
+  basic.AddMetadata("authorization", "Basic " + created.token());
+  v1::SubmitReportRequest request;
+  v1::SubmitReportResponse ignored;
+  EXPECT_EQ(reports_->SubmitReport(&basic, request, &ignored).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  // The audit trail names the principal and the peer.
+  v1::Report changed = ReportIn(kYishi);
+  changed.set_title("changed");
+  ASSERT_TRUE(Submit(created.token(), changed, &response).ok());
+  EXPECT_EQ(response.revision().principal(), "county");
+  EXPECT_THAT(response.revision().peer(), HasSubstr("127.0.0.1"));
+
+  // Health and reflection stay open.
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::ClientContext health_context;
+  grpc::health::v1::HealthCheckResponse serving;
+  EXPECT_TRUE(health->Check(&health_context, {}, &serving).ok());
+}
+
+TEST_F(SecurityTest, RevokedAndExpiredCredentialsStopWorkingAtOnce) {
+  const std::string admin = Create("admin", {v1::ROLE_ADMIN}, {kNation});
+  v1::CreatePrincipalRequest create;
+  v1::Principal* p = create.mutable_principal();
+  p->set_name("temporary");
+  p->add_roles(v1::ROLE_SUBMITTER);
+  p->add_region_codes(kNinghai);
+  p->mutable_expire_time()->set_seconds(absl::ToUnixSeconds(now_ + absl::Hours(1)));
+  v1::CreatePrincipalResponse temporary;
+  ASSERT_TRUE(admin_->CreatePrincipal(As(admin).get(), create, &temporary).ok());
+  EXPECT_TRUE(Submit(temporary.token(), ReportIn(kYishi)).ok());
+  now_ += absl::Hours(2);
+  grpc::Status status = Submit(temporary.token(), ReportIn(kYishi));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("expired"));
+
+  p->set_name("revocable");
+  p->clear_expire_time();
+  v1::CreatePrincipalResponse revocable;
+  ASSERT_TRUE(admin_->CreatePrincipal(As(admin).get(), create, &revocable).ok());
+  v1::RevokePrincipalRequest revoke;
+  revoke.set_name("revocable");
+  v1::Principal revoked;
+  ASSERT_TRUE(admin_->RevokePrincipal(As(admin).get(), revoke, &revoked).ok());
+  EXPECT_TRUE(revoked.revoked());
+  status = Submit(revocable.token(), ReportIn(kYishi));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("revoked"));
+
+  // Names are never reused; bad specifications name the field.
+  v1::CreatePrincipalResponse again;
+  EXPECT_EQ(admin_->CreatePrincipal(As(admin).get(), create, &again).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  p->set_name("Bad Name");
+  status = admin_->CreatePrincipal(As(admin).get(), create, &again);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("principal.name"));
+  p->set_name("nowhere");
+  p->set_region_codes(0, "999999999999");
+  status = admin_->CreatePrincipal(As(admin).get(), create, &again);
+  EXPECT_THAT(status.error_message(), HasSubstr("principal.region_codes[0]"));
+
+  // Everything survives a restart of the authenticator (it reads the store).
+  auto reloaded = Authenticator::Load(store_.get());
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_FALSE((*reloaded)->Authenticate("Bearer " + revocable.token(), "", now_).ok());
+  EXPECT_TRUE((*reloaded)->Authenticate("Bearer " + admin, "", now_).ok());
+}
+
+TEST_F(SecurityTest, AnAdminCreatesPrincipalsOnlyWithinItsOwnScope) {
+  const std::string county_admin = Create("county-admin", {v1::ROLE_ADMIN}, {kNinghai});
+  v1::CreatePrincipalRequest create;
+  create.mutable_principal()->set_name("town");
+  create.mutable_principal()->add_roles(v1::ROLE_SUBMITTER);
+  create.mutable_principal()->add_region_codes(kYishi);
+  v1::CreatePrincipalResponse response;
+  EXPECT_TRUE(admin_->CreatePrincipal(As(county_admin).get(), create, &response).ok());
+  create.mutable_principal()->set_name("province");
+  create.mutable_principal()->set_region_codes(0, "330000000000");
+  EXPECT_EQ(admin_->CreatePrincipal(As(county_admin).get(), create, &response).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::ListPrincipalsResponse list;
+  ASSERT_TRUE(admin_->ListPrincipals(As(county_admin).get(), {}, &list).ok());
+  std::vector<std::string> names;
+  for (const auto& p : list.principals()) names.push_back(p.name());
+  EXPECT_THAT(names, ::testing::ElementsAre("county-admin", "town"));
+}
+
+TEST_F(SecurityTest, TokensAreStoredOnlyAsSaltedHashes) {
+  const std::string a = Create("a", {v1::ROLE_READER}, {kNation});
+  const std::string b = Create("b", {v1::ROLE_READER}, {kNation});
+  auto stored = store_->ListPrincipals();
+  ASSERT_TRUE(stored.ok());
+  ASSERT_EQ(stored->size(), 2u);
+  const std::string secret_a = a.substr(a.rfind('.') + 1);
+  for (const v1::StoredPrincipal& s : *stored) {
+    EXPECT_EQ(s.token_hash().size(), 32u);
+    EXPECT_EQ(s.salt().size(), 16u);
+    EXPECT_EQ(s.SerializeAsString().find(secret_a), std::string::npos);
+  }
+  EXPECT_NE((*stored)[0].salt(), (*stored)[1].salt());
+}
+
+TEST_F(SecurityTest, RateLimitsAnswerResourceExhaustedWithARetryHint) {
+  const std::string limited = Create("limited", {v1::ROLE_READER}, {kNation}, "", 1.0);
+  auto call = [&] {
+    v1::GetRegionRequest request;
+    request.set_code(kNinghai);
+    v1::Region region;
+    return regions_->GetRegion(As(limited).get(), request, &region);
+  };
+  // A burst of two seconds' worth, then refusals until time passes.
+  EXPECT_TRUE(call().ok());
+  EXPECT_TRUE(call().ok());
+  grpc::Status status = call();
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("retry after 1000 ms"));
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(status.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::RetryInfo retry;
+  ASSERT_TRUE(details.details(0).UnpackTo(&retry));
+  EXPECT_EQ(retry.retry_delay().seconds(), 1);
+  now_ += absl::Seconds(1);
+  EXPECT_TRUE(call().ok());
+}
+
+TEST_F(SecurityTest, RequestsOverTheMessageLimitAreRefused) {
+  v1::ParseReportRequest request;
+  request.set_text(std::string(5 << 20, 'x'));
+  v1::ParseReportResponse response;
+  grpc::ClientContext context;
+  EXPECT_EQ(reports_->ParseReport(&context, request, &response).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+}  // namespace
+}  // namespace gongkai
