@@ -1,28 +1,18 @@
 #include "services/server.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "services/client/credentials.h"
 #include "services/interceptor.h"
 
 namespace gongkai {
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
     const std::string& cert_file, const std::string& key_file, const std::string& client_ca_file) {
-  auto read = [](const std::string& path, const char* flag) -> absl::StatusOr<std::string> {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in || text.str().empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
-    }
-    return text.str();
-  };
+  auto read = client::ReadCredentialFile;
   absl::StatusOr<std::string> cert = read(cert_file, "--tls_cert");
   if (!cert.ok()) return cert.status();
   absl::StatusOr<std::string> key = read(key_file, "--tls_key");

@@ -7,19 +7,16 @@
 #include "absl/strings/str_cat.h"
 
 namespace gongkai::client {
-namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
+absl::StatusOr<std::string> ReadCredentialFile(const std::string& path, const char* flag) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream text;
   text << in.rdbuf();
   if (!in || text.str().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": cannot read ", path));
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
   }
   return text.str();
 }
-
-}  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
     const Security& security) {
@@ -28,7 +25,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
   }
   grpc::SslCredentialsOptions options;
   if (!security.ca_file.empty()) {
-    absl::StatusOr<std::string> ca = ReadFile(security.ca_file, "--tls_ca");
+    absl::StatusOr<std::string> ca = ReadCredentialFile(security.ca_file, "--tls_ca");
     if (!ca.ok()) return ca.status();
     options.pem_root_certs = *ca;
   }
@@ -36,9 +33,9 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
     if (security.cert_file.empty() || security.key_file.empty()) {
       return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
     }
-    absl::StatusOr<std::string> cert = ReadFile(security.cert_file, "--tls_cert");
+    absl::StatusOr<std::string> cert = ReadCredentialFile(security.cert_file, "--tls_cert");
     if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadFile(security.key_file, "--tls_key");
+    absl::StatusOr<std::string> key = ReadCredentialFile(security.key_file, "--tls_key");
     if (!key.ok()) return key.status();
     options.pem_cert_chain = *cert;
     options.pem_private_key = *key;
@@ -47,7 +44,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
 }
 
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadFile(path, "--token_file");
+  absl::StatusOr<std::string> text = ReadCredentialFile(path, "--token_file");
   if (!text.ok()) return text.status();
   std::string token(absl::StripAsciiWhitespace(*text));
   if (token.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no token"));

@@ -33,6 +33,10 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
 // empty.
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
 
+// The contents of a credentials file (PEM, token); INVALID_ARGUMENT naming `flag` when it is
+// unreadable or empty. Also used by the server for its own certificate and key.
+absl::StatusOr<std::string> ReadCredentialFile(const std::string& path, const char* flag);
+
 // Adds the authorization metadata when a token is set.
 void Authorize(const Security& security, grpc::ClientContext* context);
 

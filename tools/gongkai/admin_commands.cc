@@ -169,22 +169,10 @@ int Cli::History() {
   } while (!list.page_token().empty());
   for (const v1::ReportKey& key : keys) {
     if (output == "table") out_ << KeyText(key) << "\n";
-    v1::ListRevisionsRequest request;
-    *request.mutable_key() = key;
-    request.set_page_size(1000);
-    do {
-      v1::ListRevisionsResponse response;
-      grpc::Status status = reports_->ListRevisions(Context().get(), request, &response);
-      if (!status.ok()) return Refused(status);
-      for (const v1::Revision& revision : response.revisions()) {
-        if (output == "json") {
-          out_ << Json(revision) << "\n";
-        } else {
-          out_ << "  " << RevisionLine(revision) << "\n";
-        }
-      }
-      request.set_page_token(response.next_page_token());
-    } while (!request.page_token().empty());
+    const int refused = ForEachRevision(key, [&](const v1::Revision& revision) {
+      out_ << (output == "json" ? Json(revision) : "  " + RevisionLine(revision)) << "\n";
+    });
+    if (refused != 0) return refused;
   }
   if (keys.empty() && output == "table") out_ << "no reports\n";
   return 0;

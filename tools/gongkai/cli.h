@@ -4,6 +4,7 @@
 #define GONGKAI_TOOLS_GONGKAI_CLI_H_
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <ostream>
@@ -91,6 +92,9 @@ class Cli {
   ReportFile ReadReport(const std::string& path) const;
   std::string Json(const google::protobuf::Message& message) const;
 
+  // Calls `visit` with every revision of the report, oldest first; returns 0, or Refused().
+  int ForEachRevision(const v1::ReportKey& key,
+                      const std::function<void(const v1::Revision&)>& visit);
   // One line describing a revision: number, time, principal, peer, change, flags.
   std::string RevisionLine(const v1::Revision& revision) const;
 

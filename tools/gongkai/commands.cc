@@ -251,26 +251,27 @@ int Cli::List() {
   return 0;
 }
 
-int Cli::Revisions() {
-  Need(2, "gongkai revisions REGION YEAR [--body B] [--scope own|summary]");
-  const std::string output = OutputFlag("table", {"json", "table"});
+int Cli::ForEachRevision(const v1::ReportKey& key,
+                         const std::function<void(const v1::Revision&)>& visit) {
   v1::ListRevisionsRequest request;
-  *request.mutable_key() = KeyFromPositionals();
+  *request.mutable_key() = key;
   request.set_page_size(1000);
   do {
     v1::ListRevisionsResponse response;
     grpc::Status status = reports_->ListRevisions(Context().get(), request, &response);
     if (!status.ok()) return Refused(status);
-    for (const v1::Revision& revision : response.revisions()) {
-      if (output == "json") {
-        out_ << Json(revision) << "\n";
-        continue;
-      }
-      out_ << RevisionLine(revision) << "\n";
-    }
+    for (const v1::Revision& revision : response.revisions()) visit(revision);
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
   return 0;
+}
+
+int Cli::Revisions() {
+  Need(2, "gongkai revisions REGION YEAR [--body B] [--scope own|summary]");
+  const std::string output = OutputFlag("table", {"json", "table"});
+  return ForEachRevision(KeyFromPositionals(), [&](const v1::Revision& revision) {
+    out_ << (output == "json" ? Json(revision) : RevisionLine(revision)) << "\n";
+  });
 }
 
 int Cli::Changes() {
