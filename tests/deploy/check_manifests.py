@@ -15,10 +15,12 @@ How a command line is found in each kind of file:
   Compose           each service's entrypoint + command; without an entrypoint, the
                     Dockerfile's ENTRYPOINT. `$$` is Compose's literal `$`.
   Kubernetes        each container's command + args; without a command, the Dockerfile's
-                    ENTRYPOINT. `$(VAR)` is resolved from the ConfigMap for the port checks.
+                    ENTRYPOINT; each probe's exec command. `$(VAR)` is resolved from the
+                    ConfigMap for the port checks.
   systemd units     Exec*= lines, `%%` and `$$` unescaped.
-  gongkai.env       GONGKAID_ARGS (gongkaid) and GONGKAI_WORKER_ARGS (gongkai-worker), also
-                    in commented-out example lines.
+  gongkai.env       GONGKAID_ARGS (gongkaid), GONGKAI_WORKER_ARGS (gongkai-worker) and
+                    GONGKAI_CLI_ARGS (flags of any gongkai command), also in commented-out
+                    example lines.
   docs              ```sh blocks of docs/OPERATIONS.md and docs/SCALING.md.
 A `sh -c SCRIPT` anywhere is scanned as a shell script: a program is recognised in command
 position (start of a line, after ; && || | ( do then …, after exec/sudo/env, after `--`).
@@ -458,16 +460,50 @@ def main():
                         grpc = pr.get("grpc") or pr.get("httpGet") or pr.get("tcpSocket")
                         if grpc is not None:
                             k8s_probe_ports.append((f"{cname} {probe}", grpc.get("port")))
+                        probe_argv = [str(a) for a in (pr.get("exec") or {}).get("command")
+                                      or []]
+                        if probe_argv:
+                            found, probs = scan_argv(probe_argv, f"{cname} {probe}", True,
+                                                     k8s_resolve, scripts)
+                            invocations.extend(found)
+                            problems_by_file.setdefault(where, []).extend(probs)
                 if program and "prometheus.io/port" in annotations:
                     k8s_annotation_ports.append((obj, program,
                                                  int(annotations["prometheus.io/port"])))
+            # Volumes (also each source of a projected volume) and env valueFrom references
+            # name a ConfigMap or Secret of the manifests (secrets.yaml, not applied, shows
+            # the shape of the Secrets created out of band), and their keys when it lists
+            # them.
+            def check_ref(kind, ref, what, keys=()):
+                name = ref.get("name") or ref.get("secretName")
+                if ref.get("optional"):
+                    return
+                if (kind, name) not in names:
+                    k8s_structure.append(f"{obj}: {what} from missing {kind} {name}")
+                    return
+                for d2 in (d2 for _, d2 in k8s_docs if isinstance(d2, dict)):
+                    if (d2.get("kind"), (d2.get("metadata") or {}).get("name")) == (kind, name):
+                        have = set(d2.get("data") or {}) | set(d2.get("stringData") or {})
+                        for k in keys:
+                            if k not in have:
+                                k8s_structure.append(f"{obj}: {what}: {kind} {name} "
+                                                     f"has no key {k}")
             for v in pod.get("volumes") or []:
-                for kind, key in (("ConfigMap", "configMap"), ("Secret", "secret")):
-                    ref = v.get(key)
-                    if ref:
-                        name = ref.get("name") or ref.get("secretName")
-                        if (kind, name) not in names and not ref.get("optional"):
-                            k8s_structure.append(f"{obj}: volume from missing {kind} {name}")
+                sources = [v] + list((v.get("projected") or {}).get("sources") or [])
+                for src in sources:
+                    for kind, key in (("ConfigMap", "configMap"), ("Secret", "secret")):
+                        ref = src.get(key)
+                        if ref:
+                            check_ref(kind, ref, f"volume {v.get('name')}",
+                                      [i.get("key") for i in ref.get("items") or []])
+            for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
+                for e in c.get("env") or []:
+                    vf = e.get("valueFrom") or {}
+                    for kind, key in (("ConfigMap", "configMapKeyRef"),
+                                      ("Secret", "secretKeyRef")):
+                        if vf.get(key):
+                            check_ref(kind, vf[key], f"env {e.get('name')}",
+                                      [vf[key].get("key")])
     if k8s_docs:
         if k8s_structure:
             fail("Kubernetes manifests are well-formed", "; ".join(k8s_structure))
@@ -507,6 +543,10 @@ def main():
                                "GONGKAI_WORKER_ARGS": "gongkai-worker"}.get(var)
                     if program:
                         invocations.append(Invocation(program, shlex.split(value),
+                                                      f"{where} {var}"))
+                    elif var == "GONGKAI_CLI_ARGS":  # appended to a gongkai command
+                        invocations.append(Invocation("gongkai",
+                                                      ["health"] + shlex.split(value),
                                                       f"{where} {var}"))
                     elif var == "GONGKAI_SERVER":
                         env_servers.append((where, value))
