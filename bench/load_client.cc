@@ -1,0 +1,566 @@
+// The load client of the benchmark suite (issue 6): asynchronous gRPC (callback API) against a
+// running gongkaid, with the generator's reports (bench/generator.h). One measurement per run,
+// printed as one JSON line on stdout; tools/bench.sh runs them and writes docs/BENCHMARKS.md.
+//
+//   load_client --mode=submit --server=H:P --year=2022 --offset=0 --count=5000 --concurrency=16
+//       durable submits, closed loop with `concurrency` calls in flight; throughput, p50/p99
+//   load_client --mode=echo ...      the same requests to an echo server in this process
+//                                    (gRPC only: no validation, no storage) — the ceiling
+//   load_client --mode=rocks --dir=D ...   the same serialized requests written to a fresh
+//                                    RocksDB with WriteOptions.sync, `concurrency` threads
+//   load_client --mode=catchup       waits until the worker's checkpoint reaches the head
+//   load_client --mode=recompute --year=Y --repeat=3   full recomputes (rollup jobs), timed
+//   load_client --mode=freshness --probes=200 --background_concurrency=4 --background_year=Y2
+//       submit → acknowledged → checkpoint (the nation's rollup) reflects it, under load
+//   load_client --mode=reads --rpc=GetRollup --rate=5000 --seconds=10 [--background_...]
+//       open loop at a fixed rate; latency from each call's scheduled time
+//   load_client --mode=generate --count=N   generator check: sizes, rule consistency
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "bench/generator.h"
+#include "gongkai/v1/report_service.grpc.pb.h"
+#include "gongkai/v1/rollup_service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "rocksdb/db.h"
+
+ABSL_FLAG(std::string, mode, "submit",
+          "submit, echo, rocks, catchup, recompute, freshness, reads or generate.");
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "gongkaid address.");
+ABSL_FLAG(int, year, 2022, "Reporting year of the reports submitted, read or recomputed.");
+ABSL_FLAG(int64_t, offset, 0, "First report (generator index) to submit.");
+ABSL_FLAG(int64_t, count, 0, "Reports to submit (0: all from --offset).");
+ABSL_FLAG(int, concurrency, 4, "Calls in flight (submit, echo) or writing threads (rocks).");
+ABSL_FLAG(std::string, dir, "", "RocksDB directory (rocks mode; created, must not exist).");
+ABSL_FLAG(int, repeat, 1, "Full recomputes to time (recompute mode).");
+ABSL_FLAG(int, probes, 100, "Freshness probes.");
+ABSL_FLAG(std::string, rpc, "GetRollup", "reads mode: GetRollup, GetReport or ListAnomalies.");
+ABSL_FLAG(double, rate, 1000, "reads mode: calls per second (open loop).");
+ABSL_FLAG(double, seconds, 5, "reads mode: duration.");
+ABSL_FLAG(int, background_concurrency, 0,
+          "freshness and reads modes: submits in flight in the background (0: none).");
+ABSL_FLAG(int, background_year, 2023, "Year of the background submits.");
+ABSL_FLAG(double, timeout, 600, "catchup and recompute modes: give up after this many seconds.");
+ABSL_FLAG(std::string, registry_dir, "", "Registry directory (default: the source tree's).");
+ABSL_FLAG(int, regions, 0, "Use only the first N regions of the registry (smoke runs).");
+ABSL_FLAG(int, departments_per_county, 10, "Departments per county.");
+ABSL_FLAG(int, departments_per_prefecture, 15, "Departments per prefecture.");
+ABSL_FLAG(int, departments_per_province, 20, "Departments per province.");
+
+namespace gongkai::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+Generator MakeGenerator() {
+  std::string dir = absl::GetFlag(FLAGS_registry_dir);
+  if (dir.empty()) dir = DefaultRegistryDir();
+  auto regions = ReadRegions(dir);
+  if (!regions.ok()) {
+    std::cerr << "load_client: " << regions.status() << "\n";
+    std::exit(2);
+  }
+  GeneratorOptions options;
+  options.region_limit = absl::GetFlag(FLAGS_regions);
+  options.departments_per_county = absl::GetFlag(FLAGS_departments_per_county);
+  options.departments_per_prefecture = absl::GetFlag(FLAGS_departments_per_prefecture);
+  options.departments_per_province = absl::GetFlag(FLAGS_departments_per_province);
+  return Generator(*regions, options);
+}
+
+// The requests [offset, offset+count) of the year, made before any timing.
+std::vector<v1::SubmitReportRequest> Requests(const Generator& gen, int year) {
+  const size_t offset = std::min<size_t>(absl::GetFlag(FLAGS_offset), gen.size());
+  size_t count = absl::GetFlag(FLAGS_count);
+  if (count == 0 || offset + count > gen.size()) count = gen.size() - offset;
+  std::vector<v1::SubmitReportRequest> out(count);
+  for (size_t i = 0; i < count; ++i) out[i] = gen.Make(offset + i, year);
+  return out;
+}
+
+std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+struct Summary {
+  size_t calls = 0;
+  size_t failed = 0;
+  double seconds = 0;
+  std::vector<double> latencies_ms;  // sorted
+  std::string first_error;
+};
+
+std::string Json(const std::string& mode, const Summary& s, const std::string& extra = "") {
+  return absl::StrFormat(
+      "{\"mode\":\"%s\",\"calls\":%d,\"failed\":%d,\"seconds\":%.3f,\"per_second\":%.1f,"
+      "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f%s}",
+      mode, s.calls, s.failed, s.seconds, s.seconds > 0 ? s.calls / s.seconds : 0,
+      Percentile(s.latencies_ms, 0.5), Percentile(s.latencies_ms, 0.99),
+      s.latencies_ms.empty() ? 0 : s.latencies_ms.back(), extra);
+}
+
+// Closed loop: `concurrency` SubmitReport calls in flight until every request is sent.
+// `stop` (optional) ends it early (background load).
+Summary SubmitAll(v1::ReportService::Stub* stub, const std::vector<v1::SubmitReportRequest>& requests,
+                  int concurrency, const std::atomic<bool>* stop = nullptr) {
+  struct Call {
+    grpc::ClientContext context;
+    v1::SubmitReportResponse response;
+    Clock::time_point start;
+  };
+  std::atomic<size_t> next{0};
+  std::atomic<int> active{0};
+  std::mutex mu;
+  Summary summary;
+  absl::Notification done;
+  std::function<void()> start_one = [&] {
+    const size_t i = next++;
+    if (i >= requests.size() || (stop != nullptr && stop->load())) {
+      if (--active == 0) done.Notify();
+      return;
+    }
+    auto* call = new Call();
+    call->start = Clock::now();
+    stub->async()->SubmitReport(&call->context, &requests[i], &call->response,
+                                [&, call](grpc::Status status) {
+                                  const double ms = Ms(Clock::now() - call->start);
+                                  {
+                                    std::lock_guard<std::mutex> lock(mu);
+                                    ++summary.calls;
+                                    summary.latencies_ms.push_back(ms);
+                                    if (!status.ok()) {
+                                      if (summary.failed++ == 0) {
+                                        summary.first_error = status.error_message();
+                                      }
+                                    }
+                                  }
+                                  delete call;
+                                  start_one();
+                                });
+  };
+  const Clock::time_point begin = Clock::now();
+  active = concurrency;
+  for (int c = 0; c < concurrency; ++c) start_one();
+  done.WaitForNotification();
+  summary.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  std::sort(summary.latencies_ms.begin(), summary.latencies_ms.end());
+  return summary;
+}
+
+// The echo ceiling's server: the same RPC and messages, nothing done.
+class EchoService final : public v1::ReportService::Service {
+  grpc::Status SubmitReport(grpc::ServerContext*, const v1::SubmitReportRequest* request,
+                            v1::SubmitReportResponse* response) override {
+    *response->mutable_revision()->mutable_key() = request->report().key();
+    response->mutable_revision()->set_revision(1);
+    response->set_created(true);
+    return grpc::Status::OK;
+  }
+};
+
+// Background submits (closed loop) of another year while something else is measured.
+class Background {
+ public:
+  Background(const std::string& server, const Generator& gen) {
+    const int concurrency = absl::GetFlag(FLAGS_background_concurrency);
+    if (concurrency <= 0) return;
+    const int year = absl::GetFlag(FLAGS_background_year);
+    // Salted per process: every background submit is a real new revision, never a repeat.
+    const uint32_t salt = static_cast<uint32_t>(getpid());
+    for (size_t i = 0; i < gen.size(); ++i) requests_.push_back(gen.Make(i, year, salt));
+    stub_ = v1::ReportService::NewStub(Channel(server));
+    thread_ = std::thread([this, concurrency] {
+      summary_ = SubmitAll(stub_.get(), requests_, concurrency, &stop_);
+    });
+  }
+  // Stops it; returns its JSON fields.
+  std::string Finish() {
+    if (!thread_.joinable()) return "";
+    stop_ = true;
+    thread_.join();
+    return absl::StrFormat(",\"background_per_second\":%.1f,\"background_failed\":%d",
+                           summary_.seconds > 0 ? summary_.calls / summary_.seconds : 0,
+                           summary_.failed);
+  }
+
+ private:
+  std::vector<v1::SubmitReportRequest> requests_;
+  std::unique_ptr<v1::ReportService::Stub> stub_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  Summary summary_;
+};
+
+int Finish(const std::string& mode, const Summary& s, const std::string& extra = "") {
+  std::cout << Json(mode, s, extra) << std::endl;
+  if (s.failed > 0) std::cerr << "load_client: " << s.failed << " failed: " << s.first_error << "\n";
+  return s.failed == 0 ? 0 : 1;
+}
+
+int Submit(const Generator& gen) {
+  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year));
+  auto stub = v1::ReportService::NewStub(Channel(absl::GetFlag(FLAGS_server)));
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  return Finish("submit", SubmitAll(stub.get(), requests, concurrency),
+                absl::StrFormat(",\"concurrency\":%d", concurrency));
+}
+
+int Echo(const Generator& gen) {
+  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year));
+  EchoService service;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  auto stub = v1::ReportService::NewStub(Channel(absl::StrCat("127.0.0.1:", port)));
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  const int rc = Finish("echo", SubmitAll(stub.get(), requests, concurrency),
+                        absl::StrFormat(",\"concurrency\":%d", concurrency));
+  server->Shutdown();
+  return rc;
+}
+
+int Rocks(const Generator& gen) {
+  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year));
+  const std::string dir = absl::GetFlag(FLAGS_dir);
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.error_if_exists = true;
+  rocksdb::DB* raw = nullptr;
+  if (rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw); !s.ok()) {
+    std::cerr << "load_client: " << s.ToString() << "\n";
+    return 1;
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::vector<std::string> keys, values;
+  for (const auto& r : requests) {
+    const v1::ReportKey& k = r.report().key();
+    keys.push_back(absl::StrCat(k.year(), "/", k.region_code(), "/", k.scope(), "/", k.body()));
+    values.push_back(r.SerializeAsString());
+  }
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  std::atomic<size_t> next{0};
+  std::vector<std::vector<double>> latencies(concurrency);
+  std::atomic<size_t> failed{0};
+  const Clock::time_point begin = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t) {
+    threads.emplace_back([&, t] {
+      rocksdb::WriteOptions write;
+      write.sync = true;
+      for (size_t i = next++; i < keys.size(); i = next++) {
+        const Clock::time_point start = Clock::now();
+        if (!db->Put(write, keys[i], values[i]).ok()) ++failed;
+        latencies[t].push_back(Ms(Clock::now() - start));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  Summary s;
+  s.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  for (const auto& l : latencies) s.latencies_ms.insert(s.latencies_ms.end(), l.begin(), l.end());
+  std::sort(s.latencies_ms.begin(), s.latencies_ms.end());
+  s.calls = keys.size();
+  s.failed = failed;
+  db.reset();
+  std::filesystem::remove_all(dir);
+  return Finish("rocks", s, absl::StrFormat(",\"concurrency\":%d", concurrency));
+}
+
+struct Positions {
+  int64_t head = 0;
+  int64_t checkpoint = 0;
+};
+
+bool ReadPositions(v1::ReportService::Stub* reports, v1::WorkerService::Stub* worker,
+                   Positions* out) {
+  v1::ListChangesRequest request;
+  request.set_start_sequence(std::numeric_limits<int64_t>::max());
+  request.set_page_size(1);
+  v1::ListChangesResponse changes;
+  grpc::ClientContext c1;
+  if (!reports->ListChanges(&c1, request, &changes).ok()) return false;
+  v1::Checkpoint checkpoint;
+  grpc::ClientContext c2;
+  if (!worker->GetCheckpoint(&c2, v1::GetCheckpointRequest(), &checkpoint).ok()) return false;
+  out->head = changes.head_sequence();
+  out->checkpoint = checkpoint.sequence();
+  return true;
+}
+
+int Catchup() {
+  auto channel = Channel(absl::GetFlag(FLAGS_server));
+  auto reports = v1::ReportService::NewStub(channel);
+  auto worker = v1::WorkerService::NewStub(channel);
+  const Clock::time_point begin = Clock::now();
+  const double timeout = absl::GetFlag(FLAGS_timeout);
+  Positions p;
+  for (;;) {
+    const bool ok = ReadPositions(reports.get(), worker.get(), &p);
+    const double waited = std::chrono::duration<double>(Clock::now() - begin).count();
+    if (ok && p.checkpoint >= p.head) {
+      std::cout << absl::StrFormat("{\"mode\":\"catchup\",\"seconds\":%.3f,\"head\":%d}", waited,
+                                   p.head)
+                << std::endl;
+      return 0;
+    }
+    if (waited > timeout) {
+      std::cerr << "load_client: the worker did not catch up (checkpoint " << p.checkpoint
+                << ", head " << p.head << ")\n";
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+int Recompute() {
+  auto channel = Channel(absl::GetFlag(FLAGS_server));
+  auto rollups = v1::RollupService::NewStub(channel);
+  const int year = absl::GetFlag(FLAGS_year);
+  std::vector<double> walls;
+  int reports = 0, drifted = 0;
+  for (int r = 0; r < absl::GetFlag(FLAGS_repeat); ++r) {
+    const Clock::time_point begin = Clock::now();
+    v1::StartRollupJobRequest start;
+    start.set_year(year);
+    v1::RollupJob job;
+    grpc::ClientContext context;
+    if (grpc::Status s = rollups->StartRollupJob(&context, start, &job); !s.ok()) {
+      std::cerr << "load_client: " << s.error_message() << "\n";
+      return 1;
+    }
+    while (job.state() != v1::JOB_STATE_SUCCEEDED && job.state() != v1::JOB_STATE_FAILED) {
+      if (std::chrono::duration<double>(Clock::now() - begin).count() > absl::GetFlag(FLAGS_timeout)) {
+        std::cerr << "load_client: the job did not finish\n";
+        return 1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      v1::GetRollupJobRequest get;
+      get.set_id(job.id());
+      grpc::ClientContext c;
+      if (!rollups->GetRollupJob(&c, get, &job).ok()) return 1;
+    }
+    if (job.state() != v1::JOB_STATE_SUCCEEDED) {
+      std::cerr << "load_client: the job failed: " << job.error() << "\n";
+      return 1;
+    }
+    walls.push_back(std::chrono::duration<double>(Clock::now() - begin).count());
+    reports = job.reports();
+    drifted = std::max(drifted, job.drifted_regions());
+  }
+  std::vector<double> sorted = walls;
+  std::sort(sorted.begin(), sorted.end());
+  std::string runs;
+  for (double w : walls) absl::StrAppend(&runs, runs.empty() ? "" : ",", absl::StrFormat("%.3f", w));
+  const double median = Percentile(sorted, 0.5);
+  std::cout << absl::StrFormat(
+                   "{\"mode\":\"recompute\",\"year\":%d,\"reports\":%d,\"median_seconds\":%.3f,"
+                   "\"reports_per_second\":%.0f,\"drifted_regions\":%d,\"runs\":[%s]}",
+                   year, reports, median, median > 0 ? reports / median : 0, drifted, runs)
+            << std::endl;
+  return drifted == 0 ? 0 : 1;
+}
+
+int Freshness(const Generator& gen) {
+  const std::string server = absl::GetFlag(FLAGS_server);
+  auto channel = Channel(server);
+  auto reports = v1::ReportService::NewStub(channel);
+  auto worker = v1::WorkerService::NewStub(channel);
+  auto rollups = v1::RollupService::NewStub(channel);
+  const int year = absl::GetFlag(FLAGS_year);
+  Background background(server, gen);
+  std::mt19937 rng(7);
+  Summary s;
+  int64_t last_sequence = 0;
+  for (int probe = 0; probe < absl::GetFlag(FLAGS_probes); ++probe) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10 + rng() % 20));
+    v1::SubmitReportRequest request = gen.Make(rng() % gen.size(), year, probe + 1);
+    request.set_mode(v1::VALIDATION_MODE_LENIENT);
+    v1::SubmitReportResponse response;
+    grpc::ClientContext context;
+    if (grpc::Status st = reports->SubmitReport(&context, request, &response); !st.ok()) {
+      if (s.failed++ == 0) s.first_error = st.error_message();
+      continue;
+    }
+    const Clock::time_point acknowledged = Clock::now();
+    const int64_t sequence = response.revision().change_sequence();
+    last_sequence = sequence;
+    for (;;) {
+      v1::Checkpoint checkpoint;
+      grpc::ClientContext c;
+      if (worker->GetCheckpoint(&c, v1::GetCheckpointRequest(), &checkpoint).ok() &&
+          checkpoint.sequence() >= sequence) {
+        break;
+      }
+      if (Ms(Clock::now() - acknowledged) > 60'000) {
+        ++s.failed;
+        s.first_error = "not reflected within 60 s";
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    s.latencies_ms.push_back(Ms(Clock::now() - acknowledged));
+    ++s.calls;
+  }
+  const std::string extra = background.Finish();
+  // The nation's rollup says so too.
+  v1::GetRollupRequest get;
+  get.set_region_code("000000000000");
+  get.set_year(year);
+  v1::Rollup nation;
+  grpc::ClientContext context;
+  if (grpc::Status st = rollups->GetRollup(&context, get, &nation);
+      !st.ok() || nation.sequence() < last_sequence) {
+    ++s.failed;
+    s.first_error = "the nation's rollup does not reflect the last probe";
+  }
+  std::sort(s.latencies_ms.begin(), s.latencies_ms.end());
+  return Finish("freshness", s, extra);
+}
+
+int Reads(const Generator& gen) {
+  const std::string server = absl::GetFlag(FLAGS_server);
+  auto channel = Channel(server);
+  auto reports = v1::ReportService::NewStub(channel);
+  auto rollups = v1::RollupService::NewStub(channel);
+  const std::string rpc = absl::GetFlag(FLAGS_rpc);
+  const int year = absl::GetFlag(FLAGS_year);
+  const double rate = absl::GetFlag(FLAGS_rate);
+  const size_t total = static_cast<size_t>(rate * absl::GetFlag(FLAGS_seconds));
+  if (rpc != "GetRollup" && rpc != "GetReport" && rpc != "ListAnomalies") {
+    std::cerr << "load_client: --rpc must be GetRollup, GetReport or ListAnomalies\n";
+    return 2;
+  }
+  // Counties and above for anomalies (a page of a township's set is trivially small).
+  std::vector<std::string> anomaly_regions;
+  for (const v1::Region& r : gen.regions()) {
+    if (r.level() != v1::LEVEL_TOWNSHIP) anomaly_regions.push_back(r.code());
+  }
+  Background background(server, gen);
+  struct Call {
+    grpc::ClientContext context;
+    v1::GetRollupRequest rollup_request;
+    v1::Rollup rollup;
+    v1::GetReportRequest report_request;
+    v1::Revision report;
+    v1::ListAnomaliesRequest anomalies_request;
+    v1::ListAnomaliesResponse anomalies;
+    Clock::time_point scheduled;
+  };
+  std::mutex mu;
+  Summary s;
+  std::atomic<size_t> outstanding{0};
+  std::mt19937 rng(11);
+  const Clock::time_point begin = Clock::now();
+  for (size_t k = 0; k < total; ++k) {
+    const Clock::time_point scheduled =
+        begin + std::chrono::nanoseconds(static_cast<int64_t>(k * 1e9 / rate));
+    std::this_thread::sleep_until(scheduled);
+    auto* call = new Call();
+    call->scheduled = scheduled;
+    ++outstanding;
+    auto done = [&, call](grpc::Status status) {
+      const double ms = Ms(Clock::now() - call->scheduled);
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        ++s.calls;
+        s.latencies_ms.push_back(ms);
+        if (!status.ok() && s.failed++ == 0) s.first_error = status.error_message();
+      }
+      delete call;
+      --outstanding;
+    };
+    if (rpc == "GetRollup") {
+      const size_t r = rng() % (gen.regions().size() + 1);
+      call->rollup_request.set_region_code(r == gen.regions().size() ? "000000000000"
+                                                                     : gen.regions()[r].code());
+      call->rollup_request.set_year(year);
+      rollups->async()->GetRollup(&call->context, &call->rollup_request, &call->rollup, done);
+    } else if (rpc == "GetReport") {
+      *call->report_request.mutable_key() = gen.Make(rng() % gen.size(), year).report().key();
+      call->report_request.set_view(v1::REPORT_VIEW_FULL);
+      reports->async()->GetReport(&call->context, &call->report_request, &call->report, done);
+    } else {
+      call->anomalies_request.set_region_code(anomaly_regions[rng() % anomaly_regions.size()]);
+      call->anomalies_request.set_year(year);
+      call->anomalies_request.set_page_size(50);
+      rollups->async()->ListAnomalies(&call->context, &call->anomalies_request, &call->anomalies,
+                                      done);
+    }
+  }
+  while (outstanding > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  s.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  const std::string extra = background.Finish();
+  std::sort(s.latencies_ms.begin(), s.latencies_ms.end());
+  return Finish("reads", s,
+                absl::StrFormat(",\"rpc\":\"%s\",\"rate\":%.0f%s", rpc, rate, extra));
+}
+
+int Generate(const Generator& gen) {
+  const int year = absl::GetFlag(FLAGS_year);
+  size_t count = absl::GetFlag(FLAGS_count);
+  if (count == 0 || count > gen.size()) count = gen.size();
+  size_t bytes = 0, broken = 0, inconsistent = 0, narrative = 0, departments = 0;
+  for (size_t i = 0; i < count; ++i) {
+    const v1::SubmitReportRequest a = gen.Make(i, year);
+    if (a.SerializeAsString() != gen.Make(i, year).SerializeAsString()) {
+      std::cerr << "load_client: report " << i << " is not deterministic\n";
+      return 1;
+    }
+    bytes += a.ByteSizeLong();
+    narrative += a.report().narrative().ByteSizeLong();
+    departments += !a.report().key().body().empty();
+    const bool breaks = gen.BreaksRule(i, year);
+    broken += breaks;
+    if (!breaks && !SatisfiesRules(a.report())) ++inconsistent;
+    if (breaks && SatisfiesRules(a.report())) ++inconsistent;
+  }
+  std::cout << absl::StrFormat(
+                   "{\"mode\":\"generate\",\"reports_per_year\":%d,\"departments_per_year\":%d,"
+                   "\"checked\":%d,\"departments\":%d,\"mean_bytes\":%.0f,"
+                   "\"mean_narrative_bytes\":%.0f,\"breaking_rules\":%d,\"inconsistent\":%d}",
+                   gen.size(), gen.departments(), count, departments,
+                   count ? double(bytes) / count : 0, count ? double(narrative) / count : 0,
+                   broken, inconsistent)
+            << std::endl;
+  return inconsistent == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace gongkai::bench
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  using namespace gongkai::bench;
+  const std::string mode = absl::GetFlag(FLAGS_mode);
+  if (mode == "catchup") return Catchup();
+  if (mode == "recompute") return Recompute();
+  const Generator gen = MakeGenerator();
+  if (mode == "submit") return Submit(gen);
+  if (mode == "echo") return Echo(gen);
+  if (mode == "rocks") return Rocks(gen);
+  if (mode == "freshness") return Freshness(gen);
+  if (mode == "reads") return Reads(gen);
+  if (mode == "generate") return Generate(gen);
+  std::cerr << "load_client: unknown --mode " << mode << "\n";
+  return 2;
+}
