@@ -104,6 +104,15 @@ absl::Status Caller::RequireFor(std::initializer_list<v1::Role> roles, absl::str
                              " is outside its scope"));
 }
 
+absl::Status Caller::RequireSubtree(std::initializer_list<v1::Role> roles, absl::string_view what,
+                                    const storage::Registry& registry,
+                                    absl::string_view region_code) const {
+  if (absl::Status s = Require(roles, what); !s.ok()) return s;
+  if (CoversSubtree(registry, region_code)) return absl::OkStatus();
+  return Denied(*this, what,
+                absl::StrCat("the subtree of region ", region_code, " is not wholly in its scope"));
+}
+
 absl::Status Caller::RequireOverlap(std::initializer_list<v1::Role> roles, absl::string_view what,
                                     const storage::Registry& registry,
                                     absl::string_view region_code) const {

@@ -48,6 +48,11 @@ class Caller {
   absl::Status RequireFor(std::initializer_list<v1::Role> roles, absl::string_view what,
                           const storage::Registry& registry, absl::string_view region_code,
                           absl::string_view body = "") const;
+  // As Require, and the scope must cover the region's whole subtree, every body included (for
+  // what aggregates or copies the subtree: rollups, jobs, backups, the worker's writes).
+  absl::Status RequireSubtree(std::initializer_list<v1::Role> roles, absl::string_view what,
+                              const storage::Registry& registry,
+                              absl::string_view region_code) const;
   // As Require, and the scope must overlap the region's subtree.
   absl::Status RequireOverlap(std::initializer_list<v1::Role> roles, absl::string_view what,
                               const storage::Registry& registry,

@@ -16,8 +16,8 @@ absl::Status NeedAuthenticator(const Env& env) {
 
 absl::Status CreateBackup(const Env& env, const RequestContext& context,
                           const v1::CreateBackupRequest& request, v1::Backup* response) {
-  GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor({v1::ROLE_ADMIN}, "create backups",
-                                                    *env.store->registry(), storage::kNationCode));
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(
+      {v1::ROLE_ADMIN}, "create backups", *env.store->registry(), storage::kNationCode));
   if (request.directory().empty()) return error::MissingField("directory");
   absl::StatusOr<int64_t> sequence = env.store->CreateBackup(request.directory());
   if (!sequence.ok()) return sequence.status();

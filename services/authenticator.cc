@@ -84,7 +84,7 @@ absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Load(storage::Stor
 }
 
 bool Authenticator::enforced() const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   return stored_count_ > 0;
 }
 
@@ -104,7 +104,7 @@ absl::Status Authenticator::CheckLive(const v1::Principal& principal, absl::Time
 absl::StatusOr<Caller> Authenticator::Authenticate(absl::string_view authorization,
                                                    absl::string_view certificate_subject,
                                                    absl::Time now) const {
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   if (!authorization.empty()) {
     const absl::string_view scheme = "bearer ";
     if (authorization.size() <= scheme.size() ||
@@ -115,10 +115,11 @@ absl::StatusOr<Caller> Authenticator::Authenticate(absl::string_view authorizati
     const std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
     auto found = parts.size() == 3 && parts[0] == kTokenPrefix ? principals_.find(parts[1])
                                                                : principals_.end();
-    if (found == principals_.end()) return Unauthenticated("the bearer token is not valid");
-    const v1::StoredPrincipal& stored = found->second;
+    // An unknown name costs the same hash as a known one, so timing tells nothing.
+    static const v1::StoredPrincipal* const kNobody = new v1::StoredPrincipal();
+    const v1::StoredPrincipal& stored = found != principals_.end() ? found->second : *kNobody;
     const std::string hash = HashToken(stored.salt(), token);
-    if (hash.size() != stored.token_hash().size() ||
+    if (found == principals_.end() || hash.size() != stored.token_hash().size() ||
         CRYPTO_memcmp(hash.data(), stored.token_hash().data(), hash.size()) != 0) {
       return Unauthenticated("the bearer token is not valid");
     }
@@ -154,8 +155,9 @@ absl::Status Authenticator::Admit(const Caller& caller, absl::Time now) {
   if (bucket.refilled == absl::InfinitePast()) {
     bucket.tokens = burst;
   } else {
-    bucket.tokens =
-        std::min(burst, bucket.tokens + absl::ToDoubleSeconds(now - bucket.refilled) * limit);
+    // A clock that steps back refills nothing (and takes nothing away).
+    const double elapsed = std::max(0.0, absl::ToDoubleSeconds(now - bucket.refilled));
+    bucket.tokens = std::min(burst, bucket.tokens + elapsed * limit);
   }
   bucket.refilled = now;
   if (bucket.tokens >= 1) {
@@ -208,6 +210,21 @@ absl::Status Authenticator::CheckSpec(const Caller& creator, const v1::Principal
   if (spec.rate_limit() < 0 || !std::isfinite(spec.rate_limit())) {
     return error::InvalidField("principal.rate_limit", "must be 0 (the default) or positive");
   }
+  for (int i = 0; i < spec.roles_size(); ++i) {
+    if (!creator.Has(spec.roles(i))) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "principal ", creator.name(), " may not create principal ", spec.name(),
+          ": it may grant only roles it holds itself (principal.roles[", i, "])"));
+    }
+  }
+  if (creator.principal().has_expire_time() &&
+      (!spec.has_expire_time() ||
+       ToTime(spec.expire_time()) > ToTime(creator.principal().expire_time()))) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("principal ", creator.name(), " may not create principal ", spec.name(),
+                     ": its credentials must expire no later than the creator's (",
+                     TimeUtil::ToString(creator.principal().expire_time()), ")"));
+  }
   if (!creator.Contains(*registry, spec)) {
     return absl::PermissionDeniedError(absl::StrCat("principal ", creator.name(),
                                                     " may not create principal ", spec.name(),
@@ -243,21 +260,28 @@ absl::StatusOr<v1::CreatePrincipalResponse> Authenticator::Create(const Caller& 
   absl::StatusOr<v1::StoredPrincipal> stored = NewStored(std::move(spec), now, &token);
   if (!stored.ok()) return stored.status();
   const v1::Principal& principal = stored->principal();
-  absl::MutexLock lock(&mu_);
-  if (principals_.contains(principal.name())) {
-    return absl::AlreadyExistsError(
-        absl::StrCat("principal ", principal.name(), " already exists"));
-  }
-  if (!principal.certificate_subject().empty() &&
-      by_subject_.contains(principal.certificate_subject())) {
-    return absl::AlreadyExistsError(absl::StrCat("certificate subject \"",
-                                                 principal.certificate_subject(),
-                                                 "\" already belongs to a principal"));
+  // Changes are serialized by change_mu_; calls keep authenticating meanwhile (mu_ is taken
+  // only to read, and briefly to publish the change once it is stored).
+  absl::MutexLock change(&change_mu_);
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (principals_.contains(principal.name())) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("principal ", principal.name(), " already exists"));
+    }
+    if (auto holder = by_subject_.find(principal.certificate_subject());
+        holder != by_subject_.end() && !principals_.at(holder->second).principal().revoked()) {
+      return absl::AlreadyExistsError(absl::StrCat("certificate subject \"",
+                                                   principal.certificate_subject(),
+                                                   "\" already belongs to principal ",
+                                                   holder->second));
+    }
   }
   if (absl::Status s = store_->CreatePrincipal(*stored); !s.ok()) return s;
   v1::CreatePrincipalResponse response;
   *response.mutable_principal() = principal;
   response.set_token(token);
+  absl::MutexLock lock(&mu_);
   if (!principal.certificate_subject().empty()) {
     by_subject_[principal.certificate_subject()] = principal.name();
   }
@@ -276,6 +300,7 @@ absl::StatusOr<std::string> Authenticator::CreateEphemeral(v1::Principal spec, a
   std::string token;
   absl::StatusOr<v1::StoredPrincipal> stored = NewStored(std::move(spec), now, &token);
   if (!stored.ok()) return stored.status();
+  absl::MutexLock change(&change_mu_);
   absl::MutexLock lock(&mu_);
   const std::string name = stored->principal().name();
   if (principals_.contains(name)) {
@@ -288,29 +313,41 @@ absl::StatusOr<std::string> Authenticator::CreateEphemeral(v1::Principal spec, a
 absl::StatusOr<v1::Principal> Authenticator::Revoke(const Caller& revoker, absl::string_view name,
                                                     absl::Time now) {
   std::shared_ptr<const storage::Registry> registry = store_->registry();
-  absl::MutexLock lock(&mu_);
-  auto found = principals_.find(name);
-  if (found == principals_.end() || !revoker.Contains(*registry, found->second.principal())) {
-    return absl::NotFoundError(absl::StrCat("principal ", name, " does not exist"));
-  }
-  v1::StoredPrincipal updated = found->second;
-  if (!updated.principal().revoked()) {
-    updated.mutable_principal()->set_revoked(true);
-    *updated.mutable_principal()->mutable_revoke_time() = ToTimestamp(now);
-    if (!updated.principal().ephemeral()) {
-      if (absl::Status s = store_->UpdatePrincipal(updated); !s.ok()) return s;
+  absl::MutexLock change(&change_mu_);
+  v1::StoredPrincipal updated;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto found = principals_.find(name);
+    // gongkaid's own (ephemeral) principals are not the API's to see or revoke.
+    const bool visible = found != principals_.end() && !found->second.principal().ephemeral();
+    if (!visible || !revoker.Contains(*registry, found->second.principal())) {
+      // Only a nation-wide admin learns that a name does not exist.
+      if (!visible && revoker.CoversSubtree(*registry, storage::kNationCode)) {
+        return absl::NotFoundError(absl::StrCat("principal ", name, " does not exist"));
+      }
+      return absl::PermissionDeniedError(absl::StrCat("principal ", revoker.name(),
+                                                      " may not revoke principal ", name,
+                                                      ": it is outside its scope"));
     }
-    found->second = updated;
+    updated = found->second;
   }
+  if (updated.principal().revoked()) return updated.principal();
+  updated.mutable_principal()->set_revoked(true);
+  *updated.mutable_principal()->mutable_revoke_time() = ToTimestamp(now);
+  if (absl::Status s = store_->UpdatePrincipal(updated); !s.ok()) return s;
+  absl::MutexLock lock(&mu_);
+  principals_[updated.principal().name()] = updated;
   return updated.principal();
 }
 
 std::vector<v1::Principal> Authenticator::List(const Caller& caller) const {
   std::shared_ptr<const storage::Registry> registry = store_->registry();
   std::vector<v1::Principal> out;
-  absl::MutexLock lock(&mu_);
+  absl::ReaderMutexLock lock(&mu_);
   for (const auto& [name, stored] : principals_) {
-    if (caller.Contains(*registry, stored.principal())) out.push_back(stored.principal());
+    if (!stored.principal().ephemeral() && caller.Contains(*registry, stored.principal())) {
+      out.push_back(stored.principal());
+    }
   }
   std::sort(out.begin(), out.end(),
             [](const v1::Principal& a, const v1::Principal& b) { return a.name() < b.name(); });

@@ -55,17 +55,19 @@ class Authenticator {
 
   // Creates a principal from `spec` (name, roles, region_codes, body, expire_time,
   // certificate_subject, rate_limit) and returns it with its token. The scope must lie within
-  // `creator`'s. INVALID_ARGUMENT for a bad field (named by its path), ALREADY_EXISTS for a
-  // used name, PERMISSION_DENIED for a scope wider than the creator's.
+  // `creator`'s, the roles among the creator's, and the expiry no later than the creator's.
+  // INVALID_ARGUMENT for a bad field (named by its path), ALREADY_EXISTS for a used name or a
+  // live principal's certificate subject, PERMISSION_DENIED for more than the creator has.
   absl::StatusOr<v1::CreatePrincipalResponse> Create(const Caller& creator, v1::Principal spec,
                                                      absl::Time now);
   // A principal kept only in memory until the process exits (gongkaid's in-process worker;
   // its name starts with '_', which no admin can create; no rate limit): returns the token.
   absl::StatusOr<std::string> CreateEphemeral(v1::Principal spec, absl::Time now);
-  // Revokes a principal within `revoker`'s scope. NOT_FOUND when unknown (or outside scope).
+  // Revokes a principal within `revoker`'s scope. PERMISSION_DENIED outside it, and for an
+  // unknown name unless the revoker's scope is the nation (then NOT_FOUND).
   absl::StatusOr<v1::Principal> Revoke(const Caller& revoker, absl::string_view name,
                                        absl::Time now);
-  // Every principal within `caller`'s scope, by name.
+  // Every principal within `caller`'s scope, by name (not gongkaid's ephemeral ones).
   std::vector<v1::Principal> List(const Caller& caller) const;
 
  private:
@@ -83,6 +85,7 @@ class Authenticator {
 
   storage::Store* const store_;
   const AuthOptions options_;
+  absl::Mutex change_mu_ ABSL_ACQUIRED_BEFORE(mu_);  // Serializes Create and Revoke.
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, v1::StoredPrincipal> principals_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, std::string> by_subject_ ABSL_GUARDED_BY(mu_);

@@ -132,22 +132,22 @@ absl::Status ListReports(const Env& env, const RequestContext& context,
   std::shared_ptr<const storage::Registry> registry = env.store->registry();
   GONGKAI_RETURN_IF_ERROR(
       context.caller.RequireOverlap(kReadRoles, "read reports", *registry, request.region_code()));
-  // A scope that covers only part of the subtree sees only that part (pages may then hold
-  // fewer reports than page_size; follow next_page_token to the end).
-  const bool filter = !context.caller.CoversSubtree(*registry, request.region_code());
+  // A scope that covers only part of the subtree sees only that part: the store skips the
+  // rest, so neither the page nor its token says anything about it (pages may then hold fewer
+  // reports than page_size; follow next_page_token to the end).
+  storage::Store::ReportFilter keep;
+  if (!context.caller.CoversSubtree(*registry, request.region_code())) {
+    keep = [&](const v1::ReportKey& key) {
+      return context.caller.Covers(*registry, key.region_code(), key.body());
+    };
+  }
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   auto page = env.store->ListReports(request.region_code(), request.year(), request.page_size(),
                                      request.page_token(),
-                                     request.view() == v1::REPORT_VIEW_FULL);
+                                     request.view() == v1::REPORT_VIEW_FULL, keep);
   if (!page.ok()) return page.status();
-  for (v1::Revision& revision : page->items) {
-    if (filter &&
-        !context.caller.Covers(*registry, revision.key().region_code(), revision.key().body())) {
-      continue;
-    }
-    *response->add_reports() = std::move(revision);
-  }
+  for (v1::Revision& revision : page->items) *response->add_reports() = std::move(revision);
   response->set_next_page_token(page->next_page_token);
   return absl::OkStatus();
 }

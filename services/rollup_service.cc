@@ -19,8 +19,8 @@ absl::Status CheckRegionYear(const Env& env, const std::string& region_code, int
 
 // The worker writes results for the whole tree: it needs the role and the nation in scope.
 absl::Status RequireWorker(const Env& env, const RequestContext& context) {
-  return context.caller.RequireFor({v1::ROLE_WORKER}, "write rollups", *env.store->registry(),
-                                   storage::kNationCode);
+  return context.caller.RequireSubtree({v1::ROLE_WORKER}, "write rollups",
+                                       *env.store->registry(), storage::kNationCode);
 }
 
 absl::Status CheckPageSize(int page_size) {
@@ -34,7 +34,7 @@ absl::Status CheckPageSize(int page_size) {
 
 absl::Status GetRollup(const Env& env, const RequestContext& context,
                        const v1::GetRollupRequest& request, v1::Rollup* response) {
-  GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor(kReadRoles, "read rollups",
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(kReadRoles, "read rollups",
                                                     *env.store->registry(), request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   auto rollup = env.store->GetRollup(request.region_code(), request.year());
@@ -46,7 +46,7 @@ absl::Status GetRollup(const Env& env, const RequestContext& context,
 absl::Status ListChildRollups(const Env& env, const RequestContext& context,
                               const v1::ListChildRollupsRequest& request,
                               v1::ListChildRollupsResponse* response) {
-  GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor(kReadRoles, "read rollups",
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(kReadRoles, "read rollups",
                                                     *env.store->registry(), request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
@@ -99,10 +99,11 @@ absl::Status ListAnomalies(const Env& env, const RequestContext& context,
 
 absl::Status StartRollupJob(const Env& env, const RequestContext& context,
                             const v1::StartRollupJobRequest& request, v1::RollupJob* response) {
-  GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_ADMIN}, "start rollup jobs"));
-  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   const std::string region =
       request.region_code().empty() ? std::string(storage::kNationCode) : request.region_code();
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree({v1::ROLE_ADMIN}, "start rollup jobs",
+                                                        *env.store->registry(), region));
+  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   if (env.store->registry()->Find(region) == nullptr) {
     return error::InvalidField("region_code", absl::StrCat(region, " is not in the registry"));
   }
@@ -114,10 +115,20 @@ absl::Status StartRollupJob(const Env& env, const RequestContext& context,
 
 absl::Status GetRollupJob(const Env& env, const RequestContext& context,
                           const v1::GetRollupJobRequest& request, v1::RollupJob* response) {
-  GONGKAI_RETURN_IF_ERROR(
-      context.caller.Require({v1::ROLE_ADMIN, v1::ROLE_WORKER}, "read rollup jobs"));
+  static constexpr std::initializer_list<v1::Role> kRoles = {v1::ROLE_ADMIN, v1::ROLE_WORKER};
+  GONGKAI_RETURN_IF_ERROR(context.caller.Require(kRoles, "read rollup jobs"));
   if (request.id().empty()) return error::MissingField("id");
+  std::shared_ptr<const storage::Registry> registry = env.store->registry();
   auto job = env.store->GetJob(request.id());
+  // Only a nation-wide caller learns that a job does not exist; others are refused alike for
+  // a missing job and for another region's.
+  if (!context.caller.CoversSubtree(*registry, storage::kNationCode)) {
+    const std::string region = !job.ok() || job->region_code().empty()
+                                   ? std::string(storage::kNationCode)
+                                   : job->region_code();
+    GONGKAI_RETURN_IF_ERROR(
+        context.caller.RequireSubtree(kRoles, "read rollup jobs", *registry, region));
+  }
   if (!job.ok()) return job.status();
   *response = *std::move(job);
   return absl::OkStatus();

@@ -90,13 +90,13 @@ absl::Status Store::Write(rocksdb::WriteBatch* batch, absl::string_view what) {
                      ": the database met a write error it cannot recover from while open; gongkaid "
                      "must reopen it (restart it once the disk is writable)"));
   }
-  if (write_failed_.load()) {
+  if (write_failed_.exchange(false)) {
     if (rocksdb::Status resumed = db_->Resume(); !resumed.ok()) {
+      write_failed_ = true;
       return absl::UnavailableError(
           absl::StrCat(what, ": the store cannot write since an earlier write failed (",
                        resumed.IsBusy() ? "recovering" : resumed.ToString(), "); retry later"));
     }
-    write_failed_ = false;
   }
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync;
@@ -356,7 +356,8 @@ absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_
 
 absl::Status Store::ScanPage(const std::string& prefix, int page_size,
                              const std::string& page_token,
-                             const std::function<absl::StatusOr<size_t>(absl::string_view)>& add,
+                             const std::function<absl::StatusOr<std::optional<size_t>>(
+                                 absl::string_view key, absl::string_view value)>& add,
                              std::string* next_page_token) const {
   page_size = ClampPageSize(page_size);
   std::string start = prefix;
@@ -378,9 +379,12 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
       next_page_token->assign(absl::WebSafeBase64Escape(last_key));
       break;
     }
-    absl::StatusOr<size_t> added = add(absl::string_view(it->value().data(), it->value().size()));
+    absl::StatusOr<std::optional<size_t>> added =
+        add(absl::string_view(it->key().data(), it->key().size()),
+            absl::string_view(it->value().data(), it->value().size()));
     if (!added.ok()) return added.status();
-    bytes += *added;
+    if (!added->has_value()) continue;  // Skipped: neither counted nor named by the token.
+    bytes += **added;
     last_key = it->key().ToString();
     ++count;
   }
@@ -390,7 +394,8 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
 absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_code, int year,
                                                       int page_size,
                                                       const std::string& page_token,
-                                                      bool full) const {
+                                                      bool full,
+                                                      const ReportFilter& keep) const {
   std::shared_ptr<const Registry> registry = this->registry();
   if (registry->Find(region_code) == nullptr) {
     return absl::NotFoundError(absl::StrCat("region ", region_code, " is not in the registry"));
@@ -400,7 +405,14 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
   Page<v1::Revision> page;
   absl::Status status = ScanPage(
       prefix, page_size, page_token,
-      [&](absl::string_view id) -> absl::StatusOr<size_t> {
+      [&](absl::string_view, absl::string_view id) -> absl::StatusOr<std::optional<size_t>> {
+        if (keep != nullptr) {
+          v1::ReportKey key;
+          if (!keys::ParseReportId(id, &key)) {
+            return absl::DataLossError("subtree index holds no report id");
+          }
+          if (!keep(key)) return std::nullopt;
+        }
         absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(std::string(id));
         if (!head.ok()) return head.status();
         if (!head->has_value()) return absl::DataLossError("subtree index names no report");
@@ -427,7 +439,7 @@ absl::StatusOr<Page<v1::Revision>> Store::ListRevisions(const v1::ReportKey& key
   Page<v1::Revision> page;
   absl::Status status = ScanPage(
       keys::RevisionPrefix(*id), page_size, page_token,
-      [&](absl::string_view value) -> absl::StatusOr<size_t> {
+      [&](absl::string_view, absl::string_view value) -> absl::StatusOr<std::optional<size_t>> {
         v1::Revision revision;
         if (!revision.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           return absl::DataLossError("unreadable revision record");

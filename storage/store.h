@@ -98,11 +98,13 @@ class Store {
   absl::StatusOr<v1::Revision> GetRevision(const v1::ReportKey& key, int64_t revision,
                                            bool full = true) const;
 
-  // Current revisions of every report in the region's subtree for the year, in subtree
-  // order. INVALID_ARGUMENT for a page token not from this listing.
+  // Current revisions of every report in the region's subtree for the year that `keep`
+  // accepts (null: all), in subtree order. Pages and tokens count and name only accepted
+  // reports. INVALID_ARGUMENT for a page token not from this listing.
+  using ReportFilter = std::function<bool(const v1::ReportKey&)>;
   absl::StatusOr<Page<v1::Revision>> ListReports(const std::string& region_code, int year,
                                                  int page_size, const std::string& page_token,
-                                                 bool full) const;
+                                                 bool full, const ReportFilter& keep = nullptr) const;
 
   // Every revision of one report, oldest first.
   absl::StatusOr<Page<v1::Revision>> ListRevisions(const v1::ReportKey& key, int page_size,
@@ -192,10 +194,12 @@ class Store {
   absl::Status ScanJobs(
       const std::function<bool(const std::string& key, v1::RollupJob& job)>& visit) const;
   // Scans keys in [prefix, PrefixEnd(prefix)) after the page token; calls `add` with each
-  // value (it returns the bytes it added to the page); ends the page at page_size records or
-  // once it holds 2 MiB, and fills the next page token.
+  // key and value (it returns the bytes it added to the page, or nullopt when it skipped the
+  // record); ends the page at page_size added records or once it holds 2 MiB, and fills the
+  // next page token with the last added record's key (never a skipped one's).
   absl::Status ScanPage(const std::string& prefix, int page_size, const std::string& page_token,
-                        const std::function<absl::StatusOr<size_t>(absl::string_view)>& add,
+                        const std::function<absl::StatusOr<std::optional<size_t>>(
+                            absl::string_view key, absl::string_view value)>& add,
                         std::string* next_page_token) const;
 
   const std::unique_ptr<rocksdb::DB> db_;

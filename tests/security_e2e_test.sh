@@ -31,7 +31,11 @@ check "refuses 0.0.0.0 without TLS (exit 1)" test $? = 1
 check "says why and what to do" grep -q 'refusing to serve 0.0.0.0:0 without TLS' refused.log
 "$gongkaid" --listen=0.0.0.0:0 --data_dir "$work/refused" --registry_dir "$src/data/regions" \
   --metrics_listen= --tls_cert server.pem --tls_key server.key 2>refused2.log
-check "refuses TLS without credentials" grep -q 'without credentials' refused2.log
+check "refuses TLS without credentials (exit 1)" test $? = 1
+check "says so" grep -q 'without credentials' refused2.log
+"$gongkaid" --listen=127.0.0.1.example:0 --data_dir "$work/refused" \
+  --registry_dir "$src/data/regions" --metrics_listen= 2>refused3.log
+check "a name that merely starts with 127. is not loopback" grep -q 'refusing' refused3.log
 # ... and with the override it starts (and says so).
 "$gongkaid" --listen=0.0.0.0:0 --data_dir "$work/insecure" --registry_dir "$src/data/regions" \
   --metrics_listen= --allow_insecure --port_file insecure.port 2>insecure.log &

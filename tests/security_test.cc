@@ -5,6 +5,7 @@
 // message size limit; and tokens stored only as salted hashes.
 #include <functional>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gongkai/v1/admin_service.grpc.pb.h"
 #include "google/rpc/error_details.pb.h"
@@ -40,7 +41,9 @@ class SecurityTest : public ::testing::Test {
     env_.store = store_.get();
     env_.auth = auth_.get();
     env_.clock = [this] { return now_; };
-    auto server = Server::Start(&env_, {});
+    ServerOptions options;
+    options.max_receive_message_bytes = 1 << 20;  // below gRPC's default, so the test can fail
+    auto server = Server::Start(&env_, options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
@@ -261,7 +264,7 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
          return rollups_->ListAnomalies(c, request, &response);
        }},
       {"RollupService.StartRollupJob",
-       Rule::kRole,
+       Rule::kScoped,
        {v1::ROLE_ADMIN},
        [&](grpc::ClientContext* c, const std::string& region) {
          v1::StartRollupJobRequest request;
@@ -327,7 +330,7 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
        [&](grpc::ClientContext* c, const std::string& region) {
          v1::CreatePrincipalRequest request;
          request.mutable_principal()->set_name(absl::StrCat("made-", ++principals_made));
-         request.mutable_principal()->add_roles(v1::ROLE_READER);
+         request.mutable_principal()->add_roles(v1::ROLE_ADMIN);
          request.mutable_principal()->add_region_codes(region);
          v1::CreatePrincipalResponse response;
          return admin_->CreatePrincipal(c, request, &response);
@@ -503,7 +506,7 @@ TEST_F(SecurityTest, OpenUntilTheFirstPrincipalThenCredentialsAreRequired) {
 }
 
 TEST_F(SecurityTest, RevokedAndExpiredCredentialsStopWorkingAtOnce) {
-  const std::string admin = Create("admin", {v1::ROLE_ADMIN}, {kNation});
+  const std::string admin = Create("admin", {v1::ROLE_ADMIN, v1::ROLE_SUBMITTER}, {kNation});
   v1::CreatePrincipalRequest create;
   v1::Principal* p = create.mutable_principal();
   p->set_name("temporary");
@@ -552,7 +555,8 @@ TEST_F(SecurityTest, RevokedAndExpiredCredentialsStopWorkingAtOnce) {
 }
 
 TEST_F(SecurityTest, AnAdminCreatesPrincipalsOnlyWithinItsOwnScope) {
-  const std::string county_admin = Create("county-admin", {v1::ROLE_ADMIN}, {kNinghai});
+  const std::string county_admin =
+      Create("county-admin", {v1::ROLE_ADMIN, v1::ROLE_SUBMITTER}, {kNinghai});
   v1::CreatePrincipalRequest create;
   create.mutable_principal()->set_name("town");
   create.mutable_principal()->add_roles(v1::ROLE_SUBMITTER);
@@ -611,11 +615,142 @@ TEST_F(SecurityTest, RateLimitsAnswerResourceExhaustedWithARetryHint) {
 
 TEST_F(SecurityTest, RequestsOverTheMessageLimitAreRefused) {
   v1::ParseReportRequest request;
-  request.set_text(std::string(5 << 20, 'x'));
+  request.set_text(std::string(2 << 20, 'x'));
   v1::ParseReportResponse response;
   grpc::ClientContext context;
   EXPECT_EQ(reports_->ParseReport(&context, request, &response).error_code(),
             grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(SecurityTest, PageTokensNameOnlyReportsTheCallerMaySee) {
+  const std::string root = Create("root", {v1::ROLE_SUBMITTER}, {kNation});
+  ASSERT_TRUE(Submit(root, ReportIn(kYishi)).ok());
+  ASSERT_TRUE(Submit(root, ReportIn("330226001000")).ok());
+  ASSERT_TRUE(Submit(root, ReportIn(kDongcheng)).ok());
+  struct Case {
+    std::string scope, hidden;
+  };
+  for (const Case& c : {Case{kDongguan, "3302"}, Case{kNinghai, "4419"}}) {
+    const std::string token = Create("reader-" + c.scope, {v1::ROLE_READER}, {c.scope});
+    v1::ListReportsRequest list;
+    list.set_region_code(kNation);
+    list.set_year(2019);
+    list.set_page_size(1);
+    int pages = 0;
+    int listed = 0;
+    do {
+      v1::ListReportsResponse response;
+      ASSERT_TRUE(reports_->ListReports(As(token).get(), list, &response).ok());
+      for (const auto& r : response.reports()) {
+        EXPECT_THAT(r.key().region_code(), ::testing::StartsWith(c.scope.substr(0, 4)));
+        ++listed;
+      }
+      std::string decoded;
+      ASSERT_TRUE(absl::WebSafeBase64Unescape(response.next_page_token(), &decoded));
+      EXPECT_EQ(decoded.find(c.hidden), std::string::npos) << "the token names a hidden report";
+      list.set_page_token(response.next_page_token());
+      ++pages;
+    } while (!list.page_token().empty() && pages < 10);
+    EXPECT_EQ(listed, c.scope == kNinghai ? 2 : 1);
+  }
+}
+
+TEST_F(SecurityTest, ABodyRestrictionKeepsAggregatesAndCopiesOfTheWholeSubtreeOut) {
+  // A principal for the governments' own reports ("-") over the nation, with every role.
+  const std::string own = Create(
+      "own-only", {v1::ROLE_ADMIN, v1::ROLE_READER, v1::ROLE_SUBMITTER, v1::ROLE_WORKER},
+      {kNation}, "-");
+  EXPECT_TRUE(Submit(own, ReportIn(kYishi)).ok());
+  v1::GetRollupRequest rollup;
+  rollup.set_region_code(kNinghai);
+  rollup.set_year(2019);
+  v1::Rollup ignored;
+  EXPECT_EQ(rollups_->GetRollup(As(own).get(), rollup, &ignored).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::CreateBackupRequest backup;
+  backup.set_directory(dir_.path() + "/backup");
+  v1::Backup made;
+  EXPECT_EQ(admin_->CreateBackup(As(own).get(), backup, &made).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::Checkpoint checkpoint;
+  EXPECT_EQ(worker_->GetCheckpoint(As(own).get(), {}, &checkpoint).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::StartRollupJobRequest job;
+  job.set_year(2019);
+  v1::RollupJob started;
+  EXPECT_EQ(rollups_->StartRollupJob(As(own).get(), job, &started).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(SecurityTest, AnAdminGrantsNoMoreThanItHolds) {
+  const std::string admin_only = Create("admin-only", {v1::ROLE_ADMIN}, {kNation});
+  v1::CreatePrincipalRequest create;
+  create.mutable_principal()->set_name("submitter");
+  create.mutable_principal()->add_roles(v1::ROLE_SUBMITTER);
+  create.mutable_principal()->add_region_codes(kNinghai);
+  v1::CreatePrincipalResponse created;
+  grpc::Status status = admin_->CreatePrincipal(As(admin_only).get(), create, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("only roles it holds"));
+
+  // An admin whose credentials expire may not create longer-lived ones.
+  v1::Principal temporary;
+  temporary.set_name("temporary-admin");
+  temporary.add_roles(v1::ROLE_ADMIN);
+  temporary.add_roles(v1::ROLE_SUBMITTER);
+  temporary.add_region_codes(kNation);
+  temporary.mutable_expire_time()->set_seconds(absl::ToUnixSeconds(now_ + absl::Hours(24)));
+  auto made = auth_->Create(Caller::Open(), temporary, now_);
+  ASSERT_TRUE(made.ok()) << made.status();
+  status = admin_->CreatePrincipal(As(made->token()).get(), create, &created);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("expire no later"));
+  create.mutable_principal()->mutable_expire_time()->set_seconds(
+      absl::ToUnixSeconds(now_ + absl::Hours(12)));
+  EXPECT_TRUE(admin_->CreatePrincipal(As(made->token()).get(), create, &created).ok());
+}
+
+TEST_F(SecurityTest, JobsAndRevocationsStayWithinTheAdminsScope) {
+  const std::string nation = Create("nation-admin", {v1::ROLE_ADMIN}, {kNation});
+  const std::string county = Create("county-admin", {v1::ROLE_ADMIN}, {kNinghai});
+  Create("dongguan-reader", {v1::ROLE_READER}, {kDongguan});
+  Create("ninghai-reader", {v1::ROLE_READER}, {kNinghai});
+
+  auto start = [&](const std::string& token, const std::string& region, v1::RollupJob* job) {
+    v1::StartRollupJobRequest request;
+    request.set_year(2019);
+    request.set_region_code(region);
+    return rollups_->StartRollupJob(As(token).get(), request, job);
+  };
+  v1::RollupJob own, national;
+  ASSERT_TRUE(start(county, kNinghai, &own).ok());
+  EXPECT_EQ(start(county, "", &national).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(start(nation, "", &national).ok());
+
+  auto get = [&](const std::string& token, const std::string& id) {
+    v1::GetRollupJobRequest request;
+    request.set_id(id);
+    v1::RollupJob job;
+    return rollups_->GetRollupJob(As(token).get(), request, &job);
+  };
+  EXPECT_TRUE(get(county, own.id()).ok());
+  const grpc::Status other = get(county, national.id());
+  const grpc::Status missing = get(county, "999");
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(other.error_message(), missing.error_message());
+  EXPECT_EQ(get(nation, "999").error_code(), grpc::StatusCode::NOT_FOUND);
+
+  auto revoke = [&](const std::string& token, const std::string& name) {
+    v1::RevokePrincipalRequest request;
+    request.set_name(name);
+    v1::Principal revoked;
+    return admin_->RevokePrincipal(As(token).get(), request, &revoked);
+  };
+  EXPECT_EQ(revoke(county, "dongguan-reader").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(revoke(county, "nobody").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(revoke(nation, "nobody").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_TRUE(revoke(county, "ninghai-reader").ok());
 }
 
 }  // namespace

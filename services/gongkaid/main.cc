@@ -2,6 +2,7 @@
 // national region registry on first start, serves gRPC on --listen (and Prometheus metrics on
 // --metrics_listen), runs the aggregation worker in-process unless --worker=false, and on
 // SIGINT/SIGTERM stops accepting calls, finishes the ones in flight and closes the database.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -63,8 +64,12 @@ ABSL_FLAG(std::string, port_file, "",
 
 namespace {
 
+// "localhost", an IPv4 address in 127.0.0.0/8, or ::1 (names are not resolved).
 bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "[::1]" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "[::1]" || host == "::1") return true;
+  in_addr address;
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 &&
+         (ntohl(address.s_addr) >> 24) == 127;
 }
 
 // Creates the first admin and writes its token to a new file only the owner can read.
@@ -215,6 +220,9 @@ int main(int argc, char** argv) {
   gongkai::ServerOptions server_options;
   server_options.listen = listen;
   server_options.max_receive_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  if (server_options.max_receive_message_bytes < 64 << 10) {
+    return fail(absl::InvalidArgumentError("--max_message_bytes must be at least 65536"));
+  }
   const bool tls = !absl::GetFlag(FLAGS_tls_cert).empty() || !absl::GetFlag(FLAGS_tls_key).empty();
   if (tls) {
     auto credentials =
