@@ -212,9 +212,9 @@ absl::Status Authenticator::CheckSpec(const Caller& creator, const v1::Principal
   }
   for (int i = 0; i < spec.roles_size(); ++i) {
     if (!creator.Has(spec.roles(i))) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          "principal ", creator.name(), " may not create principal ", spec.name(),
-          ": it may grant only roles it holds itself (principal.roles[", i, "])"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("principal ", creator.name(), " may not create principal ", spec.name(),
+                       ": it may grant only roles it holds itself (principal.roles[", i, "])"));
     }
   }
   if (creator.principal().has_expire_time() &&
@@ -271,10 +271,9 @@ absl::StatusOr<v1::CreatePrincipalResponse> Authenticator::Create(const Caller& 
     }
     if (auto holder = by_subject_.find(principal.certificate_subject());
         holder != by_subject_.end() && !principals_.at(holder->second).principal().revoked()) {
-      return absl::AlreadyExistsError(absl::StrCat("certificate subject \"",
-                                                   principal.certificate_subject(),
-                                                   "\" already belongs to principal ",
-                                                   holder->second));
+      return absl::AlreadyExistsError(
+          absl::StrCat("certificate subject \"", principal.certificate_subject(),
+                       "\" already belongs to principal ", holder->second));
     }
   }
   if (absl::Status s = store_->CreatePrincipal(*stored); !s.ok()) return s;

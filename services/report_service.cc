@@ -143,9 +143,9 @@ absl::Status ListReports(const Env& env, const RequestContext& context,
   }
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
-  auto page = env.store->ListReports(request.region_code(), request.year(), request.page_size(),
-                                     request.page_token(),
-                                     request.view() == v1::REPORT_VIEW_FULL, keep);
+  auto page =
+      env.store->ListReports(request.region_code(), request.year(), request.page_size(),
+                             request.page_token(), request.view() == v1::REPORT_VIEW_FULL, keep);
   if (!page.ok()) return page.status();
   for (v1::Revision& revision : page->items) *response->add_reports() = std::move(revision);
   response->set_next_page_token(page->next_page_token);

@@ -19,8 +19,8 @@ absl::Status CheckRegionYear(const Env& env, const std::string& region_code, int
 
 // The worker writes results for the whole tree: it needs the role and the nation in scope.
 absl::Status RequireWorker(const Env& env, const RequestContext& context) {
-  return context.caller.RequireSubtree({v1::ROLE_WORKER}, "write rollups",
-                                       *env.store->registry(), storage::kNationCode);
+  return context.caller.RequireSubtree({v1::ROLE_WORKER}, "write rollups", *env.store->registry(),
+                                       storage::kNationCode);
 }
 
 absl::Status CheckPageSize(int page_size) {
@@ -34,8 +34,8 @@ absl::Status CheckPageSize(int page_size) {
 
 absl::Status GetRollup(const Env& env, const RequestContext& context,
                        const v1::GetRollupRequest& request, v1::Rollup* response) {
-  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(kReadRoles, "read rollups",
-                                                    *env.store->registry(), request.region_code()));
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(
+      kReadRoles, "read rollups", *env.store->registry(), request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   auto rollup = env.store->GetRollup(request.region_code(), request.year());
   if (!rollup.ok()) return rollup.status();
@@ -46,8 +46,8 @@ absl::Status GetRollup(const Env& env, const RequestContext& context,
 absl::Status ListChildRollups(const Env& env, const RequestContext& context,
                               const v1::ListChildRollupsRequest& request,
                               v1::ListChildRollupsResponse* response) {
-  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(kReadRoles, "read rollups",
-                                                    *env.store->registry(), request.region_code()));
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(
+      kReadRoles, "read rollups", *env.store->registry(), request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();

@@ -392,10 +392,8 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
 }
 
 absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_code, int year,
-                                                      int page_size,
-                                                      const std::string& page_token,
-                                                      bool full,
-                                                      const ReportFilter& keep) const {
+                                                      int page_size, const std::string& page_token,
+                                                      bool full, const ReportFilter& keep) const {
   std::shared_ptr<const Registry> registry = this->registry();
   if (registry->Find(region_code) == nullptr) {
     return absl::NotFoundError(absl::StrCat("region ", region_code, " is not in the registry"));

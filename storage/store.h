@@ -104,7 +104,8 @@ class Store {
   using ReportFilter = std::function<bool(const v1::ReportKey&)>;
   absl::StatusOr<Page<v1::Revision>> ListReports(const std::string& region_code, int year,
                                                  int page_size, const std::string& page_token,
-                                                 bool full, const ReportFilter& keep = nullptr) const;
+                                                 bool full,
+                                                 const ReportFilter& keep = nullptr) const;
 
   // Every revision of one report, oldest first.
   absl::StatusOr<Page<v1::Revision>> ListRevisions(const v1::ReportKey& key, int page_size,

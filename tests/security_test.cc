@@ -657,9 +657,9 @@ TEST_F(SecurityTest, PageTokensNameOnlyReportsTheCallerMaySee) {
 
 TEST_F(SecurityTest, ABodyRestrictionKeepsAggregatesAndCopiesOfTheWholeSubtreeOut) {
   // A principal for the governments' own reports ("-") over the nation, with every role.
-  const std::string own = Create(
-      "own-only", {v1::ROLE_ADMIN, v1::ROLE_READER, v1::ROLE_SUBMITTER, v1::ROLE_WORKER},
-      {kNation}, "-");
+  const std::string own =
+      Create("own-only", {v1::ROLE_ADMIN, v1::ROLE_READER, v1::ROLE_SUBMITTER, v1::ROLE_WORKER},
+             {kNation}, "-");
   EXPECT_TRUE(Submit(own, ReportIn(kYishi)).ok());
   v1::GetRollupRequest rollup;
   rollup.set_region_code(kNinghai);

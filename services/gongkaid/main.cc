@@ -68,8 +68,7 @@ namespace {
 bool IsLoopback(const std::string& host) {
   if (host == "localhost" || host == "[::1]" || host == "::1") return true;
   in_addr address;
-  return inet_pton(AF_INET, host.c_str(), &address) == 1 &&
-         (ntohl(address.s_addr) >> 24) == 127;
+  return inet_pton(AF_INET, host.c_str(), &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
 }
 
 // Creates the first admin and writes its token to a new file only the owner can read.
