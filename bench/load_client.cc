@@ -14,6 +14,7 @@
 //       submit → acknowledged → checkpoint (the nation's rollup) reflects it, under load
 //   load_client --mode=reads --rpc=GetRollup --rate=5000 --seconds=10 [--background_...]
 //       open loop at a fixed rate; latency from each call's scheduled time
+//   load_client --mode=anomalies --year=Y  the year's flags in the nation, counted by kind
 //   load_client --mode=generate --count=N   generator check: sizes, rule consistency
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include <atomic>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -515,6 +517,32 @@ int Reads(const Generator& gen) {
                 absl::StrFormat(",\"rpc\":\"%s\",\"rate\":%.0f%s", rpc, rate, extra));
 }
 
+// Every flag of the year in the nation, counted by kind (a check that incremental and full
+// flags agree: run it before and after a recompute).
+int Anomalies() {
+  auto rollups = v1::RollupService::NewStub(Channel(absl::GetFlag(FLAGS_server)));
+  v1::ListAnomaliesRequest request;
+  request.set_region_code("000000000000");
+  request.set_year(absl::GetFlag(FLAGS_year));
+  request.set_page_size(1000);
+  std::map<std::string, int> kinds;
+  int total = 0;
+  do {
+    v1::ListAnomaliesResponse page;
+    grpc::ClientContext context;
+    if (grpc::Status s = rollups->ListAnomalies(&context, request, &page); !s.ok()) {
+      std::cerr << "load_client: " << s.error_message() << "\n";
+      return 1;
+    }
+    for (const v1::Anomaly& a : page.anomalies()) ++kinds[v1::AnomalyKind_Name(a.kind())], ++total;
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  std::string fields;
+  for (const auto& [kind, n] : kinds) absl::StrAppend(&fields, ",\"", kind, "\":", n);
+  std::cout << "{\"mode\":\"anomalies\",\"total\":" << total << fields << "}" << std::endl;
+  return 0;
+}
+
 int Generate(const Generator& gen) {
   const int year = absl::GetFlag(FLAGS_year);
   size_t count = absl::GetFlag(FLAGS_count);
@@ -554,6 +582,7 @@ int main(int argc, char** argv) {
   const std::string mode = absl::GetFlag(FLAGS_mode);
   if (mode == "catchup") return Catchup();
   if (mode == "recompute") return Recompute();
+  if (mode == "anomalies") return Anomalies();
   const Generator gen = MakeGenerator();
   if (mode == "submit") return Submit(gen);
   if (mode == "echo") return Echo(gen);

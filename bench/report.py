@@ -251,8 +251,8 @@ if fresh:
     w(f"A probe resubmits a random report of the year every 10–30 ms and times from the "
       f"acknowledgement until the worker's checkpoint (the change log sequence every stored "
       f"rollup up to the nation reflects) reaches the revision's sequence; at the end the "
-      f"nation's rollup is checked to say so too. Background: the next year's reports, 2 in "
-      f"flight ({fmt(fresh.get('background_per_second'))} submits/s).")
+      f"nation's rollup is checked to say so too. Background: resubmissions (new revisions) of "
+      f"the same year's reports, 2 in flight ({fmt(fresh.get('background_per_second'))} submits/s).")
     w("")
     w(f"| probes | p50 | p99 | max |\n|---:|---:|---:|---:|\n| {fresh['calls']} | "
       f"{fmt(fresh['p50_ms'], 1)} ms | {fmt(fresh['p99_ms'], 1)} ms | {fmt(fresh['max_ms'], 1)} ms |")

@@ -186,8 +186,8 @@ measure recompute "${LC[@]}" --mode=recompute --server="$SERVER" --year=$YEAR --
 [[ $PG == 1 ]] && measure pg_rollup "${PGB[@]}" --mode=rollup --year=$YEAR --repeat=$REPEAT
 resources resources/1 "$WORK/data"
 
-# --- 4. Freshness under a background load (next year's reports, 2 in flight) -------------------
-BG=(--background_concurrency=2 --background_year=2023)
+# --- 4. Freshness under a background load (resubmissions of the year, 2 in flight) -------------
+BG=(--background_concurrency=2 --background_year=$YEAR)
 measure freshness "${LC[@]}" --mode=freshness --server="$SERVER" --year=$YEAR --probes=$PROBES "${BG[@]}"
 catchup freshness
 
