@@ -252,6 +252,21 @@ std::vector<int> AffectedRegions(const RegionTree& tree, int region) {
   return std::vector<int>(out.begin(), out.end());
 }
 
+std::vector<int> AffectedRegions(const YearModel& model, const v1::ReportKey& key, int region) {
+  const RegionTree& tree = model.tree();
+  std::vector<int> out = {region};
+  const int parent = tree.parent(region);
+  if (parent >= 0 && key.body().empty()) {
+    for (int sibling : tree.children(parent)) out.push_back(sibling);
+  }
+  for (int a : tree.Ancestors(region)) {
+    if (a != region && !model.SummariesAt(a).empty()) out.push_back(a);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 }  // namespace gongkai::worker
 
 namespace gongkai::worker::checks {

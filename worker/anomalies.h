@@ -25,6 +25,12 @@ v1::AnomalySet EvaluateRegion(const YearModel& model, const YearModel* previous,
 // its ancestors (summary mismatches). In code order, without repeats.
 std::vector<int> AffectedRegions(const RegionTree& tree, int region);
 
+// The same, narrowed by the changed report and the model (the worker's follow loop): a
+// department's peers are its region's departments, so the siblings are affected only by a
+// government's report; an ancestor's flags depend on its subtree only through its summary
+// reports (SUMMARY_MISMATCH), so only ancestors with one are affected.
+std::vector<int> AffectedRegions(const YearModel& model, const v1::ReportKey& key, int region);
+
 }  // namespace gongkai::worker
 
 #endif  // GONGKAI_WORKER_ANOMALIES_H_

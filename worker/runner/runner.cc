@@ -307,7 +307,9 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
     if (changed.empty()) continue;
     Pending& pending = pending_[year];
     pending.rollup_regions.insert(changed.begin(), changed.end());
-    for (int r : AffectedRegions(*tree_, changed.front())) pending.flag_regions.insert(r);
+    for (int r : AffectedRegions(*ModelOf(year), change.key(), changed.front())) {
+      pending.flag_regions.insert(r);
+    }
     if (ModelOf(year + 1) != nullptr) pending_[year + 1].flag_regions.insert(changed.front());
   }
   if (absl::Status s = Flush(); !s.ok()) return s;

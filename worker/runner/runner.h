@@ -34,7 +34,7 @@ namespace gongkai::worker {
 struct RunnerOptions {
   Settings settings;
   // How often to look for new changes and jobs when idle.
-  absl::Duration poll_interval = absl::Milliseconds(50);
+  absl::Duration poll_interval = absl::Milliseconds(10);
   // How often to recompute every year from scratch (and report any drift).
   absl::Duration full_recompute_interval = absl::Hours(6);
   // After an RPC error, wait this long before trying again.
