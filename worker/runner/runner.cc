@@ -392,6 +392,7 @@ absl::Status Runner::Run() {
   constexpr int kFailuresBeforeRestart = 5;
   bool started = false;
   int failures = 0;
+  bool followed_since_trim = false;
   while (!Stopped()) {
     absl::Status status;
     int applied = 0;
@@ -424,6 +425,13 @@ absl::Status Runner::Run() {
         started = false;
         failures = 0;
       }
+    }
+    followed_since_trim |= applied > 0;
+    if (applied == 0 && followed_since_trim) {
+      // Caught up after a burst of changes: hand the heap's freed pages back to the system
+      // (the burst's transient messages leave them fragmented), as after a full write.
+      malloc_trim(0);
+      followed_since_trim = false;
     }
     if (applied == 0) {
       absl::MutexLock lock(&mu_);
