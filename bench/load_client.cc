@@ -56,6 +56,9 @@ ABSL_FLAG(double, seconds, 5, "reads mode: duration.");
 ABSL_FLAG(int, background_concurrency, 0,
           "freshness and reads modes: submits in flight in the background (0: none).");
 ABSL_FLAG(int, background_year, 2023, "Year of the background submits.");
+ABSL_FLAG(double, background_rate, 0,
+          "If > 0, the background submits go at this fixed rate (open loop, calls/s) instead of "
+          "as fast as --background_concurrency calls in flight allow.");
 ABSL_FLAG(double, timeout, 600, "catchup and recompute modes: give up after this many seconds.");
 ABSL_FLAG(std::string, registry_dir, "", "Registry directory (default: the source tree's).");
 ABSL_FLAG(int, regions, 0, "Use only the first N regions of the registry (smoke runs).");
@@ -189,10 +192,44 @@ class Background {
     const uint32_t salt = static_cast<uint32_t>(getpid());
     for (size_t i = 0; i < gen.size(); ++i) requests_.push_back(gen.Make(i, year, salt));
     stub_ = v1::ReportService::NewStub(Channel(server));
-    thread_ = std::thread([this, concurrency] {
-      summary_ = SubmitAll(stub_.get(), requests_, concurrency, &stop_);
+    const double rate = absl::GetFlag(FLAGS_background_rate);
+    thread_ = std::thread([this, concurrency, rate] {
+      if (rate > 0) {
+        summary_ = SubmitAtRate(rate);
+      } else {
+        summary_ = SubmitAll(stub_.get(), requests_, concurrency, &stop_);
+      }
     });
   }
+  // Open loop: one call every 1/rate s until stopped, however many are in flight.
+  Summary SubmitAtRate(double rate) {
+    struct Call {
+      grpc::ClientContext context;
+      v1::SubmitReportResponse response;
+    };
+    std::atomic<size_t> outstanding{0}, failed{0};
+    const Clock::time_point begin = Clock::now();
+    size_t k = 0;
+    for (; !stop_ && k < requests_.size(); ++k) {
+      std::this_thread::sleep_until(begin +
+                                    std::chrono::nanoseconds(static_cast<int64_t>(k * 1e9 / rate)));
+      auto* call = new Call();
+      ++outstanding;
+      stub_->async()->SubmitReport(&call->context, &requests_[k], &call->response,
+                                   [&, call](grpc::Status status) {
+                                     if (!status.ok()) ++failed;
+                                     delete call;
+                                     --outstanding;
+                                   });
+    }
+    while (outstanding > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    Summary s;
+    s.calls = k;
+    s.failed = failed;
+    s.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+    return s;
+  }
+
   // Stops it; returns its JSON fields.
   std::string Finish() {
     if (!thread_.joinable()) return "";

@@ -90,6 +90,7 @@ runs = max((len(v) for v in submit.values()), default=0)
 gen = one("generator") or {}
 recompute, pg_rollup = one("recompute") or {}, one("pg_rollup") or {}
 fresh = one("freshness") or {}
+fresh_saturated = one("freshness_saturated") or {}
 reads = {rpc: find("reads/" + rpc) for rpc in ("GetRollup", "GetReport", "ListAnomalies")}
 resources = {l.split("/")[1]: r for l, _, r in find("resources")}
 years = max((int(k) for k in resources if k.isdigit()), default=0)
@@ -162,7 +163,8 @@ if rc_s is not None:
       f"{verdict(pg_s / rc_s >= 10 if pg_s else None)} |")
 if fresh:
     w(f"| freshness p99 ≤ 50 ms (stretch ≤ 5 ms) | p99 {fmt(fresh['p99_ms'], 1)} ms, p50 "
-      f"{fmt(fresh['p50_ms'], 1)} ms | {verdict(fresh['p99_ms'] <= 50)} |")
+      f"{fmt(fresh['p50_ms'], 1)} ms under {fmt(fresh.get('background_per_second'))} "
+      f"submits/s | {verdict(fresh['p99_ms'] <= 50)} |")
 if rollup_p99 is not None:
     w(f"| GetRollup p99 ≤ 2 ms at 5,000 requests/s | {fmt(rollup_p99, 2)} ms at "
       f"{fmt(rollup_rate)}/s | {verdict(rollup_p99 <= 2 and rollup_rate >= 5000)} |")
@@ -252,12 +254,17 @@ if fresh:
       f"acknowledgement until the worker's checkpoint (the change log sequence every stored "
       f"rollup up to the nation reflects) reaches the revision's sequence; at the end the "
       f"nation's rollup is checked to say so too. Background: resubmissions (new revisions) of "
-      f"the same year's reports, 2 in flight ({fmt(fresh.get('background_per_second'))} submits/s).")
+      f"the same year's reports, at a fixed rate, and then as fast as 2 calls in flight go — "
+      f"faster than the worker applies changes at national scale, so its lag, and the "
+      f"freshness, grow for as long as that lasts.")
     w("")
-    w(f"| probes | p50 | p99 | max |\n|---:|---:|---:|---:|\n| {fresh['calls']} | "
-      f"{fmt(fresh['p50_ms'], 1)} ms | {fmt(fresh['p99_ms'], 1)} ms | {fmt(fresh['max_ms'], 1)} ms |")
+    w("| background | probes | p50 | p99 | max |\n|---|---:|---:|---:|---:|")
+    for r in (fresh, fresh_saturated):
+        if r:
+            w(f"| {fmt(r.get('background_per_second'))} submits/s | {r['calls']} | "
+              f"{fmt(r['p50_ms'], 1)} ms | {fmt(r['p99_ms'], 1)} ms | {fmt(r['max_ms'], 1)} ms |")
     w("")
-    w(f"```sh\n{command('freshness')}\n```")
+    w(f"```sh\n{command('freshness')}\n{command('freshness_saturated')}\n```")
     w("")
 
 # --- 5. reads -----------------------------------------------------------------------------------
@@ -266,7 +273,7 @@ w("")
 w("Open loop at a fixed rate (latency from each call's scheduled time, so a stall counts in "
   "full), random keys of the loaded year (GetRollup: any region, the nation included; "
   "GetReport: full view; ListAnomalies: a page of 50 of a county or above), while the "
-  "background load above runs.")
+  "fixed-rate background load above runs.")
 w("")
 w("| RPC | rate | p50 | p99 | max | background submits/s |")
 w("|---|---:|---:|---:|---:|---:|")

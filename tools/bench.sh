@@ -34,11 +34,11 @@ PGBIN=/usr/lib/postgresql/15/bin
 # What each mode measures: "concurrency:reports" per submit measurement, and the rest.
 case "$MODE" in
   full)  RUNS=3 COUNTS="1:1000 4:3000 16:5000 64:5000" YEARS=5 PROBES=200 READ_SECONDS=5
-         ROLLUP_RATE=5000 REPORT_RATE=5000 ANOMALY_RATE=2000 REPEAT=3 PARSE_REPS=5 ;;
+         ROLLUP_RATE=5000 REPORT_RATE=5000 ANOMALY_RATE=2000 REPEAT=3 PARSE_REPS=5 BG_RATE=200 ;;
   quick) RUNS=1 COUNTS="1:500 4:2000 16:3000 64:3000" YEARS=2 PROBES=50 READ_SECONDS=3
-         ROLLUP_RATE=5000 REPORT_RATE=5000 ANOMALY_RATE=2000 REPEAT=1 PARSE_REPS=3 ;;
+         ROLLUP_RATE=5000 REPORT_RATE=5000 ANOMALY_RATE=2000 REPEAT=1 PARSE_REPS=3 BG_RATE=200 ;;
   smoke) RUNS=1 COUNTS="1:20 4:40 16:60 64:64" YEARS=2 PROBES=5 READ_SECONDS=1
-         ROLLUP_RATE=200 REPORT_RATE=200 ANOMALY_RATE=100 REPEAT=1 PARSE_REPS=1 ;;
+         ROLLUP_RATE=200 REPORT_RATE=200 ANOMALY_RATE=100 REPEAT=1 PARSE_REPS=1 BG_RATE=50 ;;
 esac
 YEAR=2022
 ALL_YEARS=(2022 2023 2021 2020 2019)
@@ -60,7 +60,16 @@ if [[ $BUILD == 1 ]]; then
 fi
 [[ -x $BIN/pg_bench && -x $PGBIN/initdb ]] || PG=0
 
+# A run killed outright (SIGKILL, a CI timeout) leaves its PostgreSQL behind: stop those first.
+for stale in "$BUILD_DIR"/bench-run.*; do
+  [[ -f "$stale/owner" ]] && kill -0 "$(cat "$stale/owner")" 2>/dev/null && continue
+  [[ -f "$stale/pg/data/postmaster.pid" ]] &&
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$stale/pg/data" -m immediate stop >/dev/null 2>&1
+  [[ -d "$stale" && ! -f "$stale/keep" ]] && rm -rf "$stale"
+done
 WORK="$(mktemp -d "$BUILD_DIR/bench-run.XXXXXX")"
+echo $$ >"$WORK/owner"
+[[ $KEEP == 1 ]] && touch "$WORK/keep"
 chmod 755 "$WORK"  # PostgreSQL runs as postgres under it
 RESULTS="$WORK/results.tsv"
 : >"$RESULTS"
@@ -72,6 +81,7 @@ cleanup() {
   if [[ $KEEP == 0 ]]; then rm -rf "$WORK"; else echo "bench.sh: work dir $WORK" >&2; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
 
 # The registry: the national one, or Beijing's slice of it in smoke mode.
 REGISTRY="$ROOT/data/regions"
@@ -186,12 +196,16 @@ measure recompute "${LC[@]}" --mode=recompute --server="$SERVER" --year=$YEAR --
 [[ $PG == 1 ]] && measure pg_rollup "${PGB[@]}" --mode=rollup --year=$YEAR --repeat=$REPEAT
 resources resources/1 "$WORK/data"
 
-# --- 4. Freshness under a background load (resubmissions of the year, 2 in flight) -------------
-BG=(--background_concurrency=2 --background_year=$YEAR)
+# --- 4. Freshness under a background load: resubmissions of the year at a fixed rate, and as
+# fast as 2 in flight go (beyond what the worker sustains: its lag grows) --------------------------
+BG=(--background_concurrency=2 --background_year=$YEAR --background_rate=$BG_RATE)
 measure freshness "${LC[@]}" --mode=freshness --server="$SERVER" --year=$YEAR --probes=$PROBES "${BG[@]}"
 catchup freshness
+measure freshness_saturated "${LC[@]}" --mode=freshness --server="$SERVER" --year=$YEAR \
+  --probes=$((PROBES / 4)) --background_concurrency=2 --background_year=$YEAR
+catchup freshness_saturated
 
-# --- 5. Reads at a fixed rate under the same background load -------------------------------------
+# --- 5. Reads at a fixed rate under the fixed-rate background load --------------------------------
 for run in $(seq 1 $RUNS); do
   measure "reads/GetRollup/$run" "${LC[@]}" --mode=reads --server="$SERVER" --year=$YEAR \
     --rpc=GetRollup --rate=$ROLLUP_RATE --seconds=$READ_SECONDS "${BG[@]}"
