@@ -432,7 +432,10 @@ int Freshness(const Generator& gen) {
   int64_t last_sequence = 0;
   for (int probe = 0; probe < absl::GetFlag(FLAGS_probes); ++probe) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10 + rng() % 20));
-    v1::SubmitReportRequest request = gen.Make(rng() % gen.size(), year, probe + 1);
+    // Salted per process and probe: always a new revision (an unchanged resubmission would
+    // be acknowledged with the old sequence, already rolled up).
+    v1::SubmitReportRequest request =
+        gen.Make(rng() % gen.size(), year, (static_cast<uint32_t>(getpid()) << 10) + probe + 1);
     request.set_mode(v1::VALIDATION_MODE_LENIENT);
     v1::SubmitReportResponse response;
     grpc::ClientContext context;
@@ -441,6 +444,10 @@ int Freshness(const Generator& gen) {
       continue;
     }
     const Clock::time_point acknowledged = Clock::now();
+    if (!response.created()) {
+      if (s.failed++ == 0) s.first_error = "a probe was not a new revision";
+      continue;
+    }
     const int64_t sequence = response.revision().change_sequence();
     last_sequence = sequence;
     for (;;) {

@@ -264,7 +264,26 @@ if fresh:
             w(f"| {fmt(r.get('background_per_second'))} submits/s | {r['calls']} | "
               f"{fmt(r['p50_ms'], 1)} ms | {fmt(r['p99_ms'], 1)} ms | {fmt(r['max_ms'], 1)} ms |")
     w("")
-    w(f"```sh\n{command('freshness')}\n{command('freshness_saturated')}\n```")
+    w("```sh")
+    for label in ("freshness", "freshness_saturated"):
+        if command(label):
+            w(command(label))
+    w("```")
+    w("")
+lags = [(l, r) for l, _, r in find("catchup") if l.startswith("catchup/load_rest") or
+        l.startswith("catchup/year/")]
+loads = {l: r for l, _, r in rows if l == "load_rest" or l.startswith("load_year/")}
+if lags:
+    w("How far the worker is behind when a bulk load at 16 in flight ends (the time it then "
+      "needs to catch up): it applies changes more slowly than gongkaid accepts them at "
+      "national scale.")
+    w("")
+    w("| bulk load | submits | rate | worker still behind by |\n|---|---:|---:|---:|")
+    for label, r in lags:
+        load = loads.get("load_rest" if label == "catchup/load_rest" else
+                         "load_year/" + label.split("/")[-1], {})
+        w(f"| {label.split('/', 1)[1]} | {fmt(load.get('calls'))} | "
+          f"{fmt(load.get('per_second'))}/s | {fmt(r['seconds'], 1)} s |")
     w("")
 
 # --- 5. reads -----------------------------------------------------------------------------------
@@ -299,7 +318,8 @@ if parse:
     w("| sample | per report (CPU) | reports/s |")
     w("|---|---:|---:|")
     for b in parse:
-        label = b.get("label") or b["name"]
+        label = b.get("label") or b["name"].replace("_median", "").replace("BM_ParseMix",
+                                                                             "**the mix of all six**")
         w(f"| {label} | {fmt(b['cpu_time'] / 1000, 0)} µs | {fmt(b.get('items_per_second'))} |")
     w("")
     w("```sh\nbuild-bench/bin/parse_bench --benchmark_repetitions=5 "

@@ -100,8 +100,8 @@ now() { date +%s.%N; }
 # shown: the command as written in the doc (paths relative to the repository).
 shown() {
   local s="$*"
-  s="${s//$BUILD_DIR\//build-bench/}"; s="${s//$ROOT\//}"; s="${s//$REGISTRY/\$REGISTRY}"
-  s="${s//$WORK/\$WORK}"; s="${s//--server=$SERVER/--server=\$SERVER}"
+  s="${s//$WORK/\$WORK}"; s="${s//$BUILD_DIR\//build-bench/}"; s="${s//$ROOT\//}"
+  s="${s//$REGISTRY/\$REGISTRY}"; s="${s//--server=$SERVER/--server=\$SERVER}"
   s="${s//--conninfo=host=127.0.0.1 port=$PGPORT user=postgres dbname=postgres/--conninfo=\"host=127.0.0.1 port=\$PGPORT user=postgres\"}"
   echo "${s//--registry_dir=\$REGISTRY /}"
 }
