@@ -6,12 +6,14 @@
 // has no gaps. Knows nothing of gRPC.
 //
 // Thread-safe. Commits are serialized (revisions are linearizable per key and the change log
-// is totally ordered); reads run concurrently with each other and with commits.
+// is totally ordered) and grouped: concurrent commits share one synced write. Reads run
+// concurrently with each other and with commits.
 #ifndef GONGKAI_STORAGE_STORE_H_
 #define GONGKAI_STORAGE_STORE_H_
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -209,7 +211,22 @@ class Store {
   mutable absl::Mutex registry_mu_;
   std::shared_ptr<const Registry> registry_ ABSL_GUARDED_BY(registry_mu_);
   absl::Mutex results_mu_;  // Serializes WriteResults (the checkpoint) and job updates.
-  absl::Mutex commit_mu_;
+  // A commit waiting in the group-commit queue (see Commit).
+  struct PendingCommit {
+    const CommitRequest* request;
+    absl::StatusOr<CommitResult> result = absl::InternalError("not committed");
+    bool done = false;
+  };
+  // The most commits one synced batch takes.
+  static constexpr size_t kMaxGroupCommits = 256;
+  // Decides each commit of the group in order (as if one after the other) and writes all of
+  // them in one synced batch; fills every result.
+  void CommitGroup(const std::vector<PendingCommit*>& group);
+
+  absl::Mutex queue_mu_;
+  std::deque<PendingCommit*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
+  absl::Mutex commit_mu_ ABSL_ACQUIRED_AFTER(queue_mu_);
   int64_t last_sequence_ ABSL_GUARDED_BY(commit_mu_) = 0;
   std::atomic<int64_t> head_sequence_{0};
   std::atomic<bool> write_failed_{false};

@@ -209,6 +209,44 @@ TEST_F(StoreTest, ConcurrentWritersToOneKeyLoseNoUpdate) {
   }
 }
 
+TEST_F(StoreTest, ConcurrentCommitsAreGroupedYetDecidedOneAfterTheOther) {
+  // 32 threads at once: 16 send the same new report (one creates it, the others find it
+  // unchanged, whichever group they land in), 16 send distinct reports of other keys.
+  constexpr int kThreads = 32;
+  std::vector<absl::StatusOr<CommitResult>> results(kThreads, absl::UnknownError("unset"));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      v1::Report report = ReportFor("330226104000", 2019);
+      if (t % 2 == 1) report.mutable_key()->set_year(2019 + 1 + (t / 2) % 5);
+      if (t % 2 == 1) report.set_title(absl::StrCat("distinct ", t));
+      results[t] = store_->Commit(Commit(std::move(report)));
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  int created_same = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    ASSERT_TRUE(results[t].ok()) << results[t].status();
+    if (t % 2 == 0) {
+      EXPECT_EQ(results[t]->revision.revision(), 1);
+      created_same += results[t]->created ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(created_same, 1);
+  // Every created revision has its own change, in one gap-free log matching the revisions.
+  auto changes = store_->ReadChanges(1, 1000);
+  ASSERT_TRUE(changes.ok());
+  ASSERT_EQ(static_cast<int64_t>(changes->size()), store_->HeadSequence());
+  for (size_t i = 0; i < changes->size(); ++i) {
+    const v1::ChangeEvent& change = (*changes)[i];
+    EXPECT_EQ(change.sequence(), static_cast<int64_t>(i) + 1);
+    EXPECT_EQ(change.previous_revision(), change.revision() - 1);
+    auto revision = store_->GetRevision(change.key(), change.revision());
+    ASSERT_TRUE(revision.ok()) << revision.status();
+    EXPECT_EQ(revision->change_sequence(), change.sequence());
+  }
+}
+
 TEST_F(StoreTest, ReopeningKeepsEverything) {
   v1::Report report = ReportFor("330226104000", 2019);
   Submit(report);
