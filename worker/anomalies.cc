@@ -359,6 +359,12 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
   double best = 0;
   for (const ReportEntry* p : peers) {
     if (p == &e || p->problem_chars < s.narrative_min_chars) continue;
+    // Jaccard ≤ min(|A|, |B|) / max(|A|, |B|): a peer that cannot reach the threshold is skipped.
+    const double sizes = static_cast<double>(std::min(e.problem_shingles.size(),
+                                                      p->problem_shingles.size())) /
+                         static_cast<double>(std::max<size_t>(
+                             1, std::max(e.problem_shingles.size(), p->problem_shingles.size())));
+    if (sizes < s.copied_similarity) continue;
     const double similarity = Jaccard(e.problem_shingles, p->problem_shingles);
     if (similarity > best) best = similarity, closest = p;
   }

@@ -248,10 +248,10 @@ std::vector<const ReportEntry*> YearModel::ReportsAt(int region) const {
 }
 
 const ReportEntry* YearModel::GovernmentReportAt(int region) const {
-  for (const ReportEntry* entry : ReportsAt(region)) {
-    if (entry->government()) return entry;
-  }
-  return nullptr;
+  // One lookup of the government's own key (peer lists ask this of every sibling).
+  auto it = entries_.find(
+      absl::StrCat(tree_->region(region).code(), "|", year_, "||own"));
+  return it == entries_.end() ? nullptr : &it->second;
 }
 
 std::vector<const ReportEntry*> YearModel::SummariesAt(int region) const {
