@@ -176,6 +176,10 @@ if rss_last:
       f"{verdict(rss_last <= 512 if years >= 5 else None)} |")
 w("")
 
+if args.notes and os.path.exists(args.notes) and "## Run to run" in open(args.notes, encoding="utf-8").read():
+    w("Machine noise, and how each figure moved between full runs: *Run to run* below the tables.")
+    w("")
+
 # --- 1, 2. submits ----------------------------------------------------------------------------
 w("## 1–2. Durable submits over gRPC, beside the ceilings and PostgreSQL")
 w("")
