@@ -4,12 +4,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
@@ -47,16 +44,6 @@ int ClampPageSize(int page_size) {
 
 v1::Scope NormalizedScope(v1::Scope scope) {
   return scope == v1::SCOPE_UNSPECIFIED ? v1::SCOPE_OWN : scope;
-}
-
-std::string SerializeDeterministic(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
 }
 
 // Records whether RocksDB met a write error it cannot resume from (kFatalError and above:
@@ -287,133 +274,6 @@ absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& id,
   v1::Revision out;
   if (!out.ParseFromString(value)) return absl::DataLossError("unreadable revision record");
   return out;
-}
-
-absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
-  // Group commit: each caller queues its request; the first in line becomes the leader, takes
-  // every queued request, and writes them all in one synced batch, so concurrent commits share
-  // one WAL sync instead of queueing for one each. Callers wait until their request is done.
-  PendingCommit mine{&request};
-  absl::MutexLock lock(&queue_mu_);
-  queue_.push_back(&mine);
-  auto my_turn = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
-    return mine.done || (!leader_active_ && !queue_.empty() && queue_.front() == &mine);
-  };
-  queue_mu_.Await(absl::Condition(&my_turn));
-  if (mine.done) return std::move(mine.result);
-  leader_active_ = true;
-  std::vector<PendingCommit*> group;
-  while (!queue_.empty() && group.size() < kMaxGroupCommits) {
-    group.push_back(queue_.front());
-    queue_.pop_front();
-  }
-  queue_mu_.Unlock();
-  CommitGroup(group);
-  queue_mu_.Lock();
-  for (PendingCommit* pending : group) pending->done = true;
-  leader_active_ = false;
-  return std::move(mine.result);
-}
-
-void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
-  absl::MutexLock lock(&commit_mu_);
-  // One registry snapshot for the whole group (LoadRegistry swaps it under commit_mu_).
-  const std::shared_ptr<const Registry> registry = this->registry();
-  // The heads (and their contents) this group has written so far, by report id: later
-  // requests of the group for the same report see them.
-  struct Written {
-    v1::Revision head;
-    std::string content;
-  };
-  absl::flat_hash_map<std::string, Written> written;
-  rocksdb::WriteBatch batch;
-  int64_t sequence = last_sequence_;
-  for (PendingCommit* pending : group) {
-    const CommitRequest& request = *pending->request;
-    absl::StatusOr<std::string> id = IdOf(request.report.key());
-    if (!id.ok()) {
-      pending->result = id.status();
-      continue;
-    }
-    std::optional<v1::Revision> head;
-    std::string head_content;
-    if (auto it = written.find(*id); it != written.end()) {
-      head = it->second.head;
-      head_content = it->second.content;
-    } else {
-      absl::StatusOr<std::optional<v1::Revision>> stored_head = ReadHead(*id);
-      if (!stored_head.ok()) {
-        pending->result = stored_head.status();
-        continue;
-      }
-      head = *std::move(stored_head);
-      if (head.has_value()) {
-        absl::StatusOr<v1::Revision> stored = ReadRevision(*id, head->revision());
-        if (!stored.ok()) {
-          pending->result = stored.status();
-          continue;
-        }
-        head_content = SerializeDeterministic(stored->report());
-      }
-    }
-    const int64_t current = head.has_value() ? head->revision() : 0;
-    std::string content = SerializeDeterministic(request.report);
-    // Idempotency: identical content to the current revision writes nothing, even for a
-    // retry whose expected_revision is now stale (its write already happened).
-    if (current > 0 && content == head_content) {
-      pending->result = CommitResult{*head, false};
-      continue;
-    }
-    if (request.expected_revision.has_value() && *request.expected_revision != current) {
-      pending->result = absl::FailedPreconditionError(
-          absl::StrCat("expected revision ", *request.expected_revision,
-                       " but the current revision is ", current));
-      continue;
-    }
-
-    ++sequence;
-    const google::protobuf::Timestamp time =
-        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(request.time));
-    v1::Revision revision;
-    *revision.mutable_key() = request.report.key();
-    revision.mutable_key()->set_scope(NormalizedScope(request.report.key().scope()));
-    revision.set_revision(current + 1);
-    *revision.mutable_report() = request.report;
-    *revision.mutable_report()->mutable_key() = revision.key();
-    *revision.mutable_create_time() = time;
-    *revision.mutable_first_create_time() = current > 0 ? head->first_create_time() : time;
-    revision.set_principal(request.principal);
-    revision.set_peer(request.peer);
-    *revision.mutable_verdict() = request.verdict;
-    revision.set_change_sequence(sequence);
-
-    v1::Revision head_record = revision;
-    head_record.clear_report();
-
-    v1::ChangeEvent change;
-    change.set_sequence(sequence);
-    *change.mutable_key() = revision.key();
-    change.set_revision(revision.revision());
-    change.set_previous_revision(current);
-    *change.mutable_time() = time;
-
-    batch.Put(keys::RevisionKey(*id, revision.revision()), revision.SerializeAsString());
-    batch.Put(keys::HeadKey(*id), head_record.SerializeAsString());
-    batch.Put(IndexKeyOf(*registry, revision.key()), *id);
-    batch.Put(keys::ChangeKey(sequence), change.SerializeAsString());
-    written[*id] = Written{head_record, std::move(content)};
-    pending->result = CommitResult{std::move(head_record), true};
-  }
-  if (batch.Count() == 0) return;
-  if (absl::Status s = Write(&batch, "commit revision"); !s.ok()) {
-    // Nothing of the batch was applied, and results decided against its pending heads (an
-    // unchanged resubmission, a stale expected_revision) may not hold: every request fails
-    // alike, and a retry decides afresh.
-    for (PendingCommit* pending : group) pending->result = s;
-    return;
-  }
-  last_sequence_ = sequence;
-  head_sequence_ = sequence;
 }
 
 absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_t revision,
