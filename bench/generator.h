@@ -78,6 +78,11 @@ bool SatisfiesRules(const v1::Report& report);
 // Percentile p (0..1) of sorted values (0 if empty).
 double Percentile(const std::vector<double>& sorted, double p);
 
+// The generator the flags --registry_dir, --regions and --departments_per_{county,
+// prefecture,province} describe (bench/generator_flags.cc); exits 2, naming `program`, when the
+// registry cannot be read. With `all`, also the whole registry.
+Generator GeneratorFromFlags(const char* program, std::vector<v1::Region>* all = nullptr);
+
 }  // namespace gongkai::bench
 
 #endif  // GONGKAI_BENCH_GENERATOR_H_

@@ -35,6 +35,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "bench/generator.h"
+#include "bench/load_common.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -60,115 +61,9 @@ ABSL_FLAG(double, background_rate, 0,
           "If > 0, the background submits go at this fixed rate (open loop, calls/s) instead of "
           "as fast as --background_concurrency calls in flight allow.");
 ABSL_FLAG(double, timeout, 600, "catchup and recompute modes: give up after this many seconds.");
-ABSL_FLAG(std::string, registry_dir, "", "Registry directory (default: the source tree's).");
-ABSL_FLAG(int, regions, 0, "Use only the first N regions of the registry (smoke runs).");
-ABSL_FLAG(int, departments_per_county, 10, "Departments per county.");
-ABSL_FLAG(int, departments_per_prefecture, 15, "Departments per prefecture.");
-ABSL_FLAG(int, departments_per_province, 20, "Departments per province.");
 
 namespace gongkai::bench {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-Generator MakeGenerator() {
-  std::string dir = absl::GetFlag(FLAGS_registry_dir);
-  if (dir.empty()) dir = DefaultRegistryDir();
-  auto regions = ReadRegions(dir);
-  if (!regions.ok()) {
-    std::cerr << "load_client: " << regions.status() << "\n";
-    std::exit(2);
-  }
-  GeneratorOptions options;
-  options.region_limit = absl::GetFlag(FLAGS_regions);
-  options.departments_per_county = absl::GetFlag(FLAGS_departments_per_county);
-  options.departments_per_prefecture = absl::GetFlag(FLAGS_departments_per_prefecture);
-  options.departments_per_province = absl::GetFlag(FLAGS_departments_per_province);
-  return Generator(*regions, options);
-}
-
-// The requests [offset, offset+count) of the year, made before any timing.
-std::vector<v1::SubmitReportRequest> Requests(const Generator& gen, int year) {
-  const size_t offset = std::min<size_t>(absl::GetFlag(FLAGS_offset), gen.size());
-  size_t count = absl::GetFlag(FLAGS_count);
-  if (count == 0 || offset + count > gen.size()) count = gen.size() - offset;
-  std::vector<v1::SubmitReportRequest> out(count);
-  for (size_t i = 0; i < count; ++i) out[i] = gen.Make(offset + i, year);
-  return out;
-}
-
-std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
-}
-
-struct Summary {
-  size_t calls = 0;
-  size_t failed = 0;
-  double seconds = 0;
-  std::vector<double> latencies_ms;  // sorted
-  std::string first_error;
-};
-
-std::string Json(const std::string& mode, const Summary& s, const std::string& extra = "") {
-  return absl::StrFormat(
-      "{\"mode\":\"%s\",\"calls\":%d,\"failed\":%d,\"seconds\":%.3f,\"per_second\":%.1f,"
-      "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f%s}",
-      mode, s.calls, s.failed, s.seconds, s.seconds > 0 ? s.calls / s.seconds : 0,
-      Percentile(s.latencies_ms, 0.5), Percentile(s.latencies_ms, 0.99),
-      s.latencies_ms.empty() ? 0 : s.latencies_ms.back(), extra);
-}
-
-// Closed loop: `concurrency` SubmitReport calls in flight until every request is sent.
-// `stop` (optional) ends it early (background load).
-Summary SubmitAll(v1::ReportService::Stub* stub, const std::vector<v1::SubmitReportRequest>& requests,
-                  int concurrency, const std::atomic<bool>* stop = nullptr) {
-  struct Call {
-    grpc::ClientContext context;
-    v1::SubmitReportResponse response;
-    Clock::time_point start;
-  };
-  std::atomic<size_t> next{0};
-  std::atomic<int> active{0};
-  std::mutex mu;
-  Summary summary;
-  absl::Notification done;
-  std::function<void()> start_one = [&] {
-    const size_t i = next++;
-    if (i >= requests.size() || (stop != nullptr && stop->load())) {
-      if (--active == 0) done.Notify();
-      return;
-    }
-    auto* call = new Call();
-    call->start = Clock::now();
-    stub->async()->SubmitReport(&call->context, &requests[i], &call->response,
-                                [&, call](grpc::Status status) {
-                                  const double ms = Ms(Clock::now() - call->start);
-                                  {
-                                    std::lock_guard<std::mutex> lock(mu);
-                                    ++summary.calls;
-                                    summary.latencies_ms.push_back(ms);
-                                    if (!status.ok()) {
-                                      if (summary.failed++ == 0) {
-                                        summary.first_error = status.error_message();
-                                      }
-                                    }
-                                  }
-                                  delete call;
-                                  start_one();
-                                });
-  };
-  const Clock::time_point begin = Clock::now();
-  active = concurrency;
-  for (int c = 0; c < concurrency; ++c) start_one();
-  done.WaitForNotification();
-  summary.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
-  std::sort(summary.latencies_ms.begin(), summary.latencies_ms.end());
-  return summary;
-}
 
 // The echo ceiling's server: the same RPC and messages, nothing done.
 class EchoService final : public v1::ReportService::Service {
@@ -181,81 +76,8 @@ class EchoService final : public v1::ReportService::Service {
   }
 };
 
-// Background submits (closed loop) of another year while something else is measured.
-class Background {
- public:
-  Background(const std::string& server, const Generator& gen) {
-    const int concurrency = absl::GetFlag(FLAGS_background_concurrency);
-    if (concurrency <= 0) return;
-    const int year = absl::GetFlag(FLAGS_background_year);
-    // Salted per process: every background submit is a real new revision, never a repeat.
-    const uint32_t salt = static_cast<uint32_t>(getpid());
-    for (size_t i = 0; i < gen.size(); ++i) requests_.push_back(gen.Make(i, year, salt));
-    stub_ = v1::ReportService::NewStub(Channel(server));
-    const double rate = absl::GetFlag(FLAGS_background_rate);
-    thread_ = std::thread([this, concurrency, rate] {
-      if (rate > 0) {
-        summary_ = SubmitAtRate(rate);
-      } else {
-        summary_ = SubmitAll(stub_.get(), requests_, concurrency, &stop_);
-      }
-    });
-  }
-  // Open loop: one call every 1/rate s until stopped, however many are in flight.
-  Summary SubmitAtRate(double rate) {
-    struct Call {
-      grpc::ClientContext context;
-      v1::SubmitReportResponse response;
-    };
-    std::atomic<size_t> outstanding{0}, failed{0};
-    const Clock::time_point begin = Clock::now();
-    size_t k = 0;
-    for (; !stop_ && k < requests_.size(); ++k) {
-      std::this_thread::sleep_until(begin +
-                                    std::chrono::nanoseconds(static_cast<int64_t>(k * 1e9 / rate)));
-      auto* call = new Call();
-      ++outstanding;
-      stub_->async()->SubmitReport(&call->context, &requests_[k], &call->response,
-                                   [&, call](grpc::Status status) {
-                                     if (!status.ok()) ++failed;
-                                     delete call;
-                                     --outstanding;
-                                   });
-    }
-    while (outstanding > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    Summary s;
-    s.calls = k;
-    s.failed = failed;
-    s.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
-    return s;
-  }
-
-  // Stops it; returns its JSON fields.
-  std::string Finish() {
-    if (!thread_.joinable()) return "";
-    stop_ = true;
-    thread_.join();
-    return absl::StrFormat(",\"background_per_second\":%.1f,\"background_failed\":%d",
-                           summary_.seconds > 0 ? summary_.calls / summary_.seconds : 0,
-                           summary_.failed);
-  }
-
- private:
-  std::vector<v1::SubmitReportRequest> requests_;
-  std::unique_ptr<v1::ReportService::Stub> stub_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  Summary summary_;
-};
-
-int Finish(const std::string& mode, const Summary& s, const std::string& extra = "") {
-  std::cout << Json(mode, s, extra) << std::endl;
-  if (s.failed > 0) std::cerr << "load_client: " << s.failed << " failed: " << s.first_error << "\n";
-  return s.failed == 0 ? 0 : 1;
-}
-
 int Submit(const Generator& gen) {
-  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year));
+  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year), absl::GetFlag(FLAGS_offset), absl::GetFlag(FLAGS_count));
   auto stub = v1::ReportService::NewStub(Channel(absl::GetFlag(FLAGS_server)));
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   return Finish("submit", SubmitAll(stub.get(), requests, concurrency),
@@ -263,7 +85,7 @@ int Submit(const Generator& gen) {
 }
 
 int Echo(const Generator& gen) {
-  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year));
+  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year), absl::GetFlag(FLAGS_offset), absl::GetFlag(FLAGS_count));
   EchoService service;
   grpc::ServerBuilder builder;
   int port = 0;
@@ -279,7 +101,7 @@ int Echo(const Generator& gen) {
 }
 
 int Rocks(const Generator& gen) {
-  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year));
+  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year), absl::GetFlag(FLAGS_offset), absl::GetFlag(FLAGS_count));
   const std::string dir = absl::GetFlag(FLAGS_dir);
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -323,27 +145,6 @@ int Rocks(const Generator& gen) {
   db.reset();
   std::filesystem::remove_all(dir);
   return Finish("rocks", s, absl::StrFormat(",\"concurrency\":%d", concurrency));
-}
-
-struct Positions {
-  int64_t head = 0;
-  int64_t checkpoint = 0;
-};
-
-bool ReadPositions(v1::ReportService::Stub* reports, v1::WorkerService::Stub* worker,
-                   Positions* out) {
-  v1::ListChangesRequest request;
-  request.set_start_sequence(std::numeric_limits<int64_t>::max());
-  request.set_page_size(1);
-  v1::ListChangesResponse changes;
-  grpc::ClientContext c1;
-  if (!reports->ListChanges(&c1, request, &changes).ok()) return false;
-  v1::Checkpoint checkpoint;
-  grpc::ClientContext c2;
-  if (!worker->GetCheckpoint(&c2, v1::GetCheckpointRequest(), &checkpoint).ok()) return false;
-  out->head = changes.head_sequence();
-  out->checkpoint = checkpoint.sequence();
-  return true;
 }
 
 int Catchup() {
@@ -426,7 +227,8 @@ int Freshness(const Generator& gen) {
   auto worker = v1::WorkerService::NewStub(channel);
   auto rollups = v1::RollupService::NewStub(channel);
   const int year = absl::GetFlag(FLAGS_year);
-  Background background(server, gen);
+  Background background(server, gen, absl::GetFlag(FLAGS_background_concurrency),
+                        absl::GetFlag(FLAGS_background_year), absl::GetFlag(FLAGS_background_rate));
   std::mt19937 rng(7);
   Summary s;
   int64_t last_sequence = 0;
@@ -501,7 +303,8 @@ int Reads(const Generator& gen) {
   for (const v1::Region& r : gen.regions()) {
     if (r.level() != v1::LEVEL_TOWNSHIP) anomaly_regions.push_back(r.code());
   }
-  Background background(server, gen);
+  Background background(server, gen, absl::GetFlag(FLAGS_background_concurrency),
+                        absl::GetFlag(FLAGS_background_year), absl::GetFlag(FLAGS_background_rate));
   struct Call {
     grpc::ClientContext context;
     v1::GetRollupRequest rollup_request;
@@ -627,7 +430,7 @@ int main(int argc, char** argv) {
   if (mode == "catchup") return Catchup();
   if (mode == "recompute") return Recompute();
   if (mode == "anomalies") return Anomalies();
-  const Generator gen = MakeGenerator();
+  const Generator gen = GeneratorFromFlags("load_client");
   if (mode == "submit") return Submit(gen);
   if (mode == "echo") return Echo(gen);
   if (mode == "rocks") return Rocks(gen);

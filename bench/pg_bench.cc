@@ -33,8 +33,6 @@ ABSL_FLAG(int64_t, offset, 0, "First report (generator index) to insert.");
 ABSL_FLAG(int64_t, count, 0, "Reports to insert (0: all from --offset).");
 ABSL_FLAG(int, concurrency, 4, "Connections inserting at once.");
 ABSL_FLAG(int, repeat, 1, "Rollups to time.");
-ABSL_FLAG(std::string, registry_dir, "", "Registry directory (default: the source tree's).");
-ABSL_FLAG(int, regions, 0, "Use only the first N regions of the registry (smoke runs).");
 
 namespace gongkai::bench {
 namespace {
@@ -72,20 +70,6 @@ std::string JsonString(const std::string& s) {
     }
   }
   return out + "\"";
-}
-
-Generator MakeGenerator(std::vector<v1::Region>* all) {
-  std::string dir = absl::GetFlag(FLAGS_registry_dir);
-  if (dir.empty()) dir = DefaultRegistryDir();
-  auto regions = ReadRegions(dir);
-  if (!regions.ok()) {
-    std::cerr << "pg_bench: " << regions.status() << "\n";
-    std::exit(2);
-  }
-  *all = *regions;
-  GeneratorOptions options;
-  options.region_limit = absl::GetFlag(FLAGS_regions);
-  return Generator(*regions, options);
 }
 
 int Setup(const std::vector<v1::Region>& regions) {
@@ -272,7 +256,7 @@ int main(int argc, char** argv) {
   using namespace gongkai::bench;
   const std::string mode = absl::GetFlag(FLAGS_mode);
   std::vector<gongkai::v1::Region> regions;
-  const Generator gen = MakeGenerator(&regions);
+  const Generator gen = GeneratorFromFlags("pg_bench", &regions);
   if (mode == "setup") return Setup(regions);
   if (mode == "load") return Load(gen);
   if (mode == "rollup") return Rollup();
