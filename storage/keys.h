@@ -47,6 +47,11 @@ std::string Locator(int year, const std::vector<std::string>& path, v1::Scope sc
 // The prefix shared by every locator in the subtree of the region with that path.
 std::string SubtreePrefix(int year, const std::vector<std::string>& path);
 
+// SCOPE_UNSPECIFIED means the body's own report (SCOPE_OWN).
+inline v1::Scope NormalizedScope(v1::Scope scope) {
+  return scope == v1::SCOPE_UNSPECIFIED ? v1::SCOPE_OWN : scope;
+}
+
 std::string ReportId(int year, absl::string_view region_code, v1::Scope scope,
                      absl::string_view body);
 // The key a report id was made from; false when `id` is not one.

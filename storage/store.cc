@@ -42,10 +42,6 @@ int ClampPageSize(int page_size) {
   return std::min(page_size, kMaxPageSize);
 }
 
-v1::Scope NormalizedScope(v1::Scope scope) {
-  return scope == v1::SCOPE_UNSPECIFIED ? v1::SCOPE_OWN : scope;
-}
-
 // Records whether RocksDB met a write error it cannot resume from (kFatalError and above:
 // with RocksDB 7.8 a failed WAL write other than "no space" is one, facebook/rocksdb#11643);
 // only reopening the database clears it.
@@ -244,12 +240,13 @@ absl::StatusOr<std::string> Store::IdOf(const v1::ReportKey& key) const {
   if (registry()->Find(key.region_code()) == nullptr) {
     return absl::NotFoundError(absl::StrCat("region ", key.region_code(), " is not in the registry"));
   }
-  return keys::ReportId(key.year(), key.region_code(), NormalizedScope(key.scope()), key.body());
+  return keys::ReportId(key.year(), key.region_code(), keys::NormalizedScope(key.scope()),
+                        key.body());
 }
 
 std::string Store::IndexKeyOf(const Registry& registry, const v1::ReportKey& key) {
   return keys::IndexKey(keys::Locator(key.year(), registry.PathOf(key.region_code()),
-                                      NormalizedScope(key.scope()), key.body()));
+                                      keys::NormalizedScope(key.scope()), key.body()));
 }
 
 absl::StatusOr<std::optional<v1::Revision>> Store::ReadHead(const std::string& id) const {

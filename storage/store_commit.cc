@@ -111,7 +111,8 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
     const google::protobuf::Timestamp time =
         google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(request.time));
     v1::Revision revision;
-    keys::ParseReportId(*id, revision.mutable_key());  // the key, normalized
+    *revision.mutable_key() = request.report.key();
+    revision.mutable_key()->set_scope(keys::NormalizedScope(request.report.key().scope()));
     revision.set_revision(current + 1);
     *revision.mutable_report() = request.report;
     *revision.mutable_report()->mutable_key() = revision.key();

@@ -54,8 +54,7 @@ flags=("${common[@]}" -fsanitize=fuzzer,address)         # the fuzzers (with lib
 obj_flags=("${common[@]}" -fsanitize=fuzzer-no-link,address)  # the code under test
 sources=("$src"/services/validation/validator.cc "$src"/services/validation/uscc.cc
          "$src/proto/cells.cc" "$src/proto/money.cc"
-         "$src"/storage/keys.cc "$src"/storage/registry.cc "$src"/storage/rocks_util.cc
-         "$src"/storage/store.cc "$src"/storage/store_results.cc
+         "$src"/storage/*.cc
          $(ls "$gen"/*.pb.cc | grep -v '\.grpc\.pb\.cc$') "$build/proto/google/rpc/status.pb.cc")
 libs=(-lrocksdb -lprotobuf $absl_libs -lpthread)
 
