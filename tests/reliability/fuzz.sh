@@ -118,9 +118,12 @@ run() {  # run NAME CORPUS SECONDS
   set +e
   TMPDIR="$work" ASAN_OPTIONS=detect_leaks=1 "$work/$1" "$2" -max_total_time="$3" -timeout=10 \
     -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$work/$1-" -print_final_stats=1 \
+    -error_exitcode=1 -timeout_exitcode=1 \
     2>&1 | grep -v '^#[0-9]*.*\(NEW\|REDUCE\|pulse\)\|NEW_FUNC\|^"\|dictionary' | tail -30
   local status=${PIPESTATUS[0]}
   set -e
+  # libFuzzer's own default exit code for a finding is 77, ctest's "skipped": never pass it on.
+  [ "$status" -eq 77 ] && status=1
   if [ "$status" -ne 0 ]; then
     mkdir -p "$build/fuzz-artifacts"
     cp "$work/$1"-crash-* "$work/$1"-timeout-* "$work/$1"-leak-* "$work/$1"-oom-* \
