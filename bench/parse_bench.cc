@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "benchmark/benchmark.h"
-#include "services/importer/parser.h"
+#include "importer/parser.h"
 
 namespace {
 

@@ -17,7 +17,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "services/errors.h"
-#include "services/validation/uscc.h"
+#include "validation/uscc.h"
 
 namespace gongkai {
 namespace {

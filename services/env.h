@@ -10,8 +10,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/authenticator.h"
-#include "services/observability/log.h"
-#include "services/observability/metrics.h"
+#include "observability/log.h"
+#include "observability/metrics.h"
 #include "storage/store.h"
 
 namespace gongkai {

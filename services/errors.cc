@@ -2,7 +2,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "services/validation/validator.h"
+#include "validation/validator.h"
 
 namespace gongkai::error {
 

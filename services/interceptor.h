@@ -5,8 +5,8 @@
 #define GONGKAI_SERVICES_INTERCEPTOR_H_
 
 #include "grpcpp/support/server_interceptor.h"
-#include "services/observability/log.h"
-#include "services/observability/metrics.h"
+#include "observability/log.h"
+#include "observability/metrics.h"
 
 namespace gongkai {
 

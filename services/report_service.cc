@@ -3,9 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "services/errors.h"
-#include "services/importer/parser.h"
+#include "importer/parser.h"
 #include "services/status.h"
-#include "services/validation/validator.h"
+#include "validation/validator.h"
 
 namespace gongkai {
 namespace {

@@ -5,24 +5,21 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
-#include "services/client/credentials.h"
+#include "common/files.h"
+#include "common/status_macros.h"
 #include "services/interceptor.h"
 
 namespace gongkai {
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
     const std::string& cert_file, const std::string& key_file, const std::string& client_ca_file) {
-  auto read = client::ReadCredentialFile;
-  absl::StatusOr<std::string> cert = read(cert_file, "--tls_cert");
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = read(key_file, "--tls_key");
-  if (!key.ok()) return key.status();
+  GONGKAI_ASSIGN_OR_RETURN(std::string cert, ReadCredentialFile(cert_file, "--tls_cert"));
+  GONGKAI_ASSIGN_OR_RETURN(std::string key, ReadCredentialFile(key_file, "--tls_key"));
   grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-  options.pem_key_cert_pairs.push_back({*key, *cert});
+  options.pem_key_cert_pairs.push_back({key, cert});
   if (!client_ca_file.empty()) {
-    absl::StatusOr<std::string> ca = read(client_ca_file, "--tls_client_ca");
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *ca;
+    GONGKAI_ASSIGN_OR_RETURN(options.pem_root_certs,
+                             ReadCredentialFile(client_ca_file, "--tls_client_ca"));
     // A certificate is optional (token holders connect without one) but verified when sent.
     options.client_certificate_request = GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
   }

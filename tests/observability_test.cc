@@ -1,5 +1,5 @@
 // Metrics in the Prometheus text format, and the interceptor's labels for unknown methods.
-#include "services/observability/metrics.h"
+#include "observability/metrics.h"
 
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"

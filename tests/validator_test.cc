@@ -1,10 +1,10 @@
 // Every validation rule: a passing case and a failing case with the exact violation.
-#include "services/validation/validator.h"
+#include "validation/validator.h"
 
 #include "absl/container/flat_hash_set.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/validation/uscc.h"
+#include "validation/uscc.h"
 #include "tests/test_util.h"
 
 namespace gongkai::validation {

@@ -1,5 +1,5 @@
 // The CSV export: RFC 4180, BOM, one record per table row with official labels.
-#include "tools/export/csv.h"
+#include "export/csv.h"
 
 #include <string>
 #include <vector>
@@ -10,7 +10,7 @@
 #include "gtest/gtest.h"
 #include "tests/export/export_test_util.h"
 #include "tests/test_util.h"
-#include "tools/export/export.h"
+#include "export/export.h"
 
 namespace gongkai::exports {
 namespace {

@@ -1,5 +1,5 @@
 // The export API: format names, cells and json, reports without tables.
-#include "tools/export/export.h"
+#include "export/export.h"
 
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"

@@ -1,5 +1,5 @@
 // The text table: box drawing, merged cells, CJK alignment.
-#include "tools/export/text_table.h"
+#include "export/text_table.h"
 
 #include <string>
 #include <vector>
@@ -12,8 +12,8 @@
 #include "gtest/gtest.h"
 #include "tests/export/export_test_util.h"
 #include "tests/test_util.h"
-#include "tools/export/export.h"
-#include "tools/export/text_width.h"
+#include "export/export.h"
+#include "export/text_width.h"
 
 namespace gongkai::exports {
 namespace {

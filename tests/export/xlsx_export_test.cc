@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "tests/export/export_test_util.h"
 #include "tests/test_util.h"
-#include "tools/export/export.h"
+#include "export/export.h"
 
 namespace gongkai::exports {
 namespace {

@@ -1,6 +1,6 @@
 // The digit-run solver: unique splits, ambiguous splits ('?' exactly on the differing cells),
 // impossible runs (reported, not guessed), and the rules R1–R4 used as constraints.
-#include "services/importer/digit_solver.h"
+#include "importer/digit_solver.h"
 
 #include <optional>
 #include <vector>

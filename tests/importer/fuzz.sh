@@ -38,7 +38,7 @@ fi
 echo "fuzz.sh: building the fuzzer with $clang"
 "$clang" -std=c++20 -O1 -g -fsanitize=fuzzer,address -fno-omit-frame-pointer \
   -I"$src" -I"$build/proto" \
-  "$src"/services/importer/*.cc "$src/proto/cells.cc" "$src/proto/money.cc" \
+  "$src"/importer/*.cc "$src/proto/cells.cc" "$src/proto/money.cc" "$src"/common/*.cc \
   $(ls "$gen"/*.pb.cc | grep -v '\.grpc\.pb\.cc$') "$build/proto/google/rpc/status.pb.cc" \
   "$src/tests/importer/parser_fuzzer.cc" \
   -lprotobuf $absl_libs -lpthread -o "$work/parser_fuzzer"

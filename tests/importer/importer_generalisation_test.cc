@@ -11,7 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "proto/cells.h"
-#include "services/importer/parser.h"
+#include "importer/parser.h"
 #include "tests/importer/importer_test_util.h"
 #include "tests/test_util.h"
 

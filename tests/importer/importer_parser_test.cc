@@ -1,6 +1,6 @@
 // The parser on what the samples do not show: pages without tables, all-blank tables, 2019
 // tables in later reports, cut-off texts, negative 本年增/减, units, and hostile input.
-#include "services/importer/parser.h"
+#include "importer/parser.h"
 
 #include <random>
 #include <string>

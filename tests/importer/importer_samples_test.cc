@@ -7,7 +7,7 @@
 
 #include "gtest/gtest.h"
 #include "proto/cells.h"
-#include "services/importer/parser.h"
+#include "importer/parser.h"
 #include "tests/importer/importer_test_util.h"
 #include "tests/test_util.h"
 

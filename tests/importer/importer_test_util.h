@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
-#include "services/importer/parser.h"
+#include "importer/parser.h"
 
 namespace gongkai::importer {
 

@@ -8,8 +8,8 @@
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
 #include "proto/cells.h"
-#include "services/importer/parser.h"
-#include "services/importer/text.h"
+#include "importer/parser.h"
+#include "importer/text.h"
 #include "tests/test_util.h"
 
 namespace gongkai::importer {

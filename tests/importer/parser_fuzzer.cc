@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "services/importer/parser.h"
+#include "importer/parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const gongkai::importer::ParseResult result = gongkai::importer::ParseReport(

@@ -52,8 +52,8 @@ fi
 common=(-std=c++20 -O1 -g -fno-omit-frame-pointer -I"$src" -I"$src/proto" -I"$build/proto")
 flags=("${common[@]}" -fsanitize=fuzzer,address)         # the fuzzers (with libFuzzer's main)
 obj_flags=("${common[@]}" -fsanitize=fuzzer-no-link,address)  # the code under test
-sources=("$src"/services/validation/validator.cc "$src"/services/validation/uscc.cc
-         "$src/proto/cells.cc" "$src/proto/money.cc"
+sources=("$src"/validation/validator.cc "$src"/validation/uscc.cc
+         "$src/proto/cells.cc" "$src/proto/money.cc" "$src"/common/*.cc
          "$src"/storage/*.cc
          $(ls "$gen"/*.pb.cc | grep -v '\.grpc\.pb\.cc$') "$build/proto/google/rpc/status.pb.cc")
 libs=(-lrocksdb -lprotobuf $absl_libs -lpthread)

@@ -43,7 +43,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/stubs/logging.h"
 #include "proto/cells.h"
-#include "services/validation/validator.h"
+#include "validation/validator.h"
 #include "storage/store.h"
 
 #ifdef GONGKAI_FUZZ_TYPED

@@ -1,0 +1,133 @@
+// gongkai-worker: the aggregation worker as its own process. Follows gongkaid's change log
+// and keeps rollups and anomaly flags up to date; with --once --year Y it recomputes one
+// year in full and exits 0 only if that completed (for cron / CronJob use).
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "client/credentials.h"
+#include "observability/http.h"
+#include "observability/log.h"
+#include "observability/metrics.h"
+#include "worker/runner/runner.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "gongkaid address (host:port).");
+ABSL_FLAG(std::string, token_file, "",
+          "File holding the bearer token of a principal with the worker role over the whole "
+          "nation (else $GONGKAI_TOKEN; neither: none, for a server running open).");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA of gongkaid's certificate: connect with TLS.");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate for mutual TLS.");
+ABSL_FLAG(std::string, tls_key, "", "PEM key of --tls_cert.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Address to serve Prometheus metrics on (GET /metrics); empty: none.");
+ABSL_FLAG(std::string, log_format, "json", "Logs on stderr: json (one object a line) or text.");
+ABSL_FLAG(bool, once, false, "Recompute --year in full, write it, and exit.");
+ABSL_FLAG(int, year, 0, "The year for --once.");
+ABSL_FLAG(absl::Duration, poll_interval, absl::Milliseconds(50),
+          "How often to look for changes when idle.");
+ABSL_FLAG(std::string, deadlines, "township=01-31,department=01-31,county=03-31",
+          "Reporting deadlines in the year after the reporting year, per level (county: "
+          "governments of counties and above).");
+ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
+          "How often to recompute every year from scratch and report drift.");
+
+int main(int argc, char** argv) {
+  // Block the shutdown signals before any thread exists, so that only the waiter sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  absl::ParseCommandLine(argc, argv);
+  gongkai::Logger::Format format;
+  if (!gongkai::Logger::ParseFormat(absl::GetFlag(FLAGS_log_format), &format)) {
+    std::cerr << "gongkai-worker: --log_format must be json or text\n";
+    return 2;
+  }
+  gongkai::Logger logger("gongkai-worker", format, &std::cerr);
+  gongkai::client::Security security{absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
+                                     absl::GetFlag(FLAGS_tls_key), ""};
+  if (const std::string path = absl::GetFlag(FLAGS_token_file); !path.empty()) {
+    absl::StatusOr<std::string> token = gongkai::client::ReadTokenFile(path);
+    if (!token.ok()) {
+      std::cerr << "gongkai-worker: " << token.status().message() << "\n";
+      return 2;
+    }
+    security.token = *token;
+  } else if (const char* env = std::getenv("GONGKAI_TOKEN"); env != nullptr) {
+    security.token = env;
+  }
+  auto credentials = gongkai::client::ChannelCredentials(security);
+  if (!credentials.ok()) {
+    std::cerr << "gongkai-worker: " << credentials.status().message() << "\n";
+    return 2;
+  }
+  auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), *credentials,
+                                           gongkai::worker::WorkerChannelArguments());
+  gongkai::worker::RunnerOptions options;
+  options.token = security.token;
+  options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
+  options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
+  options.log = [&](const std::string& line) { logger.Info(line); };
+  if (absl::Status s = gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines),
+                                                       &options.settings);
+      !s.ok()) {
+    std::cerr << "gongkai-worker: --deadlines: " << s.message() << "\n";
+    return 2;
+  }
+  gongkai::worker::Runner runner(channel, options);
+
+  if (absl::GetFlag(FLAGS_once)) {
+    if (absl::GetFlag(FLAGS_year) == 0) {
+      std::cerr << "gongkai-worker: --once needs --year\n";
+      return 2;
+    }
+    absl::Status status = runner.RecomputeOnce(absl::GetFlag(FLAGS_year));
+    if (!status.ok()) {
+      logger.Error("recompute failed", {{"error", status.ToString()}});
+      return 1;
+    }
+    return 0;
+  }
+
+  gongkai::Metrics metrics;
+  std::unique_ptr<gongkai::MetricsEndpoint> endpoint;
+  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
+    auto started = gongkai::MetricsEndpoint::Start(listen, [&] {
+      const gongkai::worker::Runner::Stats stats = runner.GetStats();
+      return metrics.Render({
+          {"gongkai_worker_applied_sequence",
+           "Every change up to this sequence is applied and written.", "",
+           static_cast<double>(stats.applied_sequence)},
+          {"gongkai_worker_years_loaded", "Years held in memory.", "",
+           static_cast<double>(stats.years_loaded)},
+          {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
+           static_cast<double>(stats.full_recomputes), /*counter=*/true},
+          {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).",
+           "", static_cast<double>(stats.write_failures), /*counter=*/true},
+      });
+    });
+    if (!started.ok()) {
+      logger.Error("cannot serve metrics", {{"error", started.status().ToString()}});
+      return 1;
+    }
+    endpoint = *std::move(started);
+    logger.Info("serving metrics", {{"address", listen},
+                                    {"port", absl::StrCat(endpoint->port())}});
+  }
+
+  std::thread waiter([&] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    runner.Stop();
+  });
+  absl::Status status = runner.Run();
+  waiter.join();
+  return status.ok() ? 0 : 1;
+}
