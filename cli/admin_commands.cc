@@ -11,6 +11,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "export/text_width.h"
 #include "cli/cli.h"
+#include "common/time.h"
 
 namespace gongkai::cli {
 namespace {
@@ -92,8 +93,7 @@ int Cli::Principal() {
       expires = absl::Now() + duration;
     }
     if (expires != absl::InfiniteFuture()) {
-      *p->mutable_expire_time() =
-          google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(expires));
+      *p->mutable_expire_time() = ToProtoTime(expires);
     }
     v1::CreatePrincipalResponse response;
     grpc::Status status = stub->CreatePrincipal(Context().get(), request, &response);
@@ -120,8 +120,7 @@ int Cli::Principal() {
       for (int role : p.roles()) roles.push_back(RoleText(role));
       std::string state = p.revoked() ? "revoked" : "active";
       if (!p.revoked() && p.has_expire_time()) {
-        state = absl::StrCat(google::protobuf::util::TimeUtil::TimestampToSeconds(
-                                 p.expire_time()) <= absl::ToUnixSeconds(absl::Now())
+        state = absl::StrCat(FromProtoTime(p.expire_time()) <= absl::Now()
                                  ? "expired "
                                  : "expires ",
                              TimeText(p.expire_time()));

@@ -22,6 +22,7 @@
 #include "cli/cli.h"
 #include "export/export.h"
 #include "export/text_width.h"
+#include "common/time.h"
 
 namespace gongkai::cli {
 
@@ -57,8 +58,7 @@ std::string ScopeName(v1::Scope scope) { return scope == v1::SCOPE_SUMMARY ? "su
 
 std::string TimeText(const google::protobuf::Timestamp& time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez",
-                          absl::FromUnixSeconds(time.seconds()) + absl::Nanoseconds(time.nanos()),
-                          absl::FixedTimeZone(8 * 3600));
+                          FromProtoTime(time), ReportingZone());
 }
 
 std::string KeyText(const v1::ReportKey& key) {

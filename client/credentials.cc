@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
+#include "common/status_macros.h"
 
 namespace gongkai::client {
 
@@ -13,28 +14,24 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
   }
   grpc::SslCredentialsOptions options;
   if (!security.ca_file.empty()) {
-    absl::StatusOr<std::string> ca = ReadCredentialFile(security.ca_file, "--tls_ca");
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *ca;
+    GONGKAI_ASSIGN_OR_RETURN(std::string ca, ReadCredentialFile(security.ca_file, "--tls_ca"));
+    options.pem_root_certs = ca;
   }
   if (!security.cert_file.empty() || !security.key_file.empty()) {
     if (security.cert_file.empty() || security.key_file.empty()) {
       return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
     }
-    absl::StatusOr<std::string> cert = ReadCredentialFile(security.cert_file, "--tls_cert");
-    if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadCredentialFile(security.key_file, "--tls_key");
-    if (!key.ok()) return key.status();
-    options.pem_cert_chain = *cert;
-    options.pem_private_key = *key;
+    GONGKAI_ASSIGN_OR_RETURN(std::string cert, ReadCredentialFile(security.cert_file, "--tls_cert"));
+    GONGKAI_ASSIGN_OR_RETURN(std::string key, ReadCredentialFile(security.key_file, "--tls_key"));
+    options.pem_cert_chain = cert;
+    options.pem_private_key = key;
   }
   return grpc::SslCredentials(options);
 }
 
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
-  absl::StatusOr<std::string> text = ReadCredentialFile(path, "--token_file");
-  if (!text.ok()) return text.status();
-  std::string token(absl::StripAsciiWhitespace(*text));
+  GONGKAI_ASSIGN_OR_RETURN(std::string text, ReadCredentialFile(path, "--token_file"));
+  std::string token(absl::StripAsciiWhitespace(text));
   if (token.empty()) return absl::InvalidArgumentError(absl::StrCat(path, " holds no token"));
   return token;
 }

@@ -5,13 +5,15 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "common/constants.h"
 
 namespace gongkai {
 namespace {
 
 // Whether `root` is `code` or one of its ancestors.
 bool IsWithin(const storage::Registry& registry, absl::string_view code, absl::string_view root) {
-  if (root == storage::kNationCode) return true;
+  if (root == kNationCode) return true;
   if (registry.Find(code) == nullptr) return false;
   const std::vector<std::string> path = registry.PathOf(code);
   return std::find(path.begin(), path.end(), root) != path.end();
@@ -37,7 +39,7 @@ Caller Caller::Open() {
   for (v1::Role role : {v1::ROLE_SUBMITTER, v1::ROLE_READER, v1::ROLE_WORKER, v1::ROLE_ADMIN}) {
     principal.add_roles(role);
   }
-  principal.add_region_codes(std::string(storage::kNationCode));
+  principal.add_region_codes(std::string(kNationCode));
   return Caller(std::move(principal));
 }
 
@@ -97,7 +99,7 @@ absl::Status Caller::Require(std::initializer_list<v1::Role> roles, absl::string
 absl::Status Caller::RequireFor(std::initializer_list<v1::Role> roles, absl::string_view what,
                                 const storage::Registry& registry, absl::string_view region_code,
                                 absl::string_view body) const {
-  if (absl::Status s = Require(roles, what); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(Require(roles, what));
   if (Covers(registry, region_code, body)) return absl::OkStatus();
   return Denied(*this, what,
                 absl::StrCat("region ", region_code, body.empty() ? "" : " body ", body,
@@ -107,7 +109,7 @@ absl::Status Caller::RequireFor(std::initializer_list<v1::Role> roles, absl::str
 absl::Status Caller::RequireSubtree(std::initializer_list<v1::Role> roles, absl::string_view what,
                                     const storage::Registry& registry,
                                     absl::string_view region_code) const {
-  if (absl::Status s = Require(roles, what); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(Require(roles, what));
   if (CoversSubtree(registry, region_code)) return absl::OkStatus();
   return Denied(*this, what,
                 absl::StrCat("the subtree of region ", region_code, " is not wholly in its scope"));
@@ -116,7 +118,7 @@ absl::Status Caller::RequireSubtree(std::initializer_list<v1::Role> roles, absl:
 absl::Status Caller::RequireOverlap(std::initializer_list<v1::Role> roles, absl::string_view what,
                                     const storage::Registry& registry,
                                     absl::string_view region_code) const {
-  if (absl::Status s = Require(roles, what); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(Require(roles, what));
   if (Overlaps(registry, region_code)) return absl::OkStatus();
   return Denied(*this, what, absl::StrCat("region ", region_code, " is outside its scope"));
 }

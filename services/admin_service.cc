@@ -3,6 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "services/errors.h"
 #include "services/status.h"
+#include "common/status_macros.h"
+#include "common/constants.h"
+#include "common/time.h"
 
 namespace gongkai {
 namespace {
@@ -17,13 +20,12 @@ absl::Status NeedAuthenticator(const Env& env) {
 absl::Status CreateBackup(const Env& env, const RequestContext& context,
                           const v1::CreateBackupRequest& request, v1::Backup* response) {
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(
-      {v1::ROLE_ADMIN}, "create backups", *env.store->registry(), storage::kNationCode));
+      {v1::ROLE_ADMIN}, "create backups", *env.store->registry(), kNationCode));
   if (request.directory().empty()) return error::MissingField("directory");
-  absl::StatusOr<int64_t> sequence = env.store->CreateBackup(request.directory());
-  if (!sequence.ok()) return sequence.status();
+  GONGKAI_ASSIGN_OR_RETURN(int64_t sequence, env.store->CreateBackup(request.directory()));
   response->set_directory(request.directory());
-  response->set_sequence(*sequence);
-  response->mutable_create_time()->set_seconds(absl::ToUnixSeconds(env.clock()));
+  response->set_sequence(sequence);
+  *response->mutable_create_time() = ToProtoTime(env.clock());
   return absl::OkStatus();
 }
 
@@ -33,9 +35,8 @@ absl::Status CreatePrincipal(const Env& env, const RequestContext& context,
   GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_ADMIN}, "create principals"));
   GONGKAI_RETURN_IF_ERROR(NeedAuthenticator(env));
   if (!request.has_principal()) return error::MissingField("principal");
-  auto created = env.auth->Create(context.caller, request.principal(), env.clock());
-  if (!created.ok()) return created.status();
-  *response = *std::move(created);
+  GONGKAI_ASSIGN_OR_RETURN(auto created, env.auth->Create(context.caller, request.principal(), env.clock()));
+  *response = std::move(created);
   if (env.logger != nullptr) {
     env.logger->Info("principal created", {{"principal", response->principal().name()},
                                            {"by", context.caller.name()},
@@ -60,9 +61,8 @@ absl::Status RevokePrincipal(const Env& env, const RequestContext& context,
   GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_ADMIN}, "revoke principals"));
   GONGKAI_RETURN_IF_ERROR(NeedAuthenticator(env));
   if (request.name().empty()) return error::MissingField("name");
-  auto revoked = env.auth->Revoke(context.caller, request.name(), env.clock());
-  if (!revoked.ok()) return revoked.status();
-  *response = *std::move(revoked);
+  GONGKAI_ASSIGN_OR_RETURN(auto revoked, env.auth->Revoke(context.caller, request.name(), env.clock()));
+  *response = std::move(revoked);
   if (env.logger != nullptr) {
     env.logger->Info(
         "principal revoked",

@@ -18,6 +18,9 @@
 #include "google/rpc/error_details.pb.h"
 #include "services/errors.h"
 #include "validation/uscc.h"
+#include "common/status_macros.h"
+#include "common/constants.h"
+#include "common/time.h"
 
 namespace gongkai {
 namespace {
@@ -29,13 +32,6 @@ constexpr int kSecretBytes = 32;
 constexpr int kSaltBytes = 16;
 constexpr size_t kMaxNameLength = 64;
 
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(t));
-}
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  return TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(t));
-}
 
 std::string RandomBytes(int n) {
   std::string out(n, '\0');
@@ -68,11 +64,10 @@ absl::Status Unauthenticated(absl::string_view why) { return absl::Unauthenticat
 
 absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Load(storage::Store* store,
                                                                    AuthOptions options) {
-  absl::StatusOr<std::vector<v1::StoredPrincipal>> stored = store->ListPrincipals();
-  if (!stored.ok()) return stored.status();
+  GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::StoredPrincipal> stored, store->ListPrincipals());
   std::unique_ptr<Authenticator> auth(new Authenticator(store, options));
   absl::MutexLock lock(&auth->mu_);
-  for (v1::StoredPrincipal& p : *stored) {
+  for (v1::StoredPrincipal& p : stored) {
     const std::string name = p.principal().name();
     if (!p.principal().certificate_subject().empty()) {
       auth->by_subject_[p.principal().certificate_subject()] = name;
@@ -93,7 +88,7 @@ absl::Status Authenticator::CheckLive(const v1::Principal& principal, absl::Time
     return Unauthenticated(
         absl::StrCat("the credentials of principal ", principal.name(), " were revoked"));
   }
-  if (principal.has_expire_time() && now >= ToTime(principal.expire_time())) {
+  if (principal.has_expire_time() && now >= FromProtoTime(principal.expire_time())) {
     return Unauthenticated(absl::StrCat("the credentials of principal ", principal.name(),
                                         " expired at ",
                                         TimeUtil::ToString(principal.expire_time())));
@@ -123,14 +118,14 @@ absl::StatusOr<Caller> Authenticator::Authenticate(absl::string_view authorizati
         CRYPTO_memcmp(hash.data(), stored.token_hash().data(), hash.size()) != 0) {
       return Unauthenticated("the bearer token is not valid");
     }
-    if (absl::Status s = CheckLive(stored.principal(), now); !s.ok()) return s;
+    GONGKAI_RETURN_IF_ERROR(CheckLive(stored.principal(), now));
     return Caller(stored.principal());
   }
   if (!certificate_subject.empty()) {
     auto name = by_subject_.find(certificate_subject);
     if (name != by_subject_.end()) {
       const v1::Principal& principal = principals_.at(name->second).principal();
-      if (absl::Status s = CheckLive(principal, now); !s.ok()) return s;
+      GONGKAI_RETURN_IF_ERROR(CheckLive(principal, now));
       return Caller(principal);
     }
     if (stored_count_ > 0) {
@@ -193,7 +188,7 @@ absl::Status Authenticator::CheckSpec(const Caller& creator, const v1::Principal
   std::shared_ptr<const storage::Registry> registry = store_->registry();
   for (int i = 0; i < spec.region_codes_size(); ++i) {
     if (registry->Find(spec.region_codes(i)) == nullptr &&
-        spec.region_codes(i) != storage::kNationCode) {
+        spec.region_codes(i) != kNationCode) {
       return error::InvalidField(
           absl::StrCat("principal.region_codes[", i, "]"),
           absl::StrCat("region ", spec.region_codes(i), " is not in the registry"));
@@ -219,7 +214,7 @@ absl::Status Authenticator::CheckSpec(const Caller& creator, const v1::Principal
   }
   if (creator.principal().has_expire_time() &&
       (!spec.has_expire_time() ||
-       ToTime(spec.expire_time()) > ToTime(creator.principal().expire_time()))) {
+       FromProtoTime(spec.expire_time()) > FromProtoTime(creator.principal().expire_time()))) {
     return absl::PermissionDeniedError(
         absl::StrCat("principal ", creator.name(), " may not create principal ", spec.name(),
                      ": its credentials must expire no later than the creator's (",
@@ -235,12 +230,12 @@ absl::Status Authenticator::CheckSpec(const Caller& creator, const v1::Principal
 
 absl::StatusOr<v1::StoredPrincipal> Authenticator::NewStored(v1::Principal spec, absl::Time now,
                                                              std::string* token) const {
-  if (spec.has_expire_time() && ToTime(spec.expire_time()) <= now) {
+  if (spec.has_expire_time() && FromProtoTime(spec.expire_time()) <= now) {
     return error::InvalidField("principal.expire_time", "must lie in the future");
   }
   spec.clear_revoked();
   spec.clear_revoke_time();
-  *spec.mutable_create_time() = ToTimestamp(now);
+  *spec.mutable_create_time() = ToProtoTime(now);
   *token = absl::StrCat(kTokenPrefix, ".", spec.name(), ".",
                         absl::WebSafeBase64Escape(RandomBytes(kSecretBytes)));
   v1::StoredPrincipal stored;
@@ -253,13 +248,12 @@ absl::StatusOr<v1::StoredPrincipal> Authenticator::NewStored(v1::Principal spec,
 absl::StatusOr<v1::CreatePrincipalResponse> Authenticator::Create(const Caller& creator,
                                                                   v1::Principal spec,
                                                                   absl::Time now) {
-  if (absl::Status s = CheckSpec(creator, spec); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(CheckSpec(creator, spec));
   spec.set_created_by(creator.name());
   spec.clear_ephemeral();
   std::string token;
-  absl::StatusOr<v1::StoredPrincipal> stored = NewStored(std::move(spec), now, &token);
-  if (!stored.ok()) return stored.status();
-  const v1::Principal& principal = stored->principal();
+  GONGKAI_ASSIGN_OR_RETURN(v1::StoredPrincipal stored, NewStored(std::move(spec), now, &token));
+  const v1::Principal& principal = stored.principal();
   // Changes are serialized by change_mu_; calls keep authenticating meanwhile (mu_ is taken
   // only to read, and briefly to publish the change once it is stored).
   absl::MutexLock change(&change_mu_);
@@ -276,7 +270,7 @@ absl::StatusOr<v1::CreatePrincipalResponse> Authenticator::Create(const Caller& 
                        "\" already belongs to principal ", holder->second));
     }
   }
-  if (absl::Status s = store_->CreatePrincipal(*stored); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(store_->CreatePrincipal(stored));
   v1::CreatePrincipalResponse response;
   *response.mutable_principal() = principal;
   response.set_token(token);
@@ -284,7 +278,7 @@ absl::StatusOr<v1::CreatePrincipalResponse> Authenticator::Create(const Caller& 
   if (!principal.certificate_subject().empty()) {
     by_subject_[principal.certificate_subject()] = principal.name();
   }
-  principals_[principal.name()] = *std::move(stored);
+  principals_[principal.name()] = std::move(stored);
   ++stored_count_;
   return response;
 }
@@ -297,15 +291,14 @@ absl::StatusOr<std::string> Authenticator::CreateEphemeral(v1::Principal spec, a
   spec.set_ephemeral(true);
   spec.set_created_by("gongkaid");
   std::string token;
-  absl::StatusOr<v1::StoredPrincipal> stored = NewStored(std::move(spec), now, &token);
-  if (!stored.ok()) return stored.status();
+  GONGKAI_ASSIGN_OR_RETURN(v1::StoredPrincipal stored, NewStored(std::move(spec), now, &token));
   absl::MutexLock change(&change_mu_);
   absl::MutexLock lock(&mu_);
-  const std::string name = stored->principal().name();
+  const std::string name = stored.principal().name();
   if (principals_.contains(name)) {
     return absl::AlreadyExistsError(absl::StrCat("principal ", name, " already exists"));
   }
-  principals_[name] = *std::move(stored);
+  principals_[name] = std::move(stored);
   return token;
 }
 
@@ -321,7 +314,7 @@ absl::StatusOr<v1::Principal> Authenticator::Revoke(const Caller& revoker, absl:
     const bool visible = found != principals_.end() && !found->second.principal().ephemeral();
     if (!visible || !revoker.Contains(*registry, found->second.principal())) {
       // Only a nation-wide admin learns that a name does not exist.
-      if (!visible && revoker.CoversSubtree(*registry, storage::kNationCode)) {
+      if (!visible && revoker.CoversSubtree(*registry, kNationCode)) {
         return absl::NotFoundError(absl::StrCat("principal ", name, " does not exist"));
       }
       return absl::PermissionDeniedError(absl::StrCat("principal ", revoker.name(),
@@ -332,8 +325,8 @@ absl::StatusOr<v1::Principal> Authenticator::Revoke(const Caller& revoker, absl:
   }
   if (updated.principal().revoked()) return updated.principal();
   updated.mutable_principal()->set_revoked(true);
-  *updated.mutable_principal()->mutable_revoke_time() = ToTimestamp(now);
-  if (absl::Status s = store_->UpdatePrincipal(updated); !s.ok()) return s;
+  *updated.mutable_principal()->mutable_revoke_time() = ToProtoTime(now);
+  GONGKAI_RETURN_IF_ERROR(store_->UpdatePrincipal(updated));
   absl::MutexLock lock(&mu_);
   principals_[updated.principal().name()] = updated;
   return updated.principal();

@@ -3,12 +3,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "services/errors.h"
+#include "common/time.h"
 
 namespace gongkai {
 
 int CurrentYear(const Env& env) {
   return static_cast<int>(
-      absl::ToCivilYear(env.clock(), absl::FixedTimeZone(8 * 60 * 60)).year());
+      ReportingYearOf(env.clock()));
 }
 
 absl::Status CheckReportingYear(const Env& env, int year, absl::string_view field_path) {

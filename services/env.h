@@ -13,11 +13,9 @@
 #include "observability/log.h"
 #include "observability/metrics.h"
 #include "storage/store.h"
+#include "common/constants.h"
 
 namespace gongkai {
-
-// The first year of reports in the current national format (the 2019 revision).
-inline constexpr int kFirstReportingYear = 2019;
 
 struct Env {
   storage::Store* store = nullptr;

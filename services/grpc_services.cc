@@ -8,6 +8,7 @@
 #include "services/report_service.h"
 #include "services/rollup_service.h"
 #include "services/status.h"
+#include "common/status_macros.h"
 
 namespace gongkai {
 namespace {
@@ -33,10 +34,9 @@ absl::StatusOr<RequestContext> Authenticate(const Env& env, const grpc::ServerCo
       subject.assign(value.data(), value.size());
     }
   }
-  absl::StatusOr<Caller> caller = env.auth->Authenticate(authorization, subject, env.clock());
-  if (!caller.ok()) return caller.status();
-  GONGKAI_RETURN_IF_ERROR(env.auth->Admit(*caller, env.clock()));
-  out.caller = *std::move(caller);
+  GONGKAI_ASSIGN_OR_RETURN(Caller caller, env.auth->Authenticate(authorization, subject, env.clock()));
+  GONGKAI_RETURN_IF_ERROR(env.auth->Admit(caller, env.clock()));
+  out.caller = std::move(caller);
   return out;
 }
 

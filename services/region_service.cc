@@ -5,11 +5,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/errors.h"
+#include "common/status_macros.h"
+#include "common/constants.h"
 
 namespace gongkai {
 namespace {
 constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
 
 absl::StatusOr<int> PageSize(int requested) {
   if (requested < 0 || requested > kMaxPageSize) {
@@ -30,8 +31,7 @@ absl::Status GetRegion(const Env& env, const v1::GetRegionRequest& request, v1::
 absl::Status ListChildRegions(const Env& env, const v1::ListChildRegionsRequest& request,
                               v1::ListChildRegionsResponse* response) {
   if (request.code().empty()) return error::MissingField("code");
-  absl::StatusOr<int> page_size = PageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
+  GONGKAI_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size()));
   std::shared_ptr<const storage::Registry> registry = env.store->registry();
   if (registry->Find(request.code()) == nullptr) return error::RegionNotFound(request.code());
   // The page token is the code of the last child returned.
@@ -40,7 +40,7 @@ absl::Status ListChildRegions(const Env& env, const v1::ListChildRegionsRequest&
   if (!request.page_token().empty()) {
     it = std::upper_bound(children.begin(), children.end(), request.page_token());
   }
-  for (; it != children.end() && response->regions_size() < *page_size; ++it) {
+  for (; it != children.end() && response->regions_size() < page_size; ++it) {
     *response->add_regions() = *registry->Find(*it);
   }
   if (it != children.end()) response->set_next_page_token(response->regions().rbegin()->code());
@@ -50,9 +50,8 @@ absl::Status ListChildRegions(const Env& env, const v1::ListChildRegionsRequest&
 absl::Status SearchRegions(const Env& env, const v1::SearchRegionsRequest& request,
                            v1::SearchRegionsResponse* response) {
   if (request.name().empty()) return error::MissingField("name");
-  absl::StatusOr<int> page_size = PageSize(request.page_size());
-  if (!page_size.ok()) return page_size.status();
-  for (v1::Region& region : env.store->registry()->SearchByName(request.name(), *page_size)) {
+  GONGKAI_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size()));
+  for (v1::Region& region : env.store->registry()->SearchByName(request.name(), page_size)) {
     *response->add_regions() = std::move(region);
   }
   return absl::OkStatus();

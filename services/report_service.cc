@@ -6,11 +6,12 @@
 #include "importer/parser.h"
 #include "services/status.h"
 #include "validation/validator.h"
+#include "common/status_macros.h"
+#include "common/constants.h"
 
 namespace gongkai {
 namespace {
 
-constexpr int kMaxPageSize = 1000;
 
 validation::ValidationContext ValidationContextFor(const Env& env) {
   validation::ValidationContext context;
@@ -70,16 +71,15 @@ absl::Status ValidateAndStore(const Env& env, const RequestContext& context, v1:
   commit.peer = context.peer;
   commit.time = env.clock();
   commit.expected_revision = expected_revision;
-  absl::StatusOr<storage::CommitResult> result = env.store->Commit(commit);
-  if (!result.ok()) return result.status();
+  GONGKAI_ASSIGN_OR_RETURN(storage::CommitResult result, env.store->Commit(commit));
   if (env.metrics != nullptr) {
-    env.metrics->RecordSubmission(!result->created ? "unchanged"
-                                  : result->revision.verdict().violations_size() > 0
+    env.metrics->RecordSubmission(!result.created ? "unchanged"
+                                  : result.revision.verdict().violations_size() > 0
                                       ? "stored_with_flags"
                                       : "stored");
   }
-  *response->mutable_revision() = std::move(result->revision);
-  response->set_created(result->created);
+  *response->mutable_revision() = std::move(result.revision);
+  response->set_created(result.created);
   return absl::OkStatus();
 }
 
@@ -119,10 +119,9 @@ absl::Status GetReport(const Env& env, const RequestContext& context,
                                 request.key().region_code(), request.key().body()));
   GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
   if (request.revision() < 0) return error::InvalidField("revision", "must not be negative");
-  absl::StatusOr<v1::Revision> revision = env.store->GetRevision(
-      request.key(), request.revision(), request.view() != v1::REPORT_VIEW_BASIC);
-  if (!revision.ok()) return revision.status();
-  *response = *std::move(revision);
+  GONGKAI_ASSIGN_OR_RETURN(v1::Revision revision, env.store->GetRevision(
+      request.key(), request.revision(), request.view() != v1::REPORT_VIEW_BASIC));
+  *response = std::move(revision);
   return absl::OkStatus();
 }
 
@@ -143,12 +142,10 @@ absl::Status ListReports(const Env& env, const RequestContext& context,
   }
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
-  auto page =
-      env.store->ListReports(request.region_code(), request.year(), request.page_size(),
-                             request.page_token(), request.view() == v1::REPORT_VIEW_FULL, keep);
-  if (!page.ok()) return page.status();
-  for (v1::Revision& revision : page->items) *response->add_reports() = std::move(revision);
-  response->set_next_page_token(page->next_page_token);
+  GONGKAI_ASSIGN_OR_RETURN(auto page, env.store->ListReports(request.region_code(), request.year(), request.page_size(),
+                             request.page_token(), request.view() == v1::REPORT_VIEW_FULL, keep));
+  for (v1::Revision& revision : page.items) *response->add_reports() = std::move(revision);
+  response->set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 
@@ -160,11 +157,10 @@ absl::Status ListRevisions(const Env& env, const RequestContext& context,
                                 request.key().region_code(), request.key().body()));
   GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
-  auto page = env.store->ListRevisions(request.key(), request.page_size(), request.page_token(),
-                                       request.view() == v1::REPORT_VIEW_FULL);
-  if (!page.ok()) return page.status();
-  for (v1::Revision& revision : page->items) *response->add_revisions() = std::move(revision);
-  response->set_next_page_token(page->next_page_token);
+  GONGKAI_ASSIGN_OR_RETURN(auto page, env.store->ListRevisions(request.key(), request.page_size(), request.page_token(),
+                                       request.view() == v1::REPORT_VIEW_FULL));
+  for (v1::Revision& revision : page.items) *response->add_revisions() = std::move(revision);
+  response->set_next_page_token(page.next_page_token);
   return absl::OkStatus();
 }
 
@@ -174,7 +170,7 @@ absl::Status ListChanges(const Env& env, const RequestContext& context,
   // Callers without the whole nation in scope see only the entries of reports they may read
   // (next_sequence still moves past the others).
   std::shared_ptr<const storage::Registry> registry = env.store->registry();
-  const bool filter = !context.caller.CoversSubtree(*registry, storage::kNationCode);
+  const bool filter = !context.caller.CoversSubtree(*registry, kNationCode);
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   if (request.start_sequence() < 0) {
     return error::InvalidField("start_sequence", "must not be negative");
@@ -182,11 +178,10 @@ absl::Status ListChanges(const Env& env, const RequestContext& context,
   // Read the head first: every entry up to it is already durable, so a reader that resumes
   // from next_sequence never skips one.
   const int64_t head = env.store->HeadSequence();
-  auto changes = env.store->ReadChanges(request.start_sequence(), request.page_size());
-  if (!changes.ok()) return changes.status();
+  GONGKAI_ASSIGN_OR_RETURN(auto changes, env.store->ReadChanges(request.start_sequence(), request.page_size()));
   int64_t next = std::max<int64_t>(request.start_sequence(), 1);
   int64_t last_returned = 0;
-  for (v1::ChangeEvent& change : *changes) {
+  for (v1::ChangeEvent& change : changes) {
     last_returned = change.sequence();
     next = last_returned + 1;
     if (filter &&

@@ -6,11 +6,12 @@
 #include "services/errors.h"
 #include "services/status.h"
 #include "storage/registry.h"
+#include "common/status_macros.h"
+#include "common/constants.h"
 
 namespace gongkai {
 namespace {
 
-constexpr int kMaxPageSize = 1000;
 
 absl::Status CheckRegionYear(const Env& env, const std::string& region_code, int year) {
   if (region_code.empty()) return error::MissingField("region_code");
@@ -20,7 +21,7 @@ absl::Status CheckRegionYear(const Env& env, const std::string& region_code, int
 // The worker writes results for the whole tree: it needs the role and the nation in scope.
 absl::Status RequireWorker(const Env& env, const RequestContext& context) {
   return context.caller.RequireSubtree({v1::ROLE_WORKER}, "write rollups", *env.store->registry(),
-                                       storage::kNationCode);
+                                       kNationCode);
 }
 
 absl::Status CheckPageSize(int page_size) {
@@ -37,9 +38,8 @@ absl::Status GetRollup(const Env& env, const RequestContext& context,
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(
       kReadRoles, "read rollups", *env.store->registry(), request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
-  auto rollup = env.store->GetRollup(request.region_code(), request.year());
-  if (!rollup.ok()) return rollup.status();
-  *response = *std::move(rollup);
+  GONGKAI_ASSIGN_OR_RETURN(auto rollup, env.store->GetRollup(request.region_code(), request.year()));
+  *response = std::move(rollup);
   return absl::OkStatus();
 }
 
@@ -100,16 +100,15 @@ absl::Status ListAnomalies(const Env& env, const RequestContext& context,
 absl::Status StartRollupJob(const Env& env, const RequestContext& context,
                             const v1::StartRollupJobRequest& request, v1::RollupJob* response) {
   const std::string region =
-      request.region_code().empty() ? std::string(storage::kNationCode) : request.region_code();
+      request.region_code().empty() ? std::string(kNationCode) : request.region_code();
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree({v1::ROLE_ADMIN}, "start rollup jobs",
                                                         *env.store->registry(), region));
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   if (env.store->registry()->Find(region) == nullptr) {
     return error::InvalidField("region_code", absl::StrCat(region, " is not in the registry"));
   }
-  auto job = env.store->CreateJob(request.year(), region, env.clock());
-  if (!job.ok()) return job.status();
-  *response = *std::move(job);
+  GONGKAI_ASSIGN_OR_RETURN(auto job, env.store->CreateJob(request.year(), region, env.clock()));
+  *response = std::move(job);
   return absl::OkStatus();
 }
 
@@ -122,9 +121,9 @@ absl::Status GetRollupJob(const Env& env, const RequestContext& context,
   auto job = env.store->GetJob(request.id());
   // Only a nation-wide caller learns that a job does not exist; others are refused alike for
   // a missing job and for another region's.
-  if (!context.caller.CoversSubtree(*registry, storage::kNationCode)) {
+  if (!context.caller.CoversSubtree(*registry, kNationCode)) {
     const std::string region = !job.ok() || job->region_code().empty()
-                                   ? std::string(storage::kNationCode)
+                                   ? std::string(kNationCode)
                                    : job->region_code();
     GONGKAI_RETURN_IF_ERROR(
         context.caller.RequireSubtree(kRoles, "read rollup jobs", *registry, region));
@@ -137,9 +136,8 @@ absl::Status GetRollupJob(const Env& env, const RequestContext& context,
 absl::Status GetCheckpoint(const Env& env, const RequestContext& context,
                            v1::Checkpoint* response) {
   GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
-  auto sequence = env.store->WorkerCheckpoint();
-  if (!sequence.ok()) return sequence.status();
-  response->set_sequence(*sequence);
+  GONGKAI_ASSIGN_OR_RETURN(auto sequence, env.store->WorkerCheckpoint());
+  response->set_sequence(sequence);
   return absl::OkStatus();
 }
 
@@ -159,9 +157,8 @@ absl::Status WriteResults(const Env& env, const RequestContext& context,
 absl::Status ClaimRollupJob(const Env& env, const RequestContext& context,
                             v1::RollupJob* response) {
   GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
-  auto job = env.store->ClaimJob(env.clock());
-  if (!job.ok()) return job.status();
-  *response = *std::move(job);
+  GONGKAI_ASSIGN_OR_RETURN(auto job, env.store->ClaimJob(env.clock()));
+  *response = std::move(job);
   return absl::OkStatus();
 }
 

@@ -3,6 +3,7 @@
 #define GONGKAI_SERVICES_STATUS_H_
 
 #include "absl/status/status.h"
+#include "common/status_macros.h"  // IWYU pragma: export
 #include "grpcpp/support/status.h"
 
 namespace gongkai {
@@ -10,13 +11,6 @@ namespace gongkai {
 // The codes share numbers, so this is a cast, a cap on the message length, and the status's
 // protobuf payloads (see errors.h) carried as google.rpc.Status details.
 grpc::Status ToGrpcStatus(const absl::Status& status);
-
-// The RETURN_IF_ERROR idiom (Abseil 20220623 has none).
-#define GONGKAI_RETURN_IF_ERROR(expr)                 \
-  do {                                                \
-    if (absl::Status _status = (expr); !_status.ok()) \
-      return _status;                                 \
-  } while (0)
 
 }  // namespace gongkai
 

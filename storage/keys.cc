@@ -40,34 +40,6 @@ std::string Locator(int year, const std::vector<std::string>& path, v1::Scope sc
   return out;
 }
 
-std::string ReportId(int year, absl::string_view region_code, v1::Scope scope,
-                     absl::string_view body) {
-  std::string out = SubtreePrefix(year, {});
-  out.append(region_code.data(), region_code.size());
-  out.push_back(static_cast<char>(scope));
-  out.push_back(static_cast<char>(body.size()));
-  out.append(body.data(), body.size());
-  return out;
-}
-
-bool ParseReportId(absl::string_view id, v1::ReportKey* key) {
-  constexpr size_t kFixed = 4 + 12 + 1 + 1;
-  if (id.size() < kFixed) return false;
-  const size_t body_size = static_cast<unsigned char>(id[kFixed - 1]);
-  if (id.size() != kFixed + body_size) return false;
-  for (size_t i = 4; i < 16; ++i) {
-    if (id[i] < '0' || id[i] > '9') return false;
-  }
-  if (!v1::Scope_IsValid(static_cast<unsigned char>(id[16]))) return false;
-  uint32_t year = 0;
-  for (int i = 0; i < 4; ++i) year = (year << 8) | static_cast<unsigned char>(id[i]);
-  key->set_year(static_cast<int>(year));
-  key->set_region_code(std::string(id.substr(4, 12)));
-  key->set_scope(static_cast<v1::Scope>(static_cast<unsigned char>(id[16])));
-  key->set_body(std::string(id.substr(kFixed)));
-  return true;
-}
-
 std::string IndexKey(absl::string_view locator) {
   return absl::StrCat(absl::string_view(&kIndex, 1), locator);
 }

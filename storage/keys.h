@@ -2,8 +2,8 @@
 // are fixed-width big-endian and strings are fixed-width or length-prefixed, so that encoded
 // (bytewise) order is logical order. Tests: tests/keys_test.cc.
 //
-// Report id: year (u32) · region code (12 digits) · scope (u8) · body (u8 length + bytes).
-// Heads and revisions are keyed by it, so they do not depend on where the region sits in the
+// Report id (proto/report_key.h): year (u32) · region code (12 digits) · scope (u8) · body
+// (u8 length + bytes). Heads and revisions are keyed by it, so they do not depend on where the region sits in the
 // registry.
 //
 // Report locator (the subtree index): year (u32) · the region's ancestry path (12-digit codes
@@ -21,6 +21,7 @@
 
 #include "absl/strings/string_view.h"
 #include "gongkai/v1/report.pb.h"
+#include "proto/report_key.h"
 
 namespace gongkai::storage::keys {
 
@@ -46,16 +47,6 @@ std::string Locator(int year, const std::vector<std::string>& path, v1::Scope sc
                     absl::string_view body);
 // The prefix shared by every locator in the subtree of the region with that path.
 std::string SubtreePrefix(int year, const std::vector<std::string>& path);
-
-// SCOPE_UNSPECIFIED means the body's own report (SCOPE_OWN).
-inline v1::Scope NormalizedScope(v1::Scope scope) {
-  return scope == v1::SCOPE_UNSPECIFIED ? v1::SCOPE_OWN : scope;
-}
-
-std::string ReportId(int year, absl::string_view region_code, v1::Scope scope,
-                     absl::string_view body);
-// The key a report id was made from; false when `id` is not one.
-bool ParseReportId(absl::string_view id, v1::ReportKey* key);
 
 std::string HeadKey(absl::string_view id);
 std::string RevisionKey(absl::string_view id, int64_t revision);

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 
 namespace gongkai::storage {
 namespace {
@@ -63,7 +64,7 @@ absl::Status ReadCsv(const std::string& dir, const std::string& file, size_t col
     if (fields.size() < columns || !IsDigits(fields[0]) || fields[0].size() > 12) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": malformed row"));
     }
-    if (absl::Status s = add(fields, where); !s.ok()) return s;
+    GONGKAI_RETURN_IF_ERROR(add(fields, where));
   }
   return absl::OkStatus();
 }

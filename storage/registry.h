@@ -10,10 +10,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gongkai/v1/region.pb.h"
+#include "common/constants.h"
 
 namespace gongkai::storage {
-
-inline constexpr absl::string_view kNationCode = "000000000000";
 
 // Reads provinces.csv, cities.csv, areas.csv and streets.csv from `dir` and returns every
 // region plus the nation ("000000000000", 全国), parents before children. Codes are padded to

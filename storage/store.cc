@@ -17,12 +17,13 @@
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/rocks_util.h"
+#include "common/status_macros.h"
+#include "common/constants.h"
 
 namespace gongkai::storage {
 namespace {
 
 constexpr int kDefaultPageSize = 100;
-constexpr int kMaxPageSize = 1000;
 // A page ends early once its records reach this size, so that it fits gRPC's default 4 MiB
 // message limit: validation keeps one report under about 1.3 MB (six narrative sections of
 // 200 KB), so a page stays below 2 MiB + 1.3 MB. The next page token continues after the last
@@ -118,7 +119,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Store
                                                status.ToString()));
   }
   std::unique_ptr<Store> store(new Store(std::unique_ptr<rocksdb::DB>(raw), options, fatal));
-  if (absl::Status s = store->LoadState(); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(store->LoadState());
   return store;
 }
 
@@ -147,7 +148,7 @@ absl::Status Store::CheckLayout() {
 }
 
 absl::Status Store::LoadState() {
-  if (absl::Status s = CheckLayout(); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(CheckLayout());
   // The last change log sequence.
   {
     const std::string lower(1, keys::kChange);
@@ -160,7 +161,7 @@ absl::Status Store::LoadState() {
           absl::string_view(it->key().data() + 1, it->key().size() - 1)));
       head_sequence_ = last_sequence_;
     }
-    if (absl::Status s = FromRocks(it->status(), "read change log"); !s.ok()) return s;
+    GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read change log"));
   }
   // Rollup jobs a worker had claimed before a restart go back to the queue.
   {
@@ -174,7 +175,7 @@ absl::Status Store::LoadState() {
     });
     if (!scanned.ok()) return scanned;
     if (requeue.Count() > 0) {
-      if (absl::Status s = Write(&requeue, "requeue jobs"); !s.ok()) return s;
+      GONGKAI_RETURN_IF_ERROR(Write(&requeue, "requeue jobs"));
     }
   }
   // The registry.
@@ -188,7 +189,7 @@ absl::Status Store::LoadState() {
     }
     regions.push_back(std::move(region));
   }
-  if (absl::Status s = FromRocks(it->status(), "read registry"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read registry"));
   absl::StatusOr<Registry> registry = Registry::Build(std::move(regions));
   if (!registry.ok()) return absl::DataLossError(registry.status().message());
   absl::MutexLock lock(&registry_mu_);
@@ -197,8 +198,7 @@ absl::Status Store::LoadState() {
 }
 
 absl::Status Store::LoadRegistry(std::vector<v1::Region> regions) {
-  absl::StatusOr<Registry> registry = Registry::Build(regions);
-  if (!registry.ok()) return registry.status();
+  GONGKAI_ASSIGN_OR_RETURN(Registry registry, Registry::Build(regions));
   rocksdb::WriteBatch batch;
   const std::string prefix = keys::RegionPrefix();
   batch.DeleteRange(prefix, keys::PrefixEnd(prefix));
@@ -219,14 +219,14 @@ absl::Status Store::LoadRegistry(std::vector<v1::Region> regions) {
     for (it->Seek(std::string(1, keys::kHead)); it->Valid(); it->Next()) {
       const absl::string_view id(it->key().data() + 1, it->key().size() - 1);
       v1::ReportKey key;
-      if (!keys::ParseReportId(id, &key)) return absl::DataLossError("unreadable report id");
-      if (registry->Find(key.region_code()) == nullptr) continue;  // Left out of listings.
-      batch.Put(IndexKeyOf(*registry, key), std::string(id));
+      if (!ParseReportId(id, &key)) return absl::DataLossError("unreadable report id");
+      if (registry.Find(key.region_code()) == nullptr) continue;  // Left out of listings.
+      batch.Put(IndexKeyOf(registry, key), std::string(id));
     }
-    if (absl::Status s = FromRocks(it->status(), "rebuild the subtree index"); !s.ok()) return s;
-    if (absl::Status s = Write(&batch, "store registry"); !s.ok()) return s;
+    GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "rebuild the subtree index"));
+    GONGKAI_RETURN_IF_ERROR(Write(&batch, "store registry"));
     absl::MutexLock lock(&registry_mu_);
-    registry_ = std::make_shared<const Registry>(*std::move(registry));
+    registry_ = std::make_shared<const Registry>(std::move(registry));
   }
   return absl::OkStatus();
 }
@@ -240,20 +240,19 @@ absl::StatusOr<std::string> Store::IdOf(const v1::ReportKey& key) const {
   if (registry()->Find(key.region_code()) == nullptr) {
     return absl::NotFoundError(absl::StrCat("region ", key.region_code(), " is not in the registry"));
   }
-  return keys::ReportId(key.year(), key.region_code(), keys::NormalizedScope(key.scope()),
-                        key.body());
+  return ReportId(key);
 }
 
 std::string Store::IndexKeyOf(const Registry& registry, const v1::ReportKey& key) {
   return keys::IndexKey(keys::Locator(key.year(), registry.PathOf(key.region_code()),
-                                      keys::NormalizedScope(key.scope()), key.body()));
+                                      NormalizedScope(key.scope()), key.body()));
 }
 
 absl::StatusOr<std::optional<v1::Revision>> Store::ReadHead(const std::string& id) const {
   std::string value;
   rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), keys::HeadKey(id), &value);
   if (status.IsNotFound()) return std::nullopt;
-  if (absl::Status s = FromRocks(status, "read report head"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read report head"));
   v1::Revision head;
   if (!head.ParseFromString(value)) return absl::DataLossError("unreadable report head");
   return head;
@@ -267,7 +266,7 @@ absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& id,
   if (status.IsNotFound()) {
     return absl::NotFoundError(absl::StrCat("revision ", revision, " does not exist"));
   }
-  if (absl::Status s = FromRocks(status, "read revision"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read revision"));
   v1::Revision out;
   if (!out.ParseFromString(value)) return absl::DataLossError("unreadable revision record");
   return out;
@@ -275,16 +274,14 @@ absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& id,
 
 absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_t revision,
                                                 bool full) const {
-  absl::StatusOr<std::string> id = IdOf(key);
-  if (!id.ok()) return id.status();
+  GONGKAI_ASSIGN_OR_RETURN(std::string id, IdOf(key));
   if (revision == 0) {
-    absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(*id);
-    if (!head.ok()) return head.status();
-    if (!head->has_value()) return absl::NotFoundError("no such report");
-    if (!full) return **head;
-    revision = (*head)->revision();
+    GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
+    if (!head.has_value()) return absl::NotFoundError("no such report");
+    if (!full) return *head;
+    revision = head->revision();
   }
-  absl::StatusOr<v1::Revision> out = ReadRevision(*id, revision);
+  absl::StatusOr<v1::Revision> out = ReadRevision(id, revision);
   if (out.ok() && !full) out->clear_report();
   return out;
 }
@@ -314,12 +311,10 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
       next_page_token->assign(absl::WebSafeBase64Escape(last_key));
       break;
     }
-    absl::StatusOr<std::optional<size_t>> added =
-        add(absl::string_view(it->key().data(), it->key().size()),
-            absl::string_view(it->value().data(), it->value().size()));
-    if (!added.ok()) return added.status();
-    if (!added->has_value()) continue;  // Skipped: neither counted nor named by the token.
-    bytes += **added;
+    GONGKAI_ASSIGN_OR_RETURN(std::optional<size_t> added, add(absl::string_view(it->key().data(), it->key().size()),
+            absl::string_view(it->value().data(), it->value().size())));
+    if (!added.has_value()) continue;  // Skipped: neither counted nor named by the token.
+    bytes += *added;
     last_key = it->key().ToString();
     ++count;
   }
@@ -341,19 +336,17 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
       [&](absl::string_view, absl::string_view id) -> absl::StatusOr<std::optional<size_t>> {
         if (keep != nullptr) {
           v1::ReportKey key;
-          if (!keys::ParseReportId(id, &key)) {
+          if (!ParseReportId(id, &key)) {
             return absl::DataLossError("subtree index holds no report id");
           }
           if (!keep(key)) return std::nullopt;
         }
-        absl::StatusOr<std::optional<v1::Revision>> head = ReadHead(std::string(id));
-        if (!head.ok()) return head.status();
-        if (!head->has_value()) return absl::DataLossError("subtree index names no report");
-        v1::Revision revision = **std::move(head);
+        GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(std::string(id)));
+        if (!head.has_value()) return absl::DataLossError("subtree index names no report");
+        v1::Revision revision = *std::move(head);
         if (full) {
-          absl::StatusOr<v1::Revision> stored = ReadRevision(std::string(id), revision.revision());
-          if (!stored.ok()) return stored.status();
-          revision = *std::move(stored);
+          GONGKAI_ASSIGN_OR_RETURN(v1::Revision stored, ReadRevision(std::string(id), revision.revision()));
+          revision = std::move(stored);
         }
         const size_t size = revision.ByteSizeLong();
         page.items.push_back(std::move(revision));
@@ -367,11 +360,10 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
 absl::StatusOr<Page<v1::Revision>> Store::ListRevisions(const v1::ReportKey& key, int page_size,
                                                         const std::string& page_token,
                                                         bool full) const {
-  absl::StatusOr<std::string> id = IdOf(key);
-  if (!id.ok()) return id.status();
+  GONGKAI_ASSIGN_OR_RETURN(std::string id, IdOf(key));
   Page<v1::Revision> page;
   absl::Status status = ScanPage(
-      keys::RevisionPrefix(*id), page_size, page_token,
+      keys::RevisionPrefix(id), page_size, page_token,
       [&](absl::string_view, absl::string_view value) -> absl::StatusOr<std::optional<size_t>> {
         v1::Revision revision;
         if (!revision.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -400,7 +392,7 @@ absl::StatusOr<std::vector<v1::ChangeEvent>> Store::ReadChanges(int64_t start, i
     }
     changes.push_back(std::move(change));
   }
-  if (absl::Status s = FromRocks(it->status(), "read change log"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read change log"));
   return changes;
 }
 
@@ -414,22 +406,14 @@ absl::StatusOr<int64_t> Store::CreateBackup(const std::string& directory) {
         absl::StrCat(directory, error ? ": " + error.message() : " already exists"));
   }
   rocksdb::Checkpoint* raw = nullptr;
-  if (absl::Status s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup");
-      !s.ok()) {
-    return s;
-  }
+  GONGKAI_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup"));
   std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
   // A checkpoint is a point-in-time copy taken without pausing commits (copying to another
   // filesystem can take minutes); the head it holds is read from the copy itself.
-  if (absl::Status s = FromRocks(checkpoint->CreateCheckpoint(directory), "backup"); !s.ok()) {
-    return s;
-  }
+  GONGKAI_RETURN_IF_ERROR(FromRocks(checkpoint->CreateCheckpoint(directory), "backup"));
   rocksdb::DB* copy = nullptr;
-  if (absl::Status s = FromRocks(
-          rocksdb::DB::OpenForReadOnly(rocksdb::Options(), directory, &copy), "open the backup");
-      !s.ok()) {
-    return s;
-  }
+  GONGKAI_RETURN_IF_ERROR(FromRocks(
+rocksdb::DB::OpenForReadOnly(rocksdb::Options(), directory, &copy), "open the backup"));
   std::unique_ptr<rocksdb::DB> closer(copy);
   PrefixIterator it(copy, std::string(1, keys::kChange));
   it->SeekToLast();
@@ -438,7 +422,7 @@ absl::StatusOr<int64_t> Store::CreateBackup(const std::string& directory) {
     head = static_cast<int64_t>(keys::ReadBigEndian64(
         absl::string_view(it->key().data() + 1, it->key().size() - 1)));
   }
-  if (absl::Status s = FromRocks(it->status(), "read the backup's change log"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read the backup's change log"));
   return head;
 }
 

@@ -187,7 +187,7 @@ class Store {
   absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what);
   // Records the key layout version in a new store; FAILED_PRECONDITION for another layout.
   absl::Status CheckLayout();
-  // The id of a key (keys::ReportId); NOT_FOUND when its region is not in the registry.
+  // The id of a key (ReportId); NOT_FOUND when its region is not in the registry.
   absl::StatusOr<std::string> IdOf(const v1::ReportKey& key) const;
   // The key's entry in the subtree index under `registry`.
   static std::string IndexKeyOf(const Registry& registry, const v1::ReportKey& key);

@@ -9,6 +9,7 @@
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/store.h"
+#include "common/time.h"
 
 namespace gongkai::storage {
 namespace {
@@ -108,11 +109,10 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
     }
 
     ++sequence;
-    const google::protobuf::Timestamp time =
-        google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(request.time));
+    const google::protobuf::Timestamp time = ToProtoTime(request.time);
     v1::Revision revision;
     *revision.mutable_key() = request.report.key();
-    revision.mutable_key()->set_scope(keys::NormalizedScope(request.report.key().scope()));
+    revision.mutable_key()->set_scope(NormalizedScope(request.report.key().scope()));
     revision.set_revision(current + 1);
     *revision.mutable_report() = request.report;
     *revision.mutable_report()->mutable_key() = revision.key();

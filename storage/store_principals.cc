@@ -6,6 +6,7 @@
 #include "storage/keys.h"
 #include "storage/rocks_util.h"
 #include "storage/store.h"
+#include "common/status_macros.h"
 
 namespace gongkai::storage {
 namespace {
@@ -29,9 +30,8 @@ absl::StatusOr<std::optional<v1::StoredPrincipal>> ReadPrincipal(rocksdb::DB* db
 absl::Status Store::CreatePrincipal(const v1::StoredPrincipal& principal) {
   const std::string& name = principal.principal().name();
   absl::MutexLock lock(&principals_mu_);
-  absl::StatusOr<std::optional<v1::StoredPrincipal>> existing = ReadPrincipal(db_.get(), name);
-  if (!existing.ok()) return existing.status();
-  if (existing->has_value()) {
+  GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::StoredPrincipal> existing, ReadPrincipal(db_.get(), name));
+  if (existing.has_value()) {
     return absl::AlreadyExistsError(absl::StrCat("principal ", name, " already exists"));
   }
   rocksdb::WriteBatch batch;
@@ -42,9 +42,8 @@ absl::Status Store::CreatePrincipal(const v1::StoredPrincipal& principal) {
 absl::Status Store::UpdatePrincipal(const v1::StoredPrincipal& principal) {
   const std::string& name = principal.principal().name();
   absl::MutexLock lock(&principals_mu_);
-  absl::StatusOr<std::optional<v1::StoredPrincipal>> existing = ReadPrincipal(db_.get(), name);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) {
+  GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::StoredPrincipal> existing, ReadPrincipal(db_.get(), name));
+  if (!existing.has_value()) {
     return absl::NotFoundError(absl::StrCat("principal ", name, " does not exist"));
   }
   rocksdb::WriteBatch batch;
@@ -63,7 +62,7 @@ absl::StatusOr<std::vector<v1::StoredPrincipal>> Store::ListPrincipals() const {
           absl::StrCat("principal ", it->key().ToString().substr(1), " is unreadable"));
     }
   }
-  if (absl::Status s = FromRocks(it->status(), "list principals"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "list principals"));
   return out;
 }
 

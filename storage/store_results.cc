@@ -13,6 +13,8 @@
 #include "storage/keys.h"
 #include "storage/rocks_util.h"
 #include "storage/store.h"
+#include "common/status_macros.h"
+#include "common/time.h"
 
 namespace gongkai::storage {
 namespace {
@@ -20,15 +22,11 @@ namespace {
 constexpr absl::string_view kCheckpointName = "worker_checkpoint";
 constexpr absl::string_view kNextJobName = "next_job";
 
-google::protobuf::Timestamp ToTimestamp(absl::Time time) {
-  return google::protobuf::util::TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(time));
-}
-
 absl::StatusOr<int64_t> ReadCounter(rocksdb::DB* db, absl::string_view name) {
   std::string value;
   rocksdb::Status status = db->Get(rocksdb::ReadOptions(), keys::MetaKey(name), &value);
   if (status.IsNotFound()) return 0;
-  if (absl::Status s = FromRocks(status, name); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(status, name));
   return static_cast<int64_t>(keys::ReadBigEndian64(value));
 }
 
@@ -69,11 +67,10 @@ absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollup
   }
   absl::MutexLock lock(&results_mu_);
   if (checkpoint.has_value()) {
-    absl::StatusOr<int64_t> stored = ReadCounter(db_.get(), kCheckpointName);
-    if (!stored.ok()) return stored.status();
-    if (*checkpoint < *stored) {
+    GONGKAI_ASSIGN_OR_RETURN(int64_t stored, ReadCounter(db_.get(), kCheckpointName));
+    if (*checkpoint < stored) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "checkpoint ", *checkpoint, " is behind the stored checkpoint ", *stored));
+          "checkpoint ", *checkpoint, " is behind the stored checkpoint ", stored));
     }
     batch.Put(keys::MetaKey(kCheckpointName), EncodeCounter(*checkpoint));
   }
@@ -96,7 +93,7 @@ absl::StatusOr<v1::Rollup> Store::GetRollup(const std::string& region_code, int 
     return absl::NotFoundError(
         absl::StrCat("no rollup of ", region_code, " for ", year, " yet"));
   }
-  if (absl::Status s = FromRocks(status, "read rollup"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read rollup"));
   v1::Rollup rollup;
   if (!rollup.ParseFromString(value)) return absl::DataLossError("unreadable rollup");
   return rollup;
@@ -146,7 +143,7 @@ absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
       page.items.push_back(set.anomalies(i));
     }
   }
-  if (absl::Status s = FromRocks(it->status(), "scan anomalies"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "scan anomalies"));
   return page;
 }
 
@@ -161,26 +158,25 @@ absl::StatusOr<std::map<std::pair<int, int>, int64_t>> Store::CountAnomalies() c
     }
     for (const v1::Anomaly& anomaly : set.anomalies()) ++counts[{set.year(), anomaly.kind()}];
   }
-  if (absl::Status s = FromRocks(it->status(), "count anomalies"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "count anomalies"));
   return counts;
 }
 
 absl::StatusOr<v1::RollupJob> Store::CreateJob(int year, const std::string& region_code,
                                                absl::Time now) {
   absl::MutexLock lock(&results_mu_);
-  absl::StatusOr<int64_t> last = ReadCounter(db_.get(), kNextJobName);
-  if (!last.ok()) return last.status();
-  const int64_t id = *last + 1;
+  GONGKAI_ASSIGN_OR_RETURN(int64_t last, ReadCounter(db_.get(), kNextJobName));
+  const int64_t id = last + 1;
   v1::RollupJob job;
   job.set_id(absl::StrCat(id));
   job.set_year(year);
   job.set_region_code(region_code);
   job.set_state(v1::JOB_STATE_PENDING);
-  *job.mutable_create_time() = ToTimestamp(now);
+  *job.mutable_create_time() = ToProtoTime(now);
   rocksdb::WriteBatch batch;
   batch.Put(keys::JobKey(id), job.SerializeAsString());
   batch.Put(keys::MetaKey(kNextJobName), EncodeCounter(id));
-  if (absl::Status s = Write(&batch, "create job"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(Write(&batch, "create job"));
   return job;
 }
 
@@ -192,7 +188,7 @@ absl::StatusOr<v1::RollupJob> Store::GetJob(const std::string& id) const {
   std::string value;
   rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), keys::JobKey(number), &value);
   if (status.IsNotFound()) return absl::NotFoundError(absl::StrCat("no rollup job ", id));
-  if (absl::Status s = FromRocks(status, "read job"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read job"));
   v1::RollupJob job;
   if (!job.ParseFromString(value)) return absl::DataLossError("unreadable job");
   return job;
@@ -224,21 +220,20 @@ absl::StatusOr<v1::RollupJob> Store::ClaimJob(absl::Time now) {
   if (!claimed.has_value()) return absl::NotFoundError("no pending rollup job");
   v1::RollupJob& job = claimed->second;
   job.set_state(v1::JOB_STATE_RUNNING);
-  *job.mutable_start_time() = ToTimestamp(now);
+  *job.mutable_start_time() = ToProtoTime(now);
   rocksdb::WriteBatch batch;
   batch.Put(claimed->first, job.SerializeAsString());
-  if (absl::Status s = Write(&batch, "claim job"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(Write(&batch, "claim job"));
   return job;
 }
 
 absl::Status Store::FinishJob(const v1::RollupJob& job) {
   absl::MutexLock lock(&results_mu_);
-  absl::StatusOr<v1::RollupJob> stored = GetJob(job.id());
-  if (!stored.ok()) return stored.status();
-  if (stored->state() != v1::JOB_STATE_RUNNING) {
+  GONGKAI_ASSIGN_OR_RETURN(v1::RollupJob stored, GetJob(job.id()));
+  if (stored.state() != v1::JOB_STATE_RUNNING) {
     // E.g. requeued by a restart of gongkaid while a worker still ran it.
     return absl::FailedPreconditionError(absl::StrCat(
-        "job ", job.id(), " is ", v1::JobState_Name(stored->state()), ", not RUNNING"));
+        "job ", job.id(), " is ", v1::JobState_Name(stored.state()), ", not RUNNING"));
   }
   int64_t number = 0;
   (void)absl::SimpleAtoi(job.id(), &number);

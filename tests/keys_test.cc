@@ -60,6 +60,16 @@ TEST(KeysTest, ScopeAndBodyOrderWithinARegion) {
             Locator(2021, kCounty, v1::SCOPE_SUMMARY, ""));
 }
 
+// A report id from its parts.
+std::string ReportId(int year, const std::string& code, v1::Scope scope, const std::string& body) {
+  v1::ReportKey key;
+  key.set_year(year);
+  key.set_region_code(code);
+  key.set_scope(scope);
+  key.set_body(body);
+  return gongkai::ReportId(key);
+}
+
 TEST(KeysTest, ReportIdsRoundTripAndOrderByYearRegionScopeBody) {
   v1::ReportKey key;
   ASSERT_TRUE(ParseReportId(ReportId(2021, "330226104000", v1::SCOPE_SUMMARY,
@@ -75,6 +85,8 @@ TEST(KeysTest, ReportIdsRoundTripAndOrderByYearRegionScopeBody) {
             ReportId(2021, "110000000000", v1::SCOPE_OWN, ""));
   EXPECT_LT(ReportId(2021, "330226104000", v1::SCOPE_OWN, ""),
             ReportId(2021, "330226104000", v1::SCOPE_SUMMARY, ""));
+  EXPECT_EQ(ReportId(2021, "330226104000", v1::SCOPE_UNSPECIFIED, ""),
+            ReportId(2021, "330226104000", v1::SCOPE_OWN, ""));
 }
 
 TEST(KeysTest, PrefixEndSkipsTrailingFF) {

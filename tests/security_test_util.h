@@ -15,10 +15,11 @@
 #include "gtest/gtest.h"
 #include "services/server.h"
 #include "tests/test_util.h"
+#include "common/constants.h"
 
 namespace gongkai::testing {
 
-inline constexpr char kNation[] = "000000000000";
+inline const std::string kNation(kNationCode);
 inline constexpr char kNinghai[] = "330226000000";    // 宁海县
 inline constexpr char kYishi[] = "330226104000";      // 一市镇, in 宁海县
 inline constexpr char kDongguan[] = "441900000000";   // 东莞市

@@ -11,6 +11,7 @@
 #include "google/protobuf/descriptor.h"
 #include "proto/cells.h"
 #include "validation/uscc.h"
+#include "common/constants.h"
 
 namespace gongkai::validation {
 namespace {
@@ -18,7 +19,6 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-constexpr int kFirstYear = 2019;
 
 // At most `max_bytes` of `text`, cut on a UTF-8 character boundary (quoted input in messages
 // must stay valid UTF-8, or clients cannot decode the verdict).
@@ -175,11 +175,11 @@ void CheckKey(const v1::Report& report, const ValidationContext& context, Collec
   }
   if (key.year() == 0) {
     out->Field(kRuleKey, "必填字段", "key.year", "key.year is missing");
-  } else if (key.year() < kFirstYear || key.year() > context.current_year) {
+  } else if (key.year() < kFirstReportingYear || key.year() > context.current_year) {
     out->Field(kRuleYear, "年度须在2019年至今年之间", "key.year",
-               absl::StrCat("year ", key.year(), " is outside ", kFirstYear, "–",
+               absl::StrCat("year ", key.year(), " is outside ", kFirstReportingYear, "–",
                             context.current_year),
-               absl::StrCat(kFirstYear, "–", context.current_year), absl::StrCat(key.year()));
+               absl::StrCat(kFirstReportingYear, "–", context.current_year), absl::StrCat(key.year()));
   }
   if (!key.body().empty()) {
     if (std::string problem = UsccProblem(key.body()); !problem.empty()) {

@@ -344,7 +344,9 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
                          absl::StrCat("“五、存在的主要问题及改进情况”与", whom, "内容雷同（相似度",
                                       absl::StrFormat("%.0f%%", similarity * 100), "）"));
     AddEvidence(a, "相似度", absl::StrFormat("%.3f", similarity));
-    AddEvidence(a, "对比报告", absl::StrCat(KeyId(other.key)));
+    AddEvidence(a, "对比报告",
+                absl::StrCat(other.key.region_code(), "|", other.key.year(), "|", other.key.body(),
+                             "|", other.key.scope() == v1::SCOPE_SUMMARY ? "summary" : "own"));
   };
   if (previous != nullptr) {
     v1::ReportKey key = e.key;

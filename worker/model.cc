@@ -3,20 +3,15 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/time_util.h"
 #include "proto/cells.h"
 #include "worker/text.h"
+#include "common/time.h"
+#include "proto/report_key.h"
 
 namespace gongkai::worker {
 namespace {
 
-using google::protobuf::util::TimeUtil;
-
 constexpr int kMaxMissingListed = 100;
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
 
 v1::Edition EditionOfIndex(int index) { return index == 0 ? v1::EDITION_2019 : v1::EDITION_2021; }
 
@@ -79,7 +74,7 @@ ReportEntry MakeEntry(const v1::Revision& revision, int region, const Settings& 
   } else {
     const auto& first = revision.has_first_create_time() ? revision.first_create_time()
                                                          : revision.create_time();
-    entry.filed_on = absl::ToCivilDay(FromTimestamp(first), settings.zone);
+    entry.filed_on = absl::ToCivilDay(FromProtoTime(first), settings.zone);
   }
   entry.deadline = DeadlineFor(settings, region_record, !entry.government(), entry.key.year());
   entry.violations.assign(revision.verdict().violations().begin(),
@@ -176,11 +171,6 @@ std::optional<int64_t> ReportEntry::Cell(absl::string_view field_path) const {
   return std::nullopt;
 }
 
-std::string KeyId(const v1::ReportKey& key) {
-  return absl::StrCat(key.region_code(), "|", key.year(), "|", key.body(), "|",
-                      key.scope() == v1::SCOPE_SUMMARY ? "summary" : "own");
-}
-
 YearModel::YearModel(int year, std::shared_ptr<const RegionTree> tree, const Settings* settings)
     : year_(year), tree_(std::move(tree)), settings_(settings) {}
 
@@ -188,7 +178,7 @@ std::vector<int> YearModel::Apply(const v1::Revision& revision) {
   if (revision.key().year() != year_) return {};
   const int region = tree_->Find(revision.key().region_code());
   if (region < 0 || EditionIndex(revision.report().edition()) < 0) return {};
-  const std::string id = KeyId(revision.key());
+  const std::string id = ReportId(revision.key());
   auto it = entries_.find(id);
   if (it != entries_.end() && it->second.revision >= revision.revision()) return {};
   ReportEntry entry = MakeEntry(revision, region, *settings_, tree_->region(region));
@@ -229,7 +219,7 @@ void YearModel::Contribute(const ReportEntry& entry, int sign) {
 }
 
 const ReportEntry* YearModel::Find(const v1::ReportKey& key) const {
-  auto it = entries_.find(KeyId(key));
+  auto it = entries_.find(ReportId(key));
   return it == entries_.end() ? nullptr : &it->second;
 }
 
@@ -249,8 +239,11 @@ std::vector<const ReportEntry*> YearModel::ReportsAt(int region) const {
 
 const ReportEntry* YearModel::GovernmentReportAt(int region) const {
   // One lookup of the government's own key (peer lists ask this of every sibling).
-  auto it = entries_.find(
-      absl::StrCat(tree_->region(region).code(), "|", year_, "||own"));
+  v1::ReportKey key;
+  key.set_year(year_);
+  key.set_region_code(tree_->region(region).code());
+  key.set_scope(v1::SCOPE_OWN);
+  auto it = entries_.find(ReportId(key));
   return it == entries_.end() ? nullptr : &it->second;
 }
 
@@ -274,8 +267,7 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
   rollup.set_region_code(tree_->region(region).code());
   rollup.set_year(year_);
   rollup.set_sequence(sequence);
-  *rollup.mutable_compute_time() =
-      TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(now));
+  *rollup.mutable_compute_time() = ToProtoTime(now);
   static const RegionSums kEmpty;
   const RegionSums* found = SumsOf(region);
   const RegionSums& sums = found == nullptr ? kEmpty : *found;

@@ -146,9 +146,6 @@ class YearModel {
   absl::flat_hash_map<int, RegionSums> sums_;
 };
 
-// A stable id for a report key (region, year, body, scope).
-std::string KeyId(const v1::ReportKey& key);
-
 }  // namespace gongkai::worker
 
 #endif  // GONGKAI_WORKER_MODEL_H_

@@ -7,6 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/time.h"
 
 namespace gongkai::worker {
 
@@ -23,7 +24,7 @@ struct Settings {
   Deadline department_deadline{1, 31};
   Deadline county_and_above_deadline{3, 31};
   // Dates (publication dates, submission times) are read in China Standard Time.
-  absl::TimeZone zone = absl::FixedTimeZone(8 * 60 * 60);
+  absl::TimeZone zone = ReportingZone();
   // MISSING_REPORT / LATE_REPORT severity rises to HIGH this many days past the deadline.
   int days_late_for_high = 60;
 

@@ -26,6 +26,7 @@
 #include "storage/registry.h"
 #include "storage/store.h"
 #include "worker/runner/runner.h"
+#include "common/constants.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port).");
 ABSL_FLAG(std::string, data_dir, "gongkai-data", "Directory of the RocksDB database.");
@@ -84,7 +85,7 @@ absl::Status Bootstrap(gongkai::Authenticator* auth, const std::string& path,
                     gongkai::v1::ROLE_WORKER}) {
     admin.add_roles(role);
   }
-  admin.add_region_codes(std::string(gongkai::storage::kNationCode));
+  admin.add_region_codes(std::string(gongkai::kNationCode));
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -285,7 +286,7 @@ int main(int argc, char** argv) {
     gongkai::v1::Principal principal;
     principal.set_name("_worker");
     principal.add_roles(gongkai::v1::ROLE_WORKER);
-    principal.add_region_codes(std::string(gongkai::storage::kNationCode));
+    principal.add_region_codes(std::string(gongkai::kNationCode));
     auto token = (*auth)->CreateEphemeral(principal, absl::Now());
     if (!token.ok()) return fail(token.status());
     options.token = *token;

@@ -12,6 +12,7 @@
 #include "proto/cells.h"
 #include "storage/registry.h"
 #include "worker/model.h"
+#include "common/time.h"
 
 namespace gongkai::worker::testing {
 
@@ -29,7 +30,7 @@ inline std::shared_ptr<const RegionTree> NationalTree() {
 
 inline absl::Time Day(int year, int month, int day) {
   return absl::FromCivil(absl::CivilSecond(year, month, day, 12, 0, 0),
-                         absl::FixedTimeZone(8 * 3600));
+                         ReportingZone());
 }
 
 struct RevisionSpec {
@@ -65,8 +66,7 @@ inline v1::Revision Rev(const RevisionSpec& spec) {
     EXPECT_GE(i, 0) << path;
     if (i >= 0) SetCell(report, CellsOf(spec.edition)[i], value);
   }
-  const auto time = google::protobuf::util::TimeUtil::NanosecondsToTimestamp(
-      absl::ToUnixNanos(spec.filed));
+  const auto time = ToProtoTime(spec.filed);
   *revision.mutable_create_time() = time;
   *revision.mutable_first_create_time() = time;
   for (const std::string& rule : spec.violation_rules) {

@@ -9,12 +9,13 @@
 #include "absl/time/civil_time.h"
 #include "grpcpp/client_context.h"
 #include "worker/anomalies.h"
+#include "common/status_macros.h"
+#include "common/constants.h"
+#include "common/time.h"
 
 namespace gongkai::worker {
 namespace {
 
-constexpr char kNation[] = "000000000000";
-constexpr int kFirstYear = 2019;
 constexpr int kMaxDriftListed = 100;
 
 absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
@@ -75,17 +76,13 @@ absl::Status Runner::LoadRegistry() {
   request.set_page_size(5000);
   do {
     v1::ListRegionsResponse response;
-    if (absl::Status s = FromGrpc(regions_->ListRegions(Context().get(), request, &response),
-                                  "list regions");
-        !s.ok()) {
-      return s;
-    }
+    GONGKAI_RETURN_IF_ERROR(FromGrpc(regions_->ListRegions(Context().get(), request, &response),
+"list regions"));
     regions.insert(regions.end(), response.regions().begin(), response.regions().end());
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
-  auto tree = RegionTree::Build(std::move(regions));
-  if (!tree.ok()) return tree.status();
-  tree_ = *std::move(tree);
+  GONGKAI_ASSIGN_OR_RETURN(auto tree, RegionTree::Build(std::move(regions)));
+  tree_ = std::move(tree);
   return absl::OkStatus();
 }
 
@@ -94,28 +91,22 @@ absl::StatusOr<int64_t> Runner::Head() {
   request.set_start_sequence(std::numeric_limits<int64_t>::max());
   request.set_page_size(1);
   v1::ListChangesResponse response;
-  if (absl::Status s = FromGrpc(reports_->ListChanges(Context().get(), request, &response),
-                                "read the change log head");
-      !s.ok()) {
-    return s;
-  }
+  GONGKAI_RETURN_IF_ERROR(FromGrpc(reports_->ListChanges(Context().get(), request, &response),
+"read the change log head"));
   return response.head_sequence();
 }
 
 absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year) {
   auto model = std::make_unique<YearModel>(year, tree_, &options_.settings);
   v1::ListReportsRequest request;
-  request.set_region_code(kNation);
+  request.set_region_code(std::string(kNationCode));
   request.set_year(year);
   request.set_page_size(1000);
   request.set_view(v1::REPORT_VIEW_FULL);
   do {
     v1::ListReportsResponse response;
-    if (absl::Status s = FromGrpc(reports_->ListReports(Context().get(), request, &response),
-                                  absl::StrCat("list the reports of ", year));
-        !s.ok()) {
-      return s;
-    }
+    GONGKAI_RETURN_IF_ERROR(FromGrpc(reports_->ListReports(Context().get(), request, &response),
+absl::StrCat("list the reports of ", year)));
     for (const v1::Revision& revision : response.reports()) model->Apply(revision);
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -154,7 +145,7 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     *rollup = model->BuildRollup(region, sequence, now);
     pending_bytes += rollup->ByteSizeLong();
     if (pending_bytes > options_.write_chunk_bytes) {
-      if (absl::Status s = send(false); !s.ok()) return s;
+      GONGKAI_RETURN_IF_ERROR(send(false));
     }
   }
   for (int region : flag_regions) {
@@ -162,7 +153,7 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     *set = EvaluateRegion(*model, previous, region, now);
     pending_bytes += set->ByteSizeLong();
     if (pending_bytes > options_.write_chunk_bytes) {
-      if (absl::Status s = send(false); !s.ok()) return s;
+      GONGKAI_RETURN_IF_ERROR(send(false));
     }
   }
   return send(true);
@@ -179,42 +170,34 @@ absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint) {
 }
 
 absl::Status Runner::Start() {
-  if (absl::Status s = LoadRegistry(); !s.ok()) return s;
-  absl::StatusOr<int64_t> head = Head();
-  if (!head.ok()) return head.status();
+  GONGKAI_RETURN_IF_ERROR(LoadRegistry());
+  GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
   models_.clear();
   const int current_year =
       static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
-  for (int year = kFirstYear; year <= current_year; ++year) {
+  for (int year = kFirstReportingYear; year <= current_year; ++year) {
     if (Stopped()) return absl::CancelledError("stopping");
-    auto model = LoadYear(year);
-    if (!model.ok()) return model.status();
-    if ((*model)->report_count() > 0) models_[year] = *std::move(model);
+    GONGKAI_ASSIGN_OR_RETURN(auto model, LoadYear(year));
+    if (model->report_count() > 0) models_[year] = std::move(model);
   }
-  next_sequence_ = *head + 1;
+  next_sequence_ = head + 1;
   for (auto it = models_.begin(); it != models_.end(); ++it) {
     const bool last = std::next(it) == models_.end();
-    if (absl::Status s = WriteAll(it->first, last ? std::optional<int64_t>(*head) : std::nullopt);
-        !s.ok()) {
-      return s;
-    }
+    GONGKAI_RETURN_IF_ERROR(WriteAll(it->first, last ? std::optional<int64_t>(head) : std::nullopt));
   }
   if (models_.empty()) {
     v1::WriteResultsRequest request;
     request.set_year(current_year);
-    request.set_checkpoint(*head);
+    request.set_checkpoint(head);
     v1::Checkpoint response;
-    if (absl::Status s = FromGrpc(results_->WriteResults(Context().get(), request, &response),
-                                  "write the checkpoint");
-        !s.ok()) {
-      return s;
-    }
+    GONGKAI_RETURN_IF_ERROR(FromGrpc(results_->WriteResults(Context().get(), request, &response),
+"write the checkpoint"));
   }
-  written_checkpoint_ = *head;
+  written_checkpoint_ = head;
   pending_.clear();
   {
     absl::MutexLock lock(&mu_);
-    stats_.applied_sequence = *head;
+    stats_.applied_sequence = head;
     stats_.years_loaded = static_cast<int>(models_.size());
   }
   last_full_ = options_.clock();
@@ -248,7 +231,7 @@ absl::Status Runner::Flush() {
   }
   // Changes that affected nothing (stale revisions) still move the checkpoint.
   v1::WriteResultsRequest request;
-  request.set_year(kFirstYear);
+  request.set_year(kFirstReportingYear);
   request.set_checkpoint(checkpoint);
   v1::Checkpoint ignored;
   absl::Status s = FromGrpc(results_->WriteResults(Context().get(), request, &ignored),
@@ -259,16 +242,13 @@ absl::Status Runner::Flush() {
 
 absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
   // First whatever an earlier failure left unwritten.
-  if (absl::Status s = Flush(); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(Flush());
   v1::ListChangesRequest request;
   request.set_start_sequence(next_sequence_);
   request.set_page_size(500);
   v1::ListChangesResponse response;
-  if (absl::Status s = FromGrpc(reports_->ListChanges(Context().get(), request, &response),
-                                "follow the change log");
-      !s.ok()) {
-    return s;
-  }
+  GONGKAI_RETURN_IF_ERROR(FromGrpc(reports_->ListChanges(Context().get(), request, &response),
+"follow the change log"));
   if (response.changes().empty()) {
     if (response.head_sequence() < next_sequence_ - 1) {
       // The store's log is shorter than what we applied: it was restored from a backup.
@@ -282,9 +262,8 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
     const int year = change.key().year();
     if (ModelOf(year) == nullptr) {
       // A year seen for the first time: load it whole (it includes this change).
-      auto model = LoadYear(year);
-      if (!model.ok()) return model.status();
-      models_[year] = *std::move(model);
+      GONGKAI_ASSIGN_OR_RETURN(auto model, LoadYear(year));
+      models_[year] = std::move(model);
       pending_[year].whole_year = true;
       // The next year's carry-over, swings and copied narratives now have a year to compare.
       if (ModelOf(year + 1) != nullptr) pending_[year + 1].whole_year = true;
@@ -312,7 +291,7 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
     }
     if (ModelOf(year + 1) != nullptr) pending_[year + 1].flag_regions.insert(changed.front());
   }
-  if (absl::Status s = Flush(); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(Flush());
   return response.changes_size();
 }
 
@@ -326,22 +305,19 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
   // so that any difference between them is drift, not timing.
   for (;;) {
     if (Stopped()) return absl::CancelledError("stopping");
-    absl::StatusOr<int> applied = FollowOnce();
-    if (!applied.ok()) return applied.status();
-    if (*applied == 0) break;
+    GONGKAI_ASSIGN_OR_RETURN(int applied, FollowOnce());
+    if (applied == 0) break;
   }
-  auto fresh = LoadYear(year);
-  if (!fresh.ok()) return fresh.status();
+  GONGKAI_ASSIGN_OR_RETURN(auto fresh, LoadYear(year));
   for (;;) {
     if (Stopped()) return absl::CancelledError("stopping");
-    absl::StatusOr<int> applied = FollowOnce(fresh->get());
-    if (!applied.ok()) return applied.status();
-    if (*applied == 0) break;
+    GONGKAI_ASSIGN_OR_RETURN(int applied, FollowOnce(fresh.get()));
+    if (applied == 0) break;
   }
-  drift->reports = (*fresh)->report_count();
+  drift->reports = fresh->report_count();
   if (const YearModel* incremental = ModelOf(year)) {
-    const int root = tree_->Find(subtree.empty() ? kNation : subtree);
-    for (int region : incremental->Differences(**fresh)) {
+    const int root = tree_->Find(subtree.empty() ? std::string(kNationCode) : subtree);
+    for (int region : incremental->Differences(*fresh)) {
       const std::vector<int> ancestors = tree_->Ancestors(region);
       if (root >= 0 && std::find(ancestors.begin(), ancestors.end(), root) == ancestors.end()) {
         continue;
@@ -355,7 +331,7 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
                        " region(s) differ between incremental and full rollups"));
     }
   }
-  models_[year] = *std::move(fresh);
+  models_[year] = std::move(fresh);
   {
     absl::MutexLock lock(&mu_);
     ++stats_.full_recomputes;
@@ -371,15 +347,13 @@ absl::Status Runner::RunJob() {
   v1::RollupJob job;
   grpc::Status status = results_->ClaimRollupJob(Context().get(), claim, &job);
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) return absl::OkStatus();
-  if (absl::Status s = FromGrpc(status, "claim a rollup job"); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(FromGrpc(status, "claim a rollup job"));
   Log(absl::StrCat("job ", job.id(), ": full recompute of ", job.year()));
   Drift drift;
   absl::Status result = FullRecompute(job.year(), job.region_code(), &drift);
   const absl::Time end = options_.clock();
   job.set_state(result.ok() ? v1::JOB_STATE_SUCCEEDED : v1::JOB_STATE_FAILED);
-  const int64_t end_nanos = absl::ToUnixNanos(end);
-  job.mutable_end_time()->set_seconds(end_nanos / 1'000'000'000);
-  job.mutable_end_time()->set_nanos(static_cast<int32_t>(end_nanos % 1'000'000'000));
+  *job.mutable_end_time() = ToProtoTime(end);
   job.set_drifted_regions(static_cast<int>(drift.regions.size()));
   for (const std::string& code : drift.regions) job.add_drift(code);
   job.set_reports(drift.reports);
@@ -445,20 +419,18 @@ absl::Status Runner::Run() {
 absl::Status Runner::RecomputeOnce(int year) {
   const int current_year =
       static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
-  if (year < kFirstYear || year > current_year) {
+  if (year < kFirstReportingYear || year > current_year) {
     return absl::InvalidArgumentError(
-        absl::StrCat("year must be between ", kFirstYear, " and ", current_year));
+        absl::StrCat("year must be between ", kFirstReportingYear, " and ", current_year));
   }
-  if (absl::Status s = LoadRegistry(); !s.ok()) return s;
+  GONGKAI_RETURN_IF_ERROR(LoadRegistry());
   // The rollups say which change log position they reflect (at least this one).
-  absl::StatusOr<int64_t> head = Head();
-  if (!head.ok()) return head.status();
-  next_sequence_ = *head + 1;
+  GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
+  next_sequence_ = head + 1;
   for (int y : {year - 1, year}) {
-    if (y < kFirstYear) continue;
-    auto model = LoadYear(y);
-    if (!model.ok()) return model.status();
-    models_[y] = *std::move(model);
+    if (y < kFirstReportingYear) continue;
+    GONGKAI_ASSIGN_OR_RETURN(auto model, LoadYear(y));
+    models_[y] = std::move(model);
   }
   Log(absl::StrCat("recomputed ", year, ": ", ModelOf(year)->report_count(), " report(s)"));
   return WriteAll(year, std::nullopt);
