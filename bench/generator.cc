@@ -14,7 +14,8 @@ namespace {
 
 // Sentences of the six sections, as offices write them; {N} is replaced by a number.
 constexpr absl::string_view kOverview[] = {
-    "本年度，{R}坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实《中华人民共和国政府信息公开条例》，"
+    "本年度，{R}"
+    "坚持以习近平新时代中国特色社会主义思想为指导，全面贯彻落实《中华人民共和国政府信息公开条例》，"
     "围绕中心工作，持续深化政务公开，共召开专题会议{N}次。",
     "{R}进一步健全政务公开工作机制，明确分管领导和工作人员{N}名，将政务公开纳入年度绩效考核。",
     "全年组织政务公开业务培训{N}场次，参训人员累计{N}人次，工作人员业务能力明显提升。",
@@ -42,16 +43,19 @@ constexpr absl::string_view kReview[] = {
 // Section 五 is compared between peers (COPIED_NARRATIVE): each office words its own from
 // these parts; one report in 25 copies the boilerplate below verbatim.
 constexpr absl::string_view kProblemSubjects[] = {
-    "政务公开工作人员", "部分科室", "基层站所", "信息发布人员", "网站管理人员", "各村（社区）",
-    "新媒体运营人员", "档案管理人员"};
-constexpr absl::string_view kProblemIssues[] = {
-    "对条例理解不够深入，业务水平有待提高", "信息更新不够及时，栏目维护存在空白",
-    "政策解读形式较为单一，图解和视频解读偏少", "互动回应的及时性和针对性不够",
-    "依申请公开答复文书不够规范", "公开内容与群众需求契合度不高",
-    "重点领域信息公开深度不足", "公开目录梳理不够细致"};
-constexpr absl::string_view kProblemFixes[] = {
-    "组织专题培训", "建立信息发布台账", "开展栏目自查", "完善审核机制", "推行清单管理",
-    "加强督查通报", "开展案例教学", "强化考核评议"};
+    "政务公开工作人员", "部分科室",     "基层站所",       "信息发布人员",
+    "网站管理人员",     "各村（社区）", "新媒体运营人员", "档案管理人员"};
+constexpr absl::string_view kProblemIssues[] = {"对条例理解不够深入，业务水平有待提高",
+                                                "信息更新不够及时，栏目维护存在空白",
+                                                "政策解读形式较为单一，图解和视频解读偏少",
+                                                "互动回应的及时性和针对性不够",
+                                                "依申请公开答复文书不够规范",
+                                                "公开内容与群众需求契合度不高",
+                                                "重点领域信息公开深度不足",
+                                                "公开目录梳理不够细致"};
+constexpr absl::string_view kProblemFixes[] = {"组织专题培训", "建立信息发布台账", "开展栏目自查",
+                                               "完善审核机制", "推行清单管理",     "加强督查通报",
+                                               "开展案例教学", "强化考核评议"};
 constexpr absl::string_view kBoilerplateProblems =
     "一是政务公开工作人员业务水平有待提高；二是公开内容不够丰富，部分信息更新不够及时。"
     "下一步将加强业务培训，完善信息发布审核机制，不断提升政务公开工作质量和水平。";
@@ -160,10 +164,17 @@ Generator::Generator(const std::vector<v1::Region>& regions, GeneratorOptions op
     publishers_.push_back({i, -1});
     int departments = 0;
     switch (regions_[i].level()) {
-      case v1::LEVEL_PROVINCE: departments = options_.departments_per_province; break;
-      case v1::LEVEL_PREFECTURE: departments = options_.departments_per_prefecture; break;
-      case v1::LEVEL_COUNTY: departments = options_.departments_per_county; break;
-      default: break;
+      case v1::LEVEL_PROVINCE:
+        departments = options_.departments_per_province;
+        break;
+      case v1::LEVEL_PREFECTURE:
+        departments = options_.departments_per_prefecture;
+        break;
+      case v1::LEVEL_COUNTY:
+        departments = options_.departments_per_county;
+        break;
+      default:
+        break;
     }
     for (int d = 0; d < departments; ++d) publishers_.push_back({i, d});
     departments_ += departments;

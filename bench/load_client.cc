@@ -77,7 +77,8 @@ class EchoService final : public v1::ReportService::Service {
 };
 
 int Submit(const Generator& gen) {
-  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year), absl::GetFlag(FLAGS_offset), absl::GetFlag(FLAGS_count));
+  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year), absl::GetFlag(FLAGS_offset),
+                                 absl::GetFlag(FLAGS_count));
   auto stub = v1::ReportService::NewStub(Channel(absl::GetFlag(FLAGS_server)));
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   return Finish("submit", SubmitAll(stub.get(), requests, concurrency),
@@ -85,7 +86,8 @@ int Submit(const Generator& gen) {
 }
 
 int Echo(const Generator& gen) {
-  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year), absl::GetFlag(FLAGS_offset), absl::GetFlag(FLAGS_count));
+  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year), absl::GetFlag(FLAGS_offset),
+                                 absl::GetFlag(FLAGS_count));
   EchoService service;
   grpc::ServerBuilder builder;
   int port = 0;
@@ -101,7 +103,8 @@ int Echo(const Generator& gen) {
 }
 
 int Rocks(const Generator& gen) {
-  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year), absl::GetFlag(FLAGS_offset), absl::GetFlag(FLAGS_count));
+  const auto requests = Requests(gen, absl::GetFlag(FLAGS_year), absl::GetFlag(FLAGS_offset),
+                                 absl::GetFlag(FLAGS_count));
   const std::string dir = absl::GetFlag(FLAGS_dir);
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -189,7 +192,8 @@ int Recompute() {
       return 1;
     }
     while (job.state() != v1::JOB_STATE_SUCCEEDED && job.state() != v1::JOB_STATE_FAILED) {
-      if (std::chrono::duration<double>(Clock::now() - begin).count() > absl::GetFlag(FLAGS_timeout)) {
+      if (std::chrono::duration<double>(Clock::now() - begin).count() >
+          absl::GetFlag(FLAGS_timeout)) {
         std::cerr << "load_client: the job did not finish\n";
         return 1;
       }
@@ -210,7 +214,8 @@ int Recompute() {
   std::vector<double> sorted = walls;
   std::sort(sorted.begin(), sorted.end());
   std::string runs;
-  for (double w : walls) absl::StrAppend(&runs, runs.empty() ? "" : ",", absl::StrFormat("%.3f", w));
+  for (double w : walls)
+    absl::StrAppend(&runs, runs.empty() ? "" : ",", absl::StrFormat("%.3f", w));
   const double median = Percentile(sorted, 0.5);
   std::cout << absl::StrFormat(
                    "{\"mode\":\"recompute\",\"year\":%d,\"reports\":%d,\"median_seconds\":%.3f,"
@@ -360,8 +365,7 @@ int Reads(const Generator& gen) {
   s.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
   const std::string extra = background.Finish();
   std::sort(s.latencies_ms.begin(), s.latencies_ms.end());
-  return Finish("reads", s,
-                absl::StrFormat(",\"rpc\":\"%s\",\"rate\":%.0f%s", rpc, rate, extra));
+  return Finish("reads", s, absl::StrFormat(",\"rpc\":\"%s\",\"rate\":%.0f%s", rpc, rate, extra));
 }
 
 // Every flag of the year in the nation, counted by kind (a check that incremental and full
@@ -414,8 +418,8 @@ int Generate(const Generator& gen) {
                    "\"checked\":%d,\"departments\":%d,\"mean_bytes\":%.0f,"
                    "\"mean_narrative_bytes\":%.0f,\"breaking_rules\":%d,\"inconsistent\":%d}",
                    gen.size(), gen.departments(), count, departments,
-                   count ? double(bytes) / count : 0, count ? double(narrative) / count : 0,
-                   broken, inconsistent)
+                   count ? double(bytes) / count : 0, count ? double(narrative) / count : 0, broken,
+                   inconsistent)
             << std::endl;
   return inconsistent == 0 ? 0 : 1;
 }

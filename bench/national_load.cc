@@ -14,22 +14,24 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench/generator.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "bench/generator.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "gongkaid address.");
 ABSL_FLAG(int, year, 2022, "Reporting year (2021 edition mostly, a tenth on the 2019 tables).");
 ABSL_FLAG(int, threads, 4, "Concurrent submitting clients.");
 ABSL_FLAG(int, limit, 0, "Submit only the first N reports (0: all).");
-ABSL_FLAG(int, departments_per_county, 10, "Departments per county (15 per prefecture, 20 per province).");
+ABSL_FLAG(int, departments_per_county, 10,
+          "Departments per county (15 per prefecture, 20 per province).");
 
 namespace gongkai {
 namespace {
 
 int Main() {
-  auto channel = grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials());
   auto regions_stub = v1::RegionService::NewStub(channel);
   std::vector<v1::Region> regions;
   v1::ListRegionsRequest list;
@@ -88,12 +90,14 @@ int Main() {
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0 : all[static_cast<size_t>(p * (all.size() - 1))]; };
+  auto pct = [&](double p) {
+    return all.empty() ? 0 : all[static_cast<size_t>(p * (all.size() - 1))];
+  };
   std::cout << absl::StrFormat(
       "%zu reports in %.1f s with %d clients: %.0f/s; stored %d, stored with flags %d, failed "
       "%d; latency p50 %.2f ms, p99 %.2f ms\n",
-      reports, seconds, threads, reports / seconds, stored.load(), flagged.load(),
-      failed.load(), pct(0.5), pct(0.99));
+      reports, seconds, threads, reports / seconds, stored.load(), flagged.load(), failed.load(),
+      pct(0.5), pct(0.99));
   return failed == 0 ? 0 : 1;
 }
 

@@ -20,10 +20,13 @@ std::string ReadSample(const std::string& name) {
 }
 
 const std::vector<std::string>& Samples() {
-  static const auto* samples = new std::vector<std::string>{
-      "2019_town_yishi.txt",          "2019_prov_shanghai-szfbgt.txt",
-      "2020_town_liangcheng-weishan.txt", "2021_pref_pingtan.txt",
-      "2022_dept-zone_gaoxin-shehuifazhanju.txt", "2023_street_guanzhou-haizhu.txt"};
+  static const auto* samples =
+      new std::vector<std::string>{"2019_town_yishi.txt",
+                                   "2019_prov_shanghai-szfbgt.txt",
+                                   "2020_town_liangcheng-weishan.txt",
+                                   "2021_pref_pingtan.txt",
+                                   "2022_dept-zone_gaoxin-shehuifazhanju.txt",
+                                   "2023_street_guanzhou-haizhu.txt"};
   return *samples;
 }
 

@@ -50,9 +50,10 @@ PGconn* Connect() {
 
 bool Exec(PGconn* conn, const std::string& sql) {
   PGresult* result = PQexec(conn, sql.c_str());
-  const bool ok = PQresultStatus(result) == PGRES_COMMAND_OK ||
-                  PQresultStatus(result) == PGRES_TUPLES_OK;
-  if (!ok) std::cerr << "pg_bench: " << PQerrorMessage(conn) << "  in: " << sql.substr(0, 200) << "\n";
+  const bool ok =
+      PQresultStatus(result) == PGRES_COMMAND_OK || PQresultStatus(result) == PGRES_TUPLES_OK;
+  if (!ok)
+    std::cerr << "pg_bench: " << PQerrorMessage(conn) << "  in: " << sql.substr(0, 200) << "\n";
   PQclear(result);
   return ok;
 }
@@ -98,8 +99,8 @@ int Setup(const std::vector<v1::Region>& regions) {
   };
   for (const v1::Region& r : regions) {
     absl::StrAppend(&values, values.empty() ? "" : ",", "('", r.code(), "',",
-                    r.parent_code().empty() ? "NULL" : absl::StrCat("'", r.parent_code(), "'"),
-                    ",", static_cast<int>(r.level()), ")");
+                    r.parent_code().empty() ? "NULL" : absl::StrCat("'", r.parent_code(), "'"), ",",
+                    static_cast<int>(r.level()), ")");
     if (++n % 5000 == 0) ok = ok && flush();
   }
   ok = ok && flush() && Exec(conn, "COMMIT") && Exec(conn, "ANALYZE regions");
@@ -123,8 +124,8 @@ int Load(const Generator& gen) {
     const std::vector<CellSpec>& cells = CellsOf(report.edition());
     std::string json = "{";
     ForEachFilledCell(report, [&](int index, int64_t value) {
-      absl::StrAppend(&json, json.size() > 1 ? "," : "", "\"", cells[index].field_path, "\":",
-                      value);
+      absl::StrAppend(&json, json.size() > 1 ? "," : "", "\"", cells[index].field_path,
+                      "\":", value);
     });
     json.push_back('}');
     const v1::Narrative& n = report.narrative();
@@ -134,9 +135,16 @@ int Load(const Generator& gen) {
         ",\"review_litigation\":", JsonString(n.review_litigation()),
         ",\"problems\":", JsonString(n.problems()),
         ",\"other_matters\":", JsonString(n.other_matters()), "}");
-    rows[i] = {absl::StrCat(year), report.key().region_code(), absl::StrCat(report.key().scope()),
-               report.key().body(), absl::StrCat(report.edition()), report.publication_date(),
-               report.title(), narrative, json, absl::StrCat(request.mode())};
+    rows[i] = {absl::StrCat(year),
+               report.key().region_code(),
+               absl::StrCat(report.key().scope()),
+               report.key().body(),
+               absl::StrCat(report.edition()),
+               report.publication_date(),
+               report.title(),
+               narrative,
+               json,
+               absl::StrCat(request.mode())};
   }
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   std::atomic<size_t> next{0};
@@ -145,8 +153,7 @@ int Load(const Generator& gen) {
   std::vector<PGconn*> conns;
   for (int t = 0; t < concurrency; ++t) {
     PGconn* conn = Connect();
-    if (!Exec(conn, "SET synchronous_commit = on") ||
-        !Exec(conn, R"sql(PREPARE put AS
+    if (!Exec(conn, "SET synchronous_commit = on") || !Exec(conn, R"sql(PREPARE put AS
             INSERT INTO reports (year, region_code, scope, body, edition, publication_date,
                                  title, narrative, cells, mode)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -166,8 +173,7 @@ int Load(const Generator& gen) {
         const char* values[kParams];
         for (int p = 0; p < kParams; ++p) values[p] = rows[i][p].c_str();
         const Clock::time_point start = Clock::now();
-        PGresult* result =
-            PQexecPrepared(conns[t], "put", kParams, values, nullptr, nullptr, 0);
+        PGresult* result = PQexecPrepared(conns[t], "put", kParams, values, nullptr, nullptr, 0);
         if (PQresultStatus(result) != PGRES_COMMAND_OK) {
           if (failed++ == 0) std::cerr << "pg_bench: " << PQerrorMessage(conns[t]);
         }
@@ -229,9 +235,11 @@ int Rollup() {
     if (!Exec(conn, absl::StrFormat(kRollupSql, year))) return 1;
     runs.push_back(std::chrono::duration<double>(Clock::now() - begin).count());
   }
-  PGresult* result = PQexec(
-      conn, absl::StrFormat("SELECT reports FROM rollup_counts WHERE year = %d AND "
-                            "region_code = '000000000000'", year).c_str());
+  PGresult* result =
+      PQexec(conn, absl::StrFormat("SELECT reports FROM rollup_counts WHERE year = %d AND "
+                                   "region_code = '000000000000'",
+                                   year)
+                       .c_str());
   const std::string nation = PQntuples(result) > 0 ? PQgetvalue(result, 0, 0) : "0";
   PQclear(result);
   PQfinish(conn);

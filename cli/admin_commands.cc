@@ -8,10 +8,10 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
-#include "google/protobuf/util/time_util.h"
-#include "export/text_width.h"
 #include "cli/cli.h"
 #include "common/time.h"
+#include "export/text_width.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace gongkai::cli {
 namespace {
@@ -120,10 +120,9 @@ int Cli::Principal() {
       for (int role : p.roles()) roles.push_back(RoleText(role));
       std::string state = p.revoked() ? "revoked" : "active";
       if (!p.revoked() && p.has_expire_time()) {
-        state = absl::StrCat(FromProtoTime(p.expire_time()) <= absl::Now()
-                                 ? "expired "
-                                 : "expires ",
-                             TimeText(p.expire_time()));
+        state =
+            absl::StrCat(FromProtoTime(p.expire_time()) <= absl::Now() ? "expired " : "expires ",
+                         TimeText(p.expire_time()));
       }
       out_ << exports::Pad(p.name(), 24) << exports::Pad(absl::StrJoin(roles, ","), 30)
            << exports::Pad(absl::StrJoin(p.region_codes(), ","), 28)

@@ -29,7 +29,8 @@ struct Args {
 
 // Parses argv[first..]. Every flag takes a value; `known` lists the accepted names. Returns
 // INVALID_ARGUMENT for an unknown flag or a flag without a value.
-absl::StatusOr<Args> ParseArgs(int argc, char** argv, int first, const std::set<std::string>& known);
+absl::StatusOr<Args> ParseArgs(int argc, char** argv, int first,
+                               const std::set<std::string>& known);
 
 }  // namespace gongkai::cli
 

@@ -12,14 +12,14 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "cli/args.h"
+#include "cli/report_file.h"
+#include "client/credentials.h"
 #include "gongkai/v1/admin_service.grpc.pb.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
-#include "client/credentials.h"
-#include "cli/args.h"
-#include "cli/report_file.h"
 
 namespace gongkai::cli {
 
@@ -86,7 +86,8 @@ class Cli {
   v1::Scope ScopeFlag() const;
   // --mode; the default is lenient for published reports, strict for JSON.
   v1::ValidationMode ModeFlag(bool published = false) const;
-  std::string OutputFlag(const std::string& fallback, std::initializer_list<const char*> allowed) const;
+  std::string OutputFlag(const std::string& fallback,
+                         std::initializer_list<const char*> allowed) const;
   v1::ReportKey KeyFromPositionals() const;
   // The report in FILE with the key flags applied; parse diagnostics go to stderr.
   ReportFile ReadReport(const std::string& path) const;

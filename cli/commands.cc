@@ -9,6 +9,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "cli/cli.h"
+#include "common/time.h"
+#include "export/export.h"
+#include "export/text_width.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -16,13 +20,9 @@
 #include "google/rpc/status.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "importer/diagnostic.h"
 #include "proto/cells.h"
 #include "validation/validator.h"
-#include "importer/diagnostic.h"
-#include "cli/cli.h"
-#include "export/export.h"
-#include "export/text_width.h"
-#include "common/time.h"
 
 namespace gongkai::cli {
 
@@ -57,8 +57,7 @@ Cli::Cli(const Args& args, std::ostream& out, std::ostream& err)
 std::string ScopeName(v1::Scope scope) { return scope == v1::SCOPE_SUMMARY ? "summary" : "own"; }
 
 std::string TimeText(const google::protobuf::Timestamp& time) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez",
-                          FromProtoTime(time), ReportingZone());
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", FromProtoTime(time), ReportingZone());
 }
 
 std::string KeyText(const v1::ReportKey& key) {
@@ -68,8 +67,9 @@ std::string KeyText(const v1::ReportKey& key) {
 
 int Cli::Refused(const grpc::Status& status) {
   const std::string message = status.error_message();
-  err_ << "gongkai: " << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))
-       << ": " << message.substr(0, message.find('\n')) << "\n";
+  err_ << "gongkai: "
+       << absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())) << ": "
+       << message.substr(0, message.find('\n')) << "\n";
   google::rpc::Status details;
   if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
     for (const google::protobuf::Any& any : details.details()) {
@@ -112,7 +112,8 @@ std::string Cli::OutputFlag(const std::string& fallback,
   for (const char* name : allowed) {
     if (output == name) return output;
   }
-  throw Problem{absl::StrCat("--output \"", output, "\" is not one of the formats of this command")};
+  throw Problem{
+      absl::StrCat("--output \"", output, "\" is not one of the formats of this command")};
 }
 
 int Cli::YearArg(size_t index) const {
@@ -191,8 +192,8 @@ int Cli::Validate() {
   v1::Verdict verdict;
   grpc::Status status = reports_->ValidateReport(Context().get(), request, &verdict);
   if (!status.ok()) return Refused(status);
-  out_ << (verdict.acceptable() ? "acceptable" : "rejected") << " ("
-       << verdict.violations_size() << " violation(s))\n";
+  out_ << (verdict.acceptable() ? "acceptable" : "rejected") << " (" << verdict.violations_size()
+       << " violation(s))\n";
   for (const v1::Violation& violation : verdict.violations()) {
     out_ << "  " << validation::DescribeViolation(violation) << "\n";
   }
@@ -200,8 +201,9 @@ int Cli::Validate() {
 }
 
 int Cli::Get() {
-  Need(2, "gongkai get REGION YEAR [--body B] [--scope own|summary] [--revision N] "
-          "[--output json|cells|table]");
+  Need(2,
+       "gongkai get REGION YEAR [--body B] [--scope own|summary] [--revision N] "
+       "[--output json|cells|table]");
   const std::string output = OutputFlag("table", {"json", "cells", "table"});
   v1::GetReportRequest request;
   *request.mutable_key() = KeyFromPositionals();
@@ -240,11 +242,11 @@ int Cli::List() {
         out_ << Json(revision) << "\n";
         continue;
       }
-      out_ << exports::Pad(revision.key().region_code(), 13) << exports::Pad(revision.key().body().empty()
-                                                               ? "-" : revision.key().body(), 19)
-           << exports::Pad(ScopeName(revision.key().scope()), 8) << "rev " << exports::Pad(absl::StrCat(
-                  revision.revision()), 4) << TimeText(revision.create_time()) << "  "
-           << revision.verdict().violations_size() << " flag(s)\n";
+      out_ << exports::Pad(revision.key().region_code(), 13)
+           << exports::Pad(revision.key().body().empty() ? "-" : revision.key().body(), 19)
+           << exports::Pad(ScopeName(revision.key().scope()), 8) << "rev "
+           << exports::Pad(absl::StrCat(revision.revision()), 4) << TimeText(revision.create_time())
+           << "  " << revision.verdict().violations_size() << " flag(s)\n";
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -378,8 +380,7 @@ int Cli::Run(const std::string& command) {
   throw Problem{absl::StrCat("unknown command \"", command, "\" (see gongkai help)")};
 }
 
-int RunCommand(const std::string& command, const Args& args, std::ostream& out,
-               std::ostream& err) {
+int RunCommand(const std::string& command, const Args& args, std::ostream& out, std::ostream& err) {
   try {
     Cli cli(args, out, err);
     return cli.Run(command);

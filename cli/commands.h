@@ -10,8 +10,7 @@
 namespace gongkai::cli {
 
 // Runs `command`; returns the process exit code (0 ok, 1 refused by the server, 2 usage).
-int RunCommand(const std::string& command, const Args& args, std::ostream& out,
-               std::ostream& err);
+int RunCommand(const std::string& command, const Args& args, std::ostream& out, std::ostream& err);
 
 }  // namespace gongkai::cli
 

@@ -6,13 +6,13 @@
 #include <fstream>
 #include <map>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/numbers.h"
-#include "proto/cells.h"
-#include "importer/parser.h"
+#include "absl/strings/str_cat.h"
+#include "cli/cli.h"
 #include "export/csv.h"
 #include "export/export.h"
-#include "cli/cli.h"
+#include "importer/parser.h"
+#include "proto/cells.h"
 
 namespace gongkai::cli {
 
@@ -78,7 +78,7 @@ int Cli::Import() {
     auto field = [&](const char* name) -> std::string {
       auto it = column.find(name);
       return it == column.end() || it->second >= rows[r].fields.size() ? ""
-                                                                        : rows[r].fields[it->second];
+                                                                       : rows[r].fields[it->second];
     };
     const std::string file = field("file");
     auto fail = [&](const std::string& why) {
@@ -95,7 +95,8 @@ int Cli::Import() {
     } else {
       if (year != 0) key.year = year;
       if (!field("scope").empty()) key.scope = ParseScope(field("scope"));
-      const std::string path = std::filesystem::path(file).is_absolute() ? file : (base / file).string();
+      const std::string path =
+          std::filesystem::path(file).is_absolute() ? file : (base / file).string();
       absl::StatusOr<ReportFile> report = ReadReportFile(path, key);
       if (!report.ok()) {
         fail(std::string(report.status().message()));
@@ -107,9 +108,9 @@ int Cli::Import() {
         grpc::Status status = reports_->SubmitReport(Context().get(), request, &response);
         if (!status.ok()) {
           const std::string message = status.error_message();
-          fail(absl::StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(
-                                status.error_code())),
-                            ": ", message.substr(0, message.find('\n'))));
+          fail(absl::StrCat(
+              absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())), ": ",
+              message.substr(0, message.find('\n'))));
         } else if (!response.created()) {
           ++unchanged;
         } else if (response.revision().verdict().violations_size() > 0) {

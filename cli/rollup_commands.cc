@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "proto/cells.h"
+#include "cli/cli.h"
 #include "export/export.h"
 #include "export/text_width.h"
-#include "cli/cli.h"
+#include "proto/cells.h"
 
 namespace gongkai::cli {
 namespace {
@@ -29,10 +29,14 @@ const v1::Indicator* FindIndicator(const v1::Rollup& rollup, absl::string_view n
 
 std::string SeverityName(v1::AnomalySeverity severity) {
   switch (severity) {
-    case v1::ANOMALY_SEVERITY_HIGH: return "HIGH";
-    case v1::ANOMALY_SEVERITY_MEDIUM: return "MEDIUM";
-    case v1::ANOMALY_SEVERITY_LOW: return "LOW";
-    default: return "-";
+    case v1::ANOMALY_SEVERITY_HIGH:
+      return "HIGH";
+    case v1::ANOMALY_SEVERITY_MEDIUM:
+      return "MEDIUM";
+    case v1::ANOMALY_SEVERITY_LOW:
+      return "LOW";
+    default:
+      return "-";
   }
 }
 
@@ -83,7 +87,8 @@ int Cli::Rollup() {
     return 0;
   }
   const v1::Completeness& c = rollup.completeness();
-  out_ << rollup.region_code() << "  " << rollup.year() << "年度  报告 " << rollup.reports() << " 份";
+  out_ << rollup.region_code() << "  " << rollup.year() << "年度  报告 " << rollup.reports()
+       << " 份";
   for (const v1::EditionRollup& e : rollup.editions()) {
     out_ << "（" << EditionLabel(e.edition()) << "版 " << e.reports() << "）";
   }
@@ -113,10 +118,14 @@ int Cli::Anomalies() {
   }
   if (auto minimum = args_.Flag("min_severity")) {
     const std::string m = *minimum;
-    if (m == "low") request.set_minimum_severity(v1::ANOMALY_SEVERITY_LOW);
-    else if (m == "medium") request.set_minimum_severity(v1::ANOMALY_SEVERITY_MEDIUM);
-    else if (m == "high") request.set_minimum_severity(v1::ANOMALY_SEVERITY_HIGH);
-    else throw Problem{"--min_severity must be low, medium or high"};
+    if (m == "low")
+      request.set_minimum_severity(v1::ANOMALY_SEVERITY_LOW);
+    else if (m == "medium")
+      request.set_minimum_severity(v1::ANOMALY_SEVERITY_MEDIUM);
+    else if (m == "high")
+      request.set_minimum_severity(v1::ANOMALY_SEVERITY_HIGH);
+    else
+      throw Problem{"--min_severity must be low, medium or high"};
   }
   request.set_page_size(1000);
   int count = 0;
@@ -127,9 +136,8 @@ int Cli::Anomalies() {
     for (const v1::Anomaly& a : response.anomalies()) {
       ++count;
       out_ << a.key().region_code() << "\t" << v1::AnomalyKind_Name(a.kind()) << "\t"
-           << SeverityName(a.severity()) << "\t"
-           << (a.key().body().empty() ? "-" : a.key().body()) << "\t"
-           << ScopeName(a.key().scope()) << "\t" << a.explanation() << "\n";
+           << SeverityName(a.severity()) << "\t" << (a.key().body().empty() ? "-" : a.key().body())
+           << "\t" << ScopeName(a.key().scope()) << "\t" << a.explanation() << "\n";
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -143,9 +151,9 @@ int Cli::Children() {
   request.set_region_code(args_.positional[0]);
   request.set_year(YearArg(1));
   request.set_page_size(1000);
-  std::vector<std::vector<std::string>> rows = {
-      {"区划代码", "名称", "报告", "应报", "已报", "逾期", "未报", "新收申请", "予以公开占比",
-       "不予公开占比"}};
+  std::vector<std::vector<std::string>> rows = {{"区划代码", "名称", "报告", "应报", "已报", "逾期",
+                                                 "未报", "新收申请", "予以公开占比",
+                                                 "不予公开占比"}};
   do {
     v1::ListChildRollupsResponse response;
     grpc::Status status = rollups_->ListChildRollups(Context().get(), request, &response);
@@ -163,12 +171,11 @@ int Cli::Children() {
       }
       const v1::Indicator* granted = FindIndicator(r, "granted_share");
       const v1::Indicator* refused = FindIndicator(r, "refused_share");
-      rows.push_back({r.region_code(), region.name(), absl::StrCat(r.reports()),
-                      absl::StrCat(r.completeness().expected()),
-                      absl::StrCat(r.completeness().received()),
-                      absl::StrCat(r.completeness().late()),
-                      absl::StrCat(r.completeness().missing()), requests,
-                      granted ? Percent(*granted) : "-", refused ? Percent(*refused) : "-"});
+      rows.push_back(
+          {r.region_code(), region.name(), absl::StrCat(r.reports()),
+           absl::StrCat(r.completeness().expected()), absl::StrCat(r.completeness().received()),
+           absl::StrCat(r.completeness().late()), absl::StrCat(r.completeness().missing()),
+           requests, granted ? Percent(*granted) : "-", refused ? Percent(*refused) : "-"});
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -221,8 +228,9 @@ int Cli::Recompute() {
 }
 
 int Cli::Export() {
-  Need(3, "gongkai export report|rollup REGION YEAR --format cells|csv|table|xlsx|json "
-          "[--out FILE] [--body B] [--scope own|summary] [--revision N] [--edition E]");
+  Need(3,
+       "gongkai export report|rollup REGION YEAR --format cells|csv|table|xlsx|json "
+       "[--out FILE] [--body B] [--scope own|summary] [--revision N] [--edition E]");
   auto format = exports::ParseFormat(args_.FlagOr("format", "table"));
   if (!format.ok()) throw Problem{std::string(format.status().message())};
   const std::string what = args_.positional[0];

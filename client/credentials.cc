@@ -21,7 +21,8 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
     if (security.cert_file.empty() || security.key_file.empty()) {
       return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
     }
-    GONGKAI_ASSIGN_OR_RETURN(std::string cert, ReadCredentialFile(security.cert_file, "--tls_cert"));
+    GONGKAI_ASSIGN_OR_RETURN(std::string cert,
+                             ReadCredentialFile(security.cert_file, "--tls_cert"));
     GONGKAI_ASSIGN_OR_RETURN(std::string key, ReadCredentialFile(security.key_file, "--tls_key"));
     options.pem_cert_chain = cert;
     options.pem_private_key = key;

@@ -12,10 +12,9 @@
 #include "absl/status/statusor.h"
 
 // Returns the status of `expr` (an absl::Status) from the enclosing function unless it is OK.
-#define GONGKAI_RETURN_IF_ERROR(expr)                   \
-  do {                                                  \
-    if (absl::Status _gk_status = (expr); !_gk_status.ok()) \
-      return _gk_status;                                \
+#define GONGKAI_RETURN_IF_ERROR(expr)                                          \
+  do {                                                                         \
+    if (absl::Status _gk_status = (expr); !_gk_status.ok()) return _gk_status; \
   } while (0)
 
 // Evaluates `expr` (an absl::StatusOr<T>); returns its status unless it is OK, else moves its

@@ -2,8 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "proto/cells.h"
 #include "export/layout.h"
+#include "proto/cells.h"
 
 namespace gongkai::exports {
 namespace {

@@ -1,10 +1,10 @@
 #include "export/export.h"
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
-#include "proto/cells.h"
 #include "export/csv.h"
 #include "export/text_table.h"
+#include "google/protobuf/util/json_util.h"
+#include "proto/cells.h"
 
 namespace gongkai::exports {
 namespace {

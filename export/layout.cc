@@ -5,8 +5,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "gongkai/v1/options.pb.h"
 #include "export/text_width.h"
+#include "gongkai/v1/options.pb.h"
 
 namespace gongkai::exports {
 namespace {
@@ -115,12 +115,11 @@ Grid BuildGrid(const BlockSpec& spec, const v1::Report& report) {
         ++j;
       } else {
         int k = j + 1;
-        while (k < values && static_cast<int>(spec.headers[k].size()) > h + 1 &&
+        while (k<values&& static_cast<int>(spec.headers[k].size())> h + 1 &&
                SamePrefix(spec.headers[k], path, h + 1)) {
           ++k;
         }
-        grid.cells.push_back(
-            Label(GridCell::Role::kHeader, r + h, depth + j, 1, k - j, path[h]));
+        grid.cells.push_back(Label(GridCell::Role::kHeader, r + h, depth + j, 1, k - j, path[h]));
         j = k;
       }
     }
@@ -147,8 +146,8 @@ Grid BuildGrid(const BlockSpec& spec, const v1::Report& report) {
     }
     for (int j = 0; j < values; ++j) {
       const CellSpec& cell_spec = cells[row.cells[j]];
-      GridCell cell = Label(GridCell::Role::kValue, r, depth + j, 1, 1,
-                            CellText(report, cell_spec));
+      GridCell cell =
+          Label(GridCell::Role::kValue, r, depth + j, 1, 1, CellText(report, cell_spec));
       cell.spec = &cell_spec;
       cell.uncertain = IsUncertain(report, cell_spec);
       if (!cell.uncertain) cell.value = GetCell(report, cell_spec);
@@ -161,9 +160,7 @@ Grid BuildGrid(const BlockSpec& spec, const v1::Report& report) {
   return grid;
 }
 
-std::vector<std::string> SplitLabels(const std::string& row) {
-  return absl::StrSplit(row, '/');
-}
+std::vector<std::string> SplitLabels(const std::string& row) { return absl::StrSplit(row, '/'); }
 
 // Header paths for one row's columns: the template's groups, then the column's own label.
 std::vector<std::vector<std::string>> HeadersOf(const SchemaRow& row, const Template& t,
@@ -259,9 +256,8 @@ std::vector<int> ColumnWidths(const Grid& grid) {
   std::vector<int> widths(grid.cols, 0);
   std::vector<const GridCell*> by_span;
   for (const GridCell& cell : grid.cells) by_span.push_back(&cell);
-  std::stable_sort(by_span.begin(), by_span.end(), [](const GridCell* a, const GridCell* b) {
-    return a->col_span < b->col_span;
-  });
+  std::stable_sort(by_span.begin(), by_span.end(),
+                   [](const GridCell* a, const GridCell* b) { return a->col_span < b->col_span; });
   for (const GridCell* cell : by_span) {
     const int last = cell->col + cell->col_span - 1;
     int have = 3 * (cell->col_span - 1);  // Padding and borders between spanned columns.

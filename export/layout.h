@@ -66,8 +66,8 @@ std::vector<int> ColumnWidths(const Grid& grid);
 // One row of a table in the schema (cells.md): consecutive cells sharing table and row.
 struct SchemaRow {
   std::string table;
-  std::string row;           // Official label path joined by '/'.
-  std::vector<int> cells;    // Indices into CellsOf(edition), in column order.
+  std::string row;         // Official label path joined by '/'.
+  std::vector<int> cells;  // Indices into CellsOf(edition), in column order.
 };
 
 // Returns the rows of every table of the edition, in official order.

@@ -112,12 +112,10 @@ std::string DrawGrid(const Grid& grid, const std::vector<int>& widths) {
   }
   // A vertical border at column boundary x in row r; a horizontal one above row y over column c.
   auto vertical = [&](int r, int x) {
-    return r >= 0 && r < grid.rows &&
-           (x == 0 || x == grid.cols || owner[r][x - 1] != owner[r][x]);
+    return r >= 0 && r < grid.rows && (x == 0 || x == grid.cols || owner[r][x - 1] != owner[r][x]);
   };
   auto horizontal = [&](int y, int c) {
-    return c >= 0 && c < grid.cols &&
-           (y == 0 || y == grid.rows || owner[y - 1][c] != owner[y][c]);
+    return c >= 0 && c < grid.cols && (y == 0 || y == grid.rows || owner[y - 1][c] != owner[y][c]);
   };
   std::string out;
   for (int y = 0; y <= grid.rows; ++y) {

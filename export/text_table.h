@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "gongkai/v1/report.pb.h"
 #include "export/layout.h"
+#include "gongkai/v1/report.pb.h"
 
 namespace gongkai::exports {
 

@@ -5,10 +5,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "proto/cells.h"
-#include "proto/money.h"
 #include "export/export.h"
 #include "export/layout.h"
+#include "proto/cells.h"
+#include "proto/money.h"
 #include "xlsxwriter.h"
 
 namespace gongkai::exports {
@@ -81,8 +81,7 @@ lxw_format* LabelFormat(const Formats& f, GridCell::Role role) {
 }
 
 // Writes one grid with its top-left corner at `top` (column 0).
-void WriteGrid(lxw_worksheet* sheet, const Grid& grid, int top, const Formats& f,
-               Errors* errors) {
+void WriteGrid(lxw_worksheet* sheet, const Grid& grid, int top, const Formats& f, Errors* errors) {
   for (const GridCell& cell : grid.cells) {
     const lxw_row_t row = top + cell.row;
     const lxw_col_t col = cell.col;

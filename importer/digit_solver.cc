@@ -167,9 +167,8 @@ class JointSearch {
               const std::vector<std::vector<Values>>& candidates, int64_t* budget)
       : candidates_(candidates), budget_(budget) {
     members_ = runs;
-    std::sort(members_.begin(), members_.end(), [&](int a, int b) {
-      return candidates[a].size() < candidates[b].size();
-    });
+    std::sort(members_.begin(), members_.end(),
+              [&](int a, int b) { return candidates[a].size() < candidates[b].size(); });
     const size_t nm = members_.size();
     links_.resize(nm);
     partial_.assign(rules.size(), 0);
@@ -179,8 +178,7 @@ class JointSearch {
       partial_[r] = rules[r]->constant;
       for (size_t m = 0; m < nm; ++m) {
         const int run = members_[m];
-        if (std::find(rules[r]->runs.begin(), rules[r]->runs.end(), run) ==
-            rules[r]->runs.end()) {
+        if (std::find(rules[r]->runs.begin(), rules[r]->runs.end(), run) == rules[r]->runs.end()) {
           continue;
         }
         Link link;
@@ -289,7 +287,7 @@ class JointSearch {
 
   const std::vector<std::vector<Values>>& candidates_;
   int64_t* budget_;
-  std::vector<int> members_;            // runs, fewest candidates first
+  std::vector<int> members_;              // runs, fewest candidates first
   std::vector<std::vector<Link>> links_;  // per member: the rules it takes part in
   std::vector<int64_t> partial_, rem_min_, rem_max_;
   std::vector<int> chosen_;
@@ -327,8 +325,7 @@ void Summarize(const std::vector<Values>& candidates, const std::vector<bool>* s
     out->status = RunSolution::Status::kImpossible;
     out->uncertain.assign(width, true);
   } else {
-    out->status = out->splits == 1 ? RunSolution::Status::kUnique
-                                   : RunSolution::Status::kAmbiguous;
+    out->status = out->splits == 1 ? RunSolution::Status::kUnique : RunSolution::Status::kAmbiguous;
   }
   for (size_t i = 0; i < width; ++i) {
     if (out->uncertain[i]) out->values[i] = std::nullopt;
@@ -374,7 +371,8 @@ std::vector<RunSolution> SolveRuns(const SolverProblem& problem) {
     result[r].values.assign(run.cells.size(), std::nullopt);
     result[r].uncertain.assign(run.cells.size(), false);
     for (size_t i = 0; i < run.cells.size(); ++i) {
-      if (run.cells[i] >= 0 && run.cells[i] < ncells) owner[run.cells[i]] = {r, static_cast<int>(i)};
+      if (run.cells[i] >= 0 && run.cells[i] < ncells)
+        owner[run.cells[i]] = {r, static_cast<int>(i)};
     }
   }
   // Rules as terms over runs; a rule touching an unknown cell is not used.

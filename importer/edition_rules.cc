@@ -3,10 +3,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "proto/cells.h"
 #include "importer/labels.h"
 #include "importer/rows.h"
 #include "importer/table_reader.h"
+#include "proto/cells.h"
 
 namespace gongkai::importer {
 

@@ -35,9 +35,14 @@ std::string UnescapeJs(absl::string_view s) {
     }
     const char e = s[++i];
     switch (e) {
-      case 'n': out.push_back('\n'); break;
-      case 't': out.push_back('\t'); break;
-      case 'r': break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'r':
+        break;
       case 'u': {
         uint32_t c = 0;
         bool ok = i + 4 < s.size();
@@ -51,8 +56,7 @@ std::string UnescapeJs(absl::string_view s) {
           break;
         }
         i += 4;
-        if (c >= 0xD800 && c <= 0xDBFF && i + 6 < s.size() && s[i + 1] == '\\' &&
-            s[i + 2] == 'u') {
+        if (c >= 0xD800 && c <= 0xDBFF && i + 6 < s.size() && s[i + 1] == '\\' && s[i + 2] == 'u') {
           uint32_t low = 0;
           bool low_ok = true;
           for (int k = 3; low_ok && k <= 6; ++k) {
@@ -68,7 +72,9 @@ std::string UnescapeJs(absl::string_view s) {
         AppendUtf8(c, &out);
         break;
       }
-      default: out.push_back(e); break;
+      default:
+        out.push_back(e);
+        break;
     }
   }
   return out;
@@ -86,18 +92,21 @@ size_t DecodeEntity(absl::string_view s, size_t i, std::string* out) {
     absl::string_view digits = name.substr(hex ? 2 : 1);
     if (digits.empty()) return 0;
     for (char d : digits) {
-      const int h = hex ? HexValue(d) : (absl::ascii_isdigit(static_cast<unsigned char>(d)) ? d - '0' : -1);
+      const int h =
+          hex ? HexValue(d) : (absl::ascii_isdigit(static_cast<unsigned char>(d)) ? d - '0' : -1);
       if (h < 0 || v > 0x10FFFF) return 0;
       v = v * (hex ? 16 : 10) + static_cast<uint32_t>(h);
     }
     c = v;
   } else {
-    static constexpr struct { const char* name; char32_t c; } kEntities[] = {
-        {"nbsp", 0xA0}, {"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'},
-        {"apos", '\''}, {"ensp", 0x2002}, {"emsp", 0x2003}, {"thinsp", 0x2009},
-        {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"lsquo", 0x2018}, {"rsquo", 0x2019},
-        {"mdash", 0x2014}, {"ndash", 0x2013}, {"middot", 0xB7}, {"hellip", 0x2026},
-        {"times", 0xD7}, {"yen", 0xA5}};
+    static constexpr struct {
+      const char* name;
+      char32_t c;
+    } kEntities[] = {{"nbsp", 0xA0},     {"amp", '&'},      {"lt", '<'},       {"gt", '>'},
+                     {"quot", '"'},      {"apos", '\''},    {"ensp", 0x2002},  {"emsp", 0x2003},
+                     {"thinsp", 0x2009}, {"ldquo", 0x201C}, {"rdquo", 0x201D}, {"lsquo", 0x2018},
+                     {"rsquo", 0x2019},  {"mdash", 0x2014}, {"ndash", 0x2013}, {"middot", 0xB7},
+                     {"hellip", 0x2026}, {"times", 0xD7},   {"yen", 0xA5}};
     for (const auto& e : kEntities) {
       if (name == e.name) c = e.c;
     }
@@ -109,8 +118,9 @@ size_t DecodeEntity(absl::string_view s, size_t i, std::string* out) {
 
 bool IsBlockTag(absl::string_view tag) {
   static constexpr absl::string_view kBlocks[] = {
-      "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "table", "tbody",
-      "thead", "tfoot", "section", "article", "blockquote", "pre", "center", "title", "hr"};
+      "p",       "div",        "li",  "ul",     "ol",    "h1",    "h2",    "h3",
+      "h4",      "h5",         "h6",  "table",  "tbody", "thead", "tfoot", "section",
+      "article", "blockquote", "pre", "center", "title", "hr"};
   for (absl::string_view b : kBlocks) {
     if (tag == b) return true;
   }
@@ -128,8 +138,8 @@ bool HasStructuralMarkup(absl::string_view s) {
     while (k < s.size() && IsAsciiAlpha(s[k])) ++k;
     if (k == j || k - j > 10) continue;
     const std::string tag = absl::AsciiStrToLower(s.substr(j, k - j));
-    if (tag == "p" || tag == "td" || tag == "tr" || tag == "br" || tag == "div" ||
-        tag == "table" || tag == "span" || tag == "th" || tag == "li") {
+    if (tag == "p" || tag == "td" || tag == "tr" || tag == "br" || tag == "div" || tag == "table" ||
+        tag == "span" || tag == "th" || tag == "li") {
       if (++tags >= 3) return true;
     }
   }
@@ -189,7 +199,8 @@ std::string HtmlToText(absl::string_view s) {
     const bool closing = s[i + 1] == '/';
     size_t n = i + (closing ? 2 : 1);
     size_t m = n;
-    while (m < j && (IsAsciiAlpha(s[m]) || absl::ascii_isdigit(static_cast<unsigned char>(s[m])))) ++m;
+    while (m < j && (IsAsciiAlpha(s[m]) || absl::ascii_isdigit(static_cast<unsigned char>(s[m]))))
+      ++m;
     const std::string tag = absl::AsciiStrToLower(s.substr(n, m - n));
     i = j + 1;
     if (!closing && (tag == "script" || tag == "style")) {

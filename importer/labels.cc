@@ -3,8 +3,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_split.h"
-#include "proto/cells.h"
 #include "importer/text.h"
+#include "proto/cells.h"
 
 namespace gongkai::importer {
 namespace {
@@ -178,9 +178,8 @@ LabelSet::LabelSet() {
     by_first_char_[cores_[c].key[0]].push_back(c);
   }
   for (auto& [first, list] : by_first_char_) {
-    std::sort(list.begin(), list.end(), [this](int a, int b) {
-      return cores_[a].key.size() > cores_[b].key.size();
-    });
+    std::sort(list.begin(), list.end(),
+              [this](int a, int b) { return cores_[a].key.size() > cores_[b].key.size(); });
   }
 }
 

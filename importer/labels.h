@@ -25,14 +25,14 @@ int TableBit(absl::string_view table);  // "二" -> kTable2 ...
 int EditionBit(v1::Edition edition);
 
 struct LabelInfo {
-  std::string canonical;    // as printed in the cells output, e.g. "（七）总计"
+  std::string canonical;     // as printed in the cells output, e.g. "（七）总计"
   std::u32string numbering;  // "七", "2", or empty
-  std::vector<int> cores;   // core ids this label is matched by
-  int tables = 0;           // tables it occurs in (bits)
-  int editions = 0;         // editions it occurs in (bits)
-  bool column = false;      // a column label somewhere
-  bool row_part = false;    // a row label (or a level of one) somewhere
-  int stands_for = -1;      // a variant: the id of the label it means
+  std::vector<int> cores;    // core ids this label is matched by
+  int tables = 0;            // tables it occurs in (bits)
+  int editions = 0;          // editions it occurs in (bits)
+  bool column = false;       // a column label somewhere
+  bool row_part = false;     // a row label (or a level of one) somewhere
+  int stands_for = -1;       // a variant: the id of the label it means
 };
 
 class LabelSet {

@@ -6,11 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "gongkai/v1/options.pb.h"
-#include "proto/cells.h"
 #include "importer/sections.h"
 #include "importer/table_reader.h"
 #include "importer/text.h"
 #include "importer/tokenizer.h"
+#include "proto/cells.h"
 
 namespace gongkai::importer {
 namespace {
@@ -99,7 +99,8 @@ v1::Edition ChooseEdition(const EditionVotes& votes, v1::Edition cited, int year
   if (year != 0 && year <= 2020) {
     Add(result, Kind::kEditionUnknown, Severity::kWarning,
         absl::StrCat("the table headers do not tell the edition and the text cites no format "
-                     "document; read as 2019, the only format for a report on ", year));
+                     "document; read as 2019, the only format for a report on ",
+                     year));
     return v1::EDITION_2019;
   }
   Add(result, Kind::kEditionUnknown, Severity::kWarning,
@@ -200,9 +201,9 @@ std::string FormatParsedCells(const ParseResult& result) {
   const std::string empty_edition = "元数据\t格式版本\tvalue\t\n";
   const size_t at = out.find(empty_edition);
   if (at != std::string::npos) {
-    out.replace(at, empty_edition.size(),
-                absl::StrCat("元数据\t格式版本\tvalue\t", EditionLabel(result.report.edition()),
-                             "\n"));
+    out.replace(
+        at, empty_edition.size(),
+        absl::StrCat("元数据\t格式版本\tvalue\t", EditionLabel(result.report.edition()), "\n"));
   }
   return out;
 }

@@ -3,8 +3,8 @@
 #include <string_view>
 
 #include "absl/strings/str_split.h"
-#include "proto/cells.h"
 #include "importer/labels.h"
+#include "proto/cells.h"
 
 namespace gongkai::importer {
 namespace {

@@ -13,10 +13,10 @@ namespace gongkai::importer {
 
 // One row of a table, in the official order of CellsOf(edition).
 struct RowSpec {
-  std::string table;   // "二", "三", "四"
-  int table_bit = 0;   // kTable2 …
-  std::string path;    // official row label ("三、本年度办理结果/（一）予以公开")
-  int leaf = -1;       // label id of the row's last level ("（一）予以公开")
+  std::string table;  // "二", "三", "四"
+  int table_bit = 0;  // kTable2 …
+  std::string path;   // official row label ("三、本年度办理结果/（一）予以公开")
+  int leaf = -1;      // label id of the row's last level ("（一）予以公开")
   std::vector<int> cells;  // indices into CellsOf(edition)
 };
 

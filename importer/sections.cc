@@ -52,13 +52,20 @@ const SectionWords& Words() {
 
 int SectionNumber(char32_t c) {
   switch (c) {
-    case U'一': return 1;
-    case U'二': return 2;
-    case U'三': return 3;
-    case U'四': return 4;
-    case U'五': return 5;
-    case U'六': return 6;
-    default: return 0;
+    case U'一':
+      return 1;
+    case U'二':
+      return 2;
+    case U'三':
+      return 3;
+    case U'四':
+      return 4;
+    case U'五':
+      return 5;
+    case U'六':
+      return 6;
+    default:
+      return 0;
   }
 }
 
@@ -253,8 +260,7 @@ Sections FindSections(const Text& text) {
 
 Metadata FindMetadata(const Text& text, const Sections& sections) {
   Metadata meta;
-  const int head_end = sections.found(1) ? sections.heading[1].begin
-                                         : std::min(text.size(), 3000);
+  const int head_end = sections.found(1) ? sections.heading[1].begin : std::min(text.size(), 3000);
   // Title: the first short line before section 一 that names the report.
   int best_begin = -1, best_end = -1, fallback_begin = -1, fallback_end = -1;
   for (int b = 0, lines = 0; b < head_end && lines < 60; ++lines) {
@@ -262,8 +268,8 @@ Metadata FindMetadata(const Text& text, const Sections& sections) {
     while (e < head_end && text.norm[e] != '\n') ++e;
     const u32string_view line = u32string_view(text.norm).substr(b, e - b);
     if (line.size() <= 120) {
-      const bool report = line.find(U"报告") != u32string_view::npos ||
-                          line.find(U"年报") != u32string_view::npos;
+      const bool report =
+          line.find(U"报告") != u32string_view::npos || line.find(U"年报") != u32string_view::npos;
       if (report && (line.find(U"年度报告") != u32string_view::npos ||
                      line.find(U"年报") != u32string_view::npos)) {
         best_begin = b;
@@ -285,8 +291,8 @@ Metadata FindMetadata(const Text& text, const Sections& sections) {
     int b = best_begin;
     const u32string_view line = u32string_view(text.norm).substr(b, best_end - b);
     const size_t colon = line.find(':');
-    if (colon != u32string_view::npos && colon <= 4 && line.substr(0, colon).find(U"标题") !=
-                                                          u32string_view::npos) {
+    if (colon != u32string_view::npos && colon <= 4 &&
+        line.substr(0, colon).find(U"标题") != u32string_view::npos) {
       b += static_cast<int>(colon) + 1;
     }
     meta.title = Trim(text.Slice(b, best_end));
@@ -319,8 +325,8 @@ Metadata FindMetadata(const Text& text, const Sections& sections) {
     for (const char32_t* word : {U"统计期限", U"统计时限", U"统计期间", U"统计周期", U"统计时间"}) {
       const size_t at = norm.find(word);
       if (at != u32string::npos) {
-        meta.year = FirstYear(norm, static_cast<int>(at),
-                              std::min(text.size(), static_cast<int>(at) + 24));
+        meta.year =
+            FirstYear(norm, static_cast<int>(at), std::min(text.size(), static_cast<int>(at) + 24));
         if (meta.year != 0) break;
       }
     }

@@ -39,9 +39,9 @@ void Reader::ReportGaps() {
       where = "before the tables";
     }
     if (blank > 0) {
-      Diagnose(Kind::kTruncated, Severity::kWarning,
-               absl::StrCat("the text ends ", where, "; the ", blank,
-                            " cells not reached are blank"));
+      Diagnose(
+          Kind::kTruncated, Severity::kWarning,
+          absl::StrCat("the text ends ", where, "; the ", blank, " cells not reached are blank"));
     }
   }
   for (int t : kTableBits) {

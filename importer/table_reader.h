@@ -51,8 +51,7 @@ TableReading ReadTables(const Text& text, const std::vector<Token>& tokens,
 
 // Diagnostics for the rules R1–R4 the report breaks (blank = 0; rules touching an uncertain or
 // unread cell are not checked).
-std::vector<Diagnostic> CheckRules(const v1::Report& report,
-                                   const std::vector<CellRead>& cells);
+std::vector<Diagnostic> CheckRules(const v1::Report& report, const std::vector<CellRead>& cells);
 
 }  // namespace gongkai::importer
 

@@ -11,28 +11,31 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "proto/cells.h"
 #include "importer/digit_solver.h"
 #include "importer/labels.h"
 #include "importer/rows.h"
 #include "importer/table_reader.h"
+#include "proto/cells.h"
 
 namespace gongkai::importer::table_internal {
-
 
 using State = CellRead::State;
 using Kind = Diagnostic::Kind;
 using Severity = Diagnostic::Severity;
 
 constexpr int kTableBits[] = {kTable2, kTable3, kTable4};
-inline const char* TableName(int bit) { return bit == kTable2 ? "二" : bit == kTable3 ? "三" : "四"; }
+inline const char* TableName(int bit) {
+  return bit == kTable2 ? "二" : bit == kTable3 ? "三" : "四";
+}
 inline int TableIndex(int bit) { return bit == kTable2 ? 2 : bit == kTable3 ? 3 : 4; }
 
 inline std::string CellName(const CellSpec& cell) {
   return absl::StrCat("table ", cell.table, " ", cell.row, " / ", cell.column);
 }
 
-inline std::string RowName(const RowSpec& row) { return absl::StrCat("table ", row.table, " ", row.path); }
+inline std::string RowName(const RowSpec& row) {
+  return absl::StrCat("table ", row.table, " ", row.path);
+}
 
 inline MoneyUnit ToMoneyUnit(Unit unit) {
   return unit == Unit::kYuan ? MoneyUnit::kYuan : MoneyUnit::kWanYuan;
@@ -156,7 +159,8 @@ class Reader {
       if (found_[r]) {
         if (values_[r].Count() > 0 && values.Count() > 0) {
           Diagnose(Kind::kDuplicateRow, Severity::kWarning,
-                   absl::StrCat(RowName(rows_[r]), " is printed twice with values; the first "
+                   absl::StrCat(RowName(rows_[r]),
+                                " is printed twice with values; the first "
                                 "is used"));
         }
         if (values_[r].Count() > 0 || values.Count() == 0) continue;
@@ -260,8 +264,7 @@ class Reader {
     digits = nonzero == std::string::npos ? "0" : digits.substr(nonzero);
     auto value = ParseCellText(digits, CellKind::kCount, MoneyUnit::kWanYuan);
     if (!value.has_value()) {
-      Uncertain(cell, Kind::kUnreadableValue,
-                absl::StrCat("\"", slot.run, "\" is not a count"));
+      Uncertain(cell, Kind::kUnreadableValue, absl::StrCat("\"", slot.run, "\" is not a count"));
       return;
     }
     if (negative && *value != 0) {

@@ -58,8 +58,8 @@ void Reader::Solve() {
         Set(c, State::kValue, *sol.values[i]);
       }
     }
-    const std::string what = absl::StrCat(RowName(row).empty() ? "" : RowName(row), ": \"",
-                                          runs_[k].text, "\"");
+    const std::string what =
+        absl::StrCat(RowName(row).empty() ? "" : RowName(row), ": \"", runs_[k].text, "\"");
     std::vector<std::string> alternatives;
     for (const auto& alt : sol.alternatives) {
       std::vector<std::string> parts;
@@ -77,7 +77,8 @@ void Reader::Solve() {
       case RunSolution::Status::kAmbiguous:
         Diagnose(Kind::kAmbiguousSplit, Severity::kWarning,
                  absl::StrCat(what, " splits into cells in ", sol.splits,
-                              sol.splits >= 50'000 ? "+" : "", " valid ways; the cells that "
+                              sol.splits >= 50'000 ? "+" : "",
+                              " valid ways; the cells that "
                               "differ are '?'"),
                  path, alternatives);
         break;
@@ -92,7 +93,8 @@ void Reader::Solve() {
     }
     if (sol.rules_dropped && sol.status != RunSolution::Status::kImpossible) {
       Diagnose(Kind::kRulesDropped, Severity::kWarning,
-               absl::StrCat(what, " has no split that meets the rules R1–R4; it was split by its "
+               absl::StrCat(what,
+                            " has no split that meets the rules R1–R4; it was split by its "
                             "digits alone"),
                path);
     }

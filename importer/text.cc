@@ -91,26 +91,68 @@ char32_t NormalizeChar(char32_t c) {
   }
   if (c >= 0xFF01 && c <= 0xFF5E) return c - 0xFEE0;  // full-width ASCII
   switch (c) {
-    case 0x00A0: case 0x3000: case 0x2000: case 0x2001: case 0x2002: case 0x2003:
-    case 0x2004: case 0x2005: case 0x2006: case 0x2007: case 0x2008: case 0x2009:
-    case 0x200A: case 0x200B: case 0x200C: case 0x200D: case 0x202F: case 0x205F:
-    case 0xFEFF: case 0x2028: case 0x2029: case 0x0085:
+    case 0x00A0:
+    case 0x3000:
+    case 0x2000:
+    case 0x2001:
+    case 0x2002:
+    case 0x2003:
+    case 0x2004:
+    case 0x2005:
+    case 0x2006:
+    case 0x2007:
+    case 0x2008:
+    case 0x2009:
+    case 0x200A:
+    case 0x200B:
+    case 0x200C:
+    case 0x200D:
+    case 0x202F:
+    case 0x205F:
+    case 0xFEFF:
+    case 0x2028:
+    case 0x2029:
+    case 0x0085:
       return ' ';
-    case 0x2012: case 0x2013: case 0x2014: case 0x2015: case 0x2500: case 0x2501:
-    case 0x2E3A: case 0x2E3B: case 0xFE58: case 0x30FC:
+    case 0x2012:
+    case 0x2013:
+    case 0x2014:
+    case 0x2015:
+    case 0x2500:
+    case 0x2501:
+    case 0x2E3A:
+    case 0x2E3B:
+    case 0xFE58:
+    case 0x30FC:
       return 0x2014;  // dashes: the blank-cell marker
-    case 0x2010: case 0x2011: case 0x2212: case 0xFE63:
+    case 0x2010:
+    case 0x2011:
+    case 0x2212:
+    case 0xFE63:
       return '-';
-    case 0x2502: case 0x2503: case 0xFFE8: case 0x01C0:
+    case 0x2502:
+    case 0x2503:
+    case 0xFFE8:
+    case 0x01C0:
       return '|';
-    case 0x201C: case 0x201D: case 0x201E: case 0x300C: case 0x300D: case 0x300E:
+    case 0x201C:
+    case 0x201D:
+    case 0x201E:
+    case 0x300C:
+    case 0x300D:
+    case 0x300E:
     case 0x300F:
       return '"';
-    case 0x2018: case 0x2019:
+    case 0x2018:
+    case 0x2019:
       return '\'';
-    case 0x3014: case 0x3010: case 0x3016:
+    case 0x3014:
+    case 0x3010:
+    case 0x3016:
       return '(';
-    case 0x3015: case 0x3011: case 0x3017:
+    case 0x3015:
+    case 0x3011:
+    case 0x3017:
       return ')';
     case 0x2236:
       return ':';
@@ -130,8 +172,16 @@ bool IsCjk(char32_t c) {
 
 bool IsCjkNumeral(char32_t c) {
   switch (c) {
-    case U'一': case U'二': case U'三': case U'四': case U'五': case U'六': case U'七':
-    case U'八': case U'九': case U'十':
+    case U'一':
+    case U'二':
+    case U'三':
+    case U'四':
+    case U'五':
+    case U'六':
+    case U'七':
+    case U'八':
+    case U'九':
+    case U'十':
       return true;
     default:
       return false;
@@ -140,11 +190,38 @@ bool IsCjkNumeral(char32_t c) {
 
 bool IsIgnorable(char32_t c) {
   switch (c) {
-    case ' ': case '\n': case '(': case ')': case '[': case ']': case '{': case '}':
-    case '"': case '\'': case ',': case ':': case ';': case '.': case '/': case '<':
-    case '>': case '?': case '!': case '*': case '`': case '~':
-    case 0x3001: case 0x3002: case 0x300A: case 0x300B: case 0x3008: case 0x3009:
-    case 0x00B7: case 0x2022: case 0x2026: case 0xFFFD:
+    case ' ':
+    case '\n':
+    case '(':
+    case ')':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '"':
+    case '\'':
+    case ',':
+    case ':':
+    case ';':
+    case '.':
+    case '/':
+    case '<':
+    case '>':
+    case '?':
+    case '!':
+    case '*':
+    case '`':
+    case '~':
+    case 0x3001:
+    case 0x3002:
+    case 0x300A:
+    case 0x300B:
+    case 0x3008:
+    case 0x3009:
+    case 0x00B7:
+    case 0x2022:
+    case 0x2026:
+    case 0xFFFD:
       return true;
     default:
       return false;

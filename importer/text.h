@@ -53,9 +53,9 @@ std::u32string KeyOf(absl::string_view utf8);
 
 // A document's text in aligned forms.
 struct Text {
-  std::u32string original;  // decoded, after markup flattening
-  std::u32string norm;      // NormalizeChar of each code point of `original`
-  std::u32string key;       // `norm` without ignorable characters
+  std::u32string original;     // decoded, after markup flattening
+  std::u32string norm;         // NormalizeChar of each code point of `original`
+  std::u32string key;          // `norm` without ignorable characters
   std::vector<int> key_pos;    // key[i] is norm[key_pos[i]]
   std::vector<int> key_index;  // for each norm position (and end): first key index at or after it
 

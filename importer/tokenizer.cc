@@ -12,8 +12,8 @@ using std::u32string_view;
 
 // Units a count may be written with in its cell ("3件", "12人次"); longest first.
 constexpr std::u32string_view kCountUnits[] = {U"人次", U"件次", U"户次", U"件", U"个", U"项",
-                                               U"条", U"次", U"人", U"起", U"家", U"份",
-                                               U"宗", U"例", U"篇", U"户", U"批"};
+                                               U"条",   U"次",   U"人",   U"起", U"家", U"份",
+                                               U"宗",   U"例",   U"篇",   U"户", U"批"};
 
 // The length of the count unit at norm[q] when it ends the cell; 0 otherwise.
 int CountUnitAt(const std::u32string& norm, int q, int limit) {
@@ -103,9 +103,9 @@ class Tokenizer {
   }
 
   bool Isolated(int p, int limit) const {
-    const bool before = p == begin_ || IsSeparator(norm_[p - 1]) ||
-                        (!out_.empty() && out_.back().end == p &&
-                         out_.back().type != TokenType::kText);
+    const bool before =
+        p == begin_ || IsSeparator(norm_[p - 1]) ||
+        (!out_.empty() && out_.back().end == p && out_.back().type != TokenType::kText);
     const bool after = p + 1 >= limit || IsSeparator(norm_[p + 1]);
     return before && after;
   }
@@ -186,10 +186,9 @@ class Tokenizer {
       Token& digits = out_[out_.size() - 2];
       Token& open = out_[out_.size() - 3];
       if (digits.type == TokenType::kNumber && digits.end == last.begin &&
-          digits.number.size() <= 2 && digits.number.find_first_not_of("0123456789") ==
-                                           std::string::npos &&
-          open.type == TokenType::kText && open.end == digits.begin &&
-          norm_[open.end - 1] == '(') {
+          digits.number.size() <= 2 &&
+          digits.number.find_first_not_of("0123456789") == std::string::npos &&
+          open.type == TokenType::kText && open.end == digits.begin && norm_[open.end - 1] == '(') {
         label->numbering.assign(digits.number.begin(), digits.number.end());
         label->begin = open.end - 1;
         out_.pop_back();
@@ -251,8 +250,8 @@ class Tokenizer {
     std::vector<Token> merged;
     merged.reserve(out_.size());
     for (Token& t : out_) {
-      if (t.type == TokenType::kText && !merged.empty() &&
-          merged.back().type == TokenType::kText && merged.back().end == t.begin) {
+      if (t.type == TokenType::kText && !merged.empty() && merged.back().type == TokenType::kText &&
+          merged.back().end == t.begin) {
         merged.back().end = t.end;
       } else {
         merged.push_back(std::move(t));

@@ -13,8 +13,8 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
   int port = -1;
   if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &port) ||
       port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("metrics address \"", listen,
-                                                   "\" is not host:port"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics address \"", listen, "\" is not host:port"));
   }
   std::string host = listen.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {

@@ -25,8 +25,7 @@ class Logger {
   void Info(absl::string_view message, std::initializer_list<Field> fields = {});
   void Warning(absl::string_view message, std::initializer_list<Field> fields = {});
   void Error(absl::string_view message, std::initializer_list<Field> fields = {});
-  void Log(absl::string_view level, absl::string_view message,
-           std::initializer_list<Field> fields);
+  void Log(absl::string_view level, absl::string_view message, std::initializer_list<Field> fields);
 
   // "json" or "text"; nullopt-like false for anything else.
   static bool ParseFormat(absl::string_view text, Format* format);

@@ -58,8 +58,7 @@ void Metrics::Observe(Histogram* histogram, double seconds) {
   histogram->sum += seconds;
 }
 
-void Metrics::RecordRpc(absl::string_view method, absl::string_view code,
-                        absl::Duration latency) {
+void Metrics::RecordRpc(absl::string_view method, absl::string_view code, absl::Duration latency) {
   absl::MutexLock lock(&mu_);
   ++rpc_requests_[{std::string(method), std::string(code)}];
   Observe(&rpc_durations_[std::string(method)], absl::ToDoubleSeconds(latency));
@@ -83,8 +82,8 @@ std::string Metrics::Render(const std::vector<Gauge>& gauges) const {
     out += "# HELP gongkai_rpc_requests_total RPCs handled, by method and status code.\n";
     out += "# TYPE gongkai_rpc_requests_total counter\n";
     for (const auto& [key, count] : rpc_requests_) {
-      absl::StrAppend(&out, "gongkai_rpc_requests_total{method=\"", Escape(key.first),
-                      "\",code=\"", Escape(key.second), "\"} ", count, "\n");
+      absl::StrAppend(&out, "gongkai_rpc_requests_total{method=\"", Escape(key.first), "\",code=\"",
+                      Escape(key.second), "\"} ", count, "\n");
     }
     out += "# HELP gongkai_rpc_duration_seconds Time to handle an RPC, by method.\n";
     out += "# TYPE gongkai_rpc_duration_seconds histogram\n";

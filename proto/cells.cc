@@ -58,8 +58,8 @@ struct EditionSchema {
 };
 
 void CollectCells(const Descriptor* message, int edition_year, const std::string& table,
-                  std::vector<std::string>* labels,
-                  std::vector<const FieldDescriptor*>* fields, std::vector<CellSpec>* out) {
+                  std::vector<std::string>* labels, std::vector<const FieldDescriptor*>* fields,
+                  std::vector<CellSpec>* out) {
   for (int i = 0; i < message->field_count(); ++i) {
     const FieldDescriptor* field = message->field(i);
     if (!InEdition(field, edition_year)) continue;

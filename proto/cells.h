@@ -23,8 +23,8 @@ enum class CellKind { kCount, kSignedCount, kMoney };
 
 // One cell of one edition: its official address and where it lives in the Report message.
 struct CellSpec {
-  std::string table;       // "二", "三" or "四"
-  std::string row;         // e.g. "三、本年度办理结果/（三）不予公开/1.属于国家秘密"
+  std::string table;  // "二", "三" or "四"
+  std::string row;  // e.g. "三、本年度办理结果/（三）不予公开/1.属于国家秘密"
   std::string column;      // e.g. "自然人"
   std::string field_path;  // e.g. "table3.results.withheld.state_secret.natural_person"
   CellKind kind = CellKind::kCount;
@@ -35,7 +35,7 @@ struct CellSpec {
 // A linear consistency rule over the cells of one edition: sum(lhs) == sum(rhs), with blank
 // cells counted as zero. Indices point into CellsOf(edition).
 struct LinearRule {
-  std::string id;    // "R1".."R4"
+  std::string id;  // "R1".."R4"
   std::vector<int> lhs;
   std::vector<int> rhs;
 };

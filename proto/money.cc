@@ -10,8 +10,8 @@ namespace gongkai {
 std::string FormatWanYuan(int64_t micro_wan) {
   const bool negative = micro_wan < 0;
   // Work in unsigned to format INT64_MIN safely.
-  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(micro_wan)
-                                : static_cast<uint64_t>(micro_wan);
+  uint64_t magnitude =
+      negative ? 0 - static_cast<uint64_t>(micro_wan) : static_cast<uint64_t>(micro_wan);
   std::string out = absl::StrCat(negative ? "-" : "", magnitude / kMicroPerWan);
   uint64_t fraction = magnitude % kMicroPerWan;
   if (fraction != 0) {
@@ -50,8 +50,7 @@ absl::StatusOr<int64_t> ParseMoney(absl::string_view text, MoneyUnit unit) {
     fraction.remove_suffix(1);
   }
   if (fraction.size() > static_cast<size_t>(decimals)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("amount \"", text, "\" is finer than 0.01 元"));
+    return absl::InvalidArgumentError(absl::StrCat("amount \"", text, "\" is finer than 0.01 元"));
   }
   const int64_t limit = std::numeric_limits<int64_t>::max() / 10;
   int64_t value = 0;

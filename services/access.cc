@@ -5,8 +5,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/status_macros.h"
 #include "common/constants.h"
+#include "common/status_macros.h"
 
 namespace gongkai {
 namespace {

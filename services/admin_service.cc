@@ -1,11 +1,11 @@
 #include "services/admin_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/constants.h"
+#include "common/status_macros.h"
+#include "common/time.h"
 #include "services/errors.h"
 #include "services/status.h"
-#include "common/status_macros.h"
-#include "common/constants.h"
-#include "common/time.h"
 
 namespace gongkai {
 namespace {
@@ -19,8 +19,8 @@ absl::Status NeedAuthenticator(const Env& env) {
 
 absl::Status CreateBackup(const Env& env, const RequestContext& context,
                           const v1::CreateBackupRequest& request, v1::Backup* response) {
-  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(
-      {v1::ROLE_ADMIN}, "create backups", *env.store->registry(), kNationCode));
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree({v1::ROLE_ADMIN}, "create backups",
+                                                        *env.store->registry(), kNationCode));
   if (request.directory().empty()) return error::MissingField("directory");
   GONGKAI_ASSIGN_OR_RETURN(int64_t sequence, env.store->CreateBackup(request.directory()));
   response->set_directory(request.directory());
@@ -35,7 +35,8 @@ absl::Status CreatePrincipal(const Env& env, const RequestContext& context,
   GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_ADMIN}, "create principals"));
   GONGKAI_RETURN_IF_ERROR(NeedAuthenticator(env));
   if (!request.has_principal()) return error::MissingField("principal");
-  GONGKAI_ASSIGN_OR_RETURN(auto created, env.auth->Create(context.caller, request.principal(), env.clock()));
+  GONGKAI_ASSIGN_OR_RETURN(auto created,
+                           env.auth->Create(context.caller, request.principal(), env.clock()));
   *response = std::move(created);
   if (env.logger != nullptr) {
     env.logger->Info("principal created", {{"principal", response->principal().name()},
@@ -61,7 +62,8 @@ absl::Status RevokePrincipal(const Env& env, const RequestContext& context,
   GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_ADMIN}, "revoke principals"));
   GONGKAI_RETURN_IF_ERROR(NeedAuthenticator(env));
   if (request.name().empty()) return error::MissingField("name");
-  GONGKAI_ASSIGN_OR_RETURN(auto revoked, env.auth->Revoke(context.caller, request.name(), env.clock()));
+  GONGKAI_ASSIGN_OR_RETURN(auto revoked,
+                           env.auth->Revoke(context.caller, request.name(), env.clock()));
   *response = std::move(revoked);
   if (env.logger != nullptr) {
     env.logger->Info(

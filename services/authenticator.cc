@@ -14,13 +14,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/constants.h"
+#include "common/status_macros.h"
+#include "common/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "services/errors.h"
 #include "validation/uscc.h"
-#include "common/status_macros.h"
-#include "common/constants.h"
-#include "common/time.h"
 
 namespace gongkai {
 namespace {
@@ -31,7 +31,6 @@ constexpr absl::string_view kTokenPrefix = "gk1";
 constexpr int kSecretBytes = 32;
 constexpr int kSaltBytes = 16;
 constexpr size_t kMaxNameLength = 64;
-
 
 std::string RandomBytes(int n) {
   std::string out(n, '\0');
@@ -187,8 +186,7 @@ absl::Status Authenticator::CheckSpec(const Caller& creator, const v1::Principal
   if (spec.region_codes().empty()) return error::MissingField("principal.region_codes");
   std::shared_ptr<const storage::Registry> registry = store_->registry();
   for (int i = 0; i < spec.region_codes_size(); ++i) {
-    if (registry->Find(spec.region_codes(i)) == nullptr &&
-        spec.region_codes(i) != kNationCode) {
+    if (registry->Find(spec.region_codes(i)) == nullptr && spec.region_codes(i) != kNationCode) {
       return error::InvalidField(
           absl::StrCat("principal.region_codes[", i, "]"),
           absl::StrCat("region ", spec.region_codes(i), " is not in the registry"));

@@ -2,15 +2,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
-#include "services/errors.h"
 #include "common/time.h"
+#include "services/errors.h"
 
 namespace gongkai {
 
-int CurrentYear(const Env& env) {
-  return static_cast<int>(
-      ReportingYearOf(env.clock()));
-}
+int CurrentYear(const Env& env) { return static_cast<int>(ReportingYearOf(env.clock())); }
 
 absl::Status CheckReportingYear(const Env& env, int year, absl::string_view field_path) {
   if (year == 0) return error::MissingField(field_path);

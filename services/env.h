@@ -9,11 +9,11 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "services/authenticator.h"
+#include "common/constants.h"
 #include "observability/log.h"
 #include "observability/metrics.h"
+#include "services/authenticator.h"
 #include "storage/store.h"
-#include "common/constants.h"
 
 namespace gongkai {
 

@@ -2,13 +2,13 @@
 
 #include <utility>
 
+#include "common/status_macros.h"
 #include "grpc/grpc_security_constants.h"
 #include "services/admin_service.h"
 #include "services/region_service.h"
 #include "services/report_service.h"
 #include "services/rollup_service.h"
 #include "services/status.h"
-#include "common/status_macros.h"
 
 namespace gongkai {
 namespace {
@@ -34,7 +34,8 @@ absl::StatusOr<RequestContext> Authenticate(const Env& env, const grpc::ServerCo
       subject.assign(value.data(), value.size());
     }
   }
-  GONGKAI_ASSIGN_OR_RETURN(Caller caller, env.auth->Authenticate(authorization, subject, env.clock()));
+  GONGKAI_ASSIGN_OR_RETURN(Caller caller,
+                           env.auth->Authenticate(authorization, subject, env.clock()));
   GONGKAI_RETURN_IF_ERROR(env.auth->Admit(caller, env.clock()));
   out.caller = std::move(caller);
   return out;
@@ -177,7 +178,7 @@ grpc::Status RollupServiceImpl::GetRollupJob(grpc::ServerContext* context,
 }
 
 grpc::Status WorkerServiceImpl::GetCheckpoint(grpc::ServerContext* context,
-                                              const v1::GetCheckpointRequest* request,
+                                              const v1::GetCheckpointRequest* /*request*/,
                                               v1::Checkpoint* response) {
   return Call(*env_, context,
               [&](const RequestContext& c) { return gongkai::GetCheckpoint(*env_, c, response); });
@@ -192,7 +193,7 @@ grpc::Status WorkerServiceImpl::WriteResults(grpc::ServerContext* context,
 }
 
 grpc::Status WorkerServiceImpl::ClaimRollupJob(grpc::ServerContext* context,
-                                               const v1::ClaimRollupJobRequest* request,
+                                               const v1::ClaimRollupJobRequest* /*request*/,
                                                v1::RollupJob* response) {
   return Call(*env_, context,
               [&](const RequestContext& c) { return gongkai::ClaimRollupJob(*env_, c, response); });

@@ -25,8 +25,7 @@ class ReportServiceImpl final : public v1::ReportService::Service {
                          v1::Revision* response) override;
   grpc::Status ListReports(grpc::ServerContext* context, const v1::ListReportsRequest* request,
                            v1::ListReportsResponse* response) override;
-  grpc::Status ListRevisions(grpc::ServerContext* context,
-                             const v1::ListRevisionsRequest* request,
+  grpc::Status ListRevisions(grpc::ServerContext* context, const v1::ListRevisionsRequest* request,
                              v1::ListRevisionsResponse* response) override;
   grpc::Status ListChanges(grpc::ServerContext* context, const v1::ListChangesRequest* request,
                            v1::ListChangesResponse* response) override;
@@ -45,8 +44,7 @@ class RegionServiceImpl final : public v1::RegionService::Service {
   grpc::Status ListChildRegions(grpc::ServerContext* context,
                                 const v1::ListChildRegionsRequest* request,
                                 v1::ListChildRegionsResponse* response) override;
-  grpc::Status SearchRegions(grpc::ServerContext* context,
-                             const v1::SearchRegionsRequest* request,
+  grpc::Status SearchRegions(grpc::ServerContext* context, const v1::SearchRegionsRequest* request,
                              v1::SearchRegionsResponse* response) override;
   grpc::Status ListRegions(grpc::ServerContext* context, const v1::ListRegionsRequest* request,
                            v1::ListRegionsResponse* response) override;
@@ -63,8 +61,7 @@ class RollupServiceImpl final : public v1::RollupService::Service {
   grpc::Status ListChildRollups(grpc::ServerContext* context,
                                 const v1::ListChildRollupsRequest* request,
                                 v1::ListChildRollupsResponse* response) override;
-  grpc::Status ListAnomalies(grpc::ServerContext* context,
-                             const v1::ListAnomaliesRequest* request,
+  grpc::Status ListAnomalies(grpc::ServerContext* context, const v1::ListAnomaliesRequest* request,
                              v1::ListAnomaliesResponse* response) override;
   grpc::Status StartRollupJob(grpc::ServerContext* context,
                               const v1::StartRollupJobRequest* request,

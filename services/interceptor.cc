@@ -57,8 +57,7 @@ class ObservingInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       for (const auto& [key, value] : *methods->GetRecvInitialMetadata()) {
         const absl::string_view id(value.data(), value.size());
-        if (absl::string_view(key.data(), key.size()) == kRequestIdHeader &&
-            UsableRequestId(id)) {
+        if (absl::string_view(key.data(), key.size()) == kRequestIdHeader && UsableRequestId(id)) {
           request_id_ = std::string(id);
         }
       }

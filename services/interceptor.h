@@ -12,8 +12,7 @@ namespace gongkai {
 
 inline constexpr char kRequestIdHeader[] = "x-request-id";
 
-class ObservingInterceptorFactory
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
+class ObservingInterceptorFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   // Either may be null (then nothing is recorded, or nothing logged).
   ObservingInterceptorFactory(Metrics* metrics, Logger* logger)

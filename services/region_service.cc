@@ -4,9 +4,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "services/errors.h"
-#include "common/status_macros.h"
 #include "common/constants.h"
+#include "common/status_macros.h"
+#include "services/errors.h"
 
 namespace gongkai {
 namespace {
@@ -68,10 +68,9 @@ absl::Status ListRegions(const Env& env, const v1::ListRegionsRequest& request,
   std::shared_ptr<const storage::Registry> registry = env.store->registry();
   const std::vector<v1::Region>& regions = registry->regions();
   // The page token is the code of the last region returned.
-  auto it = std::upper_bound(regions.begin(), regions.end(), request.page_token(),
-                             [](const std::string& token, const v1::Region& region) {
-                               return token < region.code();
-                             });
+  auto it = std::upper_bound(
+      regions.begin(), regions.end(), request.page_token(),
+      [](const std::string& token, const v1::Region& region) { return token < region.code(); });
   if (request.page_token().empty()) it = regions.begin();
   for (; it != regions.end() && response->regions_size() < page_size; ++it) {
     *response->add_regions() = *it;

@@ -2,16 +2,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
-#include "services/errors.h"
+#include "common/constants.h"
+#include "common/status_macros.h"
 #include "importer/parser.h"
+#include "services/errors.h"
 #include "services/status.h"
 #include "validation/validator.h"
-#include "common/status_macros.h"
-#include "common/constants.h"
 
 namespace gongkai {
 namespace {
-
 
 validation::ValidationContext ValidationContextFor(const Env& env) {
   validation::ValidationContext context;
@@ -119,8 +118,9 @@ absl::Status GetReport(const Env& env, const RequestContext& context,
                                 request.key().region_code(), request.key().body()));
   GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
   if (request.revision() < 0) return error::InvalidField("revision", "must not be negative");
-  GONGKAI_ASSIGN_OR_RETURN(v1::Revision revision, env.store->GetRevision(
-      request.key(), request.revision(), request.view() != v1::REPORT_VIEW_BASIC));
+  GONGKAI_ASSIGN_OR_RETURN(v1::Revision revision,
+                           env.store->GetRevision(request.key(), request.revision(),
+                                                  request.view() != v1::REPORT_VIEW_BASIC));
   *response = std::move(revision);
   return absl::OkStatus();
 }
@@ -142,7 +142,9 @@ absl::Status ListReports(const Env& env, const RequestContext& context,
   }
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
-  GONGKAI_ASSIGN_OR_RETURN(auto page, env.store->ListReports(request.region_code(), request.year(), request.page_size(),
+  GONGKAI_ASSIGN_OR_RETURN(
+      auto page,
+      env.store->ListReports(request.region_code(), request.year(), request.page_size(),
                              request.page_token(), request.view() == v1::REPORT_VIEW_FULL, keep));
   for (v1::Revision& revision : page.items) *response->add_reports() = std::move(revision);
   response->set_next_page_token(page.next_page_token);
@@ -157,8 +159,9 @@ absl::Status ListRevisions(const Env& env, const RequestContext& context,
                                 request.key().region_code(), request.key().body()));
   GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
-  GONGKAI_ASSIGN_OR_RETURN(auto page, env.store->ListRevisions(request.key(), request.page_size(), request.page_token(),
-                                       request.view() == v1::REPORT_VIEW_FULL));
+  GONGKAI_ASSIGN_OR_RETURN(
+      auto page, env.store->ListRevisions(request.key(), request.page_size(), request.page_token(),
+                                          request.view() == v1::REPORT_VIEW_FULL));
   for (v1::Revision& revision : page.items) *response->add_revisions() = std::move(revision);
   response->set_next_page_token(page.next_page_token);
   return absl::OkStatus();
@@ -178,7 +181,8 @@ absl::Status ListChanges(const Env& env, const RequestContext& context,
   // Read the head first: every entry up to it is already durable, so a reader that resumes
   // from next_sequence never skips one.
   const int64_t head = env.store->HeadSequence();
-  GONGKAI_ASSIGN_OR_RETURN(auto changes, env.store->ReadChanges(request.start_sequence(), request.page_size()));
+  GONGKAI_ASSIGN_OR_RETURN(auto changes,
+                           env.store->ReadChanges(request.start_sequence(), request.page_size()));
   int64_t next = std::max<int64_t>(request.start_sequence(), 1);
   int64_t last_returned = 0;
   for (v1::ChangeEvent& change : changes) {
@@ -197,8 +201,7 @@ absl::Status ListChanges(const Env& env, const RequestContext& context,
 }
 
 absl::Status ParseReport(const Env& env, const RequestContext& context,
-                         const v1::ParseReportRequest& request,
-                         v1::ParseReportResponse* response) {
+                         const v1::ParseReportRequest& request, v1::ParseReportResponse* response) {
   GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_SUBMITTER}, "parse reports"));
   if (request.text().empty()) return error::MissingField("text");
   importer::ParseResult parsed = importer::ParseReport(request.text());

@@ -32,8 +32,7 @@ absl::Status ListChanges(const Env& env, const RequestContext& context,
                          const v1::ListChangesRequest& request, v1::ListChangesResponse* response);
 // INVALID_ARGUMENT when the text is missing, or (with store) as SubmitReport.
 absl::Status ParseReport(const Env& env, const RequestContext& context,
-                         const v1::ParseReportRequest& request,
-                         v1::ParseReportResponse* response);
+                         const v1::ParseReportRequest& request, v1::ParseReportResponse* response);
 
 }  // namespace gongkai
 

@@ -3,15 +3,14 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/constants.h"
+#include "common/status_macros.h"
 #include "services/errors.h"
 #include "services/status.h"
 #include "storage/registry.h"
-#include "common/status_macros.h"
-#include "common/constants.h"
 
 namespace gongkai {
 namespace {
-
 
 absl::Status CheckRegionYear(const Env& env, const std::string& region_code, int year) {
   if (region_code.empty()) return error::MissingField("region_code");
@@ -38,7 +37,8 @@ absl::Status GetRollup(const Env& env, const RequestContext& context,
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(
       kReadRoles, "read rollups", *env.store->registry(), request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
-  GONGKAI_ASSIGN_OR_RETURN(auto rollup, env.store->GetRollup(request.region_code(), request.year()));
+  GONGKAI_ASSIGN_OR_RETURN(auto rollup,
+                           env.store->GetRollup(request.region_code(), request.year()));
   *response = std::move(rollup);
   return absl::OkStatus();
 }
@@ -122,9 +122,8 @@ absl::Status GetRollupJob(const Env& env, const RequestContext& context,
   // Only a nation-wide caller learns that a job does not exist; others are refused alike for
   // a missing job and for another region's.
   if (!context.caller.CoversSubtree(*registry, kNationCode)) {
-    const std::string region = !job.ok() || job->region_code().empty()
-                                   ? std::string(kNationCode)
-                                   : job->region_code();
+    const std::string region =
+        !job.ok() || job->region_code().empty() ? std::string(kNationCode) : job->region_code();
     GONGKAI_RETURN_IF_ERROR(
         context.caller.RequireSubtree(kRoles, "read rollup jobs", *registry, region));
   }

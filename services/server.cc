@@ -1,12 +1,12 @@
 #include "services/server.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/files.h"
+#include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
-#include "common/files.h"
-#include "common/status_macros.h"
 #include "services/interceptor.h"
 
 namespace gongkai {
@@ -49,9 +49,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, ServerOpti
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
-  for (const char* name : {"gongkai.v1.ReportService", "gongkai.v1.RegionService",
-                           "gongkai.v1.RollupService", "gongkai.v1.WorkerService",
-                           "gongkai.v1.AdminService"}) {
+  for (const char* name :
+       {"gongkai.v1.ReportService", "gongkai.v1.RegionService", "gongkai.v1.RollupService",
+        "gongkai.v1.WorkerService", "gongkai.v1.AdminService"}) {
     health->SetServingStatus(name, true);
   }
   return server;

@@ -25,7 +25,8 @@ std::string RegionPrefix() { return std::string(1, kRegion); }
 std::string SubtreePrefix(int year, const std::vector<std::string>& path) {
   std::string out;
   const uint32_t y = static_cast<uint32_t>(year);
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((y >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((y >> shift) & 0xff));
   for (const std::string& code : path) out.append(code);
   return out;
 }

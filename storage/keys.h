@@ -3,8 +3,8 @@
 // (bytewise) order is logical order. Tests: tests/keys_test.cc.
 //
 // Report id (proto/report_key.h): year (u32) · region code (12 digits) · scope (u8) · body
-// (u8 length + bytes). Heads and revisions are keyed by it, so they do not depend on where the region sits in the
-// registry.
+// (u8 length + bytes). Heads and revisions are keyed by it, so they do not depend on where the
+// region sits in the registry.
 //
 // Report locator (the subtree index): year (u32) · the region's ancestry path (12-digit codes
 // from the province down to the region itself; empty for the nation) · '/' · scope (u8) ·
@@ -25,15 +25,15 @@
 
 namespace gongkai::storage::keys {
 
-inline constexpr char kRegion = 'g';    // g · code                → Region
-inline constexpr char kHead = 'h';      // h · id                  → Head (current revision)
-inline constexpr char kRevision = 'v';  // v · id · rev(u64)       → Revision
-inline constexpr char kIndex = 'x';     // x · locator             → id (subtree index)
-inline constexpr char kChange = 'l';    // l · seq(u64)            → ChangeEvent
-inline constexpr char kMeta = 'm';      // m · name                → value
-inline constexpr char kRollup = 'r';    // r · year · path · '/'   → Rollup
-inline constexpr char kAnomalies = 'f'; // f · year · path · '/'   → AnomalySet
-inline constexpr char kJob = 'j';       // j · id(u64)             → RollupJob
+inline constexpr char kRegion = 'g';     // g · code                → Region
+inline constexpr char kHead = 'h';       // h · id                  → Head (current revision)
+inline constexpr char kRevision = 'v';   // v · id · rev(u64)       → Revision
+inline constexpr char kIndex = 'x';      // x · locator             → id (subtree index)
+inline constexpr char kChange = 'l';     // l · seq(u64)            → ChangeEvent
+inline constexpr char kMeta = 'm';       // m · name                → value
+inline constexpr char kRollup = 'r';     // r · year · path · '/'   → Rollup
+inline constexpr char kAnomalies = 'f';  // f · year · path · '/'   → AnomalySet
+inline constexpr char kJob = 'j';        // j · id(u64)             → RollupJob
 inline constexpr char kPrincipal = 'p';  // p · name                → StoredPrincipal
 
 void AppendBigEndian64(std::string* out, uint64_t value);

@@ -48,9 +48,9 @@ bool IsDigits(absl::string_view s) {
 }
 
 // Reads `file` (header skipped) and calls `add(fields, where)` for each row.
-absl::Status ReadCsv(const std::string& dir, const std::string& file, size_t columns,
-                     const std::function<absl::Status(const std::vector<std::string>&,
-                                                      const std::string&)>& add) {
+absl::Status ReadCsv(
+    const std::string& dir, const std::string& file, size_t columns,
+    const std::function<absl::Status(const std::vector<std::string>&, const std::string&)>& add) {
   const std::string path = dir + "/" + file;
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("registry file not found: ", path));
@@ -129,8 +129,8 @@ absl::StatusOr<Registry> Registry::Build(std::vector<v1::Region> regions) {
   for (const v1::Region& region : registry.regions_) {
     if (region.parent_code().empty()) continue;
     if (!registry.index_.contains(region.parent_code())) {
-      return absl::InvalidArgumentError(absl::StrCat("region ", region.code(), " has unknown parent ",
-                                                     region.parent_code()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("region ", region.code(), " has unknown parent ", region.parent_code()));
     }
     registry.children_[region.parent_code()].push_back(region.code());
   }

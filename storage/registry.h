@@ -9,8 +9,8 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "gongkai/v1/region.pb.h"
 #include "common/constants.h"
+#include "gongkai/v1/region.pb.h"
 
 namespace gongkai::storage {
 
@@ -19,8 +19,9 @@ namespace gongkai::storage {
 // 12 digits. A row whose padded code equals its parent's is the parent listed again and is
 // dropped: the county-level rows of cities without counties (东莞, 中山, 儋州), whose
 // townships then hang straight under the city, and the township-level row of 金门县.
-// Prefecture rows named 市辖区 or …直辖县级行政区划 are marked as placeholders. Returns NOT_FOUND when a file is
-// missing and INVALID_ARGUMENT (with file and line) for a malformed row or unknown parent.
+// Prefecture rows named 市辖区 or …直辖县级行政区划 are marked as placeholders. Returns NOT_FOUND
+// when a file is missing and INVALID_ARGUMENT (with file and line) for a malformed row or unknown
+// parent.
 absl::StatusOr<std::vector<v1::Region>> ReadRegistryCsv(const std::string& dir);
 
 // An immutable in-memory index of the registry. Thread-compatible (read-only after Build).

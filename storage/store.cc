@@ -7,18 +7,18 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/constants.h"
+#include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/db.h"
 #include "rocksdb/filter_policy.h"
-#include "rocksdb/table.h"
 #include "rocksdb/listener.h"
+#include "rocksdb/table.h"
 #include "rocksdb/utilities/checkpoint.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/rocks_util.h"
-#include "common/status_macros.h"
-#include "common/constants.h"
 
 namespace gongkai::storage {
 namespace {
@@ -115,8 +115,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Store
   rocksdb::Status status = rocksdb::DB::Open(db_options, dir, &raw);
   if (!status.ok()) {
     if (status.IsCorruption()) return FromRocks(status, "open " + dir);
-    return absl::UnavailableError(absl::StrCat("cannot open database in ", dir, ": ",
-                                               status.ToString()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot open database in ", dir, ": ", status.ToString()));
   }
   std::unique_ptr<Store> store(new Store(std::unique_ptr<rocksdb::DB>(raw), options, fatal));
   GONGKAI_RETURN_IF_ERROR(store->LoadState());
@@ -157,8 +157,8 @@ absl::Status Store::LoadState() {
     // Without a lower bound SeekToLast may land on a key of another keyspace below the log.
     if (it->Valid() && it->key().size() == 9 && it->key()[0] == keys::kChange) {
       absl::MutexLock lock(&commit_mu_);
-      last_sequence_ = static_cast<int64_t>(keys::ReadBigEndian64(
-          absl::string_view(it->key().data() + 1, it->key().size() - 1)));
+      last_sequence_ = static_cast<int64_t>(
+          keys::ReadBigEndian64(absl::string_view(it->key().data() + 1, it->key().size() - 1)));
       head_sequence_ = last_sequence_;
     }
     GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read change log"));
@@ -238,7 +238,8 @@ std::shared_ptr<const Registry> Store::registry() const {
 
 absl::StatusOr<std::string> Store::IdOf(const v1::ReportKey& key) const {
   if (registry()->Find(key.region_code()) == nullptr) {
-    return absl::NotFoundError(absl::StrCat("region ", key.region_code(), " is not in the registry"));
+    return absl::NotFoundError(
+        absl::StrCat("region ", key.region_code(), " is not in the registry"));
   }
   return ReportId(key);
 }
@@ -258,8 +259,7 @@ absl::StatusOr<std::optional<v1::Revision>> Store::ReadHead(const std::string& i
   return head;
 }
 
-absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& id,
-                                                 int64_t revision) const {
+absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& id, int64_t revision) const {
   std::string value;
   rocksdb::Status status =
       db_->Get(rocksdb::ReadOptions(), keys::RevisionKey(id, revision), &value);
@@ -311,8 +311,9 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
       next_page_token->assign(absl::WebSafeBase64Escape(last_key));
       break;
     }
-    GONGKAI_ASSIGN_OR_RETURN(std::optional<size_t> added, add(absl::string_view(it->key().data(), it->key().size()),
-            absl::string_view(it->value().data(), it->value().size())));
+    GONGKAI_ASSIGN_OR_RETURN(std::optional<size_t> added,
+                             add(absl::string_view(it->key().data(), it->key().size()),
+                                 absl::string_view(it->value().data(), it->value().size())));
     if (!added.has_value()) continue;  // Skipped: neither counted nor named by the token.
     bytes += *added;
     last_key = it->key().ToString();
@@ -345,7 +346,8 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
         if (!head.has_value()) return absl::DataLossError("subtree index names no report");
         v1::Revision revision = *std::move(head);
         if (full) {
-          GONGKAI_ASSIGN_OR_RETURN(v1::Revision stored, ReadRevision(std::string(id), revision.revision()));
+          GONGKAI_ASSIGN_OR_RETURN(v1::Revision stored,
+                                   ReadRevision(std::string(id), revision.revision()));
           revision = std::move(stored);
         }
         const size_t size = revision.ByteSizeLong();
@@ -413,14 +415,14 @@ absl::StatusOr<int64_t> Store::CreateBackup(const std::string& directory) {
   GONGKAI_RETURN_IF_ERROR(FromRocks(checkpoint->CreateCheckpoint(directory), "backup"));
   rocksdb::DB* copy = nullptr;
   GONGKAI_RETURN_IF_ERROR(FromRocks(
-rocksdb::DB::OpenForReadOnly(rocksdb::Options(), directory, &copy), "open the backup"));
+      rocksdb::DB::OpenForReadOnly(rocksdb::Options(), directory, &copy), "open the backup"));
   std::unique_ptr<rocksdb::DB> closer(copy);
   PrefixIterator it(copy, std::string(1, keys::kChange));
   it->SeekToLast();
   int64_t head = 0;
   if (it->Valid() && it->key().size() == 9 && it->key()[0] == keys::kChange) {
-    head = static_cast<int64_t>(keys::ReadBigEndian64(
-        absl::string_view(it->key().data() + 1, it->key().size() - 1)));
+    head = static_cast<int64_t>(
+        keys::ReadBigEndian64(absl::string_view(it->key().data() + 1, it->key().size() - 1)));
   }
   GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read the backup's change log"));
   return head;

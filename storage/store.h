@@ -35,7 +35,7 @@ namespace rocksdb {
 class DB;
 class Env;
 class WriteBatch;
-}
+}  // namespace rocksdb
 
 namespace gongkai::storage {
 
@@ -111,8 +111,7 @@ class Store {
 
   // Every revision of one report, oldest first.
   absl::StatusOr<Page<v1::Revision>> ListRevisions(const v1::ReportKey& key, int page_size,
-                                                   const std::string& page_token,
-                                                   bool full) const;
+                                                   const std::string& page_token, bool full) const;
 
   // Change log entries with sequence >= start, at most `limit`.
   absl::StatusOr<std::vector<v1::ChangeEvent>> ReadChanges(int64_t start, int limit) const;
@@ -170,8 +169,7 @@ class Store {
   absl::StatusOr<std::map<std::pair<int, int>, int64_t>> CountAnomalies() const;
 
   // Rollup jobs: created PENDING, claimed by a worker (RUNNING), finished by it.
-  absl::StatusOr<v1::RollupJob> CreateJob(int year, const std::string& region_code,
-                                          absl::Time now);
+  absl::StatusOr<v1::RollupJob> CreateJob(int year, const std::string& region_code, absl::Time now);
   absl::StatusOr<v1::RollupJob> GetJob(const std::string& id) const;
   // NOT_FOUND when no job is pending.
   absl::StatusOr<v1::RollupJob> ClaimJob(absl::Time now);

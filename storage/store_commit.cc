@@ -3,13 +3,13 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/store.h"
-#include "common/time.h"
 
 namespace gongkai::storage {
 namespace {

@@ -1,12 +1,12 @@
 // Principals: one record per name under keys::kPrincipal. The store keeps them as given (the
 // services decide what they mean); tokens are never stored, only their salted hashes.
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/rocks_util.h"
 #include "storage/store.h"
-#include "common/status_macros.h"
 
 namespace gongkai::storage {
 namespace {
@@ -30,7 +30,8 @@ absl::StatusOr<std::optional<v1::StoredPrincipal>> ReadPrincipal(rocksdb::DB* db
 absl::Status Store::CreatePrincipal(const v1::StoredPrincipal& principal) {
   const std::string& name = principal.principal().name();
   absl::MutexLock lock(&principals_mu_);
-  GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::StoredPrincipal> existing, ReadPrincipal(db_.get(), name));
+  GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::StoredPrincipal> existing,
+                           ReadPrincipal(db_.get(), name));
   if (existing.has_value()) {
     return absl::AlreadyExistsError(absl::StrCat("principal ", name, " already exists"));
   }
@@ -42,7 +43,8 @@ absl::Status Store::CreatePrincipal(const v1::StoredPrincipal& principal) {
 absl::Status Store::UpdatePrincipal(const v1::StoredPrincipal& principal) {
   const std::string& name = principal.principal().name();
   absl::MutexLock lock(&principals_mu_);
-  GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::StoredPrincipal> existing, ReadPrincipal(db_.get(), name));
+  GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::StoredPrincipal> existing,
+                           ReadPrincipal(db_.get(), name));
   if (!existing.has_value()) {
     return absl::NotFoundError(absl::StrCat("principal ", name, " does not exist"));
   }

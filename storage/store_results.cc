@@ -7,14 +7,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/rocks_util.h"
 #include "storage/store.h"
-#include "common/status_macros.h"
-#include "common/time.h"
 
 namespace gongkai::storage {
 namespace {
@@ -49,14 +49,16 @@ absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollup
   }
   for (const v1::Rollup& rollup : rollups) {
     if (registry->Find(rollup.region_code()) == nullptr) {
-      return absl::NotFoundError(absl::StrCat("region ", rollup.region_code(), " is not in the registry"));
+      return absl::NotFoundError(
+          absl::StrCat("region ", rollup.region_code(), " is not in the registry"));
     }
     batch.Put(keys::RollupKey(year, registry->PathOf(rollup.region_code())),
               rollup.SerializeAsString());
   }
   for (const v1::AnomalySet& set : anomaly_sets) {
     if (registry->Find(set.region_code()) == nullptr) {
-      return absl::NotFoundError(absl::StrCat("region ", set.region_code(), " is not in the registry"));
+      return absl::NotFoundError(
+          absl::StrCat("region ", set.region_code(), " is not in the registry"));
     }
     const std::string key = keys::AnomaliesKey(year, registry->PathOf(set.region_code()));
     if (set.anomalies_size() == 0) {
@@ -69,8 +71,8 @@ absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollup
   if (checkpoint.has_value()) {
     GONGKAI_ASSIGN_OR_RETURN(int64_t stored, ReadCounter(db_.get(), kCheckpointName));
     if (*checkpoint < stored) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "checkpoint ", *checkpoint, " is behind the stored checkpoint ", stored));
+      return absl::FailedPreconditionError(
+          absl::StrCat("checkpoint ", *checkpoint, " is behind the stored checkpoint ", stored));
     }
     batch.Put(keys::MetaKey(kCheckpointName), EncodeCounter(*checkpoint));
   }
@@ -90,8 +92,7 @@ absl::StatusOr<v1::Rollup> Store::GetRollup(const std::string& region_code, int 
   rocksdb::Status status = db_->Get(rocksdb::ReadOptions(),
                                     keys::RollupKey(year, registry->PathOf(region_code)), &value);
   if (status.IsNotFound()) {
-    return absl::NotFoundError(
-        absl::StrCat("no rollup of ", region_code, " for ", year, " yet"));
+    return absl::NotFoundError(absl::StrCat("no rollup of ", region_code, " for ", year, " yet"));
   }
   GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read rollup"));
   v1::Rollup rollup;
@@ -232,8 +233,8 @@ absl::Status Store::FinishJob(const v1::RollupJob& job) {
   GONGKAI_ASSIGN_OR_RETURN(v1::RollupJob stored, GetJob(job.id()));
   if (stored.state() != v1::JOB_STATE_RUNNING) {
     // E.g. requeued by a restart of gongkaid while a worker still ran it.
-    return absl::FailedPreconditionError(absl::StrCat(
-        "job ", job.id(), " is ", v1::JobState_Name(stored.state()), ", not RUNNING"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("job ", job.id(), " is ", v1::JobState_Name(stored.state()), ", not RUNNING"));
   }
   int64_t number = 0;
   (void)absl::SimpleAtoi(job.id(), &number);

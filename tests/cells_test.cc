@@ -53,7 +53,7 @@ TEST(CellsTest, RulesCoverEveryColumnAndRow) {
     r3 += rule.id == "R3";
     r4 += rule.id == "R4";
   }
-  EXPECT_EQ(r1, 7);   // every column of table 三
+  EXPECT_EQ(r1, 7);  // every column of table 三
   EXPECT_EQ(r2, 7);
   EXPECT_EQ(r3, 25);  // every row of table 三 (2021)
   EXPECT_EQ(r4, 3);   // every row of table 四
@@ -68,7 +68,9 @@ TEST(CellsTest, RuleR2SumsEveryResultItemOfTheEdition) {
     EXPECT_EQ(rule.rhs.size(), 1u + 1u + 8u + 3u + 5u + 3u);
   }
   for (const LinearRule& rule : RulesOf(v1::EDITION_2019)) {
-    if (rule.id == "R2") EXPECT_EQ(rule.rhs.size(), 1u + 1u + 8u + 3u + 5u + 1u);
+    if (rule.id == "R2") {
+      EXPECT_EQ(rule.rhs.size(), 1u + 1u + 8u + 3u + 5u + 1u);
+    }
   }
 }
 
@@ -87,8 +89,8 @@ TEST(CellsTest, UncertainCellsPrintAsQuestionMarks) {
 TEST(CellsTest, SetAndGetCellKeepBlankApartFromZero) {
   v1::Report report;
   report.set_edition(v1::EDITION_2021);
-  const CellSpec& cell = CellsOf(v1::EDITION_2021)[FindCell(v1::EDITION_2021,
-                                                            "table4.reconsideration.total")];
+  const CellSpec& cell =
+      CellsOf(v1::EDITION_2021)[FindCell(v1::EDITION_2021, "table4.reconsideration.total")];
   EXPECT_EQ(GetCell(report, cell), std::nullopt);
   SetCell(&report, cell, 0);
   EXPECT_EQ(GetCell(report, cell), 0);

@@ -27,13 +27,12 @@ inline grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
   std::mutex mu;
   std::condition_variable done;
   bool finished = false;
-  generic.UnaryCall(&context, path, grpc::StubOptions(), &request, &reply,
-                    [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = std::move(s);
-                      finished = true;
-                      done.notify_one();
-                    });
+  generic.UnaryCall(&context, path, grpc::StubOptions(), &request, &reply, [&](grpc::Status s) {
+    std::lock_guard<std::mutex> lock(mu);
+    status = std::move(s);
+    finished = true;
+    done.notify_one();
+  });
   std::unique_lock<std::mutex> lock(mu);
   done.wait(lock, [&] { return finished; });
   return status;

@@ -72,9 +72,8 @@ std::string ReportId(int year, const std::string& code, v1::Scope scope, const s
 
 TEST(KeysTest, ReportIdsRoundTripAndOrderByYearRegionScopeBody) {
   v1::ReportKey key;
-  ASSERT_TRUE(ParseReportId(ReportId(2021, "330226104000", v1::SCOPE_SUMMARY,
-                                     "11100000000013127D"),
-                            &key));
+  ASSERT_TRUE(
+      ParseReportId(ReportId(2021, "330226104000", v1::SCOPE_SUMMARY, "11100000000013127D"), &key));
   EXPECT_EQ(key.year(), 2021);
   EXPECT_EQ(key.region_code(), "330226104000");
   EXPECT_EQ(key.scope(), v1::SCOPE_SUMMARY);

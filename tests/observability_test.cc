@@ -1,10 +1,9 @@
 // Metrics in the Prometheus text format, and the interceptor's labels for unknown methods.
-#include "observability/metrics.h"
-
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "observability/metrics.h"
 #include "services/server.h"
 #include "tests/grpc_test_util.h"
 #include "tests/test_util.h"

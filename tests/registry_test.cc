@@ -36,9 +36,9 @@ TEST_F(NationalRegistryTest, FollowsExplicitParents) {
   ASSERT_NE(yishi, nullptr);
   EXPECT_EQ(yishi->name(), "一市镇");
   EXPECT_EQ(yishi->level(), v1::LEVEL_TOWNSHIP);
-  EXPECT_THAT(registry_->PathOf("330226104000"),
-              ::testing::ElementsAre("330000000000", "330200000000", "330226000000",
-                                     "330226104000"));
+  EXPECT_THAT(
+      registry_->PathOf("330226104000"),
+      ::testing::ElementsAre("330000000000", "330200000000", "330226000000", "330226104000"));
   EXPECT_TRUE(registry_->PathOf("000000000000").empty());
 }
 

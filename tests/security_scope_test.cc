@@ -24,10 +24,10 @@ using testing::SecurityTest;
 
 // Who may call an RPC.
 enum class Rule {
-  kAnyone,  // any authenticated principal (the public registry)
-  kRole,    // one of the roles, whatever the target
-  kScoped,  // one of the roles, and the target region in scope
-  kNation,  // one of the roles, and the whole nation in scope
+  kAnyone,       // any authenticated principal (the public registry)
+  kRole,         // one of the roles, whatever the target
+  kScoped,       // one of the roles, and the target region in scope
+  kWholeNation,  // one of the roles, and the whole nation in scope
 };
 
 struct Rpc {
@@ -199,14 +199,14 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
          return rollups_->GetRollupJob(c, request, &response);
        }},
       {"WorkerService.GetCheckpoint",
-       Rule::kNation,
+       Rule::kWholeNation,
        {v1::ROLE_WORKER},
        [&](grpc::ClientContext* c, const std::string&) {
          v1::Checkpoint response;
          return worker_->GetCheckpoint(c, {}, &response);
        }},
       {"WorkerService.WriteResults",
-       Rule::kNation,
+       Rule::kWholeNation,
        {v1::ROLE_WORKER},
        [&](grpc::ClientContext* c, const std::string& region) {
          v1::WriteResultsRequest request;
@@ -216,14 +216,14 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
          return worker_->WriteResults(c, request, &response);
        }},
       {"WorkerService.ClaimRollupJob",
-       Rule::kNation,
+       Rule::kWholeNation,
        {v1::ROLE_WORKER},
        [&](grpc::ClientContext* c, const std::string&) {
          v1::RollupJob response;
          return worker_->ClaimRollupJob(c, {}, &response);
        }},
       {"WorkerService.FinishRollupJob",
-       Rule::kNation,
+       Rule::kWholeNation,
        {v1::ROLE_WORKER},
        [&](grpc::ClientContext* c, const std::string&) {
          v1::RollupJob request;
@@ -232,7 +232,7 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
          return worker_->FinishRollupJob(c, request, &response);
        }},
       {"AdminService.CreateBackup",
-       Rule::kNation,
+       Rule::kWholeNation,
        {v1::ROLE_ADMIN},
        [&](grpc::ClientContext* c, const std::string&) {
          v1::CreateBackupRequest request;
@@ -286,7 +286,7 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
           });
         }
         if (rpc.rule == Rule::kScoped) allowed = allowed && in_scope(who, target);
-        if (rpc.rule == Rule::kNation) allowed = allowed && who.scope == kNation;
+        if (rpc.rule == Rule::kWholeNation) allowed = allowed && who.scope == kNation;
         const int64_t head_before = store_->HeadSequence();
         grpc::Status status = rpc.call(As(who.token).get(), target);
         SCOPED_TRACE(absl::StrCat(rpc.name, " as ", who.name, " on ", target, ": ",

@@ -9,13 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "common/constants.h"
 #include "gongkai/v1/admin_service.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "services/server.h"
 #include "tests/test_util.h"
-#include "common/constants.h"
 
 namespace gongkai::testing {
 

@@ -1,15 +1,14 @@
 // The services through the real gRPC server on 127.0.0.1:0 over a fresh RocksDB, called by a
 // real client: submissions, reads, listings, the change log, the registry, and bad input —
 // each bad input with a clear status and nothing stored.
-#include "services/report_service.h"
-#include "services/server.h"
-
 #include "gmock/gmock.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "proto/cells.h"
+#include "services/report_service.h"
+#include "services/server.h"
 #include "tests/grpc_test_util.h"
 #include "tests/test_util.h"
 
@@ -60,7 +59,9 @@ class ServiceTest : public ::testing::Test {
                                      absl::string_view rule) {
     grpc::Status status = Submit(report);
     EXPECT_EQ(status.error_code(), code) << status.error_message();
-    if (!rule.empty()) EXPECT_THAT(status.error_message(), HasSubstr(std::string(rule)));
+    if (!rule.empty()) {
+      EXPECT_THAT(status.error_message(), HasSubstr(std::string(rule)));
+    }
     EXPECT_EQ(store_->HeadSequence(), sequence_before_);
   }
 
@@ -159,10 +160,10 @@ TEST_F(ServiceTest, BadInputGetsAClearErrorAndStoresNothing) {
 }
 
 TEST_F(ServiceTest, MalformedProtobufAndInvalidUtf8AreRefusedAndStoreNothing) {
-  for (const std::string& bytes :
-       {std::string("\xff\xff\xff\xff garbage", 13),
-        // SubmitReportRequest{report{publisher: <invalid UTF-8>}}: field 1 (len 4) { field 4 (len 2) }.
-        std::string("\x0a\x04\x22\x02\xe4\xb8", 6)}) {
+  for (const std::string& bytes : {std::string("\xff\xff\xff\xff garbage", 13),
+                                   // SubmitReportRequest{report{publisher: <invalid UTF-8>}}: field
+                                   // 1 (len 4) { field 4 (len 2) }.
+                                   std::string("\x0a\x04\x22\x02\xe4\xb8", 6)}) {
     EXPECT_FALSE(
         testing::RawUnaryCall(channel_, "/gongkai.v1.ReportService/SubmitReport", bytes).ok());
   }
@@ -193,8 +194,7 @@ TEST_F(ServiceTest, ValidateStoresNothing) {
 
 TEST_F(ServiceTest, GetOfMissingReportOrRevisionIsNotFound) {
   v1::Revision revision;
-  EXPECT_EQ(Get(testing::SeedReport().key(), &revision).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get(testing::SeedReport().key(), &revision).error_code(), grpc::StatusCode::NOT_FOUND);
   ASSERT_TRUE(Submit(testing::SeedReport()).ok());
   EXPECT_EQ(Get(testing::SeedReport().key(), &revision, 2).error_code(),
             grpc::StatusCode::NOT_FOUND);

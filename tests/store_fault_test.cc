@@ -178,8 +178,8 @@ TEST_P(StoreFaultTest, WritesFailCleanlyWhileTheDiskFailsAndResumeAfterwards) {
 
 INSTANTIATE_TEST_SUITE_P(Faults, StoreFaultTest,
                          ::testing::Values(Fault::kNoSpace, Fault::kReadOnly),
-                         [](const ::testing::TestParamInfo<Fault>& info) {
-                           return info.param == Fault::kNoSpace ? "DiskFull" : "ReadOnlyDisk";
+                         [](const ::testing::TestParamInfo<Fault>& param_info) {
+                           return param_info.param == Fault::kNoSpace ? "DiskFull" : "ReadOnlyDisk";
                          });
 
 }  // namespace

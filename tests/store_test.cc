@@ -4,9 +4,9 @@
 
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "absl/strings/escaping.h"
 #include "rocksdb/db.h"
 #include "storage/keys.h"
 #include "tests/test_util.h"
@@ -299,8 +299,7 @@ TEST_F(StoreTest, ACraftedAnomalyPageTokenIsRefused) {
   for (uint64_t index : {~0ull, 0xFFFFFFFF80000000ull, 1ull << 31}) {
     std::string token = keys::AnomaliesKey(2019, path);
     keys::AppendBigEndian64(&token, index);
-    auto page = store_->ListAnomalies("330226104000", 2019, 10,
-                                      absl::WebSafeBase64Escape(token),
+    auto page = store_->ListAnomalies("330226104000", 2019, 10, absl::WebSafeBase64Escape(token),
                                       [](const v1::Anomaly&) { return true; });
     EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument);
   }

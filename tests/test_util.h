@@ -20,8 +20,7 @@ namespace gongkai::testing {
 class TempDir {
  public:
   TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "gongkai-test-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "gongkai-test-XXXXXX").string();
     path_ = mkdtemp(pattern.data());
   }
   ~TempDir() { std::filesystem::remove_all(path_); }

@@ -4,8 +4,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "validation/uscc.h"
 #include "tests/test_util.h"
+#include "validation/uscc.h"
 
 namespace gongkai::validation {
 namespace {
@@ -20,8 +20,7 @@ ValidationContext Context() {
   return context;
 }
 
-v1::Verdict Check(const v1::Report& report,
-                  v1::ValidationMode mode = v1::VALIDATION_MODE_STRICT) {
+v1::Verdict Check(const v1::Report& report, v1::ValidationMode mode = v1::VALIDATION_MODE_STRICT) {
   return Validate(report, mode, Context());
 }
 

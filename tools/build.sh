@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
-# The one build script (README, CI, and later the container build use it): installs the
-# Debian 12 packages that are missing (as root, non-interactive), then configures and builds
-# everything into build/ with CMake + Ninja.
+# The one build script (README, CI, and the container build use it): installs the Debian 12
+# packages that are missing (as root, non-interactive), then configures and builds everything
+# with CMake + Ninja:
+#   bash tools/build.sh              into build/ (BUILD_TYPE, default RelWithDebInfo)
+#   bash tools/build.sh --sanitize   into build-sanitize/, with AddressSanitizer and
+#                                    UndefinedBehaviorSanitizer on every target
+# GONGKAI_WERROR=1 makes every warning an error (CI sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_dir=build
+cmake_args=(-DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}")
+if [ "${1:-}" = --sanitize ]; then
+  build_dir=build-sanitize
+  cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DGONGKAI_SANITIZE=address,undefined)
+fi
+[ "${GONGKAI_WERROR:-0}" = 1 ] && cmake_args+=(-DGONGKAI_WERROR=ON)
 
 packages=(cmake g++ ninja-build pkg-config ccache
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
@@ -24,5 +35,5 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
-cmake --build build
+cmake -S . -B "$build_dir" -G Ninja "${cmake_args[@]}" >/dev/null
+cmake --build "$build_dir"

@@ -7,18 +7,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "common/constants.h"
 #include "gongkai/v1/options.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "proto/cells.h"
 #include "validation/uscc.h"
-#include "common/constants.h"
 
 namespace gongkai::validation {
 namespace {
 
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-
 
 // At most `max_bytes` of `text`, cut on a UTF-8 character boundary (quoted input in messages
 // must stay valid UTF-8, or clients cannot decode the verdict).
@@ -69,10 +68,6 @@ std::string CellName(const CellSpec& cell) {
   return absl::StrCat(cell.table, "/", cell.row, "/", cell.column, " (", cell.field_path, ")");
 }
 
-std::string ShowValue(const CellSpec& cell, std::optional<int64_t> value) {
-  return value.has_value() ? FormatCellValue(cell, value) : "blank";
-}
-
 // Checks every string field (recursively) for valid UTF-8.
 void CheckUtf8(const Message& message, const std::string& prefix, Collector* out) {
   const auto* reflection = message.GetReflection();
@@ -87,8 +82,9 @@ void CheckUtf8(const Message& message, const std::string& prefix, Collector* out
       for (int i = 0; i < n; ++i) {
         std::string scratch;
         const std::string& value =
-            field->is_repeated() ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
-                                 : reflection->GetStringReference(message, field, &scratch);
+            field->is_repeated()
+                ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
+                : reflection->GetStringReference(message, field, &scratch);
         if (!google::protobuf::internal::IsStructurallyValidUTF8(value.data(),
                                                                  static_cast<int>(value.size()))) {
           out->Field(kRuleUtf8, "文本须为有效的UTF-8编码", path,
@@ -121,9 +117,10 @@ void CheckEditionFields(const Message& message, const std::string& prefix, int e
 void CheckTextLimits(const v1::Report& report, Collector* out) {
   auto check = [&](absl::string_view path, const std::string& value, size_t limit) {
     if (value.size() > limit) {
-      out->Field(kRuleText, "文本长度超出限制", path,
-                 absl::StrCat(path, " has ", value.size(), " bytes, more than the limit of ", limit),
-                 absl::StrCat("<= ", limit, " bytes"), absl::StrCat(value.size(), " bytes"));
+      out->Field(
+          kRuleText, "文本长度超出限制", path,
+          absl::StrCat(path, " has ", value.size(), " bytes, more than the limit of ", limit),
+          absl::StrCat("<= ", limit, " bytes"), absl::StrCat(value.size(), " bytes"));
     }
   };
   check("title", report.title(), kMaxShortTextBytes);
@@ -162,8 +159,9 @@ void CheckKey(const v1::Report& report, const ValidationContext& context, Collec
   if (key.region_code().empty()) {
     out->Field(kRuleKey, "必填字段", "key.region_code", "key.region_code is missing");
   } else if (key.region_code().size() != 12 ||
-             !std::all_of(key.region_code().begin(), key.region_code().end(),
-                          [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); })) {
+             !std::all_of(key.region_code().begin(), key.region_code().end(), [](char c) {
+               return absl::ascii_isdigit(static_cast<unsigned char>(c));
+             })) {
     out->Field(kRuleRegion, "区划代码须在区划库中", "key.region_code",
                absl::StrCat("key.region_code \"", Clip(key.region_code()),
                             "\" is not a 12-digit statistical division code"),
@@ -179,7 +177,8 @@ void CheckKey(const v1::Report& report, const ValidationContext& context, Collec
     out->Field(kRuleYear, "年度须在2019年至今年之间", "key.year",
                absl::StrCat("year ", key.year(), " is outside ", kFirstReportingYear, "–",
                             context.current_year),
-               absl::StrCat(kFirstReportingYear, "–", context.current_year), absl::StrCat(key.year()));
+               absl::StrCat(kFirstReportingYear, "–", context.current_year),
+               absl::StrCat(key.year()));
   }
   if (!key.body().empty()) {
     if (std::string problem = UsccProblem(key.body()); !problem.empty()) {
@@ -241,8 +240,7 @@ void CheckCells(const v1::Report& report, Collector* out) {
       v1::Violation* v = out->Add(
           "R10", cells[i].kind == CellKind::kMoney ? "金额为非负数" : "数量为非负整数",
           v1::SEVERITY_ERROR,
-          absl::StrCat(CellName(cells[i]), " is negative: ",
-                       FormatCellValue(cells[i], values[i])));
+          absl::StrCat(CellName(cells[i]), " is negative: ", FormatCellValue(cells[i], values[i])));
       AddCellRef(v, cells[i]);
       v->set_expected(">= 0");
       v->set_actual(FormatCellValue(cells[i], values[i]));
@@ -272,10 +270,9 @@ void CheckCells(const v1::Report& report, Collector* out) {
     }
     const std::string rule_name = RuleName(rule.id);
     const std::string actual = lhs_blank ? "" : absl::StrCat(lhs);
-    v1::Violation* v = out->Add(
-        rule.id, rule_name, v1::SEVERITY_ERROR,
-        absl::StrCat(absl::StrJoin(lhs_names, " + "),
-                     ": expected ", rhs, ", actual ", lhs_blank ? "blank" : actual));
+    v1::Violation* v = out->Add(rule.id, rule_name, v1::SEVERITY_ERROR,
+                                absl::StrCat(absl::StrJoin(lhs_names, " + "), ": expected ", rhs,
+                                             ", actual ", lhs_blank ? "blank" : actual));
     for (int i : rule.lhs) AddCellRef(v, cells[i]);
     for (int i : rule.rhs) AddCellRef(v, cells[i]);
     v->set_expected(absl::StrCat(rhs));

@@ -44,7 +44,8 @@ struct ValidationContext {
 v1::Verdict Validate(const v1::Report& report, v1::ValidationMode mode,
                      const ValidationContext& context);
 
-// One line per violation: "error R3 总计等于各类申请人之和: 三/一、…/总计 (table3.…): expected 3, actual 2".
+// One line per violation: "error R3 总计等于各类申请人之和: 三/一、…/总计 (table3.…): expected 3,
+// actual 2".
 std::string DescribeViolation(const v1::Violation& violation);
 
 }  // namespace gongkai::validation

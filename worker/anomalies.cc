@@ -60,7 +60,8 @@ std::string Number(double x) {
   return absl::StrFormat("%.4g", x);
 }
 std::string Name(const ReportEntry& e) {
-  return e.government() ? e.key.region_code() : absl::StrCat(e.key.region_code(), "/", e.key.body());
+  return e.government() ? e.key.region_code()
+                        : absl::StrCat(e.key.region_code(), "/", e.key.body());
 }
 
 // Peers: governments of sibling regions, or departments of the same region; `entry` included.
@@ -113,9 +114,9 @@ std::optional<std::pair<int64_t, int64_t>> CorrectionRate(const ReportEntry& e, 
 std::vector<std::pair<std::string, std::vector<int>>> SubTables(const YearModel& model,
                                                                 const ReportEntry& e) {
   const v1::Level level = model.tree().region(e.region).level();
-  const bool makes_rules = level == v1::LEVEL_NATION ||
-                           (e.government() && (level == v1::LEVEL_PROVINCE ||
-                                               level == v1::LEVEL_PREFECTURE));
+  const bool makes_rules =
+      level == v1::LEVEL_NATION ||
+      (e.government() && (level == v1::LEVEL_PROVINCE || level == v1::LEVEL_PREFECTURE));
   std::vector<std::pair<std::string, std::vector<int>>> out;
   const auto& cells = CellsOf(e.edition);
   for (size_t i = 0; i < cells.size() && cells[i].table == "二"; ++i) {
@@ -174,9 +175,10 @@ void ZeroPublication(const YearModel& model, const ReportEntry& e,
 void RuleViolations(const ReportEntry& e, v1::AnomalySet* set) {
   for (const v1::Violation& v : e.violations) {
     if (v.rule() != "R1" && v.rule() != "R2" && v.rule() != "R3" && v.rule() != "R4") continue;
-    v1::Anomaly* a = Add(set, v1::RULE_VIOLATION, kMedium, e.key,
-                         absl::StrCat("违反勾稽关系", v.rule(), "（", v.rule_name(), "）：应为",
-                                      v.expected(), "，实为", v.actual().empty() ? "空" : v.actual()));
+    v1::Anomaly* a =
+        Add(set, v1::RULE_VIOLATION, kMedium, e.key,
+            absl::StrCat("违反勾稽关系", v.rule(), "（", v.rule_name(), "）：应为", v.expected(),
+                         "，实为", v.actual().empty() ? "空" : v.actual()));
     *a->mutable_cells() = v.cells();
     AddEvidence(a, "规则", v.rule());
     AddEvidence(a, "应为", v.expected());
@@ -202,9 +204,9 @@ void NarrativeTable(const ReportEntry& e, v1::AnomalySet* set) {
   if (!stated || !table || *stated == *table) return;
   const int64_t with_carried = *table + e.Cell("table3.carried_over.total").value_or(0);
   if (*stated == with_carried) return;  // Some narratives count last year's open requests too.
-  v1::Anomaly* a = Add(set, v1::NARRATIVE_TABLE_MISMATCH, kLow, e.key,
-                       absl::StrCat("正文称收到申请", *stated, "件，表三本年新收申请总计为", *table,
-                                    "件"));
+  v1::Anomaly* a =
+      Add(set, v1::NARRATIVE_TABLE_MISMATCH, kLow, e.key,
+          absl::StrCat("正文称收到申请", *stated, "件，表三本年新收申请总计为", *table, "件"));
   AddCell(a, e.edition, "table3.new_requests.total");
   AddEvidence(a, "正文所述件数", absl::StrCat(*stated));
   AddEvidence(a, "一、本年新收政府信息公开申请数量/总计", absl::StrCat(*table));
@@ -320,11 +322,10 @@ void PeerOutliers(const YearModel& model, const ReportEntry& e,
     if (!z || std::abs(*z) <= s.outlier_z) continue;
     const double median = Median(raw);
     if (metric.count && std::abs(own->first - median) < s.outlier_min_count_difference) continue;
-    v1::Anomaly* a = Add(set, v1::PEER_OUTLIER, std::abs(*z) > s.outlier_z_high ? kHigh : kMedium,
-                         e.key,
-                         absl::StrCat(metric.name, "为", own->second, "，明显", *z > 0 ? "高" : "低",
-                                      "于", values.size(), "个同级单位（中位数", Number(median),
-                                      "）"));
+    v1::Anomaly* a =
+        Add(set, v1::PEER_OUTLIER, std::abs(*z) > s.outlier_z_high ? kHigh : kMedium, e.key,
+            absl::StrCat(metric.name, "为", own->second, "，明显", *z > 0 ? "高" : "低", "于",
+                         values.size(), "个同级单位（中位数", Number(median), "）"));
     AddCell(a, e.edition, metric.path);
     AddEvidence(a, metric.name, own->second);
     AddEvidence(a, "同级中位数", Number(median));
@@ -362,10 +363,10 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
   for (const ReportEntry* p : peers) {
     if (p == &e || p->problem_chars < s.narrative_min_chars) continue;
     // Jaccard ≤ min(|A|, |B|) / max(|A|, |B|): a peer that cannot reach the threshold is skipped.
-    const double sizes = static_cast<double>(std::min(e.problem_shingles.size(),
-                                                      p->problem_shingles.size())) /
-                         static_cast<double>(std::max<size_t>(
-                             1, std::max(e.problem_shingles.size(), p->problem_shingles.size())));
+    const double sizes =
+        static_cast<double>(std::min(e.problem_shingles.size(), p->problem_shingles.size())) /
+        static_cast<double>(
+            std::max<size_t>(1, std::max(e.problem_shingles.size(), p->problem_shingles.size())));
     if (sizes < s.copied_similarity) continue;
     const double similarity = Jaccard(e.problem_shingles, p->problem_shingles);
     if (similarity > best) best = similarity, closest = p;

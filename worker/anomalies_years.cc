@@ -5,8 +5,8 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/descriptor.h"
 #include "gongkai/v1/options.pb.h"
+#include "google/protobuf/descriptor.h"
 #include "proto/cells.h"
 #include "worker/anomaly_checks.h"
 #include "worker/peers.h"
@@ -57,8 +57,8 @@ void Carryover(const ReportEntry& e, const ReportEntry& previous, v1::AnomalySet
       const auto now = e.Cell(prefix + "in_force");
       const auto before = previous.Cell(prefix + "in_force");
       if (!now || !before) continue;
-      const int64_t expected = *before + e.Cell(prefix + "issued").value_or(0) -
-                               e.Cell(prefix + "repealed").value_or(0);
+      const int64_t expected =
+          *before + e.Cell(prefix + "issued").value_or(0) - e.Cell(prefix + "repealed").value_or(0);
       if (expected != *now) {
         CarryoverFlag(e, "R5", prefix + "in_force", expected, now,
                       "现行有效件数按上年现行有效件数加本年制发减本年废止", set);
@@ -124,8 +124,8 @@ void YearOverYear(const YearModel& model, const YearModel& previous, const Repor
   const double peer_median = peers_known ? Median(peer_magnitudes) : 0;
   // A swing that the peers share (e.g. a region-wide campaign) is not the body's anomaly.
   if (peers_known && magnitude <= s.swing_peer_factor * peer_median) return;
-  v1::Anomaly* a = Add(set, v1::YEAR_OVER_YEAR_SWING, magnitude > 2 * std::log(s.swing_ratio) ? kHigh : kMedium,
-                       e.key,
+  v1::Anomaly* a = Add(set, v1::YEAR_OVER_YEAR_SWING,
+                       magnitude > 2 * std::log(s.swing_ratio) ? kHigh : kMedium, e.key,
                        absl::StrCat("本年新收申请", Number(now), "件，上一年度", Number(before),
                                     "件，变化幅度远超以往和同级单位"));
   AddCell(a, e.edition, "table3.new_requests.total");

@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "proto/cells.h"
-#include "worker/text.h"
 #include "common/time.h"
+#include "proto/cells.h"
 #include "proto/report_key.h"
+#include "worker/text.h"
 
 namespace gongkai::worker {
 namespace {
@@ -72,8 +72,8 @@ ReportEntry MakeEntry(const v1::Revision& revision, int region, const Settings& 
       absl::ParseCivilTime(report.publication_date(), &published)) {
     entry.filed_on = published;
   } else {
-    const auto& first = revision.has_first_create_time() ? revision.first_create_time()
-                                                         : revision.create_time();
+    const auto& first =
+        revision.has_first_create_time() ? revision.first_create_time() : revision.create_time();
     entry.filed_on = absl::ToCivilDay(FromProtoTime(first), settings.zone);
   }
   entry.deadline = DeadlineFor(settings, region_record, !entry.government(), entry.key.year());
@@ -82,9 +82,9 @@ ReportEntry MakeEntry(const v1::Revision& revision, int region, const Settings& 
   entry.problem_shingles =
       Shingles(report.narrative().problems(), settings.shingle_size, &entry.problem_chars);
   const v1::Narrative& n = report.narrative();
-  entry.narrative_requests = StatedRequests(absl::StrCat(
-      n.overview(), "\n", n.proactive(), "\n", n.requests(), "\n", n.review_litigation(), "\n",
-      n.problems(), "\n", n.other_matters()));
+  entry.narrative_requests = StatedRequests(
+      absl::StrCat(n.overview(), "\n", n.proactive(), "\n", n.requests(), "\n",
+                   n.review_litigation(), "\n", n.problems(), "\n", n.other_matters()));
   return entry;
 }
 
@@ -96,8 +96,8 @@ void AddIndicator(v1::Rollup* rollup, const char* name, const char* label, int64
   indicator->set_numerator(numerator);
   indicator->set_denominator(denominator);
   indicator->set_defined(denominator != 0);
-  indicator->set_value(denominator == 0 ? 0
-                                        : static_cast<double>(numerator) / static_cast<double>(denominator));
+  indicator->set_value(
+      denominator == 0 ? 0 : static_cast<double>(numerator) / static_cast<double>(denominator));
 }
 
 }  // namespace
@@ -321,9 +321,9 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
     return k < 0 ? 0 : shared_sum[k];
   };
   int64_t withheld = 0;
-  for (const char* item : {"state_secret", "prohibited_by_law", "endangers_security",
-                           "third_party_rights", "internal_affairs", "process_information",
-                           "enforcement_files", "administrative_queries"}) {
+  for (const char* item :
+       {"state_secret", "prohibited_by_law", "endangers_security", "third_party_rights",
+        "internal_affairs", "process_information", "enforcement_files", "administrative_queries"}) {
     withheld += sum_of(absl::StrCat("table3.results.withheld.", item, ".total"));
   }
   const int64_t handled = sum_of("table3.results.total.total");
@@ -370,7 +370,9 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
 std::vector<int> YearModel::Differences(const YearModel& other) const {
   auto same_edition = [](const EditionSums& a, const EditionSums& b) {
     if (a.reports != b.reports) return false;
-    auto zero = [](const auto& v) { return std::all_of(v.begin(), v.end(), [](auto x) { return x == 0; }); };
+    auto zero = [](const auto& v) {
+      return std::all_of(v.begin(), v.end(), [](auto x) { return x == 0; });
+    };
     if (a.sum.empty() || b.sum.empty()) {
       return zero(a.sum) && zero(b.sum) && zero(a.contributors) && zero(b.contributors);
     }

@@ -93,7 +93,7 @@ struct ReportEntry {
 
 struct EditionSums {
   int reports = 0;
-  std::vector<int64_t> sum;          // By cell index; sized on first use.
+  std::vector<int64_t> sum;  // By cell index; sized on first use.
   std::vector<int32_t> contributors;
 };
 

@@ -17,11 +17,9 @@ absl::Status ParseDeadlines(absl::string_view text, Settings* settings) {
     if (parts.size() == 2) day = absl::StrSplit(parts[1], '-');
     int month = 0, day_of_month = 0;
     if (day.size() != 2 || !absl::SimpleAtoi(day[0], &month) ||
-        !absl::SimpleAtoi(day[1], &day_of_month) || month < 1 || month > 12 ||
-        day_of_month < 1 ||
+        !absl::SimpleAtoi(day[1], &day_of_month) || month < 1 || month > 12 || day_of_month < 1 ||
         absl::CivilDay(2001, month, day_of_month).month() != month) {  // 2001: no 29 Feb
-      return absl::InvalidArgumentError(
-          absl::StrCat("deadline \"", item, "\" is not LEVEL=MM-DD"));
+      return absl::InvalidArgumentError(absl::StrCat("deadline \"", item, "\" is not LEVEL=MM-DD"));
     }
     const Deadline deadline{month, day_of_month};
     if (parts[0] == "township") {
@@ -31,8 +29,8 @@ absl::Status ParseDeadlines(absl::string_view text, Settings* settings) {
     } else if (parts[0] == "county") {
       settings->county_and_above_deadline = deadline;
     } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "deadline level \"", parts[0], "\" is not township, department or county"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("deadline level \"", parts[0], "\" is not township, department or county"));
     }
   }
   return absl::OkStatus();

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <string>
 
-
 namespace gongkai::worker {
 namespace {
 
@@ -32,7 +31,8 @@ std::vector<uint32_t> CodePoints(absl::string_view s) {
 }
 
 bool Ignored(uint32_t cp) {
-  if (cp < 0x80) return !((cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z'));
+  if (cp < 0x80)
+    return !((cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z'));
   return (cp >= 0x3000 && cp <= 0x303F) || (cp >= 0xFF00 && cp <= 0xFF0F) ||
          (cp >= 0xFF1A && cp <= 0xFF20) || (cp >= 0x2000 && cp <= 0x206F);
 }
@@ -77,12 +77,12 @@ double Jaccard(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
 std::optional<int64_t> StatedRequests(absl::string_view text) {
   const std::vector<uint32_t> cps = CodePoints(text);
   constexpr uint32_t kShou = 0x6536, kDao = 0x5230, kShou4 = 0x53D7, kLi = 0x7406;  // 收到 受理
-  constexpr uint32_t kShen = 0x7533, kQing = 0x8BF7, kJian = 0x4EF6;               // 申请 件
+  constexpr uint32_t kShen = 0x7533, kQing = 0x8BF7, kJian = 0x4EF6;                // 申请 件
   constexpr size_t kToApplication = 20;  // characters between 收到 and 申请
   constexpr size_t kToNumber = 12;       // characters between 申请 and the number
   for (size_t i = 0; i + 1 < cps.size(); ++i) {
-    const bool received = (cps[i] == kShou && cps[i + 1] == kDao) ||
-                          (cps[i] == kShou4 && cps[i + 1] == kLi);
+    const bool received =
+        (cps[i] == kShou && cps[i + 1] == kDao) || (cps[i] == kShou4 && cps[i + 1] == kLi);
     if (!received) continue;
     for (size_t j = i + 2; j + 1 < cps.size() && j < i + 2 + kToApplication; ++j) {
       if (cps[j] != kShen || cps[j + 1] != kQing) continue;

@@ -9,9 +9,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "client/credentials.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "client/credentials.h"
 #include "observability/http.h"
 #include "observability/log.h"
 #include "observability/metrics.h"
@@ -75,8 +75,8 @@ int main(int argc, char** argv) {
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
   options.log = [&](const std::string& line) { logger.Info(line); };
-  if (absl::Status s = gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines),
-                                                       &options.settings);
+  if (absl::Status s =
+          gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines), &options.settings);
       !s.ok()) {
     std::cerr << "gongkai-worker: --deadlines: " << s.message() << "\n";
     return 2;
@@ -109,8 +109,8 @@ int main(int argc, char** argv) {
            static_cast<double>(stats.years_loaded)},
           {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
            static_cast<double>(stats.full_recomputes), /*counter=*/true},
-          {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).",
-           "", static_cast<double>(stats.write_failures), /*counter=*/true},
+          {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).", "",
+           static_cast<double>(stats.write_failures), /*counter=*/true},
       });
     });
     if (!started.ok()) {
@@ -118,8 +118,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     endpoint = *std::move(started);
-    logger.Info("serving metrics", {{"address", listen},
-                                    {"port", absl::StrCat(endpoint->port())}});
+    logger.Info("serving metrics", {{"address", listen}, {"port", absl::StrCat(endpoint->port())}});
   }
 
   std::thread waiter([&] {

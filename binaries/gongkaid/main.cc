@@ -18,6 +18,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "common/constants.h"
 #include "gongkai/v1/rollup.pb.h"
 #include "observability/http.h"
 #include "observability/log.h"
@@ -26,7 +27,6 @@
 #include "storage/registry.h"
 #include "storage/store.h"
 #include "worker/runner/runner.h"
-#include "common/constants.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port).");
 ABSL_FLAG(std::string, data_dir, "gongkai-data", "Directory of the RocksDB database.");
@@ -271,8 +271,8 @@ int main(int argc, char** argv) {
         metrics_listen, [&] { return metrics.Render(gauges.Collect()); });
     if (!endpoint.ok()) return fail(endpoint.status());
     metrics_endpoint = *std::move(endpoint);
-    logger.Info("serving metrics", {{"address", metrics_listen},
-                                    {"port", absl::StrCat(metrics_endpoint->port())}});
+    logger.Info("serving metrics",
+                {{"address", metrics_listen}, {"port", absl::StrCat(metrics_endpoint->port())}});
   }
 
   std::unique_ptr<gongkai::worker::Runner> worker;

@@ -1,16 +1,15 @@
 // The CSV export: RFC 4180, BOM, one record per table row with official labels.
-#include "export/csv.h"
-
 #include <string>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
+#include "export/csv.h"
+#include "export/export.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/export/export_test_util.h"
 #include "tests/test_util.h"
-#include "export/export.h"
 
 namespace gongkai::exports {
 namespace {

@@ -8,12 +8,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "export/export.h"
+#include "export/text_width.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/export/export_test_util.h"
 #include "tests/test_util.h"
-#include "export/export.h"
-#include "export/text_width.h"
 
 namespace gongkai::exports {
 namespace {
@@ -85,8 +85,7 @@ TEST(TableExportTest, DrawsMergedCellsWithTheRightJunctions) {
   grid.rows = 3;
   grid.cols = 3;
   grid.label_cols = 1;
-  auto add = [&grid](GridCell::Role role, int row, int col, int rows, int cols,
-                     std::string text) {
+  auto add = [&grid](GridCell::Role role, int row, int col, int rows, int cols, std::string text) {
     GridCell cell;
     cell.role = role;
     cell.row = row;
@@ -169,9 +168,9 @@ TEST(TableExportTest, MergesRowGroupsAndHeaderGroupsAsTheTemplate) {
   EXPECT_EQ(Occurrences(table, "法人或其他组织"), 1);
   EXPECT_THAT(table, HasSubstr("本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和"));
   // The group label shares its line with its first item.
-  EXPECT_THAT(CellsOfLine(LineWith(table, "（三）不予公开")),
-              ElementsAre("", "", "（三）不予公开", "1.属于国家秘密", "", "", "", "", "", "",
-                          "", ""));
+  EXPECT_THAT(
+      CellsOfLine(LineWith(table, "（三）不予公开")),
+      ElementsAre("", "", "（三）不予公开", "1.属于国家秘密", "", "", "", "", "", "", "", ""));
   // Table 四 as printed: one data row under 行政复议 and 行政诉讼 › 未经复议直接起诉 / 复议后起诉.
   const std::string groups = LineWith(table, "未经复议直接起诉");
   EXPECT_THAT(groups, HasSubstr("复议后起诉"));
@@ -180,9 +179,9 @@ TEST(TableExportTest, MergesRowGroupsAndHeaderGroupsAsTheTemplate) {
 
 TEST(TableExportTest, ShowsValuesUncertainCellsAsQuestionMarksAndBlankCellsEmpty) {
   const std::string table = TableOf(testing::Report2021());
-  EXPECT_THAT(CellsOfLine(LineWith(table, "一、本年新收")),
-              ElementsAre("", "一、本年新收政府信息公开申请数量", "3", "", "", "", "", "",
-                          "?", ""));
+  EXPECT_THAT(
+      CellsOfLine(LineWith(table, "一、本年新收")),
+      ElementsAre("", "一、本年新收政府信息公开申请数量", "3", "", "", "", "", "", "?", ""));
   EXPECT_THAT(CellsOfLine(LineWith(table, "行政事业性收费")),
               ElementsAre("", "行政事业性收费", "25.1", ""));
   v1::Report seed = testing::SeedReport();

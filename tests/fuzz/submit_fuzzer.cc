@@ -43,8 +43,8 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/stubs/logging.h"
 #include "proto/cells.h"
-#include "validation/validator.h"
 #include "storage/store.h"
+#include "validation/validator.h"
 
 #ifdef GONGKAI_FUZZ_TYPED
 #include <fuzzer/FuzzedDataProvider.h>
@@ -132,8 +132,8 @@ class FuzzStore {
  private:
   FuzzStore() {
     const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = absl::StrCat(tmp != nullptr && *tmp ? tmp : "/tmp",
-                                       "/gongkai-submit-fuzz-XXXXXX");
+    std::string pattern =
+        absl::StrCat(tmp != nullptr && *tmp ? tmp : "/tmp", "/gongkai-submit-fuzz-XXXXXX");
     if (mkdtemp(pattern.data()) == nullptr) std::abort();
     root_ = pattern;
     Reopen();
@@ -192,8 +192,8 @@ void CheckCells(const v1::Report& report) {
     }
     if (values[index] != value) {
       Fail(absl::StrCat("ForEachFilledCell gives ", value, " for ", cells[index].field_path,
-                        ", GetCell ", values[index].has_value() ? absl::StrCat(*values[index])
-                                                                : "blank"),
+                        ", GetCell ",
+                        values[index].has_value() ? absl::StrCat(*values[index]) : "blank"),
            report);
     }
   });
@@ -208,8 +208,7 @@ void CheckCells(const v1::Report& report) {
     gongkai::SetCells(&copy, values);
     for (size_t i = 0; i < cells.size(); ++i) {
       if (gongkai::GetCell(copy, cells[i]) != values[i]) {
-        Fail(absl::StrCat("SetCells/GetCell round trip differs at ", cells[i].field_path),
-             report);
+        Fail(absl::StrCat("SetCells/GetCell round trip differs at ", cells[i].field_path), report);
       }
     }
   }
@@ -347,11 +346,16 @@ std::string Chinese(FuzzedDataProvider& fdp, size_t max_chars) {
 
 std::string Text(FuzzedDataProvider& fdp, size_t max) {
   switch (fdp.ConsumeIntegralInRange<int>(0, 4)) {
-    case 0: return "";
-    case 1: return "无。";
-    case 2: return std::string(fdp.ConsumeIntegralInRange<size_t>(0, max), 'x');
-    case 3: return Chinese(fdp, max / 3);
-    default: return fdp.ConsumeRandomLengthString(max);
+    case 0:
+      return "";
+    case 1:
+      return "无。";
+    case 2:
+      return std::string(fdp.ConsumeIntegralInRange<size_t>(0, max), 'x');
+    case 3:
+      return Chinese(fdp, max / 3);
+    default:
+      return fdp.ConsumeRandomLengthString(max);
   }
 }
 
@@ -359,18 +363,32 @@ void BuildRequest(FuzzedDataProvider& fdp, v1::SubmitReportRequest* request) {
   v1::Report* report = request->mutable_report();
   v1::ReportKey* key = report->mutable_key();
   switch (fdp.ConsumeIntegralInRange<int>(0, 3)) {
-    case 0: case 1: key->set_region_code(kRegions[fdp.ConsumeIntegralInRange<size_t>(0, 5)]); break;
-    case 2: key->set_region_code(Chinese(fdp, 30)); break;
-    default: key->set_region_code(fdp.ConsumeRandomLengthString(16));
+    case 0:
+    case 1:
+      key->set_region_code(kRegions[fdp.ConsumeIntegralInRange<size_t>(0, 5)]);
+      break;
+    case 2:
+      key->set_region_code(Chinese(fdp, 30));
+      break;
+    default:
+      key->set_region_code(fdp.ConsumeRandomLengthString(16));
   }
   key->set_year(fdp.ConsumeBool() ? fdp.ConsumeIntegralInRange<int>(2019, kCurrentYear)
                                   : fdp.ConsumeIntegral<int32_t>());
   switch (fdp.ConsumeIntegralInRange<int>(0, 4)) {
-    case 0: break;
-    case 1: key->set_body("11100000000013127D"); break;  // well-formed (tests/test_util.h)
-    case 2: key->set_body("11100000000013127E"); break;  // wrong check character
-    case 3: key->set_body(Chinese(fdp, 30)); break;
-    default: key->set_body(fdp.ConsumeRandomLengthString(20));
+    case 0:
+      break;
+    case 1:
+      key->set_body("11100000000013127D");
+      break;  // well-formed (tests/test_util.h)
+    case 2:
+      key->set_body("11100000000013127E");
+      break;  // wrong check character
+    case 3:
+      key->set_body(Chinese(fdp, 30));
+      break;
+    default:
+      key->set_body(fdp.ConsumeRandomLengthString(20));
   }
   key->set_scope(static_cast<v1::Scope>(fdp.ConsumeIntegralInRange<int>(0, 3)));
   report->set_edition(static_cast<v1::Edition>(fdp.ConsumeIntegralInRange<int>(0, 3)));
@@ -387,15 +405,23 @@ void BuildRequest(FuzzedDataProvider& fdp, v1::SubmitReportRequest* request) {
           cells[fdp.ConsumeIntegralInRange<size_t>(0, cells.size() - 1)];
       std::optional<int64_t> value;
       switch (fdp.ConsumeIntegralInRange<int>(0, 4)) {
-        case 0: value = std::nullopt; break;
-        case 1: value = 0; break;
-        case 2: value = fdp.ConsumeIntegralInRange<int64_t>(-5, 50); break;
+        case 0:
+          value = std::nullopt;
+          break;
+        case 1:
+          value = 0;
+          break;
+        case 2:
+          value = fdp.ConsumeIntegralInRange<int64_t>(-5, 50);
+          break;
         case 3:
           value = cell.kind == gongkai::CellKind::kMoney
                       ? fdp.ConsumeIntegral<int64_t>()
                       : static_cast<int64_t>(fdp.ConsumeIntegral<int32_t>());
           break;
-        default: value = fdp.ConsumeIntegralInRange<int64_t>(0, 1000); break;
+        default:
+          value = fdp.ConsumeIntegralInRange<int64_t>(0, 1000);
+          break;
       }
       gongkai::SetCell(report, cell, value);
     }
@@ -411,8 +437,9 @@ void BuildRequest(FuzzedDataProvider& fdp, v1::SubmitReportRequest* request) {
     const int uncertain = fdp.ConsumeIntegralInRange<int>(0, 3);
     for (int i = 0; i < uncertain; ++i) {
       report->add_uncertain_cells(
-          fdp.ConsumeBool() ? cells[fdp.ConsumeIntegralInRange<size_t>(0, cells.size() - 1)].field_path
-                            : Text(fdp, 300));
+          fdp.ConsumeBool()
+              ? cells[fdp.ConsumeIntegralInRange<size_t>(0, cells.size() - 1)].field_path
+              : Text(fdp, 300));
     }
   }
   report->set_title(Text(fdp, 1200));

@@ -10,8 +10,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "proto/cells.h"
 #include "importer/parser.h"
+#include "proto/cells.h"
 #include "tests/importer/importer_test_util.h"
 #include "tests/test_util.h"
 
@@ -82,18 +82,22 @@ TEST_P(ImporterHeadingStyle, FindsEverySectionAndTheSameCells) {
   const char* const numerals[] = {"一", "二", "三", "四", "五", "六"};
   const char* const digits[] = {"1", "2", "3", "4", "5", "6"};
   const char* const full[] = {"１", "２", "３", "４", "５", "６"};
-  const char* const titles[] = {"总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
-                                "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况",
+  const char* const titles[] = {"总体情况",
+                                "主动公开政府信息情况",
+                                "收到和处理政府信息公开申请情况",
+                                "政府信息公开行政复议、行政诉讼情况",
+                                "存在的主要问题及改进情况",
                                 "其他需要报告的事项"};
   const std::string style = GetParam().first;
   std::string styled = text;
   for (int k = 0; k < 6; ++k) {
-    const std::string number =
-        style == "arabic" ? digits[k] : style == "full" ? full[k] : numerals[k];
+    const std::string number = style == "arabic" ? digits[k]
+                               : style == "full" ? full[k]
+                                                 : numerals[k];
     const std::string heading = absl::StrReplaceAll(GetParam().second, {{"N", number}});
-    styled = absl::StrReplaceAll(
-        styled, {{std::string("\n") + numerals[k] + "、" + titles[k] + "\n",
-                  "\n" + heading + titles[k] + "\n"}});
+    styled =
+        absl::StrReplaceAll(styled, {{std::string("\n") + numerals[k] + "、" + titles[k] + "\n",
+                                      "\n" + heading + titles[k] + "\n"}});
   }
   ASSERT_NE(styled, text);
   const ParseResult result = ParseReport(styled);
@@ -102,8 +106,7 @@ TEST_P(ImporterHeadingStyle, FindsEverySectionAndTheSameCells) {
   const ParseResult original = ParseReport(text);
   EXPECT_EQ(result.report.narrative().overview(), original.report.narrative().overview());
   EXPECT_EQ(result.report.narrative().problems(), original.report.narrative().problems());
-  EXPECT_EQ(result.report.narrative().other_matters(),
-            original.report.narrative().other_matters());
+  EXPECT_EQ(result.report.narrative().other_matters(), original.report.narrative().other_matters());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -116,8 +119,9 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(ImporterGeneralisation, ReadsACountWrittenWithItsUnit) {
   std::string text = Sample("2023_street_guanzhou-haizhu.txt");
   const std::string unit = absl::StrReplaceAll(
-      text, {{"行政处罚 | 1472 |", "行政处罚 | 1,472人次 |"},
-             {"一、本年新收政府信息公开申请数量 | 1 |", "一、本年新收政府信息公开申请数量 | 1件 |"}});
+      text,
+      {{"行政处罚 | 1472 |", "行政处罚 | 1,472人次 |"},
+       {"一、本年新收政府信息公开申请数量 | 1 |", "一、本年新收政府信息公开申请数量 | 1件 |"}});
   ASSERT_NE(unit, text);
   const std::string actual = Cells(unit);
   const std::string expected = Sample("2023_street_guanzhou-haizhu.tsv");
@@ -148,14 +152,16 @@ TEST(ImporterGeneralisation, TellsTheEditionFromTheNumberOfValuesInTable2) {
   const std::string t19 =
       "某局2022年政府信息公开工作年度报告\n二、主动公开政府信息情况\n"
       "行政许可 | 5 | 1 | 20 |\n行政处罚 | 2 | 0 | 9 |\n行政强制 | 0 | 0 | 0 |\n"
-      "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n"
+      "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 | 0 | 0 | 0 | 0 | 0 | "
+      "0 | 0 |\n"
       "五、存在的主要问题及改进情况\n无。\n";
   const ParseResult r19 = ParseReport(t19);
   EXPECT_EQ(r19.report.edition(), v1::EDITION_2019) << Diagnostics(r19);
   const std::string t21 =
       "某局2019年政府信息公开工作年度报告\n二、主动公开政府信息情况\n"
       "行政许可 | 20 |\n行政处罚 | 9 |\n行政强制 | 0 |\n"
-      "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n"
+      "三、收到和处理政府信息公开申请情况\n一、本年新收政府信息公开申请数量 | 0 | 0 | 0 | 0 | 0 | "
+      "0 | 0 |\n"
       "五、存在的主要问题及改进情况\n无。\n";
   const ParseResult r21 = ParseReport(t21);
   EXPECT_EQ(r21.report.edition(), v1::EDITION_2021) << Diagnostics(r21);

@@ -1,7 +1,5 @@
 // The parser on what the samples do not show: pages without tables, all-blank tables, 2019
 // tables in later reports, cut-off texts, negative 本年增/减, units, and hostile input.
-#include "importer/parser.h"
-
 #include <random>
 #include <string>
 
@@ -10,6 +8,7 @@
 #include "absl/strings/str_replace.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "importer/parser.h"
 #include "proto/cells.h"
 #include "tests/test_util.h"
 
@@ -43,7 +42,8 @@ std::string CellValue(const ParseResult& result, absl::string_view field_path) {
 
 constexpr char kNarrativeOnly[] =
     "某某县人民政府2021年政府信息公开工作年度报告\n"
-    "本报告依据《国务院办公厅政府信息公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式〉"
+    "本报告依据《国务院办公厅政府信息公开办公室关于印发〈中华人民共和国政府信息公开工作年度报告格式"
+    "〉"
     "的通知》（国办公开办函〔2021〕30号）编制。\n"
     "一、总体情况\n2021年，我县主动公开政府信息1234条，共计行政处罚3起。\n"
     "二、主动公开政府信息情况\n（表格见附件图片）\n"
@@ -55,10 +55,12 @@ TEST(ImporterParser, PrintsOnlyMetadataForAPageWithoutTables) {
   EXPECT_FALSE(result.has_tables);
   EXPECT_EQ(result.report.edition(), v1::EDITION_2021);
   EXPECT_EQ(result.report.key().year(), 2021);
-  EXPECT_EQ(FormatParsedCells(result),
-            "table\trow\tcolumn\tvalue\n元数据\t格式版本\tvalue\t2021\n元数据\t年度\tvalue\t2021\n");
+  EXPECT_EQ(
+      FormatParsedCells(result),
+      "table\trow\tcolumn\tvalue\n元数据\t格式版本\tvalue\t2021\n元数据\t年度\tvalue\t2021\n");
   EXPECT_TRUE(Has(result, Kind::kNoTables));
-  EXPECT_EQ(result.report.narrative().overview(), "2021年，我县主动公开政府信息1234条，共计行政处罚3起。");
+  EXPECT_EQ(result.report.narrative().overview(),
+            "2021年，我县主动公开政府信息1234条，共计行政处罚3起。");
   EXPECT_EQ(result.report.narrative().other_matters(), "无。");
 }
 
@@ -74,10 +76,9 @@ TEST(ImporterParser, LeavesTheEditionEmptyWhenNothingTellsIt) {
 }
 
 TEST(ImporterParser, ReadsAnAllBlankTableAsBlankCellsNotZeros) {
-  const std::string text = absl::StrReplaceAll(Sample("2023_street_guanzhou-haizhu.txt"),
-                                               {{"| 0 ", "|  "}, {"| 0\n", "|  \n"},
-                                                {"| 1 ", "|  "},
-                                                {"| 1472 ", "|  "}});
+  const std::string text = absl::StrReplaceAll(
+      Sample("2023_street_guanzhou-haizhu.txt"),
+      {{"| 0 ", "|  "}, {"| 0\n", "|  \n"}, {"| 1 ", "|  "}, {"| 1472 ", "|  "}});
   const ParseResult result = ParseReport(text);
   EXPECT_TRUE(result.has_tables);
   EXPECT_EQ(result.report.edition(), v1::EDITION_2021);
@@ -137,10 +138,10 @@ TEST(ImporterParser, MarksAnAmountWithoutAnyUnitUncertainUnlessZero) {
 }
 
 TEST(ImporterParser, ReportsTheRulesAReportBreaks) {
-  const std::string text = absl::StrReplaceAll(
-      Sample("2023_street_guanzhou-haizhu.txt"),
-      {{"一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |",
-        "一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 2 |"}});
+  const std::string text =
+      absl::StrReplaceAll(Sample("2023_street_guanzhou-haizhu.txt"),
+                          {{"一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |",
+                            "一、本年新收政府信息公开申请数量 | 1 | 0 | 0 | 0 | 0 | 0 | 2 |"}});
   const ParseResult result = ParseReport(text);
   EXPECT_EQ(CellValue(result, "table3.new_requests.total"), "2");
   EXPECT_TRUE(Has(result, Kind::kRuleViolation));
@@ -153,7 +154,8 @@ TEST(ImporterParser, ReportsAmbiguousSplitsWithTheirAlternatives) {
     if (d.kind != Kind::kAmbiguousSplit) continue;
     found = true;
     EXPECT_EQ(d.field_path, "table2_2021.item1.normative_documents.issued");
-    EXPECT_THAT(d.alternatives, ::testing::Contains("本年制发件数=69, 本年废止件数=3, 现行有效件数=665"));
+    EXPECT_THAT(d.alternatives,
+                ::testing::Contains("本年制发件数=69, 本年废止件数=3, 现行有效件数=665"));
     EXPECT_TRUE(absl::StrContains(FormatDiagnostic(d), "ambiguous-split"));
   }
   EXPECT_TRUE(found);
@@ -165,7 +167,8 @@ TEST(ImporterParser, FindsTitleYearAndNarrative) {
   EXPECT_EQ(result.report.publisher(), "上海市人民政府办公厅");
   EXPECT_EQ(result.report.publication_date(), "2020-01-31");
   EXPECT_EQ(result.report.key().year(), 2019);
-  EXPECT_TRUE(absl::StartsWith(result.report.narrative().overview(), "2019年，上海市人民政府办公厅"));
+  EXPECT_TRUE(
+      absl::StartsWith(result.report.narrative().overview(), "2019年，上海市人民政府办公厅"));
   EXPECT_EQ(result.report.narrative().other_matters(), "无。");
   EXPECT_TRUE(result.report.key().region_code().empty());
 }
@@ -186,11 +189,39 @@ TEST(ImporterRobustness, SurvivesRandomBytes) {
 }
 
 TEST(ImporterRobustness, SurvivesRandomMixturesOfTableFragments) {
-  const char* const pieces[] = {"一、", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
-                                "四、", "（七）总计", "总计", "规章", "行政许可", "本年增/减", "|",
-                                "\t", "\n", " ", "0", "12", "-", "—", "/", "无", "3.", "万元", "元",
-                                "<td>", "</tr>", "&nbsp;", "\\\"", "1000001", "行政复议",
-                                "本年新", "（", "）", "结果维持", "5.属于三类内部事务信息"};
+  const char* const pieces[] = {"一、",
+                                "二、主动公开政府信息情况",
+                                "三、收到和处理政府信息公开申请情况",
+                                "四、",
+                                "（七）总计",
+                                "总计",
+                                "规章",
+                                "行政许可",
+                                "本年增/减",
+                                "|",
+                                "\t",
+                                "\n",
+                                " ",
+                                "0",
+                                "12",
+                                "-",
+                                "—",
+                                "/",
+                                "无",
+                                "3.",
+                                "万元",
+                                "元",
+                                "<td>",
+                                "</tr>",
+                                "&nbsp;",
+                                "\\\"",
+                                "1000001",
+                                "行政复议",
+                                "本年新",
+                                "（",
+                                "）",
+                                "结果维持",
+                                "5.属于三类内部事务信息"};
   std::mt19937 rng(7);
   for (int round = 0; round < 300; ++round) {
     std::string text;

@@ -4,10 +4,9 @@
 #include <vector>
 
 #include "absl/strings/str_split.h"
-
 #include "gtest/gtest.h"
-#include "proto/cells.h"
 #include "importer/parser.h"
+#include "proto/cells.h"
 #include "tests/importer/importer_test_util.h"
 #include "tests/test_util.h"
 
@@ -29,9 +28,7 @@ void ExpectCells(const std::string& name) {
   EXPECT_TRUE(FormatCells(result.report) == expected);
 }
 
-TEST(ImporterSamples, YishiOneCellPerLineMatchesExpectedCells) {
-  ExpectCells("2019_town_yishi");
-}
+TEST(ImporterSamples, YishiOneCellPerLineMatchesExpectedCells) { ExpectCells("2019_town_yishi"); }
 TEST(ImporterSamples, ShanghaiHtmlInJavaScriptMatchesExpectedCells) {
   ExpectCells("2019_prov_shanghai-szfbgt");
 }

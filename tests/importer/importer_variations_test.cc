@@ -7,9 +7,9 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "gtest/gtest.h"
-#include "proto/cells.h"
 #include "importer/parser.h"
 #include "importer/text.h"
+#include "proto/cells.h"
 #include "tests/test_util.h"
 
 namespace gongkai::importer {
@@ -39,7 +39,7 @@ std::vector<std::u32string> OfficialLabels() {
       parts.push_back(cell.column);
       for (const std::string& part : parts) {
         std::u32string label = DecodeUtf8(part);
-        for (const std::u32string& mark : {U"、", U"）", U"."}) {
+        for (const std::u32string mark : {U"、", U"）", U"."}) {
           const size_t at = label.find(mark);
           if (at != std::u32string::npos && at <= 3) label = label.substr(at + mark.size());
         }
@@ -117,9 +117,8 @@ TEST_P(ImporterBlankMarker, IsABlankCellInOneCellPerLineTables) {
 TEST_P(ImporterBlankMarker, IsABlankCellInPipeTables) {
   const std::string text = Sample("2022_dept-zone_gaoxin-shehuifazhanju.txt");
   const std::string marked =
-      absl::StrReplaceAll(text, {{"规章 |\n|\n|\n|", std::string("规章 |\n") + GetParam() +
-                                                        " |\n" + GetParam() + " |\n" +
-                                                        GetParam() + " |"}});
+      absl::StrReplaceAll(text, {{"规章 |\n|\n|\n|", std::string("规章 |\n") + GetParam() + " |\n" +
+                                                         GetParam() + " |\n" + GetParam() + " |"}});
   ASSERT_NE(marked, text);
   EXPECT_EQ(Cells(marked), Sample("2022_dept-zone_gaoxin-shehuifazhanju.tsv"));
 }
@@ -145,8 +144,8 @@ TEST(ImporterVariations, IgnoresAGroupLabelReprintedAfterAPageBreak) {
 
 TEST(ImporterVariations, ReadsATypoInATableHeading) {
   const std::string text = Sample("2019_town_yishi.txt");
-  const std::string typo = absl::StrReplaceAll(text, {{"\t行政复议\n", "\t行政法复议\n"},
-                                                      {"\t结果纠正\n", "\t结构纠正\n"}});
+  const std::string typo = absl::StrReplaceAll(
+      text, {{"\t行政复议\n", "\t行政法复议\n"}, {"\t结果纠正\n", "\t结构纠正\n"}});
   ASSERT_NE(typo, text);
   EXPECT_EQ(Cells(typo), Sample("2019_town_yishi.tsv"));
 }

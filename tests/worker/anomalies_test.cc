@@ -18,8 +18,10 @@ constexpr char kCity[] = "330200000000";
 
 class AnomaliesTest : public ::testing::Test {
  protected:
-  AnomaliesTest() : tree_(testing::NationalTree()), model_(2021, tree_, &settings_),
-                    previous_(2020, tree_, &settings_) {
+  AnomaliesTest()
+      : tree_(testing::NationalTree()),
+        model_(2021, tree_, &settings_),
+        previous_(2020, tree_, &settings_) {
     for (int child : tree_->children(tree_->Find(kCounty))) {
       townships_.push_back(tree_->region(child).code());
     }
@@ -51,22 +53,25 @@ class AnomaliesTest : public ::testing::Test {
 };
 
 const std::map<std::string, int64_t> kAllZero2021 = {
-    {"table2_2021.item1.rules.issued", 0},        {"table2_2021.item1.rules.repealed", 0},
+    {"table2_2021.item1.rules.issued", 0},
+    {"table2_2021.item1.rules.repealed", 0},
     {"table2_2021.item1.rules.in_force", 0},
     {"table2_2021.item1.normative_documents.issued", 0},
     {"table2_2021.item1.normative_documents.repealed", 0},
     {"table2_2021.item1.normative_documents.in_force", 0},
-    {"table2_2021.item5.licensing.decisions", 0}, {"table2_2021.item6.penalty.decisions", 0},
-    {"table2_2021.item6.enforcement.decisions", 0}, {"table2_2021.item8.fees.amount", 0}};
+    {"table2_2021.item5.licensing.decisions", 0},
+    {"table2_2021.item6.penalty.decisions", 0},
+    {"table2_2021.item6.enforcement.decisions", 0},
+    {"table2_2021.item8.fees.amount", 0}};
 
 TEST_F(AnomaliesTest, ZeroPublicationFlagsAnAllZeroTableWhenSiblingsPublished) {
   model_.Apply(Rev({.region = townships_[0], .cells = kAllZero2021}));
   for (int i = 1; i <= 3; ++i) {
-    model_.Apply(Rev({.region = townships_[i],
-                      .cells = {{"table2_2021.item5.licensing.decisions", 4}}}));
+    model_.Apply(
+        Rev({.region = townships_[i], .cells = {{"table2_2021.item5.licensing.decisions", 4}}}));
   }
   const auto flags = Flags(townships_[0], v1::ZERO_PUBLICATION);
-  ASSERT_EQ(flags.size(), 1u);  // the whole table, not each sub-table
+  ASSERT_EQ(flags.size(), 1u);                                // the whole table, not each sub-table
   EXPECT_EQ(flags[0].severity(), v1::ANOMALY_SEVERITY_HIGH);  // 3 of 3 siblings published
   EXPECT_EQ(Evidence(flags[0], "同级单位数"), "3");
   EXPECT_EQ(Evidence(flags[0], "同级有数据单位数"), "3");
@@ -112,19 +117,23 @@ TEST_F(AnomaliesTest, RuleViolationFlagsStoredRuleBreaksOnly) {
 }
 
 TEST_F(AnomaliesTest, CarryoverMismatchComparesWithLastYearsCarriedForward) {
-  previous_.Apply(Rev({.region = townships_[0], .year = 2020, .edition = v1::EDITION_2019,
+  previous_.Apply(Rev({.region = townships_[0],
+                       .year = 2020,
+                       .edition = v1::EDITION_2019,
                        .cells = {{"table3.carried_forward.natural_person", 3},
                                  {"table3.carried_forward.total", 3}}}));
-  model_.Apply(Rev({.region = townships_[0],
-                    .cells = {{"table3.carried_over.natural_person", 2},
-                              {"table3.carried_over.total", 2}}}));
+  model_.Apply(Rev(
+      {.region = townships_[0],
+       .cells = {{"table3.carried_over.natural_person", 2}, {"table3.carried_over.total", 2}}}));
   const auto flags = Flags(townships_[0], v1::CARRYOVER_MISMATCH);
   ASSERT_EQ(flags.size(), 2u);  // 自然人 and 总计
   EXPECT_EQ(flags[0].cells(0).field_path(), "table3.carried_over.natural_person");
   EXPECT_EQ(Evidence(flags[0], "应为"), "3");
   EXPECT_EQ(Evidence(flags[0], "实为"), "2");
   // Look-alike: carried over exactly what was carried forward.
-  previous_.Apply(Rev({.region = townships_[1], .year = 2020, .edition = v1::EDITION_2019,
+  previous_.Apply(Rev({.region = townships_[1],
+                       .year = 2020,
+                       .edition = v1::EDITION_2019,
                        .cells = {{"table3.carried_forward.total", 3}}}));
   model_.Apply(Rev({.region = townships_[1], .cells = {{"table3.carried_over.total", 3}}}));
   EXPECT_TRUE(Flags(townships_[1], v1::CARRYOVER_MISMATCH).empty());
@@ -133,7 +142,8 @@ TEST_F(AnomaliesTest, CarryoverMismatchComparesWithLastYearsCarriedForward) {
 TEST_F(AnomaliesTest, CarryoverMismatchChecksRulesInForceAcrossYears) {
   YearModel y2022(2022, tree_, &settings_);
   model_.Apply(Rev({.region = kCity, .cells = {{"table2_2021.item1.rules.in_force", 10}}}));
-  y2022.Apply(Rev({.region = kCity, .year = 2022,
+  y2022.Apply(Rev({.region = kCity,
+                   .year = 2022,
                    .cells = {{"table2_2021.item1.rules.issued", 2},
                              {"table2_2021.item1.rules.repealed", 1},
                              {"table2_2021.item1.rules.in_force", 12}}}));
@@ -148,7 +158,8 @@ TEST_F(AnomaliesTest, CarryoverMismatchChecksRulesInForceAcrossYears) {
   ASSERT_EQ(carryover().size(), 1u);
   EXPECT_EQ(Evidence(carryover()[0], "规则"), "R5");
   EXPECT_EQ(Evidence(carryover()[0], "应为"), "11");  // 10 + 2 − 1
-  y2022.Apply(Rev({.region = kCity, .year = 2022,
+  y2022.Apply(Rev({.region = kCity,
+                   .year = 2022,
                    .cells = {{"table2_2021.item1.rules.issued", 2},
                              {"table2_2021.item1.rules.repealed", 1},
                              {"table2_2021.item1.rules.in_force", 11}},
@@ -177,7 +188,8 @@ TEST_F(AnomaliesTest, MissingReportOnlyAfterTheDeadlineOfTheLevel) {
 TEST_F(AnomaliesTest, LateReportComparesTheFilingDayWithTheDeadline) {
   model_.Apply(Rev({.region = townships_[0], .filed = Day(2022, 2, 3)}));
   model_.Apply(Rev({.region = townships_[1], .filed = Day(2022, 1, 31)}));
-  model_.Apply(Rev({.region = townships_[2], .filed = Day(2022, 5, 1),
+  model_.Apply(Rev({.region = townships_[2],
+                    .filed = Day(2022, 5, 1),
                     .publication_date = "2022-01-20"}));  // published on time, entered later
   const auto flags = Flags(townships_[0], v1::LATE_REPORT);
   ASSERT_EQ(flags.size(), 1u);
@@ -189,7 +201,8 @@ TEST_F(AnomaliesTest, LateReportComparesTheFilingDayWithTheDeadline) {
 TEST_F(AnomaliesTest, PeerOutlierUsesRobustStatisticsAmongSiblings) {
   const int64_t requests[] = {0, 1, 2, 0, 1, 3, 2, 1, 0, 2, 200};
   for (int i = 0; i < 11; ++i) {
-    model_.Apply(Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", requests[i]}}}));
+    model_.Apply(
+        Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", requests[i]}}}));
   }
   const auto flags = Flags(townships_[10], v1::PEER_OUTLIER);
   ASSERT_EQ(flags.size(), 1u);
@@ -203,8 +216,8 @@ TEST_F(AnomaliesTest, PeerOutlierIgnoresSmallCountsAmongZeros) {
   // Zero-inflated: ten townships with no request and one with 3. A plain z-score would flag
   // it (z ≈ 3.2 with n = 11); the difference from the median is too small to matter.
   for (int i = 0; i < 11; ++i) {
-    model_.Apply(Rev({.region = townships_[i],
-                      .cells = {{"table3.new_requests.total", i == 10 ? 3 : 0}}}));
+    model_.Apply(
+        Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", i == 10 ? 3 : 0}}}));
   }
   EXPECT_TRUE(Flags(townships_[10], v1::PEER_OUTLIER).empty());
 }
@@ -212,14 +225,17 @@ TEST_F(AnomaliesTest, PeerOutlierIgnoresSmallCountsAmongZeros) {
 TEST_F(AnomaliesTest, PeerOutlierNeedsEnoughPeers) {
   const int64_t requests[] = {0, 1, 2, 500};
   for (int i = 0; i < 4; ++i) {
-    model_.Apply(Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", requests[i]}}}));
+    model_.Apply(
+        Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", requests[i]}}}));
   }
   EXPECT_TRUE(Flags(townships_[3], v1::PEER_OUTLIER).empty());
 }
 
 TEST_F(AnomaliesTest, YearOverYearSwingNeedsBothRatioAndAbsoluteChange) {
   auto year_pair = [&](int i, int64_t before, int64_t now) {
-    previous_.Apply(Rev({.region = townships_[i], .year = 2020, .edition = v1::EDITION_2019,
+    previous_.Apply(Rev({.region = townships_[i],
+                         .year = 2020,
+                         .edition = v1::EDITION_2019,
                          .cells = {{"table3.new_requests.total", before}}}));
     model_.Apply(Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", now}}}));
   };
@@ -237,7 +253,9 @@ TEST_F(AnomaliesTest, YearOverYearSwingNeedsBothRatioAndAbsoluteChange) {
 TEST_F(AnomaliesTest, YearOverYearSwingSharedByThePeersIsNotFlagged) {
   // Every township grows ×20 (a county-wide campaign): no single one is anomalous.
   for (int i = 0; i < 10; ++i) {
-    previous_.Apply(Rev({.region = townships_[i], .year = 2020, .edition = v1::EDITION_2019,
+    previous_.Apply(Rev({.region = townships_[i],
+                         .year = 2020,
+                         .edition = v1::EDITION_2019,
                          .cells = {{"table3.new_requests.total", 10}}}));
     model_.Apply(Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", 200 + i}}}));
   }
@@ -247,11 +265,14 @@ TEST_F(AnomaliesTest, YearOverYearSwingSharedByThePeersIsNotFlagged) {
 TEST_F(AnomaliesTest, SummaryMismatchIsSilentWhenTheSummaryAgrees) {
   model_.Apply(Rev({.region = townships_[0], .cells = {{"table3.new_requests.total", 3}}}));
   model_.Apply(Rev({.region = kCounty, .cells = {{"table3.new_requests.total", 4}}}));
-  model_.Apply(Rev({.region = kCounty, .cells = {{"table3.new_requests.total", 7}},
+  model_.Apply(Rev({.region = kCounty,
+                    .cells = {{"table3.new_requests.total", 7}},
                     .scope = v1::SCOPE_SUMMARY}));
   EXPECT_TRUE(Flags(kCounty, v1::SUMMARY_MISMATCH).empty());
-  model_.Apply(Rev({.region = kCounty, .cells = {{"table3.new_requests.total", 8}},
-                    .revision = 2, .scope = v1::SCOPE_SUMMARY}));
+  model_.Apply(Rev({.region = kCounty,
+                    .cells = {{"table3.new_requests.total", 8}},
+                    .revision = 2,
+                    .scope = v1::SCOPE_SUMMARY}));
   ASSERT_EQ(Flags(kCounty, v1::SUMMARY_MISMATCH).size(), 1u);
 }
 
@@ -260,8 +281,8 @@ constexpr char kProblems[] =
     "部分信息更新不够及时。下一步，我镇将加强业务培训，完善信息发布审核机制，提高公开质量。";
 
 TEST_F(AnomaliesTest, CopiedNarrativeAgainstLastYearAndSiblings) {
-  previous_.Apply(Rev({.region = townships_[0], .year = 2020, .edition = v1::EDITION_2019,
-                       .problems = kProblems}));
+  previous_.Apply(Rev(
+      {.region = townships_[0], .year = 2020, .edition = v1::EDITION_2019, .problems = kProblems}));
   model_.Apply(Rev({.region = townships_[0], .problems = kProblems}));
   const auto flags = Flags(townships_[0], v1::COPIED_NARRATIVE);
   ASSERT_EQ(flags.size(), 1u);
@@ -274,9 +295,10 @@ TEST_F(AnomaliesTest, CopiedNarrativeAgainstLastYearAndSiblings) {
 
 TEST_F(AnomaliesTest, CopiedNarrativeIgnoresDifferentAndShortTexts) {
   model_.Apply(Rev({.region = townships_[0], .problems = kProblems}));
-  model_.Apply(Rev({.region = townships_[1],
-                    .problems = "主要问题是网站栏目设置不够合理，依申请公开办理流程有待规范。"
-                                "今后将优化栏目设置，严格按照条例规定的期限答复申请人，并加强档案管理。"}));
+  model_.Apply(
+      Rev({.region = townships_[1],
+           .problems = "主要问题是网站栏目设置不够合理，依申请公开办理流程有待规范。"
+                       "今后将优化栏目设置，严格按照条例规定的期限答复申请人，并加强档案管理。"}));
   model_.Apply(Rev({.region = townships_[2], .problems = "无。"}));
   model_.Apply(Rev({.region = townships_[3], .problems = "无。"}));
   EXPECT_TRUE(Flags(townships_[1], v1::COPIED_NARRATIVE).empty());
@@ -284,11 +306,14 @@ TEST_F(AnomaliesTest, CopiedNarrativeIgnoresDifferentAndShortTexts) {
 }
 
 TEST_F(AnomaliesTest, NarrativeTableMismatchComparesTheStatedCount) {
-  model_.Apply(Rev({.region = townships_[0], .cells = {{"table3.new_requests.total", 3}},
+  model_.Apply(Rev({.region = townships_[0],
+                    .cells = {{"table3.new_requests.total", 3}},
                     .overview = "2021年，我镇共收到政府信息公开申请12件，均已按时答复。"}));
-  model_.Apply(Rev({.region = townships_[1], .cells = {{"table3.new_requests.total", 12}},
+  model_.Apply(Rev({.region = townships_[1],
+                    .cells = {{"table3.new_requests.total", 12}},
                     .overview = "2021年，我镇共收到政府信息公开申请12件，均已按时答复。"}));
-  model_.Apply(Rev({.region = townships_[2], .cells = {{"table3.new_requests.total", 3}},
+  model_.Apply(Rev({.region = townships_[2],
+                    .cells = {{"table3.new_requests.total", 3}},
                     .overview = "自2021年1月起收到的申请均在规定期限内办结。"}));
   const auto flags = Flags(townships_[0], v1::NARRATIVE_TABLE_MISMATCH);
   ASSERT_EQ(flags.size(), 1u);
@@ -302,7 +327,8 @@ TEST(AffectedRegionsTest, AreTheRegionItsSiblingsAndItsAncestors) {
   const int township = tree->Find("330226104000");
   const auto affected = AffectedRegions(*tree, township);
   const int siblings = static_cast<int>(tree->children(tree->Find(kCounty)).size());
-  EXPECT_EQ(affected.size(), static_cast<size_t>(siblings + 4));  // + county, city, province, nation
+  EXPECT_EQ(affected.size(),
+            static_cast<size_t>(siblings + 4));  // + county, city, province, nation
 }
 
 }  // namespace
@@ -329,10 +355,11 @@ TEST(SettingsTest, AConfiguredDeadlineMovesMissingAndLate) {
   const auto tree = testing::NationalTree();
   YearModel model(2021, tree, &settings);
   model.Apply(testing::Rev({.region = "330226001000", .filed = testing::Day(2022, 2, 10)}));
-  const auto set = EvaluateRegion(model, nullptr, tree->Find("330226001000"), testing::Day(2022, 6, 1));
+  const auto set =
+      EvaluateRegion(model, nullptr, tree->Find("330226001000"), testing::Day(2022, 6, 1));
   for (const auto& a : set.anomalies()) EXPECT_NE(a.kind(), v1::LATE_REPORT);
-  const auto missing = EvaluateRegion(model, nullptr, tree->Find("330226002000"),
-                                      testing::Day(2022, 2, 15));
+  const auto missing =
+      EvaluateRegion(model, nullptr, tree->Find("330226002000"), testing::Day(2022, 2, 15));
   for (const auto& a : missing.anomalies()) EXPECT_NE(a.kind(), v1::MISSING_REPORT);
 }
 

@@ -19,7 +19,8 @@ v1::Revision RandomRevision(std::mt19937& rng, const std::vector<std::string>& r
   spec.scope = (key / 14) % 2 == 1 ? v1::SCOPE_SUMMARY : v1::SCOPE_OWN;
   spec.edition = edition;
   spec.revision = revision;
-  spec.filed = testing::Day(2022, 1 + static_cast<int>(rng() % 4), 1 + static_cast<int>(rng() % 28));
+  spec.filed =
+      testing::Day(2022, 1 + static_cast<int>(rng() % 4), 1 + static_cast<int>(rng() % 28));
   const auto& cells = CellsOf(edition);
   const int filled = static_cast<int>(rng() % 30);
   for (int i = 0; i < filled; ++i) {

@@ -13,10 +13,10 @@ namespace {
 using testing::Day;
 using testing::Rev;
 
-constexpr char kCounty[] = "330226000000";    // 宁海县
-constexpr char kYuelong[] = "330226001000";   // 跃龙街道
-constexpr char kTaoyuan[] = "330226002000";   // 桃源街道
-constexpr char kYishi[] = "330226104000";     // 一市镇
+constexpr char kCounty[] = "330226000000";   // 宁海县
+constexpr char kYuelong[] = "330226001000";  // 跃龙街道
+constexpr char kTaoyuan[] = "330226002000";  // 桃源街道
+constexpr char kYishi[] = "330226104000";    // 一市镇
 constexpr char kDepartment[] = "11100000000013127D";
 
 class RollupTest : public ::testing::Test {
@@ -191,12 +191,14 @@ TEST_F(RollupTest, ATownshipRollupIsItsOwnReport) {
   const v1::Rollup rollup = Rollup(kTaoyuan);
   EXPECT_EQ(rollup.reports(), 1);
   ASSERT_EQ(rollup.editions_size(), 1);
-  EXPECT_EQ(FormatCellValue(CellsOf(v1::EDITION_2021)[FindCell(
-                                v1::EDITION_2021, "table2_2021.item8.fees.amount")],
-                            GetCell(rollup.editions(0).sums(),
-                                    CellsOf(v1::EDITION_2021)[FindCell(
-                                        v1::EDITION_2021, "table2_2021.item8.fees.amount")])),
-            "1.5");
+  EXPECT_EQ(
+      FormatCellValue(
+          CellsOf(v1::EDITION_2021)[FindCell(v1::EDITION_2021, "table2_2021.item8.fees.amount")],
+          GetCell(
+              rollup.editions(0).sums(),
+              CellsOf(
+                  v1::EDITION_2021)[FindCell(v1::EDITION_2021, "table2_2021.item8.fees.amount")])),
+      "1.5");
   EXPECT_EQ(Rollup(kYuelong).editions(0).reports(), 1);
 }
 
@@ -209,7 +211,7 @@ TEST_F(RollupTest, SharedCellsAddBothEditions) {
   EXPECT_EQ(shared["table3.new_requests.total"], std::make_pair(int64_t{3 + 4 + 5 + 1 + 2}, 5));
   EXPECT_EQ(shared["table3.results.granted.total"], std::make_pair(int64_t{10 + 1}, 4));
   EXPECT_EQ(shared["table4.reconsideration.total"], std::make_pair(int64_t{2}, 2));
-  EXPECT_FALSE(shared.contains("table3.carried_over.total"));  // blank everywhere
+  EXPECT_FALSE(shared.contains("table3.carried_over.total"));      // blank everywhere
   EXPECT_FALSE(shared.contains("table2_2021.item8.fees.amount"));  // table 二 is not shared
 }
 
@@ -233,7 +235,7 @@ TEST_F(RollupTest, CompletenessCountsGovernmentReportsAgainstDeadlines) {
   EXPECT_EQ(c.expected(), 1 + townships);
   EXPECT_EQ(c.received(), 4);  // A, B, C, D; the department and the summary do not count
   EXPECT_EQ(c.on_time(), 3);
-  EXPECT_EQ(c.late(), 1);      // B, published 15 February
+  EXPECT_EQ(c.late(), 1);  // B, published 15 February
   EXPECT_EQ(c.missing(), 1 + townships - 4);
   EXPECT_THAT(c.missing_regions(), ::testing::Not(::testing::Contains(kYishi)));
   EXPECT_THAT(c.missing_regions(), ::testing::Contains("330226003000"));
@@ -257,7 +259,8 @@ TEST_F(RollupTest, ResubmissionReplacesTheOldContribution) {
 }
 
 TEST_F(RollupTest, SummaryIsComparedCellByCell) {
-  const v1::AnomalySet set = EvaluateRegion(*model_, nullptr, tree_->Find(kCounty), Day(2022, 6, 1));
+  const v1::AnomalySet set =
+      EvaluateRegion(*model_, nullptr, tree_->Find(kCounty), Day(2022, 6, 1));
   std::vector<const v1::Anomaly*> mismatches;
   for (const auto& a : set.anomalies()) {
     if (a.kind() == v1::SUMMARY_MISMATCH) mismatches.push_back(&a);

@@ -7,12 +7,12 @@
 #include <string>
 
 #include "absl/time/civil_time.h"
+#include "common/time.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "proto/cells.h"
 #include "storage/registry.h"
 #include "worker/model.h"
-#include "common/time.h"
 
 namespace gongkai::worker::testing {
 
@@ -29,8 +29,7 @@ inline std::shared_ptr<const RegionTree> NationalTree() {
 }
 
 inline absl::Time Day(int year, int month, int day) {
-  return absl::FromCivil(absl::CivilSecond(year, month, day, 12, 0, 0),
-                         ReportingZone());
+  return absl::FromCivil(absl::CivilSecond(year, month, day, 12, 0, 0), ReportingZone());
 }
 
 struct RevisionSpec {
@@ -43,8 +42,8 @@ struct RevisionSpec {
   v1::Scope scope = v1::SCOPE_OWN;
   absl::Time filed = Day(2022, 1, 10);
   std::string publication_date;
-  std::string problems;   // narrative section 五
-  std::string overview;   // narrative section 一
+  std::string problems;                      // narrative section 五
+  std::string overview;                      // narrative section 一
   std::vector<std::string> violation_rules;  // stored verdict (lenient flags)
 };
 

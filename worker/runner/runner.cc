@@ -7,11 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "common/constants.h"
+#include "common/status_macros.h"
+#include "common/time.h"
 #include "grpcpp/client_context.h"
 #include "worker/anomalies.h"
-#include "common/status_macros.h"
-#include "common/constants.h"
-#include "common/time.h"
 
 namespace gongkai::worker {
 namespace {
@@ -76,8 +76,8 @@ absl::Status Runner::LoadRegistry() {
   request.set_page_size(5000);
   do {
     v1::ListRegionsResponse response;
-    GONGKAI_RETURN_IF_ERROR(FromGrpc(regions_->ListRegions(Context().get(), request, &response),
-"list regions"));
+    GONGKAI_RETURN_IF_ERROR(
+        FromGrpc(regions_->ListRegions(Context().get(), request, &response), "list regions"));
     regions.insert(regions.end(), response.regions().begin(), response.regions().end());
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -92,7 +92,7 @@ absl::StatusOr<int64_t> Runner::Head() {
   request.set_page_size(1);
   v1::ListChangesResponse response;
   GONGKAI_RETURN_IF_ERROR(FromGrpc(reports_->ListChanges(Context().get(), request, &response),
-"read the change log head"));
+                                   "read the change log head"));
   return response.head_sequence();
 }
 
@@ -106,7 +106,7 @@ absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year) {
   do {
     v1::ListReportsResponse response;
     GONGKAI_RETURN_IF_ERROR(FromGrpc(reports_->ListReports(Context().get(), request, &response),
-absl::StrCat("list the reports of ", year)));
+                                     absl::StrCat("list the reports of ", year)));
     for (const v1::Revision& revision : response.reports()) model->Apply(revision);
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -183,7 +183,8 @@ absl::Status Runner::Start() {
   next_sequence_ = head + 1;
   for (auto it = models_.begin(); it != models_.end(); ++it) {
     const bool last = std::next(it) == models_.end();
-    GONGKAI_RETURN_IF_ERROR(WriteAll(it->first, last ? std::optional<int64_t>(head) : std::nullopt));
+    GONGKAI_RETURN_IF_ERROR(
+        WriteAll(it->first, last ? std::optional<int64_t>(head) : std::nullopt));
   }
   if (models_.empty()) {
     v1::WriteResultsRequest request;
@@ -191,7 +192,7 @@ absl::Status Runner::Start() {
     request.set_checkpoint(head);
     v1::Checkpoint response;
     GONGKAI_RETURN_IF_ERROR(FromGrpc(results_->WriteResults(Context().get(), request, &response),
-"write the checkpoint"));
+                                     "write the checkpoint"));
   }
   written_checkpoint_ = head;
   pending_.clear();
@@ -234,8 +235,8 @@ absl::Status Runner::Flush() {
   request.set_year(kFirstReportingYear);
   request.set_checkpoint(checkpoint);
   v1::Checkpoint ignored;
-  absl::Status s = FromGrpc(results_->WriteResults(Context().get(), request, &ignored),
-                            "write the checkpoint");
+  absl::Status s =
+      FromGrpc(results_->WriteResults(Context().get(), request, &ignored), "write the checkpoint");
   if (s.ok()) written_checkpoint_ = checkpoint;
   return s;
 }
@@ -248,13 +249,13 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
   request.set_page_size(500);
   v1::ListChangesResponse response;
   GONGKAI_RETURN_IF_ERROR(FromGrpc(reports_->ListChanges(Context().get(), request, &response),
-"follow the change log"));
+                                   "follow the change log"));
   if (response.changes().empty()) {
     if (response.head_sequence() < next_sequence_ - 1) {
       // The store's log is shorter than what we applied: it was restored from a backup.
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the change log head ", response.head_sequence(), " is behind the worker's ",
-          next_sequence_ - 1));
+      return absl::FailedPreconditionError(
+          absl::StrCat("the change log head ", response.head_sequence(), " is behind the worker's ",
+                       next_sequence_ - 1));
     }
     return 0;
   }
@@ -275,8 +276,8 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
     get.set_revision(change.revision());
     get.set_view(v1::REPORT_VIEW_FULL);
     v1::Revision revision;
-    if (absl::Status s = FromGrpc(reports_->GetReport(Context().get(), get, &revision),
-                                  "read a changed report");
+    if (absl::Status s =
+            FromGrpc(reports_->GetReport(Context().get(), get, &revision), "read a changed report");
         !s.ok()) {
       return s;  // Nothing of this page is applied yet past this change; it is read again.
     }

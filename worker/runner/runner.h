@@ -22,10 +22,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
-#include "grpcpp/channel.h"
-#include "grpcpp/support/channel_arguments.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "worker/model.h"
 #include "worker/settings.h"
 
