@@ -39,6 +39,7 @@
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "proto/anomaly_kind.h"
 #include "rocksdb/db.h"
 
 ABSL_FLAG(std::string, mode, "submit",
@@ -385,7 +386,7 @@ int Anomalies() {
       std::cerr << "load_client: " << s.error_message() << "\n";
       return 1;
     }
-    for (const v1::Anomaly& a : page.anomalies()) ++kinds[v1::AnomalyKind_Name(a.kind())], ++total;
+    for (const v1::Anomaly& a : page.anomalies()) ++kinds[AnomalyKindName(a.kind())], ++total;
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
   std::string fields;

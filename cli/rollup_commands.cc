@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "export/export.h"
 #include "export/text_width.h"
+#include "proto/anomaly_kind.h"
 #include "proto/cells.h"
 
 namespace gongkai::cli {
@@ -111,7 +112,7 @@ int Cli::Anomalies() {
   request.set_year(YearArg(1));
   if (auto kind = args_.Flag("kind")) {
     v1::AnomalyKind parsed;
-    if (!v1::AnomalyKind_Parse(*kind, &parsed) || parsed == v1::ANOMALY_KIND_UNSPECIFIED) {
+    if (!ParseAnomalyKind(*kind, &parsed)) {
       throw Problem{absl::StrCat("--kind \"", *kind, "\" is not an anomaly kind")};
     }
     request.set_kind(parsed);
@@ -135,7 +136,7 @@ int Cli::Anomalies() {
     if (!status.ok()) return Refused(status);
     for (const v1::Anomaly& a : response.anomalies()) {
       ++count;
-      out_ << a.key().region_code() << "\t" << v1::AnomalyKind_Name(a.kind()) << "\t"
+      out_ << a.key().region_code() << "\t" << AnomalyKindName(a.kind()) << "\t"
            << SeverityName(a.severity()) << "\t" << (a.key().body().empty() ? "-" : a.key().body())
            << "\t" << ScopeName(a.key().scope()) << "\t" << a.explanation() << "\n";
     }

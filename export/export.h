@@ -3,7 +3,7 @@
 // talks to the server or the store.
 //
 // Formats:
-// - cells: exactly FormatCells (cells.md), the plain comparable form.
+// - cells: exactly FormatCells (docs/CELLS.md), the plain comparable form.
 // - csv:   one record per table row with its official labels; see export/csv.h for the
 //          layout. UTF-8 with a byte-order mark by default (ExportOptions).
 // - table: the official layout as a text table with box drawing and CJK-aware alignment

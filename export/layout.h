@@ -63,7 +63,7 @@ std::vector<TableLayout> LayoutOf(const v1::Report& report);
 // that every cell's text fits; a spanning cell widens the last column it covers.
 std::vector<int> ColumnWidths(const Grid& grid);
 
-// One row of a table in the schema (cells.md): consecutive cells sharing table and row.
+// One row of a table in the schema (docs/CELLS.md): consecutive cells sharing table and row.
 struct SchemaRow {
   std::string table;
   std::string row;         // Official label path joined by '/'.

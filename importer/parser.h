@@ -41,7 +41,7 @@ struct ParseResult {
 
 ParseResult ParseReport(absl::string_view text);
 
-// The cells output of cells.md for a parse: FormatCells(result.report) when tables were found,
+// The cells output of docs/CELLS.md for a parse: FormatCells(result.report) when tables were found,
 // otherwise the header and the two metadata rows only.
 std::string FormatParsedCells(const ParseResult& result);
 

@@ -40,7 +40,7 @@ struct LinearRule {
   std::vector<int> rhs;
 };
 
-// Returns every cell of the edition in the official order of cells.md. Empty for
+// Returns every cell of the edition in the official order of docs/CELLS.md. Empty for
 // EDITION_UNSPECIFIED.
 const std::vector<CellSpec>& CellsOf(v1::Edition edition);
 
@@ -74,7 +74,7 @@ void SetCells(v1::Report* report, const std::vector<std::optional<int64_t>>& val
 // Returns the edition's label as printed ("2019"), or "" when unspecified.
 std::string EditionLabel(v1::Edition edition);
 
-// Returns the report in the cells format of cells.md (header, metadata rows, every cell of the
+// Returns the report in the cells format of docs/CELLS.md (header, metadata rows, every cell of the
 // edition; "?" for uncertain cells), each line ending in '\n'.
 std::string FormatCells(const v1::Report& report);
 

@@ -1,4 +1,4 @@
-// Validation of a submitted report: the consistency rules R1–R4 and R10 of cells.md for its
+// Validation of a submitted report: the consistency rules R1–R4 and R10 of docs/CELLS.md for its
 // edition, plus the report-level rules (key, year, edition, region, body code, date, text
 // limits, UTF-8). Pure: no storage, no gRPC, no clock (the caller passes the current year).
 #ifndef GONGKAI_VALIDATION_VALIDATOR_H_
@@ -13,7 +13,7 @@
 
 namespace gongkai::validation {
 
-// Report-level rule ids (the cell rules use their cells.md ids "R1".."R4", "R10").
+// Report-level rule ids (the cell rules use their docs/CELLS.md ids "R1".."R4", "R10").
 inline constexpr absl::string_view kRuleKey = "KEY";
 inline constexpr absl::string_view kRuleRegion = "REGION";
 inline constexpr absl::string_view kRuleYear = "YEAR";

@@ -156,7 +156,7 @@ void ZeroPublication(const YearModel& model, const ReportEntry& e,
     const Severity severity = share >= model.settings().zero_peer_share_high     ? kHigh
                               : share >= model.settings().zero_peer_share_medium ? kMedium
                                                                                  : kLow;
-    v1::Anomaly* a = Add(set, v1::ZERO_PUBLICATION, severity, e.key,
+    v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_ZERO_PUBLICATION, severity, e.key,
                          absl::StrCat("主动公开情况表", label, "全部为零或空，同级", compared,
                                       "个单位中", published, "个有数据"));
     for (int i : cells) AddCell(a, e.edition, CellsOf(e.edition)[i].field_path);
@@ -176,7 +176,7 @@ void RuleViolations(const ReportEntry& e, v1::AnomalySet* set) {
   for (const v1::Violation& v : e.violations) {
     if (v.rule() != "R1" && v.rule() != "R2" && v.rule() != "R3" && v.rule() != "R4") continue;
     v1::Anomaly* a =
-        Add(set, v1::RULE_VIOLATION, kMedium, e.key,
+        Add(set, v1::ANOMALY_KIND_RULE_VIOLATION, kMedium, e.key,
             absl::StrCat("违反勾稽关系", v.rule(), "（", v.rule_name(), "）：应为", v.expected(),
                          "，实为", v.actual().empty() ? "空" : v.actual()));
     *a->mutable_cells() = v.cells();
@@ -190,7 +190,7 @@ void Late(const YearModel& model, const ReportEntry& e, v1::AnomalySet* set) {
   if (!e.late()) return;
   const int64_t days = e.filed_on - e.deadline;
   v1::Anomaly* a =
-      Add(set, v1::LATE_REPORT, days > model.settings().days_late_for_high ? kHigh : kMedium, e.key,
+      Add(set, v1::ANOMALY_KIND_LATE_REPORT, days > model.settings().days_late_for_high ? kHigh : kMedium, e.key,
           absl::StrCat("年度报告于", absl::FormatCivilTime(e.filed_on), "发布或报送，晚于截止日期",
                        absl::FormatCivilTime(e.deadline), "（逾期", days, "天）"));
   AddEvidence(a, "发布或报送日期", absl::FormatCivilTime(e.filed_on));
@@ -205,7 +205,7 @@ void NarrativeTable(const ReportEntry& e, v1::AnomalySet* set) {
   const int64_t with_carried = *table + e.Cell("table3.carried_over.total").value_or(0);
   if (*stated == with_carried) return;  // Some narratives count last year's open requests too.
   v1::Anomaly* a =
-      Add(set, v1::NARRATIVE_TABLE_MISMATCH, kLow, e.key,
+      Add(set, v1::ANOMALY_KIND_NARRATIVE_TABLE_MISMATCH, kLow, e.key,
           absl::StrCat("正文称收到申请", *stated, "件，表三本年新收申请总计为", *table, "件"));
   AddCell(a, e.edition, "table3.new_requests.total");
   AddEvidence(a, "正文所述件数", absl::StrCat(*stated));
@@ -323,7 +323,7 @@ void PeerOutliers(const YearModel& model, const ReportEntry& e,
     const double median = Median(raw);
     if (metric.count && std::abs(own->first - median) < s.outlier_min_count_difference) continue;
     v1::Anomaly* a =
-        Add(set, v1::PEER_OUTLIER, std::abs(*z) > s.outlier_z_high ? kHigh : kMedium, e.key,
+        Add(set, v1::ANOMALY_KIND_PEER_OUTLIER, std::abs(*z) > s.outlier_z_high ? kHigh : kMedium, e.key,
             absl::StrCat(metric.name, "为", own->second, "，明显", *z > 0 ? "高" : "低", "于",
                          values.size(), "个同级单位（中位数", Number(median), "）"));
     AddCell(a, e.edition, metric.path);
@@ -341,7 +341,7 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
   const Settings& s = model.settings();
   if (e.problem_chars < s.narrative_min_chars) return;
   auto flag = [&](const ReportEntry& other, double similarity, const std::string& whom) {
-    v1::Anomaly* a = Add(set, v1::COPIED_NARRATIVE, similarity >= 0.95 ? kHigh : kMedium, e.key,
+    v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_COPIED_NARRATIVE, similarity >= 0.95 ? kHigh : kMedium, e.key,
                          absl::StrCat("“五、存在的主要问题及改进情况”与", whom, "内容雷同（相似度",
                                       absl::StrFormat("%.0f%%", similarity * 100), "）"));
     AddEvidence(a, "相似度", absl::StrFormat("%.3f", similarity));

@@ -24,7 +24,7 @@ std::string Show(std::optional<int64_t> v) { return v ? absl::StrCat(*v) : "空"
 void CarryoverFlag(const ReportEntry& e, const char* rule, const std::string& lhs_path,
                    int64_t expected, std::optional<int64_t> actual, const std::string& how,
                    v1::AnomalySet* set) {
-  v1::Anomaly* a = Add(set, v1::CARRYOVER_MISMATCH, kLow, e.key,
+  v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_CARRYOVER_MISMATCH, kLow, e.key,
                        absl::StrCat("与上一年度数据不衔接（", rule, "）：", how, "应为", expected,
                                     "，实为", Show(actual)));
   AddCell(a, e.edition, lhs_path);
@@ -124,7 +124,7 @@ void YearOverYear(const YearModel& model, const YearModel& previous, const Repor
   const double peer_median = peers_known ? Median(peer_magnitudes) : 0;
   // A swing that the peers share (e.g. a region-wide campaign) is not the body's anomaly.
   if (peers_known && magnitude <= s.swing_peer_factor * peer_median) return;
-  v1::Anomaly* a = Add(set, v1::YEAR_OVER_YEAR_SWING,
+  v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_YEAR_OVER_YEAR_SWING,
                        magnitude > 2 * std::log(s.swing_ratio) ? kHigh : kMedium, e.key,
                        absl::StrCat("本年新收申请", Number(now), "件，上一年度", Number(before),
                                     "件，变化幅度远超以往和同级单位"));
@@ -156,7 +156,7 @@ void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summ
   for (const auto& [i, value] : summary.cells) {
     const auto [sum, contributors] = computed(i);
     if (sum.value_or(0) == value) continue;
-    v1::Anomaly* a = Add(set, v1::SUMMARY_MISMATCH, kMedium, summary.key,
+    v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_SUMMARY_MISMATCH, kMedium, summary.key,
                          absl::StrCat("汇总报告", cells[i].row, "/", cells[i].column, "为",
                                       FormatCellValue(cells[i], value), "，所辖", contributors,
                                       "份报告合计为", sum ? FormatCellValue(cells[i], sum) : "空"));
@@ -179,7 +179,7 @@ void Missing(const YearModel& model, int region, absl::Time now, v1::AnomalySet*
   key.set_year(model.year());
   key.set_scope(v1::SCOPE_OWN);
   const int64_t days = today - deadline;
-  v1::Anomaly* a = Add(set, v1::MISSING_REPORT, days > s.days_late_for_high ? kHigh : kMedium, key,
+  v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_MISSING_REPORT, days > s.days_late_for_high ? kHigh : kMedium, key,
                        absl::StrCat(r.name(), "截至", absl::FormatCivilTime(today), "未报送",
                                     model.year(), "年度政府信息公开工作年度报告（截止日期",
                                     absl::FormatCivilTime(deadline), "）"));

@@ -23,6 +23,7 @@
 #include "observability/http.h"
 #include "observability/log.h"
 #include "observability/metrics.h"
+#include "proto/anomaly_kind.h"
 #include "services/server.h"
 #include "storage/registry.h"
 #include "storage/store.h"
@@ -144,12 +145,12 @@ class ScrapeGauges {
       counted_ = absl::Now();
     }
     for (const auto& [key, count] : anomalies_) {
-      gauges.push_back({"gongkai_anomalies", "Stored anomaly flags, by year and kind.",
-                        absl::StrCat("year=\"", key.first, "\",kind=\"",
-                                     gongkai::v1::AnomalyKind_Name(
-                                         static_cast<gongkai::v1::AnomalyKind>(key.second)),
-                                     "\""),
-                        static_cast<double>(count)});
+      gauges.push_back(
+          {"gongkai_anomalies", "Stored anomaly flags, by year and kind.",
+           absl::StrCat("year=\"", key.first, "\",kind=\"",
+                        gongkai::AnomalyKindName(static_cast<gongkai::v1::AnomalyKind>(key.second)),
+                        "\""),
+           static_cast<double>(count)});
     }
     return gauges;
   }

@@ -1,7 +1,7 @@
 // Reports of the kinds the samples do not show, each with its exact expected cells output
-// (tests/testdata/importer/*.tsv, decided by hand from cells.md): 2019 tables in a 2022 report,
-// all-blank pipe tables, HTML with rowspans and thousands separators, a one-cell-per-line page
-// cut off in table 二, flattened runs from another year that break a rule, a page without
+// (tests/testdata/importer/*.tsv, decided by hand from docs/CELLS.md): 2019 tables in a 2022
+// report, all-blank pipe tables, HTML with rowspans and thousands separators, a one-cell-per-line
+// page cut off in table 二, flattened runs from another year that break a rule, a page without
 // tables; headings numbered "1、", "一." or "（一）", page-break footers, counts with their unit.
 #include <algorithm>
 #include <string>

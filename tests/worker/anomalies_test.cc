@@ -70,7 +70,7 @@ TEST_F(AnomaliesTest, ZeroPublicationFlagsAnAllZeroTableWhenSiblingsPublished) {
     model_.Apply(
         Rev({.region = townships_[i], .cells = {{"table2_2021.item5.licensing.decisions", 4}}}));
   }
-  const auto flags = Flags(townships_[0], v1::ZERO_PUBLICATION);
+  const auto flags = Flags(townships_[0], v1::ANOMALY_KIND_ZERO_PUBLICATION);
   ASSERT_EQ(flags.size(), 1u);                                // the whole table, not each sub-table
   EXPECT_EQ(flags[0].severity(), v1::ANOMALY_SEVERITY_HIGH);  // 3 of 3 siblings published
   EXPECT_EQ(Evidence(flags[0], "同级单位数"), "3");
@@ -88,8 +88,8 @@ TEST_F(AnomaliesTest, ZeroRulesAreNoAnomalyForATownshipButCountForACity) {
   cells["table2_2021.item5.licensing.decisions"] = 7;
   model_.Apply(Rev({.region = townships_[0], .cells = cells}));
   model_.Apply(Rev({.region = kCity, .cells = cells}));
-  const auto township = Flags(townships_[0], v1::ZERO_PUBLICATION);
-  const auto city = Flags(kCity, v1::ZERO_PUBLICATION);
+  const auto township = Flags(townships_[0], v1::ANOMALY_KIND_ZERO_PUBLICATION);
+  const auto city = Flags(kCity, v1::ANOMALY_KIND_ZERO_PUBLICATION);
   auto has = [](const std::vector<v1::Anomaly>& flags, const std::string& label) {
     for (const auto& a : flags) {
       if (a.explanation().find(label) != std::string::npos) return true;
@@ -103,17 +103,17 @@ TEST_F(AnomaliesTest, ZeroRulesAreNoAnomalyForATownshipButCountForACity) {
   cells["table2_2021.item1.rules.in_force"] = 0;
   cells["table2_2021.item1.normative_documents.issued"] = 1;
   model_.Apply(Rev({.region = townships_[1], .cells = cells}));
-  EXPECT_FALSE(has(Flags(townships_[1], v1::ZERO_PUBLICATION), "第二十条第（一）项"));
+  EXPECT_FALSE(has(Flags(townships_[1], v1::ANOMALY_KIND_ZERO_PUBLICATION), "第二十条第（一）项"));
 }
 
 TEST_F(AnomaliesTest, RuleViolationFlagsStoredRuleBreaksOnly) {
   model_.Apply(Rev({.region = townships_[0], .violation_rules = {"R3"}}));
   model_.Apply(Rev({.region = townships_[1], .violation_rules = {"EDITION_FOR_YEAR"}}));
-  const auto flags = Flags(townships_[0], v1::RULE_VIOLATION);
+  const auto flags = Flags(townships_[0], v1::ANOMALY_KIND_RULE_VIOLATION);
   ASSERT_EQ(flags.size(), 1u);
   EXPECT_EQ(Evidence(flags[0], "规则"), "R3");
   EXPECT_EQ(flags[0].cells(0).field_path(), "table3.new_requests.total");
-  EXPECT_TRUE(Flags(townships_[1], v1::RULE_VIOLATION).empty());
+  EXPECT_TRUE(Flags(townships_[1], v1::ANOMALY_KIND_RULE_VIOLATION).empty());
 }
 
 TEST_F(AnomaliesTest, CarryoverMismatchComparesWithLastYearsCarriedForward) {
@@ -125,7 +125,7 @@ TEST_F(AnomaliesTest, CarryoverMismatchComparesWithLastYearsCarriedForward) {
   model_.Apply(Rev(
       {.region = townships_[0],
        .cells = {{"table3.carried_over.natural_person", 2}, {"table3.carried_over.total", 2}}}));
-  const auto flags = Flags(townships_[0], v1::CARRYOVER_MISMATCH);
+  const auto flags = Flags(townships_[0], v1::ANOMALY_KIND_CARRYOVER_MISMATCH);
   ASSERT_EQ(flags.size(), 2u);  // 自然人 and 总计
   EXPECT_EQ(flags[0].cells(0).field_path(), "table3.carried_over.natural_person");
   EXPECT_EQ(Evidence(flags[0], "应为"), "3");
@@ -136,7 +136,7 @@ TEST_F(AnomaliesTest, CarryoverMismatchComparesWithLastYearsCarriedForward) {
                        .edition = v1::EDITION_2019,
                        .cells = {{"table3.carried_forward.total", 3}}}));
   model_.Apply(Rev({.region = townships_[1], .cells = {{"table3.carried_over.total", 3}}}));
-  EXPECT_TRUE(Flags(townships_[1], v1::CARRYOVER_MISMATCH).empty());
+  EXPECT_TRUE(Flags(townships_[1], v1::ANOMALY_KIND_CARRYOVER_MISMATCH).empty());
 }
 
 TEST_F(AnomaliesTest, CarryoverMismatchChecksRulesInForceAcrossYears) {
@@ -151,7 +151,7 @@ TEST_F(AnomaliesTest, CarryoverMismatchChecksRulesInForceAcrossYears) {
     std::vector<v1::Anomaly> out;
     const v1::AnomalySet set = EvaluateRegion(y2022, &model_, tree_->Find(kCity), Day(2023, 6, 1));
     for (const auto& a : set.anomalies()) {
-      if (a.kind() == v1::CARRYOVER_MISMATCH) out.push_back(a);
+      if (a.kind() == v1::ANOMALY_KIND_CARRYOVER_MISMATCH) out.push_back(a);
     }
     return out;
   };
@@ -169,20 +169,20 @@ TEST_F(AnomaliesTest, CarryoverMismatchChecksRulesInForceAcrossYears) {
 
 TEST_F(AnomaliesTest, MissingReportOnlyAfterTheDeadlineOfTheLevel) {
   const std::string township = townships_[0];
-  EXPECT_TRUE(Flags(township, v1::MISSING_REPORT, Day(2022, 1, 31)).empty());
-  const auto flags = Flags(township, v1::MISSING_REPORT, Day(2022, 2, 1));
+  EXPECT_TRUE(Flags(township, v1::ANOMALY_KIND_MISSING_REPORT, Day(2022, 1, 31)).empty());
+  const auto flags = Flags(township, v1::ANOMALY_KIND_MISSING_REPORT, Day(2022, 2, 1));
   ASSERT_EQ(flags.size(), 1u);
   EXPECT_EQ(flags[0].key().region_code(), township);
   EXPECT_EQ(Evidence(flags[0], "截止日期"), "2022-01-31");
   EXPECT_EQ(Evidence(flags[0], "逾期天数"), "1");
   // The county's deadline is 31 March.
-  EXPECT_TRUE(Flags(kCounty, v1::MISSING_REPORT, Day(2022, 2, 1)).empty());
-  EXPECT_EQ(Flags(kCounty, v1::MISSING_REPORT, Day(2022, 4, 1)).size(), 1u);
+  EXPECT_TRUE(Flags(kCounty, v1::ANOMALY_KIND_MISSING_REPORT, Day(2022, 2, 1)).empty());
+  EXPECT_EQ(Flags(kCounty, v1::ANOMALY_KIND_MISSING_REPORT, Day(2022, 4, 1)).size(), 1u);
   // Look-alike: a department's report does not count as the region's own report.
   model_.Apply(Rev({.region = kCounty, .body = "11100000000013127D"}));
-  EXPECT_EQ(Flags(kCounty, v1::MISSING_REPORT, Day(2022, 4, 1)).size(), 1u);
+  EXPECT_EQ(Flags(kCounty, v1::ANOMALY_KIND_MISSING_REPORT, Day(2022, 4, 1)).size(), 1u);
   model_.Apply(Rev({.region = kCounty}));
-  EXPECT_TRUE(Flags(kCounty, v1::MISSING_REPORT, Day(2022, 4, 1)).empty());
+  EXPECT_TRUE(Flags(kCounty, v1::ANOMALY_KIND_MISSING_REPORT, Day(2022, 4, 1)).empty());
 }
 
 TEST_F(AnomaliesTest, LateReportComparesTheFilingDayWithTheDeadline) {
@@ -191,11 +191,11 @@ TEST_F(AnomaliesTest, LateReportComparesTheFilingDayWithTheDeadline) {
   model_.Apply(Rev({.region = townships_[2],
                     .filed = Day(2022, 5, 1),
                     .publication_date = "2022-01-20"}));  // published on time, entered later
-  const auto flags = Flags(townships_[0], v1::LATE_REPORT);
+  const auto flags = Flags(townships_[0], v1::ANOMALY_KIND_LATE_REPORT);
   ASSERT_EQ(flags.size(), 1u);
   EXPECT_EQ(Evidence(flags[0], "逾期天数"), "3");
-  EXPECT_TRUE(Flags(townships_[1], v1::LATE_REPORT).empty());
-  EXPECT_TRUE(Flags(townships_[2], v1::LATE_REPORT).empty());
+  EXPECT_TRUE(Flags(townships_[1], v1::ANOMALY_KIND_LATE_REPORT).empty());
+  EXPECT_TRUE(Flags(townships_[2], v1::ANOMALY_KIND_LATE_REPORT).empty());
 }
 
 TEST_F(AnomaliesTest, PeerOutlierUsesRobustStatisticsAmongSiblings) {
@@ -204,12 +204,12 @@ TEST_F(AnomaliesTest, PeerOutlierUsesRobustStatisticsAmongSiblings) {
     model_.Apply(
         Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", requests[i]}}}));
   }
-  const auto flags = Flags(townships_[10], v1::PEER_OUTLIER);
+  const auto flags = Flags(townships_[10], v1::ANOMALY_KIND_PEER_OUTLIER);
   ASSERT_EQ(flags.size(), 1u);
   EXPECT_EQ(Evidence(flags[0], "本年新收申请数量"), "200");
   EXPECT_EQ(Evidence(flags[0], "同级中位数"), "1");
   EXPECT_EQ(Evidence(flags[0], "同级单位数"), "11");
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(Flags(townships_[i], v1::PEER_OUTLIER).empty());
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(Flags(townships_[i], v1::ANOMALY_KIND_PEER_OUTLIER).empty());
 }
 
 TEST_F(AnomaliesTest, PeerOutlierIgnoresSmallCountsAmongZeros) {
@@ -219,7 +219,7 @@ TEST_F(AnomaliesTest, PeerOutlierIgnoresSmallCountsAmongZeros) {
     model_.Apply(
         Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", i == 10 ? 3 : 0}}}));
   }
-  EXPECT_TRUE(Flags(townships_[10], v1::PEER_OUTLIER).empty());
+  EXPECT_TRUE(Flags(townships_[10], v1::ANOMALY_KIND_PEER_OUTLIER).empty());
 }
 
 TEST_F(AnomaliesTest, PeerOutlierNeedsEnoughPeers) {
@@ -228,7 +228,7 @@ TEST_F(AnomaliesTest, PeerOutlierNeedsEnoughPeers) {
     model_.Apply(
         Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", requests[i]}}}));
   }
-  EXPECT_TRUE(Flags(townships_[3], v1::PEER_OUTLIER).empty());
+  EXPECT_TRUE(Flags(townships_[3], v1::ANOMALY_KIND_PEER_OUTLIER).empty());
 }
 
 TEST_F(AnomaliesTest, YearOverYearSwingNeedsBothRatioAndAbsoluteChange) {
@@ -242,12 +242,12 @@ TEST_F(AnomaliesTest, YearOverYearSwingNeedsBothRatioAndAbsoluteChange) {
   year_pair(0, 10, 200);  // ×18, +190: flagged
   year_pair(1, 10, 40);   // ×3.7: not enough
   year_pair(2, 0, 20);    // ×21 but only +20: not enough
-  const auto flags = Flags(townships_[0], v1::YEAR_OVER_YEAR_SWING);
+  const auto flags = Flags(townships_[0], v1::ANOMALY_KIND_YEAR_OVER_YEAR_SWING);
   ASSERT_EQ(flags.size(), 1u);
   EXPECT_EQ(Evidence(flags[0], "本年"), "200");
   EXPECT_EQ(Evidence(flags[0], "上一年度"), "10");
-  EXPECT_TRUE(Flags(townships_[1], v1::YEAR_OVER_YEAR_SWING).empty());
-  EXPECT_TRUE(Flags(townships_[2], v1::YEAR_OVER_YEAR_SWING).empty());
+  EXPECT_TRUE(Flags(townships_[1], v1::ANOMALY_KIND_YEAR_OVER_YEAR_SWING).empty());
+  EXPECT_TRUE(Flags(townships_[2], v1::ANOMALY_KIND_YEAR_OVER_YEAR_SWING).empty());
 }
 
 TEST_F(AnomaliesTest, YearOverYearSwingSharedByThePeersIsNotFlagged) {
@@ -259,7 +259,7 @@ TEST_F(AnomaliesTest, YearOverYearSwingSharedByThePeersIsNotFlagged) {
                          .cells = {{"table3.new_requests.total", 10}}}));
     model_.Apply(Rev({.region = townships_[i], .cells = {{"table3.new_requests.total", 200 + i}}}));
   }
-  EXPECT_TRUE(Flags(townships_[0], v1::YEAR_OVER_YEAR_SWING).empty());
+  EXPECT_TRUE(Flags(townships_[0], v1::ANOMALY_KIND_YEAR_OVER_YEAR_SWING).empty());
 }
 
 TEST_F(AnomaliesTest, SummaryMismatchIsSilentWhenTheSummaryAgrees) {
@@ -268,12 +268,12 @@ TEST_F(AnomaliesTest, SummaryMismatchIsSilentWhenTheSummaryAgrees) {
   model_.Apply(Rev({.region = kCounty,
                     .cells = {{"table3.new_requests.total", 7}},
                     .scope = v1::SCOPE_SUMMARY}));
-  EXPECT_TRUE(Flags(kCounty, v1::SUMMARY_MISMATCH).empty());
+  EXPECT_TRUE(Flags(kCounty, v1::ANOMALY_KIND_SUMMARY_MISMATCH).empty());
   model_.Apply(Rev({.region = kCounty,
                     .cells = {{"table3.new_requests.total", 8}},
                     .revision = 2,
                     .scope = v1::SCOPE_SUMMARY}));
-  ASSERT_EQ(Flags(kCounty, v1::SUMMARY_MISMATCH).size(), 1u);
+  ASSERT_EQ(Flags(kCounty, v1::ANOMALY_KIND_SUMMARY_MISMATCH).size(), 1u);
 }
 
 constexpr char kProblems[] =
@@ -284,13 +284,13 @@ TEST_F(AnomaliesTest, CopiedNarrativeAgainstLastYearAndSiblings) {
   previous_.Apply(Rev(
       {.region = townships_[0], .year = 2020, .edition = v1::EDITION_2019, .problems = kProblems}));
   model_.Apply(Rev({.region = townships_[0], .problems = kProblems}));
-  const auto flags = Flags(townships_[0], v1::COPIED_NARRATIVE);
+  const auto flags = Flags(townships_[0], v1::ANOMALY_KIND_COPIED_NARRATIVE);
   ASSERT_EQ(flags.size(), 1u);
   EXPECT_EQ(Evidence(flags[0], "相似度"), "1.000");
   EXPECT_THAT(flags[0].explanation(), ::testing::HasSubstr("本单位上一年度报告"));
   // A sibling with the same text is flagged against the first township.
   model_.Apply(Rev({.region = townships_[1], .problems = kProblems}));
-  EXPECT_EQ(Flags(townships_[1], v1::COPIED_NARRATIVE).size(), 1u);
+  EXPECT_EQ(Flags(townships_[1], v1::ANOMALY_KIND_COPIED_NARRATIVE).size(), 1u);
 }
 
 TEST_F(AnomaliesTest, CopiedNarrativeIgnoresDifferentAndShortTexts) {
@@ -301,8 +301,8 @@ TEST_F(AnomaliesTest, CopiedNarrativeIgnoresDifferentAndShortTexts) {
                        "今后将优化栏目设置，严格按照条例规定的期限答复申请人，并加强档案管理。"}));
   model_.Apply(Rev({.region = townships_[2], .problems = "无。"}));
   model_.Apply(Rev({.region = townships_[3], .problems = "无。"}));
-  EXPECT_TRUE(Flags(townships_[1], v1::COPIED_NARRATIVE).empty());
-  EXPECT_TRUE(Flags(townships_[3], v1::COPIED_NARRATIVE).empty());
+  EXPECT_TRUE(Flags(townships_[1], v1::ANOMALY_KIND_COPIED_NARRATIVE).empty());
+  EXPECT_TRUE(Flags(townships_[3], v1::ANOMALY_KIND_COPIED_NARRATIVE).empty());
 }
 
 TEST_F(AnomaliesTest, NarrativeTableMismatchComparesTheStatedCount) {
@@ -315,11 +315,11 @@ TEST_F(AnomaliesTest, NarrativeTableMismatchComparesTheStatedCount) {
   model_.Apply(Rev({.region = townships_[2],
                     .cells = {{"table3.new_requests.total", 3}},
                     .overview = "自2021年1月起收到的申请均在规定期限内办结。"}));
-  const auto flags = Flags(townships_[0], v1::NARRATIVE_TABLE_MISMATCH);
+  const auto flags = Flags(townships_[0], v1::ANOMALY_KIND_NARRATIVE_TABLE_MISMATCH);
   ASSERT_EQ(flags.size(), 1u);
   EXPECT_EQ(Evidence(flags[0], "正文所述件数"), "12");
-  EXPECT_TRUE(Flags(townships_[1], v1::NARRATIVE_TABLE_MISMATCH).empty());
-  EXPECT_TRUE(Flags(townships_[2], v1::NARRATIVE_TABLE_MISMATCH).empty());
+  EXPECT_TRUE(Flags(townships_[1], v1::ANOMALY_KIND_NARRATIVE_TABLE_MISMATCH).empty());
+  EXPECT_TRUE(Flags(townships_[2], v1::ANOMALY_KIND_NARRATIVE_TABLE_MISMATCH).empty());
 }
 
 TEST(AffectedRegionsTest, AreTheRegionItsSiblingsAndItsAncestors) {
@@ -357,10 +357,10 @@ TEST(SettingsTest, AConfiguredDeadlineMovesMissingAndLate) {
   model.Apply(testing::Rev({.region = "330226001000", .filed = testing::Day(2022, 2, 10)}));
   const auto set =
       EvaluateRegion(model, nullptr, tree->Find("330226001000"), testing::Day(2022, 6, 1));
-  for (const auto& a : set.anomalies()) EXPECT_NE(a.kind(), v1::LATE_REPORT);
+  for (const auto& a : set.anomalies()) EXPECT_NE(a.kind(), v1::ANOMALY_KIND_LATE_REPORT);
   const auto missing =
       EvaluateRegion(model, nullptr, tree->Find("330226002000"), testing::Day(2022, 2, 15));
-  for (const auto& a : missing.anomalies()) EXPECT_NE(a.kind(), v1::MISSING_REPORT);
+  for (const auto& a : missing.anomalies()) EXPECT_NE(a.kind(), v1::ANOMALY_KIND_MISSING_REPORT);
 }
 
 }  // namespace

@@ -263,7 +263,7 @@ TEST_F(RollupTest, SummaryIsComparedCellByCell) {
       EvaluateRegion(*model_, nullptr, tree_->Find(kCounty), Day(2022, 6, 1));
   std::vector<const v1::Anomaly*> mismatches;
   for (const auto& a : set.anomalies()) {
-    if (a.kind() == v1::SUMMARY_MISMATCH) mismatches.push_back(&a);
+    if (a.kind() == v1::ANOMALY_KIND_SUMMARY_MISMATCH) mismatches.push_back(&a);
   }
   // 14 (summary) vs 15 (both editions' reports); 许可 15 = 10 + 5 matches.
   ASSERT_EQ(mismatches.size(), 1u);

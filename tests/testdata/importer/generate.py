@@ -1,6 +1,6 @@
 # Regenerates the .txt inputs and their expected .tsv cells in this directory (python3 generate.py).
 # Expected values are written from the same value tables the inputs are built from; "?" and
-# blank cells are decided by hand from cells.md (see the comment of each case).
+# blank cells are decided by hand from docs/CELLS.md (see the comment of each case).
 # Generates realistic test inputs and their exact expected cells output.
 import itertools, os
 HERE=os.path.dirname(os.path.abspath(__file__))
