@@ -5,13 +5,13 @@
 
 namespace gongkai::cli {
 
-absl::StatusOr<Args> ParseArgs(int argc, char** argv, int first,
-                               const std::set<std::string>& known) {
+absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& words,
+                               const std::set<std::string>& known, absl::string_view command) {
   Args args;
-  for (int i = first; i < argc; ++i) {
-    std::string arg = argv[i];
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& arg = words[i];
     if (arg == "--") {
-      for (++i; i < argc; ++i) args.positional.push_back(argv[i]);
+      args.positional.insert(args.positional.end(), words.begin() + i + 1, words.end());
       break;
     }
     if (!absl::StartsWith(arg, "--") || arg.size() == 2) {
@@ -23,13 +23,14 @@ absl::StatusOr<Args> ParseArgs(int argc, char** argv, int first,
     if (size_t eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
-    } else if (i + 1 < argc) {
-      value = argv[++i];
+    } else if (i + 1 < words.size()) {
+      value = words[++i];
     } else {
       return absl::InvalidArgumentError(absl::StrCat("flag --", name, " needs a value"));
     }
     if (!known.contains(name)) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag --", name, " for command ", command, " (see gongkai help)"));
     }
     args.flags[name] = value;
   }

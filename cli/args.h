@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace gongkai::cli {
 
@@ -27,10 +28,11 @@ struct Args {
   }
 };
 
-// Parses argv[first..]. Every flag takes a value; `known` lists the accepted names. Returns
-// INVALID_ARGUMENT for an unknown flag or a flag without a value.
-absl::StatusOr<Args> ParseArgs(int argc, char** argv, int first,
-                               const std::set<std::string>& known);
+// Parses the words of `command` (those after its name). Every flag takes a value; `known`
+// lists the names the command accepts. Returns INVALID_ARGUMENT for a flag without a value or
+// an unknown flag (naming the flag and `command`).
+absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& words,
+                               const std::set<std::string>& known, absl::string_view command);
 
 }  // namespace gongkai::cli
 

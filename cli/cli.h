@@ -1,5 +1,10 @@
-// The CLI's shared context: the connection, argument helpers and output helpers that every
-// command uses. Commands live in commands.cc (reports, regions) and rollup_commands.cc.
+// The CLI's shared context: the table of commands, the connection, and the argument and
+// output helpers that every command uses. The table and RunCommand are in commands.cc; the
+// commands in report_commands.cc (reports, regions), rollup_commands.cc (rollups, exports),
+// import_commands.cc (published reports) and admin_commands.cc (health, backups, principals,
+// the audit trail).
+//
+// Commands and helpers return absl::Status; outcome.h says how a status becomes the exit code.
 #ifndef GONGKAI_CLI_CLI_H_
 #define GONGKAI_CLI_CLI_H_
 
@@ -9,8 +14,11 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
-#include "absl/strings/str_cat.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "cli/args.h"
 #include "cli/report_file.h"
@@ -23,51 +31,99 @@
 
 namespace gongkai::cli {
 
-inline constexpr int kExitRefused = 1;
-inline constexpr int kExitUsage = 2;
 inline constexpr absl::Duration kDeadline = absl::Seconds(60);
 
-// A local problem (usage or input): message for stderr, exit code 2. This is the one place
-// the project throws: argument helpers deep inside a command throw it and RunCommand turns it
-// into the exit code, which keeps every command a straight line. It never crosses a library
-// boundary; everything below the CLI speaks absl::Status.
-struct Problem {
-  std::string message;
+// The flags every command accepts: the server and the credentials.
+inline constexpr const char* kGlobalFlags[] = {"server", "token",    "token_file",
+                                               "tls_ca", "tls_cert", "tls_key"};
+
+class Cli;
+struct Manifest;
+struct ManifestRow;
+struct ImportTally;
+
+// One form of a command as `gongkai help` shows it. The synopsis starts with the command's
+// name; its further lines carry their own indentation. The note goes in the help's second
+// column (46), beside the synopsis when its last line leaves room, else on the lines below;
+// one line per '\n'.
+struct Usage {
+  absl::string_view synopsis;
+  absl::string_view note = "";
+};
+
+// An entry of the command table (Cli::Commands()).
+struct Command {
+  absl::string_view name;
+  std::vector<Usage> usage;
+  // Lines in the help's second column after all the forms (e.g. what a placeholder means).
+  absl::string_view footnote = "";
+  // Help prints a blank line before this command (the administration commands).
+  bool new_section = false;
+  // The flags the command accepts besides kGlobalFlags; any other is a usage error.
+  std::vector<absl::string_view> flags;
+  absl::Status (Cli::*handler)() = nullptr;
 };
 
 std::string ScopeName(v1::Scope scope);
 std::string TimeText(const google::protobuf::Timestamp& time);
 std::string KeyText(const v1::ReportKey& key);
 
+// Not thread-safe: one Cli runs one command.
 class Cli {
  public:
-  Cli(const Args& args, std::ostream& out, std::ostream& err);
+  // The commands, in the order `gongkai help` lists them (commands.cc).
+  static const std::vector<Command>& Commands();
 
-  int Run(const std::string& command);
+  // A Cli for `args` with a channel to --server ($GONGKAI_SERVER, else 127.0.0.1:50051) and
+  // the credentials (--token, --token_file, $GONGKAI_TOKEN; --tls_*). Connecting is lazy: no
+  // RPC is made. A usage error when the token file or the TLS files cannot be read. `args`,
+  // `out` and `err` must outlive the Cli.
+  static absl::StatusOr<std::unique_ptr<Cli>> Connect(const Args& args, std::ostream& out,
+                                                      std::ostream& err);
+
+  // The server's refusal as a status of kind "refused" (outcome.h) whose message is what is
+  // printed: the code's name, the first line of the message, and a rejected report's
+  // violations, each on its own line indented by two spaces.
+  static absl::Status Refused(const grpc::Status& status);
+  // "CODE_NAME: first line of the message".
+  static std::string RefusalLine(const grpc::Status& status);
 
  private:
-  // commands.cc
-  int Submit();
-  int Validate();
-  int Get();
-  int List();
-  int Revisions();
-  int Changes();
-  int Regions();
-  int Health();
-  // admin_commands.cc
-  int Backup();
-  int Principal();
-  int History();
+  // The two sections of the table (commands.cc).
+  static std::vector<Command> ReportCommands();
+  static std::vector<Command> AdminCommands();
+
+  Cli(const Args& args, std::ostream& out, std::ostream& err) : args_(args), out_(out), err_(err) {}
+
+  // report_commands.cc
+  absl::Status Submit();
+  absl::Status Validate();
+  absl::Status Get();
+  absl::Status List();
+  absl::Status Revisions();
+  absl::Status Changes();
+  absl::Status Regions();
   // rollup_commands.cc
-  int Rollup();
-  int Anomalies();
-  int Children();
-  int Recompute();
-  int Export();
+  absl::Status Rollup();
+  absl::Status Anomalies();
+  absl::Status Children();
+  absl::Status Recompute();
+  absl::Status Export();
+  absl::StatusOr<v1::Report> ExportedReport();
   // import_commands.cc
-  int Parse();
-  int Import();
+  absl::Status Parse();
+  absl::Status Import();
+  // Submits one row of the manifest and tallies its outcome; an error only for a usage error
+  // (--mode), which ends the import.
+  absl::Status ImportRow(const Manifest& manifest, const ManifestRow& row, ImportTally* tally);
+  // admin_commands.cc
+  absl::Status Health();
+  absl::Status Backup();
+  absl::Status History();
+  absl::Status Principal();
+  absl::Status PrincipalCreate();
+  absl::Status PrincipalList();
+  absl::Status PrincipalRevoke();
 
   // A context with the deadline and the credentials (--token, --token_file, $GONGKAI_TOKEN).
   std::unique_ptr<grpc::ClientContext> Context(absl::Duration deadline = kDeadline) const {
@@ -76,26 +132,24 @@ class Cli {
     client::Authorize(security_, context.get());
     return context;
   }
-  // Prints the server's refusal (and a rejected report's violations); returns 1.
-  int Refused(const grpc::Status& status);
-  void Need(size_t positional, const char* what) const {
-    if (args_.positional.size() != positional) throw Problem{absl::StrCat("usage: ", what)};
-  }
-  int64_t IntFlag(const std::string& name, int64_t fallback) const;
-  int YearArg(size_t index) const;
-  v1::Scope ScopeFlag() const;
+  // A usage error ("usage: " + what) unless there are exactly `positional` positionals.
+  absl::Status Need(size_t positional, absl::string_view what) const;
+  absl::StatusOr<int64_t> IntFlag(const std::string& name, int64_t fallback) const;
+  absl::StatusOr<int> YearArg(size_t index) const;
+  absl::StatusOr<v1::Scope> ScopeFlag() const;
   // --mode; the default is lenient for published reports, strict for JSON.
-  v1::ValidationMode ModeFlag(bool published = false) const;
-  std::string OutputFlag(const std::string& fallback,
-                         std::initializer_list<const char*> allowed) const;
-  v1::ReportKey KeyFromPositionals() const;
+  absl::StatusOr<v1::ValidationMode> ModeFlag(bool published = false) const;
+  absl::StatusOr<std::string> OutputFlag(const std::string& fallback,
+                                         std::initializer_list<const char*> allowed) const;
+  // REGION YEAR from the positionals, --body and --scope.
+  absl::StatusOr<v1::ReportKey> KeyFromPositionals() const;
   // The report in FILE with the key flags applied; parse diagnostics go to stderr.
-  ReportFile ReadReport(const std::string& path) const;
+  absl::StatusOr<ReportFile> ReadReport(const std::string& path) const;
   std::string Json(const google::protobuf::Message& message) const;
 
-  // Calls `visit` with every revision of the report, oldest first; returns 0, or Refused().
-  int ForEachRevision(const v1::ReportKey& key,
-                      const std::function<void(const v1::Revision&)>& visit);
+  // Calls `visit` with every revision of the report, oldest first; returns OK or Refused().
+  absl::Status ForEachRevision(const v1::ReportKey& key,
+                               const std::function<void(const v1::Revision&)>& visit);
   // One line describing a revision: number, time, principal, peer, change, flags.
   std::string RevisionLine(const v1::Revision& revision) const;
 

@@ -5,6 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/cli.h"
+#include "cli/outcome.h"
+#include "common/status_macros.h"
 #include "export/export.h"
 #include "export/text_width.h"
 #include "proto/anomaly_kind.h"
@@ -41,16 +43,15 @@ std::string SeverityName(v1::AnomalySeverity severity) {
   }
 }
 
-}  // namespace
-
 // The edition whose sums a rollup shows: --edition, else the only one present, else the
-// official edition of the year.
-static const v1::EditionRollup* ChooseEdition(const v1::Rollup& rollup, const std::string& flag) {
+// official edition of the year; null when the rollup has none of that edition.
+absl::StatusOr<const v1::EditionRollup*> ChooseEdition(const v1::Rollup& rollup,
+                                                       const std::string& flag) {
   v1::Edition wanted = v1::EDITION_UNSPECIFIED;
   if (flag == "2019") wanted = v1::EDITION_2019;
   if (flag == "2021") wanted = v1::EDITION_2021;
   if (!flag.empty() && wanted == v1::EDITION_UNSPECIFIED) {
-    throw Problem{absl::StrCat("--edition must be 2019 or 2021, not \"", flag, "\"")};
+    return UsageError(absl::StrCat("--edition must be 2019 or 2021, not \"", flag, "\""));
   }
   if (wanted == v1::EDITION_UNSPECIFIED) {
     if (rollup.editions_size() == 1) return &rollup.editions(0);
@@ -62,22 +63,71 @@ static const v1::EditionRollup* ChooseEdition(const v1::Rollup& rollup, const st
   return nullptr;
 }
 
-int Cli::Rollup() {
-  Need(2, "gongkai rollup REGION YEAR [--edition 2019|2021] [--output json|cells|table]");
-  const std::string output = OutputFlag("table", {"json", "cells", "table"});
+// --kind and --min_severity into the request.
+absl::Status SetAnomalyFilters(const Args& args, v1::ListAnomaliesRequest* request) {
+  if (auto kind = args.Flag("kind")) {
+    v1::AnomalyKind parsed;
+    if (!ParseAnomalyKind(*kind, &parsed)) {
+      return UsageError(absl::StrCat("--kind \"", *kind, "\" is not an anomaly kind"));
+    }
+    request->set_kind(parsed);
+  }
+  if (auto minimum = args.Flag("min_severity")) {
+    const std::string m = *minimum;
+    if (m == "low") {
+      request->set_minimum_severity(v1::ANOMALY_SEVERITY_LOW);
+    } else if (m == "medium") {
+      request->set_minimum_severity(v1::ANOMALY_SEVERITY_MEDIUM);
+    } else if (m == "high") {
+      request->set_minimum_severity(v1::ANOMALY_SEVERITY_HIGH);
+    } else {
+      return UsageError("--min_severity must be low, medium or high");
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Prints `rows` as columns as wide as their widest cell; the first two columns to the left,
+// the others (figures) to the right.
+void PrintColumns(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
+  std::vector<int> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], exports::DisplayWidth(row[i]));
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(&line, i == 0 ? "" : "  ",
+                      Pad(row[i], widths[i], i >= 2 ? Align::kRight : Align::kLeft));
+    }
+    out << line << "\n";
+  }
+}
+
+}  // namespace
+
+absl::Status Cli::Rollup() {
+  GONGKAI_RETURN_IF_ERROR(
+      Need(2, "gongkai rollup REGION YEAR [--edition 2019|2021] [--output json|cells|table]"));
+  GONGKAI_ASSIGN_OR_RETURN(const std::string output,
+                           OutputFlag("table", {"json", "cells", "table"}));
   v1::GetRollupRequest request;
   request.set_region_code(args_.positional[0]);
-  request.set_year(YearArg(1));
+  GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(1));
+  request.set_year(year);
   v1::Rollup rollup;
   grpc::Status status = rollups_->GetRollup(Context().get(), request, &rollup);
   if (!status.ok()) return Refused(status);
   if (output == "json") {
     out_ << Json(rollup) << "\n";
-    return 0;
+    return absl::OkStatus();
   }
-  const v1::EditionRollup* edition = ChooseEdition(rollup, args_.FlagOr("edition", ""));
+  GONGKAI_ASSIGN_OR_RETURN(const v1::EditionRollup* edition,
+                           ChooseEdition(rollup, args_.FlagOr("edition", "")));
   if (edition == nullptr && output == "cells") {
-    throw Problem{"the rollup has no report of that edition (see --edition)"};
+    return UsageError("the rollup has no report of that edition (see --edition)");
   }
   v1::Report empty;
   empty.mutable_key()->set_region_code(rollup.region_code());
@@ -85,7 +135,7 @@ int Cli::Rollup() {
   const v1::Report& sums = edition != nullptr ? edition->sums() : empty;
   if (output == "cells") {
     out_ << FormatCells(sums);
-    return 0;
+    return absl::OkStatus();
   }
   const v1::Completeness& c = rollup.completeness();
   out_ << rollup.region_code() << "  " << rollup.year() << "年度  报告 " << rollup.reports()
@@ -99,35 +149,19 @@ int Cli::Rollup() {
     out_ << indicator.label() << "：" << indicator.numerator() << " / " << indicator.denominator()
          << " = " << Percent(indicator) << "\n";
   }
-  auto table = exports::Export(sums, exports::Format::kTable);
-  if (!table.ok()) throw Problem{std::string(table.status().message())};
-  out_ << "\n" << *table;
-  return 0;
+  GONGKAI_ASSIGN_OR_RETURN(const std::string table, exports::Export(sums, exports::Format::kTable));
+  out_ << "\n" << table;
+  return absl::OkStatus();
 }
 
-int Cli::Anomalies() {
-  Need(2, "gongkai anomalies REGION YEAR [--kind K] [--min_severity low|medium|high]");
+absl::Status Cli::Anomalies() {
+  GONGKAI_RETURN_IF_ERROR(
+      Need(2, "gongkai anomalies REGION YEAR [--kind K] [--min_severity low|medium|high]"));
   v1::ListAnomaliesRequest request;
   request.set_region_code(args_.positional[0]);
-  request.set_year(YearArg(1));
-  if (auto kind = args_.Flag("kind")) {
-    v1::AnomalyKind parsed;
-    if (!ParseAnomalyKind(*kind, &parsed)) {
-      throw Problem{absl::StrCat("--kind \"", *kind, "\" is not an anomaly kind")};
-    }
-    request.set_kind(parsed);
-  }
-  if (auto minimum = args_.Flag("min_severity")) {
-    const std::string m = *minimum;
-    if (m == "low")
-      request.set_minimum_severity(v1::ANOMALY_SEVERITY_LOW);
-    else if (m == "medium")
-      request.set_minimum_severity(v1::ANOMALY_SEVERITY_MEDIUM);
-    else if (m == "high")
-      request.set_minimum_severity(v1::ANOMALY_SEVERITY_HIGH);
-    else
-      throw Problem{"--min_severity must be low, medium or high"};
-  }
+  GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(1));
+  request.set_year(year);
+  GONGKAI_RETURN_IF_ERROR(SetAnomalyFilters(args_, &request));
   request.set_page_size(1000);
   int count = 0;
   do {
@@ -143,14 +177,15 @@ int Cli::Anomalies() {
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
   err_ << count << " anomaly(ies)\n";
-  return 0;
+  return absl::OkStatus();
 }
 
-int Cli::Children() {
-  Need(2, "gongkai children REGION YEAR");
+absl::Status Cli::Children() {
+  GONGKAI_RETURN_IF_ERROR(Need(2, "gongkai children REGION YEAR"));
   v1::ListChildRollupsRequest request;
   request.set_region_code(args_.positional[0]);
-  request.set_year(YearArg(1));
+  GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(1));
+  request.set_year(year);
   request.set_page_size(1000);
   std::vector<std::vector<std::string>> rows = {{"区划代码", "名称", "报告", "应报", "已报", "逾期",
                                                  "未报", "新收申请", "予以公开占比",
@@ -163,6 +198,7 @@ int Cli::Children() {
       v1::GetRegionRequest get;
       get.set_code(r.region_code());
       v1::Region region;
+      // The name is a courtesy: a child whose region cannot be read shows an empty name.
       (void)regions_->GetRegion(Context().get(), get, &region);
       std::string requests = "-";
       for (const v1::SharedCell& cell : r.shared()) {
@@ -180,27 +216,15 @@ int Cli::Children() {
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
-  std::vector<int> widths(rows[0].size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], exports::DisplayWidth(row[i]));
-    }
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      absl::StrAppend(&line, i == 0 ? "" : "  ",
-                      Pad(row[i], widths[i], i >= 2 ? Align::kRight : Align::kLeft));
-    }
-    out_ << line << "\n";
-  }
-  return 0;
+  PrintColumns(rows, out_);
+  return absl::OkStatus();
 }
 
-int Cli::Recompute() {
-  Need(1, "gongkai recompute YEAR [--region R]");
+absl::Status Cli::Recompute() {
+  GONGKAI_RETURN_IF_ERROR(Need(1, "gongkai recompute YEAR [--region R]"));
   v1::StartRollupJobRequest request;
-  request.set_year(YearArg(0));
+  GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(0));
+  request.set_year(year);
   request.set_region_code(args_.FlagOr("region", ""));
   v1::RollupJob job;
   grpc::Status status = rollups_->StartRollupJob(Context().get(), request, &job);
@@ -209,8 +233,7 @@ int Cli::Recompute() {
   const absl::Time give_up = absl::Now() + absl::Minutes(30);
   while (job.state() == v1::JOB_STATE_PENDING || job.state() == v1::JOB_STATE_RUNNING) {
     if (absl::Now() > give_up) {
-      err_ << "gongkai: job " << job.id() << " did not finish within 30 minutes\n";
-      return kExitRefused;
+      return Failed(absl::StrCat("job ", job.id(), " did not finish within 30 minutes"));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     v1::GetRollupJobRequest get;
@@ -221,64 +244,70 @@ int Cli::Recompute() {
   out_ << "job " << job.id() << " " << v1::JobState_Name(job.state()) << ": " << job.reports()
        << " report(s), " << job.drifted_regions() << " region(s) drifted\n";
   for (const std::string& code : job.drift()) out_ << "  drift " << code << "\n";
-  if (job.state() != v1::JOB_STATE_SUCCEEDED) {
-    err_ << "gongkai: job failed: " << job.error() << "\n";
-    return kExitRefused;
-  }
-  return job.drifted_regions() == 0 ? 0 : kExitRefused;
+  if (job.state() != v1::JOB_STATE_SUCCEEDED)
+    return Failed(absl::StrCat("job failed: ", job.error()));
+  // Drift is a failed outcome; the lines above have listed it.
+  return job.drifted_regions() == 0 ? absl::OkStatus() : Failed();
 }
 
-int Cli::Export() {
-  Need(3,
-       "gongkai export report|rollup REGION YEAR --format cells|csv|table|xlsx|json "
-       "[--out FILE] [--body B] [--scope own|summary] [--revision N] [--edition E]");
-  auto format = exports::ParseFormat(args_.FlagOr("format", "table"));
-  if (!format.ok()) throw Problem{std::string(format.status().message())};
+absl::Status Cli::Export() {
+  GONGKAI_RETURN_IF_ERROR(
+      Need(3,
+           "gongkai export report|rollup REGION YEAR --format cells|csv|table|xlsx|json "
+           "[--out FILE] [--body B] [--scope own|summary] [--revision N] [--edition E]"));
+  GONGKAI_ASSIGN_OR_RETURN(const exports::Format format,
+                           exports::ParseFormat(args_.FlagOr("format", "table")));
+  GONGKAI_ASSIGN_OR_RETURN(const v1::Report report, ExportedReport());
+  const std::string out_path = args_.FlagOr("out", "");
+  if (exports::IsBinary(format)) {
+    if (out_path.empty()) return UsageError("--format xlsx needs --out FILE");
+    GONGKAI_RETURN_IF_ERROR(exports::ExportXlsx(report, out_path));
+    out_ << "wrote " << out_path << "\n";
+    return absl::OkStatus();
+  }
+  GONGKAI_ASSIGN_OR_RETURN(const std::string text, exports::Export(report, format));
+  if (out_path.empty()) {
+    out_ << text;
+  } else {
+    std::ofstream file(out_path, std::ios::binary);
+    file << text;
+    if (!file) return UsageError(absl::StrCat("cannot write ", out_path));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Report> Cli::ExportedReport() {
   const std::string what = args_.positional[0];
-  v1::Report report;
   if (what == "report") {
     v1::GetReportRequest request;
     request.mutable_key()->set_region_code(args_.positional[1]);
-    request.mutable_key()->set_year(YearArg(2));
+    GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(2));
+    request.mutable_key()->set_year(year);
     request.mutable_key()->set_body(args_.FlagOr("body", ""));
-    request.mutable_key()->set_scope(ScopeFlag());
-    request.set_revision(IntFlag("revision", 0));
+    GONGKAI_ASSIGN_OR_RETURN(const v1::Scope scope, ScopeFlag());
+    request.mutable_key()->set_scope(scope);
+    GONGKAI_ASSIGN_OR_RETURN(const int64_t revision_number, IntFlag("revision", 0));
+    request.set_revision(revision_number);
     request.set_view(v1::REPORT_VIEW_FULL);
     v1::Revision revision;
     grpc::Status status = reports_->GetReport(Context().get(), request, &revision);
     if (!status.ok()) return Refused(status);
-    report = revision.report();
-  } else if (what == "rollup") {
+    return revision.report();
+  }
+  if (what == "rollup") {
     v1::GetRollupRequest request;
     request.set_region_code(args_.positional[1]);
-    request.set_year(YearArg(2));
+    GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(2));
+    request.set_year(year);
     v1::Rollup rollup;
     grpc::Status status = rollups_->GetRollup(Context().get(), request, &rollup);
     if (!status.ok()) return Refused(status);
-    const v1::EditionRollup* edition = ChooseEdition(rollup, args_.FlagOr("edition", ""));
-    if (edition == nullptr) throw Problem{"the rollup has no report of that edition"};
-    report = edition->sums();
-  } else {
-    throw Problem{"export takes `report` or `rollup`"};
+    GONGKAI_ASSIGN_OR_RETURN(const v1::EditionRollup* edition,
+                             ChooseEdition(rollup, args_.FlagOr("edition", "")));
+    if (edition == nullptr) return UsageError("the rollup has no report of that edition");
+    return edition->sums();
   }
-  const std::string out_path = args_.FlagOr("out", "");
-  if (exports::IsBinary(*format)) {
-    if (out_path.empty()) throw Problem{"--format xlsx needs --out FILE"};
-    absl::Status status = exports::ExportXlsx(report, out_path);
-    if (!status.ok()) throw Problem{std::string(status.message())};
-    out_ << "wrote " << out_path << "\n";
-    return 0;
-  }
-  auto text = exports::Export(report, *format);
-  if (!text.ok()) throw Problem{std::string(text.status().message())};
-  if (out_path.empty()) {
-    out_ << *text;
-  } else {
-    std::ofstream file(out_path, std::ios::binary);
-    file << *text;
-    if (!file) throw Problem{absl::StrCat("cannot write ", out_path)};
-  }
-  return 0;
+  return UsageError("export takes `report` or `rollup`");
 }
 
 }  // namespace gongkai::cli

@@ -1,0 +1,197 @@
+// Commands over reports and regions: submit, validate, get, list, revisions, changes, regions.
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "cli/cli.h"
+#include "cli/outcome.h"
+#include "common/status_macros.h"
+#include "export/export.h"
+#include "export/text_width.h"
+#include "gongkai/v1/region_service.grpc.pb.h"
+#include "gongkai/v1/report_service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "proto/cells.h"
+#include "validation/validator.h"
+
+namespace gongkai::cli {
+
+absl::Status Cli::Submit() {
+  GONGKAI_RETURN_IF_ERROR(
+      Need(1, "gongkai submit FILE [--mode strict|lenient] [--expected_revision N]"));
+  v1::SubmitReportRequest request;
+  GONGKAI_ASSIGN_OR_RETURN(ReportFile file, ReadReport(args_.positional[0]));
+  *request.mutable_report() = std::move(file.report);
+  GONGKAI_ASSIGN_OR_RETURN(const v1::ValidationMode mode, ModeFlag(file.published));
+  request.set_mode(mode);
+  if (args_.Flag("expected_revision")) {
+    GONGKAI_ASSIGN_OR_RETURN(const int64_t expected, IntFlag("expected_revision", 0));
+    request.set_expected_revision(expected);
+  }
+  v1::SubmitReportResponse response;
+  grpc::Status status = reports_->SubmitReport(Context().get(), request, &response);
+  if (!status.ok()) return Refused(status);
+  const v1::Revision& revision = response.revision();
+  if (response.created()) {
+    out_ << "stored " << KeyText(revision.key()) << " as revision " << revision.revision()
+         << " (change " << revision.change_sequence() << ")\n";
+  } else {
+    out_ << "unchanged: " << KeyText(revision.key()) << " is already revision "
+         << revision.revision() << " with this content\n";
+  }
+  for (const v1::Violation& violation : revision.verdict().violations()) {
+    out_ << "  flag: " << validation::DescribeViolation(violation) << "\n";
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Cli::Validate() {
+  GONGKAI_RETURN_IF_ERROR(Need(1, "gongkai validate FILE [--mode strict|lenient]"));
+  v1::ValidateReportRequest request;
+  GONGKAI_ASSIGN_OR_RETURN(ReportFile file, ReadReport(args_.positional[0]));
+  *request.mutable_report() = std::move(file.report);
+  GONGKAI_ASSIGN_OR_RETURN(const v1::ValidationMode mode, ModeFlag(file.published));
+  request.set_mode(mode);
+  v1::Verdict verdict;
+  grpc::Status status = reports_->ValidateReport(Context().get(), request, &verdict);
+  if (!status.ok()) return Refused(status);
+  out_ << (verdict.acceptable() ? "acceptable" : "rejected") << " (" << verdict.violations_size()
+       << " violation(s))\n";
+  for (const v1::Violation& violation : verdict.violations()) {
+    out_ << "  " << validation::DescribeViolation(violation) << "\n";
+  }
+  // A rejected report is a failed outcome; the line above has said so.
+  return verdict.acceptable() ? absl::OkStatus() : Failed();
+}
+
+absl::Status Cli::Get() {
+  GONGKAI_RETURN_IF_ERROR(Need(2,
+                               "gongkai get REGION YEAR [--body B] [--scope own|summary] "
+                               "[--revision N] [--output json|cells|table]"));
+  GONGKAI_ASSIGN_OR_RETURN(const std::string output,
+                           OutputFlag("table", {"json", "cells", "table"}));
+  v1::GetReportRequest request;
+  GONGKAI_ASSIGN_OR_RETURN(*request.mutable_key(), KeyFromPositionals());
+  GONGKAI_ASSIGN_OR_RETURN(const int64_t revision_number, IntFlag("revision", 0));
+  request.set_revision(revision_number);
+  request.set_view(v1::REPORT_VIEW_FULL);
+  v1::Revision revision;
+  grpc::Status status = reports_->GetReport(Context().get(), request, &revision);
+  if (!status.ok()) return Refused(status);
+  if (output == "json") {
+    out_ << Json(revision) << "\n";
+  } else if (output == "cells") {
+    out_ << FormatCells(revision.report());
+  } else {
+    GONGKAI_ASSIGN_OR_RETURN(const std::string table,
+                             exports::Export(revision.report(), exports::Format::kTable));
+    out_ << KeyText(revision.key()) << "  revision " << revision.revision() << "  "
+         << TimeText(revision.create_time()) << "\n"
+         << table;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Cli::List() {
+  GONGKAI_RETURN_IF_ERROR(Need(2, "gongkai list REGION YEAR [--output table|json]"));
+  GONGKAI_ASSIGN_OR_RETURN(const std::string output, OutputFlag("table", {"json", "table"}));
+  v1::ListReportsRequest request;
+  request.set_region_code(args_.positional[0]);
+  GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(1));
+  request.set_year(year);
+  request.set_page_size(1000);
+  do {
+    v1::ListReportsResponse response;
+    grpc::Status status = reports_->ListReports(Context().get(), request, &response);
+    if (!status.ok()) return Refused(status);
+    for (const v1::Revision& revision : response.reports()) {
+      if (output == "json") {
+        out_ << Json(revision) << "\n";
+        continue;
+      }
+      out_ << exports::Pad(revision.key().region_code(), 13)
+           << exports::Pad(revision.key().body().empty() ? "-" : revision.key().body(), 19)
+           << exports::Pad(ScopeName(revision.key().scope()), 8) << "rev "
+           << exports::Pad(absl::StrCat(revision.revision()), 4) << TimeText(revision.create_time())
+           << "  " << revision.verdict().violations_size() << " flag(s)\n";
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return absl::OkStatus();
+}
+
+absl::Status Cli::Revisions() {
+  GONGKAI_RETURN_IF_ERROR(
+      Need(2, "gongkai revisions REGION YEAR [--body B] [--scope own|summary]"));
+  GONGKAI_ASSIGN_OR_RETURN(const std::string output, OutputFlag("table", {"json", "table"}));
+  GONGKAI_ASSIGN_OR_RETURN(const v1::ReportKey key, KeyFromPositionals());
+  return ForEachRevision(key, [&](const v1::Revision& revision) {
+    out_ << (output == "json" ? Json(revision) : RevisionLine(revision)) << "\n";
+  });
+}
+
+absl::Status Cli::Changes() {
+  GONGKAI_RETURN_IF_ERROR(Need(0, "gongkai changes [--from SEQUENCE] [--limit N]"));
+  v1::ListChangesRequest request;
+  GONGKAI_ASSIGN_OR_RETURN(const int64_t from, IntFlag("from", 1));
+  request.set_start_sequence(from);
+  GONGKAI_ASSIGN_OR_RETURN(const int64_t limit, IntFlag("limit", 100));
+  request.set_page_size(static_cast<int32_t>(limit));
+  v1::ListChangesResponse response;
+  grpc::Status status = reports_->ListChanges(Context().get(), request, &response);
+  if (!status.ok()) return Refused(status);
+  for (const v1::ChangeEvent& change : response.changes()) {
+    out_ << exports::Pad(absl::StrCat(change.sequence()), 8) << KeyText(change.key()) << "  rev "
+         << change.revision() << " (was " << change.previous_revision() << ")  "
+         << TimeText(change.time()) << "\n";
+  }
+  out_ << "next " << response.next_sequence() << ", head " << response.head_sequence() << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status Cli::Regions() {
+  GONGKAI_ASSIGN_OR_RETURN(const std::string output, OutputFlag("table", {"json", "table"}));
+  std::vector<v1::Region> shown;
+  if (auto name = args_.Flag("search")) {
+    GONGKAI_RETURN_IF_ERROR(Need(0, "gongkai regions --search NAME"));
+    v1::SearchRegionsRequest request;
+    request.set_name(*name);
+    request.set_page_size(1000);
+    v1::SearchRegionsResponse response;
+    grpc::Status status = regions_->SearchRegions(Context().get(), request, &response);
+    if (!status.ok()) return Refused(status);
+    shown.assign(response.regions().begin(), response.regions().end());
+  } else {
+    GONGKAI_RETURN_IF_ERROR(Need(1, "gongkai regions CODE"));
+    v1::GetRegionRequest get;
+    get.set_code(args_.positional[0]);
+    v1::Region region;
+    grpc::Status status = regions_->GetRegion(Context().get(), get, &region);
+    if (!status.ok()) return Refused(status);
+    shown.push_back(region);
+    v1::ListChildRegionsRequest request;
+    request.set_code(region.code());
+    request.set_page_size(1000);
+    do {
+      v1::ListChildRegionsResponse response;
+      status = regions_->ListChildRegions(Context().get(), request, &response);
+      if (!status.ok()) return Refused(status);
+      shown.insert(shown.end(), response.regions().begin(), response.regions().end());
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+  }
+  for (size_t i = 0; i < shown.size(); ++i) {
+    const v1::Region& region = shown[i];
+    if (output == "json") {
+      out_ << Json(region) << "\n";
+      continue;
+    }
+    const bool child = !args_.Flag("search") && i > 0;
+    out_ << (child ? "  " : "") << exports::Pad(region.code(), 13)
+         << exports::Pad(v1::Level_Name(region.level()).substr(6), 11) << region.name() << "\n";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace gongkai::cli
