@@ -32,8 +32,9 @@ struct GeneratorOptions {
   int region_limit = 0;
 };
 
-// The registry in data/regions (or `dir`), as ReadRegistryCsv reads it.
-absl::StatusOr<std::vector<v1::Region>> ReadRegions(const std::string& dir);
+// The tree of `year` of the registry in data/regions (or `dir`): a year's reports are those of
+// the regions in use that year.
+absl::StatusOr<std::vector<v1::Region>> ReadRegions(const std::string& dir, int year);
 
 // The source tree's registry directory.
 std::string DefaultRegistryDir();
@@ -81,7 +82,8 @@ double Percentile(const std::vector<double>& sorted, double p);
 // The generator the flags --registry_dir, --regions and --departments_per_{county,
 // prefecture,province} describe (bench/generator_flags.cc); exits 2, naming `program`, when the
 // registry cannot be read. With `all`, also the whole registry.
-Generator GeneratorFromFlags(const char* program, std::vector<v1::Region>* all = nullptr);
+Generator GeneratorFromFlags(const char* program, int year,
+                             std::vector<v1::Region>* all = nullptr);
 
 }  // namespace gongkai::bench
 

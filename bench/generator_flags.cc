@@ -13,10 +13,10 @@ ABSL_FLAG(int, departments_per_province, 20, "Departments per province.");
 
 namespace gongkai::bench {
 
-Generator GeneratorFromFlags(const char* program, std::vector<v1::Region>* all) {
+Generator GeneratorFromFlags(const char* program, int year, std::vector<v1::Region>* all) {
   std::string dir = absl::GetFlag(FLAGS_registry_dir);
   if (dir.empty()) dir = DefaultRegistryDir();
-  auto regions = ReadRegions(dir);
+  auto regions = ReadRegions(dir, year);
   if (!regions.ok()) {
     std::cerr << program << ": " << regions.status() << "\n";
     std::exit(2);

@@ -435,7 +435,7 @@ int main(int argc, char** argv) {
   if (mode == "catchup") return Catchup();
   if (mode == "recompute") return Recompute();
   if (mode == "anomalies") return Anomalies();
-  const Generator gen = GeneratorFromFlags("load_client");
+  const Generator gen = GeneratorFromFlags("load_client", absl::GetFlag(FLAGS_year));
   if (mode == "submit") return Submit(gen);
   if (mode == "echo") return Echo(gen);
   if (mode == "rocks") return Rocks(gen);

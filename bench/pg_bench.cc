@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
   using namespace gongkai::bench;
   const std::string mode = absl::GetFlag(FLAGS_mode);
   std::vector<gongkai::v1::Region> regions;
-  const Generator gen = GeneratorFromFlags("pg_bench", &regions);
+  const Generator gen = GeneratorFromFlags("pg_bench", absl::GetFlag(FLAGS_year), &regions);
   if (mode == "setup") return Setup(regions);
   if (mode == "load") return Load(gen);
   if (mode == "rollup") return Rollup();

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <random>
 
+#include "bench/generator.h"
 #include "benchmark/benchmark.h"
 #include "google/protobuf/util/time_util.h"
 #include "proto/cells.h"
@@ -28,8 +29,8 @@ struct Nation {
 const Nation& National() {
   static const Nation* nation = [] {
     auto* out = new Nation();
-    auto regions = storage::ReadRegistryCsv(std::string(GONGKAI_SOURCE_DIR) + "/data/regions");
-    out->tree = *RegionTree::Build(*regions);
+    auto regions = bench::ReadRegions(std::string(GONGKAI_SOURCE_DIR) + "/data/regions", 2021);
+    out->tree = *RegionTree::Build(*regions, 2021);
     std::mt19937 rng(2021);
     const char* limit = std::getenv("GONGKAI_BENCH_REGIONS");
     const int regions_used = limit != nullptr ? std::atoi(limit) : out->tree->size();

@@ -44,6 +44,8 @@ absl::string_view KindName(Diagnostic::Kind kind) {
       return "negative-count";
     case Kind::kRuleViolation:
       return "rule-violation";
+    case Kind::kRuleUncheckable:
+      return "rule-uncheckable";
     case Kind::kDuplicateRow:
       return "duplicate-row";
     case Kind::kInputTooLarge:

@@ -30,6 +30,7 @@ struct Diagnostic {
     kMoneyUnitMissing,     // an amount with no unit anywhere: '?'
     kNegativeCount,        // a negative value outside 本年增/减
     kRuleViolation,        // the cells read break one of R1–R4
+    kRuleUncheckable,      // one side of R1–R4 is wholly blank, the other filled: not checked
     kDuplicateRow,         // a row printed twice with values; the first was used
     kInputTooLarge,        // the input was cut to the size limit
   };

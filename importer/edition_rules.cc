@@ -98,6 +98,7 @@ std::vector<Diagnostic> CheckRules(const v1::Report& report, const std::vector<C
   for (const LinearRule& rule : RulesOf(report.edition())) {
     bool usable = true, any = false;
     auto sum = [&](const std::vector<int>& side) {
+      any = false;
       int64_t total = 0;
       for (int c : side) {
         if (c < 0 || c >= static_cast<int>(cells.size())) {
@@ -116,16 +117,27 @@ std::vector<Diagnostic> CheckRules(const v1::Report& report, const std::vector<C
       return total;
     };
     const int64_t lhs = sum(rule.lhs);
+    const bool lhs_filled = any;
     const int64_t rhs = sum(rule.rhs);
-    if (!usable || !any || lhs == rhs || rule.lhs.empty()) continue;
+    const bool rhs_filled = any;
+    if (!usable || (!lhs_filled && !rhs_filled) || lhs == rhs || rule.lhs.empty()) continue;
     const CellSpec& at = specs[rule.lhs[0]];
     Diagnostic d;
-    d.kind = Diagnostic::Kind::kRuleViolation;
     d.severity = Diagnostic::Severity::kWarning;
     d.field_path = at.field_path;
-    d.message = absl::StrCat("rule ", rule.id, " (", RuleName(rule.id), ") is broken at table ",
-                             at.table, " ", at.row, " / ", at.column, ": ", lhs, " vs ", rhs,
-                             " (blank counted as 0)");
+    if (!lhs_filled || !rhs_filled) {
+      // A whole side blank (a column left empty, a text cut off): not a broken rule.
+      d.kind = Diagnostic::Kind::kRuleUncheckable;
+      d.message =
+          absl::StrCat("rule ", rule.id, " (", RuleName(rule.id), ") cannot be checked at table ",
+                       at.table, " ", at.row, " / ", at.column,
+                       ": one side is wholly blank, the other sums to ", lhs_filled ? lhs : rhs);
+    } else {
+      d.kind = Diagnostic::Kind::kRuleViolation;
+      d.message = absl::StrCat("rule ", rule.id, " (", RuleName(rule.id), ") is broken at table ",
+                               at.table, " ", at.row, " / ", at.column, ": ", lhs, " vs ", rhs,
+                               " (blank counted as 0)");
+    }
     out.push_back(std::move(d));
   }
   return out;

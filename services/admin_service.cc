@@ -20,7 +20,7 @@ absl::Status NeedAuthenticator(const Env& env) {
 absl::Status CreateBackup(const Env& env, const RequestContext& context,
                           const v1::CreateBackupRequest& request, v1::Backup* response) {
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree({v1::ROLE_ADMIN}, "create backups",
-                                                        *env.store->registry(), kNationCode));
+                                                        *NewestTree(env), kNationCode));
   if (request.directory().empty()) return error::MissingField("directory");
   GONGKAI_ASSIGN_OR_RETURN(int64_t sequence, env.store->CreateBackup(request.directory()));
   response->set_directory(request.directory());

@@ -7,7 +7,11 @@
 
 namespace gongkai {
 
-int CurrentYear(const Env& env) { return static_cast<int>(ReportingYearOf(env.clock())); }
+int CurrentYear(const Env& env) { return ReportingYearOf(env.clock()); }
+
+std::shared_ptr<const storage::Registry> NewestTree(const Env& env) {
+  return env.store->Tree(CurrentYear(env));
+}
 
 absl::Status CheckReportingYear(const Env& env, int year, absl::string_view field_path) {
   if (year == 0) return error::MissingField(field_path);

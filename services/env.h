@@ -39,6 +39,10 @@ struct RequestContext {
 // Reporting years follow China Standard Time (UTC+8).
 int CurrentYear(const Env& env);
 
+// The newest tree: the current reporting year's (for what has no year of its own: scopes of
+// principals, nation-wide checks).
+std::shared_ptr<const storage::Registry> NewestTree(const Env& env);
+
 // INVALID_ARGUMENT (naming `field_path`) unless 2019 <= year <= CurrentYear(env): the years
 // reports exist for. Every RPC that takes a year checks it at the edge.
 absl::Status CheckReportingYear(const Env& env, int year, absl::string_view field_path);

@@ -60,4 +60,9 @@ absl::Status RegionNotFound(absl::string_view code) {
   return absl::NotFoundError(absl::StrCat("region ", code, " is not in the registry"));
 }
 
+absl::Status RegionNotFound(absl::string_view code, int year, absl::string_view life) {
+  return absl::NotFoundError(absl::StrCat("region ", code, " is not in the registry of ", year,
+                                          life.empty() ? "" : absl::StrCat(" (", life, ")")));
+}
+
 }  // namespace gongkai::error

@@ -137,6 +137,14 @@ grpc::Status RegionServiceImpl::ListRegions(grpc::ServerContext* context,
   });
 }
 
+grpc::Status RegionServiceImpl::GetRegionHistory(grpc::ServerContext* context,
+                                                 const v1::GetRegionHistoryRequest* request,
+                                                 v1::RegionHistory* response) {
+  return Call(*env_, context, [&](const RequestContext&) {
+    return gongkai::GetRegionHistory(*env_, *request, response);
+  });
+}
+
 grpc::Status RollupServiceImpl::GetRollup(grpc::ServerContext* context,
                                           const v1::GetRollupRequest* request,
                                           v1::Rollup* response) {
@@ -236,6 +244,22 @@ grpc::Status AdminServiceImpl::RevokePrincipal(grpc::ServerContext* context,
                                                v1::Principal* response) {
   return Call(*env_, context, [&](const RequestContext& c) {
     return gongkai::RevokePrincipal(*env_, c, *request, response);
+  });
+}
+
+grpc::Status AdminServiceImpl::ChangeRegion(grpc::ServerContext* context,
+                                            const v1::ChangeRegionRequest* request,
+                                            v1::RegistryChangeResult* response) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::ChangeRegion(*env_, c, *request, response);
+  });
+}
+
+grpc::Status AdminServiceImpl::LoadRegistryEdition(grpc::ServerContext* context,
+                                                   const v1::LoadRegistryEditionRequest* request,
+                                                   v1::RegistryChangeResult* response) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::LoadRegistryEdition(*env_, c, *request, response);
   });
 }
 

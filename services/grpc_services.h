@@ -48,6 +48,9 @@ class RegionServiceImpl final : public v1::RegionService::Service {
                              v1::SearchRegionsResponse* response) override;
   grpc::Status ListRegions(grpc::ServerContext* context, const v1::ListRegionsRequest* request,
                            v1::ListRegionsResponse* response) override;
+  grpc::Status GetRegionHistory(grpc::ServerContext* context,
+                                const v1::GetRegionHistoryRequest* request,
+                                v1::RegionHistory* response) override;
 
  private:
   const Env* env_;
@@ -104,6 +107,11 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status RevokePrincipal(grpc::ServerContext* context,
                                const v1::RevokePrincipalRequest* request,
                                v1::Principal* response) override;
+  grpc::Status ChangeRegion(grpc::ServerContext* context, const v1::ChangeRegionRequest* request,
+                            v1::RegistryChangeResult* response) override;
+  grpc::Status LoadRegistryEdition(grpc::ServerContext* context,
+                                   const v1::LoadRegistryEditionRequest* request,
+                                   v1::RegistryChangeResult* response) override;
 
  private:
   const Env* env_;

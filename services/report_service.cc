@@ -15,9 +15,11 @@ namespace {
 validation::ValidationContext ValidationContextFor(const Env& env) {
   validation::ValidationContext context;
   context.current_year = CurrentYear(env);
-  std::shared_ptr<const storage::Registry> registry = env.store->registry();
-  context.region_exists = [registry](absl::string_view code) {
-    return registry->Find(code) != nullptr;
+  std::shared_ptr<const storage::TimedRegistry> registry = env.store->registry();
+  context.region_in_use = [registry](absl::string_view code, int year, std::string* why) {
+    if (registry->Tree(year)->Find(code) != nullptr) return true;
+    *why = storage::DescribeLife(*registry, code);
+    return false;
   };
   return context;
 }
@@ -90,7 +92,7 @@ absl::Status SubmitReport(const Env& env, const RequestContext& context,
   if (!request.has_report()) return error::MissingField("report");
   const v1::ReportKey& key = request.report().key();
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor({v1::ROLE_SUBMITTER}, "submit reports",
-                                                    *env.store->registry(), key.region_code(),
+                                                    *env.store->Tree(key.year()), key.region_code(),
                                                     key.body()));
   std::optional<int64_t> expected;
   if (request.has_expected_revision()) {
@@ -114,7 +116,7 @@ absl::Status ValidateReport(const Env& env, const RequestContext& context,
 absl::Status GetReport(const Env& env, const RequestContext& context,
                        const v1::GetReportRequest& request, v1::Revision* response) {
   GONGKAI_RETURN_IF_ERROR(
-      context.caller.RequireFor(kReadRoles, "read reports", *env.store->registry(),
+      context.caller.RequireFor(kReadRoles, "read reports", *env.store->Tree(request.key().year()),
                                 request.key().region_code(), request.key().body()));
   GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
   if (request.revision() < 0) return error::InvalidField("revision", "must not be negative");
@@ -128,7 +130,7 @@ absl::Status GetReport(const Env& env, const RequestContext& context,
 absl::Status ListReports(const Env& env, const RequestContext& context,
                          const v1::ListReportsRequest& request, v1::ListReportsResponse* response) {
   if (request.region_code().empty()) return error::MissingField("region_code");
-  std::shared_ptr<const storage::Registry> registry = env.store->registry();
+  std::shared_ptr<const storage::Registry> registry = env.store->Tree(request.year());
   GONGKAI_RETURN_IF_ERROR(
       context.caller.RequireOverlap(kReadRoles, "read reports", *registry, request.region_code()));
   // A scope that covers only part of the subtree sees only that part: the store skips the
@@ -155,7 +157,7 @@ absl::Status ListRevisions(const Env& env, const RequestContext& context,
                            const v1::ListRevisionsRequest& request,
                            v1::ListRevisionsResponse* response) {
   GONGKAI_RETURN_IF_ERROR(
-      context.caller.RequireFor(kReadRoles, "read reports", *env.store->registry(),
+      context.caller.RequireFor(kReadRoles, "read reports", *env.store->Tree(request.key().year()),
                                 request.key().region_code(), request.key().body()));
   GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
@@ -170,10 +172,11 @@ absl::Status ListRevisions(const Env& env, const RequestContext& context,
 absl::Status ListChanges(const Env& env, const RequestContext& context,
                          const v1::ListChangesRequest& request, v1::ListChangesResponse* response) {
   GONGKAI_RETURN_IF_ERROR(context.caller.Require(kReadRoles, "read the change log"));
-  // Callers without the whole nation in scope see only the entries of reports they may read
-  // (next_sequence still moves past the others).
-  std::shared_ptr<const storage::Registry> registry = env.store->registry();
-  const bool filter = !context.caller.CoversSubtree(*registry, kNationCode);
+  // Callers without the whole nation in scope see only the entries of reports they may read,
+  // each by its year's tree, and the registry's changes (public, as the registry is);
+  // next_sequence still moves past the others.
+  std::shared_ptr<const storage::TimedRegistry> registry = env.store->registry();
+  const bool filter = !context.caller.CoversSubtree(*registry->Tree(0), kNationCode);
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   if (request.start_sequence() < 0) {
     return error::InvalidField("start_sequence", "must not be negative");
@@ -188,8 +191,9 @@ absl::Status ListChanges(const Env& env, const RequestContext& context,
   for (v1::ChangeEvent& change : changes) {
     last_returned = change.sequence();
     next = last_returned + 1;
-    if (filter &&
-        !context.caller.Covers(*registry, change.key().region_code(), change.key().body())) {
+    if (filter && !change.has_registry_change() &&
+        !context.caller.Covers(*registry->Tree(change.key().year()), change.key().region_code(),
+                               change.key().body())) {
       continue;
     }
     *response->add_changes() = std::move(change);
@@ -231,9 +235,9 @@ absl::Status ParseReport(const Env& env, const RequestContext& context,
     }
     expected = request.expected_revision();
   }
-  GONGKAI_RETURN_IF_ERROR(
-      context.caller.RequireFor({v1::ROLE_SUBMITTER}, "submit reports", *env.store->registry(),
-                                report.key().region_code(), report.key().body()));
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor(
+      {v1::ROLE_SUBMITTER}, "submit reports", *env.store->Tree(report.key().year()),
+      report.key().region_code(), report.key().body()));
   v1::SubmitReportResponse stored;
   GONGKAI_RETURN_IF_ERROR(ValidateAndStore(env, context, report, mode, expected, &stored));
   *response->mutable_revision() = std::move(*stored.mutable_revision());

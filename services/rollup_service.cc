@@ -19,7 +19,7 @@ absl::Status CheckRegionYear(const Env& env, const std::string& region_code, int
 
 // The worker writes results for the whole tree: it needs the role and the nation in scope.
 absl::Status RequireWorker(const Env& env, const RequestContext& context) {
-  return context.caller.RequireSubtree({v1::ROLE_WORKER}, "write rollups", *env.store->registry(),
+  return context.caller.RequireSubtree({v1::ROLE_WORKER}, "write rollups", *NewestTree(env),
                                        kNationCode);
 }
 
@@ -35,7 +35,7 @@ absl::Status CheckPageSize(int page_size) {
 absl::Status GetRollup(const Env& env, const RequestContext& context,
                        const v1::GetRollupRequest& request, v1::Rollup* response) {
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(
-      kReadRoles, "read rollups", *env.store->registry(), request.region_code()));
+      kReadRoles, "read rollups", *env.store->Tree(request.year()), request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   GONGKAI_ASSIGN_OR_RETURN(auto rollup,
                            env.store->GetRollup(request.region_code(), request.year()));
@@ -46,37 +46,40 @@ absl::Status GetRollup(const Env& env, const RequestContext& context,
 absl::Status ListChildRollups(const Env& env, const RequestContext& context,
                               const v1::ListChildRollupsRequest& request,
                               v1::ListChildRollupsResponse* response) {
-  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(
-      kReadRoles, "read rollups", *env.store->registry(), request.region_code()));
+  std::shared_ptr<const storage::Registry> registry = env.store->Tree(request.year());
+  GONGKAI_RETURN_IF_ERROR(
+      context.caller.RequireSubtree(kReadRoles, "read rollups", *registry, request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();
-  std::shared_ptr<const storage::Registry> registry = env.store->registry();
   if (registry->Find(request.region_code()) == nullptr) {
     return error::RegionNotFound(request.region_code());
   }
   // The page token is the code of the last child looked at.
-  const std::vector<std::string>& children = registry->ChildrenOf(request.region_code());
+  const std::vector<const v1::Region*>& children = registry->ChildrenOf(request.region_code());
   auto it = request.page_token().empty()
                 ? children.begin()
-                : std::upper_bound(children.begin(), children.end(), request.page_token());
+                : std::upper_bound(children.begin(), children.end(), request.page_token(),
+                                   [](const std::string& token, const v1::Region* child) {
+                                     return token < child->code();
+                                   });
   int looked_at = 0;
   for (; it != children.end() && looked_at < page_size; ++it, ++looked_at) {
-    auto rollup = env.store->GetRollup(*it, request.year());
+    auto rollup = env.store->GetRollup((*it)->code(), request.year());
     if (rollup.ok()) {
       *response->add_rollups() = *std::move(rollup);
     } else if (rollup.status().code() != absl::StatusCode::kNotFound) {
       return rollup.status();
     }
   }
-  if (it != children.end()) response->set_next_page_token(*(it - 1));
+  if (it != children.end()) response->set_next_page_token((*(it - 1))->code());
   return absl::OkStatus();
 }
 
 absl::Status ListAnomalies(const Env& env, const RequestContext& context,
                            const v1::ListAnomaliesRequest& request,
                            v1::ListAnomaliesResponse* response) {
-  std::shared_ptr<const storage::Registry> registry = env.store->registry();
+  std::shared_ptr<const storage::Registry> registry = env.store->Tree(request.year());
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireOverlap(kReadRoles, "read anomalies", *registry,
                                                         request.region_code()));
   const bool filter = !context.caller.CoversSubtree(*registry, request.region_code());
@@ -101,11 +104,13 @@ absl::Status StartRollupJob(const Env& env, const RequestContext& context,
                             const v1::StartRollupJobRequest& request, v1::RollupJob* response) {
   const std::string region =
       request.region_code().empty() ? std::string(kNationCode) : request.region_code();
-  GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree({v1::ROLE_ADMIN}, "start rollup jobs",
-                                                        *env.store->registry(), region));
+  std::shared_ptr<const storage::Registry> registry = env.store->Tree(request.year());
+  GONGKAI_RETURN_IF_ERROR(
+      context.caller.RequireSubtree({v1::ROLE_ADMIN}, "start rollup jobs", *registry, region));
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
-  if (env.store->registry()->Find(region) == nullptr) {
-    return error::InvalidField("region_code", absl::StrCat(region, " is not in the registry"));
+  if (registry->Find(region) == nullptr) {
+    return error::InvalidField("region_code",
+                               absl::StrCat(region, " is not in the registry of ", request.year()));
   }
   GONGKAI_ASSIGN_OR_RETURN(auto job, env.store->CreateJob(request.year(), region, env.clock()));
   *response = std::move(job);
@@ -117,8 +122,9 @@ absl::Status GetRollupJob(const Env& env, const RequestContext& context,
   static constexpr std::initializer_list<v1::Role> kRoles = {v1::ROLE_ADMIN, v1::ROLE_WORKER};
   GONGKAI_RETURN_IF_ERROR(context.caller.Require(kRoles, "read rollup jobs"));
   if (request.id().empty()) return error::MissingField("id");
-  std::shared_ptr<const storage::Registry> registry = env.store->registry();
   auto job = env.store->GetJob(request.id());
+  std::shared_ptr<const storage::Registry> registry =
+      job.ok() ? env.store->Tree(job->year()) : NewestTree(env);
   // Only a nation-wide caller learns that a job does not exist; others are refused alike for
   // a missing job and for another region's.
   if (!context.caller.CoversSubtree(*registry, kNationCode)) {

@@ -36,7 +36,9 @@ constexpr size_t kBlockCacheBytes = 64 << 20;
 // The version of the key layout (storage/keys.h) this code reads and writes. A change to the
 // layout bumps it and brings a migration.
 constexpr absl::string_view kLayoutVersionName = "layout_version";
-constexpr absl::string_view kLayoutVersion = "2";
+// 3: region records are histories (RegionHistory) instead of plain regions (layout 2, migrated
+// on open).
+constexpr absl::string_view kLayoutVersion = "3";
 
 int ClampPageSize(int page_size) {
   if (page_size <= 0) return kDefaultPageSize;
@@ -65,7 +67,7 @@ Store::Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
     : db_(std::move(db)),
       options_(options),
       fatal_(std::move(fatal)),
-      registry_(std::make_shared<Registry>()) {}
+      registry_(TimedRegistry::Empty()) {}
 
 Store::~Store() {
   if (db_ != nullptr) db_->Close().PermitUncheckedError();
@@ -129,6 +131,12 @@ absl::Status Store::CheckLayout() {
       db_->Get(rocksdb::ReadOptions(), keys::MetaKey(kLayoutVersionName), &version);
   if (status.ok()) {
     if (version == kLayoutVersion) return absl::OkStatus();
+    if (version == "2") {
+      rocksdb::WriteBatch batch;
+      GONGKAI_RETURN_IF_ERROR(MigrateRegionsToHistories(&batch));
+      batch.Put(keys::MetaKey(kLayoutVersionName), std::string(kLayoutVersion));
+      return Write(&batch, "migrate the registry to histories (layout 3)");
+    }
     return absl::FailedPreconditionError(absl::StrCat(
         "the data directory uses key layout ", version, "; this gongkaid reads layout ",
         kLayoutVersion, " (see docs/OPERATIONS.md, upgrades)"));
@@ -178,68 +186,13 @@ absl::Status Store::LoadState() {
       GONGKAI_RETURN_IF_ERROR(Write(&requeue, "requeue jobs"));
     }
   }
-  // The registry.
-  std::vector<v1::Region> regions;
-  const std::string prefix = keys::RegionPrefix();
-  PrefixIterator it(db_.get(), prefix);
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    v1::Region region;
-    if (!region.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return absl::DataLossError(absl::StrCat("unreadable region record ", it->key().ToString()));
-    }
-    regions.push_back(std::move(region));
-  }
-  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read registry"));
-  absl::StatusOr<Registry> registry = Registry::Build(std::move(regions));
-  if (!registry.ok()) return absl::DataLossError(registry.status().message());
-  absl::MutexLock lock(&registry_mu_);
-  registry_ = std::make_shared<const Registry>(*std::move(registry));
-  return absl::OkStatus();
+  return LoadRegistryState();
 }
 
-absl::Status Store::LoadRegistry(std::vector<v1::Region> regions) {
-  GONGKAI_ASSIGN_OR_RETURN(Registry registry, Registry::Build(regions));
-  rocksdb::WriteBatch batch;
-  const std::string prefix = keys::RegionPrefix();
-  batch.DeleteRange(prefix, keys::PrefixEnd(prefix));
-  for (const v1::Region& region : regions) {
-    batch.Put(keys::RegionKey(region.code()), region.SerializeAsString());
-  }
-  // Regions may have moved: rebuild the subtree index from every report's id, and drop the
-  // worker's results, which are keyed by the old paths (the worker rewrites them).
-  for (char keyspace : {keys::kIndex, keys::kRollup, keys::kAnomalies}) {
-    const std::string range(1, keyspace);
-    batch.DeleteRange(range, keys::PrefixEnd(range));
-  }
-  {
-    // No report is added, and no result written, while the index is rebuilt.
-    absl::MutexLock commits(&commit_mu_);
-    absl::MutexLock results(&results_mu_);
-    PrefixIterator it(db_.get(), std::string(1, keys::kHead));
-    for (it->Seek(std::string(1, keys::kHead)); it->Valid(); it->Next()) {
-      const absl::string_view id(it->key().data() + 1, it->key().size() - 1);
-      v1::ReportKey key;
-      if (!ParseReportId(id, &key)) return absl::DataLossError("unreadable report id");
-      if (registry.Find(key.region_code()) == nullptr) continue;  // Left out of listings.
-      batch.Put(IndexKeyOf(registry, key), std::string(id));
-    }
-    GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "rebuild the subtree index"));
-    GONGKAI_RETURN_IF_ERROR(Write(&batch, "store registry"));
-    absl::MutexLock lock(&registry_mu_);
-    registry_ = std::make_shared<const Registry>(std::move(registry));
-  }
-  return absl::OkStatus();
-}
-
-std::shared_ptr<const Registry> Store::registry() const {
-  absl::MutexLock lock(&registry_mu_);
-  return registry_;
-}
-
-absl::StatusOr<std::string> Store::IdOf(const v1::ReportKey& key) const {
-  if (registry()->Find(key.region_code()) == nullptr) {
+absl::StatusOr<std::string> Store::IdOf(const TimedRegistry& registry, const v1::ReportKey& key) {
+  if (registry.Tree(key.year())->Find(key.region_code()) == nullptr) {
     return absl::NotFoundError(
-        absl::StrCat("region ", key.region_code(), " is not in the registry"));
+        absl::StrCat("region ", key.region_code(), " is not in the registry of ", key.year()));
   }
   return ReportId(key);
 }
@@ -325,12 +278,12 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
 absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_code, int year,
                                                       int page_size, const std::string& page_token,
                                                       bool full, const ReportFilter& keep) const {
-  std::shared_ptr<const Registry> registry = this->registry();
-  if (registry->Find(region_code) == nullptr) {
-    return absl::NotFoundError(absl::StrCat("region ", region_code, " is not in the registry"));
+  std::shared_ptr<const Registry> tree = Tree(year);
+  if (tree->Find(region_code) == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("region ", region_code, " is not in the registry of ", year));
   }
-  const std::string prefix =
-      keys::IndexKey(keys::SubtreePrefix(year, registry->PathOf(region_code)));
+  const std::string prefix = keys::IndexKey(keys::SubtreePrefix(year, tree->PathOf(region_code)));
   Page<v1::Revision> page;
   absl::Status status = ScanPage(
       prefix, page_size, page_token,

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -81,14 +82,44 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // ---- The region registry (store_registry.cc) ----
+
   // Stores the region registry in one batch and makes it the one served, replacing any
   // earlier registry; rebuilds the subtree index (regions may have moved) and drops the
-  // worker's results keyed by the old paths. Reports of regions no longer in the registry stay
+  // worker's results keyed by the old paths. Reports of regions not in their year's tree stay
   // stored but are neither listed nor readable until their region returns. Returns
-  // INVALID_ARGUMENT when the regions do not form a tree.
+  // INVALID_ARGUMENT when a year's regions do not form a tree.
+  absl::Status LoadRegistry(std::vector<v1::RegionHistory> histories);
+  // One edition, valid in every year from 2019 on.
   absl::Status LoadRegistry(std::vector<v1::Region> regions);
-  // The registry as last loaded (empty when none was ever stored).
-  std::shared_ptr<const Registry> registry() const;
+  // The registry as last loaded or changed (empty when none was ever stored).
+  std::shared_ptr<const TimedRegistry> registry() const;
+  // The tree of a year (TimedRegistry::Tree).
+  std::shared_ptr<const Registry> Tree(int year) const { return registry()->Tree(year); }
+
+  // A change of the registry from a year on (AdminService): the new histories of the codes
+  // it changes, and its change log record.
+  struct RegistryUpdate {
+    int from_year = 0;
+    std::vector<v1::RegionHistory> histories;
+    v1::RegistryChange change;
+    absl::Time time;
+  };
+  struct RegistryUpdateResult {
+    // Stored reports whose region is not in their year's tree after the update.
+    std::vector<v1::ReportKey> stranded;
+    // The years from from_year up to the last year with reports.
+    std::vector<int> affected_years;
+    bool applied = false;
+    int64_t sequence = 0;
+  };
+  // Builds the registry the update makes (INVALID_ARGUMENT when a year's tree breaks) and finds
+  // the reports it strands. Unless `dry_run`, or reports are stranded without
+  // `allow_stranding`, it then writes, in one synced batch: the histories, the subtree index of
+  // every year from from_year on rebuilt on the new trees, the worker's results of those years
+  // dropped (the worker recomputes them), and a change log entry carrying `change`.
+  absl::StatusOr<RegistryUpdateResult> UpdateRegistry(const RegistryUpdate& update, bool dry_run,
+                                                      bool allow_stranding);
 
   // Records a new revision of report.key() unless its content equals the current revision's.
   // Returns NOT_FOUND when the region is not in the registry, FAILED_PRECONDITION when
@@ -185,8 +216,21 @@ class Store {
   absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what);
   // Records the key layout version in a new store; FAILED_PRECONDITION for another layout.
   absl::Status CheckLayout();
-  // The id of a key (ReportId); NOT_FOUND when its region is not in the registry.
-  absl::StatusOr<std::string> IdOf(const v1::ReportKey& key) const;
+  // The id of a key (ReportId); NOT_FOUND when its region is not in its year's tree.
+  static absl::StatusOr<std::string> IdOf(const TimedRegistry& registry, const v1::ReportKey& key);
+  absl::StatusOr<std::string> IdOf(const v1::ReportKey& key) const {
+    return IdOf(*registry(), key);
+  }
+  // Reads the registry's histories.
+  absl::Status LoadRegistryState();
+  // Puts a history valid from 2019 on in place of every plain region record of a layout-2
+  // store into `batch`.
+  absl::Status MigrateRegionsToHistories(rocksdb::WriteBatch* batch);
+  // Puts the index entries of every report head from `from_year` on into `batch` under the
+  // registry's trees (after deleting the old ones), and collects the reports left without a
+  // region (with the years seen).
+  absl::Status ReindexFrom(int from_year, const TimedRegistry& registry, rocksdb::WriteBatch* batch,
+                           std::vector<v1::ReportKey>* stranded, std::set<int>* years) const;
   // The key's entry in the subtree index under `registry`.
   static std::string IndexKeyOf(const Registry& registry, const v1::ReportKey& key);
   absl::StatusOr<std::optional<v1::Revision>> ReadHead(const std::string& id) const;
@@ -207,7 +251,7 @@ class Store {
   const StoreOptions options_;
   const std::shared_ptr<std::atomic<bool>> fatal_;
   mutable absl::Mutex registry_mu_;
-  std::shared_ptr<const Registry> registry_ ABSL_GUARDED_BY(registry_mu_);
+  std::shared_ptr<const TimedRegistry> registry_ ABSL_GUARDED_BY(registry_mu_);
   absl::Mutex results_mu_;  // Serializes WriteResults (the checkpoint) and job updates.
   // A commit waiting in the group-commit queue (see Commit).
   struct PendingCommit {

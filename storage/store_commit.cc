@@ -54,8 +54,9 @@ absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
 
 void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
   absl::MutexLock lock(&commit_mu_);
-  // One registry snapshot for the whole group (LoadRegistry swaps it under commit_mu_).
-  const std::shared_ptr<const Registry> registry = this->registry();
+  // One registry snapshot for the whole group (LoadRegistry and UpdateRegistry swap it under
+  // commit_mu_).
+  const std::shared_ptr<const TimedRegistry> registry = this->registry();
   // The heads (and their contents) this group has written so far, by report id: later
   // requests of the group for the same report see them.
   struct Written {
@@ -67,7 +68,7 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
   int64_t sequence = last_sequence_;
   for (PendingCommit* pending : group) {
     const CommitRequest& request = *pending->request;
-    absl::StatusOr<std::string> id = IdOf(request.report.key());
+    absl::StatusOr<std::string> id = IdOf(*registry, request.report.key());
     if (!id.ok()) {
       pending->result = id.status();
       continue;
@@ -135,7 +136,7 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
 
     batch.Put(keys::RevisionKey(*id, revision.revision()), revision.SerializeAsString());
     batch.Put(keys::HeadKey(*id), head_record.SerializeAsString());
-    batch.Put(IndexKeyOf(*registry, revision.key()), *id);
+    batch.Put(IndexKeyOf(*registry->Tree(revision.key().year()), revision.key()), *id);
     batch.Put(keys::ChangeKey(sequence), change.SerializeAsString());
     written[*id] = Written{head_record, std::move(content)};
     pending->result = CommitResult{std::move(head_record), true};

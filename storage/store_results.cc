@@ -41,7 +41,9 @@ std::string EncodeCounter(int64_t value) {
 absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollups,
                                  const std::vector<v1::AnomalySet>& anomaly_sets,
                                  std::optional<int64_t> checkpoint, bool replace_year) {
-  std::shared_ptr<const Registry> registry = this->registry();
+  // Under the lock a registry update takes, so that results are keyed by the current tree.
+  absl::MutexLock lock(&results_mu_);
+  std::shared_ptr<const Registry> registry = Tree(year);
   rocksdb::WriteBatch batch;
   if (replace_year) {
     const std::string prefix = keys::AnomaliesPrefix(year, {});
@@ -50,7 +52,7 @@ absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollup
   for (const v1::Rollup& rollup : rollups) {
     if (registry->Find(rollup.region_code()) == nullptr) {
       return absl::NotFoundError(
-          absl::StrCat("region ", rollup.region_code(), " is not in the registry"));
+          absl::StrCat("region ", rollup.region_code(), " is not in the registry of ", year));
     }
     batch.Put(keys::RollupKey(year, registry->PathOf(rollup.region_code())),
               rollup.SerializeAsString());
@@ -58,7 +60,7 @@ absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollup
   for (const v1::AnomalySet& set : anomaly_sets) {
     if (registry->Find(set.region_code()) == nullptr) {
       return absl::NotFoundError(
-          absl::StrCat("region ", set.region_code(), " is not in the registry"));
+          absl::StrCat("region ", set.region_code(), " is not in the registry of ", year));
     }
     const std::string key = keys::AnomaliesKey(year, registry->PathOf(set.region_code()));
     if (set.anomalies_size() == 0) {
@@ -67,7 +69,6 @@ absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollup
       batch.Put(key, set.SerializeAsString());
     }
   }
-  absl::MutexLock lock(&results_mu_);
   if (checkpoint.has_value()) {
     GONGKAI_ASSIGN_OR_RETURN(int64_t stored, ReadCounter(db_.get(), kCheckpointName));
     if (*checkpoint < stored) {
@@ -84,9 +85,10 @@ absl::StatusOr<int64_t> Store::WorkerCheckpoint() const {
 }
 
 absl::StatusOr<v1::Rollup> Store::GetRollup(const std::string& region_code, int year) const {
-  std::shared_ptr<const Registry> registry = this->registry();
+  std::shared_ptr<const Registry> registry = Tree(year);
   if (registry->Find(region_code) == nullptr) {
-    return absl::NotFoundError(absl::StrCat("region ", region_code, " is not in the registry"));
+    return absl::NotFoundError(
+        absl::StrCat("region ", region_code, " is not in the registry of ", year));
   }
   std::string value;
   rocksdb::Status status = db_->Get(rocksdb::ReadOptions(),
@@ -103,9 +105,10 @@ absl::StatusOr<v1::Rollup> Store::GetRollup(const std::string& region_code, int 
 absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
     const std::string& region_code, int year, int page_size, const std::string& page_token,
     const std::function<bool(const v1::Anomaly&)>& keep) const {
-  std::shared_ptr<const Registry> registry = this->registry();
+  std::shared_ptr<const Registry> registry = Tree(year);
   if (registry->Find(region_code) == nullptr) {
-    return absl::NotFoundError(absl::StrCat("region ", region_code, " is not in the registry"));
+    return absl::NotFoundError(
+        absl::StrCat("region ", region_code, " is not in the registry of ", year));
   }
   page_size = page_size <= 0 ? 100 : std::min(page_size, 1000);
   const std::string prefix = keys::AnomaliesPrefix(year, registry->PathOf(region_code));

@@ -13,7 +13,7 @@ namespace {
 ValidationContext Context() {
   ValidationContext context;
   context.current_year = 2026;
-  context.region_exists = [](absl::string_view code) {
+  context.region_in_use = [](absl::string_view code, int, std::string*) {
     static const absl::flat_hash_set<std::string> known = {"330226104000", "330226000000"};
     return known.contains(code);
   };
@@ -95,16 +95,51 @@ TEST(ValidatorTest, RejectsRowTotalThatIsNotTheSumOfTheApplicantColumns) {
   EXPECT_THAT(Rules(verdict), ElementsAre("R1", "R3"));
 }
 
-TEST(ValidatorTest, ReportsBlankTotalWhosePartsAreFilled) {
+TEST(ValidatorTest, ABlankTotalWhosePartsAreFilledIsUncheckableNotExpectedZero) {
   v1::Report report = testing::SeedReport();
   report.mutable_table3()->mutable_results()->mutable_granted()->clear_total();
   const v1::Verdict verdict = Check(report);
+  EXPECT_TRUE(verdict.acceptable());
+  EXPECT_EQ(Find(verdict, "R3"), nullptr);
+  const v1::Violation* v = Find(verdict, "UNCHECKABLE");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->severity(), v1::SEVERITY_WARNING);
+  EXPECT_EQ(v->rule_name(), "勾稽关系R3一侧全部为空，无法核对");
+  ASSERT_EQ(v->cells_size(), 1);
+  EXPECT_EQ(v->cells(0).field_path(), "table3.results.granted.total");
+  EXPECT_EQ(v->expected(), "");
+  EXPECT_EQ(v->actual(), "1");
+  EXPECT_THAT(v->message(), ::testing::HasSubstr("R3 cannot be checked"));
+}
+
+TEST(ValidatorTest, BlankPartsOfAFilledSideStillCountAsZero) {
+  // The seed leaves most of table 三 blank: a side with some cells filled sums its blanks as 0.
+  v1::Report report = testing::SeedReport();
+  auto* granted = report.mutable_table3()->mutable_results()->mutable_granted();
+  granted->set_total(granted->total() + 5);
+  const v1::Verdict verdict = Check(report);
   const v1::Violation* v = Find(verdict, "R3");
   ASSERT_NE(v, nullptr);
-  EXPECT_EQ(v->cells(0).field_path(), "table3.results.granted.total");
-  EXPECT_EQ(v->expected(), "1");
-  EXPECT_EQ(v->actual(), "");
-  EXPECT_THAT(v->message(), ::testing::HasSubstr("actual blank"));
+  EXPECT_EQ(v->actual(), absl::StrCat(granted->total()));
+  EXPECT_EQ(Find(verdict, "UNCHECKABLE"), nullptr);
+}
+
+TEST(ValidatorTest, ABlankSideOfTheCornerRuleIsUncheckable) {
+  // A text cut off in table 三: （七）总计 and 四、结转 blank, 一 and 二 filled (R1).
+  v1::Report report = testing::SeedReport();
+  report.mutable_table3()->mutable_results()->clear_total();
+  report.mutable_table3()->clear_carried_forward();
+  report.mutable_table3()->mutable_results()->clear_granted();
+  report.mutable_table3()->mutable_results()->clear_partially_granted();
+  report.mutable_table3()->mutable_results()->clear_withheld();
+  report.mutable_table3()->mutable_results()->clear_unavailable();
+  report.mutable_table3()->mutable_results()->clear_not_processed();
+  report.mutable_table3()->mutable_results()->clear_other_2019();
+  const v1::Verdict verdict = Check(report);
+  EXPECT_EQ(Find(verdict, "R1"), nullptr);
+  const v1::Violation* v = Find(verdict, "UNCHECKABLE");
+  ASSERT_NE(v, nullptr);
+  EXPECT_EQ(v->rule_name(), "勾稽关系R1一侧全部为空，无法核对");
 }
 
 TEST(ValidatorTest, RejectsReviewTotalThatIsNotTheSumOfOutcomes) {

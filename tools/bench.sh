@@ -88,10 +88,9 @@ REGISTRY="$ROOT/data/regions"
 if [[ "$MODE" == smoke ]]; then
   REGISTRY="$WORK/regions"
   mkdir -p "$REGISTRY"
-  awk -F, 'NR==1 || $1=="11"' "$ROOT/data/regions/provinces.csv" >"$REGISTRY/provinces.csv"
-  awk -F, 'NR==1 || $3=="11"' "$ROOT/data/regions/cities.csv" >"$REGISTRY/cities.csv"
-  awk -F, 'NR==1 || $4=="11"' "$ROOT/data/regions/areas.csv" >"$REGISTRY/areas.csv"
-  awk -F, 'NR==1 || $4=="11"' "$ROOT/data/regions/streets.csv" >"$REGISTRY/streets.csv"
+  awk -F, 'NR==1 || substr($1,1,2)=="11"' "$ROOT/data/regions/regions.csv" >"$REGISTRY/regions.csv"
+  awk -F, 'NR==1 || (substr($2,1,2)=="11" && substr($3,1,2)=="11")' \
+    "$ROOT/data/regions/lineage.csv" >"$REGISTRY/lineage.csv"
 fi
 GEN=(--registry_dir="$REGISTRY")
 

@@ -166,10 +166,12 @@ void CheckKey(const v1::Report& report, const ValidationContext& context, Collec
                absl::StrCat("key.region_code \"", Clip(key.region_code()),
                             "\" is not a 12-digit statistical division code"),
                "12 digits", Clip(key.region_code()));
-  } else if (!context.region_exists || !context.region_exists(key.region_code())) {
-    out->Field(kRuleRegion, "区划代码须在区划库中", "key.region_code",
-               absl::StrCat("region ", key.region_code(), " is not in the registry"), "",
-               key.region_code());
+  } else if (std::string why; !context.region_in_use ||
+                              !context.region_in_use(key.region_code(), key.year(), &why)) {
+    out->Field(kRuleRegion, "区划代码须在报告年度的区划库中", "key.region_code",
+               absl::StrCat("region ", key.region_code(), " is not in the registry of ", key.year(),
+                            why.empty() ? "" : absl::StrCat(" (", why, ")")),
+               "", key.region_code());
   }
   if (key.year() == 0) {
     out->Field(kRuleKey, "必填字段", "key.year", "key.year is missing");
@@ -227,6 +229,23 @@ int CheckEdition(const v1::Report& report, v1::ValidationMode mode, Collector* o
   return edition_year;
 }
 
+void AddUncheckable(const LinearRule& rule, const std::vector<CellSpec>& cells,
+                    const std::vector<std::optional<int64_t>>& values,
+                    const std::vector<int>& blank_side, Collector* out) {
+  std::vector<std::string> names;
+  for (int i : blank_side) names.push_back(CellName(cells[i]));
+  const std::vector<int>& filled_side = &blank_side == &rule.lhs ? rule.rhs : rule.lhs;
+  int64_t filled = 0;
+  for (int i : filled_side) filled += values[i].value_or(0);
+  v1::Violation* v =
+      out->Add(kRuleUncheckable, absl::StrCat("勾稽关系", rule.id, "一侧全部为空，无法核对"),
+               v1::SEVERITY_WARNING,
+               absl::StrCat(rule.id, " cannot be checked: every cell of one side is blank (",
+                            absl::StrJoin(names, ", "), ") while the other side sums to ", filled));
+  for (int i : blank_side) AddCellRef(v, cells[i]);
+  v->set_actual(absl::StrCat(filled));
+}
+
 void CheckCells(const v1::Report& report, Collector* out) {
   const std::vector<CellSpec>& cells = CellsOf(report.edition());
   std::vector<std::optional<int64_t>> values(cells.size());
@@ -267,6 +286,14 @@ void CheckCells(const v1::Report& report, Collector* out) {
     for (int i : rule.lhs) {
       lhs_names.push_back(CellName(cells[i]));
       lhs_blank &= !values[i].has_value();
+    }
+    bool rhs_blank = true;
+    for (int i : rule.rhs) rhs_blank &= !values[i].has_value();
+    if (lhs_blank || rhs_blank) {
+      // One whole side blank (a table cut off, a column left empty): the rule cannot be
+      // checked. Blank cells of a partly filled side still count as 0 below.
+      AddUncheckable(rule, cells, values, lhs_blank ? rule.lhs : rule.rhs, out);
+      continue;
     }
     const std::string rule_name = RuleName(rule.id);
     const std::string actual = lhs_blank ? "" : absl::StrCat(lhs);

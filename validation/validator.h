@@ -23,6 +23,9 @@ inline constexpr absl::string_view kRuleBody = "BODY";
 inline constexpr absl::string_view kRuleDate = "DATE";
 inline constexpr absl::string_view kRuleText = "TEXT";
 inline constexpr absl::string_view kRuleUtf8 = "UTF8";
+// A sum rule (R1–R4) that cannot be checked: every cell of one side is blank while the other
+// side is filled. A warning naming the rule and the blank cells, never an "expected 0".
+inline constexpr absl::string_view kRuleUncheckable = "UNCHECKABLE";
 
 // Limits on text fields, in bytes of UTF-8.
 inline constexpr size_t kMaxNarrativeBytes = 200'000;  // per section (≈66,000 characters)
@@ -32,8 +35,9 @@ inline constexpr size_t kMaxUrlBytes = 2'048;
 struct ValidationContext {
   // Reports for years after this one are rejected.
   int current_year = 0;
-  // Whether a 12-digit code is in the region registry.
-  std::function<bool(absl::string_view)> region_exists;
+  // Whether a 12-digit code is in the registry's tree of `year` (the report's year). When it
+  // is not, it may set `*why` to when the code was in use and what continued it.
+  std::function<bool(absl::string_view code, int year, std::string* why)> region_in_use;
 };
 
 // Returns the verdict for the report in the mode (UNSPECIFIED, or an unknown value, means

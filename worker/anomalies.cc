@@ -174,6 +174,14 @@ void ZeroPublication(const YearModel& model, const ReportEntry& e,
 
 void RuleViolations(const ReportEntry& e, v1::AnomalySet* set) {
   for (const v1::Violation& v : e.violations) {
+    if (v.rule() == "UNCHECKABLE") {
+      v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_UNCHECKABLE_RULE, kLow, e.key,
+                           absl::StrCat(v.rule_name(), "：", v.message()));
+      *a->mutable_cells() = v.cells();
+      AddEvidence(a, "规则", v.rule_name());
+      AddEvidence(a, "另一侧合计", v.actual());
+      continue;
+    }
     if (v.rule() != "R1" && v.rule() != "R2" && v.rule() != "R3" && v.rule() != "R4") continue;
     v1::Anomaly* a =
         Add(set, v1::ANOMALY_KIND_RULE_VIOLATION, kMedium, e.key,
@@ -190,7 +198,8 @@ void Late(const YearModel& model, const ReportEntry& e, v1::AnomalySet* set) {
   if (!e.late()) return;
   const int64_t days = e.filed_on - e.deadline;
   v1::Anomaly* a =
-      Add(set, v1::ANOMALY_KIND_LATE_REPORT, days > model.settings().days_late_for_high ? kHigh : kMedium, e.key,
+      Add(set, v1::ANOMALY_KIND_LATE_REPORT,
+          days > model.settings().days_late_for_high ? kHigh : kMedium, e.key,
           absl::StrCat("年度报告于", absl::FormatCivilTime(e.filed_on), "发布或报送，晚于截止日期",
                        absl::FormatCivilTime(e.deadline), "（逾期", days, "天）"));
   AddEvidence(a, "发布或报送日期", absl::FormatCivilTime(e.filed_on));
@@ -225,12 +234,9 @@ v1::AnomalySet EvaluateRegion(const YearModel& model, const YearModel* previous,
     const auto peers = checks::PeersOf(model, *e);
     checks::ZeroPublication(model, *e, peers, &set);
     checks::RuleViolations(*e, &set);
-    const ReportEntry* before = previous == nullptr ? nullptr : previous->Find([&] {
-      v1::ReportKey key = e->key;
-      key.set_year(model.year() - 1);
-      return key;
-    }());
-    if (before != nullptr) checks::Carryover(*e, *before, &set);
+    std::string via;
+    const ReportEntry* before = previous == nullptr ? nullptr : model.LastYear(*previous, *e, &via);
+    if (before != nullptr) checks::Carryover(*e, *before, via, &set);
     checks::Late(model, *e, &set);
     checks::PeerOutliers(model, *e, peers, &set);
     if (previous != nullptr) checks::YearOverYear(model, *previous, *e, peers, &set);
@@ -323,7 +329,8 @@ void PeerOutliers(const YearModel& model, const ReportEntry& e,
     const double median = Median(raw);
     if (metric.count && std::abs(own->first - median) < s.outlier_min_count_difference) continue;
     v1::Anomaly* a =
-        Add(set, v1::ANOMALY_KIND_PEER_OUTLIER, std::abs(*z) > s.outlier_z_high ? kHigh : kMedium, e.key,
+        Add(set, v1::ANOMALY_KIND_PEER_OUTLIER, std::abs(*z) > s.outlier_z_high ? kHigh : kMedium,
+            e.key,
             absl::StrCat(metric.name, "为", own->second, "，明显", *z > 0 ? "高" : "低", "于",
                          values.size(), "个同级单位（中位数", Number(median), "）"));
     AddCell(a, e.edition, metric.path);
@@ -341,18 +348,18 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
   const Settings& s = model.settings();
   if (e.problem_chars < s.narrative_min_chars) return;
   auto flag = [&](const ReportEntry& other, double similarity, const std::string& whom) {
-    v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_COPIED_NARRATIVE, similarity >= 0.95 ? kHigh : kMedium, e.key,
-                         absl::StrCat("“五、存在的主要问题及改进情况”与", whom, "内容雷同（相似度",
-                                      absl::StrFormat("%.0f%%", similarity * 100), "）"));
+    v1::Anomaly* a =
+        Add(set, v1::ANOMALY_KIND_COPIED_NARRATIVE, similarity >= 0.95 ? kHigh : kMedium, e.key,
+            absl::StrCat("“五、存在的主要问题及改进情况”与", whom, "内容雷同（相似度",
+                         absl::StrFormat("%.0f%%", similarity * 100), "）"));
     AddEvidence(a, "相似度", absl::StrFormat("%.3f", similarity));
     AddEvidence(a, "对比报告",
                 absl::StrCat(other.key.region_code(), "|", other.key.year(), "|", other.key.body(),
                              "|", other.key.scope() == v1::SCOPE_SUMMARY ? "summary" : "own"));
   };
   if (previous != nullptr) {
-    v1::ReportKey key = e.key;
-    key.set_year(model.year() - 1);
-    const ReportEntry* before = previous->Find(key);
+    std::string via;
+    const ReportEntry* before = model.LastYear(*previous, e, &via);
     if (before != nullptr && before->problem_chars >= s.narrative_min_chars) {
       const double similarity = Jaccard(e.problem_shingles, before->problem_shingles);
       if (similarity >= s.copied_similarity) flag(*before, similarity, "本单位上一年度报告");

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gongkai/v1/options.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "proto/cells.h"
@@ -20,10 +21,19 @@ constexpr v1::AnomalySeverity kHigh = v1::ANOMALY_SEVERITY_HIGH;
 
 std::string Show(std::optional<int64_t> v) { return v ? absl::StrCat(*v) : "空"; }
 
+// Says which report of last year a cross-year flag compared with, when the unit had another
+// code then (one-to-one lineage across a re-coding).
+void AddLineage(v1::Anomaly* a, const std::string& via) {
+  if (via.empty()) return;
+  a->set_explanation(
+      absl::StrCat(a->explanation(), "（按区划沿革，与上一年度代码", via, "的报告对照）"));
+  AddEvidence(a, "上一年度区划代码", via);
+}
+
 // One equation across years: `lhs` (this year's cell) should equal `expected`.
 void CarryoverFlag(const ReportEntry& e, const char* rule, const std::string& lhs_path,
                    int64_t expected, std::optional<int64_t> actual, const std::string& how,
-                   v1::AnomalySet* set) {
+                   const std::string& via, v1::AnomalySet* set) {
   v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_CARRYOVER_MISMATCH, kLow, e.key,
                        absl::StrCat("与上一年度数据不衔接（", rule, "）：", how, "应为", expected,
                                     "，实为", Show(actual)));
@@ -31,23 +41,39 @@ void CarryoverFlag(const ReportEntry& e, const char* rule, const std::string& lh
   AddEvidence(a, "规则", rule);
   AddEvidence(a, "应为", absl::StrCat(expected));
   AddEvidence(a, "实为", Show(actual));
+  AddLineage(a, via);
 }
 
 }  // namespace
 
-void Carryover(const ReportEntry& e, const ReportEntry& previous, v1::AnomalySet* set) {
-  // R6: 二、上年结转 (Y) = 四、结转下年度继续办理 (Y−1), every column.
+void Carryover(const ReportEntry& e, const ReportEntry& previous, const std::string& via,
+               v1::AnomalySet* set) {
+  // R6: 二、上年结转 (Y) = 四、结转下年度继续办理 (Y−1), every column. A column blank on one
+  // side only cannot be checked (not "expected 0"): one flag names those cells.
   const auto* columns = v1::ApplicantCounts::descriptor();
+  std::vector<std::string> uncheckable;
   for (int c = 0; c < columns->field_count(); ++c) {
     const std::string column = columns->field(c)->name();
     const auto now = e.Cell("table3.carried_over." + column);
     const auto before = previous.Cell("table3.carried_forward." + column);
     if (!now && !before) continue;
-    if (now.value_or(0) == before.value_or(0)) continue;
-    CarryoverFlag(e, "R6", "table3.carried_over." + column, before.value_or(0), now,
-                  absl::StrCat("上年结转（", columns->field(c)->options().GetExtension(v1::label),
-                               "）按上年“结转下年度继续办理”"),
-                  set);
+    const std::string label = columns->field(c)->options().GetExtension(v1::label);
+    if (!now || !before) {
+      uncheckable.push_back(
+          absl::StrCat(!now ? "本年“上年结转”" : "上年“结转下年度继续办理”", "（", label, "）"));
+      continue;
+    }
+    if (*now == *before) continue;
+    CarryoverFlag(e, "R6", "table3.carried_over." + column, *before, now,
+                  absl::StrCat("上年结转（", label, "）按上年“结转下年度继续办理”"), via, set);
+  }
+  if (!uncheckable.empty()) {
+    v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_UNCHECKABLE_RULE, kLow, e.key,
+                         absl::StrCat("无法核对与上一年度的衔接（R6）：",
+                                      absl::StrJoin(uncheckable, "、"), "为空，另一年度已填写"));
+    AddEvidence(a, "规则", "R6");
+    AddEvidence(a, "为空的单元格", absl::StrJoin(uncheckable, "、"));
+    AddLineage(a, via);
   }
   if (e.edition != previous.edition) return;  // R5 and R7 compare one edition's table 二.
   if (e.edition == v1::EDITION_2021) {
@@ -61,7 +87,7 @@ void Carryover(const ReportEntry& e, const ReportEntry& previous, v1::AnomalySet
           *before + e.Cell(prefix + "issued").value_or(0) - e.Cell(prefix + "repealed").value_or(0);
       if (expected != *now) {
         CarryoverFlag(e, "R5", prefix + "in_force", expected, now,
-                      "现行有效件数按上年现行有效件数加本年制发减本年废止", set);
+                      "现行有效件数按上年现行有效件数加本年制发减本年废止", via, set);
       }
     }
     return;
@@ -77,7 +103,7 @@ void Carryover(const ReportEntry& e, const ReportEntry& previous, v1::AnomalySet
     const int64_t expected = *before + previous.Cell(prefix + "change").value_or(0);
     if (expected != *now) {
       CarryoverFlag(e, "R7", prefix + "previous_year", expected, now,
-                    "上一年项目数量按上年项目数量加上年增减", set);
+                    "上一年项目数量按上年项目数量加上年增减", via, set);
     }
   }
   for (const char* row : {"rules", "normative_documents"}) {
@@ -88,7 +114,7 @@ void Carryover(const ReportEntry& e, const ReportEntry& previous, v1::AnomalySet
     const int64_t expected = *before + e.Cell(prefix + "new_published").value_or(0);
     if (expected != *now) {
       CarryoverFlag(e, "R7", prefix + "total_published", expected, now,
-                    "对外公开总数量按上年总数量加本年新公开数量", set);
+                    "对外公开总数量按上年总数量加本年新公开数量", via, set);
     }
   }
 }
@@ -96,11 +122,12 @@ void Carryover(const ReportEntry& e, const ReportEntry& previous, v1::AnomalySet
 void YearOverYear(const YearModel& model, const YearModel& previous, const ReportEntry& e,
                   const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set) {
   const Settings& s = model.settings();
+  std::string via;
   auto swing = [&](const ReportEntry& x) -> std::optional<std::pair<double, double>> {
-    v1::ReportKey key = x.key;
-    key.set_year(model.year() - 1);
-    const ReportEntry* before = previous.Find(key);
+    std::string x_via;
+    const ReportEntry* before = model.LastYear(previous, x, &x_via);
     if (before == nullptr) return std::nullopt;
+    if (&x == &e) via = x_via;
     const auto now = Requests(x);
     const auto then = Requests(*before);
     if (!now || !then) return std::nullopt;
@@ -133,6 +160,7 @@ void YearOverYear(const YearModel& model, const YearModel& previous, const Repor
   AddEvidence(a, "上一年度", Number(before));
   AddEvidence(a, "倍数", Number(std::max(ratio, 1 / ratio)));
   if (peers_known) AddEvidence(a, "同级变化幅度中位数（倍）", Number(std::exp(peer_median)));
+  AddLineage(a, via);
 }
 
 void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summary,
@@ -179,10 +207,11 @@ void Missing(const YearModel& model, int region, absl::Time now, v1::AnomalySet*
   key.set_year(model.year());
   key.set_scope(v1::SCOPE_OWN);
   const int64_t days = today - deadline;
-  v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_MISSING_REPORT, days > s.days_late_for_high ? kHigh : kMedium, key,
-                       absl::StrCat(r.name(), "截至", absl::FormatCivilTime(today), "未报送",
-                                    model.year(), "年度政府信息公开工作年度报告（截止日期",
-                                    absl::FormatCivilTime(deadline), "）"));
+  v1::Anomaly* a =
+      Add(set, v1::ANOMALY_KIND_MISSING_REPORT, days > s.days_late_for_high ? kHigh : kMedium, key,
+          absl::StrCat(r.name(), "截至", absl::FormatCivilTime(today), "未报送", model.year(),
+                       "年度政府信息公开工作年度报告（截止日期", absl::FormatCivilTime(deadline),
+                       "）"));
   AddEvidence(a, "截止日期", absl::FormatCivilTime(deadline));
   AddEvidence(a, "逾期天数", absl::StrCat(days));
 }

@@ -37,7 +37,10 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
                      const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set);
 
 // anomalies_years.cc
-void Carryover(const ReportEntry& e, const ReportEntry& previous, v1::AnomalySet* set);
+// `via`: the code the unit had last year when it was re-coded (one-to-one lineage), else empty;
+// the flags then say which report they compared with.
+void Carryover(const ReportEntry& e, const ReportEntry& previous, const std::string& via,
+               v1::AnomalySet* set);
 void YearOverYear(const YearModel& model, const YearModel& previous, const ReportEntry& e,
                   const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set);
 void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summary,

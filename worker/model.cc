@@ -102,9 +102,10 @@ void AddIndicator(v1::Rollup* rollup, const char* name, const char* label, int64
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(
-    std::vector<v1::Region> regions) {
+absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(std::vector<v1::Region> regions,
+                                                                    int year) {
   auto tree = std::make_shared<RegionTree>();
+  tree->year_ = year;
   std::sort(regions.begin(), regions.end(),
             [](const v1::Region& a, const v1::Region& b) { return a.code() < b.code(); });
   tree->regions_ = std::move(regions);
@@ -112,6 +113,15 @@ absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(
   for (int i = 0; i < n; ++i) tree->index_[tree->regions_[i].code()] = i;
   tree->parents_.assign(n, -1);
   tree->children_.resize(n);
+  tree->previous_.resize(n);
+  for (int i = 0; i < n; ++i) {
+    for (const v1::RegionLink& link : tree->regions_[i].predecessors()) {
+      if (year != 0 && link.year() == year && link.one_to_one()) {
+        tree->previous_[i] = link.code();
+        tree->successor_of_[link.code()] = i;
+      }
+    }
+  }
   for (int i = 0; i < n; ++i) {
     const std::string& parent = tree->regions_[i].parent_code();
     if (parent.empty()) {
@@ -133,6 +143,11 @@ absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(
     for (int a = i; a >= 0; a = tree->parents_[a]) ++tree->expected_[a];
   }
   return std::shared_ptr<const RegionTree>(std::move(tree));
+}
+
+int RegionTree::SuccessorOf(absl::string_view code) const {
+  auto it = successor_of_.find(code);
+  return it == successor_of_.end() ? -1 : it->second;
 }
 
 int RegionTree::Find(absl::string_view code) const {
@@ -216,6 +231,20 @@ void YearModel::Contribute(const ReportEntry& entry, int sign) {
       (entry.late() ? sums.late : sums.on_time) += sign;
     }
   }
+}
+
+const ReportEntry* YearModel::LastYear(const YearModel& previous, const ReportEntry& entry,
+                                       std::string* via) const {
+  via->clear();
+  v1::ReportKey key = entry.key;
+  key.set_year(year_ - 1);
+  if (const ReportEntry* found = previous.Find(key)) return found;
+  const std::string& code = tree_->PreviousCode(entry.region);
+  if (code.empty()) return nullptr;
+  key.set_region_code(code);
+  const ReportEntry* found = previous.Find(key);
+  if (found != nullptr) *via = code;
+  return found;
 }
 
 const ReportEntry* YearModel::Find(const v1::ReportKey& key) const {

@@ -30,12 +30,21 @@
 
 namespace gongkai::worker {
 
+// One year's tree of regions, as indices.
 class RegionTree {
  public:
-  // INVALID_ARGUMENT when a parent is unknown or there is no root (the nation).
-  static absl::StatusOr<std::shared_ptr<const RegionTree>> Build(std::vector<v1::Region> regions);
+  // The tree of `year` (0: of no year in particular). INVALID_ARGUMENT when a parent is
+  // unknown or there is no root (the nation).
+  static absl::StatusOr<std::shared_ptr<const RegionTree>> Build(std::vector<v1::Region> regions,
+                                                                 int year = 0);
 
+  int year() const { return year_; }
   int Find(absl::string_view code) const;  // -1 when unknown
+  // The code the region had the year before, when its code began this year by a one-to-one
+  // link (a re-coded unit); empty otherwise.
+  const std::string& PreviousCode(int i) const { return previous_[i]; }
+  // The region whose previous code is `code` (the unit `code` became this year), or -1.
+  int SuccessorOf(absl::string_view code) const;
   const v1::Region& region(int i) const { return regions_[i]; }
   int parent(int i) const { return parents_[i]; }
   const std::vector<int>& children(int i) const { return children_[i]; }
@@ -54,8 +63,11 @@ class RegionTree {
   std::vector<int> parents_;
   std::vector<std::vector<int>> children_;
   std::vector<int> expected_;
+  std::vector<std::string> previous_;
   absl::flat_hash_map<std::string, int> index_;
+  absl::flat_hash_map<std::string, int> successor_of_;
   int root_ = -1;
+  int year_ = 0;
 };
 
 // Index of an edition's sums: 0 for 2019, 1 for 2021, -1 otherwise.
@@ -119,6 +131,11 @@ class YearModel {
   const Settings& settings() const { return *settings_; }
 
   const ReportEntry* Find(const v1::ReportKey& key) const;
+  // The same body's report of the year before in `previous`: under the same code, or under
+  // the region's one-to-one predecessor when it was re-coded this year (its code then goes to
+  // `*via`, else `*via` is cleared). Nullptr when there is none.
+  const ReportEntry* LastYear(const YearModel& previous, const ReportEntry& entry,
+                              std::string* via) const;
   // Own-scope reports filed at the region (governments and departments), by key.
   std::vector<const ReportEntry*> ReportsAt(int region) const;
   // The region's government own report, if filed.

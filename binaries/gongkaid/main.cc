@@ -32,7 +32,8 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port).");
 ABSL_FLAG(std::string, data_dir, "gongkai-data", "Directory of the RocksDB database.");
 ABSL_FLAG(std::string, registry_dir, "",
-          "Directory with provinces.csv, cities.csv, areas.csv and streets.csv, loaded into "
+          "Directory of the region registry: regions.csv and lineage.csv (every year's tree), or "
+          "provinces.csv, cities.csv, areas.csv and streets.csv (one edition), loaded into "
           "the store when it has no registry yet (or with --reload_registry). Default: "
           "../share/gongkai/regions beside the binary when installed, else the source tree's "
           "data/regions.");
@@ -112,7 +113,7 @@ std::string DefaultRegistryDir() {
   const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
   if (!error) {
     const auto installed = exe.parent_path().parent_path() / "share" / "gongkai" / "regions";
-    if (std::filesystem::exists(installed / "provinces.csv")) return installed.string();
+    if (std::filesystem::exists(installed / "regions.csv")) return installed.string();
   }
   return GONGKAI_SOURCE_REGISTRY_DIR;
 }
@@ -198,13 +199,16 @@ int main(int argc, char** argv) {
   if ((*store)->registry()->empty() || absl::GetFlag(FLAGS_reload_registry)) {
     std::string registry_dir = absl::GetFlag(FLAGS_registry_dir);
     if (registry_dir.empty()) registry_dir = DefaultRegistryDir();
-    auto regions = gongkai::storage::ReadRegistryCsv(registry_dir);
-    if (!regions.ok()) return fail(regions.status());
-    if (absl::Status s = (*store)->LoadRegistry(*std::move(regions)); !s.ok()) return fail(s);
+    auto histories = gongkai::storage::ReadRegistryDir(registry_dir);
+    if (!histories.ok()) return fail(histories.status());
+    if (absl::Status s = (*store)->LoadRegistry(*std::move(histories)); !s.ok()) return fail(s);
     logger.Info("loaded the region registry", {{"registry_dir", registry_dir}});
   }
   logger.Info("store opened", {{"data_dir", data_dir},
                                {"regions", absl::StrCat((*store)->registry()->size())},
+                               {"registry_years",
+                                absl::StrCat((*store)->registry()->first_year(), "–",
+                                             (*store)->registry()->last_change_year())},
                                {"change_log_head", absl::StrCat((*store)->HeadSequence())}});
 
   gongkai::AuthOptions auth_options;

@@ -71,7 +71,7 @@ else
   for f in bin/gongkaid bin/gongkai-worker bin/gongkai; do
     [ -x "$install_root/opt/gongkai/$f" ] || missing+=("/opt/gongkai/$f")
   done
-  for f in provinces cities areas streets; do
+  for f in regions lineage; do
     [ -f "$install_root/opt/gongkai/share/gongkai/regions/$f.csv" ] ||
       missing+=("/opt/gongkai/share/gongkai/regions/$f.csv")
   done

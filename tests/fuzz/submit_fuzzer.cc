@@ -88,7 +88,7 @@ const gongkai::validation::ValidationContext& Context() {
   static const auto* context = [] {
     auto* c = new gongkai::validation::ValidationContext;
     c->current_year = kCurrentYear;
-    c->region_exists = [](absl::string_view code) {
+    c->region_in_use = [](absl::string_view code, int, std::string*) {
       for (const char* r : kRegions) {
         if (code == r) return true;
       }

@@ -16,16 +16,33 @@
 
 namespace gongkai::worker::testing {
 
-// The national registry from data/regions (built once per test binary).
-inline std::shared_ptr<const RegionTree> NationalTree() {
-  static std::shared_ptr<const RegionTree>* tree = [] {
-    auto regions = storage::ReadRegistryCsv(std::string(GONGKAI_SOURCE_DIR) + "/data/regions");
-    EXPECT_TRUE(regions.ok()) << regions.status();
-    auto built = RegionTree::Build(*std::move(regions));
+// The time-valid national registry from data/regions (built once per test binary).
+inline const storage::TimedRegistry& NationalRegistry() {
+  static const std::shared_ptr<const storage::TimedRegistry>* registry = [] {
+    auto histories = storage::ReadRegistryDir(std::string(GONGKAI_SOURCE_DIR) + "/data/regions");
+    EXPECT_TRUE(histories.ok()) << histories.status();
+    auto built = storage::TimedRegistry::Build(*std::move(histories));
     EXPECT_TRUE(built.ok()) << built.status();
-    return new std::shared_ptr<const RegionTree>(*built);
+    return new std::shared_ptr<const storage::TimedRegistry>(*built);
   }();
-  return *tree;
+  return **registry;
+}
+
+// The worker's tree of a year of the national registry (`year` 0: the 2023 edition's, of no
+// year in particular).
+inline std::shared_ptr<const RegionTree> NationalTree(int year = 0) {
+  static auto* trees = new std::map<int, std::shared_ptr<const RegionTree>>();
+  auto& tree = (*trees)[year];
+  if (tree == nullptr) {
+    std::vector<v1::Region> regions;
+    for (const v1::Region* region : NationalRegistry().Tree(year == 0 ? 2023 : year)->regions()) {
+      regions.push_back(*region);
+    }
+    auto built = RegionTree::Build(std::move(regions), year);
+    EXPECT_TRUE(built.ok()) << built.status();
+    tree = *built;
+  }
+  return tree;
 }
 
 inline absl::Time Day(int year, int month, int day) {

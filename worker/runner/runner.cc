@@ -70,20 +70,23 @@ bool Runner::Stopped() {
   return stopped_;
 }
 
-absl::Status Runner::LoadRegistry() {
+absl::StatusOr<std::shared_ptr<const RegionTree>> Runner::TreeOf(int year) {
+  if (auto it = trees_.find(year); it != trees_.end()) return it->second;
   std::vector<v1::Region> regions;
   v1::ListRegionsRequest request;
   request.set_page_size(5000);
+  request.set_year(year);
   do {
     v1::ListRegionsResponse response;
-    GONGKAI_RETURN_IF_ERROR(
-        FromGrpc(regions_->ListRegions(Context().get(), request, &response), "list regions"));
+    GONGKAI_RETURN_IF_ERROR(FromGrpc(regions_->ListRegions(Context().get(), request, &response),
+                                     absl::StrCat("list the regions of ", year)));
     regions.insert(regions.end(), response.regions().begin(), response.regions().end());
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
-  GONGKAI_ASSIGN_OR_RETURN(auto tree, RegionTree::Build(std::move(regions)));
-  tree_ = std::move(tree);
-  return absl::OkStatus();
+  GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const RegionTree> tree,
+                           RegionTree::Build(std::move(regions), year));
+  trees_[year] = tree;
+  return tree;
 }
 
 absl::StatusOr<int64_t> Runner::Head() {
@@ -97,7 +100,8 @@ absl::StatusOr<int64_t> Runner::Head() {
 }
 
 absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year) {
-  auto model = std::make_unique<YearModel>(year, tree_, &options_.settings);
+  GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const RegionTree> tree, TreeOf(year));
+  auto model = std::make_unique<YearModel>(year, std::move(tree), &options_.settings);
   v1::ListReportsRequest request;
   request.set_region_code(std::string(kNationCode));
   request.set_year(year);
@@ -161,7 +165,7 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
 
 absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint) {
   std::set<int> all;
-  for (int i = 0; i < tree_->size(); ++i) all.insert(i);
+  for (int i = 0; i < ModelOf(year)->tree().size(); ++i) all.insert(i);
   absl::Status status = Write(year, all, all, checkpoint, /*replace_year=*/true);
   // A whole year's results pass through the heap in large transient messages; hand the freed
   // memory back to the system rather than keep it for the next full recompute.
@@ -170,8 +174,8 @@ absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint) {
 }
 
 absl::Status Runner::Start() {
-  GONGKAI_RETURN_IF_ERROR(LoadRegistry());
   GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
+  trees_.clear();
   models_.clear();
   const int current_year =
       static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
@@ -260,6 +264,11 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
     return 0;
   }
   for (const v1::ChangeEvent& change : response.changes()) {
+    if (change.has_registry_change()) {
+      GONGKAI_RETURN_IF_ERROR(ApplyRegistryChange(change.registry_change().from_year()));
+      next_sequence_ = change.sequence() + 1;
+      continue;
+    }
     const int year = change.key().year();
     if (ModelOf(year) == nullptr) {
       // A year seen for the first time: load it whole (it includes this change).
@@ -271,36 +280,61 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
       next_sequence_ = change.sequence() + 1;
       continue;
     }
-    v1::GetReportRequest get;
-    *get.mutable_key() = change.key();
-    get.set_revision(change.revision());
-    get.set_view(v1::REPORT_VIEW_FULL);
-    v1::Revision revision;
-    if (absl::Status s =
-            FromGrpc(reports_->GetReport(Context().get(), get, &revision), "read a changed report");
-        !s.ok()) {
-      return s;  // Nothing of this page is applied yet past this change; it is read again.
-    }
-    if (extra != nullptr && extra->year() == year) extra->Apply(revision);
-    const std::vector<int> changed = ModelOf(year)->Apply(revision);
+    // On failure nothing of this page is applied past this change; it is read again.
+    GONGKAI_RETURN_IF_ERROR(ApplyRevision(change, extra));
     next_sequence_ = change.sequence() + 1;
-    if (changed.empty()) continue;
-    Pending& pending = pending_[year];
-    pending.rollup_regions.insert(changed.begin(), changed.end());
-    for (int r : AffectedRegions(*ModelOf(year), change.key(), changed.front())) {
-      pending.flag_regions.insert(r);
-    }
-    if (ModelOf(year + 1) != nullptr) pending_[year + 1].flag_regions.insert(changed.front());
   }
   GONGKAI_RETURN_IF_ERROR(Flush());
   return response.changes_size();
+}
+
+absl::Status Runner::ApplyRevision(const v1::ChangeEvent& change, YearModel* extra) {
+  const int year = change.key().year();
+  v1::GetReportRequest get;
+  *get.mutable_key() = change.key();
+  get.set_revision(change.revision());
+  get.set_view(v1::REPORT_VIEW_FULL);
+  v1::Revision revision;
+  GONGKAI_RETURN_IF_ERROR(
+      FromGrpc(reports_->GetReport(Context().get(), get, &revision), "read a changed report"));
+  if (extra != nullptr && extra->year() == year) extra->Apply(revision);
+  const std::vector<int> changed = ModelOf(year)->Apply(revision);
+  if (changed.empty()) return absl::OkStatus();
+  Pending& pending = pending_[year];
+  pending.rollup_regions.insert(changed.begin(), changed.end());
+  for (int r : AffectedRegions(*ModelOf(year), change.key(), changed.front())) {
+    pending.flag_regions.insert(r);
+  }
+  // Next year's cross-year flags of the same unit: under the same code, or the code it became.
+  if (const YearModel* next = ModelOf(year + 1)) {
+    int region = next->tree().Find(change.key().region_code());
+    if (region < 0 || !next->tree().PreviousCode(region).empty()) {
+      region = next->tree().SuccessorOf(change.key().region_code());
+    }
+    if (region >= 0) pending_[year + 1].flag_regions.insert(region);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Runner::ApplyRegistryChange(int from_year) {
+  trees_.erase(trees_.lower_bound(from_year), trees_.end());
+  for (auto& [year, model] : models_) {
+    if (year < from_year) continue;
+    // The year's reports afresh on its new tree (this includes every later change of the
+    // year; applying those again changes nothing).
+    GONGKAI_ASSIGN_OR_RETURN(model, LoadYear(year));
+    pending_[year] = Pending{.whole_year = true};
+  }
+  Log(absl::StrCat("the registry changed from ", from_year, "; rolling those years up again"));
+  return absl::OkStatus();
 }
 
 absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* drift) {
   // A year without a model would be loaded whole by FollowOnce below, bypassing `fresh`:
   // give it an empty one first, so that every change reaches both.
   if (ModelOf(year) == nullptr) {
-    models_[year] = std::make_unique<YearModel>(year, tree_, &options_.settings);
+    GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const RegionTree> tree, TreeOf(year));
+    models_[year] = std::make_unique<YearModel>(year, std::move(tree), &options_.settings);
   }
   // Catch up, load the year afresh, then bring both models to the same change log position
   // so that any difference between them is drift, not timing.
@@ -316,15 +350,19 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
     if (applied == 0) break;
   }
   drift->reports = fresh->report_count();
-  if (const YearModel* incremental = ModelOf(year)) {
-    const int root = tree_->Find(subtree.empty() ? std::string(kNationCode) : subtree);
+  // (A registry change met meanwhile rebuilt the incremental model on a new tree: nothing to
+  // compare then.)
+  if (const YearModel* incremental = ModelOf(year);
+      incremental != nullptr && &incremental->tree() == &fresh->tree()) {
+    const RegionTree& tree = incremental->tree();
+    const int root = tree.Find(subtree.empty() ? std::string(kNationCode) : subtree);
     for (int region : incremental->Differences(*fresh)) {
-      const std::vector<int> ancestors = tree_->Ancestors(region);
+      const std::vector<int> ancestors = tree.Ancestors(region);
       if (root >= 0 && std::find(ancestors.begin(), ancestors.end(), root) == ancestors.end()) {
         continue;
       }
       if (drift->regions.size() < kMaxDriftListed) {
-        drift->regions.push_back(tree_->region(region).code());
+        drift->regions.push_back(tree.region(region).code());
       }
     }
     if (!drift->regions.empty()) {
@@ -424,7 +462,7 @@ absl::Status Runner::RecomputeOnce(int year) {
     return absl::InvalidArgumentError(
         absl::StrCat("year must be between ", kFirstReportingYear, " and ", current_year));
   }
-  GONGKAI_RETURN_IF_ERROR(LoadRegistry());
+  trees_.clear();
   // The rollups say which change log position they reflect (at least this one).
   GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
   next_sequence_ = head + 1;

@@ -82,12 +82,19 @@ class Runner {
   // A context with the deadline and the credentials for one call.
   std::unique_ptr<grpc::ClientContext> Context() const;
   absl::Status Start();
-  absl::Status LoadRegistry();
+  // The tree of `year` (ListRegions of that year), loaded once and kept until a registry
+  // change reaches it.
+  absl::StatusOr<std::shared_ptr<const RegionTree>> TreeOf(int year);
   absl::StatusOr<int64_t> Head();
   absl::StatusOr<std::unique_ptr<YearModel>> LoadYear(int year);
   // Applies the changes after next_sequence_ (at most one page) and writes what they affect.
   // `extra` also receives the revisions of its year (a fresh model being compared).
   absl::StatusOr<int> FollowOnce(YearModel* extra = nullptr);
+  // A registry change from `from_year` on: those years' trees are loaded again, and their
+  // models rebuilt and written whole.
+  absl::Status ApplyRegistryChange(int from_year);
+  // Applies one revision of a change; marks what it affects as pending.
+  absl::Status ApplyRevision(const v1::ChangeEvent& change, YearModel* extra);
   absl::Status FullRecompute(int year, const std::string& subtree, Drift* drift);
   absl::Status RunJob();
   // Writes rollups of `rollup_regions` and anomaly sets of `flag_regions` for the year.
@@ -106,7 +113,7 @@ class Runner {
   std::unique_ptr<v1::ReportService::Stub> reports_;
   std::unique_ptr<v1::RegionService::Stub> regions_;
   std::unique_ptr<v1::WorkerService::Stub> results_;
-  std::shared_ptr<const RegionTree> tree_;
+  std::map<int, std::shared_ptr<const RegionTree>> trees_;
   std::map<int, std::unique_ptr<YearModel>> models_;
   // Results that applied changes affected and that are not written yet, per year.
   struct Pending {
