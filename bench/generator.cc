@@ -8,7 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
 #include "proto/cells.h"
-#include "storage/registry.h"
+#include "registry/registry.h"
 
 namespace gongkai::bench {
 namespace {
@@ -121,9 +121,9 @@ constexpr int kWeights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24
 std::string DefaultRegistryDir() { return std::string(GONGKAI_SOURCE_DIR) + "/data/regions"; }
 
 absl::StatusOr<std::vector<v1::Region>> ReadRegions(const std::string& dir, int year) {
-  GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::RegionHistory> histories, storage::ReadRegistryDir(dir));
-  GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const storage::TimedRegistry> registry,
-                           storage::TimedRegistry::Build(std::move(histories)));
+  GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::RegionHistory> histories, registry::ReadRegistryDir(dir));
+  GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const registry::TimedRegistry> registry,
+                           registry::TimedRegistry::Build(std::move(histories)));
   std::vector<v1::Region> regions;
   for (const v1::Region* region : registry->Tree(year)->regions()) regions.push_back(*region);
   return regions;

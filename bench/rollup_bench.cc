@@ -13,7 +13,7 @@
 #include "benchmark/benchmark.h"
 #include "google/protobuf/util/time_util.h"
 #include "proto/cells.h"
-#include "storage/registry.h"
+#include "registry/registry.h"
 #include "worker/anomalies.h"
 #include "worker/model.h"
 

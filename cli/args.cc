@@ -6,7 +6,8 @@
 namespace gongkai::cli {
 
 absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& words,
-                               const std::set<std::string>& known, absl::string_view command) {
+                               const std::set<std::string>& known,
+                               const std::set<std::string>& switches, absl::string_view command) {
   Args args;
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& arg = words[i];
@@ -23,6 +24,8 @@ absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& words,
     if (size_t eq = name.find('='); eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
+    } else if (switches.contains(name)) {
+      value = "true";
     } else if (i + 1 < words.size()) {
       value = words[++i];
     } else {

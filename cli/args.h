@@ -28,11 +28,14 @@ struct Args {
   }
 };
 
-// Parses the words of `command` (those after its name). Every flag takes a value; `known`
-// lists the names the command accepts. Returns INVALID_ARGUMENT for a flag without a value or
-// an unknown flag (naming the flag and `command`).
+// Parses the words of `command` (those after its name). Every flag takes a value but the
+// `switches`, which stand alone (`--dry_run`, value "true") or take one after '='
+// (`--dry_run=false`); `known` lists the names the command accepts (switches included).
+// Returns INVALID_ARGUMENT for a flag without a value or an unknown flag (naming the flag and
+// `command`).
 absl::StatusOr<Args> ParseArgs(const std::vector<std::string>& words,
-                               const std::set<std::string>& known, absl::string_view command);
+                               const std::set<std::string>& known,
+                               const std::set<std::string>& switches, absl::string_view command);
 
 }  // namespace gongkai::cli
 

@@ -61,6 +61,8 @@ struct Command {
   bool new_section = false;
   // The flags the command accepts besides kGlobalFlags; any other is a usage error.
   std::vector<absl::string_view> flags;
+  // Flags that take no value (`--dry_run`; `--dry_run=false` turns one off).
+  std::vector<absl::string_view> switches;
   absl::Status (Cli::*handler)() = nullptr;
 };
 
@@ -102,7 +104,20 @@ class Cli {
   absl::Status List();
   absl::Status Revisions();
   absl::Status Changes();
+  // region_commands.cc
   absl::Status Regions();
+  absl::Status RegionTree();
+  absl::Status RegionHistory();
+  absl::Status RegionAdmin();
+  absl::Status RegionChange(v1::ChangeRegionRequest::Action action);
+  absl::Status RegionEdition();
+  // Prints a registry change's result (dry run or applied); a failure when stranded reports
+  // kept it from being applied is the server's refusal.
+  void PrintRegistryChange(const v1::RegistryChangeResult& result);
+  // --year, else 0 (the server's newest).
+  absl::StatusOr<int> YearFlag() const;
+  // A switch (`--dry_run`): false when absent.
+  bool Switch(const std::string& name) const;
   // rollup_commands.cc
   absl::Status Rollup();
   absl::Status Anomalies();

@@ -74,20 +74,28 @@ std::vector<Command> Cli::ReportCommands() {
        .flags = {"from", "limit"},
        .handler = &Cli::Changes},
       {.name = "regions",
-       .usage = {{"regions CODE [--output table|json]", "the region and its children"},
-                 {"regions --search NAME [--output table|json]"}},
-       .flags = {"search", "output"},
+       .usage = {{"regions CODE [--year Y] [--output table|json]", "the region and its children"},
+                 {"regions CODE --history [--output table|json]",
+                  "its names, parents and codes over the years"},
+                 {"regions --search NAME [--year Y] [--output table|json]"}},
+       .footnote = "Y: the tree of that year (default: the current year's)",
+       .flags = {"search", "output", "year"},
+       .switches = {"history"},
        .handler = &Cli::Regions},
       {.name = "rollup",
-       .usage = {{"rollup REGION YEAR [--edition 2019|2021] [--output json|cells|table]"}},
-       .flags = {"edition", "output"},
+       .usage = {{"rollup REGION YEAR [--edition 2019|2021] [--on_tree Y] "
+                  "[--output json|cells|table]",
+                  "--on_tree: the year's reports on year Y's tree"}},
+       .flags = {"edition", "output", "on_tree"},
        .handler = &Cli::Rollup},
       {.name = "anomalies",
        .usage = {{"anomalies REGION YEAR [--kind KIND] [--min_severity low|medium|high]"}},
        .flags = {"kind", "min_severity"},
        .handler = &Cli::Anomalies},
       {.name = "children",
-       .usage = {{"children REGION YEAR", "each child's key figures and completeness"}},
+       .usage = {{"children REGION YEAR [--on_tree Y]",
+                  "each child's key figures and completeness"}},
+       .flags = {"on_tree"},
        .handler = &Cli::Children},
       {.name = "recompute",
        .usage = {{"recompute YEAR [--region R]",
@@ -133,6 +141,19 @@ std::vector<Command> Cli::AdminCommands() {
        .footnote = "roles: submitter, reader, worker, admin",
        .flags = {"roles", "regions", "body", "expires", "ttl", "subject", "rate_limit", "output"},
        .handler = &Cli::Principal},
+      {.name = "region",
+       .usage = {{"region add CODE --name NAME --parent CODE --from YEAR"},
+                 {"region rename CODE --name NAME --from YEAR"},
+                 {"region move CODE --parent CODE [--new_code CODE] [--name NAME] --from YEAR"},
+                 {"region retire CODE [--successors CODE[,CODE]] --from YEAR"},
+                 {"region load-edition DIR --year YEAR",
+                  "DIR: provinces.csv, cities.csv, areas.csv,\n"
+                  "streets.csv of a national edition"}},
+       .footnote = "each takes [--note TEXT] [--dry_run] [--allow_stranding]: the change\n"
+                   "holds from that year on; --dry_run only shows it",
+       .flags = {"name", "parent", "new_code", "successors", "from", "year", "note", "output"},
+       .switches = {"dry_run", "allow_stranding"},
+       .handler = &Cli::RegionAdmin},
   };
 }
 
@@ -179,8 +200,11 @@ absl::Status Run(const std::vector<std::string>& words, std::ostream& out, std::
   }
   std::set<std::string> known(std::begin(kGlobalFlags), std::end(kGlobalFlags));
   for (absl::string_view flag : command->flags) known.emplace(flag);
-  absl::StatusOr<Args> args =
-      ParseArgs(std::vector<std::string>(words.begin() + 1, words.end()), known, command->name);
+  std::set<std::string> switches;
+  for (absl::string_view flag : command->switches) switches.emplace(flag);
+  known.insert(switches.begin(), switches.end());
+  absl::StatusOr<Args> args = ParseArgs(std::vector<std::string>(words.begin() + 1, words.end()),
+                                        known, switches, command->name);
   if (!args.ok()) return UsageError(args.status().message());
   GONGKAI_ASSIGN_OR_RETURN(std::unique_ptr<Cli> cli, Cli::Connect(*args, out, err));
   return std::invoke(command->handler, *cli);

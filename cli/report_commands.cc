@@ -142,55 +142,18 @@ absl::Status Cli::Changes() {
   grpc::Status status = reports_->ListChanges(Context().get(), request, &response);
   if (!status.ok()) return Refused(status);
   for (const v1::ChangeEvent& change : response.changes()) {
+    if (change.has_registry_change()) {
+      const v1::RegistryChange& registry = change.registry_change();
+      out_ << exports::Pad(absl::StrCat(change.sequence()), 8) << "registry from "
+           << registry.from_year() << ": " << registry.summary() << "  by " << registry.principal()
+           << "  " << TimeText(change.time()) << "\n";
+      continue;
+    }
     out_ << exports::Pad(absl::StrCat(change.sequence()), 8) << KeyText(change.key()) << "  rev "
          << change.revision() << " (was " << change.previous_revision() << ")  "
          << TimeText(change.time()) << "\n";
   }
   out_ << "next " << response.next_sequence() << ", head " << response.head_sequence() << "\n";
-  return absl::OkStatus();
-}
-
-absl::Status Cli::Regions() {
-  GONGKAI_ASSIGN_OR_RETURN(const std::string output, OutputFlag("table", {"json", "table"}));
-  std::vector<v1::Region> shown;
-  if (auto name = args_.Flag("search")) {
-    GONGKAI_RETURN_IF_ERROR(Need(0, "gongkai regions --search NAME"));
-    v1::SearchRegionsRequest request;
-    request.set_name(*name);
-    request.set_page_size(1000);
-    v1::SearchRegionsResponse response;
-    grpc::Status status = regions_->SearchRegions(Context().get(), request, &response);
-    if (!status.ok()) return Refused(status);
-    shown.assign(response.regions().begin(), response.regions().end());
-  } else {
-    GONGKAI_RETURN_IF_ERROR(Need(1, "gongkai regions CODE"));
-    v1::GetRegionRequest get;
-    get.set_code(args_.positional[0]);
-    v1::Region region;
-    grpc::Status status = regions_->GetRegion(Context().get(), get, &region);
-    if (!status.ok()) return Refused(status);
-    shown.push_back(region);
-    v1::ListChildRegionsRequest request;
-    request.set_code(region.code());
-    request.set_page_size(1000);
-    do {
-      v1::ListChildRegionsResponse response;
-      status = regions_->ListChildRegions(Context().get(), request, &response);
-      if (!status.ok()) return Refused(status);
-      shown.insert(shown.end(), response.regions().begin(), response.regions().end());
-      request.set_page_token(response.next_page_token());
-    } while (!request.page_token().empty());
-  }
-  for (size_t i = 0; i < shown.size(); ++i) {
-    const v1::Region& region = shown[i];
-    if (output == "json") {
-      out_ << Json(region) << "\n";
-      continue;
-    }
-    const bool child = !args_.Flag("search") && i > 0;
-    out_ << (child ? "  " : "") << exports::Pad(region.code(), 13)
-         << exports::Pad(v1::Level_Name(region.level()).substr(6), 11) << region.name() << "\n";
-  }
   return absl::OkStatus();
 }
 

@@ -12,7 +12,7 @@ namespace gongkai {
 namespace {
 
 // Whether `root` is `code` or one of its ancestors.
-bool IsWithin(const storage::Registry& registry, absl::string_view code, absl::string_view root) {
+bool IsWithin(const registry::YearTree& registry, absl::string_view code, absl::string_view root) {
   if (root == kNationCode) return true;
   if (registry.Find(code) == nullptr) return false;
   const std::vector<std::string> path = registry.PathOf(code);
@@ -53,7 +53,7 @@ bool Caller::BodyMatches(absl::string_view body) const {
   return principal_.body() == (body.empty() ? kGovernmentBody : body);
 }
 
-bool Caller::Covers(const storage::Registry& registry, absl::string_view region_code,
+bool Caller::Covers(const registry::YearTree& registry, absl::string_view region_code,
                     absl::string_view body) const {
   if (!BodyMatches(body)) return false;
   for (const std::string& root : principal_.region_codes()) {
@@ -62,11 +62,12 @@ bool Caller::Covers(const storage::Registry& registry, absl::string_view region_
   return false;
 }
 
-bool Caller::CoversSubtree(const storage::Registry& registry, absl::string_view region_code) const {
+bool Caller::CoversSubtree(const registry::YearTree& registry,
+                           absl::string_view region_code) const {
   return principal_.body().empty() && Covers(registry, region_code);
 }
 
-bool Caller::Overlaps(const storage::Registry& registry, absl::string_view region_code) const {
+bool Caller::Overlaps(const registry::YearTree& registry, absl::string_view region_code) const {
   for (const std::string& root : principal_.region_codes()) {
     if (IsWithin(registry, region_code, root)) return true;
     // The region is an ancestor of the scope's root (or the nation).
@@ -77,7 +78,7 @@ bool Caller::Overlaps(const storage::Registry& registry, absl::string_view regio
   return false;
 }
 
-bool Caller::Contains(const storage::Registry& registry, const v1::Principal& other) const {
+bool Caller::Contains(const registry::YearTree& registry, const v1::Principal& other) const {
   if (!principal_.body().empty() && other.body() != principal_.body()) return false;
   for (const std::string& root : other.region_codes()) {
     bool covered = false;
@@ -97,7 +98,7 @@ absl::Status Caller::Require(std::initializer_list<v1::Role> roles, absl::string
 }
 
 absl::Status Caller::RequireFor(std::initializer_list<v1::Role> roles, absl::string_view what,
-                                const storage::Registry& registry, absl::string_view region_code,
+                                const registry::YearTree& registry, absl::string_view region_code,
                                 absl::string_view body) const {
   GONGKAI_RETURN_IF_ERROR(Require(roles, what));
   if (Covers(registry, region_code, body)) return absl::OkStatus();
@@ -107,7 +108,7 @@ absl::Status Caller::RequireFor(std::initializer_list<v1::Role> roles, absl::str
 }
 
 absl::Status Caller::RequireSubtree(std::initializer_list<v1::Role> roles, absl::string_view what,
-                                    const storage::Registry& registry,
+                                    const registry::YearTree& registry,
                                     absl::string_view region_code) const {
   GONGKAI_RETURN_IF_ERROR(Require(roles, what));
   if (CoversSubtree(registry, region_code)) return absl::OkStatus();
@@ -116,7 +117,7 @@ absl::Status Caller::RequireSubtree(std::initializer_list<v1::Role> roles, absl:
 }
 
 absl::Status Caller::RequireOverlap(std::initializer_list<v1::Role> roles, absl::string_view what,
-                                    const storage::Registry& registry,
+                                    const registry::YearTree& registry,
                                     absl::string_view region_code) const {
   GONGKAI_RETURN_IF_ERROR(Require(roles, what));
   if (Overlaps(registry, region_code)) return absl::OkStatus();

@@ -10,7 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "gongkai/v1/auth.pb.h"
-#include "storage/registry.h"
+#include "registry/registry.h"
 
 namespace gongkai {
 
@@ -32,30 +32,30 @@ class Caller {
 
   // Whether the scope covers reports of `body` (empty: the government's own) in `region_code`.
   // An unknown region is covered only by a nation-wide scope.
-  bool Covers(const storage::Registry& registry, absl::string_view region_code,
+  bool Covers(const registry::YearTree& registry, absl::string_view region_code,
               absl::string_view body = "") const;
   // Whether the scope covers every report of the region's subtree (no body restriction).
-  bool CoversSubtree(const storage::Registry& registry, absl::string_view region_code) const;
+  bool CoversSubtree(const registry::YearTree& registry, absl::string_view region_code) const;
   // Whether the scope covers any part of the region's subtree (listings then filter).
-  bool Overlaps(const storage::Registry& registry, absl::string_view region_code) const;
+  bool Overlaps(const registry::YearTree& registry, absl::string_view region_code) const;
   // Whether every region of `other`'s scope lies in this one (and its body is no wider).
-  bool Contains(const storage::Registry& registry, const v1::Principal& other) const;
+  bool Contains(const registry::YearTree& registry, const v1::Principal& other) const;
 
   // PERMISSION_DENIED naming `what` unless the caller holds one of `roles`.
   absl::Status Require(std::initializer_list<v1::Role> roles, absl::string_view what) const;
   // As Require, and the scope must cover (region_code, body); the refusal is the same whether
   // or not the region or report exists.
   absl::Status RequireFor(std::initializer_list<v1::Role> roles, absl::string_view what,
-                          const storage::Registry& registry, absl::string_view region_code,
+                          const registry::YearTree& registry, absl::string_view region_code,
                           absl::string_view body = "") const;
   // As Require, and the scope must cover the region's whole subtree, every body included (for
   // what aggregates or copies the subtree: rollups, jobs, backups, the worker's writes).
   absl::Status RequireSubtree(std::initializer_list<v1::Role> roles, absl::string_view what,
-                              const storage::Registry& registry,
+                              const registry::YearTree& registry,
                               absl::string_view region_code) const;
   // As Require, and the scope must overlap the region's subtree.
   absl::Status RequireOverlap(std::initializer_list<v1::Role> roles, absl::string_view what,
-                              const storage::Registry& registry,
+                              const registry::YearTree& registry,
                               absl::string_view region_code) const;
 
  private:

@@ -4,9 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/constants.h"
 #include "common/status_macros.h"
+#include "registry/edit.h"
 #include "services/admin_service.h"
 #include "services/errors.h"
-#include "storage/registry_edit.h"
 
 namespace gongkai {
 namespace {
@@ -31,7 +31,7 @@ absl::Status Stranded(const std::vector<v1::ReportKey>& keys) {
 }
 
 // Writes (or, for a dry run, only checks) a planned change and fills the result.
-absl::Status Apply(const Env& env, const RequestContext& context, storage::RegistryPlan plan,
+absl::Status Apply(const Env& env, const RequestContext& context, registry::RegistryPlan plan,
                    bool dry_run, bool allow_stranding, v1::RegistryChangeResult* response) {
   storage::Store::RegistryUpdate update;
   update.from_year = plan.from_year;
@@ -60,7 +60,7 @@ absl::Status Apply(const Env& env, const RequestContext& context, storage::Regis
 
 // The caller must cover the whole subtree of `code` in the year's tree (codes not in use that
 // year — a new region — are judged by the parent alone).
-absl::Status RequireRegion(const RequestContext& context, const storage::Registry& tree,
+absl::Status RequireRegion(const RequestContext& context, const registry::YearTree& tree,
                            const std::string& code) {
   if (code.empty() || tree.Find(code) == nullptr) return absl::OkStatus();
   return context.caller.RequireSubtree({v1::ROLE_ADMIN}, "change the registry", tree, code);
@@ -72,8 +72,8 @@ absl::Status ChangeRegion(const Env& env, const RequestContext& context,
                           const v1::ChangeRegionRequest& request,
                           v1::RegistryChangeResult* response) {
   GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_ADMIN}, "change the registry"));
-  std::shared_ptr<const storage::TimedRegistry> registry = env.store->registry();
-  std::shared_ptr<const storage::Registry> tree = registry->Tree(request.effective_year());
+  std::shared_ptr<const registry::TimedRegistry> registry = env.store->registry();
+  std::shared_ptr<const registry::YearTree> tree = registry->Tree(request.effective_year());
   GONGKAI_RETURN_IF_ERROR(RequireRegion(context, *tree, request.code()));
   GONGKAI_RETURN_IF_ERROR(RequireRegion(context, *tree, request.parent_code()));
   for (const std::string& successor : request.successor_codes()) {
@@ -81,9 +81,9 @@ absl::Status ChangeRegion(const Env& env, const RequestContext& context,
   }
   if (request.code().empty()) return error::MissingField("code");
   if (request.effective_year() == 0) return error::MissingField("effective_year");
-  storage::RegistryAuthor author{context.caller.name(), env.clock(), request.note()};
-  absl::StatusOr<storage::RegistryPlan> plan =
-      storage::PlanRegionChange(*registry, request, author);
+  registry::RegistryAuthor author{context.caller.name(), env.clock(), request.note()};
+  absl::StatusOr<registry::RegistryPlan> plan =
+      registry::PlanRegionChange(*registry, request, author);
   if (!plan.ok()) return plan.status();
   return Apply(env, context, *std::move(plan), request.dry_run(), request.allow_stranding(),
                response);
@@ -96,11 +96,11 @@ absl::Status LoadRegistryEdition(const Env& env, const RequestContext& context,
                                                         *NewestTree(env), kNationCode));
   if (request.year() == 0) return error::MissingField("year");
   if (request.regions().empty()) return error::MissingField("regions");
-  storage::RegistryAuthor author{context.caller.name(), env.clock(), request.note()};
+  registry::RegistryAuthor author{context.caller.name(), env.clock(), request.note()};
   std::vector<v1::Region> regions(request.regions().begin(), request.regions().end());
   GONGKAI_ASSIGN_OR_RETURN(
-      storage::RegistryPlan plan,
-      storage::PlanEdition(*env.store->registry(), request.year(), regions, author));
+      registry::RegistryPlan plan,
+      registry::PlanEdition(*env.store->registry(), request.year(), regions, author));
   return Apply(env, context, std::move(plan), request.dry_run(), request.allow_stranding(),
                response);
 }

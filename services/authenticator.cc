@@ -186,8 +186,8 @@ absl::Status Authenticator::CheckSpec(const Caller& creator, const v1::Principal
   if (spec.region_codes().empty()) return error::MissingField("principal.region_codes");
   // Scopes are codes of any year (a principal may work on a unit that has since changed);
   // containment is judged on the newest tree.
-  std::shared_ptr<const storage::TimedRegistry> registries = store_->registry();
-  std::shared_ptr<const storage::Registry> registry = registries->Newest();
+  std::shared_ptr<const registry::TimedRegistry> registries = store_->registry();
+  std::shared_ptr<const registry::YearTree> registry = registries->Newest();
   for (int i = 0; i < spec.region_codes_size(); ++i) {
     if (registries->History(spec.region_codes(i)) == nullptr &&
         spec.region_codes(i) != kNationCode) {
@@ -306,7 +306,7 @@ absl::StatusOr<std::string> Authenticator::CreateEphemeral(v1::Principal spec, a
 
 absl::StatusOr<v1::Principal> Authenticator::Revoke(const Caller& revoker, absl::string_view name,
                                                     absl::Time now) {
-  std::shared_ptr<const storage::Registry> registry = store_->registry()->Newest();
+  std::shared_ptr<const registry::YearTree> registry = store_->registry()->Newest();
   absl::MutexLock change(&change_mu_);
   v1::StoredPrincipal updated;
   {
@@ -335,7 +335,7 @@ absl::StatusOr<v1::Principal> Authenticator::Revoke(const Caller& revoker, absl:
 }
 
 std::vector<v1::Principal> Authenticator::List(const Caller& caller) const {
-  std::shared_ptr<const storage::Registry> registry = store_->registry()->Newest();
+  std::shared_ptr<const registry::YearTree> registry = store_->registry()->Newest();
   std::vector<v1::Principal> out;
   absl::ReaderMutexLock lock(&mu_);
   for (const auto& [name, stored] : principals_) {

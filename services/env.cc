@@ -9,7 +9,7 @@ namespace gongkai {
 
 int CurrentYear(const Env& env) { return ReportingYearOf(env.clock()); }
 
-std::shared_ptr<const storage::Registry> NewestTree(const Env& env) {
+std::shared_ptr<const registry::YearTree> NewestTree(const Env& env) {
   return env.store->Tree(CurrentYear(env));
 }
 

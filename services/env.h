@@ -41,7 +41,7 @@ int CurrentYear(const Env& env);
 
 // The newest tree: the current reporting year's (for what has no year of its own: scopes of
 // principals, nation-wide checks).
-std::shared_ptr<const storage::Registry> NewestTree(const Env& env);
+std::shared_ptr<const registry::YearTree> NewestTree(const Env& env);
 
 // INVALID_ARGUMENT (naming `field_path`) unless 2019 <= year <= CurrentYear(env): the years
 // reports exist for. Every RPC that takes a year checks it at the edge.

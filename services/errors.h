@@ -25,7 +25,7 @@ absl::Status ReportRejected(const v1::Verdict& verdict);
 // NOT_FOUND: the region is not in the registry.
 absl::Status RegionNotFound(absl::string_view code);
 // NOT_FOUND: the region is not in that year's tree; `life` says when it was in use (and what
-// continued it), if ever (storage::DescribeLife).
+// continued it), if ever (registry::DescribeLife).
 absl::Status RegionNotFound(absl::string_view code, int year, absl::string_view life);
 
 }  // namespace gongkai::error

@@ -30,12 +30,12 @@ absl::StatusOr<int> YearOf(const Env& env, int year) {
 }
 
 // The region `code` of the year's tree, else NOT_FOUND saying when it was in use.
-absl::StatusOr<const v1::Region*> Lookup(const Env& env, const storage::Registry& tree,
+absl::StatusOr<const v1::Region*> Lookup(const Env& env, const registry::YearTree& tree,
                                          const std::string& code, int year) {
   if (code.empty()) return error::MissingField("code");
   const v1::Region* region = tree.Find(code);
   if (region == nullptr) {
-    return error::RegionNotFound(code, year, storage::DescribeLife(*env.store->registry(), code));
+    return error::RegionNotFound(code, year, registry::DescribeLife(*env.store->registry(), code));
   }
   return region;
 }
@@ -44,7 +44,7 @@ absl::StatusOr<const v1::Region*> Lookup(const Env& env, const storage::Registry
 
 absl::Status GetRegion(const Env& env, const v1::GetRegionRequest& request, v1::Region* response) {
   GONGKAI_ASSIGN_OR_RETURN(int year, YearOf(env, request.year()));
-  std::shared_ptr<const storage::Registry> tree = env.store->Tree(year);
+  std::shared_ptr<const registry::YearTree> tree = env.store->Tree(year);
   GONGKAI_ASSIGN_OR_RETURN(const v1::Region* region, Lookup(env, *tree, request.code(), year));
   *response = *region;
   return absl::OkStatus();
@@ -54,7 +54,7 @@ absl::Status ListChildRegions(const Env& env, const v1::ListChildRegionsRequest&
                               v1::ListChildRegionsResponse* response) {
   GONGKAI_ASSIGN_OR_RETURN(int year, YearOf(env, request.year()));
   GONGKAI_ASSIGN_OR_RETURN(int page_size, PageSize(request.page_size()));
-  std::shared_ptr<const storage::Registry> tree = env.store->Tree(year);
+  std::shared_ptr<const registry::YearTree> tree = env.store->Tree(year);
   GONGKAI_RETURN_IF_ERROR(Lookup(env, *tree, request.code(), year).status());
   // The page token is the code of the last child returned.
   const std::vector<const v1::Region*>& children = tree->ChildrenOf(request.code());
@@ -88,7 +88,7 @@ absl::Status ListRegions(const Env& env, const v1::ListRegionsRequest& request,
   }
   GONGKAI_ASSIGN_OR_RETURN(int year, YearOf(env, request.year()));
   const int page_size = request.page_size() == 0 ? 1000 : request.page_size();
-  std::shared_ptr<const storage::Registry> tree = env.store->Tree(year);
+  std::shared_ptr<const registry::YearTree> tree = env.store->Tree(year);
   const std::vector<const v1::Region*>& regions = tree->regions();
   // The page token is the code of the last region returned.
   auto it = std::upper_bound(

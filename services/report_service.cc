@@ -15,10 +15,10 @@ namespace {
 validation::ValidationContext ValidationContextFor(const Env& env) {
   validation::ValidationContext context;
   context.current_year = CurrentYear(env);
-  std::shared_ptr<const storage::TimedRegistry> registry = env.store->registry();
+  std::shared_ptr<const registry::TimedRegistry> registry = env.store->registry();
   context.region_in_use = [registry](absl::string_view code, int year, std::string* why) {
     if (registry->Tree(year)->Find(code) != nullptr) return true;
-    *why = storage::DescribeLife(*registry, code);
+    *why = registry::DescribeLife(*registry, code);
     return false;
   };
   return context;
@@ -130,7 +130,7 @@ absl::Status GetReport(const Env& env, const RequestContext& context,
 absl::Status ListReports(const Env& env, const RequestContext& context,
                          const v1::ListReportsRequest& request, v1::ListReportsResponse* response) {
   if (request.region_code().empty()) return error::MissingField("region_code");
-  std::shared_ptr<const storage::Registry> registry = env.store->Tree(request.year());
+  std::shared_ptr<const registry::YearTree> registry = env.store->Tree(request.year());
   GONGKAI_RETURN_IF_ERROR(
       context.caller.RequireOverlap(kReadRoles, "read reports", *registry, request.region_code()));
   // A scope that covers only part of the subtree sees only that part: the store skips the
@@ -175,7 +175,7 @@ absl::Status ListChanges(const Env& env, const RequestContext& context,
   // Callers without the whole nation in scope see only the entries of reports they may read,
   // each by its year's tree, and the registry's changes (public, as the registry is);
   // next_sequence still moves past the others.
-  std::shared_ptr<const storage::TimedRegistry> registry = env.store->registry();
+  std::shared_ptr<const registry::TimedRegistry> registry = env.store->registry();
   const bool filter = !context.caller.CoversSubtree(*registry->Tree(0), kNationCode);
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   if (request.start_sequence() < 0) {

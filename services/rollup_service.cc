@@ -5,9 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "common/constants.h"
 #include "common/status_macros.h"
+#include "registry/registry.h"
 #include "services/errors.h"
 #include "services/status.h"
-#include "storage/registry.h"
 
 namespace gongkai {
 namespace {
@@ -46,7 +46,7 @@ absl::Status GetRollup(const Env& env, const RequestContext& context,
 absl::Status ListChildRollups(const Env& env, const RequestContext& context,
                               const v1::ListChildRollupsRequest& request,
                               v1::ListChildRollupsResponse* response) {
-  std::shared_ptr<const storage::Registry> registry = env.store->Tree(request.year());
+  std::shared_ptr<const registry::YearTree> registry = env.store->Tree(request.year());
   GONGKAI_RETURN_IF_ERROR(
       context.caller.RequireSubtree(kReadRoles, "read rollups", *registry, request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
@@ -79,7 +79,7 @@ absl::Status ListChildRollups(const Env& env, const RequestContext& context,
 absl::Status ListAnomalies(const Env& env, const RequestContext& context,
                            const v1::ListAnomaliesRequest& request,
                            v1::ListAnomaliesResponse* response) {
-  std::shared_ptr<const storage::Registry> registry = env.store->Tree(request.year());
+  std::shared_ptr<const registry::YearTree> registry = env.store->Tree(request.year());
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireOverlap(kReadRoles, "read anomalies", *registry,
                                                         request.region_code()));
   const bool filter = !context.caller.CoversSubtree(*registry, request.region_code());
@@ -104,7 +104,7 @@ absl::Status StartRollupJob(const Env& env, const RequestContext& context,
                             const v1::StartRollupJobRequest& request, v1::RollupJob* response) {
   const std::string region =
       request.region_code().empty() ? std::string(kNationCode) : request.region_code();
-  std::shared_ptr<const storage::Registry> registry = env.store->Tree(request.year());
+  std::shared_ptr<const registry::YearTree> registry = env.store->Tree(request.year());
   GONGKAI_RETURN_IF_ERROR(
       context.caller.RequireSubtree({v1::ROLE_ADMIN}, "start rollup jobs", *registry, region));
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
@@ -123,7 +123,7 @@ absl::Status GetRollupJob(const Env& env, const RequestContext& context,
   GONGKAI_RETURN_IF_ERROR(context.caller.Require(kRoles, "read rollup jobs"));
   if (request.id().empty()) return error::MissingField("id");
   auto job = env.store->GetJob(request.id());
-  std::shared_ptr<const storage::Registry> registry =
+  std::shared_ptr<const registry::YearTree> registry =
       job.ok() ? env.store->Tree(job->year()) : NewestTree(env);
   // Only a nation-wide caller learns that a job does not exist; others are refused alike for
   // a missing job and for another region's.

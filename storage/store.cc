@@ -67,7 +67,7 @@ Store::Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
     : db_(std::move(db)),
       options_(options),
       fatal_(std::move(fatal)),
-      registry_(TimedRegistry::Empty()) {}
+      registry_(registry::TimedRegistry::Empty()) {}
 
 Store::~Store() {
   if (db_ != nullptr) db_->Close().PermitUncheckedError();
@@ -189,7 +189,8 @@ absl::Status Store::LoadState() {
   return LoadRegistryState();
 }
 
-absl::StatusOr<std::string> Store::IdOf(const TimedRegistry& registry, const v1::ReportKey& key) {
+absl::StatusOr<std::string> Store::IdOf(const registry::TimedRegistry& registry,
+                                        const v1::ReportKey& key) {
   if (registry.Tree(key.year())->Find(key.region_code()) == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("region ", key.region_code(), " is not in the registry of ", key.year()));
@@ -197,7 +198,7 @@ absl::StatusOr<std::string> Store::IdOf(const TimedRegistry& registry, const v1:
   return ReportId(key);
 }
 
-std::string Store::IndexKeyOf(const Registry& registry, const v1::ReportKey& key) {
+std::string Store::IndexKeyOf(const registry::YearTree& registry, const v1::ReportKey& key) {
   return keys::IndexKey(keys::Locator(key.year(), registry.PathOf(key.region_code()),
                                       NormalizedScope(key.scope()), key.body()));
 }
@@ -278,7 +279,7 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
 absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_code, int year,
                                                       int page_size, const std::string& page_token,
                                                       bool full, const ReportFilter& keep) const {
-  std::shared_ptr<const Registry> tree = Tree(year);
+  std::shared_ptr<const registry::YearTree> tree = Tree(year);
   if (tree->Find(region_code) == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("region ", region_code, " is not in the registry of ", year));

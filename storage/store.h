@@ -30,7 +30,7 @@
 #include "gongkai/v1/region.pb.h"
 #include "gongkai/v1/rollup.pb.h"
 #include "gongkai/v1/store.pb.h"
-#include "storage/registry.h"
+#include "registry/registry.h"
 
 namespace rocksdb {
 class DB;
@@ -93,9 +93,9 @@ class Store {
   // One edition, valid in every year from 2019 on.
   absl::Status LoadRegistry(std::vector<v1::Region> regions);
   // The registry as last loaded or changed (empty when none was ever stored).
-  std::shared_ptr<const TimedRegistry> registry() const;
-  // The tree of a year (TimedRegistry::Tree).
-  std::shared_ptr<const Registry> Tree(int year) const { return registry()->Tree(year); }
+  std::shared_ptr<const registry::TimedRegistry> registry() const;
+  // The tree of a year (registry::TimedRegistry::Tree).
+  std::shared_ptr<const registry::YearTree> Tree(int year) const { return registry()->Tree(year); }
 
   // A change of the registry from a year on (AdminService): the new histories of the codes
   // it changes, and its change log record.
@@ -217,7 +217,8 @@ class Store {
   // Records the key layout version in a new store; FAILED_PRECONDITION for another layout.
   absl::Status CheckLayout();
   // The id of a key (ReportId); NOT_FOUND when its region is not in its year's tree.
-  static absl::StatusOr<std::string> IdOf(const TimedRegistry& registry, const v1::ReportKey& key);
+  static absl::StatusOr<std::string> IdOf(const registry::TimedRegistry& registry,
+                                          const v1::ReportKey& key);
   absl::StatusOr<std::string> IdOf(const v1::ReportKey& key) const {
     return IdOf(*registry(), key);
   }
@@ -229,10 +230,11 @@ class Store {
   // Puts the index entries of every report head from `from_year` on into `batch` under the
   // registry's trees (after deleting the old ones), and collects the reports left without a
   // region (with the years seen).
-  absl::Status ReindexFrom(int from_year, const TimedRegistry& registry, rocksdb::WriteBatch* batch,
-                           std::vector<v1::ReportKey>* stranded, std::set<int>* years) const;
+  absl::Status ReindexFrom(int from_year, const registry::TimedRegistry& registry,
+                           rocksdb::WriteBatch* batch, std::vector<v1::ReportKey>* stranded,
+                           std::set<int>* years) const;
   // The key's entry in the subtree index under `registry`.
-  static std::string IndexKeyOf(const Registry& registry, const v1::ReportKey& key);
+  static std::string IndexKeyOf(const registry::YearTree& registry, const v1::ReportKey& key);
   absl::StatusOr<std::optional<v1::Revision>> ReadHead(const std::string& id) const;
   absl::StatusOr<v1::Revision> ReadRevision(const std::string& id, int64_t revision) const;
   // Calls `visit` with every job in id order until it returns false.
@@ -251,7 +253,7 @@ class Store {
   const StoreOptions options_;
   const std::shared_ptr<std::atomic<bool>> fatal_;
   mutable absl::Mutex registry_mu_;
-  std::shared_ptr<const TimedRegistry> registry_ ABSL_GUARDED_BY(registry_mu_);
+  std::shared_ptr<const registry::TimedRegistry> registry_ ABSL_GUARDED_BY(registry_mu_);
   absl::Mutex results_mu_;  // Serializes WriteResults (the checkpoint) and job updates.
   // A commit waiting in the group-commit queue (see Commit).
   struct PendingCommit {

@@ -56,7 +56,7 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
   absl::MutexLock lock(&commit_mu_);
   // One registry snapshot for the whole group (LoadRegistry and UpdateRegistry swap it under
   // commit_mu_).
-  const std::shared_ptr<const TimedRegistry> registry = this->registry();
+  const std::shared_ptr<const registry::TimedRegistry> registry = this->registry();
   // The heads (and their contents) this group has written so far, by report id: later
   // requests of the group for the same report see them.
   struct Written {

@@ -23,7 +23,7 @@ std::string YearStart(char keyspace, int year) {
 
 }  // namespace
 
-std::shared_ptr<const TimedRegistry> Store::registry() const {
+std::shared_ptr<const registry::TimedRegistry> Store::registry() const {
   absl::MutexLock lock(&registry_mu_);
   return registry_;
 }
@@ -36,7 +36,7 @@ absl::Status Store::MigrateRegionsToHistories(rocksdb::WriteBatch* batch) {
     if (!region.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return absl::DataLossError(absl::StrCat("unreadable region record ", it->key().ToString()));
     }
-    for (const v1::RegionHistory& history : HistoriesOf({region}, kFirstReportingYear)) {
+    for (const v1::RegionHistory& history : registry::HistoriesOf({region}, kFirstReportingYear)) {
       batch->Put(it->key(), history.SerializeAsString());
     }
   }
@@ -54,15 +54,15 @@ absl::Status Store::LoadRegistryState() {
     }
   }
   GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read registry"));
-  absl::StatusOr<std::shared_ptr<const TimedRegistry>> registry =
-      TimedRegistry::Build(std::move(histories));
+  absl::StatusOr<std::shared_ptr<const registry::TimedRegistry>> registry =
+      registry::TimedRegistry::Build(std::move(histories));
   if (!registry.ok()) return absl::DataLossError(registry.status().message());
   absl::MutexLock lock(&registry_mu_);
   registry_ = *std::move(registry);
   return absl::OkStatus();
 }
 
-absl::Status Store::ReindexFrom(int from_year, const TimedRegistry& registry,
+absl::Status Store::ReindexFrom(int from_year, const registry::TimedRegistry& registry,
                                 rocksdb::WriteBatch* batch, std::vector<v1::ReportKey>* stranded,
                                 std::set<int>* years) const {
   for (char keyspace : {keys::kIndex, keys::kRollup, keys::kAnomalies}) {
@@ -75,7 +75,7 @@ absl::Status Store::ReindexFrom(int from_year, const TimedRegistry& registry,
     v1::ReportKey key;
     if (!ParseReportId(id, &key)) return absl::DataLossError("unreadable report id");
     years->insert(key.year());
-    std::shared_ptr<const Registry> tree = registry.Tree(key.year());
+    std::shared_ptr<const registry::YearTree> tree = registry.Tree(key.year());
     if (tree->Find(key.region_code()) == nullptr) {
       stranded->push_back(std::move(key));  // Left out of listings until its region returns.
       continue;
@@ -86,12 +86,12 @@ absl::Status Store::ReindexFrom(int from_year, const TimedRegistry& registry,
 }
 
 absl::Status Store::LoadRegistry(std::vector<v1::Region> regions) {
-  return LoadRegistry(HistoriesOf(regions, kFirstReportingYear));
+  return LoadRegistry(registry::HistoriesOf(regions, kFirstReportingYear));
 }
 
 absl::Status Store::LoadRegistry(std::vector<v1::RegionHistory> histories) {
-  GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const TimedRegistry> registry,
-                           TimedRegistry::Build(histories));
+  GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const registry::TimedRegistry> registry,
+                           registry::TimedRegistry::Build(histories));
   rocksdb::WriteBatch batch;
   const std::string prefix = keys::RegionPrefix();
   batch.DeleteRange(prefix, keys::PrefixEnd(prefix));
@@ -116,7 +116,7 @@ absl::StatusOr<Store::RegistryUpdateResult> Store::UpdateRegistry(const Registry
   // Commits and result writes wait: the registry, the index and the log change together.
   absl::MutexLock commits(&commit_mu_);
   absl::MutexLock results(&results_mu_);
-  const std::shared_ptr<const TimedRegistry> before = registry();
+  const std::shared_ptr<const registry::TimedRegistry> before = registry();
   std::vector<v1::RegionHistory> histories = before->histories();
   absl::flat_hash_map<std::string, size_t> position;
   for (size_t i = 0; i < histories.size(); ++i) position[histories[i].code()] = i;
@@ -128,8 +128,8 @@ absl::StatusOr<Store::RegistryUpdateResult> Store::UpdateRegistry(const Registry
       histories[it->second] = changed;
     }
   }
-  GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const TimedRegistry> after,
-                           TimedRegistry::Build(std::move(histories)));
+  GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const registry::TimedRegistry> after,
+                           registry::TimedRegistry::Build(std::move(histories)));
   rocksdb::WriteBatch batch;
   RegistryUpdateResult result;
   std::set<int> years = {update.from_year};

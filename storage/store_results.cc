@@ -43,7 +43,7 @@ absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollup
                                  std::optional<int64_t> checkpoint, bool replace_year) {
   // Under the lock a registry update takes, so that results are keyed by the current tree.
   absl::MutexLock lock(&results_mu_);
-  std::shared_ptr<const Registry> registry = Tree(year);
+  std::shared_ptr<const registry::YearTree> registry = Tree(year);
   rocksdb::WriteBatch batch;
   if (replace_year) {
     const std::string prefix = keys::AnomaliesPrefix(year, {});
@@ -85,7 +85,7 @@ absl::StatusOr<int64_t> Store::WorkerCheckpoint() const {
 }
 
 absl::StatusOr<v1::Rollup> Store::GetRollup(const std::string& region_code, int year) const {
-  std::shared_ptr<const Registry> registry = Tree(year);
+  std::shared_ptr<const registry::YearTree> registry = Tree(year);
   if (registry->Find(region_code) == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("region ", region_code, " is not in the registry of ", year));
@@ -105,7 +105,7 @@ absl::StatusOr<v1::Rollup> Store::GetRollup(const std::string& region_code, int 
 absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
     const std::string& region_code, int year, int page_size, const std::string& page_token,
     const std::function<bool(const v1::Anomaly&)>& keep) const {
-  std::shared_ptr<const Registry> registry = Tree(year);
+  std::shared_ptr<const registry::YearTree> registry = Tree(year);
   if (registry->Find(region_code) == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("region ", region_code, " is not in the registry of ", year));

@@ -1,6 +1,6 @@
 // The time-valid registry as shipped in data/regions/ (the national editions 2019–2023), each
 // year's tree, lineage across re-codings, and the one-edition form.
-#include "storage/registry.h"
+#include "registry/registry.h"
 
 #include <filesystem>
 #include <fstream>
@@ -9,7 +9,7 @@
 #include "gtest/gtest.h"
 #include "tests/test_util.h"
 
-namespace gongkai::storage {
+namespace gongkai::registry {
 namespace {
 
 using ::testing::ElementsAre;
@@ -25,7 +25,7 @@ class NationalRegistryTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete registry_; }
   static const TimedRegistry& registry() { return **registry_; }
-  static std::shared_ptr<const Registry> Tree(int year) { return registry().Tree(year); }
+  static std::shared_ptr<const YearTree> Tree(int year) { return registry().Tree(year); }
   static std::shared_ptr<const TimedRegistry>* registry_;
 };
 
@@ -133,7 +133,7 @@ TEST_F(NationalRegistryTest, FengtaiLugouqiaoIsJoinedByCodeNeverByName) {
 }
 
 TEST_F(NationalRegistryTest, HangsTownshipsOfCitiesWithoutCountiesUnderTheCity) {
-  std::shared_ptr<const Registry> tree = Tree(2023);
+  std::shared_ptr<const YearTree> tree = Tree(2023);
   const v1::Region* dongguan = tree->Find("441900000000");
   ASSERT_NE(dongguan, nullptr);
   EXPECT_EQ(dongguan->level(), v1::LEVEL_PREFECTURE);
@@ -162,12 +162,12 @@ TEST_F(NationalRegistryTest, SearchesByNamePrefix) {
 TEST(RegistryTest, RejectsUnknownParentsAndRepeatedCodes) {
   auto regions = testing::SmallRegistry();
   regions.push_back(testing::MakeRegion("330226200000", "x", v1::LEVEL_TOWNSHIP, "339999000000"));
-  EXPECT_EQ(Registry::Build(regions).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(YearTree::Build(regions).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(TimedRegistry::Build(HistoriesOf(regions, 2019)).status().code(),
             absl::StatusCode::kInvalidArgument);
   regions = testing::SmallRegistry();
   regions.push_back(regions.back());
-  EXPECT_EQ(Registry::Build(regions).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(YearTree::Build(regions).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(RegistryTest, RejectsAYearWhoseParentIsRetired) {
@@ -217,4 +217,4 @@ TEST(RegistryTest, ReportsAMissingDirectory) {
 }
 
 }  // namespace
-}  // namespace gongkai::storage
+}  // namespace gongkai::registry

@@ -25,7 +25,7 @@
 #include "observability/metrics.h"
 #include "proto/anomaly_kind.h"
 #include "services/server.h"
-#include "storage/registry.h"
+#include "registry/registry.h"
 #include "storage/store.h"
 #include "worker/runner/runner.h"
 
@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
   if ((*store)->registry()->empty() || absl::GetFlag(FLAGS_reload_registry)) {
     std::string registry_dir = absl::GetFlag(FLAGS_registry_dir);
     if (registry_dir.empty()) registry_dir = DefaultRegistryDir();
-    auto histories = gongkai::storage::ReadRegistryDir(registry_dir);
+    auto histories = gongkai::registry::ReadRegistryDir(registry_dir);
     if (!histories.ok()) return fail(histories.status());
     if (absl::Status s = (*store)->LoadRegistry(*std::move(histories)); !s.ok()) return fail(s);
     logger.Info("loaded the region registry", {{"registry_dir", registry_dir}});

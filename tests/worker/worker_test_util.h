@@ -11,19 +11,19 @@
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
 #include "proto/cells.h"
-#include "storage/registry.h"
+#include "registry/registry.h"
 #include "worker/model.h"
 
 namespace gongkai::worker::testing {
 
 // The time-valid national registry from data/regions (built once per test binary).
-inline const storage::TimedRegistry& NationalRegistry() {
-  static const std::shared_ptr<const storage::TimedRegistry>* registry = [] {
-    auto histories = storage::ReadRegistryDir(std::string(GONGKAI_SOURCE_DIR) + "/data/regions");
+inline const registry::TimedRegistry& NationalRegistry() {
+  static const std::shared_ptr<const registry::TimedRegistry>* registry = [] {
+    auto histories = registry::ReadRegistryDir(std::string(GONGKAI_SOURCE_DIR) + "/data/regions");
     EXPECT_TRUE(histories.ok()) << histories.status();
-    auto built = storage::TimedRegistry::Build(*std::move(histories));
+    auto built = registry::TimedRegistry::Build(*std::move(histories));
     EXPECT_TRUE(built.ok()) << built.status();
-    return new std::shared_ptr<const storage::TimedRegistry>(*built);
+    return new std::shared_ptr<const registry::TimedRegistry>(*built);
   }();
   return **registry;
 }

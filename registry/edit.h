@@ -1,8 +1,8 @@
 // Changes of the registry from a year on, as new versions of the codes' histories: an office's
 // add, rename, move or retire (AdminService.ChangeRegion), or a national edition loaded for a
 // year. Pure functions of the registry: the store writes what they plan (Store::UpdateRegistry).
-#ifndef GONGKAI_STORAGE_REGISTRY_EDIT_H_
-#define GONGKAI_STORAGE_REGISTRY_EDIT_H_
+#ifndef GONGKAI_REGISTRY_EDIT_H_
+#define GONGKAI_REGISTRY_EDIT_H_
 
 #include <string>
 #include <vector>
@@ -11,9 +11,9 @@
 #include "absl/time/time.h"
 #include "gongkai/v1/admin_service.pb.h"
 #include "gongkai/v1/region.pb.h"
-#include "storage/registry.h"
+#include "registry/registry.h"
 
-namespace gongkai::storage {
+namespace gongkai::registry {
 
 // Who makes a change, when, and why (kept on every version and link it enters).
 struct RegistryAuthor {
@@ -49,6 +49,6 @@ absl::StatusOr<RegistryPlan> PlanEdition(const TimedRegistry& registry, int year
                                          const std::vector<v1::Region>& regions,
                                          const RegistryAuthor& author);
 
-}  // namespace gongkai::storage
+}  // namespace gongkai::registry
 
-#endif  // GONGKAI_STORAGE_REGISTRY_EDIT_H_
+#endif  // GONGKAI_REGISTRY_EDIT_H_

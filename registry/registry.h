@@ -7,8 +7,8 @@
 // lineage.csv, the re-codings paired by the national editions' change lists. A directory with
 // the four CSV files of one edition (provinces.csv, cities.csv, areas.csv, streets.csv) is read
 // as one tree valid in every year.
-#ifndef GONGKAI_STORAGE_REGISTRY_H_
-#define GONGKAI_STORAGE_REGISTRY_H_
+#ifndef GONGKAI_REGISTRY_REGISTRY_H_
+#define GONGKAI_REGISTRY_REGISTRY_H_
 
 #include <deque>
 #include <map>
@@ -23,7 +23,7 @@
 #include "common/constants.h"
 #include "gongkai/v1/region.pb.h"
 
-namespace gongkai::storage {
+namespace gongkai::registry {
 
 class TimedRegistry;
 
@@ -58,11 +58,11 @@ std::string DescribeLife(const TimedRegistry& registry, absl::string_view code);
 
 // One year's tree. Immutable; thread-safe to read. Its regions are owned by the registry it
 // came from, which it keeps alive.
-class Registry {
+class YearTree {
  public:
   // The tree of `regions` alone (tests, one-off trees). INVALID_ARGUMENT when a parent is
   // unknown, a code repeats or the parents form a cycle.
-  static absl::StatusOr<std::shared_ptr<const Registry>> Build(std::vector<v1::Region> regions);
+  static absl::StatusOr<std::shared_ptr<const YearTree>> Build(std::vector<v1::Region> regions);
 
   // The year this tree is of (0 for Build()).
   int year() const { return year_; }
@@ -86,7 +86,7 @@ class Registry {
  private:
   friend class TimedRegistry;
   // Indexes `regions` (kept alive by `owner`); INVALID_ARGUMENT as Build.
-  static absl::StatusOr<std::shared_ptr<const Registry>> Index(
+  static absl::StatusOr<std::shared_ptr<const YearTree>> Index(
       int year, std::vector<const v1::Region*> regions, std::shared_ptr<const void> owner);
 
   int year_ = 0;
@@ -109,11 +109,11 @@ class TimedRegistry {
 
   // The tree of `year`: for a year after the last change, the last change's; for a year before
   // the first version, the first year's tree. Never null.
-  std::shared_ptr<const Registry> Tree(int year) const;
+  std::shared_ptr<const YearTree> Tree(int year) const;
   // The year of the newest version (the trees of later years are all the same).
   int last_change_year() const { return last_year_; }
   // The tree of last_change_year() and every later year.
-  std::shared_ptr<const Registry> Newest() const { return Tree(last_year_); }
+  std::shared_ptr<const YearTree> Newest() const { return Tree(last_year_); }
   int first_year() const { return first_year_; }
 
   // Nullptr for a code never in the registry.
@@ -134,11 +134,11 @@ class TimedRegistry {
   std::vector<v1::RegionHistory> histories_;  // In code order, links marked one_to_one.
   absl::flat_hash_map<std::string, int> index_;
   std::shared_ptr<std::deque<v1::Region>> pool_;  // One Region per version in use.
-  std::map<int, std::shared_ptr<const Registry>> trees_;
+  std::map<int, std::shared_ptr<const YearTree>> trees_;
   int first_year_ = kFirstReportingYear;
   int last_year_ = kFirstReportingYear;
 };
 
-}  // namespace gongkai::storage
+}  // namespace gongkai::registry
 
-#endif  // GONGKAI_STORAGE_REGISTRY_H_
+#endif  // GONGKAI_REGISTRY_REGISTRY_H_

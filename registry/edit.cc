@@ -1,4 +1,4 @@
-#include "storage/registry_edit.h"
+#include "registry/edit.h"
 
 #include <map>
 #include <set>
@@ -8,7 +8,7 @@
 #include "common/status_macros.h"
 #include "common/time.h"
 
-namespace gongkai::storage {
+namespace gongkai::registry {
 namespace {
 
 using Request = v1::ChangeRegionRequest;
@@ -54,7 +54,7 @@ class Editor {
         author_(author),
         source_(source) {}
 
-  const Registry& tree() const { return *tree_; }
+  const YearTree& tree() const { return *tree_; }
   int year() const { return year_; }
 
   // A version in use from the year on, with the author's provenance.
@@ -177,7 +177,7 @@ class Editor {
   }
 
   const TimedRegistry& registry_;
-  const std::shared_ptr<const Registry> tree_;
+  const std::shared_ptr<const YearTree> tree_;
   const int year_;
   const RegistryAuthor& author_;
   const v1::RegistrySource source_;
@@ -223,7 +223,7 @@ absl::StatusOr<RegistryPlan> Rename(Editor& e, const Request& r) {
 }
 
 // The region's descendants in the year's tree, parents before children.
-std::vector<const v1::Region*> Descendants(const Registry& tree, const std::string& code) {
+std::vector<const v1::Region*> Descendants(const YearTree& tree, const std::string& code) {
   std::vector<const v1::Region*> out;
   for (const v1::Region* child : tree.ChildrenOf(code)) {
     out.push_back(child);
@@ -374,4 +374,4 @@ absl::StatusOr<RegistryPlan> PlanEdition(const TimedRegistry& registry, int year
       absl::StrCat("national edition for ", year, ": ", changed, " code(s) changed"));
 }
 
-}  // namespace gongkai::storage
+}  // namespace gongkai::registry

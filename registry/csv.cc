@@ -9,9 +9,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
-#include "storage/registry.h"
+#include "registry/registry.h"
 
-namespace gongkai::storage {
+namespace gongkai::registry {
 namespace {
 
 // Splits one CSV line (RFC 4180 quoting, no embedded newlines in this data).
@@ -221,4 +221,4 @@ absl::StatusOr<std::vector<v1::RegionHistory>> ReadRegistryDir(const std::string
   return HistoriesOf(regions, from_year);
 }
 
-}  // namespace gongkai::storage
+}  // namespace gongkai::registry

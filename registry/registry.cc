@@ -1,4 +1,4 @@
-#include "storage/registry.h"
+#include "registry/registry.h"
 
 #include <algorithm>
 #include <set>
@@ -9,7 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 
-namespace gongkai::storage {
+namespace gongkai::registry {
 namespace {
 
 // Deep enough for any real tree (nation, province, prefecture, county, township).
@@ -78,11 +78,11 @@ void NormalizeLinks(std::vector<v1::RegionHistory>* histories,
 
 }  // namespace
 
-// ---- Registry: one year's tree ------------------------------------------------------------
+// ---- YearTree: one year's tree ------------------------------------------------------------
 
-absl::StatusOr<std::shared_ptr<const Registry>> Registry::Index(
+absl::StatusOr<std::shared_ptr<const YearTree>> YearTree::Index(
     int year, std::vector<const v1::Region*> regions, std::shared_ptr<const void> owner) {
-  auto registry = std::shared_ptr<Registry>(new Registry());
+  auto registry = std::shared_ptr<YearTree>(new YearTree());
   registry->year_ = year;
   registry->owner_ = std::move(owner);
   std::sort(regions.begin(), regions.end(),
@@ -116,10 +116,10 @@ absl::StatusOr<std::shared_ptr<const Registry>> Registry::Index(
       at = registry->Find(at->parent_code());
     }
   }
-  return std::shared_ptr<const Registry>(std::move(registry));
+  return std::shared_ptr<const YearTree>(std::move(registry));
 }
 
-absl::StatusOr<std::shared_ptr<const Registry>> Registry::Build(std::vector<v1::Region> regions) {
+absl::StatusOr<std::shared_ptr<const YearTree>> YearTree::Build(std::vector<v1::Region> regions) {
   auto owned = std::make_shared<const std::vector<v1::Region>>(std::move(regions));
   std::vector<const v1::Region*> pointers;
   pointers.reserve(owned->size());
@@ -127,18 +127,18 @@ absl::StatusOr<std::shared_ptr<const Registry>> Registry::Build(std::vector<v1::
   return Index(0, std::move(pointers), owned);
 }
 
-const v1::Region* Registry::Find(absl::string_view code) const {
+const v1::Region* YearTree::Find(absl::string_view code) const {
   auto it = index_.find(code);
   return it == index_.end() ? nullptr : regions_[it->second];
 }
 
-const std::vector<const v1::Region*>& Registry::ChildrenOf(absl::string_view code) const {
+const std::vector<const v1::Region*>& YearTree::ChildrenOf(absl::string_view code) const {
   static const std::vector<const v1::Region*>* const kNone = new std::vector<const v1::Region*>();
   auto it = index_.find(code);
   return it == index_.end() ? *kNone : children_[it->second];
 }
 
-std::vector<std::string> Registry::PathOf(absl::string_view code) const {
+std::vector<std::string> YearTree::PathOf(absl::string_view code) const {
   std::vector<std::string> path;
   for (const v1::Region* at = Find(code); at != nullptr && !at->parent_code().empty();
        at = Find(at->parent_code())) {
@@ -148,7 +148,7 @@ std::vector<std::string> Registry::PathOf(absl::string_view code) const {
   return path;
 }
 
-bool Registry::Contains(absl::string_view root, absl::string_view code) const {
+bool YearTree::Contains(absl::string_view root, absl::string_view code) const {
   if (root == kNationCode) return true;
   for (const v1::Region* at = Find(code); at != nullptr; at = Find(at->parent_code())) {
     if (at->code() == root) return true;
@@ -156,7 +156,7 @@ bool Registry::Contains(absl::string_view root, absl::string_view code) const {
   return false;
 }
 
-std::vector<v1::Region> Registry::SearchByName(absl::string_view prefix, size_t limit) const {
+std::vector<v1::Region> YearTree::SearchByName(absl::string_view prefix, size_t limit) const {
   std::vector<v1::Region> found;
   for (const v1::Region* region : regions_) {
     if (found.size() >= limit) break;
@@ -171,7 +171,7 @@ std::shared_ptr<const TimedRegistry> TimedRegistry::Empty() {
   auto registry = std::shared_ptr<TimedRegistry>(new TimedRegistry());
   registry->pool_ = std::make_shared<std::deque<v1::Region>>();
   registry->trees_[registry->first_year_] =
-      *Registry::Index(registry->first_year_, {}, registry->pool_);
+      *YearTree::Index(registry->first_year_, {}, registry->pool_);
   return registry;
 }
 
@@ -238,8 +238,8 @@ absl::StatusOr<std::shared_ptr<const TimedRegistry>> TimedRegistry::Build(
       while (at[h] + 1 < versions.size() && versions[at[h] + 1].from_year() <= year) ++at[h];
       if (at[h] >= 0 && by_version[h][at[h]] != nullptr) regions.push_back(by_version[h][at[h]]);
     }
-    GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const Registry> tree,
-                             Registry::Index(year, std::move(regions), registry->pool_));
+    GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const YearTree> tree,
+                             YearTree::Index(year, std::move(regions), registry->pool_));
     if (tree->Find(kNationCode) == nullptr) {
       return absl::InvalidArgumentError(absl::StrCat("the registry has no nation in ", year));
     }
@@ -248,7 +248,7 @@ absl::StatusOr<std::shared_ptr<const TimedRegistry>> TimedRegistry::Build(
   return std::shared_ptr<const TimedRegistry>(std::move(registry));
 }
 
-std::shared_ptr<const Registry> TimedRegistry::Tree(int year) const {
+std::shared_ptr<const YearTree> TimedRegistry::Tree(int year) const {
   return trees_.at(std::clamp(year, first_year_, last_year_));
 }
 
@@ -299,4 +299,4 @@ std::string DescribeLife(const TimedRegistry& registry, absl::string_view code) 
   return out;
 }
 
-}  // namespace gongkai::storage
+}  // namespace gongkai::registry
