@@ -117,8 +117,10 @@ absl::Status Cli::Rollup() {
   request.set_region_code(args_.positional[0]);
   GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(1));
   request.set_year(year);
+  GONGKAI_ASSIGN_OR_RETURN(const int64_t on_tree, IntFlag("on_tree", 0));
+  request.set_on_tree(static_cast<int32_t>(on_tree));
   v1::Rollup rollup;
-  grpc::Status status = rollups_->GetRollup(Context().get(), request, &rollup);
+  grpc::Status status = rollups_->GetRollup(Context(absl::Minutes(5)).get(), request, &rollup);
   if (!status.ok()) return Refused(status);
   if (output == "json") {
     out_ << Json(rollup) << "\n";
@@ -143,8 +145,17 @@ absl::Status Cli::Rollup() {
   for (const v1::EditionRollup& e : rollup.editions()) {
     out_ << "（" << EditionLabel(e.edition()) << "版 " << e.reports() << "）";
   }
+  if (rollup.tree_year() != 0) out_ << "  按" << rollup.tree_year() << "年区划口径";
   out_ << "\n应报 " << c.expected() << "  已报 " << c.received() << "  按时 " << c.on_time()
        << "  逾期 " << c.late() << "  未报 " << c.missing() << "\n";
+  if (rollup.unmapped_regions_size() > 0) {
+    out_ << "无法对应到" << rollup.tree_year() << "年区划的单位 " << rollup.unmapped_regions_size()
+         << " 个（其报告 " << rollup.unmapped_reports() << " 份未计入）：";
+    for (const v1::UnmappedRegion& u : rollup.unmapped_regions()) {
+      out_ << " " << u.code() << " " << u.name();
+    }
+    out_ << "\n";
+  }
   for (const v1::Indicator& indicator : rollup.indicators()) {
     out_ << indicator.label() << "：" << indicator.numerator() << " / " << indicator.denominator()
          << " = " << Percent(indicator) << "\n";
@@ -181,11 +192,13 @@ absl::Status Cli::Anomalies() {
 }
 
 absl::Status Cli::Children() {
-  GONGKAI_RETURN_IF_ERROR(Need(2, "gongkai children REGION YEAR"));
+  GONGKAI_RETURN_IF_ERROR(Need(2, "gongkai children REGION YEAR [--on_tree Y]"));
   v1::ListChildRollupsRequest request;
   request.set_region_code(args_.positional[0]);
   GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(1));
   request.set_year(year);
+  GONGKAI_ASSIGN_OR_RETURN(const int64_t on_tree, IntFlag("on_tree", 0));
+  request.set_on_tree(static_cast<int32_t>(on_tree));
   request.set_page_size(1000);
   std::vector<std::vector<std::string>> rows = {{"区划代码", "名称", "报告", "应报", "已报", "逾期",
                                                  "未报", "新收申请", "予以公开占比",
@@ -197,6 +210,7 @@ absl::Status Cli::Children() {
     for (const v1::Rollup& r : response.rollups()) {
       v1::GetRegionRequest get;
       get.set_code(r.region_code());
+      get.set_year(on_tree != 0 ? static_cast<int32_t>(on_tree) : year);
       v1::Region region;
       // The name is a courtesy: a child whose region cannot be read shows an empty name.
       (void)regions_->GetRegion(Context().get(), get, &region);

@@ -14,6 +14,7 @@
 #include "observability/metrics.h"
 #include "services/authenticator.h"
 #include "storage/store.h"
+#include "worker/settings.h"
 
 namespace gongkai {
 
@@ -25,6 +26,9 @@ struct Env {
   Logger* logger = nullptr;
   // Credentials and rate limits; null: every call is Caller::Open() (tests of other parts).
   Authenticator* auth = nullptr;
+  // Deadlines and thresholds of the worker's arithmetic, for what the services compute on
+  // demand (restated rollups); null: the defaults.
+  const worker::Settings* worker_settings = nullptr;
 };
 
 // Who is calling, as the edge saw it.

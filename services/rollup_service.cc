@@ -7,6 +7,7 @@
 #include "common/status_macros.h"
 #include "registry/registry.h"
 #include "services/errors.h"
+#include "services/restate.h"
 #include "services/status.h"
 
 namespace gongkai {
@@ -23,6 +24,14 @@ absl::Status RequireWorker(const Env& env, const RequestContext& context) {
                                        kNationCode);
 }
 
+absl::Status CheckTreeYear(const Env& env, int year) {
+  if (year < kFirstReportingYear || year > CurrentYear(env)) {
+    return error::InvalidField("on_tree", absl::StrCat("must be between ", kFirstReportingYear,
+                                                       " and ", CurrentYear(env)));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckPageSize(int page_size) {
   if (page_size < 0 || page_size > kMaxPageSize) {
     return error::InvalidField("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
@@ -34,6 +43,15 @@ absl::Status CheckPageSize(int page_size) {
 
 absl::Status GetRollup(const Env& env, const RequestContext& context,
                        const v1::GetRollupRequest& request, v1::Rollup* response) {
+  if (request.on_tree() != 0 && request.on_tree() != request.year()) {
+    GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
+    GONGKAI_RETURN_IF_ERROR(CheckTreeYear(env, request.on_tree()));
+    GONGKAI_ASSIGN_OR_RETURN(std::unique_ptr<Restatement> restated,
+                             Restatement::Compute(env, context, request.region_code(),
+                                                  request.year(), request.on_tree()));
+    *response = restated->RollupOf(request.region_code());
+    return absl::OkStatus();
+  }
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireSubtree(
       kReadRoles, "read rollups", *env.store->Tree(request.year()), request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
@@ -46,14 +64,23 @@ absl::Status GetRollup(const Env& env, const RequestContext& context,
 absl::Status ListChildRollups(const Env& env, const RequestContext& context,
                               const v1::ListChildRollupsRequest& request,
                               v1::ListChildRollupsResponse* response) {
-  std::shared_ptr<const registry::YearTree> registry = env.store->Tree(request.year());
+  const bool restated = request.on_tree() != 0 && request.on_tree() != request.year();
+  std::shared_ptr<const registry::YearTree> registry =
+      env.store->Tree(restated ? request.on_tree() : request.year());
   GONGKAI_RETURN_IF_ERROR(
       context.caller.RequireSubtree(kReadRoles, "read rollups", *registry, request.region_code()));
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
+  if (restated) GONGKAI_RETURN_IF_ERROR(CheckTreeYear(env, request.on_tree()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   const int page_size = request.page_size() == 0 ? 100 : request.page_size();
   if (registry->Find(request.region_code()) == nullptr) {
-    return error::RegionNotFound(request.region_code());
+    return error::RegionNotFound(request.region_code(), registry->year(), "");
+  }
+  // A restated listing computes the region's subtree once, then each child's rollup.
+  std::unique_ptr<Restatement> restatement;
+  if (restated) {
+    GONGKAI_ASSIGN_OR_RETURN(restatement, Restatement::Compute(env, context, request.region_code(),
+                                                               request.year(), request.on_tree()));
   }
   // The page token is the code of the last child looked at.
   const std::vector<const v1::Region*>& children = registry->ChildrenOf(request.region_code());
@@ -65,6 +92,10 @@ absl::Status ListChildRollups(const Env& env, const RequestContext& context,
                                    });
   int looked_at = 0;
   for (; it != children.end() && looked_at < page_size; ++it, ++looked_at) {
+    if (restatement != nullptr) {
+      *response->add_rollups() = restatement->RollupOf((*it)->code());
+      continue;
+    }
     auto rollup = env.store->GetRollup((*it)->code(), request.year());
     if (rollup.ok()) {
       *response->add_rollups() = *std::move(rollup);

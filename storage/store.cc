@@ -276,6 +276,29 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
   return FromRocks(it->status(), "scan");
 }
 
+absl::StatusOr<std::vector<v1::Revision>> Store::ListReportsAt(const std::string& region_code,
+                                                               int year) const {
+  std::shared_ptr<const registry::YearTree> tree = Tree(year);
+  if (tree->Find(region_code) == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("region ", region_code, " is not in the registry of ", year));
+  }
+  // The region's own locators: its path, then '/' (its descendants' continue with a digit).
+  const std::string prefix =
+      keys::IndexKey(keys::SubtreePrefix(year, tree->PathOf(region_code)) + "/");
+  std::vector<v1::Revision> out;
+  PrefixIterator it(db_.get(), prefix);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const std::string id = it->value().ToString();
+    GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
+    if (!head.has_value()) continue;
+    GONGKAI_ASSIGN_OR_RETURN(v1::Revision revision, ReadRevision(id, head->revision()));
+    out.push_back(std::move(revision));
+  }
+  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "list a region's reports"));
+  return out;
+}
+
 absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_code, int year,
                                                       int page_size, const std::string& page_token,
                                                       bool full, const ReportFilter& keep) const {

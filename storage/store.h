@@ -140,6 +140,12 @@ class Store {
                                                  bool full,
                                                  const ReportFilter& keep = nullptr) const;
 
+  // The current revisions (full) of the reports filed at the region itself (its government's,
+  // its bodies', summaries), not its descendants', in the year. NOT_FOUND when the region is
+  // not in the year's tree.
+  absl::StatusOr<std::vector<v1::Revision>> ListReportsAt(const std::string& region_code,
+                                                          int year) const;
+
   // Every revision of one report, oldest first.
   absl::StatusOr<Page<v1::Revision>> ListRevisions(const v1::ReportKey& key, int page_size,
                                                    const std::string& page_token, bool full) const;

@@ -13,6 +13,12 @@ start_gongkaid
 check "regions shows the township and its county's children" \
   bash -c "'$gongkai' regions 330226000000 | grep -q '330226104000 TOWNSHIP   一市镇'"
 check "search finds 一市镇" bash -c "'$gongkai' regions --search 一市镇 | grep -q 330226104000"
+check "regions --year shows 公主岭市 under 四平 in 2019" \
+  bash -c "'$gongkai' regions 220300000000 --year 2019 | grep -q '220381000000 COUNTY     公主岭市 .* 2019–2019'"
+check "regions --history prints a re-coded town's lineage" \
+  bash -c "'$gongkai' regions 130521103000 --history | grep -q 'continued by 130502103000 from 2020 (recoded_new_parent, one-to-one; paired by the editions'"
+check "region move --dry_run shows the change and writes nothing" \
+  bash -c "'$gongkai' region move 330226001000 --parent 330225000000 --new_code 330225198000 --from 2026 --dry_run | grep -q '^dry run: nothing written' && '$gongkai' regions 330226001000 | grep -q 跃龙街道"
 check "submit stores revision 1" \
   bash -c "'$gongkai' submit '$fixture' | grep -q 'as revision 1'"
 check "resubmit is idempotent" \
@@ -100,6 +106,12 @@ check "the restored store reads revision 1 back as the expected cells" \
   bash -c "'$gongkai' get 330226104000 2019 --revision 1 --output cells | cmp -s - '$expected'"
 check "the restored change log continues from the backup's head" \
   bash -c "'$gongkai' changes --from 3 | grep -q 'next 4, head 3'"
+check "a 2019 report under a code gone since is stored on the 2019 tree" \
+  bash -c "'$gongkai' submit '$src/tests/testdata/samples/2019_town_yishi.txt' --region 130521103000 --year 2019 | grep -q 'as revision 1'"
+check "the same code is refused for 2020, naming its successor" \
+  bash -c "'$gongkai' submit '$src/tests/testdata/samples/2019_town_yishi.txt' --region 130521103000 --year 2020 2>&1 | grep -q 'continued by 130502103000 from 2020'"
+check "an office's change is applied and shows in the change log" \
+  bash -c "'$gongkai' region rename 330226001000 --name 跃龙街道（新） --from 2026 --note test | grep -q '^applied' && '$gongkai' changes --from 4 | grep -q 'registry from 2026: rename 330226001000'"
 stop_gongkaid
 
 finish

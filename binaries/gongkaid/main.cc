@@ -262,6 +262,7 @@ int main(int argc, char** argv) {
   env.metrics = &metrics;
   env.logger = &logger;
   env.auth = auth->get();
+  env.worker_settings = &worker_settings;
   auto server = gongkai::Server::Start(&env, server_options);
   if (!server.ok()) return fail(server.status());
   logger.Info(absl::StrCat("listening on ", host, ":", (*server)->port()),
