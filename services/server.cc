@@ -49,9 +49,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, ServerOpti
     return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   grpc::HealthCheckServiceInterface* health = server->server_->GetHealthCheckService();
+  // Each registered service by the name its descriptor gives (what grpc.health.v1 clients
+  // ask for).
   for (const char* name :
-       {"gongkai.v1.ReportService", "gongkai.v1.RegionService", "gongkai.v1.RollupService",
-        "gongkai.v1.WorkerService", "gongkai.v1.AdminService"}) {
+       {v1::ReportService::service_full_name(), v1::RegionService::service_full_name(),
+        v1::RollupService::service_full_name(), v1::WorkerService::service_full_name(),
+        v1::AdminService::service_full_name()}) {
     health->SetServingStatus(name, true);
   }
   return server;

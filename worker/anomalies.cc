@@ -225,23 +225,55 @@ void NarrativeTable(const ReportEntry& e, v1::AnomalySet* set) {
 
 namespace gongkai::worker {
 
+namespace {
+
+// What a check of one report sees.
+struct ReportContext {
+  const YearModel& model;
+  const YearModel* previous;  // The year before; may be null.
+  const ReportEntry& e;
+  const std::vector<const ReportEntry*>& peers;
+};
+
+// The checks of each report filed at a region, in the order their flags are listed. To add an
+// anomaly kind: its value in rollup.proto, its check in anomalies*.cc, and a line here (or in
+// EvaluateRegion below, for a check of the region rather than of its reports).
+using ReportCheck = void (*)(const ReportContext& c, v1::AnomalySet* set);
+constexpr ReportCheck kReportChecks[] = {
+    [](const ReportContext& c, v1::AnomalySet* set) {
+      checks::ZeroPublication(c.model, c.e, c.peers, set);
+    },
+    [](const ReportContext& c, v1::AnomalySet* set) { checks::RuleViolations(c.e, set); },
+    [](const ReportContext& c, v1::AnomalySet* set) {
+      std::string via;
+      const ReportEntry* before =
+          c.previous == nullptr ? nullptr : c.model.LastYear(*c.previous, c.e, &via);
+      if (before != nullptr) checks::Carryover(c.e, *before, via, set);
+    },
+    [](const ReportContext& c, v1::AnomalySet* set) { checks::Late(c.model, c.e, set); },
+    [](const ReportContext& c, v1::AnomalySet* set) {
+      checks::PeerOutliers(c.model, c.e, c.peers, set);
+    },
+    [](const ReportContext& c, v1::AnomalySet* set) {
+      if (c.previous != nullptr) checks::YearOverYear(c.model, *c.previous, c.e, c.peers, set);
+    },
+    [](const ReportContext& c, v1::AnomalySet* set) {
+      checks::CopiedNarrative(c.model, c.previous, c.e, c.peers, set);
+    },
+    [](const ReportContext& c, v1::AnomalySet* set) { checks::NarrativeTable(c.e, set); },
+};
+
+}  // namespace
+
 v1::AnomalySet EvaluateRegion(const YearModel& model, const YearModel* previous, int region,
                               absl::Time now) {
   v1::AnomalySet set;
   set.set_region_code(model.tree().region(region).code());
   set.set_year(model.year());
   for (const ReportEntry* e : model.ReportsAt(region)) {
-    const auto peers = checks::PeersOf(model, *e);
-    checks::ZeroPublication(model, *e, peers, &set);
-    checks::RuleViolations(*e, &set);
-    std::string via;
-    const ReportEntry* before = previous == nullptr ? nullptr : model.LastYear(*previous, *e, &via);
-    if (before != nullptr) checks::Carryover(*e, *before, via, &set);
-    checks::Late(model, *e, &set);
-    checks::PeerOutliers(model, *e, peers, &set);
-    if (previous != nullptr) checks::YearOverYear(model, *previous, *e, peers, &set);
-    checks::CopiedNarrative(model, previous, *e, peers, &set);
-    checks::NarrativeTable(*e, &set);
+    const std::vector<const ReportEntry*> peers = checks::PeersOf(model, *e);
+    const ReportContext context{model, previous, *e, peers};
+    for (ReportCheck check : kReportChecks) check(context, &set);
   }
   checks::Missing(model, region, now, &set);
   for (const ReportEntry* summary : model.SummariesAt(region)) {

@@ -291,6 +291,48 @@ const RegionSums* YearModel::SumsOf(int region) const {
   return it == sums_.end() ? nullptr : &it->second;
 }
 
+namespace {
+
+// The rollup's indicators: each a ratio of sums of shared cells (both editions together). To add
+// one: a line here (name, label as people read it, numerator and denominator cells).
+struct IndicatorSpec {
+  const char* name;
+  const char* label;
+  std::vector<const char*> numerator;
+  std::vector<const char*> denominator;
+};
+
+const std::vector<IndicatorSpec>& Indicators() {
+  static const auto* const kIndicators = new std::vector<IndicatorSpec>{
+      {"granted_share",
+       "予以公开占比（予以公开 / （七）总计）",
+       {"table3.results.granted.total"},
+       {"table3.results.total.total"}},
+      {"refused_share",
+       "不予公开占比（（三）不予公开 / （七）总计）",
+       {"table3.results.withheld.state_secret.total",
+        "table3.results.withheld.prohibited_by_law.total",
+        "table3.results.withheld.endangers_security.total",
+        "table3.results.withheld.third_party_rights.total",
+        "table3.results.withheld.internal_affairs.total",
+        "table3.results.withheld.process_information.total",
+        "table3.results.withheld.enforcement_files.total",
+        "table3.results.withheld.administrative_queries.total"},
+       {"table3.results.total.total"}},
+      {"reconsideration_correction_rate",
+       "行政复议纠错率（结果纠正 / 总计）",
+       {"table4.reconsideration.corrected"},
+       {"table4.reconsideration.total"}},
+      {"litigation_correction_rate",
+       "行政诉讼纠错率（结果纠正 / 总计）",
+       {"table4.litigation.direct.corrected", "table4.litigation.after_reconsideration.corrected"},
+       {"table4.litigation.direct.total", "table4.litigation.after_reconsideration.total"}},
+  };
+  return *kIndicators;
+}
+
+}  // namespace
+
 v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) const {
   v1::Rollup rollup;
   rollup.set_region_code(tree_->region(region).code());
@@ -300,17 +342,34 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
   static const RegionSums kEmpty;
   const RegionSums* found = SumsOf(region);
   const RegionSums& sums = found == nullptr ? kEmpty : *found;
+  AddEditionSums(sums, &rollup);
+  const std::vector<int64_t> shared = AddSharedCells(sums, &rollup);
+  auto sum_of = [&](const std::vector<const char*>& paths) {
+    int64_t total = 0;
+    for (const char* path : paths) {
+      const int k = SharedIndex(path);
+      if (k >= 0) total += shared[k];
+    }
+    return total;
+  };
+  for (const IndicatorSpec& spec : Indicators()) {
+    AddIndicator(&rollup, spec.name, spec.label, sum_of(spec.numerator), sum_of(spec.denominator));
+  }
+  AddCompleteness(region, sums, rollup.mutable_completeness());
+  return rollup;
+}
 
+void YearModel::AddEditionSums(const RegionSums& sums, v1::Rollup* rollup) const {
   for (int e = 0; e < 2; ++e) {
     const EditionSums& edition = sums.editions[e];
     if (edition.reports == 0) continue;
-    rollup.set_reports(rollup.reports() + edition.reports);
-    v1::EditionRollup* out = rollup.add_editions();
+    rollup->set_reports(rollup->reports() + edition.reports);
+    v1::EditionRollup* out = rollup->add_editions();
     out->set_edition(EditionOfIndex(e));
     out->set_reports(edition.reports);
     v1::Report* report = out->mutable_sums();
     report->set_edition(EditionOfIndex(e));
-    report->mutable_key()->set_region_code(rollup.region_code());
+    report->mutable_key()->set_region_code(rollup->region_code());
     report->mutable_key()->set_year(year_);
     report->mutable_key()->set_scope(v1::SCOPE_SUMMARY);
     const size_t cells = CellsOf(EditionOfIndex(e)).size();
@@ -322,7 +381,9 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
     }
     SetCells(report, values);
   }
+}
 
+std::vector<int64_t> YearModel::AddSharedCells(const RegionSums& sums, v1::Rollup* rollup) const {
   // Both editions together, for the cells they share; blank shared cells are omitted.
   const auto& shared_cells = SharedCells();
   std::vector<int64_t> shared_sum(shared_cells.size(), 0);
@@ -337,7 +398,7 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
     }
     if (contributors == 0) continue;
     const CellSpec& spec = CellsOf(v1::EDITION_2021)[shared_cells[k].cell2021];
-    v1::SharedCell* cell = rollup.add_shared();
+    v1::SharedCell* cell = rollup->add_shared();
     cell->set_field_path(spec.field_path);
     cell->set_table(spec.table);
     cell->set_row(spec.row);
@@ -345,30 +406,11 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
     cell->set_contributors(contributors);
     cell->set_sum(shared_sum[k]);
   }
-  auto sum_of = [&](absl::string_view path) -> int64_t {
-    const int k = SharedIndex(path);
-    return k < 0 ? 0 : shared_sum[k];
-  };
-  int64_t withheld = 0;
-  for (const char* item :
-       {"state_secret", "prohibited_by_law", "endangers_security", "third_party_rights",
-        "internal_affairs", "process_information", "enforcement_files", "administrative_queries"}) {
-    withheld += sum_of(absl::StrCat("table3.results.withheld.", item, ".total"));
-  }
-  const int64_t handled = sum_of("table3.results.total.total");
-  AddIndicator(&rollup, "granted_share", "予以公开占比（予以公开 / （七）总计）",
-               sum_of("table3.results.granted.total"), handled);
-  AddIndicator(&rollup, "refused_share", "不予公开占比（（三）不予公开 / （七）总计）", withheld,
-               handled);
-  AddIndicator(&rollup, "reconsideration_correction_rate", "行政复议纠错率（结果纠正 / 总计）",
-               sum_of("table4.reconsideration.corrected"), sum_of("table4.reconsideration.total"));
-  AddIndicator(&rollup, "litigation_correction_rate", "行政诉讼纠错率（结果纠正 / 总计）",
-               sum_of("table4.litigation.direct.corrected") +
-                   sum_of("table4.litigation.after_reconsideration.corrected"),
-               sum_of("table4.litigation.direct.total") +
-                   sum_of("table4.litigation.after_reconsideration.total"));
+  return shared_sum;
+}
 
-  v1::Completeness* completeness = rollup.mutable_completeness();
+void YearModel::AddCompleteness(int region, const RegionSums& sums,
+                                v1::Completeness* completeness) const {
   completeness->set_expected(tree_->ExpectedReports(region));
   completeness->set_received(sums.received);
   completeness->set_on_time(sums.on_time);
@@ -393,7 +435,6 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
   }
   std::sort(completeness->mutable_missing_regions()->begin(),
             completeness->mutable_missing_regions()->end());
-  return rollup;
 }
 
 std::vector<int> YearModel::Differences(const YearModel& other) const {

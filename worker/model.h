@@ -154,6 +154,11 @@ class YearModel {
 
  private:
   void Contribute(const ReportEntry& entry, int sign);
+  // The parts of BuildRollup: each edition's sums, the cells both editions share (returned by
+  // shared-cell index, for the indicators), and completeness.
+  void AddEditionSums(const RegionSums& sums, v1::Rollup* rollup) const;
+  std::vector<int64_t> AddSharedCells(const RegionSums& sums, v1::Rollup* rollup) const;
+  void AddCompleteness(int region, const RegionSums& sums, v1::Completeness* completeness) const;
 
   int year_;
   std::shared_ptr<const RegionTree> tree_;

@@ -10,6 +10,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "client/credentials.h"
+#include "common/status_macros.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "observability/http.h"
@@ -37,6 +38,51 @@ ABSL_FLAG(std::string, deadlines, "township=01-31,department=01-31,county=03-31"
 ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
           "How often to recompute every year from scratch and report drift.");
 
+namespace {
+
+// The channel to gongkaid with the credentials of the flags; a usage error (exit 2) when a
+// token or TLS file cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> Connect(gongkai::client::Security* security) {
+  *security = {absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
+               absl::GetFlag(FLAGS_tls_key), ""};
+  if (const std::string path = absl::GetFlag(FLAGS_token_file); !path.empty()) {
+    GONGKAI_ASSIGN_OR_RETURN(security->token, gongkai::client::ReadTokenFile(path));
+  } else if (const char* env = std::getenv("GONGKAI_TOKEN"); env != nullptr) {
+    security->token = env;
+  }
+  GONGKAI_ASSIGN_OR_RETURN(auto credentials, gongkai::client::ChannelCredentials(*security));
+  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), credentials,
+                                   gongkai::worker::WorkerChannelArguments());
+}
+
+// Serves the runner's progress as Prometheus metrics on --metrics_listen (none when empty).
+absl::StatusOr<std::unique_ptr<gongkai::MetricsEndpoint>> ServeMetrics(
+    gongkai::worker::Runner* runner, gongkai::Metrics* metrics) {
+  const std::string listen = absl::GetFlag(FLAGS_metrics_listen);
+  if (listen.empty()) return nullptr;
+  return gongkai::MetricsEndpoint::Start(listen, [runner, metrics] {
+    const gongkai::worker::Runner::Stats stats = runner->GetStats();
+    return metrics->Render({
+        {"gongkai_worker_applied_sequence",
+         "Every change up to this sequence is applied and written.", "",
+         static_cast<double>(stats.applied_sequence)},
+        {"gongkai_worker_years_loaded", "Years held in memory.", "",
+         static_cast<double>(stats.years_loaded)},
+        {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
+         static_cast<double>(stats.full_recomputes), /*counter=*/true},
+        {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).", "",
+         static_cast<double>(stats.write_failures), /*counter=*/true},
+    });
+  });
+}
+
+int Usage(absl::string_view message) {
+  std::cerr << "gongkai-worker: " << message << "\n";
+  return 2;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // Block the shutdown signals before any thread exists, so that only the waiter sees them.
   sigset_t signals;
@@ -47,29 +93,12 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   gongkai::Logger::Format format;
   if (!gongkai::Logger::ParseFormat(absl::GetFlag(FLAGS_log_format), &format)) {
-    std::cerr << "gongkai-worker: --log_format must be json or text\n";
-    return 2;
+    return Usage("--log_format must be json or text");
   }
   gongkai::Logger logger("gongkai-worker", format, &std::cerr);
-  gongkai::client::Security security{absl::GetFlag(FLAGS_tls_ca), absl::GetFlag(FLAGS_tls_cert),
-                                     absl::GetFlag(FLAGS_tls_key), ""};
-  if (const std::string path = absl::GetFlag(FLAGS_token_file); !path.empty()) {
-    absl::StatusOr<std::string> token = gongkai::client::ReadTokenFile(path);
-    if (!token.ok()) {
-      std::cerr << "gongkai-worker: " << token.status().message() << "\n";
-      return 2;
-    }
-    security.token = *token;
-  } else if (const char* env = std::getenv("GONGKAI_TOKEN"); env != nullptr) {
-    security.token = env;
-  }
-  auto credentials = gongkai::client::ChannelCredentials(security);
-  if (!credentials.ok()) {
-    std::cerr << "gongkai-worker: " << credentials.status().message() << "\n";
-    return 2;
-  }
-  auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), *credentials,
-                                           gongkai::worker::WorkerChannelArguments());
+  gongkai::client::Security security;
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Connect(&security);
+  if (!channel.ok()) return Usage(channel.status().message());
   gongkai::worker::RunnerOptions options;
   options.token = security.token;
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
@@ -78,49 +107,27 @@ int main(int argc, char** argv) {
   if (absl::Status s =
           gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines), &options.settings);
       !s.ok()) {
-    std::cerr << "gongkai-worker: --deadlines: " << s.message() << "\n";
-    return 2;
+    return Usage(absl::StrCat("--deadlines: ", s.message()));
   }
-  gongkai::worker::Runner runner(channel, options);
+  gongkai::worker::Runner runner(*channel, options);
 
   if (absl::GetFlag(FLAGS_once)) {
-    if (absl::GetFlag(FLAGS_year) == 0) {
-      std::cerr << "gongkai-worker: --once needs --year\n";
-      return 2;
-    }
+    if (absl::GetFlag(FLAGS_year) == 0) return Usage("--once needs --year");
     absl::Status status = runner.RecomputeOnce(absl::GetFlag(FLAGS_year));
-    if (!status.ok()) {
-      logger.Error("recompute failed", {{"error", status.ToString()}});
-      return 1;
-    }
-    return 0;
+    if (!status.ok()) logger.Error("recompute failed", {{"error", status.ToString()}});
+    return status.ok() ? 0 : 1;
   }
-
   gongkai::Metrics metrics;
-  std::unique_ptr<gongkai::MetricsEndpoint> endpoint;
-  if (const std::string listen = absl::GetFlag(FLAGS_metrics_listen); !listen.empty()) {
-    auto started = gongkai::MetricsEndpoint::Start(listen, [&] {
-      const gongkai::worker::Runner::Stats stats = runner.GetStats();
-      return metrics.Render({
-          {"gongkai_worker_applied_sequence",
-           "Every change up to this sequence is applied and written.", "",
-           static_cast<double>(stats.applied_sequence)},
-          {"gongkai_worker_years_loaded", "Years held in memory.", "",
-           static_cast<double>(stats.years_loaded)},
-          {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
-           static_cast<double>(stats.full_recomputes), /*counter=*/true},
-          {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).", "",
-           static_cast<double>(stats.write_failures), /*counter=*/true},
-      });
-    });
-    if (!started.ok()) {
-      logger.Error("cannot serve metrics", {{"error", started.status().ToString()}});
-      return 1;
-    }
-    endpoint = *std::move(started);
-    logger.Info("serving metrics", {{"address", listen}, {"port", absl::StrCat(endpoint->port())}});
+  absl::StatusOr<std::unique_ptr<gongkai::MetricsEndpoint>> endpoint =
+      ServeMetrics(&runner, &metrics);
+  if (!endpoint.ok()) {
+    logger.Error("cannot serve metrics", {{"error", endpoint.status().ToString()}});
+    return 1;
   }
-
+  if (*endpoint != nullptr) {
+    logger.Info("serving metrics", {{"address", absl::GetFlag(FLAGS_metrics_listen)},
+                                    {"port", absl::StrCat((*endpoint)->port())}});
+  }
   std::thread waiter([&] {
     int signal = 0;
     sigwait(&signals, &signal);

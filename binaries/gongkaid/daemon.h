@@ -1,0 +1,85 @@
+// gongkaid's start-up and shutdown, step by step: open the store, load the registry on first
+// start, load the principals (and bootstrap the first admin), decide how to listen (TLS,
+// loopback policy), serve gRPC and metrics, run the in-process worker, write the port file,
+// then wait for SIGINT/SIGTERM (or a database that must be reopened) and stop in order.
+#ifndef GONGKAI_BINARIES_GONGKAID_DAEMON_H_
+#define GONGKAI_BINARIES_GONGKAID_DAEMON_H_
+
+#include <csignal>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "observability/http.h"
+#include "observability/log.h"
+#include "observability/metrics.h"
+#include "services/authenticator.h"
+#include "services/env.h"
+#include "services/server.h"
+#include "storage/store.h"
+#include "worker/runner/runner.h"
+#include "worker/settings.h"
+
+namespace gongkai::daemon {
+
+// gongkaid's flags, read once in main.
+struct Config {
+  std::string listen;
+  std::string data_dir;
+  std::string registry_dir;  // empty: the installed or source tree's data/regions
+  bool reload_registry = false;
+  bool worker = true;
+  std::string deadlines;
+  absl::Duration full_recompute_interval;
+  std::string metrics_listen;
+  std::string tls_cert, tls_key, tls_client_ca;
+  bool allow_insecure = false;
+  std::string bootstrap_admin_token_file;
+  double rate_limit = 0;
+  int max_message_bytes = 0;
+  std::string port_file;
+};
+
+// Not thread-safe: main calls Run once.
+class Daemon {
+ public:
+  Daemon(Config config, Logger* logger) : config_(std::move(config)), logger_(logger) {}
+  ~Daemon();
+
+  // Starts everything, serves until a shutdown signal, stops. Returns the process's exit code:
+  // 0 after a signal, 1 when a step failed or the database must be reopened.
+  int Run();
+
+ private:
+  absl::Status OpenStore();
+  absl::Status LoadRegistry();
+  absl::Status LoadPrincipals();
+  absl::StatusOr<ServerOptions> ListenOptions();
+  absl::Status StartServer(const ServerOptions& options);
+  absl::Status StartMetrics();
+  absl::Status StartWorker();
+  absl::Status WritePortFile();
+  // Waits for SIGINT/SIGTERM or a database that must be reopened; returns the exit code.
+  int ServeUntilStopped();
+  // Stops in the reverse order of starting: worker, server, metrics, principals, store.
+  void Stop();
+
+  const Config config_;
+  Logger* const logger_;
+  sigset_t signals_;
+  worker::Settings worker_settings_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<Authenticator> auth_;
+  Metrics metrics_;
+  Env env_;
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
+  std::unique_ptr<worker::Runner> worker_;
+  std::thread worker_thread_;
+};
+
+}  // namespace gongkai::daemon
+
+#endif  // GONGKAI_BINARIES_GONGKAID_DAEMON_H_
