@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -110,14 +111,14 @@ int Setup(const std::vector<v1::Region>& regions) {
   return ok ? 0 : 1;
 }
 
-int Load(const Generator& gen) {
-  const int year = absl::GetFlag(FLAGS_year);
-  const size_t offset = std::min<size_t>(absl::GetFlag(FLAGS_offset), gen.size());
-  size_t count = absl::GetFlag(FLAGS_count);
-  if (count == 0 || offset + count > gen.size()) count = gen.size() - offset;
-  // The rows' parameters, made before any timing.
-  constexpr int kParams = 10;
-  std::vector<std::array<std::string, kParams>> rows(count);
+// The parameters of one row of `reports`, in the order of the prepared INSERT.
+constexpr int kParams = 10;
+using RowParams = std::array<std::string, kParams>;
+
+// The row parameters of generated reports [offset, offset + count): the key, the edition, the
+// title, the narrative and the cells as JSON, the mode.
+std::vector<RowParams> MakeRows(const Generator& gen, size_t offset, size_t count, int year) {
+  std::vector<RowParams> rows(count);
   for (size_t i = 0; i < count; ++i) {
     const v1::SubmitReportRequest request = gen.Make(offset + i, year);
     const v1::Report& report = request.report();
@@ -146,11 +147,12 @@ int Load(const Generator& gen) {
                json,
                absl::StrCat(request.mode())};
   }
-  const int concurrency = absl::GetFlag(FLAGS_concurrency);
-  std::atomic<size_t> next{0};
-  std::atomic<size_t> failed{0};
-  std::vector<std::vector<double>> latencies(concurrency);
-  std::vector<PGconn*> conns;
+  return rows;
+}
+
+// Opens `concurrency` connections with synchronous commit and the upsert prepared as "put";
+// false when a statement fails.
+bool ConnectForLoad(int concurrency, std::vector<PGconn*>* conns) {
   for (int t = 0; t < concurrency; ++t) {
     PGconn* conn = Connect();
     if (!Exec(conn, "SET synchronous_commit = on") || !Exec(conn, R"sql(PREPARE put AS
@@ -161,13 +163,22 @@ int Load(const Generator& gen) {
               edition = EXCLUDED.edition, publication_date = EXCLUDED.publication_date,
               title = EXCLUDED.title, narrative = EXCLUDED.narrative, cells = EXCLUDED.cells,
               mode = EXCLUDED.mode, revision = reports.revision + 1)sql")) {
-      return 1;
+      return false;
     }
-    conns.push_back(conn);
+    conns->push_back(conn);
   }
+  return true;
+}
+
+// Inserts every row, one thread per connection taking the next row, and records each
+// insert's latency (ms) per thread; returns the seconds it took and counts the failures.
+double InsertRows(const std::vector<RowParams>& rows, const std::vector<PGconn*>& conns,
+                  std::vector<std::vector<double>>* latencies, std::atomic<size_t>* failed) {
+  const size_t count = rows.size();
+  std::atomic<size_t> next{0};
   const Clock::time_point begin = Clock::now();
   std::vector<std::thread> threads;
-  for (int t = 0; t < concurrency; ++t) {
+  for (size_t t = 0; t < conns.size(); ++t) {
     threads.emplace_back([&, t] {
       for (size_t i = next++; i < count; i = next++) {
         const char* values[kParams];
@@ -175,16 +186,31 @@ int Load(const Generator& gen) {
         const Clock::time_point start = Clock::now();
         PGresult* result = PQexecPrepared(conns[t], "put", kParams, values, nullptr, nullptr, 0);
         if (PQresultStatus(result) != PGRES_COMMAND_OK) {
-          if (failed++ == 0) std::cerr << "pg_bench: " << PQerrorMessage(conns[t]);
+          if ((*failed)++ == 0) std::cerr << "pg_bench: " << PQerrorMessage(conns[t]);
         }
         PQclear(result);
-        latencies[t].push_back(
+        (*latencies)[t].push_back(
             std::chrono::duration<double, std::milli>(Clock::now() - start).count());
       }
     });
   }
   for (auto& t : threads) t.join();
-  const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  return std::chrono::duration<double>(Clock::now() - begin).count();
+}
+
+int Load(const Generator& gen) {
+  const int year = absl::GetFlag(FLAGS_year);
+  const size_t offset = std::min<size_t>(absl::GetFlag(FLAGS_offset), gen.size());
+  size_t count = absl::GetFlag(FLAGS_count);
+  if (count == 0 || offset + count > gen.size()) count = gen.size() - offset;
+  // The rows' parameters, made before any timing.
+  const std::vector<RowParams> rows = MakeRows(gen, offset, count, year);
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  std::atomic<size_t> failed{0};
+  std::vector<std::vector<double>> latencies(concurrency);
+  std::vector<PGconn*> conns;
+  if (!ConnectForLoad(concurrency, &conns)) return 1;
+  const double seconds = InsertRows(rows, conns, &latencies, &failed);
   for (PGconn* c : conns) PQfinish(c);
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());

@@ -332,6 +332,158 @@ void Summarize(const std::vector<Values>& candidates, const std::vector<bool>* s
   }
 }
 
+// Sizes each run's result and records which run and position own each cell.
+std::vector<CellOwner> InitResults(const SolverProblem& problem, std::vector<RunSolution>* result) {
+  const int nruns = static_cast<int>(problem.runs.size());
+  const int ncells = static_cast<int>(problem.kinds.size());
+  std::vector<CellOwner> owner(ncells);
+  for (int r = 0; r < nruns; ++r) {
+    const DigitRun& run = problem.runs[r];
+    RunSolution& solution = (*result)[r];
+    solution.values.assign(run.cells.size(), std::nullopt);
+    solution.uncertain.assign(run.cells.size(), false);
+    for (size_t i = 0; i < run.cells.size(); ++i) {
+      if (run.cells[i] >= 0 && run.cells[i] < ncells)
+        owner[run.cells[i]] = {r, static_cast<int>(i)};
+    }
+  }
+  return owner;
+}
+
+// Rules as terms over runs; a rule touching an unknown cell is not used.
+std::vector<Rule> RulesOverRuns(const SolverProblem& problem, const std::vector<CellOwner>& owner) {
+  const int ncells = static_cast<int>(problem.kinds.size());
+  std::vector<Rule> rules;
+  for (const LinearRule& lr : problem.rules) {
+    Rule rule;
+    bool usable = true;
+    auto add = [&](int cell, int coef) {
+      if (cell < 0 || cell >= ncells) {
+        usable = false;
+        return;
+      }
+      if (owner[cell].run >= 0) {
+        rule.terms.push_back({owner[cell].run, owner[cell].pos, coef});
+        if (std::find(rule.runs.begin(), rule.runs.end(), owner[cell].run) == rule.runs.end()) {
+          rule.runs.push_back(owner[cell].run);
+        }
+      } else if (cell < static_cast<int>(problem.unknown.size()) && problem.unknown[cell]) {
+        usable = false;
+      } else if (cell < static_cast<int>(problem.known.size())) {
+        rule.constant += coef * problem.known[cell].value_or(0);
+      }
+    };
+    for (int cell : lr.lhs) add(cell, 1);
+    for (int cell : lr.rhs) add(cell, -1);
+    if (usable && !rule.runs.empty()) rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+// Each run on its own, with the rules that involve it alone: fills its candidates and marks it
+// healthy when it has some; decides at once the runs that are not healthy or that only split
+// without their rules.
+void SolveEachRun(const SolverProblem& problem, const std::vector<Rule>& rules, int64_t* budget,
+                  std::vector<std::vector<Values>>* candidates, std::vector<bool>* healthy,
+                  std::vector<RunSolution>* result) {
+  const int nruns = static_cast<int>(problem.runs.size());
+  std::vector<const Rule*> none;
+  for (int r = 0; r < nruns; ++r) {
+    RunSolution& solution = (*result)[r];
+    std::vector<Values>& found = (*candidates)[r];
+    std::vector<const Rule*> local;
+    for (const Rule& rule : rules) {
+      if (rule.runs.size() == 1 && rule.runs[0] == r) local.push_back(&rule);
+    }
+    Splitter splitter(problem, problem.runs[r], local, budget);
+    if (!splitter.Enumerate(&found)) {
+      solution.status = RunSolution::Status::kGaveUp;
+      solution.uncertain.assign(problem.runs[r].cells.size(), true);
+      found.clear();
+      continue;
+    }
+    if (found.empty() && !local.empty()) {
+      solution.rules_dropped = true;
+      Splitter free(problem, problem.runs[r], none, budget);
+      if (!free.Enumerate(&found)) {
+        solution.status = RunSolution::Status::kGaveUp;
+        solution.uncertain.assign(problem.runs[r].cells.size(), true);
+        found.clear();
+        continue;
+      }
+      Summarize(found, nullptr, &solution);
+      continue;
+    }
+    (*healthy)[r] = !found.empty();
+    if (!(*healthy)[r]) Summarize(found, nullptr, &solution);
+  }
+}
+
+// Decides the runs of one component (its members and the rules joining them) by a joint
+// search, or each run without those rules when they cannot all hold.
+void SolveComponent(const SolverProblem& problem, const std::vector<int>& members,
+                    const std::vector<const Rule*>& member_rules,
+                    const std::vector<std::vector<Values>>& candidates, int64_t* budget,
+                    std::vector<RunSolution>* result) {
+  JointSearch search(members, member_rules, candidates, budget);
+  const bool finished = search.Run();
+  for (int r : members) {
+    RunSolution& solution = (*result)[r];
+    if (!finished) {
+      solution.status = RunSolution::Status::kGaveUp;
+      solution.uncertain.assign(problem.runs[r].cells.size(), true);
+      solution.values.assign(problem.runs[r].cells.size(), std::nullopt);
+    } else if (search.solved()) {
+      Summarize(candidates[r], &search.seen(r), &solution);
+    } else {
+      // The rules over several runs cannot all hold: decide each run without them.
+      solution.rules_dropped = true;
+      Summarize(candidates[r], nullptr, &solution);
+    }
+  }
+}
+
+// Components of healthy runs joined by rules over several runs, each decided by
+// SolveComponent (a component without such rules by its own candidates).
+void SolveJointly(const SolverProblem& problem, const std::vector<Rule>& rules,
+                  const std::vector<std::vector<Values>>& candidates,
+                  const std::vector<bool>& healthy, int64_t* budget,
+                  std::vector<RunSolution>* result) {
+  const int nruns = static_cast<int>(problem.runs.size());
+  std::vector<const Rule*> joint;
+  for (const Rule& rule : rules) {
+    if (rule.runs.size() < 2) continue;
+    bool ok = true;
+    for (int r : rule.runs) ok = ok && healthy[r];
+    if (ok) joint.push_back(&rule);
+  }
+  std::vector<int> parent(nruns);
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](int x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (const Rule* rule : joint) {
+    for (int r : rule->runs) parent[find(r)] = find(rule->runs[0]);
+  }
+  for (int root = 0; root < nruns; ++root) {
+    if (!healthy[root] || find(root) != root) continue;
+    std::vector<int> members;
+    for (int r = 0; r < nruns; ++r) {
+      if (healthy[r] && find(r) == root) members.push_back(r);
+    }
+    std::vector<const Rule*> member_rules;
+    for (const Rule* rule : joint) {
+      if (find(rule->runs[0]) == root) member_rules.push_back(rule);
+    }
+    if (member_rules.empty()) {
+      Summarize(candidates[root], nullptr, &(*result)[root]);
+      continue;
+    }
+    SolveComponent(problem, members, member_rules, candidates, budget, result);
+  }
+}
+
 }  // namespace
 
 std::optional<int64_t> ParseCellText(absl::string_view text, CellKind kind, MoneyUnit unit) {
@@ -363,122 +515,14 @@ std::optional<int64_t> ParseCellText(absl::string_view text, CellKind kind, Mone
 
 std::vector<RunSolution> SolveRuns(const SolverProblem& problem) {
   const int nruns = static_cast<int>(problem.runs.size());
-  const int ncells = static_cast<int>(problem.kinds.size());
   std::vector<RunSolution> result(nruns);
-  std::vector<CellOwner> owner(ncells);
-  for (int r = 0; r < nruns; ++r) {
-    const DigitRun& run = problem.runs[r];
-    result[r].values.assign(run.cells.size(), std::nullopt);
-    result[r].uncertain.assign(run.cells.size(), false);
-    for (size_t i = 0; i < run.cells.size(); ++i) {
-      if (run.cells[i] >= 0 && run.cells[i] < ncells)
-        owner[run.cells[i]] = {r, static_cast<int>(i)};
-    }
-  }
-  // Rules as terms over runs; a rule touching an unknown cell is not used.
-  std::vector<Rule> rules;
-  for (const LinearRule& lr : problem.rules) {
-    Rule rule;
-    bool usable = true;
-    auto add = [&](int cell, int coef) {
-      if (cell < 0 || cell >= ncells) {
-        usable = false;
-        return;
-      }
-      if (owner[cell].run >= 0) {
-        rule.terms.push_back({owner[cell].run, owner[cell].pos, coef});
-        if (std::find(rule.runs.begin(), rule.runs.end(), owner[cell].run) == rule.runs.end()) {
-          rule.runs.push_back(owner[cell].run);
-        }
-      } else if (cell < static_cast<int>(problem.unknown.size()) && problem.unknown[cell]) {
-        usable = false;
-      } else if (cell < static_cast<int>(problem.known.size())) {
-        rule.constant += coef * problem.known[cell].value_or(0);
-      }
-    };
-    for (int cell : lr.lhs) add(cell, 1);
-    for (int cell : lr.rhs) add(cell, -1);
-    if (usable && !rule.runs.empty()) rules.push_back(std::move(rule));
-  }
+  const std::vector<CellOwner> owner = InitResults(problem, &result);
+  const std::vector<Rule> rules = RulesOverRuns(problem, owner);
   int64_t budget = problem.budget;
-  // Each run on its own, with the rules that involve it alone.
   std::vector<std::vector<Values>> candidates(nruns);
   std::vector<bool> healthy(nruns, false);
-  std::vector<const Rule*> none;
-  for (int r = 0; r < nruns; ++r) {
-    std::vector<const Rule*> local;
-    for (const Rule& rule : rules) {
-      if (rule.runs.size() == 1 && rule.runs[0] == r) local.push_back(&rule);
-    }
-    Splitter splitter(problem, problem.runs[r], local, &budget);
-    if (!splitter.Enumerate(&candidates[r])) {
-      result[r].status = RunSolution::Status::kGaveUp;
-      result[r].uncertain.assign(problem.runs[r].cells.size(), true);
-      candidates[r].clear();
-      continue;
-    }
-    if (candidates[r].empty() && !local.empty()) {
-      result[r].rules_dropped = true;
-      Splitter free(problem, problem.runs[r], none, &budget);
-      if (!free.Enumerate(&candidates[r])) {
-        result[r].status = RunSolution::Status::kGaveUp;
-        result[r].uncertain.assign(problem.runs[r].cells.size(), true);
-        candidates[r].clear();
-        continue;
-      }
-      Summarize(candidates[r], nullptr, &result[r]);
-      continue;
-    }
-    healthy[r] = !candidates[r].empty();
-    if (!healthy[r]) Summarize(candidates[r], nullptr, &result[r]);
-  }
-  // Components of healthy runs joined by rules over several runs.
-  std::vector<const Rule*> joint;
-  for (const Rule& rule : rules) {
-    if (rule.runs.size() < 2) continue;
-    bool ok = true;
-    for (int r : rule.runs) ok = ok && healthy[r];
-    if (ok) joint.push_back(&rule);
-  }
-  std::vector<int> parent(nruns);
-  std::iota(parent.begin(), parent.end(), 0);
-  auto find = [&](int x) {
-    while (parent[x] != x) x = parent[x] = parent[parent[x]];
-    return x;
-  };
-  for (const Rule* rule : joint) {
-    for (int r : rule->runs) parent[find(r)] = find(rule->runs[0]);
-  }
-  for (int root = 0; root < nruns; ++root) {
-    if (!healthy[root] || find(root) != root) continue;
-    std::vector<int> members;
-    for (int r = 0; r < nruns; ++r) {
-      if (healthy[r] && find(r) == root) members.push_back(r);
-    }
-    std::vector<const Rule*> member_rules;
-    for (const Rule* rule : joint) {
-      if (find(rule->runs[0]) == root) member_rules.push_back(rule);
-    }
-    if (member_rules.empty()) {
-      Summarize(candidates[root], nullptr, &result[root]);
-      continue;
-    }
-    JointSearch search(members, member_rules, candidates, &budget);
-    const bool finished = search.Run();
-    for (int r : members) {
-      if (!finished) {
-        result[r].status = RunSolution::Status::kGaveUp;
-        result[r].uncertain.assign(problem.runs[r].cells.size(), true);
-        result[r].values.assign(problem.runs[r].cells.size(), std::nullopt);
-      } else if (search.solved()) {
-        Summarize(candidates[r], &search.seen(r), &result[r]);
-      } else {
-        // The rules over several runs cannot all hold: decide each run without them.
-        result[r].rules_dropped = true;
-        Summarize(candidates[r], nullptr, &result[r]);
-      }
-    }
-  }
+  SolveEachRun(problem, rules, &budget, &candidates, &healthy, &result);
+  SolveJointly(problem, rules, candidates, healthy, &budget, &result);
   return result;
 }
 

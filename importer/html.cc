@@ -146,14 +146,71 @@ bool HasStructuralMarkup(absl::string_view s) {
   return false;
 }
 
+// Ends the output line unless it is empty or already ended.
+void EndLine(std::string* out) {
+  if (!out->empty() && out->back() != '\n') out->push_back('\n');
+}
+
+// The position of the '>' that ends the tag opened at s[i], skipping quoted attribute values;
+// s.size() when the tag is not terminated.
+size_t TagEnd(absl::string_view s, size_t i) {
+  size_t j = i + 1;
+  char quote = 0;
+  while (j < s.size()) {
+    if (quote != 0) {
+      if (s[j] == quote) quote = 0;
+    } else if (s[j] == '"' || s[j] == '\'') {
+      quote = s[j];
+    } else if (s[j] == '>') {
+      break;
+    }
+    ++j;
+  }
+  return j;
+}
+
+// The position of the end tag of a script or style element whose content starts at s[i]
+// (matched case-insensitively), or s.size() when there is none.
+size_t RawTextEnd(absl::string_view s, size_t i, const std::string& tag) {
+  size_t end = i;
+  while ((end = s.find("</", end)) != absl::string_view::npos &&
+         !absl::EqualsIgnoreCase(s.substr(end + 2, tag.size()), tag)) {
+    end += 2;
+  }
+  return end == absl::string_view::npos ? s.size() : end;
+}
+
+// Writes the layout a tag stands for: " |" between table cells, a line break after a row, a
+// <br> or a block (a space inside a cell).
+void LayOutTag(const std::string& tag, bool closing, bool* in_cell, std::string* out) {
+  if (tag == "td" || tag == "th") {
+    if (*in_cell) *out += " |";
+    if (closing) {
+      *in_cell = false;
+    } else {
+      out->push_back(' ');
+      *in_cell = true;
+    }
+  } else if (tag == "tr") {
+    if (*in_cell) *out += " |";
+    *in_cell = false;
+    EndLine(out);
+  } else if (tag == "br") {
+    out->push_back(*in_cell ? ' ' : '\n');
+  } else if (IsBlockTag(tag)) {
+    if (*in_cell) {
+      out->push_back(' ');
+    } else {
+      EndLine(out);
+    }
+  }
+}
+
 std::string HtmlToText(absl::string_view s) {
   std::string out;
   out.reserve(s.size() / 2);
   bool in_cell = false;
   size_t i = 0;
-  auto newline = [&out]() {
-    if (!out.empty() && out.back() != '\n') out.push_back('\n');
-  };
   while (i < s.size()) {
     const char c = s[i];
     if (c == '&') {
@@ -182,19 +239,7 @@ std::string HtmlToText(absl::string_view s) {
       i = end == absl::string_view::npos ? s.size() : end + 3;
       continue;
     }
-    // A tag: find its end, skipping quoted attribute values.
-    size_t j = i + 1;
-    char quote = 0;
-    while (j < s.size()) {
-      if (quote != 0) {
-        if (s[j] == quote) quote = 0;
-      } else if (s[j] == '"' || s[j] == '\'') {
-        quote = s[j];
-      } else if (s[j] == '>') {
-        break;
-      }
-      ++j;
-    }
+    const size_t j = TagEnd(s, i);
     if (j >= s.size()) break;  // unterminated tag: the rest is markup debris
     const bool closing = s[i + 1] == '/';
     size_t n = i + (closing ? 2 : 1);
@@ -204,36 +249,11 @@ std::string HtmlToText(absl::string_view s) {
     const std::string tag = absl::AsciiStrToLower(s.substr(n, m - n));
     i = j + 1;
     if (!closing && (tag == "script" || tag == "style")) {
-      // Skip to the matching end tag (case-insensitive), or to the end of the input.
-      size_t end = i;
-      while ((end = s.find("</", end)) != absl::string_view::npos &&
-             !absl::EqualsIgnoreCase(s.substr(end + 2, tag.size()), tag)) {
-        end += 2;
-      }
-      i = end == absl::string_view::npos ? s.size() : end;
+      // Skip to the matching end tag, or to the end of the input.
+      i = RawTextEnd(s, i, tag);
       continue;
     }
-    if (tag == "td" || tag == "th") {
-      if (in_cell) out += " |";
-      if (closing) {
-        in_cell = false;
-      } else {
-        out.push_back(' ');
-        in_cell = true;
-      }
-    } else if (tag == "tr") {
-      if (in_cell) out += " |";
-      in_cell = false;
-      newline();
-    } else if (tag == "br") {
-      out.push_back(in_cell ? ' ' : '\n');
-    } else if (IsBlockTag(tag)) {
-      if (in_cell) {
-        out.push_back(' ');
-      } else {
-        newline();
-      }
-    }
+    LayOutTag(tag, closing, &in_cell, &out);
   }
   return out;
 }

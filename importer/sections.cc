@@ -212,6 +212,149 @@ std::string Trim(const std::string& s) {
   return EncodeUtf8(u32string_view(u).substr(b, e - b));
 }
 
+// The title line: the first short line before `head_end` that names the report as an annual
+// report, else the first that names a report; false when there is none.
+bool FindTitleLine(const Text& text, int head_end, int* begin, int* end) {
+  int best_begin = -1, best_end = -1, fallback_begin = -1, fallback_end = -1;
+  for (int b = 0, lines = 0; b < head_end && lines < 60; ++lines) {
+    int e = b;
+    while (e < head_end && text.norm[e] != '\n') ++e;
+    const u32string_view line = u32string_view(text.norm).substr(b, e - b);
+    if (line.size() <= 120) {
+      const bool report =
+          line.find(U"报告") != u32string_view::npos || line.find(U"年报") != u32string_view::npos;
+      if (report && (line.find(U"年度报告") != u32string_view::npos ||
+                     line.find(U"年报") != u32string_view::npos)) {
+        best_begin = b;
+        best_end = e;
+        break;
+      }
+      if (report && fallback_begin < 0) {
+        fallback_begin = b;
+        fallback_end = e;
+      }
+    }
+    b = e + 1;
+  }
+  if (best_begin < 0) {
+    best_begin = fallback_begin;
+    best_end = fallback_end;
+  }
+  *begin = best_begin;
+  *end = best_end;
+  return best_begin >= 0;
+}
+
+// Fills the title from the title line norm[begin, end) (after a "标题:" label), and the year and
+// publisher from the title.
+void ReadTitle(const Text& text, int begin, int end, Metadata* meta) {
+  int b = begin;
+  const u32string_view line = u32string_view(text.norm).substr(b, end - b);
+  const size_t colon = line.find(':');
+  if (colon != u32string_view::npos && colon <= 4 &&
+      line.substr(0, colon).find(U"标题") != u32string_view::npos) {
+    b += static_cast<int>(colon) + 1;
+  }
+  meta->title = Trim(text.Slice(b, end));
+  const std::u32string title = DecodeUtf8(meta->title);
+  std::u32string norm_title = title;
+  for (char32_t& c : norm_title) c = NormalizeChar(c);
+  for (size_t i = 0; i + 4 < norm_title.size(); ++i) {
+    if (norm_title[i + 4] != U'年' || ParseYearAt(norm_title, i) == 0) continue;
+    meta->year = ParseYearAt(norm_title, i);
+    // Publisher: the name before the year, or after "YYYY年(度)" up to the report words.
+    size_t pb = 0, pe = i;
+    if (i == 0) {
+      pb = i + 5;
+      if (pb < norm_title.size() && norm_title[pb] == U'度') ++pb;
+      pe = norm_title.size();
+      for (const char32_t* stop : {U"政府信息公开", U"政务公开", U"信息公开", U"年度报告"}) {
+        const size_t at = norm_title.find(stop, pb);
+        if (at != std::u32string::npos && at < pe) pe = at;
+      }
+    } else if (pe >= 2 && norm_title.compare(pe - 2, 2, U"关于") == 0) {
+      pe -= 2;
+    }
+    if (pe > pb) meta->publisher = Trim(EncodeUtf8(u32string_view(title).substr(pb, pe - pb)));
+    break;
+  }
+}
+
+// The reporting year from the text when the title has none: the statistics period, a
+// "YYYY年1月1日", else the first year in section 一, else the first in the text; 0 when none.
+int YearFromText(const Text& text, const Sections& sections) {
+  const u32string& norm = text.norm;
+  int year = 0;
+  // "统计期限为2020年1月1日至…", "自2021年1月1日起".
+  for (const char32_t* word : {U"统计期限", U"统计时限", U"统计期间", U"统计周期", U"统计时间"}) {
+    const size_t at = norm.find(word);
+    if (at != u32string::npos) {
+      year =
+          FirstYear(norm, static_cast<int>(at), std::min(text.size(), static_cast<int>(at) + 24));
+      if (year != 0) break;
+    }
+  }
+  if (year == 0) {
+    const size_t at = norm.find(U"年1月1日");
+    if (at != u32string::npos && at >= 4) year = ParseYearAt(norm, at - 4);
+  }
+  if (year == 0) {
+    const int begin = sections.found(1) ? sections.heading[1].end : 0;
+    year = FirstYear(norm, begin, sections.BodyEnd(1, text.size()));
+    if (year == 0) year = FirstYear(norm, 0, text.size());
+  }
+  return year;
+}
+
+// The publication date (YYYY-MM-DD) from a page header's "发布日期" or the like within 200
+// characters after `head_end`; empty when there is none.
+std::string PublicationDate(const u32string& norm, int head_end) {
+  for (const char32_t* word : {U"发布日期", U"发布时间", U"成文日期", U"发文日期"}) {
+    size_t at = norm.find(word);
+    if (at == u32string::npos || static_cast<int>(at) > head_end + 200) continue;
+    at += 4;
+    while (at < norm.size() && (norm[at] == ':' || norm[at] == ' ')) ++at;
+    const int year = ParseYearAt(norm, at);
+    if (year == 0) continue;
+    size_t i = at + 4;
+    int parts[2] = {0, 0};
+    bool ok = true;
+    for (int p = 0; p < 2 && ok; ++p) {
+      if (i >= norm.size() || !(norm[i] == '-' || norm[i] == U'年' || norm[i] == U'月' ||
+                                norm[i] == '/' || norm[i] == '.')) {
+        ok = false;
+        break;
+      }
+      ++i;
+      int digits = 0;
+      while (i < norm.size() && IsDigit(norm[i]) && digits < 2) {
+        parts[p] = parts[p] * 10 + static_cast<int>(norm[i] - '0');
+        ++i;
+        ++digits;
+      }
+      if (digits == 0) ok = false;
+    }
+    if (ok && parts[0] >= 1 && parts[0] <= 12 && parts[1] >= 1 && parts[1] <= 31) {
+      return absl::StrFormat("%04d-%02d-%02d", year, parts[0], parts[1]);
+    }
+  }
+  return "";
+}
+
+// The source address after "原文链接"; empty when there is none.
+std::string SourceUrl(const u32string& norm) {
+  const size_t link = norm.find(U"原文链接");
+  if (link != u32string::npos) {
+    const size_t http = norm.find(U"http", link);
+    if (http != u32string::npos && http - link < 12) {
+      size_t e = http;
+      while (e < norm.size() && norm[e] > ' ' && norm[e] < 0x7F) ++e;
+      return EncodeUtf8(u32string_view(norm).substr(http, e - http));
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 int Sections::BodyEnd(int number, int text_size) const {
@@ -261,125 +404,14 @@ Sections FindSections(const Text& text) {
 Metadata FindMetadata(const Text& text, const Sections& sections) {
   Metadata meta;
   const int head_end = sections.found(1) ? sections.heading[1].begin : std::min(text.size(), 3000);
-  // Title: the first short line before section 一 that names the report.
-  int best_begin = -1, best_end = -1, fallback_begin = -1, fallback_end = -1;
-  for (int b = 0, lines = 0; b < head_end && lines < 60; ++lines) {
-    int e = b;
-    while (e < head_end && text.norm[e] != '\n') ++e;
-    const u32string_view line = u32string_view(text.norm).substr(b, e - b);
-    if (line.size() <= 120) {
-      const bool report =
-          line.find(U"报告") != u32string_view::npos || line.find(U"年报") != u32string_view::npos;
-      if (report && (line.find(U"年度报告") != u32string_view::npos ||
-                     line.find(U"年报") != u32string_view::npos)) {
-        best_begin = b;
-        best_end = e;
-        break;
-      }
-      if (report && fallback_begin < 0) {
-        fallback_begin = b;
-        fallback_end = e;
-      }
-    }
-    b = e + 1;
+  int title_begin = -1, title_end = -1;
+  if (FindTitleLine(text, head_end, &title_begin, &title_end)) {
+    ReadTitle(text, title_begin, title_end, &meta);
   }
-  if (best_begin < 0) {
-    best_begin = fallback_begin;
-    best_end = fallback_end;
-  }
-  if (best_begin >= 0) {
-    int b = best_begin;
-    const u32string_view line = u32string_view(text.norm).substr(b, best_end - b);
-    const size_t colon = line.find(':');
-    if (colon != u32string_view::npos && colon <= 4 &&
-        line.substr(0, colon).find(U"标题") != u32string_view::npos) {
-      b += static_cast<int>(colon) + 1;
-    }
-    meta.title = Trim(text.Slice(b, best_end));
-    const std::u32string title = DecodeUtf8(meta.title);
-    std::u32string norm_title = title;
-    for (char32_t& c : norm_title) c = NormalizeChar(c);
-    for (size_t i = 0; i + 4 < norm_title.size(); ++i) {
-      if (norm_title[i + 4] != U'年' || ParseYearAt(norm_title, i) == 0) continue;
-      meta.year = ParseYearAt(norm_title, i);
-      // Publisher: the name before the year, or after "YYYY年(度)" up to the report words.
-      size_t pb = 0, pe = i;
-      if (i == 0) {
-        pb = i + 5;
-        if (pb < norm_title.size() && norm_title[pb] == U'度') ++pb;
-        pe = norm_title.size();
-        for (const char32_t* stop : {U"政府信息公开", U"政务公开", U"信息公开", U"年度报告"}) {
-          const size_t at = norm_title.find(stop, pb);
-          if (at != std::u32string::npos && at < pe) pe = at;
-        }
-      } else if (pe >= 2 && norm_title.compare(pe - 2, 2, U"关于") == 0) {
-        pe -= 2;
-      }
-      if (pe > pb) meta.publisher = Trim(EncodeUtf8(u32string_view(title).substr(pb, pe - pb)));
-      break;
-    }
-  }
-  const u32string& norm = text.norm;
-  if (meta.year == 0) {
-    // "统计期限为2020年1月1日至…", "自2021年1月1日起".
-    for (const char32_t* word : {U"统计期限", U"统计时限", U"统计期间", U"统计周期", U"统计时间"}) {
-      const size_t at = norm.find(word);
-      if (at != u32string::npos) {
-        meta.year =
-            FirstYear(norm, static_cast<int>(at), std::min(text.size(), static_cast<int>(at) + 24));
-        if (meta.year != 0) break;
-      }
-    }
-  }
-  if (meta.year == 0) {
-    const size_t at = norm.find(U"年1月1日");
-    if (at != u32string::npos && at >= 4) meta.year = ParseYearAt(norm, at - 4);
-  }
-  if (meta.year == 0) {
-    const int begin = sections.found(1) ? sections.heading[1].end : 0;
-    meta.year = FirstYear(norm, begin, sections.BodyEnd(1, text.size()));
-    if (meta.year == 0) meta.year = FirstYear(norm, 0, text.size());
-  }
+  if (meta.year == 0) meta.year = YearFromText(text, sections);
   // Publication date and source address from a page header.
-  for (const char32_t* word : {U"发布日期", U"发布时间", U"成文日期", U"发文日期"}) {
-    size_t at = norm.find(word);
-    if (at == u32string::npos || static_cast<int>(at) > head_end + 200) continue;
-    at += 4;
-    while (at < norm.size() && (norm[at] == ':' || norm[at] == ' ')) ++at;
-    const int year = ParseYearAt(norm, at);
-    if (year == 0) continue;
-    size_t i = at + 4;
-    int parts[2] = {0, 0};
-    bool ok = true;
-    for (int p = 0; p < 2 && ok; ++p) {
-      if (i >= norm.size() || !(norm[i] == '-' || norm[i] == U'年' || norm[i] == U'月' ||
-                                norm[i] == '/' || norm[i] == '.')) {
-        ok = false;
-        break;
-      }
-      ++i;
-      int digits = 0;
-      while (i < norm.size() && IsDigit(norm[i]) && digits < 2) {
-        parts[p] = parts[p] * 10 + static_cast<int>(norm[i] - '0');
-        ++i;
-        ++digits;
-      }
-      if (digits == 0) ok = false;
-    }
-    if (ok && parts[0] >= 1 && parts[0] <= 12 && parts[1] >= 1 && parts[1] <= 31) {
-      meta.publication_date = absl::StrFormat("%04d-%02d-%02d", year, parts[0], parts[1]);
-      break;
-    }
-  }
-  const size_t link = norm.find(U"原文链接");
-  if (link != u32string::npos) {
-    const size_t http = norm.find(U"http", link);
-    if (http != u32string::npos && http - link < 12) {
-      size_t e = http;
-      while (e < norm.size() && norm[e] > ' ' && norm[e] < 0x7F) ++e;
-      meta.source_url = EncodeUtf8(u32string_view(norm).substr(http, e - http));
-    }
-  }
+  meta.publication_date = PublicationDate(text.norm, head_end);
+  meta.source_url = SourceUrl(text.norm);
   return meta;
 }
 

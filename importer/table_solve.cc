@@ -3,6 +3,47 @@
 #include "importer/table_reader_internal.h"
 
 namespace gongkai::importer::table_internal {
+namespace {
+
+// The solver's problem without its runs: every cell's kind, the values read so far (unknown
+// when not read or uncertain), money valued in 万元, and the edition's rules.
+SolverProblem ProblemOf(const std::vector<CellSpec>& cells, const std::vector<CellRead>& reads,
+                        v1::Edition edition) {
+  SolverProblem problem;
+  problem.kinds.reserve(cells.size());
+  problem.known.resize(cells.size());
+  problem.unknown.resize(cells.size());
+  problem.money_units.resize(cells.size(), MoneyUnit::kWanYuan);
+  for (size_t c = 0; c < cells.size(); ++c) {
+    problem.kinds.push_back(cells[c].kind);
+    const CellRead& read = reads[c];
+    problem.unknown[c] = read.state == State::kNotRead || read.state == State::kUncertain;
+    if (read.state == State::kValue) problem.known[c] = read.value;
+  }
+  problem.rules = RulesOf(edition);
+  return problem;
+}
+
+// The valid splits of a run over `cells` of `row`, each as "column=value, …" ("row/column=value"
+// when the run spans a whole table).
+std::vector<std::string> DescribeAlternatives(const RowSpec& row,
+                                              const std::vector<CellSpec>& specs,
+                                              const std::vector<int>& cells,
+                                              const RunSolution& sol) {
+  std::vector<std::string> alternatives;
+  for (const auto& alt : sol.alternatives) {
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const CellSpec& spec = specs[cells[i]];
+      parts.push_back(absl::StrCat(row.path.empty() ? spec.row + "/" : "", spec.column, "=",
+                                   FormatCellValue(spec, alt[i])));
+    }
+    alternatives.push_back(absl::StrJoin(parts, ", "));
+  }
+  return alternatives;
+}
+
+}  // namespace
 
 void Reader::Solve() {
   // A row cut off by the end of the text: read in order when the tables write their values
@@ -20,17 +61,7 @@ void Reader::Solve() {
     }
   }
   if (runs_.empty()) return;
-  SolverProblem problem;
-  problem.kinds.reserve(cells_.size());
-  problem.known.resize(cells_.size());
-  problem.unknown.resize(cells_.size());
-  problem.money_units.resize(cells_.size(), MoneyUnit::kWanYuan);
-  for (size_t c = 0; c < cells_.size(); ++c) {
-    problem.kinds.push_back(cells_[c].kind);
-    const CellRead& read = out_.cells[c];
-    problem.unknown[c] = read.state == State::kNotRead || read.state == State::kUncertain;
-    if (read.state == State::kValue) problem.known[c] = read.value;
-  }
+  SolverProblem problem = ProblemOf(cells_, out_.cells, edition_);
   for (size_t k = 0; k < runs_.size(); ++k) {
     for (int c : runs_[k].cells) {
       if (cells_[c].kind == CellKind::kMoney) {
@@ -38,7 +69,6 @@ void Reader::Solve() {
       }
     }
   }
-  problem.rules = RulesOf(edition_);
   problem.runs = runs_;
   const std::vector<RunSolution> solutions = SolveRuns(problem);
   for (size_t k = 0; k < runs_.size(); ++k) {
@@ -60,16 +90,7 @@ void Reader::Solve() {
     }
     const std::string what =
         absl::StrCat(RowName(row).empty() ? "" : RowName(row), ": \"", runs_[k].text, "\"");
-    std::vector<std::string> alternatives;
-    for (const auto& alt : sol.alternatives) {
-      std::vector<std::string> parts;
-      for (size_t i = 0; i < cells.size(); ++i) {
-        const CellSpec& spec = cells_[cells[i]];
-        parts.push_back(absl::StrCat(row.path.empty() ? spec.row + "/" : "", spec.column, "=",
-                                     FormatCellValue(spec, alt[i])));
-      }
-      alternatives.push_back(absl::StrJoin(parts, ", "));
-    }
+    const std::vector<std::string> alternatives = DescribeAlternatives(row, cells_, cells, sol);
     const std::string path = cells_[cells.front()].field_path;
     switch (sol.status) {
       case RunSolution::Status::kUnique:

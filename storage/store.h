@@ -272,6 +272,10 @@ class Store {
   // Decides each commit of the group in order (as if one after the other) and writes all of
   // them in one synced batch; fills every result.
   void CommitGroup(const std::vector<PendingCommit*>& group);
+  // Reads the stored head of report `id` (nullopt when it has none) and, when there is one, its
+  // report serialized deterministically into *content (CommitGroup's idempotency check).
+  absl::Status ReadStoredHead(const std::string& id, std::optional<v1::Revision>* head,
+                              std::string* content) const;
 
   absl::Mutex queue_mu_;
   std::deque<PendingCommit*> queue_ ABSL_GUARDED_BY(queue_mu_);

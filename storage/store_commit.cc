@@ -24,6 +24,38 @@ std::string SerializeDeterministic(const google::protobuf::Message& message) {
   return out;
 }
 
+// The revision that records `request` after `head` (none: the report's first revision) as the
+// change `sequence` at `time`.
+v1::Revision NewRevision(const CommitRequest& request, const std::optional<v1::Revision>& head,
+                         int64_t sequence, const google::protobuf::Timestamp& time) {
+  const int64_t current = head.has_value() ? head->revision() : 0;
+  v1::Revision revision;
+  *revision.mutable_key() = request.report.key();
+  revision.mutable_key()->set_scope(NormalizedScope(request.report.key().scope()));
+  revision.set_revision(current + 1);
+  *revision.mutable_report() = request.report;
+  *revision.mutable_report()->mutable_key() = revision.key();
+  *revision.mutable_create_time() = time;
+  *revision.mutable_first_create_time() = current > 0 ? head->first_create_time() : time;
+  revision.set_principal(request.principal);
+  revision.set_peer(request.peer);
+  *revision.mutable_verdict() = request.verdict;
+  revision.set_change_sequence(sequence);
+  return revision;
+}
+
+// The change log entry of `revision`, which follows revision `previous` (0: none).
+v1::ChangeEvent ChangeOf(const v1::Revision& revision, int64_t previous,
+                         const google::protobuf::Timestamp& time) {
+  v1::ChangeEvent change;
+  change.set_sequence(revision.change_sequence());
+  *change.mutable_key() = revision.key();
+  change.set_revision(revision.revision());
+  change.set_previous_revision(previous);
+  *change.mutable_time() = time;
+  return change;
+}
+
 }  // namespace
 
 absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
@@ -52,6 +84,19 @@ absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
   return std::move(mine.result);
 }
 
+absl::Status Store::ReadStoredHead(const std::string& id, std::optional<v1::Revision>* head,
+                                   std::string* content) const {
+  absl::StatusOr<std::optional<v1::Revision>> stored_head = ReadHead(id);
+  if (!stored_head.ok()) return stored_head.status();
+  *head = *std::move(stored_head);
+  if (head->has_value()) {
+    absl::StatusOr<v1::Revision> stored = ReadRevision(id, (*head)->revision());
+    if (!stored.ok()) return stored.status();
+    *content = SerializeDeterministic(stored->report());
+  }
+  return absl::OkStatus();
+}
+
 void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
   absl::MutexLock lock(&commit_mu_);
   // One registry snapshot for the whole group (LoadRegistry and UpdateRegistry swap it under
@@ -78,21 +123,9 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
     if (auto it = written.find(*id); it != written.end()) {
       head = it->second.head;
       head_content = it->second.content;
-    } else {
-      absl::StatusOr<std::optional<v1::Revision>> stored_head = ReadHead(*id);
-      if (!stored_head.ok()) {
-        pending->result = stored_head.status();
-        continue;
-      }
-      head = *std::move(stored_head);
-      if (head.has_value()) {
-        absl::StatusOr<v1::Revision> stored = ReadRevision(*id, head->revision());
-        if (!stored.ok()) {
-          pending->result = stored.status();
-          continue;
-        }
-        head_content = SerializeDeterministic(stored->report());
-      }
+    } else if (absl::Status s = ReadStoredHead(*id, &head, &head_content); !s.ok()) {
+      pending->result = s;
+      continue;
     }
     const int64_t current = head.has_value() ? head->revision() : 0;
     std::string content = SerializeDeterministic(request.report);
@@ -111,28 +144,10 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
 
     ++sequence;
     const google::protobuf::Timestamp time = ToProtoTime(request.time);
-    v1::Revision revision;
-    *revision.mutable_key() = request.report.key();
-    revision.mutable_key()->set_scope(NormalizedScope(request.report.key().scope()));
-    revision.set_revision(current + 1);
-    *revision.mutable_report() = request.report;
-    *revision.mutable_report()->mutable_key() = revision.key();
-    *revision.mutable_create_time() = time;
-    *revision.mutable_first_create_time() = current > 0 ? head->first_create_time() : time;
-    revision.set_principal(request.principal);
-    revision.set_peer(request.peer);
-    *revision.mutable_verdict() = request.verdict;
-    revision.set_change_sequence(sequence);
-
+    const v1::Revision revision = NewRevision(request, head, sequence, time);
     v1::Revision head_record = revision;
     head_record.clear_report();
-
-    v1::ChangeEvent change;
-    change.set_sequence(sequence);
-    *change.mutable_key() = revision.key();
-    change.set_revision(revision.revision());
-    change.set_previous_revision(current);
-    *change.mutable_time() = time;
+    const v1::ChangeEvent change = ChangeOf(revision, current, time);
 
     batch.Put(keys::RevisionKey(*id, revision.revision()), revision.SerializeAsString());
     batch.Put(keys::HeadKey(*id), head_record.SerializeAsString());
