@@ -88,10 +88,11 @@ class Store {
   // earlier registry; rebuilds the subtree index (regions may have moved) and drops the
   // worker's results keyed by the old paths. Reports of regions not in their year's tree stay
   // stored but are neither listed nor readable until their region returns. Returns
-  // INVALID_ARGUMENT when a year's regions do not form a tree.
-  absl::Status LoadRegistry(std::vector<v1::RegionHistory> histories);
+  // INVALID_ARGUMENT when a year's regions do not form a tree. Returns the stored reports whose
+  // region is not in their year's new tree (stranded).
+  absl::StatusOr<std::vector<v1::ReportKey>> LoadRegistry(std::vector<v1::RegionHistory> histories);
   // One edition, valid in every year from 2019 on.
-  absl::Status LoadRegistry(std::vector<v1::Region> regions);
+  absl::StatusOr<std::vector<v1::ReportKey>> LoadRegistry(std::vector<v1::Region> regions);
   // The registry as last loaded or changed (empty when none was ever stored).
   std::shared_ptr<const registry::TimedRegistry> registry() const;
   // The tree of a year (registry::TimedRegistry::Tree).

@@ -85,11 +85,12 @@ absl::Status Store::ReindexFrom(int from_year, const registry::TimedRegistry& re
   return FromRocks(it->status(), "rebuild the subtree index");
 }
 
-absl::Status Store::LoadRegistry(std::vector<v1::Region> regions) {
+absl::StatusOr<std::vector<v1::ReportKey>> Store::LoadRegistry(std::vector<v1::Region> regions) {
   return LoadRegistry(registry::HistoriesOf(regions, kFirstReportingYear));
 }
 
-absl::Status Store::LoadRegistry(std::vector<v1::RegionHistory> histories) {
+absl::StatusOr<std::vector<v1::ReportKey>> Store::LoadRegistry(
+    std::vector<v1::RegionHistory> histories) {
   GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const registry::TimedRegistry> registry,
                            registry::TimedRegistry::Build(histories));
   rocksdb::WriteBatch batch;
@@ -107,7 +108,7 @@ absl::Status Store::LoadRegistry(std::vector<v1::RegionHistory> histories) {
   GONGKAI_RETURN_IF_ERROR(Write(&batch, "store registry"));
   absl::MutexLock lock(&registry_mu_);
   registry_ = std::move(registry);
-  return absl::OkStatus();
+  return stranded;
 }
 
 absl::StatusOr<Store::RegistryUpdateResult> Store::UpdateRegistry(const RegistryUpdate& update,

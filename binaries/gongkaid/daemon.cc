@@ -157,8 +157,16 @@ absl::Status Daemon::LoadRegistry() {
         config_.registry_dir.empty() ? DefaultRegistryDir() : config_.registry_dir;
     GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::RegionHistory> histories,
                              registry::ReadRegistryDir(dir));
-    GONGKAI_RETURN_IF_ERROR(store_->LoadRegistry(std::move(histories)));
+    GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::ReportKey> stranded,
+                             store_->LoadRegistry(std::move(histories)));
     logger_->Info("loaded the region registry", {{"registry_dir", dir}});
+    if (!stranded.empty()) {
+      // Kept stored, but out of listings and rollups until their region returns.
+      logger_->Warning(
+          "stored reports have no region in their year's tree after the reload",
+          {{"reports", absl::StrCat(stranded.size())},
+           {"first", absl::StrCat(stranded.front().region_code(), "/", stranded.front().year())}});
+    }
   }
   std::shared_ptr<const registry::TimedRegistry> registry = store_->registry();
   logger_->Info(

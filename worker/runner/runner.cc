@@ -182,7 +182,11 @@ absl::Status Runner::Start() {
   for (int year = kFirstReportingYear; year <= current_year; ++year) {
     if (Stopped()) return absl::CancelledError("stopping");
     GONGKAI_ASSIGN_OR_RETURN(auto model, LoadYear(year));
-    if (model->report_count() > 0) models_[year] = std::move(model);
+    if (model->report_count() > 0) {
+      models_[year] = std::move(model);
+    } else {
+      trees_.erase(year);  // Loaded again when a report of the year arrives.
+    }
   }
   next_sequence_ = head + 1;
   for (auto it = models_.begin(); it != models_.end(); ++it) {
