@@ -22,6 +22,12 @@ absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
   }
   std::unique_ptr<MetricsEndpoint> endpoint(new MetricsEndpoint());
   endpoint->server_ = std::make_unique<httplib::Server>();
+  // httplib's default sets SO_REUSEPORT, which lets a second process bind the same port and
+  // take half the scrapes: keep only SO_REUSEADDR (a restart may rebind at once).
+  endpoint->server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   endpoint->server_->Get("/metrics", [render](const httplib::Request&, httplib::Response& res) {
     res.set_content(render(), "text/plain; version=0.0.4; charset=utf-8");
   });

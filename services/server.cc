@@ -36,6 +36,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, ServerOpti
       options.credentials != nullptr ? options.credentials : grpc::InsecureServerCredentials(),
       &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  // A port taken by another process (a second gongkaid on another data directory) must fail
+  // the start-up, not split the calls between two stores: no SO_REUSEPORT.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
   observers.push_back(std::make_unique<ObservingInterceptorFactory>(env->metrics, env->logger));
   builder.experimental().SetInterceptorCreators(std::move(observers));

@@ -1,5 +1,7 @@
 #include "storage/keys.h"
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace gongkai::storage::keys {
@@ -102,6 +104,37 @@ std::string PrefixEnd(absl::string_view prefix) {
     end.pop_back();
   }
   return end;  // Empty: no upper bound.
+}
+
+namespace {
+
+// FNV-1a, 64 bits: stable across processes and releases (tokens outlive a restart).
+uint64_t ListingTag(absl::string_view prefix) {
+  uint64_t hash = 14695981039346656037ull;
+  for (char c : prefix) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::string PageToken(absl::string_view prefix, absl::string_view last_key) {
+  std::string raw;
+  AppendBigEndian64(&raw, ListingTag(prefix));
+  raw.append(last_key.data(), last_key.size());
+  return absl::WebSafeBase64Escape(raw);
+}
+
+absl::StatusOr<std::string> ReadPageToken(absl::string_view prefix, absl::string_view token) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw) || raw.size() < 8 + prefix.size() ||
+      ReadBigEndian64(raw) != ListingTag(prefix) ||
+      !absl::StartsWith(absl::string_view(raw).substr(8), prefix)) {
+    return absl::InvalidArgumentError("invalid page_token for this listing");
+  }
+  return raw.substr(8);
 }
 
 }  // namespace gongkai::storage::keys

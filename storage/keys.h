@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "gongkai/v1/report.pb.h"
 #include "proto/report_key.h"
@@ -62,6 +63,14 @@ std::string AnomaliesKey(int year, const std::vector<std::string>& path);
 std::string AnomaliesPrefix(int year, const std::vector<std::string>& path);
 std::string JobKey(int64_t id);
 std::string PrincipalKey(absl::string_view name);
+
+// A page token: the last key a page returned, bound to its listing (the prefix scanned) so
+// that a token of one listing is refused by another (a child's by its parent's, say). Opaque
+// to clients (web-safe base64 of an 8-byte tag of the prefix and the key).
+std::string PageToken(absl::string_view prefix, absl::string_view last_key);
+// The key of a token of the listing of `prefix`; INVALID_ARGUMENT for a token of another
+// listing or not a token at all.
+absl::StatusOr<std::string> ReadPageToken(absl::string_view prefix, absl::string_view token);
 
 // The smallest key greater than every key that starts with `prefix` (for iterate_upper_bound).
 std::string PrefixEnd(absl::string_view prefix);

@@ -241,18 +241,12 @@ absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_
 }
 
 absl::Status Store::ScanPage(const std::string& prefix, int page_size,
-                             const std::string& page_token,
-                             const std::function<absl::StatusOr<std::optional<size_t>>(
-                                 absl::string_view key, absl::string_view value)>& add,
-                             std::string* next_page_token) const {
+                             const std::string& page_token, const ScanAccept& accept,
+                             const ScanAdd& add, std::string* next_page_token) const {
   page_size = ClampPageSize(page_size);
   std::string start = prefix;
   if (!page_token.empty()) {
-    std::string last_key;
-    if (!absl::WebSafeBase64Unescape(page_token, &last_key) ||
-        !absl::StartsWith(last_key, prefix)) {
-      return absl::InvalidArgumentError("invalid page_token for this listing");
-    }
+    GONGKAI_ASSIGN_OR_RETURN(std::string last_key, keys::ReadPageToken(prefix, page_token));
     start = last_key + '\0';  // The first key after the last one returned.
   }
   PrefixIterator it(db_.get(), prefix);
@@ -261,16 +255,21 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
   std::string last_key;
   next_page_token->clear();
   for (it->Seek(start); it->Valid(); it->Next()) {
+    const absl::string_view key(it->key().data(), it->key().size());
+    const absl::string_view value(it->value().data(), it->value().size());
+    // Records the caller may not see are neither counted nor named by a token, and a token is
+    // given only when another record it may see follows: pages never hint at hidden rows.
+    if (accept != nullptr) {
+      GONGKAI_ASSIGN_OR_RETURN(bool accepted, accept(key, value));
+      if (!accepted) continue;
+    }
     if (count == page_size || bytes >= kMaxPageBytes) {
-      next_page_token->assign(absl::WebSafeBase64Escape(last_key));
+      next_page_token->assign(keys::PageToken(prefix, last_key));
       break;
     }
-    GONGKAI_ASSIGN_OR_RETURN(std::optional<size_t> added,
-                             add(absl::string_view(it->key().data(), it->key().size()),
-                                 absl::string_view(it->value().data(), it->value().size())));
-    if (!added.has_value()) continue;  // Skipped: neither counted nor named by the token.
-    bytes += *added;
-    last_key = it->key().ToString();
+    GONGKAI_ASSIGN_OR_RETURN(size_t added, add(key, value));
+    bytes += added;
+    last_key = std::string(key);
     ++count;
   }
   return FromRocks(it->status(), "scan");
@@ -309,16 +308,17 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
   }
   const std::string prefix = keys::IndexKey(keys::SubtreePrefix(year, tree->PathOf(region_code)));
   Page<v1::Revision> page;
+  ScanAccept accept = nullptr;
+  if (keep != nullptr) {
+    accept = [&](absl::string_view, absl::string_view id) -> absl::StatusOr<bool> {
+      v1::ReportKey key;
+      if (!ParseReportId(id, &key)) return absl::DataLossError("subtree index holds no report id");
+      return keep(key);
+    };
+  }
   absl::Status status = ScanPage(
-      prefix, page_size, page_token,
-      [&](absl::string_view, absl::string_view id) -> absl::StatusOr<std::optional<size_t>> {
-        if (keep != nullptr) {
-          v1::ReportKey key;
-          if (!ParseReportId(id, &key)) {
-            return absl::DataLossError("subtree index holds no report id");
-          }
-          if (!keep(key)) return std::nullopt;
-        }
+      prefix, page_size, page_token, accept,
+      [&](absl::string_view, absl::string_view id) -> absl::StatusOr<size_t> {
         GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(std::string(id)));
         if (!head.has_value()) return absl::DataLossError("subtree index names no report");
         v1::Revision revision = *std::move(head);
@@ -342,8 +342,8 @@ absl::StatusOr<Page<v1::Revision>> Store::ListRevisions(const v1::ReportKey& key
   GONGKAI_ASSIGN_OR_RETURN(std::string id, IdOf(key));
   Page<v1::Revision> page;
   absl::Status status = ScanPage(
-      keys::RevisionPrefix(id), page_size, page_token,
-      [&](absl::string_view, absl::string_view value) -> absl::StatusOr<std::optional<size_t>> {
+      keys::RevisionPrefix(id), page_size, page_token, nullptr,
+      [&](absl::string_view, absl::string_view value) -> absl::StatusOr<size_t> {
         v1::Revision revision;
         if (!revision.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           return absl::DataLossError("unreadable revision record");

@@ -247,13 +247,17 @@ class Store {
   // Calls `visit` with every job in id order until it returns false.
   absl::Status ScanJobs(
       const std::function<bool(const std::string& key, v1::RollupJob& job)>& visit) const;
-  // Scans keys in [prefix, PrefixEnd(prefix)) after the page token; calls `add` with each
-  // key and value (it returns the bytes it added to the page, or nullopt when it skipped the
-  // record); ends the page at page_size added records or once it holds 2 MiB, and fills the
-  // next page token with the last added record's key (never a skipped one's).
+  // Scans keys in [prefix, PrefixEnd(prefix)) after the page token; skips the records `accept`
+  // refuses (null: none), calls `add` with the others (it returns the bytes it added to the
+  // page); ends the page at page_size added records or once it holds 2 MiB, and gives a next
+  // page token (naming the last added record, bound to this listing's prefix) only when an
+  // accepted record follows.
+  using ScanAccept =
+      std::function<absl::StatusOr<bool>(absl::string_view key, absl::string_view value)>;
+  using ScanAdd =
+      std::function<absl::StatusOr<size_t>(absl::string_view key, absl::string_view value)>;
   absl::Status ScanPage(const std::string& prefix, int page_size, const std::string& page_token,
-                        const std::function<absl::StatusOr<std::optional<size_t>>(
-                            absl::string_view key, absl::string_view value)>& add,
+                        const ScanAccept& accept, const ScanAdd& add,
                         std::string* next_page_token) const;
 
   const std::unique_ptr<rocksdb::DB> db_;

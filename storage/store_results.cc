@@ -116,9 +116,8 @@ absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
   std::string start_key = prefix;
   int start_index = 0;
   if (!page_token.empty()) {
-    std::string token;
-    if (!absl::WebSafeBase64Unescape(page_token, &token) || token.size() < prefix.size() + 8 ||
-        !absl::StartsWith(token, prefix)) {
+    GONGKAI_ASSIGN_OR_RETURN(std::string token, keys::ReadPageToken(prefix, page_token));
+    if (token.size() < prefix.size() + 8) {
       return absl::InvalidArgumentError("invalid page_token for this listing");
     }
     start_key = token.substr(0, token.size() - 8);
@@ -141,7 +140,7 @@ absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
       if (static_cast<int>(page.items.size()) == page_size) {
         std::string token = it->key().ToString();
         keys::AppendBigEndian64(&token, static_cast<uint64_t>(i));
-        page.next_page_token = absl::WebSafeBase64Escape(token);
+        page.next_page_token = keys::PageToken(prefix, token);
         return page;
       }
       page.items.push_back(set.anomalies(i));

@@ -299,14 +299,25 @@ TEST_F(StoreTest, ACraftedAnomalyPageTokenIsRefused) {
   for (uint64_t index : {~0ull, 0xFFFFFFFF80000000ull, 1ull << 31}) {
     std::string token = keys::AnomaliesKey(2019, path);
     keys::AppendBigEndian64(&token, index);
-    auto page = store_->ListAnomalies("330226104000", 2019, 10, absl::WebSafeBase64Escape(token),
+    auto page = store_->ListAnomalies("330226104000", 2019, 10,
+                                      keys::PageToken(keys::AnomaliesPrefix(2019, path), token),
                                       [](const v1::Anomaly&) { return true; });
     EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument);
   }
+  // A bare key (not a token of this listing) is refused too.
+  std::string bare = keys::AnomaliesKey(2019, path);
+  keys::AppendBigEndian64(&bare, 0);
+  EXPECT_EQ(store_
+                ->ListAnomalies("330226104000", 2019, 10, absl::WebSafeBase64Escape(bare),
+                                [](const v1::Anomaly&) { return true; })
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
   // An index past the end of the set just ends the listing.
   std::string token = keys::AnomaliesKey(2019, path);
   keys::AppendBigEndian64(&token, 5);
-  auto page = store_->ListAnomalies("330226104000", 2019, 10, absl::WebSafeBase64Escape(token),
+  auto page = store_->ListAnomalies("330226104000", 2019, 10,
+                                    keys::PageToken(keys::AnomaliesPrefix(2019, path), token),
                                     [](const v1::Anomaly&) { return true; });
   ASSERT_TRUE(page.ok());
   EXPECT_TRUE(page->items.empty());
