@@ -30,6 +30,21 @@ const v1::Indicator* FindIndicator(const v1::Rollup& rollup, absl::string_view n
   return nullptr;
 }
 
+// Sums beyond what the report's fields hold are never printed wrapped (or blank as if
+// unreported): the formats of the report refuse them, naming the cells and their exact sums.
+absl::Status RefuseOverflow(const v1::EditionRollup& edition) {
+  if (edition.overflowed().empty()) return absl::OkStatus();
+  std::string cells;
+  for (const v1::OverflowedCell& cell : edition.overflowed()) {
+    absl::StrAppend(&cells, "\n  ", cell.table(), "/", cell.row(), "/", cell.column(), " = ",
+                    cell.exact_sum(), " (", cell.field_path(), ")");
+  }
+  return Failed(absl::StrCat("the sums of ", edition.overflowed_size(),
+                             " cell(s) exceed what the report format holds; the exact sums "
+                             "(also in --output json):",
+                             cells));
+}
+
 std::string SeverityName(v1::AnomalySeverity severity) {
   switch (severity) {
     case v1::ANOMALY_SEVERITY_HIGH:
@@ -131,6 +146,7 @@ absl::Status Cli::Rollup() {
   if (edition == nullptr && output == "cells") {
     return UsageError("the rollup has no report of that edition (see --edition)");
   }
+  if (edition != nullptr) GONGKAI_RETURN_IF_ERROR(RefuseOverflow(*edition));
   v1::Report empty;
   empty.mutable_key()->set_region_code(rollup.region_code());
   empty.mutable_key()->set_year(rollup.year());
@@ -319,6 +335,7 @@ absl::StatusOr<v1::Report> Cli::ExportedReport() {
     GONGKAI_ASSIGN_OR_RETURN(const v1::EditionRollup* edition,
                              ChooseEdition(rollup, args_.FlagOr("edition", "")));
     if (edition == nullptr) return UsageError("the rollup has no report of that edition");
+    GONGKAI_RETURN_IF_ERROR(RefuseOverflow(*edition));
     return edition->sums();
   }
   return UsageError("export takes `report` or `rollup`");

@@ -52,15 +52,20 @@ absl::StatusOr<int64_t> ParseMoney(absl::string_view text, MoneyUnit unit) {
   if (fraction.size() > static_cast<size_t>(decimals)) {
     return absl::InvalidArgumentError(absl::StrCat("amount \"", text, "\" is finer than 0.01 元"));
   }
-  const int64_t limit = std::numeric_limits<int64_t>::max() / 10;
+  // value = value * 10 + digit, refused rather than wrapped past int64 (every digit checked:
+  // 9223372036854.775808 万元 is one millionth too many).
   int64_t value = 0;
+  auto push = [&](int digit) {
+    return !__builtin_mul_overflow(value, 10, &value) &&
+           !__builtin_add_overflow(value, digit, &value);
+  };
+  const absl::Status out_of_range = absl::InvalidArgumentError(absl::StrCat(
+      "amount \"", text, "\" is out of range (at most 9223372036854.775807 万元)"));
   for (char c : whole) {
-    if (value > limit) return absl::InvalidArgumentError("amount out of range");
-    value = value * 10 + (c - '0');
+    if (!push(c - '0')) return out_of_range;
   }
   for (int i = 0; i < decimals; ++i) {
-    if (value > limit) return absl::InvalidArgumentError("amount out of range");
-    value = value * 10 + (i < static_cast<int>(fraction.size()) ? fraction[i] - '0' : 0);
+    if (!push(i < static_cast<int>(fraction.size()) ? fraction[i] - '0' : 0)) return out_of_range;
   }
   return negative ? -value : value;
 }

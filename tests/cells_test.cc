@@ -118,5 +118,16 @@ TEST(MoneyTest, ParsesWanYuanAndYuanExactly) {
   EXPECT_FALSE(ParseMoney("99999999999999999999", MoneyUnit::kWanYuan).ok());
 }
 
+TEST(MoneyTest, RefusesAnAmountOneMillionthPastTheRangeInsteadOfWrapping) {
+  // Issue 15: this was read as −9223372036854.775808.
+  EXPECT_EQ(ParseMoney("9223372036854.775808", MoneyUnit::kWanYuan).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(*ParseMoney("9223372036854.775807", MoneyUnit::kWanYuan),
+            std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(*ParseMoney("-9223372036854.775807", MoneyUnit::kWanYuan),
+            -std::numeric_limits<int64_t>::max());
+  EXPECT_FALSE(ParseMoney("92233720368547758.08", MoneyUnit::kYuan).ok());
+}
+
 }  // namespace
 }  // namespace gongkai

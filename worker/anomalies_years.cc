@@ -3,6 +3,7 @@
 // missing reports against the deadlines.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -168,29 +169,35 @@ void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summ
   const RegionSums* sums = model.SumsOf(region);
   const auto& cells = CellsOf(summary.edition);
   // The computed value of a cell: both editions for the cells they share, else this edition.
-  auto computed = [&](int i) -> std::pair<std::optional<int64_t>, int> {
+  auto computed = [&](int i) -> std::pair<std::optional<__int128>, int> {
     if (sums == nullptr) return {std::nullopt, 0};
-    int64_t total = 0;
+    __int128 total = 0;
     int contributors = 0;
     for (v1::Edition edition : {v1::EDITION_2019, v1::EDITION_2021}) {
       const int j = edition == summary.edition ? i : FindCell(edition, cells[i].field_path);
       const EditionSums& es = sums->editions[EditionIndex(edition)];
       if (j < 0 || es.sum.empty()) continue;
-      total += es.sum[j];
+      total += es.Exact(j);
       contributors += es.contributors[j];
     }
-    return {contributors > 0 ? std::optional<int64_t>(total) : std::nullopt, contributors};
+    return {contributors > 0 ? std::optional<__int128>(total) : std::nullopt, contributors};
   };
   for (const auto& [i, value] : summary.cells) {
     const auto [sum, contributors] = computed(i);
     if (sum.value_or(0) == value) continue;
+    // A computed sum beyond int64 (never wrapped) is shown as its exact digits.
+    const bool fits = sum.has_value() && *sum >= std::numeric_limits<int64_t>::min() &&
+                      *sum <= std::numeric_limits<int64_t>::max();
+    const std::string shown = !sum.has_value() ? ""
+                              : fits ? FormatCellValue(cells[i], static_cast<int64_t>(*sum))
+                                     : Int128Text(*sum);
     v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_SUMMARY_MISMATCH, kMedium, summary.key,
                          absl::StrCat("汇总报告", cells[i].row, "/", cells[i].column, "为",
                                       FormatCellValue(cells[i], value), "，所辖", contributors,
-                                      "份报告合计为", sum ? FormatCellValue(cells[i], sum) : "空"));
+                                      "份报告合计为", sum ? shown : "空"));
     AddCell(a, summary.edition, cells[i].field_path);
     AddEvidence(a, "汇总报告", FormatCellValue(cells[i], value));
-    AddEvidence(a, "计算合计", sum ? FormatCellValue(cells[i], sum) : "");
+    AddEvidence(a, "计算合计", shown);
     AddEvidence(a, "参与合计的报告数", absl::StrCat(contributors));
   }
 }

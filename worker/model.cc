@@ -1,6 +1,7 @@
 #include "worker/model.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "common/time.h"
@@ -209,6 +210,36 @@ std::vector<int> YearModel::Apply(const v1::Revision& revision) {
   return tree_->Ancestors(region);
 }
 
+void EditionSums::Add(int i, int64_t delta) {
+  if (auto it = wide.find(i); it != wide.end()) {
+    it->second += delta;
+    return;
+  }
+  const int64_t before = sum[i];
+  if (__builtin_add_overflow(before, delta, &sum[i])) {
+    wide[i] = static_cast<__int128>(before) + delta;
+  }
+}
+
+__int128 EditionSums::Exact(int i) const {
+  auto it = wide.find(i);
+  return it == wide.end() ? static_cast<__int128>(sum[i]) : it->second;
+}
+
+std::string Int128Text(__int128 value) {
+  if (value == 0) return "0";
+  const bool negative = value < 0;
+  unsigned __int128 magnitude =
+      negative ? static_cast<unsigned __int128>(-(value + 1)) + 1 : value;
+  std::string digits;
+  while (magnitude > 0) {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  }
+  if (negative) digits.push_back('-');
+  return std::string(digits.rbegin(), digits.rend());
+}
+
 void YearModel::Contribute(const ReportEntry& entry, int sign) {
   if (entry.summary()) return;  // Summaries are compared, never added.
   const int e = EditionIndex(entry.edition);
@@ -223,7 +254,7 @@ void YearModel::Contribute(const ReportEntry& entry, int sign) {
     }
     edition.reports += sign;
     for (const auto& [i, value] : entry.cells) {
-      edition.sum[i] += sign * value;
+      edition.Add(i, sign * value);
       edition.contributors[i] += sign;
     }
     if (counts_for_completeness) {
@@ -293,6 +324,34 @@ const RegionSums* YearModel::SumsOf(int region) const {
 
 namespace {
 
+// Whether an exact sum fits the cell's field: int32 for counts, int64 for money.
+bool FitsCell(const CellSpec& cell, __int128 value) {
+  if (cell.kind == CellKind::kMoney) {
+    return value >= std::numeric_limits<int64_t>::min() &&
+           value <= std::numeric_limits<int64_t>::max();
+  }
+  return value >= std::numeric_limits<int32_t>::min() &&
+         value <= std::numeric_limits<int32_t>::max();
+}
+
+// An exact sum in the cells output's units: counts as they are, money (millionths of 万元) in
+// 万元 with trailing zeros trimmed.
+std::string ExactCellText(const CellSpec& cell, __int128 value) {
+  if (cell.kind != CellKind::kMoney) return Int128Text(value);
+  std::string text = Int128Text(value < 0 ? -value : value);
+  if (text.size() < 7) text.insert(0, 7 - text.size(), '0');
+  std::string whole = text.substr(0, text.size() - 6);
+  std::string fraction = text.substr(text.size() - 6);
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  return absl::StrCat(value < 0 ? "-" : "", whole, fraction.empty() ? "" : ".", fraction);
+}
+
+// An indicator's operand, clamped to int64 (a ratio of sums that large is defined anyway).
+int64_t Saturated(__int128 value) {
+  return static_cast<int64_t>(std::clamp<__int128>(value, std::numeric_limits<int64_t>::min(),
+                                                   std::numeric_limits<int64_t>::max()));
+}
+
 // The rollup's indicators: each a ratio of sums of shared cells (both editions together). To add
 // one: a line here (name, label as people read it, numerator and denominator cells).
 struct IndicatorSpec {
@@ -343,9 +402,9 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
   const RegionSums* found = SumsOf(region);
   const RegionSums& sums = found == nullptr ? kEmpty : *found;
   AddEditionSums(sums, &rollup);
-  const std::vector<int64_t> shared = AddSharedCells(sums, &rollup);
+  const std::vector<__int128> shared = AddSharedCells(sums, &rollup);
   auto sum_of = [&](const std::vector<const char*>& paths) {
-    int64_t total = 0;
+    __int128 total = 0;
     for (const char* path : paths) {
       const int k = SharedIndex(path);
       if (k >= 0) total += shared[k];
@@ -353,7 +412,8 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
     return total;
   };
   for (const IndicatorSpec& spec : Indicators()) {
-    AddIndicator(&rollup, spec.name, spec.label, sum_of(spec.numerator), sum_of(spec.denominator));
+    AddIndicator(&rollup, spec.name, spec.label, Saturated(sum_of(spec.numerator)),
+                 Saturated(sum_of(spec.denominator)));
   }
   AddCompleteness(region, sums, rollup.mutable_completeness());
   return rollup;
@@ -372,28 +432,40 @@ void YearModel::AddEditionSums(const RegionSums& sums, v1::Rollup* rollup) const
     report->mutable_key()->set_region_code(rollup->region_code());
     report->mutable_key()->set_year(year_);
     report->mutable_key()->set_scope(v1::SCOPE_SUMMARY);
-    const size_t cells = CellsOf(EditionOfIndex(e)).size();
+    const std::vector<CellSpec>& specs = CellsOf(EditionOfIndex(e));
+    const size_t cells = specs.size();
     std::vector<std::optional<int64_t>> values(cells);
     out->mutable_contributors()->Reserve(static_cast<int>(cells));
     for (size_t i = 0; i < cells; ++i) {
       out->add_contributors(edition.contributors[i]);
-      if (edition.contributors[i] > 0) values[i] = edition.sum[i];
+      if (edition.contributors[i] == 0) continue;
+      const __int128 exact = edition.Exact(static_cast<int>(i));
+      if (FitsCell(specs[i], exact)) {
+        values[i] = static_cast<int64_t>(exact);
+        continue;
+      }
+      v1::OverflowedCell* overflowed = out->add_overflowed();
+      overflowed->set_field_path(specs[i].field_path);
+      overflowed->set_table(specs[i].table);
+      overflowed->set_row(specs[i].row);
+      overflowed->set_column(specs[i].column);
+      overflowed->set_exact_sum(ExactCellText(specs[i], exact));
     }
     SetCells(report, values);
   }
 }
 
-std::vector<int64_t> YearModel::AddSharedCells(const RegionSums& sums, v1::Rollup* rollup) const {
+std::vector<__int128> YearModel::AddSharedCells(const RegionSums& sums, v1::Rollup* rollup) const {
   // Both editions together, for the cells they share; blank shared cells are omitted.
   const auto& shared_cells = SharedCells();
-  std::vector<int64_t> shared_sum(shared_cells.size(), 0);
+  std::vector<__int128> shared_sum(shared_cells.size(), 0);
   for (size_t k = 0; k < shared_cells.size(); ++k) {
     const int index[2] = {shared_cells[k].cell2019, shared_cells[k].cell2021};
     int contributors = 0;
     for (int e = 0; e < 2; ++e) {
       const EditionSums& edition = sums.editions[e];
       if (edition.sum.empty()) continue;
-      shared_sum[k] += edition.sum[index[e]];
+      shared_sum[k] += edition.Exact(index[e]);
       contributors += edition.contributors[index[e]];
     }
     if (contributors == 0) continue;
@@ -404,7 +476,12 @@ std::vector<int64_t> YearModel::AddSharedCells(const RegionSums& sums, v1::Rollu
     cell->set_row(spec.row);
     cell->set_column(spec.column);
     cell->set_contributors(contributors);
-    cell->set_sum(shared_sum[k]);
+    if (shared_sum[k] >= std::numeric_limits<int64_t>::min() &&
+        shared_sum[k] <= std::numeric_limits<int64_t>::max()) {
+      cell->set_sum(static_cast<int64_t>(shared_sum[k]));
+    } else {
+      cell->set_exact_sum(ExactCellText(spec, shared_sum[k]));
+    }
   }
   return shared_sum;
 }
@@ -446,7 +523,7 @@ std::vector<int> YearModel::Differences(const YearModel& other) const {
     if (a.sum.empty() || b.sum.empty()) {
       return zero(a.sum) && zero(b.sum) && zero(a.contributors) && zero(b.contributors);
     }
-    return a.sum == b.sum && a.contributors == b.contributors;
+    return a.sum == b.sum && a.contributors == b.contributors && a.wide == b.wide;
   };
   auto same = [&](const RegionSums* a, const RegionSums* b) {
     static const RegionSums kEmpty;

@@ -107,7 +107,18 @@ struct EditionSums {
   int reports = 0;
   std::vector<int64_t> sum;  // By cell index; sized on first use.
   std::vector<int32_t> contributors;
+  // Cells whose running sum left int64's range, summed exactly here instead (their `sum`
+  // entry is then unused). Sums are never wrapped.
+  absl::flat_hash_map<int, __int128> wide;
+
+  // Adds `delta` to cell i exactly.
+  void Add(int i, int64_t delta);
+  // The exact sum of cell i (sum must be sized).
+  __int128 Exact(int i) const;
 };
+
+// Decimal text of an exact sum.
+std::string Int128Text(__int128 value);
 
 struct RegionSums {
   EditionSums editions[2];
@@ -157,7 +168,7 @@ class YearModel {
   // The parts of BuildRollup: each edition's sums, the cells both editions share (returned by
   // shared-cell index, for the indicators), and completeness.
   void AddEditionSums(const RegionSums& sums, v1::Rollup* rollup) const;
-  std::vector<int64_t> AddSharedCells(const RegionSums& sums, v1::Rollup* rollup) const;
+  std::vector<__int128> AddSharedCells(const RegionSums& sums, v1::Rollup* rollup) const;
   void AddCompleteness(int region, const RegionSums& sums, v1::Completeness* completeness) const;
 
   int year_;

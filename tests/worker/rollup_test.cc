@@ -273,5 +273,45 @@ TEST_F(RollupTest, SummaryIsComparedCellByCell) {
   EXPECT_EQ(mismatches[0]->evidence(1).value(), "15");
 }
 
+// Issue 15: two valid reports with 2,000,000,000 requests each (and money of INT64_MAX
+// millionths) used to roll up to −294967296 and −0.000002. Sums are exact or refused, never
+// wrapped: the county's rollup leaves those cells blank and gives their exact sums.
+TEST(RollupOverflowTest, SumsBeyondTheFieldsAreExactAndNeverWrapped) {
+  Settings settings;
+  YearModel model(2021, testing::NationalTree(), &settings);
+  constexpr int64_t kMaxMoney = std::numeric_limits<int64_t>::max();
+  for (const char* town : {kYuelong, kTaoyuan}) {
+    model.Apply(Rev({.region = town,
+                     .cells = {{"table3.new_requests.natural_person", 2'000'000'000},
+                               {"table3.new_requests.total", 2'000'000'000},
+                               {"table2_2021.item8.fees.amount", kMaxMoney}}}));
+  }
+  const v1::Rollup rollup = model.BuildRollup(model.tree().Find(kCounty), 1, absl::Now());
+  ASSERT_EQ(rollup.editions_size(), 1);
+  const v1::EditionRollup& edition = rollup.editions(0);
+  EXPECT_FALSE(edition.sums().table3().new_requests().has_natural_person());
+  EXPECT_FALSE(edition.sums().table2_2021().item8().fees().has_amount());
+  std::map<std::string, std::string> exact;
+  for (const v1::OverflowedCell& cell : edition.overflowed()) {
+    exact[cell.field_path()] = cell.exact_sum();
+  }
+  EXPECT_EQ(exact["table3.new_requests.natural_person"], "4000000000");
+  EXPECT_EQ(exact["table3.new_requests.total"], "4000000000");
+  // 2 × 9223372036854775807 millionths of 万元 = 18446744073709.551614 万元.
+  EXPECT_EQ(exact["table2_2021.item8.fees.amount"], "18446744073709.551614");
+  // The shared cell (both editions) holds the count exactly: it fits int64.
+  for (const v1::SharedCell& cell : rollup.shared()) {
+    if (cell.field_path() == "table3.new_requests.total") {
+      EXPECT_EQ(cell.sum(), 4'000'000'000);
+    }
+  }
+  // Taking one report out again is exact too.
+  model.Apply(Rev({.region = kTaoyuan, .cells = {}, .revision = 2}));
+  const v1::Rollup after = model.BuildRollup(model.tree().Find(kCounty), 2, absl::Now());
+  EXPECT_EQ(after.editions(0).sums().table3().new_requests().natural_person(), 2'000'000'000);
+  EXPECT_EQ(after.editions(0).sums().table2_2021().item8().fees().amount(), kMaxMoney);
+  EXPECT_TRUE(after.editions(0).overflowed().empty());
+}
+
 }  // namespace
 }  // namespace gongkai::worker
