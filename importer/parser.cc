@@ -148,6 +148,13 @@ ParseResult ParseReport(absl::string_view input) {
   }
   const bool text_ends_in_tables = zone_end == text.size();
   const std::vector<Token> tokens = Tokenize(text, zone_begin, zone_end, sections.all);
+  if (tokens.size() > kMaxTableTokens) {
+    Add(&result, Kind::kInputTooLarge, Severity::kError,
+        absl::StrCat("the tables' part of the text holds more than ", kMaxTableTokens,
+                     " labels and values, far beyond any report: not read"));
+    report.set_edition(v1::EDITION_UNSPECIFIED);
+    return result;
+  }
   const EditionVotes votes = CountEditionLabels(text, tokens);
   result.has_tables = votes.table_labels >= 3;
   const v1::Edition cited = CitedEdition(text);

@@ -14,8 +14,10 @@
 //   - uncertain_cells: the cells that have a value that cannot be determined uniquely (a run
 //     of flattened digits with several valid splits, an amount without a unit, …).
 //
-// Thread-safe; never throws, crashes or hangs, whatever the bytes (the input is cut at
-// kMaxInputBytes). Typical reports take well under a millisecond.
+// Thread-safe; never throws, crashes or hangs, whatever the bytes. Bounded: the input is cut at
+// kMaxInputBytes, and a text whose tables' part holds more than kMaxTableTokens labels and
+// values is not read (a kInputTooLarge error); memory is then about 20 bytes per character of
+// input at most. Typical reports take well under a millisecond.
 #ifndef GONGKAI_IMPORTER_PARSER_H_
 #define GONGKAI_IMPORTER_PARSER_H_
 
@@ -29,7 +31,8 @@
 
 namespace gongkai::importer {
 
-inline constexpr size_t kMaxInputBytes = size_t{32} << 20;
+// Published pages (HTML with markup included) stay well under 4 MiB.
+inline constexpr size_t kMaxInputBytes = size_t{8} << 20;
 
 struct ParseResult {
   v1::Report report;

@@ -52,7 +52,7 @@ class Tokenizer {
   std::vector<Token> Run() {
     size_t h = 0;
     int p = begin_;
-    while (p < end_) {
+    while (p < end_ && out_.size() <= kMaxTableTokens) {
       while (h < headings_.size() && headings_[h].begin < p) ++h;
       if (h < headings_.size() && headings_[h].begin == p) {
         Token t{TokenType::kHeading, p, std::min(headings_[h].end, end_)};
@@ -64,6 +64,7 @@ class Tokenizer {
       const int limit = h < headings_.size() ? std::min(headings_[h].begin, end_) : end_;
       p = Step(p, limit);
     }
+    if (out_.size() > kMaxTableTokens) return std::move(out_);  // The caller refuses it.
     Demote();
     Fuzzy();
     MarkNarrativeNumbers();

@@ -13,6 +13,7 @@
 #include "observability/log.h"
 #include "observability/metrics.h"
 #include "services/authenticator.h"
+#include "services/limiter.h"
 #include "storage/store.h"
 #include "worker/settings.h"
 
@@ -26,6 +27,8 @@ struct Env {
   Logger* logger = nullptr;
   // Credentials and rate limits; null: every call is Caller::Open() (tests of other parts).
   Authenticator* auth = nullptr;
+  // Bounds how many ParseReport calls run at once; null: no bound (tests of other parts).
+  Limiter* parse_limiter = nullptr;
   // Deadlines and thresholds of the worker's arithmetic, for what the services compute on
   // demand (restated rollups); null: the defaults.
   const worker::Settings* worker_settings = nullptr;

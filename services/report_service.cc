@@ -57,6 +57,9 @@ absl::Status ValidateAndStore(const Env& env, const RequestContext& context, v1:
                               v1::SubmitReportResponse* response) {
   report = Normalized(report);
   v1::Verdict verdict = validation::Validate(report, mode, ValidationContextFor(env));
+  // Fields this schema does not know are not stored (the verdict warns of them): a padded
+  // report would otherwise pass the text limits and then break every reader's message limit.
+  report.DiscardUnknownFields();
   if (!verdict.acceptable()) {
     if (env.metrics != nullptr) env.metrics->RecordSubmission("rejected");
     return error::ReportRejected(verdict);
@@ -208,6 +211,10 @@ absl::Status ParseReport(const Env& env, const RequestContext& context,
                          const v1::ParseReportRequest& request, v1::ParseReportResponse* response) {
   GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_SUBMITTER}, "parse reports"));
   if (request.text().empty()) return error::MissingField("text");
+  if (env.parse_limiter != nullptr) {
+    GONGKAI_RETURN_IF_ERROR(env.parse_limiter->Acquire(context.deadline));
+  }
+  Limiter::Slot slot(env.parse_limiter);
   importer::ParseResult parsed = importer::ParseReport(request.text());
   v1::Report report = std::move(parsed.report);
   const v1::ReportKey& key = request.key();

@@ -3,7 +3,9 @@
 // hidden rows or fit another listing, sums that wrap, flags that name what the caller cannot
 // see, unknown fields past the limits, unbounded parsing.
 #include <dirent.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -15,7 +17,9 @@
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "importer/parser.h"
 #include "observability/http.h"
+#include "services/limiter.h"
 #include "services/server.h"
 #include "tests/security_test_util.h"
 #include "tests/test_util.h"
@@ -101,6 +105,91 @@ TEST_F(ServerStartTest, PortZeroBindsExactlyTheOnePortItReports) {
     EXPECT_EQ(added.size(), 1u) << listen;
     (*server)->Shutdown(absl::Seconds(1));
   }
+}
+
+// ---- bounded parsing ----------------------------------------------------------------------
+
+// The peak resident memory (KiB) of a child process that runs `work`.
+long PeakKibOf(const std::function<void()>& work) {
+  int fds[2];
+  if (pipe(fds) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    work();
+    rusage usage;
+    getrusage(RUSAGE_SELF, &usage);
+    const long peak = usage.ru_maxrss;
+    if (write(fds[1], &peak, sizeof peak) != sizeof peak) _exit(1);
+    _exit(0);
+  }
+  close(fds[1]);
+  long peak = -1;
+  if (read(fds[0], &peak, sizeof peak) != sizeof peak) peak = -1;
+  close(fds[0]);
+  waitpid(pid, nullptr, 0);
+  return peak;
+}
+
+TEST(BoundedParsingTest, FourMegabytesOfDigitsAreRefusedWithoutTakingAGigabyte) {
+  // Issue 15: 4 MB of space-separated digits took ~950 MB and 3 s.
+  std::string digits;
+  for (int i = 0; digits.size() < (4u << 20) - 2; ++i) absl::StrAppend(&digits, i % 10, " ");
+  importer::ParseResult parsed;
+  const long baseline = PeakKibOf([] {});
+  const long peak = PeakKibOf([&] { parsed = importer::ParseReport(digits); });
+  EXPECT_LT(peak - baseline, 200 * 1024) << "KiB above an idle child: " << peak - baseline;
+  parsed = importer::ParseReport(digits);
+  EXPECT_FALSE(parsed.has_tables);
+  bool refused = false;
+  for (const auto& d : parsed.diagnostics) {
+    refused |= d.kind == importer::Diagnostic::Kind::kInputTooLarge;
+  }
+  EXPECT_TRUE(refused);
+}
+
+TEST(BoundedParsingTest, ParsesBeyondTheLimitAtOnceWaitThenAreRefused) {
+  Limiter limiter("ParseReport calls", 1, absl::Milliseconds(50));
+  ASSERT_TRUE(limiter.Acquire(absl::InfiniteFuture()).ok());
+  const absl::Status second = limiter.Acquire(absl::InfiniteFuture());
+  EXPECT_EQ(second.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(second.message(), HasSubstr("retry"));
+  limiter.Release();
+  EXPECT_TRUE(limiter.Acquire(absl::InfiniteFuture()).ok());
+  limiter.Release();
+}
+
+// ---- unknown fields ------------------------------------------------------------------------
+
+TEST_F(SecurityTest, UnknownFieldsAreNotStoredSoReadersLimitsHold) {
+  // Issue 15: a report padded with ~4 MB in an unknown field was stored, and afterwards every
+  // read of it failed with RESOURCE_EXHAUSTED.
+  const std::string root = Create("root", {v1::ROLE_SUBMITTER}, {kNation});
+  v1::Report padded = ReportIn(kYishi);
+  padded.GetReflection()->MutableUnknownFields(&padded)->AddLengthDelimited(
+      999, std::string(600 << 10, 'x'));
+  padded.mutable_table3()
+      ->GetReflection()
+      ->MutableUnknownFields(padded.mutable_table3())
+      ->AddVarint(998, 7);
+  v1::SubmitReportResponse stored;
+  ASSERT_TRUE(Submit(root, padded, &stored).ok());
+  bool warned = false;
+  for (const v1::Violation& v : stored.revision().verdict().violations()) {
+    warned |= v.rule() == "UNKNOWN_FIELDS";
+  }
+  EXPECT_TRUE(warned);
+  v1::GetReportRequest get;
+  *get.mutable_key() = padded.key();
+  v1::Revision revision;
+  ASSERT_TRUE(reports_->GetReport(As(root).get(), get, &revision).ok());
+  EXPECT_LT(revision.report().ByteSizeLong(), 64u << 10);
+  EXPECT_EQ(revision.report().GetReflection()->GetUnknownFields(revision.report()).field_count(),
+            0);
+  // The same report without the padding is the same content: nothing new is stored.
+  v1::SubmitReportResponse again;
+  ASSERT_TRUE(Submit(root, ReportIn(kYishi), &again).ok());
+  EXPECT_FALSE(again.created());
 }
 
 // ---- page tokens ---------------------------------------------------------------------------

@@ -314,6 +314,12 @@ bool ToleratedWhenLenient(absl::string_view rule) {
 
 }  // namespace
 
+size_t UnknownFieldBytes(const v1::Report& report) {
+  v1::Report known = report;
+  known.DiscardUnknownFields();
+  return report.ByteSizeLong() - known.ByteSizeLong();
+}
+
 v1::Verdict Validate(const v1::Report& report, v1::ValidationMode mode,
                      const ValidationContext& context) {
   // Unset, or a value this version does not know: strict.
@@ -322,6 +328,12 @@ v1::Verdict Validate(const v1::Report& report, v1::ValidationMode mode,
   verdict.set_mode(mode);
   Collector out(&verdict);
   CheckUtf8(report, "", &out);
+  if (const size_t unknown = UnknownFieldBytes(report); unknown > 0) {
+    out.Add(kRuleUnknownFields, "含有本系统格式之外的字段", v1::SEVERITY_WARNING,
+            absl::StrCat("the report carries ", unknown,
+                         " bytes in fields this server's schema does not know; they are not "
+                         "stored"));
+  }
   CheckKey(report, context, &out);
   CheckTextLimits(report, &out);
   if (const int edition_year = CheckEdition(report, mode, &out); edition_year != 0) {

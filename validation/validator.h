@@ -26,6 +26,9 @@ inline constexpr absl::string_view kRuleUtf8 = "UTF8";
 // A sum rule (R1–R4) that cannot be checked: every cell of one side is blank while the other
 // side is filled. A warning naming the rule and the blank cells, never an "expected 0".
 inline constexpr absl::string_view kRuleUncheckable = "UNCHECKABLE";
+// Fields this schema does not know (a newer client's, or padding): a warning; they are not
+// stored (the services drop them), so they never count against a reader's limits.
+inline constexpr absl::string_view kRuleUnknownFields = "UNKNOWN_FIELDS";
 
 // Limits on text fields, in bytes of UTF-8.
 inline constexpr size_t kMaxNarrativeBytes = 200'000;  // per section (≈66,000 characters)
@@ -39,6 +42,9 @@ struct ValidationContext {
   // is not, it may set `*why` to when the code was in use and what continued it.
   std::function<bool(absl::string_view code, int year, std::string* why)> region_in_use;
 };
+
+// The bytes of the report that are fields this schema does not know (at any depth).
+size_t UnknownFieldBytes(const v1::Report& report);
 
 // Returns the verdict for the report in the mode (UNSPECIFIED, or an unknown value, means
 // strict). In strict mode

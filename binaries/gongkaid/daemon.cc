@@ -231,6 +231,11 @@ absl::Status Daemon::StartServer(const ServerOptions& options) {
   env_.logger = logger_;
   env_.auth = auth_.get();
   env_.worker_settings = &worker_settings_;
+  if (config_.max_concurrent_parses < 1) {
+    return absl::InvalidArgumentError("--max_concurrent_parses must be at least 1");
+  }
+  parse_limiter_ = std::make_unique<Limiter>("ParseReport calls", config_.max_concurrent_parses);
+  env_.parse_limiter = parse_limiter_.get();
   GONGKAI_ASSIGN_OR_RETURN(server_, Server::Start(&env_, options));
   const std::string host = config_.listen.substr(0, config_.listen.rfind(':'));
   logger_->Info(absl::StrCat("listening on ", host, ":", server_->port()),

@@ -39,6 +39,7 @@ struct Config {
   std::string bootstrap_admin_token_file;
   double rate_limit = 0;
   int max_message_bytes = 0;
+  int max_concurrent_parses = 2;
   std::string port_file;
 };
 
@@ -73,6 +74,7 @@ class Daemon {
   std::unique_ptr<storage::Store> store_;
   std::unique_ptr<Authenticator> auth_;
   Metrics metrics_;
+  std::unique_ptr<Limiter> parse_limiter_;
   Env env_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;

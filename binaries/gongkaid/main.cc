@@ -43,6 +43,9 @@ ABSL_FLAG(std::string, bootstrap_admin_token_file, "",
 ABSL_FLAG(double, rate_limit, 0,
           "Requests per second per principal, for principals without their own limit; 0: none.");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "The largest request accepted, in bytes.");
+ABSL_FLAG(int, max_concurrent_parses, 2,
+          "ParseReport calls run at once (each may take ~20 bytes per character of its text "
+          "for up to a second); more wait up to 5 s, then RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written to this file once serving (for --listen=...:0).");
 
@@ -70,6 +73,7 @@ int main(int argc, char** argv) {
   config.bootstrap_admin_token_file = absl::GetFlag(FLAGS_bootstrap_admin_token_file);
   config.rate_limit = absl::GetFlag(FLAGS_rate_limit);
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  config.max_concurrent_parses = absl::GetFlag(FLAGS_max_concurrent_parses);
   config.port_file = absl::GetFlag(FLAGS_port_file);
   gongkai::daemon::Daemon daemon(std::move(config), &logger);
   return daemon.Run();
