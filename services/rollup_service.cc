@@ -24,6 +24,27 @@ absl::Status RequireWorker(const Env& env, const RequestContext& context) {
                                        kNationCode);
 }
 
+// Whether the caller may see the reports a flag about `key` compares it with: the
+// governments beside it (under its parent), or, for a body's report, the region's other bodies.
+bool SeesPeers(const Caller& caller, const registry::YearTree& tree, const v1::ReportKey& key) {
+  const v1::Region* region = tree.Find(key.region_code());
+  if (!key.body().empty() || region == nullptr || region->parent_code().empty()) {
+    return caller.CoversSubtree(tree, key.region_code());
+  }
+  return caller.Covers(tree, region->parent_code(), "");
+}
+
+// A flag as a reader who cannot see the peers reads it: nothing that names or counts them.
+void WithoutPeers(v1::Anomaly* anomaly) {
+  if (!anomaly->explanation_without_peers().empty()) {
+    anomaly->set_explanation(anomaly->explanation_without_peers());
+  }
+  auto* evidence = anomaly->mutable_evidence();
+  evidence->erase(std::remove_if(evidence->begin(), evidence->end(),
+                                 [](const v1::Evidence& e) { return e.about_peers(); }),
+                  evidence->end());
+}
+
 absl::Status CheckTreeYear(const Env& env, int year) {
   if (year < kFirstReportingYear || year > CurrentYear(env)) {
     return error::InvalidField("on_tree", absl::StrCat("must be between ", kFirstReportingYear,
@@ -126,7 +147,11 @@ absl::Status ListAnomalies(const Env& env, const RequestContext& context,
                (!filter || context.caller.Covers(*registry, a.key().region_code(), a.key().body()));
       });
   if (!page.ok()) return page.status();
-  for (v1::Anomaly& anomaly : page->items) *response->add_anomalies() = std::move(anomaly);
+  for (v1::Anomaly& anomaly : page->items) {
+    if (!SeesPeers(context.caller, *registry, anomaly.key())) WithoutPeers(&anomaly);
+    anomaly.clear_explanation_without_peers();
+    *response->add_anomalies() = std::move(anomaly);
+  }
   response->set_next_page_token(page->next_page_token);
   return absl::OkStatus();
 }

@@ -192,6 +192,51 @@ TEST_F(SecurityTest, UnknownFieldsAreNotStoredSoReadersLimitsHold) {
   EXPECT_FALSE(again.created());
 }
 
+// ---- flags that name or count what the caller cannot see ----------------------------------
+
+TEST_F(SecurityTest, AFlagNeverNamesOrCountsPeersTheCallerCannotSee) {
+  // A township's COPIED_NARRATIVE flag against its sibling, and a ZERO_PUBLICATION flag with
+  // peer counts, as the worker writes them.
+  v1::AnomalySet set;
+  set.set_region_code(kYishi);
+  set.set_year(2019);
+  v1::Anomaly* copied = set.add_anomalies();
+  copied->set_kind(v1::ANOMALY_KIND_COPIED_NARRATIVE);
+  copied->mutable_key()->set_region_code(kYishi);
+  copied->mutable_key()->set_year(2019);
+  copied->set_explanation("“五、存在的主要问题及改进情况”与同级单位跃龙街道的报告内容雷同（相似度97%）");
+  copied->set_explanation_without_peers(
+      "“五、存在的主要问题及改进情况”与同级单位的报告内容雷同（相似度97%）");
+  auto* similarity = copied->add_evidence();
+  similarity->set_label("相似度");
+  similarity->set_value("0.970");
+  auto* other = copied->add_evidence();
+  other->set_label("对比报告");
+  other->set_value("330226001000|2019||own");
+  other->set_about_peers(true);
+  ASSERT_TRUE(store_->WriteResults(2019, {}, {set}, std::nullopt).ok());
+  auto list = [&](const std::string& token) {
+    v1::ListAnomaliesRequest request;
+    request.set_region_code(kYishi);
+    request.set_year(2019);
+    v1::ListAnomaliesResponse response;
+    EXPECT_TRUE(rollups_->ListAnomalies(As(token).get(), request, &response).ok());
+    EXPECT_EQ(response.anomalies_size(), 1);
+    return response.anomalies_size() == 1 ? response.anomalies(0) : v1::Anomaly();
+  };
+  // The township's own submitter sees its flag, not the sibling's code nor name.
+  const v1::Anomaly own = list(Create("yishi", {v1::ROLE_SUBMITTER}, {kYishi}));
+  EXPECT_THAT(own.explanation(), ::testing::Not(HasSubstr("跃龙街道")));
+  EXPECT_EQ(own.evidence_size(), 1);
+  EXPECT_EQ(own.evidence(0).label(), "相似度");
+  EXPECT_TRUE(own.explanation_without_peers().empty());
+  // The county's reader sees both townships: everything.
+  const v1::Anomaly county = list(Create("county", {v1::ROLE_READER}, {kNinghai}));
+  EXPECT_THAT(county.explanation(), HasSubstr("跃龙街道"));
+  EXPECT_EQ(county.evidence_size(), 2);
+  EXPECT_TRUE(county.explanation_without_peers().empty());
+}
+
 // ---- page tokens ---------------------------------------------------------------------------
 
 TEST_F(SecurityTest, APageTokenDoesNotTellWhetherHiddenReportsFollow) {

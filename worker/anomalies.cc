@@ -54,6 +54,11 @@ void AddEvidence(v1::Anomaly* a, std::string label, std::string value) {
   e->set_value(std::move(value));
 }
 
+void AddPeerEvidence(v1::Anomaly* a, std::string label, std::string value) {
+  AddEvidence(a, std::move(label), std::move(value));
+  a->mutable_evidence()->rbegin()->set_about_peers(true);
+}
+
 std::string Number(double x) {
   // Counts print exactly; ratios and scores with four significant digits.
   if (x == std::floor(x) && std::abs(x) < 1e15) return absl::StrCat(static_cast<int64_t>(x));
@@ -159,9 +164,10 @@ void ZeroPublication(const YearModel& model, const ReportEntry& e,
     v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_ZERO_PUBLICATION, severity, e.key,
                          absl::StrCat("主动公开情况表", label, "全部为零或空，同级", compared,
                                       "个单位中", published, "个有数据"));
+    a->set_explanation_without_peers(absl::StrCat("主动公开情况表", label, "全部为零或空"));
     for (int i : cells) AddCell(a, e.edition, CellsOf(e.edition)[i].field_path);
-    AddEvidence(a, "同级单位数", absl::StrCat(compared));
-    AddEvidence(a, "同级有数据单位数", absl::StrCat(published));
+    AddPeerEvidence(a, "同级单位数", absl::StrCat(compared));
+    AddPeerEvidence(a, "同级有数据单位数", absl::StrCat(published));
   };
   if (zero.size() == sub_tables.size()) {
     flag("（表二）", all);
@@ -379,22 +385,33 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
                      const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set) {
   const Settings& s = model.settings();
   if (e.problem_chars < s.narrative_min_chars) return;
-  auto flag = [&](const ReportEntry& other, double similarity, const std::string& whom) {
+  // `whom` names the other report; `anonymous` is how a reader who cannot see it reads it
+  // (empty: the other report is the body's own of last year, not a peer's).
+  auto flag = [&](const ReportEntry& other, double similarity, const std::string& whom,
+                  const std::string& anonymous) {
     v1::Anomaly* a =
         Add(set, v1::ANOMALY_KIND_COPIED_NARRATIVE, similarity >= 0.95 ? kHigh : kMedium, e.key,
             absl::StrCat("“五、存在的主要问题及改进情况”与", whom, "内容雷同（相似度",
                          absl::StrFormat("%.0f%%", similarity * 100), "）"));
     AddEvidence(a, "相似度", absl::StrFormat("%.3f", similarity));
-    AddEvidence(a, "对比报告",
-                absl::StrCat(other.key.region_code(), "|", other.key.year(), "|", other.key.body(),
-                             "|", other.key.scope() == v1::SCOPE_SUMMARY ? "summary" : "own"));
+    const std::string compared =
+        absl::StrCat(other.key.region_code(), "|", other.key.year(), "|", other.key.body(), "|",
+                     other.key.scope() == v1::SCOPE_SUMMARY ? "summary" : "own");
+    if (anonymous.empty()) {
+      AddEvidence(a, "对比报告", compared);
+      return;
+    }
+    a->set_explanation_without_peers(
+        absl::StrCat("“五、存在的主要问题及改进情况”与", anonymous, "内容雷同（相似度",
+                     absl::StrFormat("%.0f%%", similarity * 100), "）"));
+    AddPeerEvidence(a, "对比报告", compared);
   };
   if (previous != nullptr) {
     std::string via;
     const ReportEntry* before = model.LastYear(*previous, e, &via);
     if (before != nullptr && before->problem_chars >= s.narrative_min_chars) {
       const double similarity = Jaccard(e.problem_shingles, before->problem_shingles);
-      if (similarity >= s.copied_similarity) flag(*before, similarity, "本单位上一年度报告");
+      if (similarity >= s.copied_similarity) flag(*before, similarity, "本单位上一年度报告", "");
     }
   }
   const ReportEntry* closest = nullptr;
@@ -411,7 +428,7 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
     if (similarity > best) best = similarity, closest = p;
   }
   if (closest != nullptr && best >= s.copied_similarity) {
-    flag(*closest, best, absl::StrCat("同级单位", Name(*closest), "的报告"));
+    flag(*closest, best, absl::StrCat("同级单位", Name(*closest), "的报告"), "同级单位的报告");
   }
 }
 

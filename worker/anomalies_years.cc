@@ -26,8 +26,11 @@ std::string Show(std::optional<int64_t> v) { return v ? absl::StrCat(*v) : "空"
 // code then (one-to-one lineage across a re-coding).
 void AddLineage(v1::Anomaly* a, const std::string& via) {
   if (via.empty()) return;
-  a->set_explanation(
-      absl::StrCat(a->explanation(), "（按区划沿革，与上一年度代码", via, "的报告对照）"));
+  const std::string note = absl::StrCat("（按区划沿革，与上一年度代码", via, "的报告对照）");
+  a->set_explanation(absl::StrCat(a->explanation(), note));
+  if (!a->explanation_without_peers().empty()) {
+    a->set_explanation_without_peers(absl::StrCat(a->explanation_without_peers(), note));
+  }
   AddEvidence(a, "上一年度区划代码", via);
 }
 
@@ -156,11 +159,15 @@ void YearOverYear(const YearModel& model, const YearModel& previous, const Repor
                        magnitude > 2 * std::log(s.swing_ratio) ? kHigh : kMedium, e.key,
                        absl::StrCat("本年新收申请", Number(now), "件，上一年度", Number(before),
                                     "件，变化幅度远超以往和同级单位"));
+  a->set_explanation_without_peers(absl::StrCat("本年新收申请", Number(now), "件，上一年度",
+                                                Number(before), "件，变化幅度远超以往"));
   AddCell(a, e.edition, "table3.new_requests.total");
   AddEvidence(a, "本年", Number(now));
   AddEvidence(a, "上一年度", Number(before));
   AddEvidence(a, "倍数", Number(std::max(ratio, 1 / ratio)));
-  if (peers_known) AddEvidence(a, "同级变化幅度中位数（倍）", Number(std::exp(peer_median)));
+  if (peers_known) {
+    AddPeerEvidence(a, "同级变化幅度中位数（倍）", Number(std::exp(peer_median)));
+  }
   AddLineage(a, via);
 }
 

@@ -19,6 +19,8 @@ v1::Anomaly* Add(v1::AnomalySet* set, v1::AnomalyKind kind, v1::AnomalySeverity 
 // Adds the cell at `path` of `edition` by its official labels.
 void AddCell(v1::Anomaly* a, v1::Edition edition, absl::string_view path);
 void AddEvidence(v1::Anomaly* a, std::string label, std::string value);
+// Evidence drawn from peer reports (withheld from readers who cannot see the peers).
+void AddPeerEvidence(v1::Anomaly* a, std::string label, std::string value);
 std::string Number(double x);
 // Requests received (table 三 一、…/总计), nullopt when blank.
 std::optional<double> Requests(const ReportEntry& e);

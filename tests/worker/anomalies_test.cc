@@ -288,9 +288,19 @@ TEST_F(AnomaliesTest, CopiedNarrativeAgainstLastYearAndSiblings) {
   ASSERT_EQ(flags.size(), 1u);
   EXPECT_EQ(Evidence(flags[0], "相似度"), "1.000");
   EXPECT_THAT(flags[0].explanation(), ::testing::HasSubstr("本单位上一年度报告"));
+  EXPECT_TRUE(flags[0].explanation_without_peers().empty());  // its own report: no peer
   // A sibling with the same text is flagged against the first township.
   model_.Apply(Rev({.region = townships_[1], .problems = kProblems}));
-  EXPECT_EQ(Flags(townships_[1], v1::ANOMALY_KIND_COPIED_NARRATIVE).size(), 1u);
+  const auto sibling = Flags(townships_[1], v1::ANOMALY_KIND_COPIED_NARRATIVE);
+  ASSERT_EQ(sibling.size(), 1u);
+  // What names the other township is marked as drawn from a peer (issue 15: a reader who
+  // cannot see it must not learn its code).
+  for (const v1::Evidence& e : sibling[0].evidence()) {
+    EXPECT_EQ(e.about_peers(), e.label() == "对比报告") << e.label();
+  }
+  EXPECT_THAT(sibling[0].explanation_without_peers(), ::testing::HasSubstr("同级单位的报告"));
+  EXPECT_THAT(sibling[0].explanation_without_peers(),
+              ::testing::Not(::testing::HasSubstr(townships_[0])));
 }
 
 TEST_F(AnomaliesTest, CopiedNarrativeIgnoresDifferentAndShortTexts) {
