@@ -20,6 +20,15 @@ struct ServerOptions {
   std::shared_ptr<grpc::ServerCredentials> credentials;
   // The largest request accepted (RESOURCE_EXHAUSTED beyond it).
   int max_receive_message_bytes = 4 << 20;
+  // Bounds against clients that hold resources without using them (docs/SECURITY.md): each
+  // call in progress holds a thread, so threads are capped (a call beyond the cap is refused
+  // with RESOURCE_EXHAUSTED); one connection opens at most max_concurrent_streams calls at once;
+  // a connection must finish its handshake (HTTP/2 preface, TLS) within handshake_timeout, and
+  // is closed after max_connection_idle without calls.
+  int max_threads = 256;
+  int max_concurrent_streams = 100;
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  absl::Duration max_connection_idle = absl::Minutes(5);
 };
 
 // Server credentials for TLS from PEM files: the certificate chain and key, and optionally

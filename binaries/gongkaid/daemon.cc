@@ -195,6 +195,14 @@ absl::StatusOr<ServerOptions> Daemon::ListenOptions() {
   ServerOptions options;
   options.listen = listen;
   options.max_receive_message_bytes = config_.max_message_bytes;
+  options.max_threads = config_.max_threads;
+  options.max_concurrent_streams = config_.max_concurrent_streams;
+  options.handshake_timeout = config_.handshake_timeout;
+  options.max_connection_idle = config_.max_connection_idle;
+  if (options.max_threads < 16 || options.max_concurrent_streams < 1) {
+    return absl::InvalidArgumentError(
+        "--max_threads must be at least 16 and --max_concurrent_streams at least 1");
+  }
   if (options.max_receive_message_bytes < 64 << 10) {
     return absl::InvalidArgumentError("--max_message_bytes must be at least 65536");
   }

@@ -40,6 +40,10 @@ struct Config {
   double rate_limit = 0;
   int max_message_bytes = 0;
   int max_concurrent_parses = 2;
+  int max_threads = 256;
+  int max_concurrent_streams = 100;
+  absl::Duration handshake_timeout = absl::Seconds(10);
+  absl::Duration max_connection_idle = absl::Minutes(5);
   std::string port_file;
 };
 

@@ -43,6 +43,15 @@ ABSL_FLAG(std::string, bootstrap_admin_token_file, "",
 ABSL_FLAG(double, rate_limit, 0,
           "Requests per second per principal, for principals without their own limit; 0: none.");
 ABSL_FLAG(int, max_message_bytes, 4 << 20, "The largest request accepted, in bytes.");
+ABSL_FLAG(int, max_threads, 256,
+          "Calls in progress at once (each holds a thread); beyond it calls are refused with "
+          "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_concurrent_streams, 100, "Calls one connection may have open at once.");
+ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
+          "A connection that has not finished its handshake (HTTP/2 preface, TLS) by then is "
+          "closed.");
+ABSL_FLAG(absl::Duration, max_connection_idle, absl::Minutes(5),
+          "A connection without calls for this long is closed.");
 ABSL_FLAG(int, max_concurrent_parses, 2,
           "ParseReport calls run at once (each may take ~20 bytes per character of its text "
           "for up to a second); more wait up to 5 s, then RESOURCE_EXHAUSTED.");
@@ -74,6 +83,10 @@ int main(int argc, char** argv) {
   config.rate_limit = absl::GetFlag(FLAGS_rate_limit);
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   config.max_concurrent_parses = absl::GetFlag(FLAGS_max_concurrent_parses);
+  config.max_threads = absl::GetFlag(FLAGS_max_threads);
+  config.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  config.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
+  config.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
   config.port_file = absl::GetFlag(FLAGS_port_file);
   gongkai::daemon::Daemon daemon(std::move(config), &logger);
   return daemon.Run();
