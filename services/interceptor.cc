@@ -68,7 +68,18 @@ class ObservingInterceptor : public grpc::experimental::Interceptor {
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       methods->GetSendTrailingMetadata()->emplace(kRequestIdHeader, request_id_);
-      Finish(methods->GetSendStatus());
+      grpc::Status status = methods->GetSendStatus();
+      // gRPC answers a request it cannot decode (malformed protobuf, a string field that is not
+      // UTF-8) with INTERNAL and no message, before any handler runs; no handler of ours
+      // returns that. It is the client's error: say so.
+      if (status.error_code() == grpc::StatusCode::INTERNAL && status.error_message().empty()) {
+        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                              absl::StrCat("the request could not be decoded as the method's "
+                                           "message (malformed protobuf, or a string field "
+                                           "that is not valid UTF-8)"));
+        methods->ModifySendStatus(status);
+      }
+      Finish(status);
     }
     methods->Proceed();
   }

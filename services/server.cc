@@ -5,17 +5,49 @@
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/resource_quota.h"
+#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
+#include "openssl/bio.h"
+#include "openssl/err.h"
+#include "openssl/pem.h"
+#include "openssl/x509.h"
 #include "services/interceptor.h"
 
 namespace gongkai {
+
+namespace {
+
+// INVALID_ARGUMENT unless `cert` is a PEM certificate and `key` the PEM private key of it.
+absl::Status CheckKeyPair(const std::string& cert, const std::string& key) {
+  BIO* cert_bio = BIO_new_mem_buf(cert.data(), static_cast<int>(cert.size()));
+  X509* x509 = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
+  BIO_free(cert_bio);
+  BIO* key_bio = BIO_new_mem_buf(key.data(), static_cast<int>(key.size()));
+  EVP_PKEY* pkey = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
+  BIO_free(key_bio);
+  absl::Status status;
+  if (x509 == nullptr) {
+    status = absl::InvalidArgumentError("--tls_cert: not a PEM certificate");
+  } else if (pkey == nullptr) {
+    status = absl::InvalidArgumentError("--tls_key: not a PEM private key (or it is encrypted)");
+  } else if (X509_check_private_key(x509, pkey) != 1) {
+    status = absl::InvalidArgumentError("--tls_key is not the key of --tls_cert");
+  }
+  X509_free(x509);
+  EVP_PKEY_free(pkey);
+  ERR_clear_error();
+  return status;
+}
+
+}  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsCredentials(
     const std::string& cert_file, const std::string& key_file, const std::string& client_ca_file) {
   GONGKAI_ASSIGN_OR_RETURN(std::string cert, ReadCredentialFile(cert_file, "--tls_cert"));
   GONGKAI_ASSIGN_OR_RETURN(std::string key, ReadCredentialFile(key_file, "--tls_key"));
+  // gRPC would only fail later, as "cannot listen": say what is wrong with the files.
+  GONGKAI_RETURN_IF_ERROR(CheckKeyPair(cert, key));
   grpc::SslServerCredentialsOptions options(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   options.pem_key_cert_pairs.push_back({key, cert});
   if (!client_ca_file.empty()) {

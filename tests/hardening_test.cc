@@ -23,6 +23,7 @@
 #include "services/server.h"
 #include "tests/security_test_util.h"
 #include "tests/test_util.h"
+#include "worker/runner/runner.h"
 
 namespace gongkai {
 namespace {
@@ -105,6 +106,41 @@ TEST_F(ServerStartTest, PortZeroBindsExactlyTheOnePortItReports) {
     EXPECT_EQ(added.size(), 1u) << listen;
     (*server)->Shutdown(absl::Seconds(1));
   }
+}
+
+// ---- the worker's results against the server's message limit -------------------------------
+
+TEST_F(ServerStartTest, TheWorkerWritesInPiecesTheServerAccepts) {
+  // Issue 15: a --max_message_bytes below the worker's results left the worker unable to write,
+  // retrying silently forever. It now halves its pieces until the server takes them.
+  ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
+  env_.clock = [] { return absl::FromCivil(absl::CivilDay(2026, 6, 1), absl::UTCTimeZone()); };
+  auto server = Server::Start(&env_, {.max_receive_message_bytes = 8 << 10});
+  ASSERT_TRUE(server.ok()) << server.status();
+  storage::CommitRequest commit;
+  commit.report = testing::SeedReport();
+  commit.time = env_.clock();
+  ASSERT_TRUE(store_->Commit(commit).ok());
+  worker::RunnerOptions options;
+  options.clock = env_.clock;
+  std::vector<std::string> errors;
+  absl::Mutex mu;
+  options.log = [](const std::string&) {};
+  options.error_log = [&](const std::string& line) {
+    absl::MutexLock lock(&mu);
+    errors.push_back(line);
+  };
+  worker::Runner runner((*server)->InProcessChannel(worker::WorkerChannelArguments()), options);
+  std::thread thread([&] { (void)runner.Run(); });
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (store_->WorkerCheckpoint().value_or(0) < store_->HeadSequence() && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  runner.Stop();
+  thread.join();
+  EXPECT_EQ(store_->WorkerCheckpoint().value_or(0), store_->HeadSequence());
+  EXPECT_TRUE(store_->GetRollup("000000000000", 2019).ok());
+  (*server)->Shutdown(absl::Seconds(1));
 }
 
 // ---- bounded parsing ----------------------------------------------------------------------
@@ -204,7 +240,8 @@ TEST_F(SecurityTest, AFlagNeverNamesOrCountsPeersTheCallerCannotSee) {
   copied->set_kind(v1::ANOMALY_KIND_COPIED_NARRATIVE);
   copied->mutable_key()->set_region_code(kYishi);
   copied->mutable_key()->set_year(2019);
-  copied->set_explanation("“五、存在的主要问题及改进情况”与同级单位跃龙街道的报告内容雷同（相似度97%）");
+  copied->set_explanation(
+      "“五、存在的主要问题及改进情况”与同级单位跃龙街道的报告内容雷同（相似度97%）");
   copied->set_explanation_without_peers(
       "“五、存在的主要问题及改进情况”与同级单位的报告内容雷同（相似度97%）");
   auto* similarity = copied->add_evidence();

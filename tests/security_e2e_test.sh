@@ -46,6 +46,19 @@ check "and warns" grep -q 'allow_insecure' insecure.log
 check "open mode is announced loudly" grep -q 'RUNNING OPEN' insecure.log
 kill "$insecure_pid"; wait "$insecure_pid" 2>/dev/null
 
+# Start-up errors say what is wrong (issue 15: "cannot listen on", "must not exist yet").
+echo "not a certificate" > bogus.pem
+"$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/refused" --registry_dir "$src/data/regions" \
+  --metrics_listen= --tls_cert bogus.pem --tls_key server.key 2>badcert.log
+check "a file that is not a certificate is named as such" grep -q 'not a PEM certificate' badcert.log
+"$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/refused" --registry_dir "$src/data/regions" \
+  --metrics_listen= --tls_cert server.pem --tls_key client.key 2>badkey.log
+check "a key of another certificate is named as such" grep -q 'not the key of --tls_cert' badkey.log
+"$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/refused" --registry_dir "$src/data/regions" \
+  --metrics_listen= --bootstrap_admin_token_file "$work/no-such-dir/admin.token" 2>nodir.log
+check "a token file in a missing directory says the directory is missing" \
+  grep -q 'its directory does not exist' nodir.log
+
 # TLS with client certificates and a bootstrapped admin.
 start_gongkaid --tls_cert server.pem --tls_key server.key --tls_client_ca ca.pem \
   --bootstrap_admin_token_file "$work/admin.token"

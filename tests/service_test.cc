@@ -164,8 +164,11 @@ TEST_F(ServiceTest, MalformedProtobufAndInvalidUtf8AreRefusedAndStoreNothing) {
                                    // SubmitReportRequest{report{publisher: <invalid UTF-8>}}: field
                                    // 1 (len 4) { field 4 (len 2) }.
                                    std::string("\x0a\x04\x22\x02\xe4\xb8", 6)}) {
-    EXPECT_FALSE(
-        testing::RawUnaryCall(channel_, "/gongkai.v1.ReportService/SubmitReport", bytes).ok());
+    // The client's error, said as such (issue 15: it was INTERNAL with no message).
+    const grpc::Status status =
+        testing::RawUnaryCall(channel_, "/gongkai.v1.ReportService/SubmitReport", bytes);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("could not be decoded"));
   }
   EXPECT_EQ(store_->HeadSequence(), 0);
 }

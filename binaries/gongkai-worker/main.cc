@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
   options.log = [&](const std::string& line) { logger.Info(line); };
+  options.error_log = [&](const std::string& line) { logger.Error(line); };
   if (absl::Status s =
           gongkai::worker::ParseDeadlines(absl::GetFlag(FLAGS_deadlines), &options.settings);
       !s.ok()) {

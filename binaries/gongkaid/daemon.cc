@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -42,8 +44,12 @@ absl::Status Bootstrap(Authenticator* auth, const std::string& path, Logger* log
   admin.add_region_codes(std::string(kNationCode));
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "--bootstrap_admin_token_file: cannot create ", path, " (it must not exist yet)"));
+    const int error = errno;
+    return absl::FailedPreconditionError(
+        absl::StrCat("--bootstrap_admin_token_file: cannot create ", path, ": ",
+                     error == EEXIST   ? "it exists already (the file must be new)"
+                     : error == ENOENT ? "its directory does not exist"
+                                       : std::strerror(error)));
   }
   auto created = auth->Create(Caller::Open(), admin, absl::Now());
   if (!created.ok()) {
@@ -270,6 +276,12 @@ absl::Status Daemon::StartWorker() {
   options.full_recompute_interval = config_.full_recompute_interval;
   options.settings = worker_settings_;
   options.log = [this](const std::string& line) { logger_->Info(line, {{"component", "worker"}}); };
+  options.error_log = [this](const std::string& line) {
+    logger_->Error(line, {{"component", "worker"}});
+  };
+  // Pieces well within what this server accepts.
+  options.write_chunk_bytes =
+      std::min<size_t>(options.write_chunk_bytes, config_.max_message_bytes / 4);
   // The in-process worker's own principal, held only in memory.
   v1::Principal principal;
   principal.set_name("_worker");

@@ -7,7 +7,9 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
 #include "binaries/gongkaid/daemon.h"
+#include "google/protobuf/stubs/logging.h"
 #include "observability/log.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port).");
@@ -58,6 +60,21 @@ ABSL_FLAG(int, max_concurrent_parses, 2,
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written to this file once serving (for --listen=...:0).");
 
+namespace {
+
+// libprotobuf's own log lines (e.g. a request with invalid UTF-8) go through our logger, so
+// that the log stays one JSON object a line.
+gongkai::Logger* protobuf_logger = nullptr;
+
+void LogProtobuf(google::protobuf::LogLevel level, const char* file, int line,
+                 const std::string& message) {
+  if (protobuf_logger == nullptr) return;
+  protobuf_logger->Log(level >= google::protobuf::LOGLEVEL_ERROR ? "warning" : "info", message,
+                       {{"component", "protobuf"}, {"source", absl::StrCat(file, ":", line)}});
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   gongkai::Logger::Format format;
@@ -66,6 +83,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   gongkai::Logger logger("gongkaid", format, &std::cerr);
+  protobuf_logger = &logger;
+  google::protobuf::SetLogHandler(&LogProtobuf);
   gongkai::daemon::Config config;
   config.listen = absl::GetFlag(FLAGS_listen);
   config.data_dir = absl::GetFlag(FLAGS_data_dir);

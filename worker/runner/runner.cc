@@ -17,6 +17,10 @@ namespace gongkai::worker {
 namespace {
 
 constexpr int kMaxDriftListed = 100;
+// The smallest piece results are written in.
+constexpr size_t kMinChunkBytes = 4 << 10;
+// Failures in a row after which the worker says it is stuck as an error.
+constexpr int kFailuresBeforeError = 3;
 
 absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
   if (status.ok()) return absl::OkStatus();
@@ -45,7 +49,8 @@ Runner::Runner(std::shared_ptr<grpc::Channel> channel, RunnerOptions options)
     : options_(std::move(options)),
       reports_(v1::ReportService::NewStub(channel)),
       regions_(v1::RegionService::NewStub(channel)),
-      results_(v1::WorkerService::NewStub(channel)) {}
+      results_(v1::WorkerService::NewStub(channel)),
+      chunk_bytes_(options_.write_chunk_bytes) {}
 
 void Runner::Log(const std::string& line) const {
   if (options_.log) {
@@ -139,6 +144,11 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     v1::Checkpoint response;
     absl::Status s = FromGrpc(results_->WriteResults(Context().get(), request, &response),
                               absl::StrCat("write the results of ", year));
+    if (absl::IsResourceExhausted(s) && chunk_bytes_ > kMinChunkBytes) {
+      // The server takes smaller messages (--max_message_bytes): send smaller pieces.
+      chunk_bytes_ = std::max(kMinChunkBytes, chunk_bytes_ / 2);
+      Log(absl::StrCat("results written in pieces of ", chunk_bytes_, " bytes from now on"));
+    }
     request.clear_rollups();
     request.clear_anomaly_sets();
     request.set_replace_year(false);
@@ -148,7 +158,7 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     v1::Rollup* rollup = request.add_rollups();
     *rollup = model->BuildRollup(region, sequence, now);
     pending_bytes += rollup->ByteSizeLong();
-    if (pending_bytes > options_.write_chunk_bytes) {
+    if (pending_bytes > chunk_bytes_) {
       GONGKAI_RETURN_IF_ERROR(send(false));
     }
   }
@@ -156,7 +166,7 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     v1::AnomalySet* set = request.add_anomaly_sets();
     *set = EvaluateRegion(*model, previous, region, now);
     pending_bytes += set->ByteSizeLong();
-    if (pending_bytes > options_.write_chunk_bytes) {
+    if (pending_bytes > chunk_bytes_) {
       GONGKAI_RETURN_IF_ERROR(send(false));
     }
   }
@@ -435,6 +445,12 @@ absl::Status Runner::Run() {
       failures = 0;
     } else if (!Stopped()) {
       Log(absl::StrCat("will retry: ", status.ToString()));
+      if (failures + 1 == kFailuresBeforeError) {
+        const std::string stuck = absl::StrCat(
+            "the worker has failed ", kFailuresBeforeError,
+            " times in a row and its rollups and flags are going stale: ", status.ToString());
+        options_.error_log ? options_.error_log(stuck) : Log(stuck);
+      }
       // Something keeps failing (the registry was reloaded, the store restored to an earlier
       // head, …): start over from the server's state, which is always safe.
       if (++failures >= kFailuresBeforeRestart) {

@@ -40,10 +40,13 @@ struct RunnerOptions {
   // After an RPC error, wait this long before trying again.
   absl::Duration retry_interval = absl::Seconds(1);
   std::function<absl::Time()> clock = [] { return absl::Now(); };
-  // Results are written in requests of about this size.
+  // Results are written in requests of about this size (halved, down to 4 KiB, each time the
+  // server refuses a request as too large).
   size_t write_chunk_bytes = 2 << 20;
-  // Log lines go here (stderr by default).
+  // Log lines go here (stderr by default); errors (a worker that keeps failing) go to
+  // `error_log` when set.
   std::function<void(const std::string&)> log;
+  std::function<void(const std::string&)> error_log;
   // Sent as "authorization: Bearer <token>" on every call (a principal with the worker role
   // over the whole nation); empty: none (a server running open).
   std::string token;
@@ -128,6 +131,7 @@ class Runner {
   mutable absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   Stats stats_ ABSL_GUARDED_BY(mu_);
+  size_t chunk_bytes_;  // options_.write_chunk_bytes, halved when the server refuses a size.
 };
 
 }  // namespace gongkai::worker
