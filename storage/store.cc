@@ -1,12 +1,16 @@
 #include "storage/store.h"
 
+#include <sys/statvfs.h>
+
 #include <filesystem>
+#include <limits>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "common/constants.h"
 #include "common/status_macros.h"
 #include "google/protobuf/util/time_util.h"
@@ -40,6 +44,14 @@ constexpr absl::string_view kLayoutVersionName = "layout_version";
 // on open).
 constexpr absl::string_view kLayoutVersion = "3";
 
+// Bytes an unprivileged writer may still use on the disk of `dir` (the maximum when it
+// cannot tell).
+uint64_t FreeDiskBytes(const std::string& dir) {
+  struct statvfs disk;
+  if (statvfs(dir.c_str(), &disk) != 0) return std::numeric_limits<uint64_t>::max();
+  return static_cast<uint64_t>(disk.f_bavail) * disk.f_frsize;
+}
+
 int ClampPageSize(int page_size) {
   if (page_size <= 0) return kDefaultPageSize;
   return std::min(page_size, kMaxPageSize);
@@ -62,9 +74,10 @@ class FatalErrorListener : public rocksdb::EventListener {
 
 }  // namespace
 
-Store::Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
+Store::Store(std::unique_ptr<rocksdb::DB> db, std::string dir, StoreOptions options,
              std::shared_ptr<std::atomic<bool>> fatal)
     : db_(std::move(db)),
+      dir_(std::move(dir)),
       options_(options),
       fatal_(std::move(fatal)),
       registry_(registry::TimedRegistry::Empty()) {}
@@ -78,6 +91,12 @@ absl::Status Store::Write(rocksdb::WriteBatch* batch, absl::string_view what) {
   // until it has recovered: by itself for a full disk once space returns (Resume() says Busy
   // meanwhile), never for a fatal error, which needs the database reopened (NeedsReopen()).
   // A failed write was not applied: nothing partial is visible.
+  if (read_only_) {
+    return absl::UnavailableError(absl::StrCat(
+        what,
+        ": the disk of the data directory was full when gongkaid started, so the store "
+        "was opened read-only (reads go on); it reopens for writing once space is freed"));
+  }
   if (NeedsReopen()) {
     return absl::UnavailableError(
         absl::StrCat(what,
@@ -92,11 +111,43 @@ absl::Status Store::Write(rocksdb::WriteBatch* batch, absl::string_view what) {
                        resumed.IsBusy() ? "recovering" : resumed.ToString(), "); retry later"));
     }
   }
+  GONGKAI_RETURN_IF_ERROR(CheckDiskSpace(batch->GetDataSize()));
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync;
   rocksdb::Status status = db_->Write(write_options, batch);
   if (!status.ok()) write_failed_ = true;
   return FromRocks(status, what);
+}
+
+bool Store::NeedsReopen() const {
+  if (fatal_->load()) return true;
+  return read_only_ && FreeDiskBytes(dir_) >= 2 * options_.min_free_disk_bytes;
+}
+
+absl::Status Store::CheckDiskSpace(size_t bytes) {
+  if (options_.min_free_disk_bytes == 0) return absl::OkStatus();
+  uint64_t free = FreeDiskBytes(dir_);
+  uint64_t memtables = 0;
+  db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
+  if (free < bytes + memtables + options_.min_free_disk_bytes && memtables > 0 &&
+      free >= memtables) {
+    // Room to flush what is in memory to a table (no larger than the memtables), after which
+    // its log is deleted: do it now rather than refuse (RocksDB would flush only at 64 MiB).
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    if (db_->Flush(flush).ok()) {
+      free = FreeDiskBytes(dir_);
+      db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
+    }
+  }
+  const uint64_t needed = bytes + memtables + options_.min_free_disk_bytes;
+  if (free >= needed) return absl::OkStatus();
+  constexpr double kMiB = 1 << 20;
+  return absl::UnavailableError(absl::StrFormat(
+      "the disk of the data directory is nearly full: %.1f MiB free, %.1f MiB needed to take "
+      "this write and still flush what is in memory; writes resume as soon as space is freed, "
+      "reads go on",
+      free / kMiB, needed / kMiB));
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions options) {
@@ -106,6 +157,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Store
   auto fatal = std::make_shared<std::atomic<bool>>(false);
   db_options.listeners.push_back(std::make_shared<FatalErrorListener>(fatal));
   db_options.IncreaseParallelism(2);
+  // Start on a disk that is (nearly) full: replay the log into memory without writing a table
+  // first, and create no large preallocated files.
+  db_options.avoid_flush_during_recovery = true;
+  db_options.manifest_preallocation_size = 64 << 10;
   // Point reads (a report's head and revision, a rollup, an anomaly set) dominate: a Bloom
   // filter per table lets a Get skip the tables that cannot hold its key, and a block cache
   // keeps the hot blocks of the current year decoded.
@@ -113,14 +168,20 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Store
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // On a full disk RocksDB cannot open for writing (and 7.8 aborts trying): serve reads only.
+  const bool read_only = options.min_free_disk_bytes > 0 &&
+                         std::filesystem::exists(std::filesystem::path(dir) / "CURRENT") &&
+                         FreeDiskBytes(dir) < options.min_free_disk_bytes;
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status status = rocksdb::DB::Open(db_options, dir, &raw);
+  rocksdb::Status status = read_only ? rocksdb::DB::OpenForReadOnly(db_options, dir, &raw)
+                                     : rocksdb::DB::Open(db_options, dir, &raw);
   if (!status.ok()) {
     if (status.IsCorruption()) return FromRocks(status, "open " + dir);
     return absl::UnavailableError(
         absl::StrCat("cannot open database in ", dir, ": ", status.ToString()));
   }
-  std::unique_ptr<Store> store(new Store(std::unique_ptr<rocksdb::DB>(raw), options, fatal));
+  std::unique_ptr<Store> store(new Store(std::unique_ptr<rocksdb::DB>(raw), dir, options, fatal));
+  store->read_only_ = read_only;
   GONGKAI_RETURN_IF_ERROR(store->LoadState());
   return store;
 }
@@ -182,7 +243,7 @@ absl::Status Store::LoadState() {
       return true;
     });
     if (!scanned.ok()) return scanned;
-    if (requeue.Count() > 0) {
+    if (requeue.Count() > 0 && !read_only_) {
       GONGKAI_RETURN_IF_ERROR(Write(&requeue, "requeue jobs"));
     }
   }

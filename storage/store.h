@@ -46,6 +46,11 @@ struct StoreOptions {
   bool sync = true;
   // The RocksDB environment (tests inject write faults); null: the default.
   rocksdb::Env* env = nullptr;
+  // Free space the data directory's disk must keep beyond a write and the memtables still to
+  // flush: a write that would eat into it is refused (UNAVAILABLE) before RocksDB sees a full
+  // disk, which RocksDB 7.8 does not survive (a WAL write that fails leaves a writer that
+  // aborts the process on its next use). 0: no check.
+  uint64_t min_free_disk_bytes = 4 << 20;
 };
 
 // What a submission asks the store to record. `key` must be normalized (scope set).
@@ -167,7 +172,11 @@ class Store {
   // error on the write-ahead log): every later write answers UNAVAILABLE, reads still work,
   // and the process should reopen the database (gongkaid exits so its supervisor restarts
   // it; recovery replays the log, so no acknowledged commit is lost).
-  bool NeedsReopen() const { return fatal_->load(); }
+  // Also true for a store opened read-only (below) once its disk has room again.
+  bool NeedsReopen() const;
+  // Opened read-only because the disk was full at start-up (RocksDB cannot even open for
+  // writing then): reads are served, every write answers UNAVAILABLE until a reopen.
+  bool read_only() const { return read_only_; }
 
   // RocksDB's estimates, for monitoring: number of keys and bytes of live data.
   struct Statistics {
@@ -215,8 +224,11 @@ class Store {
   absl::Status FinishJob(const v1::RollupJob& job);
 
  private:
-  Store(std::unique_ptr<rocksdb::DB> db, StoreOptions options,
+  Store(std::unique_ptr<rocksdb::DB> db, std::string dir, StoreOptions options,
         std::shared_ptr<std::atomic<bool>> fatal);
+  // UNAVAILABLE unless the disk keeps min_free_disk_bytes after `bytes` more and a flush of
+  // every memtable (flushing first when that makes the room).
+  absl::Status CheckDiskSpace(size_t bytes);
   absl::Status LoadState();
   // Writes a batch (synced unless options_.sync is off), resuming RocksDB first when an
   // earlier write failed. UNAVAILABLE/INTERNAL when it fails; nothing is then applied.
@@ -261,7 +273,9 @@ class Store {
                         std::string* next_page_token) const;
 
   const std::unique_ptr<rocksdb::DB> db_;
+  const std::string dir_;
   const StoreOptions options_;
+  bool read_only_ = false;
   const std::shared_ptr<std::atomic<bool>> fatal_;
   mutable absl::Mutex registry_mu_;
   std::shared_ptr<const registry::TimedRegistry> registry_ ABSL_GUARDED_BY(registry_mu_);

@@ -154,6 +154,12 @@ int Daemon::Run() {
 
 absl::Status Daemon::OpenStore() {
   GONGKAI_ASSIGN_OR_RETURN(store_, storage::Store::Open(config_.data_dir));
+  if (store_->read_only()) {
+    logger_->Error(
+        "the disk of the data directory is full: the store is open read-only (reads are "
+        "served, writes refused); gongkaid restarts itself for writing once space is freed",
+        {{"data_dir", config_.data_dir}});
+  }
   return absl::OkStatus();
 }
 
@@ -313,9 +319,11 @@ int Daemon::ServeUntilStopped() {
   std::thread reopen_watch([&] {
     while (!stopping.load()) {
       if (store_->NeedsReopen()) {
-        logger_->Error(
-            "the database met a write error it cannot recover from while open; "
-            "stopping so that a restart reopens it");
+        logger_->Error(store_->read_only()
+                           ? "the disk has room again; stopping so that a restart reopens the "
+                             "database for writing"
+                           : "the database met a write error it cannot recover from while open; "
+                             "stopping so that a restart reopens it");
         must_reopen = true;
         kill(getpid(), SIGTERM);
         return;
