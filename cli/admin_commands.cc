@@ -41,15 +41,15 @@ std::vector<std::string> ListFlag(const Args& args, const std::string& name) {
   return out;
 }
 
-// --roles: the roles named, each one of submitter, reader, worker, admin.
+// --roles: the roles named, each one of submitter, reader, reviewer, worker, admin.
 absl::StatusOr<std::vector<v1::Role>> RolesFlag(const Args& args) {
   std::vector<v1::Role> roles;
   for (const std::string& role : ListFlag(args, "roles")) {
     v1::Role value;
     if (!v1::Role_Parse("ROLE_" + absl::AsciiStrToUpper(role), &value) ||
         value == v1::ROLE_UNSPECIFIED) {
-      return UsageError(
-          absl::StrCat("--roles: \"", role, "\" is not one of submitter, reader, worker, admin"));
+      return UsageError(absl::StrCat(
+          "--roles: \"", role, "\" is not one of submitter, reader, reviewer, worker, admin"));
     }
     roles.push_back(value);
   }

@@ -309,4 +309,40 @@ std::string FormatCells(const v1::Report& report) {
   return out;
 }
 
+namespace {
+
+// A cell's value as the cells output prints it, "" when the cell is not of the report's edition.
+std::string PrintedValue(const v1::Report& report, absl::string_view field_path) {
+  const int index = FindCell(report.edition(), field_path);
+  if (index < 0) return "";
+  for (const std::string& path : report.uncertain_cells()) {
+    if (path == field_path) return "?";
+  }
+  const CellSpec& cell = CellsOf(report.edition())[index];
+  return FormatCellValue(cell, GetCell(report, cell));
+}
+
+}  // namespace
+
+std::vector<v1::CellChange> DiffCells(const v1::Report& before, const v1::Report& after) {
+  std::vector<v1::CellChange> out;
+  absl::flat_hash_map<std::string, bool> seen;
+  for (v1::Edition edition : {after.edition(), before.edition()}) {
+    for (const CellSpec& cell : CellsOf(edition)) {
+      if (!seen.emplace(cell.field_path, true).second) continue;
+      std::string was = PrintedValue(before, cell.field_path);
+      std::string now = PrintedValue(after, cell.field_path);
+      if (was == now) continue;
+      v1::CellChange& change = out.emplace_back();
+      change.set_field_path(cell.field_path);
+      change.set_table(cell.table);
+      change.set_row(cell.row);
+      change.set_column(cell.column);
+      change.set_before(std::move(was));
+      change.set_after(std::move(now));
+    }
+  }
+  return out;
+}
+
 }  // namespace gongkai

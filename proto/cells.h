@@ -15,6 +15,7 @@
 
 #include "absl/strings/string_view.h"
 #include "gongkai/v1/report.pb.h"
+#include "gongkai/v1/review.pb.h"
 #include "google/protobuf/descriptor.h"
 
 namespace gongkai {
@@ -80,6 +81,11 @@ std::string FormatCells(const v1::Report& report);
 
 // Formats one cell's value as in the cells output ("" for blank).
 std::string FormatCellValue(const CellSpec& cell, std::optional<int64_t> value);
+
+// The cells whose value (as the cells output prints it, "?" when uncertain, "" when blank or
+// not of the report's edition) differs between two reports, by field path: `after`'s cells in
+// its edition's order, then those only `before`'s edition has.
+std::vector<v1::CellChange> DiffCells(const v1::Report& before, const v1::Report& after);
 
 }  // namespace gongkai
 

@@ -36,7 +36,8 @@ absl::Status Denied(const Caller& caller, absl::string_view what, absl::string_v
 Caller Caller::Open() {
   v1::Principal principal;
   principal.set_name("anonymous");
-  for (v1::Role role : {v1::ROLE_SUBMITTER, v1::ROLE_READER, v1::ROLE_WORKER, v1::ROLE_ADMIN}) {
+  for (v1::Role role :
+       {v1::ROLE_SUBMITTER, v1::ROLE_READER, v1::ROLE_WORKER, v1::ROLE_ADMIN, v1::ROLE_REVIEWER}) {
     principal.add_roles(role);
   }
   principal.add_region_codes(std::string(kNationCode));
@@ -72,6 +73,17 @@ bool Caller::Overlaps(const registry::YearTree& registry, absl::string_view regi
     if (IsWithin(registry, region_code, root)) return true;
     // The region is an ancestor of the scope's root (or the nation).
     if (registry.Find(region_code) != nullptr && IsWithin(registry, root, region_code)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Caller::Reviews(const registry::YearTree& registry, absl::string_view region_code,
+                     absl::string_view body) const {
+  if (!Has(v1::ROLE_REVIEWER) || !BodyMatches(body)) return false;
+  for (const std::string& root : principal_.region_codes()) {
+    if (IsWithin(registry, region_code, root) && (region_code != root || !body.empty())) {
       return true;
     }
   }
@@ -114,6 +126,17 @@ absl::Status Caller::RequireSubtree(std::initializer_list<v1::Role> roles, absl:
   if (CoversSubtree(registry, region_code)) return absl::OkStatus();
   return Denied(*this, what,
                 absl::StrCat("the subtree of region ", region_code, " is not wholly in its scope"));
+}
+
+absl::Status Caller::RequireReviewer(absl::string_view what, const registry::YearTree& registry,
+                                     absl::string_view region_code, absl::string_view body) const {
+  GONGKAI_RETURN_IF_ERROR(Require({v1::ROLE_REVIEWER}, what));
+  if (Reviews(registry, region_code, body)) return absl::OkStatus();
+  return Denied(*this, what,
+                absl::StrCat("it does not review the report of region ", region_code,
+                             body.empty() ? "" : " body ", body,
+                             " (a reviewer reviews the regions below its scope's roots and the "
+                             "roots' bodies, never a root's own government report)"));
 }
 
 absl::Status Caller::RequireOverlap(std::initializer_list<v1::Role> roles, absl::string_view what,

@@ -15,8 +15,8 @@
 namespace gongkai {
 
 // The roles that may read reports, revisions, the change log, rollups and anomalies.
-inline constexpr std::initializer_list<v1::Role> kReadRoles = {v1::ROLE_READER, v1::ROLE_SUBMITTER,
-                                                               v1::ROLE_WORKER};
+inline constexpr std::initializer_list<v1::Role> kReadRoles = {
+    v1::ROLE_READER, v1::ROLE_SUBMITTER, v1::ROLE_WORKER, v1::ROLE_REVIEWER};
 
 // An authenticated caller. Cheap to copy.
 class Caller {
@@ -38,6 +38,13 @@ class Caller {
   bool CoversSubtree(const registry::YearTree& registry, absl::string_view region_code) const;
   // Whether the scope covers any part of the region's subtree (listings then filter).
   bool Overlaps(const registry::YearTree& registry, absl::string_view region_code) const;
+  // Whether the caller holds the reviewer role and its scope makes it the reviewer of the
+  // report of `body` (empty: the government's) at `region_code`: the region lies strictly
+  // below one of the scope's roots, or it is a root and the report is a body's. A root's own
+  // government report (own or summary) is the level above's to review. The body restriction
+  // applies as for Covers.
+  bool Reviews(const registry::YearTree& registry, absl::string_view region_code,
+               absl::string_view body) const;
   // Whether every region of `other`'s scope lies in this one (and its body is no wider).
   bool Contains(const registry::YearTree& registry, const v1::Principal& other) const;
 
@@ -53,6 +60,10 @@ class Caller {
   absl::Status RequireSubtree(std::initializer_list<v1::Role> roles, absl::string_view what,
                               const registry::YearTree& registry,
                               absl::string_view region_code) const;
+  // PERMISSION_DENIED unless Reviews(registry, region_code, body); the refusal is the same
+  // whether or not the report exists.
+  absl::Status RequireReviewer(absl::string_view what, const registry::YearTree& registry,
+                               absl::string_view region_code, absl::string_view body) const;
   // As Require, and the scope must overlap the region's subtree.
   absl::Status RequireOverlap(std::initializer_list<v1::Role> roles, absl::string_view what,
                               const registry::YearTree& registry,

@@ -7,6 +7,7 @@
 #include "services/admin_service.h"
 #include "services/region_service.h"
 #include "services/report_service.h"
+#include "services/review_service.h"
 #include "services/rollup_service.h"
 #include "services/status.h"
 
@@ -260,6 +261,46 @@ grpc::Status AdminServiceImpl::LoadRegistryEdition(grpc::ServerContext* context,
                                                    v1::RegistryChangeResult* response) {
   return Call(*env_, context, [&](const RequestContext& c) {
     return gongkai::LoadRegistryEdition(*env_, c, *request, response);
+  });
+}
+
+grpc::Status ReviewServiceImpl::ListReviews(grpc::ServerContext* context,
+                                            const v1::ListReviewsRequest* request,
+                                            v1::ListReviewsResponse* response) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::ListReviews(*env_, c, *request, response);
+  });
+}
+
+grpc::Status ReviewServiceImpl::GetReview(grpc::ServerContext* context,
+                                          const v1::GetReviewRequest* request,
+                                          v1::GetReviewResponse* response) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::GetReview(*env_, c, *request, response);
+  });
+}
+
+grpc::Status ReviewServiceImpl::ApproveReport(grpc::ServerContext* context,
+                                              const v1::ReviewDecisionRequest* request,
+                                              v1::Revision* response) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::ApproveReport(*env_, c, *request, response);
+  });
+}
+
+grpc::Status ReviewServiceImpl::ReturnReport(grpc::ServerContext* context,
+                                             const v1::ReviewDecisionRequest* request,
+                                             v1::Revision* response) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::ReturnReport(*env_, c, *request, response);
+  });
+}
+
+grpc::Status ReviewServiceImpl::WithdrawReport(grpc::ServerContext* context,
+                                               const v1::ReviewDecisionRequest* request,
+                                               v1::Revision* response) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::WithdrawReport(*env_, c, *request, response);
   });
 }
 

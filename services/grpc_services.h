@@ -8,6 +8,7 @@
 #include "gongkai/v1/admin_service.grpc.pb.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
+#include "gongkai/v1/review_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "services/env.h"
 
@@ -31,6 +32,25 @@ class ReportServiceImpl final : public v1::ReportService::Service {
                            v1::ListChangesResponse* response) override;
   grpc::Status ParseReport(grpc::ServerContext* context, const v1::ParseReportRequest* request,
                            v1::ParseReportResponse* response) override;
+
+ private:
+  const Env* env_;
+};
+
+class ReviewServiceImpl final : public v1::ReviewService::Service {
+ public:
+  explicit ReviewServiceImpl(const Env* env) : env_(env) {}
+  grpc::Status ListReviews(grpc::ServerContext* context, const v1::ListReviewsRequest* request,
+                           v1::ListReviewsResponse* response) override;
+  grpc::Status GetReview(grpc::ServerContext* context, const v1::GetReviewRequest* request,
+                         v1::GetReviewResponse* response) override;
+  grpc::Status ApproveReport(grpc::ServerContext* context, const v1::ReviewDecisionRequest* request,
+                             v1::Revision* response) override;
+  grpc::Status ReturnReport(grpc::ServerContext* context, const v1::ReviewDecisionRequest* request,
+                            v1::Revision* response) override;
+  grpc::Status WithdrawReport(grpc::ServerContext* context,
+                              const v1::ReviewDecisionRequest* request,
+                              v1::Revision* response) override;
 
  private:
   const Env* env_;

@@ -45,6 +45,15 @@ void WithoutPeers(v1::Anomaly* anomaly) {
                   evidence->end());
 }
 
+}  // namespace
+
+void RedactForCaller(const Caller& caller, const registry::YearTree& tree, v1::Anomaly* anomaly) {
+  if (!SeesPeers(caller, tree, anomaly->key())) WithoutPeers(anomaly);
+  anomaly->clear_explanation_without_peers();
+}
+
+namespace {
+
 absl::Status CheckTreeYear(const Env& env, int year) {
   if (year < kFirstReportingYear || year > CurrentYear(env)) {
     return error::InvalidField("on_tree", absl::StrCat("must be between ", kFirstReportingYear,
@@ -148,8 +157,7 @@ absl::Status ListAnomalies(const Env& env, const RequestContext& context,
       });
   if (!page.ok()) return page.status();
   for (v1::Anomaly& anomaly : page->items) {
-    if (!SeesPeers(context.caller, *registry, anomaly.key())) WithoutPeers(&anomaly);
-    anomaly.clear_explanation_without_peers();
+    RedactForCaller(context.caller, *registry, &anomaly);
     *response->add_anomalies() = std::move(anomaly);
   }
   response->set_next_page_token(page->next_page_token);

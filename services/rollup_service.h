@@ -10,6 +10,11 @@
 
 namespace gongkai {
 
+// A flag as `caller` may read it: when the caller cannot see the reports it compares the
+// flagged one with (the governments beside it, or the region's other bodies), without what it
+// says of them; never with explanation_without_peers.
+void RedactForCaller(const Caller& caller, const registry::YearTree& tree, v1::Anomaly* anomaly);
+
 // NOT_FOUND when the region is unknown or not rolled up for the year yet.
 absl::Status GetRollup(const Env& env, const RequestContext& context,
                        const v1::GetRollupRequest& request, v1::Rollup* response);

@@ -86,6 +86,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, ServerOpti
   observers.push_back(std::make_unique<ObservingInterceptorFactory>(env->metrics, env->logger));
   builder.experimental().SetInterceptorCreators(std::move(observers));
   builder.RegisterService(&server->report_service_);
+  builder.RegisterService(&server->review_service_);
   builder.RegisterService(&server->region_service_);
   builder.RegisterService(&server->rollup_service_);
   builder.RegisterService(&server->worker_service_);
@@ -98,7 +99,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, ServerOpti
   // Each registered service by the name its descriptor gives (what grpc.health.v1 clients
   // ask for).
   for (const char* name :
-       {v1::ReportService::service_full_name(), v1::RegionService::service_full_name(),
+       {v1::ReportService::service_full_name(), v1::ReviewService::service_full_name(),
+        v1::RegionService::service_full_name(),
         v1::RollupService::service_full_name(), v1::WorkerService::service_full_name(),
         v1::AdminService::service_full_name()}) {
     health->SetServingStatus(name, true);

@@ -56,11 +56,13 @@ class Server {
  private:
   explicit Server(const Env* env)
       : report_service_(env),
+        review_service_(env),
         region_service_(env),
         rollup_service_(env),
         worker_service_(env),
         admin_service_(env) {}
   ReportServiceImpl report_service_;
+  ReviewServiceImpl review_service_;
   RegionServiceImpl region_service_;
   RollupServiceImpl rollup_service_;
   WorkerServiceImpl worker_service_;

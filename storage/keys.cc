@@ -93,6 +93,16 @@ std::string PrincipalKey(absl::string_view name) {
   return absl::StrCat(absl::string_view(&kPrincipal, 1), name);
 }
 
+std::string ReviewPrefix(absl::string_view id) {
+  return absl::StrCat(absl::string_view(&kReview, 1), id);
+}
+
+std::string ReviewKey(absl::string_view id, int64_t sequence) {
+  std::string out = ReviewPrefix(id);
+  AppendBigEndian64(&out, static_cast<uint64_t>(sequence));
+  return out;
+}
+
 std::string PrefixEnd(absl::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {

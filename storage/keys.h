@@ -36,6 +36,7 @@ inline constexpr char kRollup = 'r';     // r · year · path · '/'   → Rollu
 inline constexpr char kAnomalies = 'f';  // f · year · path · '/'   → AnomalySet
 inline constexpr char kJob = 'j';        // j · id(u64)             → RollupJob
 inline constexpr char kPrincipal = 'p';  // p · name                → StoredPrincipal
+inline constexpr char kReview = 'w';     // w · id · seq(u64)       → Review (review history)
 
 void AppendBigEndian64(std::string* out, uint64_t value);
 uint64_t ReadBigEndian64(absl::string_view bytes);
@@ -63,6 +64,9 @@ std::string AnomaliesKey(int year, const std::vector<std::string>& path);
 std::string AnomaliesPrefix(int year, const std::vector<std::string>& path);
 std::string JobKey(int64_t id);
 std::string PrincipalKey(absl::string_view name);
+// A review event of report `id`, by the change log sequence that announced it.
+std::string ReviewKey(absl::string_view id, int64_t sequence);
+std::string ReviewPrefix(absl::string_view id);
 
 // A page token: the last key a page returned, bound to its listing (the prefix scanned) so
 // that a token of one listing is refused by another (a child's by its parent's, say). Opaque

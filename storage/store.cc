@@ -271,7 +271,21 @@ absl::StatusOr<std::optional<v1::Revision>> Store::ReadHead(const std::string& i
   GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read report head"));
   v1::Revision head;
   if (!head.ParseFromString(value)) return absl::DataLossError("unreadable report head");
+  if (!head.has_review()) {
+    // Stored before reviews existed: submitted, awaiting review.
+    v1::Review* review = head.mutable_review();
+    review->set_state(v1::REVIEW_STATE_PENDING);
+    review->set_action(v1::REVIEW_ACTION_SUBMIT);
+    review->set_revision(head.revision());
+    review->set_principal(head.principal());
+    *review->mutable_time() = head.create_time();
+    review->set_sequence(head.change_sequence());
+  }
   return head;
+}
+
+void Store::WithHeadReview(const v1::Revision& head, v1::Revision* revision) {
+  if (revision->revision() == head.revision()) *revision->mutable_review() = head.review();
 }
 
 absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& id, int64_t revision) const {
@@ -290,14 +304,16 @@ absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& id, int64_t 
 absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_t revision,
                                                 bool full) const {
   GONGKAI_ASSIGN_OR_RETURN(std::string id, IdOf(key));
+  GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
+  if (!head.has_value()) return absl::NotFoundError("no such report");
   if (revision == 0) {
-    GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
-    if (!head.has_value()) return absl::NotFoundError("no such report");
     if (!full) return *head;
     revision = head->revision();
   }
   absl::StatusOr<v1::Revision> out = ReadRevision(id, revision);
-  if (out.ok() && !full) out->clear_report();
+  if (!out.ok()) return out;
+  if (!full) out->clear_report();
+  WithHeadReview(*head, &*out);
   return out;
 }
 
@@ -351,8 +367,9 @@ absl::StatusOr<std::vector<v1::Revision>> Store::ListReportsAt(const std::string
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     const std::string id = it->value().ToString();
     GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
-    if (!head.has_value()) continue;
+    if (!head.has_value() || head->withdrawn()) continue;
     GONGKAI_ASSIGN_OR_RETURN(v1::Revision revision, ReadRevision(id, head->revision()));
+    WithHeadReview(*head, &revision);
     out.push_back(std::move(revision));
   }
   GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "list a region's reports"));
@@ -361,7 +378,8 @@ absl::StatusOr<std::vector<v1::Revision>> Store::ListReportsAt(const std::string
 
 absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_code, int year,
                                                       int page_size, const std::string& page_token,
-                                                      bool full, const ReportFilter& keep) const {
+                                                      bool full, const ReportFilter& keep,
+                                                      const HeadFilter& keep_head) const {
   std::shared_ptr<const registry::YearTree> tree = Tree(year);
   if (tree->Find(region_code) == nullptr) {
     return absl::NotFoundError(
@@ -370,11 +388,14 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
   const std::string prefix = keys::IndexKey(keys::SubtreePrefix(year, tree->PathOf(region_code)));
   Page<v1::Revision> page;
   ScanAccept accept = nullptr;
-  if (keep != nullptr) {
+  if (keep != nullptr || keep_head != nullptr) {
     accept = [&](absl::string_view, absl::string_view id) -> absl::StatusOr<bool> {
       v1::ReportKey key;
       if (!ParseReportId(id, &key)) return absl::DataLossError("subtree index holds no report id");
-      return keep(key);
+      if (keep != nullptr && !keep(key)) return false;
+      if (keep_head == nullptr) return true;
+      GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(std::string(id)));
+      return head.has_value() && keep_head(*head);
     };
   }
   absl::Status status = ScanPage(
@@ -386,6 +407,7 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
         if (full) {
           GONGKAI_ASSIGN_OR_RETURN(v1::Revision stored,
                                    ReadRevision(std::string(id), revision.revision()));
+          WithHeadReview(revision, &stored);
           revision = std::move(stored);
         }
         const size_t size = revision.ByteSizeLong();
@@ -417,6 +439,10 @@ absl::StatusOr<Page<v1::Revision>> Store::ListRevisions(const v1::ReportKey& key
       &page.next_page_token);
   if (!status.ok()) return status;
   if (page.items.empty() && page_token.empty()) return absl::NotFoundError("no such report");
+  if (!page.items.empty()) {
+    GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
+    if (head.has_value()) WithHeadReview(*head, &page.items.back());
+  }
   return page;
 }
 

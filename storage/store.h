@@ -70,6 +70,28 @@ struct CommitResult {
   bool created = false;
 };
 
+// A review decision about a report key's current revision (ReviewService). `key` must be
+// normalized (scope set).
+struct ReviewRequest {
+  v1::ReportKey key;
+  // APPROVE, RETURN or WITHDRAW.
+  v1::ReviewAction action = v1::REVIEW_ACTION_UNSPECIFIED;
+  // The revision decided about; 0: whatever is current.
+  int64_t revision = 0;
+  std::vector<std::string> reasons;
+  std::string note;
+  std::string principal;
+  std::string peer;
+  absl::Time time;
+};
+
+struct ReviewResult {
+  // The head after the decision (without report content), its review set.
+  v1::Revision head;
+  // False when the decision repeated the key's state at the same revision: nothing written.
+  bool changed = false;
+};
+
 template <typename T>
 struct Page {
   std::vector<T> items;
@@ -133,18 +155,36 @@ class Store {
   // write fails (nothing is then written).
   absl::StatusOr<CommitResult> Commit(const CommitRequest& request);
 
-  // Returns the given revision (0: the current one). NOT_FOUND when absent.
+  // ---- Review (store_review.cc) ----
+
+  // Records a review decision in one synced batch with its change log entry (which carries the
+  // new Review) and the key's review history: APPROVE and RETURN set the head's review;
+  // WITHDRAW writes a tombstone revision (report = key only, `withdrawn`) and takes the key out
+  // of the subtree index, so listings, rollups and peers no longer see it until a new
+  // revision is committed. A decision that repeats the key's state at the same revision (a
+  // retry) writes nothing. NOT_FOUND when the report does not exist; FAILED_PRECONDITION when
+  // `revision` is set and is not the current one, or when approving or returning a withdrawn
+  // report; INVALID_ARGUMENT when a return or withdrawal has no reason.
+  absl::StatusOr<ReviewResult> Review(const ReviewRequest& request);
+  // Every review event of the key (submissions, decisions, withdrawals), oldest first.
+  absl::StatusOr<std::vector<v1::Review>> ListReviewHistory(const v1::ReportKey& key) const;
+
+  // Returns the given revision (0: the current one). NOT_FOUND when absent. The current
+  // revision carries the key's review as it is now.
   absl::StatusOr<v1::Revision> GetRevision(const v1::ReportKey& key, int64_t revision,
                                            bool full = true) const;
 
   // Current revisions of every report in the region's subtree for the year that `keep`
-  // accepts (null: all), in subtree order. Pages and tokens count and name only accepted
-  // reports. INVALID_ARGUMENT for a page token not from this listing.
+  // accepts (null: all) and whose head `keep_head` accepts (null: all; it sees the head without
+  // content, its review set), in subtree order. Withdrawn reports are not listed. Pages and
+  // tokens count and name only accepted reports. INVALID_ARGUMENT for a page token not from
+  // this listing.
   using ReportFilter = std::function<bool(const v1::ReportKey&)>;
+  using HeadFilter = std::function<bool(const v1::Revision&)>;
   absl::StatusOr<Page<v1::Revision>> ListReports(const std::string& region_code, int year,
                                                  int page_size, const std::string& page_token,
-                                                 bool full,
-                                                 const ReportFilter& keep = nullptr) const;
+                                                 bool full, const ReportFilter& keep = nullptr,
+                                                 const HeadFilter& keep_head = nullptr) const;
 
   // The current revisions (full) of the reports filed at the region itself (its government's,
   // its bodies', summaries), not its descendants', in the year. NOT_FOUND when the region is
@@ -207,6 +247,9 @@ class Store {
   absl::StatusOr<int64_t> WorkerCheckpoint() const;
   // NOT_FOUND when the region is unknown or has no rollup for the year.
   absl::StatusOr<v1::Rollup> GetRollup(const std::string& region_code, int year) const;
+  // The anomaly set stored for the region itself (empty when none). NOT_FOUND when the region
+  // is not in the year's tree.
+  absl::StatusOr<v1::AnomalySet> AnomaliesAt(const std::string& region_code, int year) const;
   // The anomalies of the subtree, in subtree order, that `keep` accepts.
   absl::StatusOr<Page<v1::Anomaly>> ListAnomalies(
       const std::string& region_code, int year, int page_size, const std::string& page_token,
@@ -254,7 +297,11 @@ class Store {
                            std::set<int>* years) const;
   // The key's entry in the subtree index under `registry`.
   static std::string IndexKeyOf(const registry::YearTree& registry, const v1::ReportKey& key);
+  // The head of report `id` (nullopt when none); a head stored before reviews existed reads as
+  // pending at its revision.
   absl::StatusOr<std::optional<v1::Revision>> ReadHead(const std::string& id) const;
+  // The stored revision with the head's current review when it is the head's revision.
+  static void WithHeadReview(const v1::Revision& head, v1::Revision* revision);
   absl::StatusOr<v1::Revision> ReadRevision(const std::string& id, int64_t revision) const;
   // Calls `visit` with every job in id order until it returns false.
   absl::Status ScanJobs(

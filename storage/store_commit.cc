@@ -7,6 +7,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
+#include "proto/cells.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/store.h"
@@ -36,7 +37,9 @@ v1::Revision NewRevision(const CommitRequest& request, const std::optional<v1::R
   *revision.mutable_report() = request.report;
   *revision.mutable_report()->mutable_key() = revision.key();
   *revision.mutable_create_time() = time;
-  *revision.mutable_first_create_time() = current > 0 ? head->first_create_time() : time;
+  // A report restored after its withdrawal counts as filed when it is submitted again.
+  *revision.mutable_first_create_time() =
+      current > 0 && !head->withdrawn() ? head->first_create_time() : time;
   revision.set_principal(request.principal);
   revision.set_peer(request.peer);
   *revision.mutable_verdict() = request.verdict;
@@ -53,7 +56,27 @@ v1::ChangeEvent ChangeOf(const v1::Revision& revision, int64_t previous,
   change.set_revision(revision.revision());
   change.set_previous_revision(previous);
   *change.mutable_time() = time;
+  *change.mutable_review() = revision.review();
   return change;
+}
+
+// The review of a new revision: pending, with what changed since the last approval.
+v1::Review SubmitReview(const v1::Revision& revision, const std::optional<v1::Revision>& head,
+                        const v1::Report* approved) {
+  v1::Review review;
+  review.set_state(v1::REVIEW_STATE_PENDING);
+  review.set_action(v1::REVIEW_ACTION_SUBMIT);
+  review.set_revision(revision.revision());
+  review.set_principal(revision.principal());
+  *review.mutable_time() = revision.create_time();
+  review.set_sequence(revision.change_sequence());
+  if (head.has_value()) review.set_approved_revision(head->review().approved_revision());
+  if (approved != nullptr) {
+    for (v1::CellChange& change : DiffCells(*approved, revision.report())) {
+      *review.add_changes() = std::move(change);
+    }
+  }
+  return review;
 }
 
 }  // namespace
@@ -130,8 +153,9 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
     const int64_t current = head.has_value() ? head->revision() : 0;
     std::string content = SerializeDeterministic(request.report);
     // Idempotency: identical content to the current revision writes nothing, even for a
-    // retry whose expected_revision is now stale (its write already happened).
-    if (current > 0 && content == head_content) {
+    // retry whose expected_revision is now stale (its write already happened). A withdrawn
+    // report is restored by any submission.
+    if (current > 0 && !head->withdrawn() && content == head_content) {
       pending->result = CommitResult{*head, false};
       continue;
     }
@@ -142,9 +166,24 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
       continue;
     }
 
+    // The revision last approved, to say what changed since (reviews happen outside groups, so
+    // it is stored already).
+    std::optional<v1::Revision> approved;
+    if (head.has_value() && head->review().approved_revision() > 0) {
+      absl::StatusOr<v1::Revision> stored = ReadRevision(*id, head->review().approved_revision());
+      if (!stored.ok()) {
+        pending->result = stored.status();
+        continue;
+      }
+      approved = *std::move(stored);
+    }
+
     ++sequence;
     const google::protobuf::Timestamp time = ToProtoTime(request.time);
-    const v1::Revision revision = NewRevision(request, head, sequence, time);
+    v1::Revision revision = NewRevision(request, head, sequence, time);
+    *revision.mutable_review() =
+        SubmitReview(revision, head, approved.has_value() ? &approved->report() : nullptr);
+    batch.Put(keys::ReviewKey(*id, sequence), revision.review().SerializeAsString());
     v1::Revision head_record = revision;
     head_record.clear_report();
     const v1::ChangeEvent change = ChangeOf(revision, current, time);

@@ -75,6 +75,11 @@ absl::Status Store::ReindexFrom(int from_year, const registry::TimedRegistry& re
     v1::ReportKey key;
     if (!ParseReportId(id, &key)) return absl::DataLossError("unreadable report id");
     years->insert(key.year());
+    v1::Revision head;
+    if (!head.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("unreadable report head");
+    }
+    if (head.withdrawn()) continue;  // Out of the index until a new revision restores it.
     std::shared_ptr<const registry::YearTree> tree = registry.Tree(key.year());
     if (tree->Find(key.region_code()) == nullptr) {
       stranded->push_back(std::move(key));  // Left out of listings until its region returns.

@@ -102,6 +102,22 @@ absl::StatusOr<v1::Rollup> Store::GetRollup(const std::string& region_code, int 
   return rollup;
 }
 
+absl::StatusOr<v1::AnomalySet> Store::AnomaliesAt(const std::string& region_code, int year) const {
+  std::shared_ptr<const registry::YearTree> registry = Tree(year);
+  if (registry->Find(region_code) == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("region ", region_code, " is not in the registry of ", year));
+  }
+  std::string value;
+  rocksdb::Status status = db_->Get(
+      rocksdb::ReadOptions(), keys::AnomaliesKey(year, registry->PathOf(region_code)), &value);
+  v1::AnomalySet set;
+  if (status.IsNotFound()) return set;
+  GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read anomalies"));
+  if (!set.ParseFromString(value)) return absl::DataLossError("unreadable anomaly set");
+  return set;
+}
+
 absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
     const std::string& region_code, int year, int page_size, const std::string& page_token,
     const std::function<bool(const v1::Anomaly&)>& keep) const {

@@ -78,6 +78,10 @@ ReportEntry MakeEntry(const v1::Revision& revision, int region, const Settings& 
     entry.filed_on = absl::ToCivilDay(FromProtoTime(first), settings.zone);
   }
   entry.deadline = DeadlineFor(settings, region_record, !entry.government(), entry.key.year());
+  if (revision.has_review()) {
+    entry.review = revision.review().state();
+    entry.review_sequence = revision.review().sequence();
+  }
   entry.violations.assign(revision.verdict().violations().begin(),
                           revision.verdict().violations().end());
   entry.problem_shingles =
@@ -193,10 +197,19 @@ YearModel::YearModel(int year, std::shared_ptr<const RegionTree> tree, const Set
 std::vector<int> YearModel::Apply(const v1::Revision& revision) {
   if (revision.key().year() != year_) return {};
   const int region = tree_->Find(revision.key().region_code());
-  if (region < 0 || EditionIndex(revision.report().edition()) < 0) return {};
+  if (region < 0) return {};
   const std::string id = ReportId(revision.key());
   auto it = entries_.find(id);
   if (it != entries_.end() && it->second.revision >= revision.revision()) return {};
+  if (revision.withdrawn()) {
+    if (it == entries_.end()) return {};
+    Contribute(it->second, -1);
+    std::vector<std::string>& ids = keys_at_[region];
+    ids.erase(std::find(ids.begin(), ids.end(), id));
+    entries_.erase(it);
+    return tree_->Ancestors(region);
+  }
+  if (EditionIndex(revision.report().edition()) < 0) return {};
   ReportEntry entry = MakeEntry(revision, region, *settings_, tree_->region(region));
   if (it != entries_.end()) {
     Contribute(it->second, -1);
@@ -208,6 +221,19 @@ std::vector<int> YearModel::Apply(const v1::Revision& revision) {
     entries_.emplace(id, std::move(entry));
   }
   return tree_->Ancestors(region);
+}
+
+std::vector<int> YearModel::ApplyReview(const v1::ReportKey& key, const v1::Review& review) {
+  auto it = entries_.find(ReportId(key));
+  if (it == entries_.end() || it->second.revision != review.revision() ||
+      it->second.review_sequence >= review.sequence()) {
+    return {};
+  }
+  Contribute(it->second, -1);
+  it->second.review = review.state();
+  it->second.review_sequence = review.sequence();
+  Contribute(it->second, +1);
+  return tree_->Ancestors(it->second.region);
 }
 
 void EditionSums::Add(int i, int64_t delta) {
@@ -229,8 +255,7 @@ __int128 EditionSums::Exact(int i) const {
 std::string Int128Text(__int128 value) {
   if (value == 0) return "0";
   const bool negative = value < 0;
-  unsigned __int128 magnitude =
-      negative ? static_cast<unsigned __int128>(-(value + 1)) + 1 : value;
+  unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(value + 1)) + 1 : value;
   std::string digits;
   while (magnitude > 0) {
     digits.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
@@ -260,6 +285,9 @@ void YearModel::Contribute(const ReportEntry& entry, int sign) {
     if (counts_for_completeness) {
       sums.received += sign;
       (entry.late() ? sums.late : sums.on_time) += sign;
+      (entry.review == v1::REVIEW_STATE_APPROVED   ? sums.approved
+       : entry.review == v1::REVIEW_STATE_RETURNED ? sums.returned
+                                                   : sums.pending_review) += sign;
     }
   }
 }
@@ -493,6 +521,9 @@ void YearModel::AddCompleteness(int region, const RegionSums& sums,
   completeness->set_on_time(sums.on_time);
   completeness->set_late(sums.late);
   completeness->set_missing(completeness->expected() - sums.received);
+  completeness->set_approved(sums.approved);
+  completeness->set_pending_review(sums.pending_review);
+  completeness->set_returned(sums.returned);
   // The first missing regions in code order (depth first, children in code order).
   std::vector<int> stack = {region};
   while (!stack.empty() && completeness->missing_regions_size() < kMaxMissingListed &&
@@ -530,7 +561,8 @@ std::vector<int> YearModel::Differences(const YearModel& other) const {
     if (a == nullptr) a = &kEmpty;
     if (b == nullptr) b = &kEmpty;
     return a->received == b->received && a->on_time == b->on_time && a->late == b->late &&
-           same_edition(a->editions[0], b->editions[0]) &&
+           a->approved == b->approved && a->pending_review == b->pending_review &&
+           a->returned == b->returned && same_edition(a->editions[0], b->editions[0]) &&
            same_edition(a->editions[1], b->editions[1]);
   };
   std::vector<int> differ;

@@ -95,6 +95,9 @@ struct ReportEntry {
   int problem_chars = 0;
   // The number of requests the narrative says were received ("共收到…申请N件"), if stated.
   std::optional<int64_t> narrative_requests;
+  // The key's review state, and the change log sequence that set it.
+  v1::ReviewState review = v1::REVIEW_STATE_PENDING;
+  int64_t review_sequence = 0;
 
   bool government() const { return key.body().empty(); }
   bool summary() const { return key.scope() == v1::SCOPE_SUMMARY; }
@@ -126,16 +129,25 @@ struct RegionSums {
   int received = 0;
   int on_time = 0;
   int late = 0;
+  // The received ones by review state.
+  int approved = 0;
+  int pending_review = 0;
+  int returned = 0;
 };
 
 class YearModel {
  public:
   YearModel(int year, std::shared_ptr<const RegionTree> tree, const Settings* settings);
 
-  // Applies a stored revision: replaces the key's contribution with this one. Idempotent:
-  // a revision not newer than the one applied for its key changes nothing. Returns the
-  // regions whose sums changed (the report's region first, then its ancestors), else empty.
+  // Applies a stored revision: replaces the key's contribution with this one (a withdrawn
+  // revision removes it). Idempotent: a revision not newer than the one applied for its key
+  // changes nothing. Returns the regions whose sums changed (the report's region first, then
+  // its ancestors), else empty.
   std::vector<int> Apply(const v1::Revision& revision);
+  // Applies a review decision about revision review.revision() of the key: a decision about
+  // another revision than the applied one, or older than the applied review, changes nothing.
+  // Returns the regions whose review counts changed, as Apply.
+  std::vector<int> ApplyReview(const v1::ReportKey& key, const v1::Review& review);
 
   int year() const { return year_; }
   const RegionTree& tree() const { return *tree_; }

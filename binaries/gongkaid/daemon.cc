@@ -38,7 +38,8 @@ absl::Status Bootstrap(Authenticator* auth, const std::string& path, Logger* log
   }
   v1::Principal admin;
   admin.set_name("admin");
-  for (auto role : {v1::ROLE_ADMIN, v1::ROLE_SUBMITTER, v1::ROLE_READER, v1::ROLE_WORKER}) {
+  for (auto role : {v1::ROLE_ADMIN, v1::ROLE_SUBMITTER, v1::ROLE_READER, v1::ROLE_WORKER,
+                    v1::ROLE_REVIEWER}) {
     admin.add_roles(role);
   }
   admin.add_region_codes(std::string(kNationCode));

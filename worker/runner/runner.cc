@@ -294,6 +294,15 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
       next_sequence_ = change.sequence() + 1;
       continue;
     }
+    if (change.has_review() && change.revision() == change.previous_revision()) {
+      // A review decision: the counts of review states change, the report does not.
+      if (extra != nullptr && extra->year() == year)
+        extra->ApplyReview(change.key(), change.review());
+      const std::vector<int> changed = ModelOf(year)->ApplyReview(change.key(), change.review());
+      pending_[year].rollup_regions.insert(changed.begin(), changed.end());
+      next_sequence_ = change.sequence() + 1;
+      continue;
+    }
     // On failure nothing of this page is applied past this change; it is read again.
     GONGKAI_RETURN_IF_ERROR(ApplyRevision(change, extra));
     next_sequence_ = change.sequence() + 1;

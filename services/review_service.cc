@@ -1,0 +1,178 @@
+#include "services/review_service.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "common/constants.h"
+#include "common/status_macros.h"
+#include "proto/report_key.h"
+#include "services/errors.h"
+#include "services/rollup_service.h"
+
+namespace gongkai {
+namespace {
+
+constexpr int kMaxReasons = 20;
+constexpr size_t kMaxReasonChars = 2000;
+constexpr size_t kMaxNoteChars = 10000;
+
+// Characters of UTF-8 text (what the limits count).
+size_t Characters(absl::string_view text) {
+  size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+absl::Status CheckKey(const Env& env, const v1::ReportKey& key) {
+  if (key.region_code().empty()) return error::MissingField("key.region_code");
+  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, key.year(), "key.year"));
+  if (!v1::Scope_IsValid(key.scope())) {
+    return error::InvalidField("key.scope", "is not a known scope");
+  }
+  return absl::OkStatus();
+}
+
+v1::ReportKey Normalized(v1::ReportKey key) {
+  if (key.scope() == v1::SCOPE_UNSPECIFIED) key.set_scope(v1::SCOPE_OWN);
+  return key;
+}
+
+absl::Status CheckDecision(const v1::ReviewDecisionRequest& request, bool reason_required) {
+  if (request.revision() < 0) return error::InvalidField("revision", "must not be negative");
+  if (reason_required && request.reasons().empty()) return error::MissingField("reasons");
+  if (request.reasons_size() > kMaxReasons) {
+    return error::InvalidField("reasons", absl::StrCat("at most ", kMaxReasons, " reasons"));
+  }
+  for (int i = 0; i < request.reasons_size(); ++i) {
+    const size_t chars = Characters(request.reasons(i));
+    if (chars == 0 || chars > kMaxReasonChars) {
+      return error::InvalidField(absl::StrCat("reasons[", i, "]"),
+                                 absl::StrCat("must hold 1 to ", kMaxReasonChars, " characters"));
+    }
+  }
+  if (Characters(request.note()) > kMaxNoteChars) {
+    return error::InvalidField("note", absl::StrCat("at most ", kMaxNoteChars, " characters"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Decide(const Env& env, const RequestContext& context,
+                    const v1::ReviewDecisionRequest& request, v1::ReviewAction action,
+                    v1::Revision* response) {
+  const v1::ReportKey key = Normalized(request.key());
+  storage::ReviewRequest review;
+  review.key = key;
+  review.action = action;
+  review.revision = request.revision();
+  review.reasons.assign(request.reasons().begin(), request.reasons().end());
+  review.note = request.note();
+  review.principal = context.caller.name();
+  review.peer = context.peer;
+  review.time = env.clock();
+  GONGKAI_ASSIGN_OR_RETURN(storage::ReviewResult result, env.store->Review(review));
+  *response = std::move(result.head);
+  return absl::OkStatus();
+}
+
+v1::ReviewState StateFilter(v1::ReviewState state) {
+  return state == v1::REVIEW_STATE_UNSPECIFIED ? v1::REVIEW_STATE_PENDING : state;
+}
+
+}  // namespace
+
+absl::Status ListReviews(const Env& env, const RequestContext& context,
+                         const v1::ListReviewsRequest& request, v1::ListReviewsResponse* response) {
+  if (request.region_code().empty()) return error::MissingField("region_code");
+  std::shared_ptr<const registry::YearTree> tree = env.store->Tree(request.year());
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireOverlap({v1::ROLE_REVIEWER}, "review reports",
+                                                        *tree, request.region_code()));
+  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
+  if (request.page_size() < 0 || request.page_size() > kMaxPageSize) {
+    return error::InvalidField("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
+  }
+  if (request.state() == v1::REVIEW_STATE_WITHDRAWN || !v1::ReviewState_IsValid(request.state())) {
+    return error::InvalidField("state",
+                               "must be pending, returned or approved (withdrawn reports are not "
+                               "listed; ListRevisions shows their history)");
+  }
+  const v1::ReviewState state = StateFilter(request.state());
+  GONGKAI_ASSIGN_OR_RETURN(
+      auto page,
+      env.store->ListReports(
+          request.region_code(), request.year(), request.page_size(), request.page_token(),
+          /*full=*/false,
+          [&](const v1::ReportKey& key) {
+            return context.caller.Reviews(*tree, key.region_code(), key.body());
+          },
+          [&](const v1::Revision& head) { return head.review().state() == state; }));
+  // The worker's flags of each listed report, from its region's anomaly set.
+  std::map<std::string, v1::AnomalySet> sets;
+  for (v1::Revision& revision : page.items) {
+    v1::ReviewItem* item = response->add_items();
+    const v1::ReportKey& key = revision.key();
+    auto [it, added] = sets.try_emplace(key.region_code());
+    if (added) {
+      GONGKAI_ASSIGN_OR_RETURN(it->second, env.store->AnomaliesAt(key.region_code(), key.year()));
+    }
+    for (const v1::Anomaly& anomaly : it->second.anomalies()) {
+      if (ReportId(anomaly.key()) != ReportId(key)) continue;
+      v1::Anomaly* flag = item->add_flags();
+      *flag = anomaly;
+      RedactForCaller(context.caller, *tree, flag);
+    }
+    *item->mutable_revision() = std::move(revision);
+  }
+  response->set_next_page_token(page.next_page_token);
+  return absl::OkStatus();
+}
+
+absl::Status GetReview(const Env& env, const RequestContext& context,
+                       const v1::GetReviewRequest& request, v1::GetReviewResponse* response) {
+  const v1::ReportKey key = Normalized(request.key());
+  std::shared_ptr<const registry::YearTree> tree = env.store->Tree(key.year());
+  if (!context.caller.Reviews(*tree, key.region_code(), key.body())) {
+    GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor(kReadRoles, "read reviews", *tree,
+                                                      key.region_code(), key.body()));
+  }
+  GONGKAI_RETURN_IF_ERROR(CheckKey(env, key));
+  GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::Review> history, env.store->ListReviewHistory(key));
+  *response->mutable_review() = history.back();
+  for (v1::Review& review : history) *response->add_history() = std::move(review);
+  return absl::OkStatus();
+}
+
+absl::Status ApproveReport(const Env& env, const RequestContext& context,
+                           const v1::ReviewDecisionRequest& request, v1::Revision* response) {
+  const v1::ReportKey& key = request.key();
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireReviewer(
+      "approve reports", *env.store->Tree(key.year()), key.region_code(), key.body()));
+  GONGKAI_RETURN_IF_ERROR(CheckKey(env, key));
+  GONGKAI_RETURN_IF_ERROR(CheckDecision(request, /*reason_required=*/false));
+  return Decide(env, context, request, v1::REVIEW_ACTION_APPROVE, response);
+}
+
+absl::Status ReturnReport(const Env& env, const RequestContext& context,
+                          const v1::ReviewDecisionRequest& request, v1::Revision* response) {
+  const v1::ReportKey& key = request.key();
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireReviewer(
+      "return reports", *env.store->Tree(key.year()), key.region_code(), key.body()));
+  GONGKAI_RETURN_IF_ERROR(CheckKey(env, key));
+  GONGKAI_RETURN_IF_ERROR(CheckDecision(request, /*reason_required=*/true));
+  return Decide(env, context, request, v1::REVIEW_ACTION_RETURN, response);
+}
+
+absl::Status WithdrawReport(const Env& env, const RequestContext& context,
+                            const v1::ReviewDecisionRequest& request, v1::Revision* response) {
+  const v1::ReportKey& key = request.key();
+  std::shared_ptr<const registry::YearTree> tree = env.store->Tree(key.year());
+  // The submitter of the key, or its reviewer.
+  if (!context.caller.Reviews(*tree, key.region_code(), key.body())) {
+    GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor({v1::ROLE_SUBMITTER}, "withdraw reports",
+                                                      *tree, key.region_code(), key.body()));
+  }
+  GONGKAI_RETURN_IF_ERROR(CheckKey(env, key));
+  GONGKAI_RETURN_IF_ERROR(CheckDecision(request, /*reason_required=*/true));
+  return Decide(env, context, request, v1::REVIEW_ACTION_WITHDRAW, response);
+}
+
+}  // namespace gongkai

@@ -1,0 +1,141 @@
+// Review decisions: approval, return and withdrawal of a report key (see Store::Review).
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "common/time.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "storage/keys.h"
+#include "storage/rocks_util.h"
+#include "storage/store.h"
+
+namespace gongkai::storage {
+namespace {
+
+v1::ReviewState TargetState(v1::ReviewAction action) {
+  switch (action) {
+    case v1::REVIEW_ACTION_APPROVE:
+      return v1::REVIEW_STATE_APPROVED;
+    case v1::REVIEW_ACTION_RETURN:
+      return v1::REVIEW_STATE_RETURNED;
+    case v1::REVIEW_ACTION_WITHDRAW:
+      return v1::REVIEW_STATE_WITHDRAWN;
+    default:
+      return v1::REVIEW_STATE_UNSPECIFIED;
+  }
+}
+
+// The tombstone that withdraws `head`'s report: the key alone, as revision head + 1.
+v1::Revision Tombstone(const v1::Revision& head, const ReviewRequest& request,
+                       const google::protobuf::Timestamp& time) {
+  v1::Revision tombstone;
+  *tombstone.mutable_key() = head.key();
+  tombstone.set_revision(head.revision() + 1);
+  *tombstone.mutable_report()->mutable_key() = head.key();
+  *tombstone.mutable_create_time() = time;
+  *tombstone.mutable_first_create_time() = head.first_create_time();
+  tombstone.set_principal(request.principal);
+  tombstone.set_peer(request.peer);
+  tombstone.set_withdrawn(true);
+  return tombstone;
+}
+
+}  // namespace
+
+absl::StatusOr<ReviewResult> Store::Review(const ReviewRequest& request) {
+  const v1::ReviewState target = TargetState(request.action);
+  if (target == v1::REVIEW_STATE_UNSPECIFIED) {
+    return absl::InvalidArgumentError("a review decision is to approve, return or withdraw");
+  }
+  if (target != v1::REVIEW_STATE_APPROVED && request.reasons.empty()) {
+    return absl::InvalidArgumentError("a return or withdrawal needs a reason");
+  }
+  absl::MutexLock lock(&commit_mu_);
+  const std::shared_ptr<const registry::TimedRegistry> registry = this->registry();
+  GONGKAI_ASSIGN_OR_RETURN(std::string id, IdOf(*registry, request.key));
+  GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
+  if (!head.has_value()) return absl::NotFoundError("no such report");
+  if (head->withdrawn()) {
+    // A retried withdrawal finds it done; anything else waits for a new submission.
+    if (target == v1::REVIEW_STATE_WITHDRAWN) return ReviewResult{*head, false};
+    return absl::FailedPreconditionError(absl::StrCat("the report was withdrawn at revision ",
+                                                      head->revision(),
+                                                      "; a new submission restores it"));
+  }
+  if (request.revision != 0 && request.revision != head->revision()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("revision ", request.revision, " is not the current revision (",
+                     head->revision(), "); look at revision ", head->revision(), " first"));
+  }
+  if (head->review().state() == target && head->review().revision() == head->revision()) {
+    return ReviewResult{*head, false};  // A retry: the decision stands.
+  }
+
+  const int64_t sequence = last_sequence_ + 1;
+  const google::protobuf::Timestamp time = ToProtoTime(request.time);
+  v1::Review review;
+  review.set_state(target);
+  review.set_action(request.action);
+  review.set_principal(request.principal);
+  *review.mutable_time() = time;
+  for (const std::string& reason : request.reasons) review.add_reasons(reason);
+  review.set_note(request.note);
+  review.set_approved_revision(
+      target == v1::REVIEW_STATE_APPROVED ? head->revision() : head->review().approved_revision());
+  review.set_sequence(sequence);
+
+  v1::ChangeEvent change;
+  change.set_sequence(sequence);
+  *change.mutable_key() = head->key();
+  change.set_previous_revision(head->revision());
+  *change.mutable_time() = time;
+  rocksdb::WriteBatch batch;
+  v1::Revision new_head;
+  if (target == v1::REVIEW_STATE_WITHDRAWN) {
+    v1::Revision tombstone = Tombstone(*head, request, time);
+    tombstone.set_change_sequence(sequence);
+    review.set_revision(tombstone.revision());
+    *tombstone.mutable_review() = review;
+    batch.Put(keys::RevisionKey(id, tombstone.revision()), tombstone.SerializeAsString());
+    batch.Delete(IndexKeyOf(*registry->Tree(head->key().year()), head->key()));
+    new_head = std::move(tombstone);
+    new_head.clear_report();
+  } else {
+    review.set_revision(head->revision());
+    new_head = *head;
+    *new_head.mutable_review() = review;
+  }
+  change.set_revision(new_head.revision());
+  *change.mutable_review() = review;
+  batch.Put(keys::HeadKey(id), new_head.SerializeAsString());
+  batch.Put(keys::ChangeKey(sequence), change.SerializeAsString());
+  batch.Put(keys::ReviewKey(id, sequence), review.SerializeAsString());
+  GONGKAI_RETURN_IF_ERROR(Write(&batch, "record a review decision"));
+  last_sequence_ = sequence;
+  head_sequence_ = sequence;
+  return ReviewResult{std::move(new_head), true};
+}
+
+absl::StatusOr<std::vector<v1::Review>> Store::ListReviewHistory(const v1::ReportKey& key) const {
+  GONGKAI_ASSIGN_OR_RETURN(std::string id, IdOf(key));
+  GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
+  if (!head.has_value()) return absl::NotFoundError("no such report");
+  std::vector<v1::Review> out;
+  const std::string prefix = keys::ReviewPrefix(id);
+  PrefixIterator it(db_.get(), prefix);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    if (!out.emplace_back().ParseFromArray(it->value().data(),
+                                           static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("unreadable review record");
+    }
+  }
+  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read the review history"));
+  // Revisions stored before reviews existed have no record: their head's review stands in.
+  if (out.empty() || out.back().sequence() < head->review().sequence()) {
+    out.push_back(head->review());
+  }
+  return out;
+}
+
+}  // namespace gongkai::storage
