@@ -27,6 +27,8 @@ enum class Rule {
   kRole,         // one of the roles, whatever the target
   kScoped,       // one of the roles, and the target region in scope
   kWholeNation,  // one of the roles, and the whole nation in scope
+  kReviews,      // the reviewer role, and the target strictly below a root of the scope
+  kWithdraws,    // the submitter role with the target in scope, or as kReviews
 };
 
 struct Rpc {
@@ -38,7 +40,8 @@ struct Rpc {
 };
 
 TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
-  const std::vector<v1::Role> kRead = {v1::ROLE_READER, v1::ROLE_SUBMITTER, v1::ROLE_WORKER};
+  const std::vector<v1::Role> kRead = {v1::ROLE_READER, v1::ROLE_SUBMITTER, v1::ROLE_WORKER,
+                                       v1::ROLE_REVIEWER};
   struct Who {
     std::string name;
     std::vector<v1::Role> roles;
@@ -51,6 +54,10 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
       {"ninghai-reader", {v1::ROLE_READER}, kNinghai, ""},
       {"dongguan", {v1::ROLE_SUBMITTER}, kDongguan, ""},
       {"worker", {v1::ROLE_WORKER}, kNation, ""},
+      // The county's reviewer reviews its townships; the township's own reviewer does not
+      // review the township's government report (the level above does).
+      {"ninghai-reviewer", {v1::ROLE_REVIEWER}, kNinghai, ""},
+      {"yishi-reviewer", {v1::ROLE_REVIEWER}, kYishi, ""},
   };
   for (Who& who : principals) who.token = Create(who.name, who.roles, {who.scope});
   // Something to find in both subtrees.
@@ -299,20 +306,75 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
          v1::Principal response;
          return admin_->RevokePrincipal(c, request, &response);
        }},
+      {"ReviewService.ListReviews",
+       Rule::kScoped,
+       {v1::ROLE_REVIEWER},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ListReviewsRequest request;
+         request.set_region_code(region);
+         request.set_year(2019);
+         v1::ListReviewsResponse response;
+         return reviews_->ListReviews(c, request, &response);
+       }},
+      {"ReviewService.GetReview", Rule::kScoped, kRead,
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::GetReviewRequest request;
+         *request.mutable_key() = ReportIn(region).key();
+         v1::GetReviewResponse response;
+         return reviews_->GetReview(c, request, &response);
+       }},
+      {"ReviewService.ApproveReport",
+       Rule::kReviews,
+       {v1::ROLE_REVIEWER},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ReviewDecisionRequest request;
+         *request.mutable_key() = ReportIn(region).key();
+         v1::Revision response;
+         return reviews_->ApproveReport(c, request, &response);
+       }},
+      {"ReviewService.ReturnReport",
+       Rule::kReviews,
+       {v1::ROLE_REVIEWER},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ReviewDecisionRequest request;
+         *request.mutable_key() = ReportIn(region).key();
+         request.add_reasons("表三合计不符");
+         v1::Revision response;
+         return reviews_->ReturnReport(c, request, &response);
+       }},
+      // Last: it takes the reports away (later calls find them withdrawn, which is no refusal).
+      {"ReviewService.WithdrawReport",
+       Rule::kWithdraws,
+       {v1::ROLE_SUBMITTER, v1::ROLE_REVIEWER},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ReviewDecisionRequest request;
+         *request.mutable_key() = ReportIn(region).key();
+         request.add_reasons("报送主体有误");
+         v1::Revision response;
+         return reviews_->WithdrawReport(c, request, &response);
+       }},
   };
   int methods = 0;
   for (const char* service :
-       {"ReportService", "RegionService", "RollupService", "WorkerService", "AdminService"}) {
+       {"ReportService", "RegionService", "RollupService", "WorkerService", "AdminService",
+        "ReviewService"}) {
     methods += google::protobuf::DescriptorPool::generated_pool()
                    ->FindServiceByName(absl::StrCat("gongkai.v1.", service))
                    ->method_count();
   }
-  ASSERT_EQ(rpcs.size(), static_cast<size_t>(methods)) << "every RPC of the five services";
+  ASSERT_EQ(rpcs.size(), static_cast<size_t>(methods)) << "every RPC of the six services";
 
   auto in_scope = [&](const Who& who, const std::string& target) {
     if (who.scope == kNation) return true;
     const std::vector<std::string> path = store_->Tree(2019)->PathOf(target);
     return std::find(path.begin(), path.end(), who.scope) != path.end();
+  };
+  auto has = [](const Who& who, v1::Role role) {
+    return std::find(who.roles.begin(), who.roles.end(), role) != who.roles.end();
+  };
+  // Government reports only here: a reviewer reviews them strictly below its roots.
+  auto reviews = [&](const Who& who, const std::string& target) {
+    return has(who, v1::ROLE_REVIEWER) && in_scope(who, target) && who.scope != target;
   };
   int checked = 0;
   for (const Rpc& rpc : rpcs) {
@@ -326,6 +388,10 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
         }
         if (rpc.rule == Rule::kScoped) allowed = allowed && in_scope(who, target);
         if (rpc.rule == Rule::kWholeNation) allowed = allowed && who.scope == kNation;
+        if (rpc.rule == Rule::kReviews) allowed = reviews(who, target);
+        if (rpc.rule == Rule::kWithdraws) {
+          allowed = (has(who, v1::ROLE_SUBMITTER) && in_scope(who, target)) || reviews(who, target);
+        }
         const int64_t head_before = store_->HeadSequence();
         grpc::Status status = rpc.call(As(who.token).get(), target);
         SCOPED_TRACE(absl::StrCat(rpc.name, " as ", who.name, " on ", target, ": ",
@@ -344,7 +410,7 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
       }
     }
   }
-  EXPECT_EQ(checked, methods * 5 * 2);
+  EXPECT_EQ(checked, methods * 7 * 2);
 }
 
 }  // namespace

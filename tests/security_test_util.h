@@ -11,6 +11,7 @@
 
 #include "common/constants.h"
 #include "gongkai/v1/admin_service.grpc.pb.h"
+#include "gongkai/v1/review_service.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
@@ -50,6 +51,7 @@ class SecurityTest : public ::testing::Test {
     rollups_ = v1::RollupService::NewStub(channel_);
     worker_ = v1::WorkerService::NewStub(channel_);
     admin_ = v1::AdminService::NewStub(channel_);
+    reviews_ = v1::ReviewService::NewStub(channel_);
   }
   void TearDown() override { server_->Shutdown(absl::Seconds(1)); }
 
@@ -101,6 +103,7 @@ class SecurityTest : public ::testing::Test {
   std::unique_ptr<v1::RollupService::Stub> rollups_;
   std::unique_ptr<v1::WorkerService::Stub> worker_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
+  std::unique_ptr<v1::ReviewService::Stub> reviews_;
 };
 
 }  // namespace gongkai::testing

@@ -201,7 +201,12 @@ std::vector<int> YearModel::Apply(const v1::Revision& revision) {
   const std::string id = ReportId(revision.key());
   auto it = entries_.find(id);
   if (it != entries_.end() && it->second.revision >= revision.revision()) return {};
+  if (auto gone = withdrawn_.find(id); gone != withdrawn_.end()) {
+    if (gone->second >= revision.revision()) return {};
+    withdrawn_.erase(gone);
+  }
   if (revision.withdrawn()) {
+    withdrawn_[id] = revision.revision();
     if (it == entries_.end()) return {};
     Contribute(it->second, -1);
     std::vector<std::string>& ids = keys_at_[region];

@@ -188,6 +188,8 @@ class YearModel {
   const Settings* settings_;
   absl::flat_hash_map<std::string, ReportEntry> entries_;
   absl::flat_hash_map<int, std::vector<std::string>> keys_at_;  // region → entry ids
+  // Withdrawn keys → the tombstone's revision: older revisions replayed stay out.
+  absl::flat_hash_map<std::string, int64_t> withdrawn_;
   absl::flat_hash_map<int, RegionSums> sums_;
 };
 

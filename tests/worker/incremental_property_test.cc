@@ -1,6 +1,7 @@
-// Property: after any sequence of submissions and resubmissions — delivered in order, twice,
-// or with stale revisions replayed — the incrementally maintained sums equal a full
-// recompute from each key's newest revision.
+// Property: after any sequence of submissions, resubmissions, withdrawals and review decisions —
+// delivered in order, twice, or with stale revisions and decisions replayed — the
+// incrementally maintained sums equal a full recompute from each key's newest revision (with
+// its review as it stands).
 #include <random>
 
 #include "gtest/gtest.h"
@@ -45,10 +46,37 @@ TEST(IncrementalPropertyTest, IncrementalStateEqualsFullRecomputeAfterAnySequenc
     std::map<int, v1::Revision> newest;  // key → newest revision
     std::map<int, int64_t> revisions;
     std::vector<v1::Revision> delivered;
+    std::vector<std::pair<v1::ReportKey, v1::Review>> decisions;
+    int64_t sequence = 0;
     for (int step = 0; step < 300; ++step) {
       const int key = static_cast<int>(rng() % 28);
+      if (auto it = newest.find(key);
+          it != newest.end() && !it->second.withdrawn() && rng() % 4 == 0) {
+        // A decision about the current revision.
+        v1::Review review;
+        review.set_state(rng() % 2 == 0 ? v1::REVIEW_STATE_APPROVED : v1::REVIEW_STATE_RETURNED);
+        review.set_revision(it->second.revision());
+        review.set_sequence(++sequence);
+        *it->second.mutable_review() = review;
+        incremental.ApplyReview(it->second.key(), review);
+        decisions.emplace_back(it->second.key(), review);
+        if (rng() % 3 == 0) {
+          const auto& [old_key, old_review] = decisions[rng() % decisions.size()];
+          incremental.ApplyReview(old_key, old_review);
+        }
+        continue;
+      }
       const int64_t revision = ++revisions[key];
       v1::Revision r = RandomRevision(rng, regions, revision, key);
+      if (revision > 1 && rng() % 6 == 0) {
+        // A withdrawal: the key alone.
+        r.clear_report();
+        *r.mutable_report()->mutable_key() = r.key();
+        r.set_withdrawn(true);
+      }
+      r.mutable_review()->set_state(v1::REVIEW_STATE_PENDING);
+      r.mutable_review()->set_revision(revision);
+      r.mutable_review()->set_sequence(++sequence);
       newest[key] = r;
       incremental.Apply(r);
       delivered.push_back(r);

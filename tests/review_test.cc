@@ -1,0 +1,303 @@
+// The reviewer's work through the real server and the real worker (in-process channel): the
+// review cycle, withdrawal, review counts in completeness, and who reviews what.
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "gongkai/v1/review_service.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "proto/cells.h"
+#include "services/server.h"
+#include "tests/test_util.h"
+#include "worker/runner/runner.h"
+
+namespace gongkai {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+constexpr char kNinghai[] = "330226000000";   // 宁海县
+constexpr char kYishi[] = "330226104000";     // 一市镇
+constexpr char kYuelong[] = "330226001000";   // 跃龙街道
+const absl::Time kNow = absl::FromCivil(absl::CivilDay(2026, 6, 1), absl::UTCTimeZone());
+
+class ReviewTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = storage::Store::Open(dir_.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
+    env_.store = store_.get();
+    env_.clock = [] { return kNow; };
+    auto server = Server::Start(&env_, {});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    reports_ = v1::ReportService::NewStub(channel_);
+    reviews_ = v1::ReviewService::NewStub(channel_);
+    rollups_ = v1::RollupService::NewStub(channel_);
+    worker::RunnerOptions options;
+    options.clock = [] { return kNow; };
+    options.log = [](const std::string&) {};
+    runner_ = std::make_unique<worker::Runner>(
+        server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+    runner_thread_ = std::thread([this] { (void)runner_->Run(); });
+  }
+  void TearDown() override {
+    runner_->Stop();
+    runner_thread_.join();
+    server_->Shutdown(absl::Seconds(1));
+  }
+
+  static v1::ReportKey Key(const std::string& region) {
+    v1::ReportKey key;
+    key.set_region_code(region);
+    key.set_year(2019);
+    key.set_scope(v1::SCOPE_OWN);
+    return key;
+  }
+
+  // The seed report at `region`, its first cell of table 二 set to `first_cell` when given.
+  v1::Revision Submit(const std::string& region, std::optional<int64_t> first_cell = {}) {
+    v1::SubmitReportRequest request;
+    *request.mutable_report() = testing::SeedReport();
+    *request.mutable_report()->mutable_key() = Key(region);
+    if (first_cell.has_value()) {
+      SetCell(request.mutable_report(), CellsOf(v1::EDITION_2019)[0], first_cell);
+    }
+    request.set_mode(v1::VALIDATION_MODE_LENIENT);
+    v1::SubmitReportResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = reports_->SubmitReport(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.revision();
+  }
+
+  using Decision = grpc::Status (v1::ReviewService::Stub::*)(
+      grpc::ClientContext*, const v1::ReviewDecisionRequest&, v1::Revision*);
+  grpc::Status Decide(Decision decision, const std::string& region, int64_t revision,
+                      std::vector<std::string> reasons, v1::Revision* head) {
+    v1::ReviewDecisionRequest request;
+    *request.mutable_key() = Key(region);
+    request.set_revision(revision);
+    for (const std::string& reason : reasons) request.add_reasons(reason);
+    grpc::ClientContext context;
+    return (reviews_.get()->*decision)(&context, request, head);
+  }
+
+  std::vector<v1::ReviewItem> Listed(v1::ReviewState state) {
+    v1::ListReviewsRequest request;
+    request.set_region_code(kNinghai);
+    request.set_year(2019);
+    request.set_state(state);
+    v1::ListReviewsResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = reviews_->ListReviews(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.items().begin(), response.items().end()};
+  }
+
+  void AwaitWorker() {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < give_up) {
+      auto checkpoint = store_->WorkerCheckpoint();
+      if (checkpoint.ok() && *checkpoint >= store_->HeadSequence()) return;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    FAIL() << "the worker did not catch up";
+  }
+
+  v1::Rollup Rollup(const std::string& region) {
+    AwaitWorker();
+    v1::GetRollupRequest request;
+    request.set_region_code(region);
+    request.set_year(2019);
+    v1::Rollup rollup;
+    grpc::ClientContext context;
+    grpc::Status status = rollups_->GetRollup(&context, request, &rollup);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return rollup;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+  Env env_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ReportService::Stub> reports_;
+  std::unique_ptr<v1::ReviewService::Stub> reviews_;
+  std::unique_ptr<v1::RollupService::Stub> rollups_;
+  std::unique_ptr<worker::Runner> runner_;
+  std::thread runner_thread_;
+};
+
+TEST_F(ReviewTest, SubmitReturnResubmitApproveAndACorrectionReopens) {
+  v1::Revision head = Submit(kYishi, 5);
+  EXPECT_EQ(head.review().state(), v1::REVIEW_STATE_PENDING);
+  EXPECT_EQ(head.review().action(), v1::REVIEW_ACTION_SUBMIT);
+  ASSERT_THAT(Listed(v1::REVIEW_STATE_PENDING), SizeIs(1));
+  EXPECT_EQ(Listed(v1::REVIEW_STATE_PENDING)[0].revision().key().region_code(), kYishi);
+  EXPECT_EQ(Rollup(kNinghai).completeness().pending_review(), 1);
+
+  // Returned with reasons; a retry changes nothing.
+  EXPECT_EQ(Decide(&v1::ReviewService::Stub::ReturnReport, kYishi, 1, {}, &head).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(
+      Decide(&v1::ReviewService::Stub::ReturnReport, kYishi, 1, {"表三第一项与第三项不符"}, &head)
+          .ok());
+  EXPECT_EQ(head.review().state(), v1::REVIEW_STATE_RETURNED);
+  EXPECT_THAT(head.review().reasons(), ElementsAre("表三第一项与第三项不符"));
+  const int64_t sequence = store_->HeadSequence();
+  ASSERT_TRUE(
+      Decide(&v1::ReviewService::Stub::ReturnReport, kYishi, 1, {"表三第一项与第三项不符"}, &head)
+          .ok());
+  EXPECT_EQ(store_->HeadSequence(), sequence) << "a retried decision writes nothing";
+  EXPECT_THAT(Listed(v1::REVIEW_STATE_PENDING), SizeIs(0));
+  EXPECT_THAT(Listed(v1::REVIEW_STATE_RETURNED), SizeIs(1));
+  v1::Rollup rollup = Rollup(kNinghai);
+  EXPECT_EQ(rollup.completeness().returned(), 1);
+  EXPECT_EQ(rollup.completeness().pending_review(), 0);
+
+  // A new revision is pending again; approving the revision the reviewer did not see fails.
+  head = Submit(kYishi, 6);
+  EXPECT_EQ(head.revision(), 2);
+  EXPECT_EQ(head.review().state(), v1::REVIEW_STATE_PENDING);
+  EXPECT_EQ(head.review().changes_size(), 0) << "never approved: nothing to compare with";
+  grpc::Status stale = Decide(&v1::ReviewService::Stub::ApproveReport, kYishi, 1, {}, &head);
+  EXPECT_EQ(stale.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(stale.error_message(), HasSubstr("not the current revision (2)"));
+  ASSERT_TRUE(Decide(&v1::ReviewService::Stub::ApproveReport, kYishi, 2, {}, &head).ok());
+  EXPECT_EQ(head.review().state(), v1::REVIEW_STATE_APPROVED);
+  EXPECT_EQ(head.review().approved_revision(), 2);
+  rollup = Rollup(kNinghai);
+  EXPECT_EQ(rollup.completeness().approved(), 1);
+  EXPECT_EQ(rollup.completeness().received(), 1);
+
+  // A correction after approval re-opens the review and says what changed.
+  head = Submit(kYishi, 9);
+  EXPECT_EQ(head.review().state(), v1::REVIEW_STATE_PENDING);
+  EXPECT_EQ(head.review().approved_revision(), 2);
+  ASSERT_EQ(head.review().changes_size(), 1);
+  const CellSpec& cell = CellsOf(v1::EDITION_2019)[0];
+  EXPECT_EQ(head.review().changes(0).field_path(), cell.field_path);
+  EXPECT_EQ(head.review().changes(0).table(), cell.table);
+  EXPECT_EQ(head.review().changes(0).before(), "6");
+  EXPECT_EQ(head.review().changes(0).after(), "9");
+  EXPECT_EQ(Rollup(kNinghai).completeness().pending_review(), 1);
+
+  // The history, and the change log entries a mirroring client sees.
+  v1::GetReviewRequest get;
+  *get.mutable_key() = Key(kYishi);
+  v1::GetReviewResponse review;
+  grpc::ClientContext context;
+  ASSERT_TRUE(reviews_->GetReview(&context, get, &review).ok());
+  std::vector<v1::ReviewAction> actions;
+  for (const v1::Review& r : review.history()) actions.push_back(r.action());
+  EXPECT_THAT(actions, ElementsAre(v1::REVIEW_ACTION_SUBMIT, v1::REVIEW_ACTION_RETURN,
+                                   v1::REVIEW_ACTION_SUBMIT, v1::REVIEW_ACTION_APPROVE,
+                                   v1::REVIEW_ACTION_SUBMIT));
+  EXPECT_EQ(review.review().state(), v1::REVIEW_STATE_PENDING);
+  EXPECT_EQ(review.history(1).principal(), "anonymous");
+  auto changes = store_->ReadChanges(1, 100);
+  ASSERT_TRUE(changes.ok());
+  int decisions = 0;
+  for (const v1::ChangeEvent& change : *changes) {
+    ASSERT_TRUE(change.has_review());
+    if (change.revision() == change.previous_revision()) ++decisions;
+  }
+  EXPECT_EQ(decisions, 2);
+}
+
+TEST_F(ReviewTest, WithdrawalLeavesRollupsAndCompletenessUntilResubmitted) {
+  Submit(kYishi, 7);
+  Submit(kYuelong, 5);
+  const CellSpec& cell = CellsOf(v1::EDITION_2019)[0];
+  v1::Rollup rollup = Rollup(kNinghai);
+  ASSERT_EQ(rollup.reports(), 2);
+  ASSERT_EQ(rollup.completeness().received(), 2);
+  EXPECT_EQ(GetCell(rollup.editions(0).sums(), cell), 12);
+
+  v1::Revision head;
+  EXPECT_EQ(Decide(&v1::ReviewService::Stub::WithdrawReport, kYishi, 0, {}, &head).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(
+      Decide(&v1::ReviewService::Stub::WithdrawReport, kYishi, 0, {"报送至错误的区划"}, &head)
+          .ok());
+  EXPECT_TRUE(head.withdrawn());
+  EXPECT_EQ(head.revision(), 2);
+  EXPECT_EQ(head.review().state(), v1::REVIEW_STATE_WITHDRAWN);
+  // A retry finds it done; a decision on it waits for a new submission.
+  ASSERT_TRUE(
+      Decide(&v1::ReviewService::Stub::WithdrawReport, kYishi, 1, {"报送至错误的区划"}, &head)
+          .ok());
+  EXPECT_EQ(head.revision(), 2);
+  EXPECT_EQ(Decide(&v1::ReviewService::Stub::ApproveReport, kYishi, 0, {}, &head).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // Out of listings and rollups; the history is kept.
+  auto listed = store_->ListReports(kNinghai, 2019, 100, "", false);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_THAT(listed->items, SizeIs(1));
+  EXPECT_EQ(listed->items[0].key().region_code(), kYuelong);
+  auto revisions = store_->ListRevisions(Key(kYishi), 100, "", true);
+  ASSERT_TRUE(revisions.ok());
+  ASSERT_THAT(revisions->items, SizeIs(2));
+  EXPECT_TRUE(revisions->items[0].report().has_table3()) << "revision 1 is intact";
+  rollup = Rollup(kNinghai);
+  EXPECT_EQ(rollup.reports(), 1);
+  EXPECT_EQ(rollup.completeness().received(), 1);
+  // The county's own report was never filed; 一市镇's is missing again.
+  EXPECT_EQ(rollup.completeness().missing(), 2);
+  EXPECT_THAT(rollup.completeness().missing_regions(), ElementsAre(kNinghai, kYishi));
+  EXPECT_EQ(GetCell(rollup.editions(0).sums(), cell), 5);
+
+  // A new submission restores it, pending review.
+  head = Submit(kYishi, 7);
+  EXPECT_EQ(head.revision(), 3);
+  EXPECT_FALSE(head.withdrawn());
+  EXPECT_EQ(head.review().state(), v1::REVIEW_STATE_PENDING);
+  rollup = Rollup(kNinghai);
+  EXPECT_EQ(rollup.reports(), 2);
+  EXPECT_EQ(rollup.completeness().received(), 2);
+  EXPECT_EQ(GetCell(rollup.editions(0).sums(), cell), 12);
+}
+
+// Who reviews what: a county's reviewer reviews its townships and its own departments, never
+// the county's own government report (the prefecture's reviewer does), nor another county's.
+TEST(ReviewScope, BelowTheRootsAndTheRootsBodies) {
+  auto registry = registry::TimedRegistry::Build(
+      registry::HistoriesOf(testing::SmallRegistry(), kFirstReportingYear));
+  ASSERT_TRUE(registry.ok());
+  const registry::YearTree& tree = *(*registry)->Tree(2019);
+  auto reviewer = [](std::vector<std::string> roots, const std::string& body = "") {
+    v1::Principal p;
+    p.set_name("r");
+    p.add_roles(v1::ROLE_REVIEWER);
+    for (const std::string& root : roots) p.add_region_codes(root);
+    p.set_body(body);
+    return Caller(p);
+  };
+  const Caller county = reviewer({kNinghai});
+  EXPECT_TRUE(county.Reviews(tree, kYishi, ""));
+  EXPECT_TRUE(county.Reviews(tree, kYishi, "11330226MB0000000X"));
+  EXPECT_TRUE(county.Reviews(tree, kNinghai, "11330226MB0000000X")) << "the county's departments";
+  EXPECT_FALSE(county.Reviews(tree, kNinghai, "")) << "the county's own report";
+  EXPECT_FALSE(county.Reviews(tree, "441900003000", "")) << "another county's township";
+  EXPECT_TRUE(reviewer({"330200000000"}).Reviews(tree, kNinghai, "")) << "the prefecture";
+  EXPECT_FALSE(reviewer({std::string(kNationCode)}).Reviews(tree, kNationCode, ""));
+  EXPECT_TRUE(reviewer({std::string(kNationCode)}).Reviews(tree, "330000000000", ""));
+  // The body restriction still applies; other roles review nothing.
+  EXPECT_FALSE(reviewer({kNinghai}, "-").Reviews(tree, kNinghai, "11330226MB0000000X"));
+  EXPECT_TRUE(reviewer({kNinghai}, "-").Reviews(tree, kYishi, ""));
+  v1::Principal submitter;
+  submitter.add_roles(v1::ROLE_SUBMITTER);
+  submitter.add_region_codes(kNinghai);
+  EXPECT_FALSE(Caller(submitter).Reviews(tree, kYishi, ""));
+}
+
+}  // namespace
+}  // namespace gongkai
