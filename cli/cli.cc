@@ -54,6 +54,26 @@ std::string TimeText(const google::protobuf::Timestamp& time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", FromProtoTime(time), ReportingZone());
 }
 
+void PrintColumns(const std::vector<std::vector<std::string>>& rows, std::ostream& out,
+                  size_t left_columns) {
+  std::vector<int> widths(rows[0].size(), 0);
+  for (const auto& row : rows) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], exports::DisplayWidth(row[i]));
+    }
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      absl::StrAppend(
+          &line, i == 0 ? "" : "  ",
+          exports::Pad(row[i], widths[i],
+                       i >= left_columns ? exports::Align::kRight : exports::Align::kLeft));
+    }
+    out << line << "\n";
+  }
+}
+
 std::string KeyText(const v1::ReportKey& key) {
   return absl::StrCat(key.region_code(), " ", key.year(), " ",
                       key.body().empty() ? "-" : key.body(), " ", ScopeName(key.scope()));

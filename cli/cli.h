@@ -26,6 +26,7 @@
 #include "gongkai/v1/admin_service.grpc.pb.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
+#include "gongkai/v1/review_service.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
@@ -69,6 +70,13 @@ struct Command {
 std::string ScopeName(v1::Scope scope);
 std::string TimeText(const google::protobuf::Timestamp& time);
 std::string KeyText(const v1::ReportKey& key);
+// 待审核, 已退回, 已通过, 已撤回.
+std::string ReviewStateText(v1::ReviewState state);
+// Prints `rows` (the first is the header) as columns as wide as their widest cell (by display
+// width, so Chinese lines up): the first `left_columns` to the left, the others (figures) to
+// the right.
+void PrintColumns(const std::vector<std::vector<std::string>>& rows, std::ostream& out,
+                  size_t left_columns = 2);
 
 // Not thread-safe: one Cli runs one command.
 class Cli {
@@ -139,6 +147,16 @@ class Cli {
   absl::Status PrincipalCreate();
   absl::Status PrincipalList();
   absl::Status PrincipalRevoke();
+  // review_commands.cc
+  absl::Status Review();
+  absl::Status ReviewList();
+  absl::Status ReviewShow();
+  absl::Status ReviewDecide(v1::ReviewAction action);
+  absl::Status Withdraw();
+  // Sends an approval, return or withdrawal (--revision, --reason, --note) and prints the result.
+  absl::Status Decide(v1::ReviewAction action, v1::ReviewDecisionRequest* request);
+  // REGION YEAR from the positionals at `first`, --body and --scope.
+  absl::Status ReviewKey(size_t first, v1::ReportKey* key) const;
 
   // A context with the deadline and the credentials (--token, --token_file, $GONGKAI_TOKEN).
   std::unique_ptr<grpc::ClientContext> Context(absl::Duration deadline = kDeadline) const {

@@ -109,6 +109,25 @@ std::vector<Command> Cli::ReportCommands() {
        .footnote = "F: cells|csv|table|json|xlsx (xlsx needs --out)",
        .flags = {"format", "out", "body", "scope", "revision", "edition"},
        .handler = &Cli::Export},
+      {.name = "review",
+       .usage = {{"review list REGION YEAR [--state pending|returned|approved]",
+                  "the reports below REGION awaiting your decision\n"
+                  "(default: pending), with their open flags"},
+                 {"review show REGION YEAR", "the review state and every decision"},
+                 {"review approve REGION YEAR [--revision N] [--note TEXT]"},
+                 {"review return REGION YEAR --reason TEXT [--revision N] [--note TEXT]",
+                  "back to the submitter; a new revision makes it\npending again"}},
+       .footnote = "show/approve/return: [--body B] [--scope S];\n"
+                   "--revision N: the one you looked at (refused\nif it moved on); "
+                   "list/show: [--output table|json]",
+       .flags = {"state", "output", "body", "scope", "revision", "note", "reason"},
+       .handler = &Cli::Review},
+      {.name = "withdraw",
+       .usage = {{"withdraw REGION YEAR --reason TEXT [--body B] [--scope own|summary]",
+                  "takes a report out of rollups and completeness;\n"
+                  "its history stays, a new submission restores it"}},
+       .flags = {"reason", "body", "scope", "revision", "note"},
+       .handler = &Cli::Withdraw},
   };
 }
 
@@ -138,7 +157,7 @@ std::vector<Command> Cli::AdminCommands() {
                   "prints the new token (shown only this once)"},
                  {"principal list [--output table|json]"},
                  {"principal revoke NAME"}},
-       .footnote = "roles: submitter, reader, worker, admin",
+       .footnote = "roles: submitter, reader, reviewer, worker, admin",
        .flags = {"roles", "regions", "body", "expires", "ttl", "subject", "rate_limit", "output"},
        .handler = &Cli::Principal},
       {.name = "region",

@@ -15,9 +15,6 @@
 namespace gongkai::cli {
 namespace {
 
-using exports::Align;
-using exports::Pad;
-
 std::string Percent(const v1::Indicator& indicator) {
   if (!indicator.defined()) return "-";
   return absl::StrFormat("%.1f%%", indicator.value() * 100);
@@ -102,25 +99,6 @@ absl::Status SetAnomalyFilters(const Args& args, v1::ListAnomaliesRequest* reque
   return absl::OkStatus();
 }
 
-// Prints `rows` as columns as wide as their widest cell; the first two columns to the left,
-// the others (figures) to the right.
-void PrintColumns(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
-  std::vector<int> widths(rows[0].size(), 0);
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      widths[i] = std::max(widths[i], exports::DisplayWidth(row[i]));
-    }
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      absl::StrAppend(&line, i == 0 ? "" : "  ",
-                      Pad(row[i], widths[i], i >= 2 ? Align::kRight : Align::kLeft));
-    }
-    out << line << "\n";
-  }
-}
-
 }  // namespace
 
 absl::Status Cli::Rollup() {
@@ -164,6 +142,8 @@ absl::Status Cli::Rollup() {
   if (rollup.tree_year() != 0) out_ << "  按" << rollup.tree_year() << "年区划口径";
   out_ << "\n应报 " << c.expected() << "  已报 " << c.received() << "  按时 " << c.on_time()
        << "  逾期 " << c.late() << "  未报 " << c.missing() << "\n";
+  out_ << "审核：已通过 " << c.approved() << "  待审核 " << c.pending_review() << "  已退回 "
+       << c.returned() << "\n";
   if (rollup.unmapped_regions_size() > 0) {
     out_ << "无法对应到" << rollup.tree_year() << "年区划的单位 " << rollup.unmapped_regions_size()
          << " 个（其报告 " << rollup.unmapped_reports() << " 份未计入）：";

@@ -1,0 +1,206 @@
+// The reviewer's commands: `review list|show|approve|return` and `withdraw` (ReviewService).
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "cli/cli.h"
+#include "cli/outcome.h"
+#include "common/status_macros.h"
+#include "gongkai/v1/review_service.grpc.pb.h"
+#include "proto/anomaly_kind.h"
+
+namespace gongkai::cli {
+namespace {
+
+constexpr char kReviewUsage[] =
+    "gongkai review list REGION YEAR [--state pending|returned|approved] [--output table|json]\n"
+    "       gongkai review show REGION YEAR [--body B] [--scope own|summary] [--output "
+    "table|json]\n"
+    "       gongkai review approve REGION YEAR [--body B] [--scope own|summary] [--revision N] "
+    "[--note TEXT]\n"
+    "       gongkai review return REGION YEAR --reason TEXT [--body B] [--scope own|summary] "
+    "[--revision N] [--note TEXT]";
+
+}  // namespace
+
+std::string ReviewStateText(v1::ReviewState state) {
+  switch (state) {
+    case v1::REVIEW_STATE_PENDING:
+      return "待审核";
+    case v1::REVIEW_STATE_RETURNED:
+      return "已退回";
+    case v1::REVIEW_STATE_APPROVED:
+      return "已通过";
+    case v1::REVIEW_STATE_WITHDRAWN:
+      return "已撤回";
+    default:
+      return "-";
+  }
+}
+
+namespace {
+
+std::string ActionText(v1::ReviewAction action) {
+  switch (action) {
+    case v1::REVIEW_ACTION_SUBMIT:
+      return "提交";
+    case v1::REVIEW_ACTION_APPROVE:
+      return "通过";
+    case v1::REVIEW_ACTION_RETURN:
+      return "退回";
+    case v1::REVIEW_ACTION_WITHDRAW:
+      return "撤回";
+    default:
+      return "-";
+  }
+}
+
+// The review's reasons, note and changed cells, one per line, indented.
+void PrintReviewDetail(const v1::Review& review, std::ostream& out) {
+  for (const std::string& reason : review.reasons()) out << "    原因：" << reason << "\n";
+  if (!review.note().empty()) out << "    备注：" << review.note() << "\n";
+  if (review.changes_size() > 0) {
+    out << "    与已通过的修订 " << review.approved_revision() << " 相比，" << review.changes_size()
+        << " 个单元格有变化：\n";
+    for (const v1::CellChange& change : review.changes()) {
+      out << "      表" << change.table() << " " << change.row() << " " << change.column() << "："
+          << (change.before().empty() ? "（空）" : change.before()) << " → "
+          << (change.after().empty() ? "（空）" : change.after()) << "\n";
+    }
+  }
+}
+
+}  // namespace
+
+absl::Status Cli::ReviewKey(size_t first, v1::ReportKey* key) const {
+  key->set_region_code(args_.positional[first]);
+  GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(first + 1));
+  key->set_year(year);
+  key->set_body(args_.FlagOr("body", ""));
+  GONGKAI_ASSIGN_OR_RETURN(const v1::Scope scope, ScopeFlag());
+  key->set_scope(scope);
+  return absl::OkStatus();
+}
+
+absl::Status Cli::Review() {
+  const std::string action = args_.positional.empty() ? "" : args_.positional[0];
+  if (action == "list") return ReviewList();
+  if (action == "show") return ReviewShow();
+  if (action == "approve") return ReviewDecide(v1::REVIEW_ACTION_APPROVE);
+  if (action == "return") return ReviewDecide(v1::REVIEW_ACTION_RETURN);
+  return UsageError(absl::StrCat("usage: ", kReviewUsage));
+}
+
+absl::Status Cli::ReviewList() {
+  GONGKAI_RETURN_IF_ERROR(Need(3, kReviewUsage));
+  GONGKAI_ASSIGN_OR_RETURN(const std::string output, OutputFlag("table", {"json", "table"}));
+  v1::ListReviewsRequest request;
+  request.set_region_code(args_.positional[1]);
+  GONGKAI_ASSIGN_OR_RETURN(const int year, YearArg(2));
+  request.set_year(year);
+  const std::string state = args_.FlagOr("state", "pending");
+  if (state == "pending") {
+    request.set_state(v1::REVIEW_STATE_PENDING);
+  } else if (state == "returned") {
+    request.set_state(v1::REVIEW_STATE_RETURNED);
+  } else if (state == "approved") {
+    request.set_state(v1::REVIEW_STATE_APPROVED);
+  } else {
+    return UsageError("--state must be pending, returned or approved");
+  }
+  request.set_page_size(1000);
+  auto stub = v1::ReviewService::NewStub(channel_);
+  std::vector<std::vector<std::string>> rows = {
+      {"区划代码", "主体", "范围", "修订", "状态", "提交人", "提交时间", "疑点", "疑点类型"}};
+  do {
+    v1::ListReviewsResponse response;
+    grpc::Status status = stub->ListReviews(Context().get(), request, &response);
+    if (!status.ok()) return Refused(status);
+    for (const v1::ReviewItem& item : response.items()) {
+      if (output == "json") {
+        out_ << Json(item) << "\n";
+        continue;
+      }
+      const v1::Revision& head = item.revision();
+      std::vector<std::string> kinds;
+      for (const v1::Anomaly& flag : item.flags()) {
+        const std::string kind = AnomalyKindName(flag.kind());
+        if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+      }
+      rows.push_back({head.key().region_code(), head.key().body().empty() ? "-" : head.key().body(),
+                      ScopeName(head.key().scope()), absl::StrCat(head.revision()),
+                      ReviewStateText(head.review().state()), head.principal(),
+                      TimeText(head.create_time()), absl::StrCat(item.flags_size()),
+                      kinds.empty() ? "-" : absl::StrJoin(kinds, ",")});
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  if (output == "table") {
+    if (rows.size() == 1) {
+      out_ << "没有" << ReviewStateText(request.state()) << "的报告\n";
+    } else {
+      PrintColumns(rows, out_, rows[0].size());
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Cli::ReviewShow() {
+  GONGKAI_RETURN_IF_ERROR(Need(3, kReviewUsage));
+  GONGKAI_ASSIGN_OR_RETURN(const std::string output, OutputFlag("table", {"json", "table"}));
+  v1::GetReviewRequest request;
+  GONGKAI_RETURN_IF_ERROR(ReviewKey(1, request.mutable_key()));
+  auto stub = v1::ReviewService::NewStub(channel_);
+  v1::GetReviewResponse response;
+  grpc::Status status = stub->GetReview(Context().get(), request, &response);
+  if (!status.ok()) return Refused(status);
+  if (output == "json") {
+    out_ << Json(response) << "\n";
+    return absl::OkStatus();
+  }
+  out_ << KeyText(request.key()) << "  " << ReviewStateText(response.review().state()) << "（修订 "
+       << response.review().revision() << "）\n";
+  for (const v1::Review& review : response.history()) {
+    out_ << "  " << TimeText(review.time()) << "  " << ActionText(review.action()) << "  修订 "
+         << review.revision() << "  " << review.principal() << "\n";
+    PrintReviewDetail(review, out_);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Cli::ReviewDecide(v1::ReviewAction action) {
+  GONGKAI_RETURN_IF_ERROR(Need(3, kReviewUsage));
+  v1::ReviewDecisionRequest request;
+  GONGKAI_RETURN_IF_ERROR(ReviewKey(1, request.mutable_key()));
+  return Decide(action, &request);
+}
+
+absl::Status Cli::Withdraw() {
+  GONGKAI_RETURN_IF_ERROR(
+      Need(2, "gongkai withdraw REGION YEAR --reason TEXT [--body B] [--scope own|summary]"));
+  v1::ReviewDecisionRequest request;
+  GONGKAI_RETURN_IF_ERROR(ReviewKey(0, request.mutable_key()));
+  return Decide(v1::REVIEW_ACTION_WITHDRAW, &request);
+}
+
+absl::Status Cli::Decide(v1::ReviewAction action, v1::ReviewDecisionRequest* request) {
+  GONGKAI_ASSIGN_OR_RETURN(const int64_t revision, IntFlag("revision", 0));
+  request->set_revision(revision);
+  if (auto reason = args_.Flag("reason")) request->add_reasons(*reason);
+  request->set_note(args_.FlagOr("note", ""));
+  if (action != v1::REVIEW_ACTION_APPROVE && request->reasons().empty()) {
+    return UsageError("--reason is required: say why, for the submitter");
+  }
+  auto stub = v1::ReviewService::NewStub(channel_);
+  v1::Revision head;
+  grpc::Status status =
+      action == v1::REVIEW_ACTION_APPROVE  ? stub->ApproveReport(Context().get(), *request, &head)
+      : action == v1::REVIEW_ACTION_RETURN ? stub->ReturnReport(Context().get(), *request, &head)
+                                           : stub->WithdrawReport(Context().get(), *request, &head);
+  if (!status.ok()) return Refused(status);
+  out_ << KeyText(head.key()) << "  " << ReviewStateText(head.review().state()) << "（修订 "
+       << head.revision() << "，" << head.review().principal() << "，"
+       << TimeText(head.review().time()) << "）\n";
+  PrintReviewDetail(head.review(), out_);
+  return absl::OkStatus();
+}
+
+}  // namespace gongkai::cli
