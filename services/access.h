@@ -15,8 +15,8 @@
 namespace gongkai {
 
 // The roles that may read reports, revisions, the change log, rollups and anomalies.
-inline constexpr std::initializer_list<v1::Role> kReadRoles = {
-    v1::ROLE_READER, v1::ROLE_SUBMITTER, v1::ROLE_WORKER, v1::ROLE_REVIEWER};
+inline constexpr std::initializer_list<v1::Role> kReadRoles = {v1::ROLE_READER, v1::ROLE_SUBMITTER,
+                                                               v1::ROLE_WORKER, v1::ROLE_REVIEWER};
 
 // An authenticated caller. Cheap to copy.
 class Caller {

@@ -304,4 +304,20 @@ grpc::Status ReviewServiceImpl::WithdrawReport(grpc::ServerContext* context,
   });
 }
 
+grpc::Status ReviewServiceImpl::ExplainFlag(grpc::ServerContext* context,
+                                            const v1::ExplainFlagRequest* request,
+                                            v1::FlagDisposition* response) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::ExplainFlag(*env_, c, *request, response);
+  });
+}
+
+grpc::Status ReviewServiceImpl::DecideFlag(grpc::ServerContext* context,
+                                           const v1::DecideFlagRequest* request,
+                                           v1::FlagDisposition* response) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::DecideFlag(*env_, c, *request, response);
+  });
+}
+
 }  // namespace gongkai

@@ -51,6 +51,10 @@ class ReviewServiceImpl final : public v1::ReviewService::Service {
   grpc::Status WithdrawReport(grpc::ServerContext* context,
                               const v1::ReviewDecisionRequest* request,
                               v1::Revision* response) override;
+  grpc::Status ExplainFlag(grpc::ServerContext* context, const v1::ExplainFlagRequest* request,
+                           v1::FlagDisposition* response) override;
+  grpc::Status DecideFlag(grpc::ServerContext* context, const v1::DecideFlagRequest* request,
+                          v1::FlagDisposition* response) override;
 
  private:
   const Env* env_;

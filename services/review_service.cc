@@ -2,11 +2,14 @@
 
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/constants.h"
 #include "common/status_macros.h"
+#include "common/time.h"
 #include "proto/report_key.h"
 #include "services/errors.h"
+#include "services/flags.h"
 #include "services/rollup_service.h"
 
 namespace gongkai {
@@ -74,6 +77,52 @@ absl::Status Decide(const Env& env, const RequestContext& context,
   return absl::OkStatus();
 }
 
+// The region and year of a flag id ("<region>-<year>-<hex>[-n]"); INVALID_ARGUMENT otherwise.
+absl::Status ParseFlagId(absl::string_view id, std::string* region, int* year) {
+  const auto bad = [] {
+    return error::InvalidField("flag_id",
+                               "is not a flag id (Anomaly.id, e.g. 330226104000-2019-…)");
+  };
+  if (id.size() < 12 + 1 + 4 + 1 + 16 || id[12] != '-' || id[17] != '-') return bad();
+  for (size_t i = 0; i < id.size(); ++i) {
+    const char c = id[i];
+    const bool ok = i == 12 || i == 17 ||
+                    (i < 17 ? absl::ascii_isdigit(c) : absl::ascii_isxdigit(c) || c == '-');
+    if (!ok) return bad();
+  }
+  *region = std::string(id.substr(0, 12));
+  *year = std::stoi(std::string(id.substr(13, 4)));
+  return absl::OkStatus();
+}
+
+// The flag with that id among the current flags of its region (the caller's scope checked by
+// `may_look` before anything is read).
+absl::StatusOr<v1::Anomaly> FindFlag(
+    const Env& env, const std::string& id,
+    const std::function<absl::Status(const registry::YearTree&, const std::string&)>& may_look,
+    int* year) {
+  std::string region;
+  GONGKAI_RETURN_IF_ERROR(ParseFlagId(id, &region, year));
+  std::shared_ptr<const registry::YearTree> tree = env.store->Tree(*year);
+  GONGKAI_RETURN_IF_ERROR(may_look(*tree, region));
+  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, *year, "flag_id"));
+  absl::StatusOr<v1::AnomalySet> set = env.store->AnomaliesAt(region, *year);
+  if (set.ok()) {
+    for (const v1::Anomaly& anomaly : set->anomalies()) {
+      if (anomaly.id() == id) return anomaly;
+    }
+  } else if (!absl::IsNotFound(set.status())) {
+    return set.status();
+  }
+  return absl::NotFoundError(
+      absl::StrCat("no current flag has the id ", id, " (the worker may have cleared it)"));
+}
+
+bool Decided(v1::FlagState state) {
+  return state == v1::FLAG_STATE_ACCEPTED || state == v1::FLAG_STATE_DISMISSED ||
+         state == v1::FLAG_STATE_CONFIRMED;
+}
+
 v1::ReviewState StateFilter(v1::ReviewState state) {
   return state == v1::REVIEW_STATE_UNSPECIFIED ? v1::REVIEW_STATE_PENDING : state;
 }
@@ -105,8 +154,9 @@ absl::Status ListReviews(const Env& env, const RequestContext& context,
             return context.caller.Reviews(*tree, key.region_code(), key.body());
           },
           [&](const v1::Revision& head) { return head.review().state() == state; }));
-  // The worker's flags of each listed report, from its region's anomaly set.
+  // The worker's flags of each listed report still to deal with, from its region's anomaly set.
   std::map<std::string, v1::AnomalySet> sets;
+  DispositionCache dispositions(env.store);
   for (v1::Revision& revision : page.items) {
     v1::ReviewItem* item = response->add_items();
     const v1::ReportKey& key = revision.key();
@@ -116,9 +166,11 @@ absl::Status ListReviews(const Env& env, const RequestContext& context,
     }
     for (const v1::Anomaly& anomaly : it->second.anomalies()) {
       if (ReportId(anomaly.key()) != ReportId(key)) continue;
-      v1::Anomaly* flag = item->add_flags();
-      *flag = anomaly;
-      RedactForCaller(context.caller, *tree, flag);
+      v1::Anomaly flag = anomaly;
+      GONGKAI_RETURN_IF_ERROR(dispositions.Join(key.year(), &flag));
+      if (Decided(flag.disposition().state())) continue;
+      RedactForCaller(context.caller, *tree, &flag);
+      *item->add_flags() = std::move(flag);
     }
     *item->mutable_revision() = std::move(revision);
   }
@@ -173,6 +225,118 @@ absl::Status WithdrawReport(const Env& env, const RequestContext& context,
   GONGKAI_RETURN_IF_ERROR(CheckKey(env, key));
   GONGKAI_RETURN_IF_ERROR(CheckDecision(request, /*reason_required=*/true));
   return Decide(env, context, request, v1::REVIEW_ACTION_WITHDRAW, response);
+}
+
+absl::Status ExplainFlag(const Env& env, const RequestContext& context,
+                         const v1::ExplainFlagRequest& request, v1::FlagDisposition* response) {
+  int year = 0;
+  GONGKAI_ASSIGN_OR_RETURN(const v1::Anomaly flag,
+                           FindFlag(
+                               env, request.flag_id(),
+                               [&](const registry::YearTree& tree, const std::string& region) {
+                                 return context.caller.RequireOverlap(
+                                     {v1::ROLE_SUBMITTER}, "explain flags", tree, region);
+                               },
+                               &year));
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor({v1::ROLE_SUBMITTER}, "explain flags",
+                                                    *env.store->Tree(year),
+                                                    flag.key().region_code(), flag.key().body()));
+  const size_t chars = Characters(request.explanation());
+  if (chars == 0 || chars > kMaxReasonChars) {
+    return error::InvalidField("explanation",
+                               absl::StrCat("must hold 1 to ", kMaxReasonChars, " characters"));
+  }
+  GONGKAI_ASSIGN_OR_RETURN(
+      *response,
+      env.store->UpdateDisposition(flag.id(), [&](v1::FlagDisposition* d) -> absl::Status {
+        const bool current = d->fingerprint() == flag.fingerprint();
+        if (current && Decided(d->state())) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("the reviewer has decided on flag ", flag.id(), " (",
+                           v1::FlagState_Name(d->state()), ") and its numbers have not changed"));
+        }
+        d->set_state(v1::FLAG_STATE_EXPLAINED);
+        d->set_fingerprint(flag.fingerprint());
+        d->set_explanation(request.explanation());
+        d->set_explained_by(context.caller.name());
+        *d->mutable_explain_time() = ToProtoTime(env.clock());
+        d->clear_note();
+        d->clear_decided_by();
+        d->clear_decide_time();
+        d->set_reopened(false);
+        return absl::OkStatus();
+      }));
+  return absl::OkStatus();
+}
+
+absl::Status DecideFlag(const Env& env, const RequestContext& context,
+                        const v1::DecideFlagRequest& request, v1::FlagDisposition* response) {
+  int year = 0;
+  GONGKAI_ASSIGN_OR_RETURN(const v1::Anomaly flag,
+                           FindFlag(
+                               env, request.flag_id(),
+                               [&](const registry::YearTree& tree, const std::string& region) {
+                                 return context.caller.RequireOverlap(
+                                     {v1::ROLE_REVIEWER}, "decide on flags", tree, region);
+                               },
+                               &year));
+  GONGKAI_RETURN_IF_ERROR(context.caller.RequireReviewer(
+      "decide on flags", *env.store->Tree(year), flag.key().region_code(), flag.key().body()));
+  v1::FlagState state = v1::FLAG_STATE_UNSPECIFIED;
+  switch (request.decision()) {
+    case v1::FLAG_DECISION_ACCEPT:
+      state = v1::FLAG_STATE_ACCEPTED;
+      break;
+    case v1::FLAG_DECISION_DISMISS:
+      state = v1::FLAG_STATE_DISMISSED;
+      break;
+    case v1::FLAG_DECISION_CONFIRM:
+      state = v1::FLAG_STATE_CONFIRMED;
+      break;
+    default:
+      return error::InvalidField("decision", "must be accept, dismiss or confirm");
+  }
+  const size_t chars = Characters(request.note());
+  if (state != v1::FLAG_STATE_ACCEPTED && chars == 0) return error::MissingField("note");
+  if (chars > kMaxReasonChars) {
+    return error::InvalidField("note", absl::StrCat("at most ", kMaxReasonChars, " characters"));
+  }
+  const auto decide = [&](v1::FlagDisposition* d) -> absl::Status {
+    const bool explained =
+        d->state() == v1::FLAG_STATE_EXPLAINED && d->fingerprint() == flag.fingerprint();
+    if (state == v1::FLAG_STATE_ACCEPTED && !explained) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("flag ", flag.id(), " has no explanation of its current numbers to accept"));
+    }
+    d->set_state(state);
+    d->set_fingerprint(flag.fingerprint());
+    d->set_note(request.note());
+    d->set_decided_by(context.caller.name());
+    *d->mutable_decide_time() = ToProtoTime(env.clock());
+    d->set_reopened(false);
+    *response = *d;
+    return absl::OkStatus();
+  };
+  if (state != v1::FLAG_STATE_CONFIRMED) {
+    GONGKAI_ASSIGN_OR_RETURN(*response, env.store->UpdateDisposition(flag.id(), decide));
+    return absl::OkStatus();
+  }
+  // Confirmed: the report goes back to its submitter with the flag as the reason, in the same
+  // write as the disposition.
+  storage::ReviewRequest review;
+  review.key = flag.key();
+  review.action = v1::REVIEW_ACTION_RETURN;
+  const std::string& said = flag.explanation_without_peers().empty()
+                                ? flag.explanation()
+                                : flag.explanation_without_peers();
+  review.reasons = {absl::StrCat("疑点经审核确认（", flag.id(), "）：", said), request.note()};
+  review.principal = context.caller.name();
+  review.peer = context.peer;
+  review.time = env.clock();
+  review.flag_id = flag.id();
+  review.update_disposition = decide;
+  GONGKAI_RETURN_IF_ERROR(env.store->Review(review).status());
+  return absl::OkStatus();
 }
 
 }  // namespace gongkai

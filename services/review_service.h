@@ -25,6 +25,15 @@ absl::Status ReturnReport(const Env& env, const RequestContext& context,
 absl::Status WithdrawReport(const Env& env, const RequestContext& context,
                             const v1::ReviewDecisionRequest& request, v1::Revision* response);
 
+// The submitter of the flagged report. NOT_FOUND when the flag is not among the current flags;
+// FAILED_PRECONDITION when the reviewer has decided on it (and its numbers did not change).
+absl::Status ExplainFlag(const Env& env, const RequestContext& context,
+                         const v1::ExplainFlagRequest& request, v1::FlagDisposition* response);
+// The reviewer of the flagged report. FAILED_PRECONDITION to accept an unexplained flag, or to
+// confirm one on a withdrawn report.
+absl::Status DecideFlag(const Env& env, const RequestContext& context,
+                        const v1::DecideFlagRequest& request, v1::FlagDisposition* response);
+
 }  // namespace gongkai
 
 #endif  // GONGKAI_SERVICES_REVIEW_SERVICE_H_

@@ -7,6 +7,7 @@
 #include "common/status_macros.h"
 #include "registry/registry.h"
 #include "services/errors.h"
+#include "services/flags.h"
 #include "services/restate.h"
 #include "services/status.h"
 
@@ -146,17 +147,29 @@ absl::Status ListAnomalies(const Env& env, const RequestContext& context,
   const bool filter = !context.caller.CoversSubtree(*registry, request.region_code());
   GONGKAI_RETURN_IF_ERROR(CheckRegionYear(env, request.region_code(), request.year()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
+  if (!v1::FlagState_IsValid(request.state())) {
+    return error::InvalidField("state", "is not a known flag state");
+  }
   const v1::AnomalyKind kind = request.kind();
   const v1::AnomalySeverity minimum = request.minimum_severity();
+  DispositionCache dispositions(env.store);
+  absl::Status failed;
   auto page = env.store->ListAnomalies(
       request.region_code(), request.year(), request.page_size(), request.page_token(),
       [&](const v1::Anomaly& a) {
-        return (kind == v1::ANOMALY_KIND_UNSPECIFIED || a.kind() == kind) &&
-               a.severity() >= minimum &&
-               (!filter || context.caller.Covers(*registry, a.key().region_code(), a.key().body()));
+        if ((kind != v1::ANOMALY_KIND_UNSPECIFIED && a.kind() != kind) || a.severity() < minimum ||
+            (filter && !context.caller.Covers(*registry, a.key().region_code(), a.key().body()))) {
+          return false;
+        }
+        if (request.state() == v1::FLAG_STATE_UNSPECIFIED) return true;
+        absl::StatusOr<v1::FlagState> state = dispositions.StateOf(request.year(), a);
+        if (!state.ok()) failed.Update(state.status());
+        return state.ok() && *state == request.state();
       });
   if (!page.ok()) return page.status();
+  GONGKAI_RETURN_IF_ERROR(failed);
   for (v1::Anomaly& anomaly : page->items) {
+    GONGKAI_RETURN_IF_ERROR(dispositions.Join(request.year(), &anomaly));
     RedactForCaller(context.caller, *registry, &anomaly);
     *response->add_anomalies() = std::move(anomaly);
   }

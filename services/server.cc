@@ -100,9 +100,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, ServerOpti
   // ask for).
   for (const char* name :
        {v1::ReportService::service_full_name(), v1::ReviewService::service_full_name(),
-        v1::RegionService::service_full_name(),
-        v1::RollupService::service_full_name(), v1::WorkerService::service_full_name(),
-        v1::AdminService::service_full_name()}) {
+        v1::RegionService::service_full_name(), v1::RollupService::service_full_name(),
+        v1::WorkerService::service_full_name(), v1::AdminService::service_full_name()}) {
     health->SetServingStatus(name, true);
   }
   return server;

@@ -93,6 +93,10 @@ std::string PrincipalKey(absl::string_view name) {
   return absl::StrCat(absl::string_view(&kPrincipal, 1), name);
 }
 
+std::string DispositionKey(absl::string_view flag_id) {
+  return absl::StrCat(absl::string_view(&kDisposition, 1), flag_id);
+}
+
 std::string ReviewPrefix(absl::string_view id) {
   return absl::StrCat(absl::string_view(&kReview, 1), id);
 }

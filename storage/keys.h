@@ -26,17 +26,18 @@
 
 namespace gongkai::storage::keys {
 
-inline constexpr char kRegion = 'g';     // g · code                → Region
-inline constexpr char kHead = 'h';       // h · id                  → Head (current revision)
-inline constexpr char kRevision = 'v';   // v · id · rev(u64)       → Revision
-inline constexpr char kIndex = 'x';      // x · locator             → id (subtree index)
-inline constexpr char kChange = 'l';     // l · seq(u64)            → ChangeEvent
-inline constexpr char kMeta = 'm';       // m · name                → value
-inline constexpr char kRollup = 'r';     // r · year · path · '/'   → Rollup
-inline constexpr char kAnomalies = 'f';  // f · year · path · '/'   → AnomalySet
-inline constexpr char kJob = 'j';        // j · id(u64)             → RollupJob
-inline constexpr char kPrincipal = 'p';  // p · name                → StoredPrincipal
-inline constexpr char kReview = 'w';     // w · id · seq(u64)       → Review (review history)
+inline constexpr char kRegion = 'g';       // g · code                → Region
+inline constexpr char kHead = 'h';         // h · id                  → Head (current revision)
+inline constexpr char kRevision = 'v';     // v · id · rev(u64)       → Revision
+inline constexpr char kIndex = 'x';        // x · locator             → id (subtree index)
+inline constexpr char kChange = 'l';       // l · seq(u64)            → ChangeEvent
+inline constexpr char kMeta = 'm';         // m · name                → value
+inline constexpr char kRollup = 'r';       // r · year · path · '/'   → Rollup
+inline constexpr char kAnomalies = 'f';    // f · year · path · '/'   → AnomalySet
+inline constexpr char kJob = 'j';          // j · id(u64)             → RollupJob
+inline constexpr char kPrincipal = 'p';    // p · name                → StoredPrincipal
+inline constexpr char kReview = 'w';       // w · id · seq(u64)       → Review (review history)
+inline constexpr char kDisposition = 'd';  // d · flag id            → FlagDisposition
 
 void AppendBigEndian64(std::string* out, uint64_t value);
 uint64_t ReadBigEndian64(absl::string_view bytes);
@@ -67,6 +68,8 @@ std::string PrincipalKey(absl::string_view name);
 // A review event of report `id`, by the change log sequence that announced it.
 std::string ReviewKey(absl::string_view id, int64_t sequence);
 std::string ReviewPrefix(absl::string_view id);
+// A flag's disposition, by the flag's id (Anomaly.id, which starts "<region>-<year>-").
+std::string DispositionKey(absl::string_view flag_id);
 
 // A page token: the last key a page returned, bound to its listing (the prefix scanned) so
 // that a token of one listing is refused by another (a child's by its parent's, say). Opaque

@@ -83,6 +83,10 @@ struct ReviewRequest {
   std::string principal;
   std::string peer;
   absl::Time time;
+  // When set, the disposition of this flag is updated (as by UpdateDisposition) and written
+  // in the same batch, whatever the decision's outcome (a flag confirmed returns the report).
+  std::string flag_id;
+  std::function<absl::Status(v1::FlagDisposition*)> update_disposition;
 };
 
 struct ReviewResult {
@@ -168,6 +172,15 @@ class Store {
   absl::StatusOr<ReviewResult> Review(const ReviewRequest& request);
   // Every review event of the key (submissions, decisions, withdrawals), oldest first.
   absl::StatusOr<std::vector<v1::Review>> ListReviewHistory(const v1::ReportKey& key) const;
+
+  // The dispositions of the flags whose ids start with `id_prefix`, by id.
+  absl::StatusOr<std::map<std::string, v1::FlagDisposition>> ListDispositions(
+      absl::string_view id_prefix) const;
+  // Reads the flag's disposition (a new one with only flag_id when none is stored), lets
+  // `update` change it, and stores it unless `update` fails; serialized with every other
+  // disposition update. Returns what was stored.
+  absl::StatusOr<v1::FlagDisposition> UpdateDisposition(
+      const std::string& flag_id, const std::function<absl::Status(v1::FlagDisposition*)>& update);
 
   // Returns the given revision (0: the current one). NOT_FOUND when absent. The current
   // revision carries the key's review as it is now.
@@ -300,6 +313,8 @@ class Store {
   // The head of report `id` (nullopt when none); a head stored before reviews existed reads as
   // pending at its revision.
   absl::StatusOr<std::optional<v1::Revision>> ReadHead(const std::string& id) const;
+  // The stored disposition of a flag, else a new one with only flag_id.
+  absl::StatusOr<v1::FlagDisposition> ReadDisposition(const std::string& flag_id) const;
   // The stored revision with the head's current review when it is the head's revision.
   static void WithHeadReview(const v1::Revision& head, v1::Revision* revision);
   absl::StatusOr<v1::Revision> ReadRevision(const std::string& id, int64_t revision) const;
@@ -351,6 +366,7 @@ class Store {
   std::atomic<int64_t> head_sequence_{0};
   std::atomic<bool> write_failed_{false};
   absl::Mutex principals_mu_;  // Serializes creating and updating principals.
+  absl::Mutex dispositions_mu_ ABSL_ACQUIRED_AFTER(commit_mu_);  // Serializes UpdateDisposition.
 };
 
 }  // namespace gongkai::storage

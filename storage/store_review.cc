@@ -56,9 +56,22 @@ absl::StatusOr<ReviewResult> Store::Review(const ReviewRequest& request) {
   GONGKAI_ASSIGN_OR_RETURN(std::string id, IdOf(*registry, request.key));
   GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
   if (!head.has_value()) return absl::NotFoundError("no such report");
+  rocksdb::WriteBatch batch;
+  std::optional<absl::MutexLock> dispositions_lock;
+  if (!request.flag_id.empty()) {
+    dispositions_lock.emplace(&dispositions_mu_);
+    GONGKAI_ASSIGN_OR_RETURN(v1::FlagDisposition disposition, ReadDisposition(request.flag_id));
+    GONGKAI_RETURN_IF_ERROR(request.update_disposition(&disposition));
+    batch.Put(keys::DispositionKey(request.flag_id), disposition.SerializeAsString());
+  }
+  // A decision that stands already writes only the disposition, if any.
+  auto unchanged = [&]() -> absl::StatusOr<ReviewResult> {
+    if (batch.Count() > 0) GONGKAI_RETURN_IF_ERROR(Write(&batch, "record a flag's disposition"));
+    return ReviewResult{*head, false};
+  };
   if (head->withdrawn()) {
     // A retried withdrawal finds it done; anything else waits for a new submission.
-    if (target == v1::REVIEW_STATE_WITHDRAWN) return ReviewResult{*head, false};
+    if (target == v1::REVIEW_STATE_WITHDRAWN) return unchanged();
     return absl::FailedPreconditionError(absl::StrCat("the report was withdrawn at revision ",
                                                       head->revision(),
                                                       "; a new submission restores it"));
@@ -69,7 +82,7 @@ absl::StatusOr<ReviewResult> Store::Review(const ReviewRequest& request) {
                      head->revision(), "); look at revision ", head->revision(), " first"));
   }
   if (head->review().state() == target && head->review().revision() == head->revision()) {
-    return ReviewResult{*head, false};  // A retry: the decision stands.
+    return unchanged();  // A retry: the decision stands.
   }
 
   const int64_t sequence = last_sequence_ + 1;
@@ -90,7 +103,6 @@ absl::StatusOr<ReviewResult> Store::Review(const ReviewRequest& request) {
   *change.mutable_key() = head->key();
   change.set_previous_revision(head->revision());
   *change.mutable_time() = time;
-  rocksdb::WriteBatch batch;
   v1::Revision new_head;
   if (target == v1::REVIEW_STATE_WITHDRAWN) {
     v1::Revision tombstone = Tombstone(*head, request, time);
@@ -115,6 +127,48 @@ absl::StatusOr<ReviewResult> Store::Review(const ReviewRequest& request) {
   last_sequence_ = sequence;
   head_sequence_ = sequence;
   return ReviewResult{std::move(new_head), true};
+}
+
+absl::StatusOr<std::map<std::string, v1::FlagDisposition>> Store::ListDispositions(
+    absl::string_view id_prefix) const {
+  std::map<std::string, v1::FlagDisposition> out;
+  const std::string prefix = keys::DispositionKey(id_prefix);
+  PrefixIterator it(db_.get(), prefix);
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    v1::FlagDisposition disposition;
+    if (!disposition.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return absl::DataLossError("unreadable flag disposition");
+    }
+    std::string id = disposition.flag_id();
+    out.emplace(std::move(id), std::move(disposition));
+  }
+  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read flag dispositions"));
+  return out;
+}
+
+absl::StatusOr<v1::FlagDisposition> Store::ReadDisposition(const std::string& flag_id) const {
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), keys::DispositionKey(flag_id), &value);
+  v1::FlagDisposition disposition;
+  if (status.IsNotFound()) {
+    disposition.set_flag_id(flag_id);
+    return disposition;
+  }
+  GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read a flag's disposition"));
+  if (!disposition.ParseFromString(value))
+    return absl::DataLossError("unreadable flag disposition");
+  return disposition;
+}
+
+absl::StatusOr<v1::FlagDisposition> Store::UpdateDisposition(
+    const std::string& flag_id, const std::function<absl::Status(v1::FlagDisposition*)>& update) {
+  absl::MutexLock lock(&dispositions_mu_);
+  GONGKAI_ASSIGN_OR_RETURN(v1::FlagDisposition disposition, ReadDisposition(flag_id));
+  GONGKAI_RETURN_IF_ERROR(update(&disposition));
+  rocksdb::WriteBatch batch;
+  batch.Put(keys::DispositionKey(flag_id), disposition.SerializeAsString());
+  GONGKAI_RETURN_IF_ERROR(Write(&batch, "record a flag's disposition"));
+  return disposition;
 }
 
 absl::StatusOr<std::vector<v1::Review>> Store::ListReviewHistory(const v1::ReportKey& key) const {

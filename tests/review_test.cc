@@ -61,11 +61,14 @@ class ReviewTest : public ::testing::Test {
     return key;
   }
 
-  // The seed report at `region`, its first cell of table 二 set to `first_cell` when given.
-  v1::Revision Submit(const std::string& region, std::optional<int64_t> first_cell = {}) {
+  // The seed report at `region`, its first cell of table 二 set to `first_cell` when given, and
+  // published on `published` when given.
+  v1::Revision Submit(const std::string& region, std::optional<int64_t> first_cell = {},
+                      const std::string& published = "") {
     v1::SubmitReportRequest request;
     *request.mutable_report() = testing::SeedReport();
     *request.mutable_report()->mutable_key() = Key(region);
+    request.mutable_report()->set_publication_date(published);
     if (first_cell.has_value()) {
       SetCell(request.mutable_report(), CellsOf(v1::EDITION_2019)[0], first_cell);
     }
@@ -121,6 +124,65 @@ class ReviewTest : public ::testing::Test {
     grpc::Status status = rollups_->GetRollup(&context, request, &rollup);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return rollup;
+  }
+
+  // The flags of the report at `region`, as ListAnomalies gives them (dispositions joined),
+  // of one state (unset: all).
+  std::vector<v1::Anomaly> Flags(const std::string& region,
+                                 v1::FlagState state = v1::FLAG_STATE_UNSPECIFIED) {
+    AwaitWorker();
+    v1::ListAnomaliesRequest request;
+    request.set_region_code(region);
+    request.set_year(2019);
+    request.set_state(state);
+    v1::ListAnomaliesResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = rollups_->ListAnomalies(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return {response.anomalies().begin(), response.anomalies().end()};
+  }
+  std::optional<v1::Anomaly> Flag(const std::string& region, v1::AnomalyKind kind,
+                                  v1::FlagState state = v1::FLAG_STATE_UNSPECIFIED) {
+    for (const v1::Anomaly& flag : Flags(region, state)) {
+      if (flag.kind() == kind) return flag;
+    }
+    return std::nullopt;
+  }
+  grpc::Status Explain(const std::string& id, const std::string& text) {
+    v1::ExplainFlagRequest request;
+    request.set_flag_id(id);
+    request.set_explanation(text);
+    v1::FlagDisposition response;
+    grpc::ClientContext context;
+    return reviews_->ExplainFlag(&context, request, &response);
+  }
+  grpc::Status DecideOn(const std::string& id, v1::FlagDecision decision,
+                        const std::string& note) {
+    v1::DecideFlagRequest request;
+    request.set_flag_id(id);
+    request.set_decision(decision);
+    request.set_note(note);
+    v1::FlagDisposition response;
+    grpc::ClientContext context;
+    return reviews_->DecideFlag(&context, request, &response);
+  }
+  // A full recompute of 2019 by the worker (a rollup job), to its end.
+  void Recompute() {
+    v1::StartRollupJobRequest start;
+    start.set_year(2019);
+    v1::RollupJob job;
+    grpc::ClientContext context;
+    ASSERT_TRUE(rollups_->StartRollupJob(&context, start, &job).ok());
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (job.state() != v1::JOB_STATE_SUCCEEDED && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(20));
+      v1::GetRollupJobRequest get;
+      get.set_id(job.id());
+      grpc::ClientContext poll;
+      ASSERT_TRUE(rollups_->GetRollupJob(&poll, get, &job).ok());
+      ASSERT_NE(job.state(), v1::JOB_STATE_FAILED) << job.error();
+    }
+    ASSERT_EQ(job.state(), v1::JOB_STATE_SUCCEEDED);
   }
 
   testing::TempDir dir_;
@@ -264,6 +326,67 @@ TEST_F(ReviewTest, WithdrawalLeavesRollupsAndCompletenessUntilResubmitted) {
   EXPECT_EQ(rollup.reports(), 2);
   EXPECT_EQ(rollup.completeness().received(), 2);
   EXPECT_EQ(GetCell(rollup.editions(0).sums(), cell), 12);
+}
+
+TEST_F(ReviewTest, DispositionsSurviveRecomputesAndReopenWhenTheNumbersChange) {
+  Submit(kYishi, {}, "2020-03-15");
+  std::optional<v1::Anomaly> late = Flag(kYishi, v1::ANOMALY_KIND_LATE_REPORT);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_THAT(late->id(), ::testing::StartsWith("330226104000-2019-"));
+  EXPECT_EQ(late->disposition().state(), v1::FLAG_STATE_OPEN);
+  const std::string id = late->id();
+
+  // Nobody explained it: nothing to accept.
+  EXPECT_EQ(DecideOn(id, v1::FLAG_DECISION_ACCEPT, "").error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(Explain(id, "受疫情影响，经县政府同意延期发布").ok());
+  ASSERT_TRUE(Flag(kYishi, v1::ANOMALY_KIND_LATE_REPORT, v1::FLAG_STATE_EXPLAINED).has_value());
+  EXPECT_FALSE(Flag(kYishi, v1::ANOMALY_KIND_LATE_REPORT, v1::FLAG_STATE_OPEN).has_value());
+  ASSERT_TRUE(DecideOn(id, v1::FLAG_DECISION_ACCEPT, "").ok());
+  EXPECT_EQ(Explain(id, "再说明").error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << "decided, and its numbers have not changed";
+  // Accepted flags are no longer among those the reviewer has to deal with.
+  std::vector<v1::ReviewItem> pending = Listed(v1::REVIEW_STATE_PENDING);
+  ASSERT_THAT(pending, SizeIs(1));
+  for (const v1::Anomaly& flag : pending[0].flags()) EXPECT_NE(flag.id(), id);
+
+  // A full recompute finds the same flag under the same id, still accepted.
+  Recompute();
+  late = Flag(kYishi, v1::ANOMALY_KIND_LATE_REPORT, v1::FLAG_STATE_ACCEPTED);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->id(), id);
+  EXPECT_EQ(late->disposition().explanation(), "受疫情影响，经县政府同意延期发布");
+  EXPECT_EQ(late->disposition().explained_by(), "anonymous");
+
+  // Other numbers (a later date) re-open it, the old answers kept for the record.
+  Submit(kYishi, {}, "2020-04-20");
+  late = Flag(kYishi, v1::ANOMALY_KIND_LATE_REPORT);
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->id(), id);
+  EXPECT_EQ(late->disposition().state(), v1::FLAG_STATE_OPEN);
+  EXPECT_TRUE(late->disposition().reopened());
+  EXPECT_EQ(late->disposition().explanation(), "受疫情影响，经县政府同意延期发布");
+  ASSERT_TRUE(DecideOn(id, v1::FLAG_DECISION_DISMISS, "发布日期以县政府网站为准，未逾期").ok());
+  EXPECT_TRUE(Flag(kYishi, v1::ANOMALY_KIND_LATE_REPORT, v1::FLAG_STATE_DISMISSED).has_value());
+
+  // Confirming a flag returns the report, with the flag as the reason.
+  std::optional<v1::Anomaly> zero = Flag(kYishi, v1::ANOMALY_KIND_ZERO_PUBLICATION);
+  ASSERT_TRUE(zero.has_value());
+  EXPECT_EQ(DecideOn(zero->id(), v1::FLAG_DECISION_CONFIRM, "").error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(DecideOn(zero->id(), v1::FLAG_DECISION_CONFIRM, "请核实主动公开数据").ok());
+  EXPECT_TRUE(Flag(kYishi, v1::ANOMALY_KIND_ZERO_PUBLICATION, v1::FLAG_STATE_CONFIRMED));
+  auto head = store_->GetRevision(Key(kYishi), 0, false);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->review().state(), v1::REVIEW_STATE_RETURNED);
+  ASSERT_EQ(head->review().reasons_size(), 2);
+  EXPECT_THAT(head->review().reasons(0), HasSubstr(zero->id()));
+  EXPECT_EQ(head->review().reasons(1), "请核实主动公开数据");
+
+  // Ids that are not flags' are refused clearly.
+  EXPECT_EQ(Explain("330226104000-2019-ffffffffffffffff", "x").error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Explain("not-a-flag", "x").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 // Who reviews what: a county's reviewer reviews its townships and its own departments, never

@@ -342,6 +342,28 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
          v1::Revision response;
          return reviews_->ReturnReport(c, request, &response);
        }},
+      // Before looking the flag up, the region must overlap the scope (then: NOT_FOUND here).
+      {"ReviewService.ExplainFlag",
+       Rule::kScoped,
+       {v1::ROLE_SUBMITTER},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::ExplainFlagRequest request;
+         request.set_flag_id(region + "-2019-0123456789abcdef");
+         request.set_explanation("当年确无新制作的规章");
+         v1::FlagDisposition response;
+         return reviews_->ExplainFlag(c, request, &response);
+       }},
+      {"ReviewService.DecideFlag",
+       Rule::kScoped,
+       {v1::ROLE_REVIEWER},
+       [&](grpc::ClientContext* c, const std::string& region) {
+         v1::DecideFlagRequest request;
+         request.set_flag_id(region + "-2019-0123456789abcdef");
+         request.set_decision(v1::FLAG_DECISION_DISMISS);
+         request.set_note("误报");
+         v1::FlagDisposition response;
+         return reviews_->DecideFlag(c, request, &response);
+       }},
       // Last: it takes the reports away (later calls find them withdrawn, which is no refusal).
       {"ReviewService.WithdrawReport",
        Rule::kWithdraws,

@@ -11,6 +11,7 @@
 #include "proto/cells.h"
 #include "proto/money.h"
 #include "worker/anomaly_checks.h"
+#include "worker/flag_identity.h"
 #include "worker/peers.h"
 #include "worker/text.h"
 
@@ -285,6 +286,7 @@ v1::AnomalySet EvaluateRegion(const YearModel& model, const YearModel* previous,
   for (const ReportEntry* summary : model.SummariesAt(region)) {
     checks::SummaryMismatch(model, region, *summary, &set);
   }
+  AssignIdentities(&set);
   return set;
 }
 
