@@ -72,6 +72,8 @@ std::string TimeText(const google::protobuf::Timestamp& time);
 std::string KeyText(const v1::ReportKey& key);
 // 待审核, 已退回, 已通过, 已撤回.
 std::string ReviewStateText(v1::ReviewState state);
+// 待处理, 已说明, 已采纳, 已排除, 已确认.
+std::string FlagStateText(v1::FlagState state);
 // Prints `rows` (the first is the header) as columns as wide as their widest cell (by display
 // width, so Chinese lines up): the first `left_columns` to the left, the others (figures) to
 // the right.
@@ -153,6 +155,7 @@ class Cli {
   absl::Status ReviewShow();
   absl::Status ReviewDecide(v1::ReviewAction action);
   absl::Status Withdraw();
+  absl::Status FlagCommand();
   // Sends an approval, return or withdrawal (--revision, --reason, --note) and prints the result.
   absl::Status Decide(v1::ReviewAction action, v1::ReviewDecisionRequest* request);
   // REGION YEAR from the positionals at `first`, --body and --scope.

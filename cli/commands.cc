@@ -89,8 +89,11 @@ std::vector<Command> Cli::ReportCommands() {
        .flags = {"edition", "output", "on_tree"},
        .handler = &Cli::Rollup},
       {.name = "anomalies",
-       .usage = {{"anomalies REGION YEAR [--kind KIND] [--min_severity low|medium|high]"}},
-       .flags = {"kind", "min_severity"},
+       .usage = {{"anomalies REGION YEAR [--kind KIND] [--min_severity low|medium|high]\n"
+                  "          [--state open|explained|accepted|dismissed|confirmed]",
+                  "tab-separated: region, kind, severity, body,\nscope, explanation, "
+                  "flag id, state"}},
+       .flags = {"kind", "min_severity", "state"},
        .handler = &Cli::Anomalies},
       {.name = "children",
        .usage = {{"children REGION YEAR [--on_tree Y]",
@@ -122,6 +125,14 @@ std::vector<Command> Cli::ReportCommands() {
                    "list/show: [--output table|json]",
        .flags = {"state", "output", "body", "scope", "revision", "note", "reason"},
        .handler = &Cli::Review},
+      {.name = "flag",
+       .usage = {{"flag explain FLAG_ID --note TEXT", "the submitter's explanation"},
+                 {"flag accept|dismiss|confirm FLAG_ID [--note TEXT]",
+                  "the reviewer's decision (a note to dismiss or\n"
+                  "confirm; confirm returns the report)"}},
+       .footnote = "FLAG_ID: the id column of `anomalies`",
+       .flags = {"note"},
+       .handler = &Cli::FlagCommand},
       {.name = "withdraw",
        .usage = {{"withdraw REGION YEAR --reason TEXT [--body B] [--scope own|summary]",
                   "takes a report out of rollups and completeness;\n"

@@ -36,6 +36,23 @@ std::string ReviewStateText(v1::ReviewState state) {
   }
 }
 
+std::string FlagStateText(v1::FlagState state) {
+  switch (state) {
+    case v1::FLAG_STATE_OPEN:
+      return "待处理";
+    case v1::FLAG_STATE_EXPLAINED:
+      return "已说明";
+    case v1::FLAG_STATE_ACCEPTED:
+      return "已采纳";
+    case v1::FLAG_STATE_DISMISSED:
+      return "已排除";
+    case v1::FLAG_STATE_CONFIRMED:
+      return "已确认";
+    default:
+      return "-";
+  }
+}
+
 namespace {
 
 std::string ActionText(v1::ReviewAction action) {
@@ -200,6 +217,55 @@ absl::Status Cli::Decide(v1::ReviewAction action, v1::ReviewDecisionRequest* req
        << head.revision() << "，" << head.review().principal() << "，"
        << TimeText(head.review().time()) << "）\n";
   PrintReviewDetail(head.review(), out_);
+  return absl::OkStatus();
+}
+
+absl::Status Cli::FlagCommand() {
+  constexpr char kUsage[] =
+      "gongkai flag explain FLAG_ID --note TEXT\n"
+      "       gongkai flag accept|dismiss|confirm FLAG_ID [--note TEXT]";
+  GONGKAI_RETURN_IF_ERROR(Need(2, kUsage));
+  const std::string& action = args_.positional[0];
+  const std::string& id = args_.positional[1];
+  const std::string note = args_.FlagOr("note", "");
+  auto stub = v1::ReviewService::NewStub(channel_);
+  v1::FlagDisposition disposition;
+  grpc::Status status;
+  if (action == "explain") {
+    if (note.empty()) return UsageError("--note is required: the explanation of the flag");
+    v1::ExplainFlagRequest request;
+    request.set_flag_id(id);
+    request.set_explanation(note);
+    status = stub->ExplainFlag(Context().get(), request, &disposition);
+  } else {
+    v1::DecideFlagRequest request;
+    request.set_flag_id(id);
+    request.set_note(note);
+    if (action == "accept") {
+      request.set_decision(v1::FLAG_DECISION_ACCEPT);
+    } else if (action == "dismiss") {
+      request.set_decision(v1::FLAG_DECISION_DISMISS);
+    } else if (action == "confirm") {
+      request.set_decision(v1::FLAG_DECISION_CONFIRM);
+    } else {
+      return UsageError(absl::StrCat("usage: ", kUsage));
+    }
+    if (action != "accept" && note.empty()) {
+      return UsageError("--note is required to dismiss or confirm a flag");
+    }
+    status = stub->DecideFlag(Context().get(), request, &disposition);
+  }
+  if (!status.ok()) return Refused(status);
+  out_ << disposition.flag_id() << "  " << FlagStateText(disposition.state()) << "\n";
+  if (!disposition.explanation().empty()) {
+    out_ << "  说明：" << disposition.explanation() << "（" << disposition.explained_by() << "，"
+         << TimeText(disposition.explain_time()) << "）\n";
+  }
+  if (!disposition.decided_by().empty()) {
+    out_ << "  审核：" << (disposition.note().empty() ? "-" : disposition.note()) << "（"
+         << disposition.decided_by() << "，" << TimeText(disposition.decide_time()) << "）\n";
+  }
+  if (action == "confirm") out_ << "  报告已退回\n";
   return absl::OkStatus();
 }
 

@@ -2,6 +2,7 @@
 #include <fstream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/cli.h"
@@ -77,6 +78,15 @@ absl::StatusOr<const v1::EditionRollup*> ChooseEdition(const v1::Rollup& rollup,
 
 // --kind and --min_severity into the request.
 absl::Status SetAnomalyFilters(const Args& args, v1::ListAnomaliesRequest* request) {
+  if (auto state = args.Flag("state")) {
+    v1::FlagState parsed;
+    if (!v1::FlagState_Parse("FLAG_STATE_" + absl::AsciiStrToUpper(*state), &parsed) ||
+        parsed == v1::FLAG_STATE_UNSPECIFIED) {
+      return UsageError(absl::StrCat(
+          "--state \"", *state, "\" is not open, explained, accepted, dismissed or confirmed"));
+    }
+    request->set_state(parsed);
+  }
   if (auto kind = args.Flag("kind")) {
     v1::AnomalyKind parsed;
     if (!ParseAnomalyKind(*kind, &parsed)) {
@@ -179,7 +189,8 @@ absl::Status Cli::Anomalies() {
       ++count;
       out_ << a.key().region_code() << "\t" << AnomalyKindName(a.kind()) << "\t"
            << SeverityName(a.severity()) << "\t" << (a.key().body().empty() ? "-" : a.key().body())
-           << "\t" << ScopeName(a.key().scope()) << "\t" << a.explanation() << "\n";
+           << "\t" << ScopeName(a.key().scope()) << "\t" << a.explanation() << "\t" << a.id()
+           << "\t" << FlagStateText(a.disposition().state()) << "\n";
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());

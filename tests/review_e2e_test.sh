@@ -58,6 +58,19 @@ check "a correction re-opens the review and says which cells changed" \
 check "review show --output json carries the history" \
   bash -c "[ \$('$gongkai' review show 330226104000 2019 --output json | grep -o '\"action\"' | wc -l) = 6 ]"
 
+id=$("$gongkai" anomalies 330226104000 2019 --kind LATE_REPORT 2>/dev/null | cut -f7 | head -1)
+check "anomalies prints each flag's id and state" \
+  bash -c "'$gongkai' anomalies 330226104000 2019 --kind LATE_REPORT 2>/dev/null | grep -q '330226104000-2019-[0-9a-f]*	待处理$'"
+check "flag explain records the submitter's explanation" \
+  bash -c "'$gongkai' flag explain '$id' --note 经批准延期发布 | grep -q '已说明'"
+check "anomalies --state explained lists it, --state open no longer" \
+  bash -c "'$gongkai' anomalies 330226104000 2019 --state explained 2>/dev/null | grep -q '$id' &&
+           ! '$gongkai' anomalies 330226104000 2019 --state open 2>/dev/null | grep -q '$id'"
+check "flag accept records the reviewer's decision" \
+  bash -c "'$gongkai' flag accept '$id' | grep -q '已采纳'"
+check "flag dismiss without a note is a usage error" \
+  bash -c "'$gongkai' flag dismiss '$id' 2>/dev/null; [ \$? = 2 ]"
+
 check "withdraw without a reason is a usage error" \
   bash -c "'$gongkai' withdraw 330226104000 2019 2>/dev/null; [ \$? = 2 ]"
 check "withdraw takes the report out" \
