@@ -23,6 +23,7 @@
 #include "cli/args.h"
 #include "cli/report_file.h"
 #include "client/credentials.h"
+#include "export/review_page.h"
 #include "gongkai/v1/admin_service.grpc.pb.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
@@ -156,6 +157,15 @@ class Cli {
   absl::Status ReviewDecide(v1::ReviewAction action);
   absl::Status Withdraw();
   absl::Status FlagCommand();
+  // review_page_commands.cc
+  absl::Status ExportReview();
+  // Every page of a ListAnomalies; the flags still to deal with (open or explained).
+  absl::StatusOr<std::vector<v1::Anomaly>> AllAnomalies(v1::ListAnomaliesRequest request);
+  absl::StatusOr<std::vector<v1::Anomaly>> FlagsToDealWith(const std::string& region, int year);
+  // The region's name in the year's tree ("" when it cannot be read).
+  std::string RegionName(const std::string& code, int year) const;
+  // --lang zh|en, else en when $LANG starts with "en", else zh.
+  absl::StatusOr<exports::Language> LanguageFlag() const;
   // Sends an approval, return or withdrawal (--revision, --reason, --note) and prints the result.
   absl::Status Decide(v1::ReviewAction action, v1::ReviewDecisionRequest* request);
   // REGION YEAR from the positionals at `first`, --body and --scope.

@@ -108,9 +108,12 @@ std::vector<Command> Cli::ReportCommands() {
       {.name = "export",
        .usage = {{"export report REGION YEAR [--body B] [--scope S] [--revision N] --format F "
                   "[--out FILE]"},
-                 {"export rollup REGION YEAR [--edition E] --format F [--out FILE]"}},
+                 {"export rollup REGION YEAR [--edition E] --format F [--out FILE]"},
+                 {"export review REGION YEAR --format html --out FILE [--lang zh|en]",
+                  "a reviewer's page: completeness, open flags,\n"
+                  "late and missing filers, awaiting review"}},
        .footnote = "F: cells|csv|table|json|xlsx (xlsx needs --out)",
-       .flags = {"format", "out", "body", "scope", "revision", "edition"},
+       .flags = {"format", "out", "body", "scope", "revision", "edition", "lang"},
        .handler = &Cli::Export},
       {.name = "review",
        .usage = {{"review list REGION YEAR [--state pending|returned|approved]",

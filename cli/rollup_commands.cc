@@ -272,6 +272,7 @@ absl::Status Cli::Recompute() {
 }
 
 absl::Status Cli::Export() {
+  if (!args_.positional.empty() && args_.positional[0] == "review") return ExportReview();
   GONGKAI_RETURN_IF_ERROR(
       Need(3,
            "gongkai export report|rollup REGION YEAR --format cells|csv|table|xlsx|json "

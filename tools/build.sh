@@ -21,7 +21,8 @@ packages=(cmake g++ ninja-build pkg-config ccache
   libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libxlsxwriter-dev libbenchmark-dev
   libcpp-httplib-dev libssl-dev openssl
   python3 python3-grpcio python3-protobuf python3-yaml python3-h2 grpc-proto systemd
-  clang libclang-rt-14-dev)  # clang: the libFuzzer session in the tests
+  clang libclang-rt-14-dev  # clang: the libFuzzer session in the tests
+  chromium fonts-noto-cjk)  # the reviewer's HTML page, tested in a real browser
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
