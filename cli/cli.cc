@@ -3,8 +3,10 @@
 
 #include <cstdlib>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "cli/outcome.h"
 #include "common/status_macros.h"
@@ -20,6 +22,7 @@ namespace gongkai::cli {
 absl::StatusOr<std::unique_ptr<Cli>> Cli::Connect(const Args& args, std::ostream& out,
                                                   std::ostream& err) {
   std::unique_ptr<Cli> cli(new Cli(args, out, err));
+  GONGKAI_ASSIGN_OR_RETURN(cli->language_, cli->LanguageFlag());
   std::string server = args.FlagOr("server", "");
   if (server.empty()) {
     const char* env = std::getenv("GONGKAI_SERVER");
@@ -79,13 +82,61 @@ std::string KeyText(const v1::ReportKey& key) {
                       key.body().empty() ? "-" : key.body(), " ", ScopeName(key.scope()));
 }
 
+std::string Cli::ViolationLine(const v1::Violation& violation) const {
+  const bool warning = violation.severity() == v1::SEVERITY_WARNING;
+  if (language_ == exports::Language::kEnglish) return validation::DescribeViolation(violation);
+  std::string line =
+      absl::StrCat(warning ? "警告" : "错误", " ", violation.rule(), " ", violation.rule_name());
+  if (!violation.expected().empty()) {
+    absl::StrAppend(&line, "：应为 ", violation.expected(),
+                    "，实为 ", violation.actual().empty() ? "空" : violation.actual());
+  } else {
+    absl::StrAppend(&line, "：", violation.message());  // the server's own words
+  }
+  std::vector<std::string> cells;
+  for (const v1::CellRef& cell : violation.cells()) {
+    cells.push_back(cell.table().empty() ? cell.field_path()
+                                         : absl::StrCat("表", cell.table(), " ", cell.row(), " ",
+                                                        cell.column(), " ", cell.field_path()));
+  }
+  if (!cells.empty()) {
+    constexpr size_t kShown = 3;
+    const size_t more = cells.size() > kShown ? cells.size() - kShown : 0;
+    cells.resize(std::min(cells.size(), kShown));
+    absl::StrAppend(&line, "（", absl::StrJoin(cells, "；"),
+                    more > 0 ? absl::StrCat(" 等", cells.size() + more, "项") : "", "）");
+  }
+  return line;
+}
+
+std::string Cli::FlagExplanation(const v1::Anomaly& flag) const {
+  if (language_ == exports::Language::kChinese) return flag.explanation();
+  std::vector<std::string> evidence;
+  for (const v1::Evidence& e : flag.evidence()) {
+    evidence.push_back(absl::StrCat(e.label(), " = ", e.value()));
+  }
+  return absl::StrCat(exports::AnomalyKindLabel(flag.kind(), language_),
+                      evidence.empty() ? "" : ": ", absl::StrJoin(evidence, "; "));
+}
+
+absl::StatusOr<exports::Language> Cli::LanguageFlag() const {
+  std::string lang = args_.FlagOr("lang", "");
+  if (lang.empty()) {
+    const char* env = std::getenv("LANG");
+    lang = env != nullptr && absl::StartsWith(env, "en") ? "en" : "zh";
+  }
+  if (lang == "zh") return exports::Language::kChinese;
+  if (lang == "en") return exports::Language::kEnglish;
+  return UsageError("--lang must be zh or en");
+}
+
 std::string Cli::RefusalLine(const grpc::Status& status) {
   const std::string message = status.error_message();
   return absl::StrCat(absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
                       ": ", message.substr(0, message.find('\n')));
 }
 
-absl::Status Cli::Refused(const grpc::Status& status) {
+absl::Status Cli::Refused(const grpc::Status& status) const {
   std::string printed = RefusalLine(status);
   google::rpc::Status details;
   if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
@@ -93,7 +144,7 @@ absl::Status Cli::Refused(const grpc::Status& status) {
       v1::Verdict verdict;
       if (!any.UnpackTo(&verdict)) continue;
       for (const v1::Violation& violation : verdict.violations()) {
-        absl::StrAppend(&printed, "\n  ", validation::DescribeViolation(violation));
+        absl::StrAppend(&printed, "\n  ", ViolationLine(violation));
       }
     }
   }

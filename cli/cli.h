@@ -36,8 +36,8 @@ namespace gongkai::cli {
 inline constexpr absl::Duration kDeadline = absl::Seconds(60);
 
 // The flags every command accepts: the server and the credentials.
-inline constexpr const char* kGlobalFlags[] = {"server", "token",    "token_file",
-                                               "tls_ca", "tls_cert", "tls_key"};
+inline constexpr const char* kGlobalFlags[] = {"server",   "token",   "token_file", "tls_ca",
+                                               "tls_cert", "tls_key", "lang"};
 
 class Cli;
 struct Manifest;
@@ -71,10 +71,10 @@ struct Command {
 std::string ScopeName(v1::Scope scope);
 std::string TimeText(const google::protobuf::Timestamp& time);
 std::string KeyText(const v1::ReportKey& key);
-// 待审核, 已退回, 已通过, 已撤回.
-std::string ReviewStateText(v1::ReviewState state);
-// 待处理, 已说明, 已采纳, 已排除, 已确认.
-std::string FlagStateText(v1::FlagState state);
+// 待审核, 已退回, 已通过, 已撤回 (pending, returned, approved, withdrawn).
+std::string ReviewStateText(v1::ReviewState state, exports::Language language);
+// 待处理, 已说明, 已采纳, 已排除, 已确认 (open, explained, accepted, dismissed, confirmed).
+std::string FlagStateText(v1::FlagState state, exports::Language language);
 // Prints `rows` (the first is the header) as columns as wide as their widest cell (by display
 // width, so Chinese lines up): the first `left_columns` to the left, the others (figures) to
 // the right.
@@ -97,9 +97,16 @@ class Cli {
   // The server's refusal as a status of kind "refused" (outcome.h) whose message is what is
   // printed: the code's name, the first line of the message, and a rejected report's
   // violations, each on its own line indented by two spaces.
-  static absl::Status Refused(const grpc::Status& status);
+  absl::Status Refused(const grpc::Status& status) const;
   // "CODE_NAME: first line of the message".
   static std::string RefusalLine(const grpc::Status& status);
+  // A violation as one line in the caller's language: severity, rule, the rule's official
+  // name, then (Chinese) the expected and actual values (else the server's message) and the
+  // cells by official label and field path, or (English) the validator's message.
+  std::string ViolationLine(const v1::Violation& violation) const;
+  // A flag's explanation in the caller's language: the worker's Chinese line, or in English
+  // the kind and its evidence (labels as the format writes them).
+  std::string FlagExplanation(const v1::Anomaly& flag) const;
 
  private:
   // The two sections of the table (commands.cc).
@@ -166,6 +173,8 @@ class Cli {
   std::string RegionName(const std::string& code, int year) const;
   // --lang zh|en, else en when $LANG starts with "en", else zh.
   absl::StatusOr<exports::Language> LanguageFlag() const;
+  // The text in the caller's language.
+  const char* T(const exports::Text& text) const { return text.In(language_); }
   // Sends an approval, return or withdrawal (--revision, --reason, --note) and prints the result.
   absl::Status Decide(v1::ReviewAction action, v1::ReviewDecisionRequest* request);
   // REGION YEAR from the positionals at `first`, --body and --scope.
@@ -200,6 +209,7 @@ class Cli {
   std::string RevisionLine(const v1::Revision& revision) const;
 
   const Args& args_;
+  exports::Language language_ = exports::Language::kChinese;
   std::ostream& out_;
   std::ostream& err_;
   client::Security security_;

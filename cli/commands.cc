@@ -113,7 +113,7 @@ std::vector<Command> Cli::ReportCommands() {
                   "a reviewer's page: completeness, open flags,\n"
                   "late and missing filers, awaiting review"}},
        .footnote = "F: cells|csv|table|json|xlsx (xlsx needs --out)",
-       .flags = {"format", "out", "body", "scope", "revision", "edition", "lang"},
+       .flags = {"format", "out", "body", "scope", "revision", "edition"},
        .handler = &Cli::Export},
       {.name = "review",
        .usage = {{"review list REGION YEAR [--state pending|returned|approved]",
@@ -200,6 +200,8 @@ constexpr char kHelpTail[] = R"(
 --server defaults to $GONGKAI_SERVER, else 127.0.0.1:50051.
 Credentials: --token T, --token_file FILE, else $GONGKAI_TOKEN. TLS: --tls_ca CA.pem (and for
 mutual TLS --tls_cert CERT.pem --tls_key KEY.pem).
+--lang zh|en: tables, verdicts, flags and pages for people in Chinese (the default; English
+when $LANG starts with "en"); official labels, codes and field names are never translated.
 Flags take `--flag value` or `--flag=value`.
 )";
 

@@ -41,7 +41,7 @@ absl::Status Cli::Submit() {
          << revision.revision() << " with this content\n";
   }
   for (const v1::Violation& violation : revision.verdict().violations()) {
-    out_ << "  flag: " << validation::DescribeViolation(violation) << "\n";
+    out_ << "  " << T({"疑点：", "flag: "}) << ViolationLine(violation) << "\n";
   }
   return absl::OkStatus();
 }
@@ -59,7 +59,7 @@ absl::Status Cli::Validate() {
   out_ << (verdict.acceptable() ? "acceptable" : "rejected") << " (" << verdict.violations_size()
        << " violation(s))\n";
   for (const v1::Violation& violation : verdict.violations()) {
-    out_ << "  " << validation::DescribeViolation(violation) << "\n";
+    out_ << "  " << ViolationLine(violation) << "\n";
   }
   // A rejected report is a failed outcome; the line above has said so.
   return verdict.acceptable() ? absl::OkStatus() : Failed();

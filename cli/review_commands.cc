@@ -21,33 +21,33 @@ constexpr char kReviewUsage[] =
 
 }  // namespace
 
-std::string ReviewStateText(v1::ReviewState state) {
+std::string ReviewStateText(v1::ReviewState state, exports::Language language) {
   switch (state) {
     case v1::REVIEW_STATE_PENDING:
-      return "待审核";
+      return exports::Text{"待审核", "pending"}.In(language);
     case v1::REVIEW_STATE_RETURNED:
-      return "已退回";
+      return exports::Text{"已退回", "returned"}.In(language);
     case v1::REVIEW_STATE_APPROVED:
-      return "已通过";
+      return exports::Text{"已通过", "approved"}.In(language);
     case v1::REVIEW_STATE_WITHDRAWN:
-      return "已撤回";
+      return exports::Text{"已撤回", "withdrawn"}.In(language);
     default:
       return "-";
   }
 }
 
-std::string FlagStateText(v1::FlagState state) {
+std::string FlagStateText(v1::FlagState state, exports::Language language) {
   switch (state) {
     case v1::FLAG_STATE_OPEN:
-      return "待处理";
+      return exports::Text{"待处理", "open"}.In(language);
     case v1::FLAG_STATE_EXPLAINED:
-      return "已说明";
+      return exports::Text{"已说明", "explained"}.In(language);
     case v1::FLAG_STATE_ACCEPTED:
-      return "已采纳";
+      return exports::Text{"已采纳", "accepted"}.In(language);
     case v1::FLAG_STATE_DISMISSED:
-      return "已排除";
+      return exports::Text{"已排除", "dismissed"}.In(language);
     case v1::FLAG_STATE_CONFIRMED:
-      return "已确认";
+      return exports::Text{"已确认", "confirmed"}.In(language);
     default:
       return "-";
   }
@@ -55,32 +55,41 @@ std::string FlagStateText(v1::FlagState state) {
 
 namespace {
 
-std::string ActionText(v1::ReviewAction action) {
+std::string ActionText(v1::ReviewAction action, exports::Language language) {
   switch (action) {
     case v1::REVIEW_ACTION_SUBMIT:
-      return "提交";
+      return exports::Text{"提交", "submitted"}.In(language);
     case v1::REVIEW_ACTION_APPROVE:
-      return "通过";
+      return exports::Text{"通过", "approved"}.In(language);
     case v1::REVIEW_ACTION_RETURN:
-      return "退回";
+      return exports::Text{"退回", "returned"}.In(language);
     case v1::REVIEW_ACTION_WITHDRAW:
-      return "撤回";
+      return exports::Text{"撤回", "withdrawn"}.In(language);
     default:
       return "-";
   }
 }
 
 // The review's reasons, note and changed cells, one per line, indented.
-void PrintReviewDetail(const v1::Review& review, std::ostream& out) {
-  for (const std::string& reason : review.reasons()) out << "    原因：" << reason << "\n";
-  if (!review.note().empty()) out << "    备注：" << review.note() << "\n";
+void PrintReviewDetail(const v1::Review& review, std::ostream& out, exports::Language language) {
+  const bool en = language == exports::Language::kEnglish;
+  for (const std::string& reason : review.reasons()) {
+    out << (en ? "    reason: " : "    原因：") << reason << "\n";
+  }
+  if (!review.note().empty()) out << (en ? "    note: " : "    备注：") << review.note() << "\n";
   if (review.changes_size() > 0) {
-    out << "    与已通过的修订 " << review.approved_revision() << " 相比，" << review.changes_size()
-        << " 个单元格有变化：\n";
+    if (en) {
+      out << "    " << review.changes_size() << " cell(s) differ from approved revision "
+          << review.approved_revision() << ":\n";
+    } else {
+      out << "    与已通过的修订 " << review.approved_revision() << " 相比，"
+          << review.changes_size() << " 个单元格有变化：\n";
+    }
+    const std::string blank = en ? "(blank)" : "（空）";
     for (const v1::CellChange& change : review.changes()) {
-      out << "      表" << change.table() << " " << change.row() << " " << change.column() << "："
-          << (change.before().empty() ? "（空）" : change.before()) << " → "
-          << (change.after().empty() ? "（空）" : change.after()) << "\n";
+      out << "      表" << change.table() << " " << change.row() << " " << change.column()
+          << (en ? ": " : "：") << (change.before().empty() ? blank : change.before()) << " → "
+          << (change.after().empty() ? blank : change.after()) << "\n";
     }
   }
 }
@@ -126,7 +135,9 @@ absl::Status Cli::ReviewList() {
   request.set_page_size(1000);
   auto stub = v1::ReviewService::NewStub(channel_);
   std::vector<std::vector<std::string>> rows = {
-      {"区划代码", "主体", "范围", "修订", "状态", "提交人", "提交时间", "疑点", "疑点类型"}};
+      {T({"区划代码", "region"}), T({"主体", "body"}), T({"范围", "scope"}),
+       T({"修订", "revision"}), T({"状态", "state"}), T({"提交人", "submitted by"}),
+       T({"提交时间", "submitted"}), T({"疑点", "flags"}), T({"疑点类型", "flag kinds"})}};
   do {
     v1::ListReviewsResponse response;
     grpc::Status status = stub->ListReviews(Context().get(), request, &response);
@@ -144,7 +155,7 @@ absl::Status Cli::ReviewList() {
       }
       rows.push_back({head.key().region_code(), head.key().body().empty() ? "-" : head.key().body(),
                       ScopeName(head.key().scope()), absl::StrCat(head.revision()),
-                      ReviewStateText(head.review().state()), head.principal(),
+                      ReviewStateText(head.review().state(), language_), head.principal(),
                       TimeText(head.create_time()), absl::StrCat(item.flags_size()),
                       kinds.empty() ? "-" : absl::StrJoin(kinds, ",")});
     }
@@ -152,7 +163,11 @@ absl::Status Cli::ReviewList() {
   } while (!request.page_token().empty());
   if (output == "table") {
     if (rows.size() == 1) {
-      out_ << "没有" << ReviewStateText(request.state()) << "的报告\n";
+      if (language_ == exports::Language::kEnglish) {
+        out_ << "no " << ReviewStateText(request.state(), language_) << " reports\n";
+      } else {
+        out_ << "没有" << ReviewStateText(request.state(), language_) << "的报告\n";
+      }
     } else {
       PrintColumns(rows, out_, rows[0].size());
     }
@@ -173,12 +188,13 @@ absl::Status Cli::ReviewShow() {
     out_ << Json(response) << "\n";
     return absl::OkStatus();
   }
-  out_ << KeyText(request.key()) << "  " << ReviewStateText(response.review().state()) << "（修订 "
-       << response.review().revision() << "）\n";
+  out_ << KeyText(request.key()) << "  " << ReviewStateText(response.review().state(), language_)
+       << T({"（修订 ", " (revision "}) << response.review().revision() << T({"）", ")"}) << "\n";
   for (const v1::Review& review : response.history()) {
-    out_ << "  " << TimeText(review.time()) << "  " << ActionText(review.action()) << "  修订 "
-         << review.revision() << "  " << review.principal() << "\n";
-    PrintReviewDetail(review, out_);
+    out_ << "  " << TimeText(review.time()) << "  " << ActionText(review.action(), language_)
+         << T({"  修订 ", "  revision "}) << review.revision() << "  " << review.principal()
+         << "\n";
+    PrintReviewDetail(review, out_, language_);
   }
   return absl::OkStatus();
 }
@@ -213,10 +229,11 @@ absl::Status Cli::Decide(v1::ReviewAction action, v1::ReviewDecisionRequest* req
       : action == v1::REVIEW_ACTION_RETURN ? stub->ReturnReport(Context().get(), *request, &head)
                                            : stub->WithdrawReport(Context().get(), *request, &head);
   if (!status.ok()) return Refused(status);
-  out_ << KeyText(head.key()) << "  " << ReviewStateText(head.review().state()) << "（修订 "
-       << head.revision() << "，" << head.review().principal() << "，"
-       << TimeText(head.review().time()) << "）\n";
-  PrintReviewDetail(head.review(), out_);
+  out_ << KeyText(head.key()) << "  " << ReviewStateText(head.review().state(), language_)
+       << T({"（修订 ", " (revision "}) << head.revision() << T({"，", ", "})
+       << head.review().principal() << T({"，", ", "}) << TimeText(head.review().time())
+       << T({"）", ")"}) << "\n";
+  PrintReviewDetail(head.review(), out_, language_);
   return absl::OkStatus();
 }
 
@@ -256,16 +273,19 @@ absl::Status Cli::FlagCommand() {
     status = stub->DecideFlag(Context().get(), request, &disposition);
   }
   if (!status.ok()) return Refused(status);
-  out_ << disposition.flag_id() << "  " << FlagStateText(disposition.state()) << "\n";
+  out_ << disposition.flag_id() << "  " << FlagStateText(disposition.state(), language_) << "\n";
   if (!disposition.explanation().empty()) {
-    out_ << "  说明：" << disposition.explanation() << "（" << disposition.explained_by() << "，"
-         << TimeText(disposition.explain_time()) << "）\n";
+    out_ << T({"  说明：", "  explanation: "}) << disposition.explanation() << T({"（", " ("})
+         << disposition.explained_by() << T({"，", ", "}) << TimeText(disposition.explain_time())
+         << T({"）", ")"}) << "\n";
   }
   if (!disposition.decided_by().empty()) {
-    out_ << "  审核：" << (disposition.note().empty() ? "-" : disposition.note()) << "（"
-         << disposition.decided_by() << "，" << TimeText(disposition.decide_time()) << "）\n";
+    out_ << T({"  审核：", "  decision: "})
+         << (disposition.note().empty() ? "-" : disposition.note()) << T({"（", " ("})
+         << disposition.decided_by() << T({"，", ", "}) << TimeText(disposition.decide_time())
+         << T({"）", ")"}) << "\n";
   }
-  if (action == "confirm") out_ << "  报告已退回\n";
+  if (action == "confirm") out_ << T({"  报告已退回\n", "  the report was returned\n"});
   return absl::OkStatus();
 }
 

@@ -1,9 +1,7 @@
 // `gongkai export review REGION YEAR --format html --out FILE`: the reviewer's page
 // (export/review_page.h) from what the server returns to this caller.
-#include <cstdlib>
 #include <fstream>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cli/cli.h"
 #include "cli/outcome.h"
@@ -57,9 +55,8 @@ absl::Status Cli::ExportReview() {
   }
   const std::string out_path = args_.FlagOr("out", "");
   if (out_path.empty()) return UsageError("export review needs --out FILE");
-  GONGKAI_ASSIGN_OR_RETURN(const exports::Language language, LanguageFlag());
   exports::ReviewPageData data;
-  data.language = language;
+  data.language = language_;
   data.region_code = args_.positional[1];
   GONGKAI_ASSIGN_OR_RETURN(data.year, YearArg(2));
   data.generated = absl::Now();
@@ -126,17 +123,6 @@ absl::Status Cli::ExportReview() {
   if (!file) return UsageError(absl::StrCat("cannot write ", out_path));
   out_ << "wrote " << out_path << "\n";
   return absl::OkStatus();
-}
-
-absl::StatusOr<exports::Language> Cli::LanguageFlag() const {
-  std::string lang = args_.FlagOr("lang", "");
-  if (lang.empty()) {
-    const char* env = std::getenv("LANG");
-    lang = env != nullptr && absl::StartsWith(env, "en") ? "en" : "zh";
-  }
-  if (lang == "zh") return exports::Language::kChinese;
-  if (lang == "en") return exports::Language::kEnglish;
-  return UsageError("--lang must be zh or en");
 }
 
 }  // namespace gongkai::cli

@@ -144,19 +144,33 @@ absl::Status Cli::Rollup() {
     return absl::OkStatus();
   }
   const v1::Completeness& c = rollup.completeness();
-  out_ << rollup.region_code() << "  " << rollup.year() << "年度  报告 " << rollup.reports()
-       << " 份";
+  const bool en = language_ == exports::Language::kEnglish;
+  out_ << rollup.region_code() << "  " << rollup.year() << T({"年度  报告 ", "  reports "})
+       << rollup.reports() << T({" 份", ""});
   for (const v1::EditionRollup& e : rollup.editions()) {
-    out_ << "（" << EditionLabel(e.edition()) << "版 " << e.reports() << "）";
+    out_ << T({"（", " ("}) << EditionLabel(e.edition()) << T({"版 ", " edition "}) << e.reports()
+         << T({"）", ")"});
   }
-  if (rollup.tree_year() != 0) out_ << "  按" << rollup.tree_year() << "年区划口径";
-  out_ << "\n应报 " << c.expected() << "  已报 " << c.received() << "  按时 " << c.on_time()
-       << "  逾期 " << c.late() << "  未报 " << c.missing() << "\n";
-  out_ << "审核：已通过 " << c.approved() << "  待审核 " << c.pending_review() << "  已退回 "
+  if (rollup.tree_year() != 0) {
+    out_ << T({"  按", "  on the tree of "}) << rollup.tree_year() << T({"年区划口径", ""});
+  }
+  out_ << "\n"
+       << T({"应报 ", "expected "}) << c.expected() << T({"  已报 ", "  received "}) << c.received()
+       << T({"  按时 ", "  on time "}) << c.on_time() << T({"  逾期 ", "  late "}) << c.late()
+       << T({"  未报 ", "  missing "}) << c.missing() << "\n";
+  out_ << T({"审核：已通过 ", "review: approved "}) << c.approved()
+       << T({"  待审核 ", "  pending "}) << c.pending_review() << T({"  已退回 ", "  returned "})
        << c.returned() << "\n";
   if (rollup.unmapped_regions_size() > 0) {
-    out_ << "无法对应到" << rollup.tree_year() << "年区划的单位 " << rollup.unmapped_regions_size()
-         << " 个（其报告 " << rollup.unmapped_reports() << " 份未计入）：";
+    if (en) {
+      out_ << rollup.unmapped_regions_size() << " unit(s) without a counterpart on the "
+           << rollup.tree_year() << " tree (" << rollup.unmapped_reports()
+           << " of their reports left out):";
+    } else {
+      out_ << "无法对应到" << rollup.tree_year() << "年区划的单位 "
+           << rollup.unmapped_regions_size() << " 个（其报告 " << rollup.unmapped_reports()
+           << " 份未计入）：";
+    }
     for (const v1::UnmappedRegion& u : rollup.unmapped_regions()) {
       out_ << " " << u.code() << " " << u.name();
     }
@@ -189,8 +203,8 @@ absl::Status Cli::Anomalies() {
       ++count;
       out_ << a.key().region_code() << "\t" << AnomalyKindName(a.kind()) << "\t"
            << SeverityName(a.severity()) << "\t" << (a.key().body().empty() ? "-" : a.key().body())
-           << "\t" << ScopeName(a.key().scope()) << "\t" << a.explanation() << "\t" << a.id()
-           << "\t" << FlagStateText(a.disposition().state()) << "\n";
+           << "\t" << ScopeName(a.key().scope()) << "\t" << FlagExplanation(a) << "\t" << a.id()
+           << "\t" << FlagStateText(a.disposition().state(), language_) << "\n";
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
@@ -207,9 +221,11 @@ absl::Status Cli::Children() {
   GONGKAI_ASSIGN_OR_RETURN(const int64_t on_tree, IntFlag("on_tree", 0));
   request.set_on_tree(static_cast<int32_t>(on_tree));
   request.set_page_size(1000);
-  std::vector<std::vector<std::string>> rows = {{"区划代码", "名称", "报告", "应报", "已报", "逾期",
-                                                 "未报", "新收申请", "予以公开占比",
-                                                 "不予公开占比"}};
+  std::vector<std::vector<std::string>> rows = {
+      {T({"区划代码", "region"}), T({"名称", "name"}), T({"报告", "reports"}),
+       T({"应报", "expected"}), T({"已报", "received"}), T({"逾期", "late"}),
+       T({"未报", "missing"}), T({"新收申请", "new requests"}), T({"予以公开占比", "granted"}),
+       T({"不予公开占比", "refused"})}};
   do {
     v1::ListChildRollupsResponse response;
     grpc::Status status = rollups_->ListChildRollups(Context().get(), request, &response);

@@ -10,13 +10,6 @@
 namespace gongkai::exports {
 namespace {
 
-// A text of the page in both languages.
-struct Text {
-  const char* zh;
-  const char* en;
-  const char* In(Language language) const { return language == Language::kEnglish ? en : zh; }
-};
-
 constexpr Text kTitle = {"政府信息公开工作年度报告审核概览", "Annual report review overview"};
 constexpr Text kYearSuffix = {"年度", ""};
 constexpr Text kGenerated = {"生成时间", "Generated"};

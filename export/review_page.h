@@ -10,12 +10,11 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "export/language.h"
 #include "gongkai/v1/review_service.pb.h"
 #include "gongkai/v1/rollup.pb.h"
 
 namespace gongkai::exports {
-
-enum class Language { kChinese, kEnglish };
 
 struct ReviewPageData {
   std::string region_code;

@@ -119,8 +119,12 @@ TEST(CliTest, ExitCodeFollowsTheKindOfTheStatus) {
 }
 
 TEST(CliTest, RefusalKeepsTheServersCodeAndPrintsItsFirstLine) {
+  Args args;
+  std::ostringstream out, log;
+  auto cli = Cli::Connect(args, out, log);
+  ASSERT_TRUE(cli.ok()) << cli.status();
   const absl::Status refused =
-      Cli::Refused(grpc::Status(grpc::StatusCode::NOT_FOUND, "no report 330226104000\nmore"));
+      (*cli)->Refused(grpc::Status(grpc::StatusCode::NOT_FOUND, "no report 330226104000\nmore"));
   EXPECT_EQ(refused.code(), absl::StatusCode::kNotFound);
   std::ostringstream err;
   EXPECT_EQ(ExitCode(refused, err), 1);

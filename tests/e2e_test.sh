@@ -45,7 +45,9 @@ check "a report whose totals do not add up is rejected with the rule named" \
 check "validate reports the same verdict without storing" \
   bash -c "'$gongkai' validate '$work/bad.json' | grep -q '^rejected'"
 check "lenient mode stores it with flags" \
-  bash -c "'$gongkai' submit '$work/bad.json' --mode lenient --region 330226001000 | grep -q 'flag: error R3'"
+  bash -c "'$gongkai' submit '$work/bad.json' --mode lenient --region 330226001000 | grep -q '疑点：错误 R3 .*：应为 .*，实为 '"
+check "--lang en prints the verdict in English" \
+  bash -c "'$gongkai' validate '$work/bad.json' --mode lenient --region 330226001000 --lang en | grep -q '^  error R3 '"
 printf '{"key": {' > "$work/malformed.json"
 check "malformed JSON is a usage error (exit 2)" \
   bash -c "'$gongkai' submit '$work/malformed.json' 2>/dev/null; [ \$? = 2 ]"

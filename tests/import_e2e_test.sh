@@ -36,5 +36,5 @@ check "a published report without a region is refused before sending" \
 check "parse --output json carries the diagnostics" \
   bash -c "'$gongkai' parse '$samples/2021_pref_pingtan.txt' --output json | grep -q 'ambiguous-split'"
 check "the Shanghai sample (totals left blank) is stored with R2/R3 as uncheckable, not expected 0" \
-  bash -c "grep -q 'as revision 1' '$work/2019_prov_shanghai-szfbgt.out' && grep -q 'flag: warning UNCHECKABLE 勾稽关系R2' '$work/2019_prov_shanghai-szfbgt.out' && ! grep -q 'flag: error R[23]' '$work/2019_prov_shanghai-szfbgt.out'"
+  bash -c "grep -q 'as revision 1' '$work/2019_prov_shanghai-szfbgt.out' && grep -q '疑点：警告 UNCHECKABLE 勾稽关系R2' '$work/2019_prov_shanghai-szfbgt.out' && ! grep -q '疑点：错误 R[23]' '$work/2019_prov_shanghai-szfbgt.out'"
 finish

@@ -83,4 +83,12 @@ check "the history keeps every revision" \
 check "a new submission restores it, pending" \
   bash -c "'$gongkai' review list 330226000000 2019 | grep -q '^330226104000 .* 5 .*待审核'"
 check "and the rollup counts it again" await_rollup '已通过 0  待审核 1  已退回 0'
+check "--lang en lists and shows in English" \
+  bash -c "'$gongkai' review list 330226000000 2019 --lang en | grep -q '^330226104000 .* pending ' &&
+           '$gongkai' review show 330226104000 2019 --lang en | grep -q 'withdrawn  revision 4'"
+check "LANG=en_US.UTF-8 does the same, --lang zh wins over it" \
+  bash -c "LANG=en_US.UTF-8 '$gongkai' rollup 330226000000 2019 | grep -q '^review: approved 0  pending 1  returned 0' &&
+           LANG=en_US.UTF-8 '$gongkai' rollup 330226000000 2019 --lang zh | grep -q '^审核：'"
+check "--lang fr is a usage error" \
+  bash -c "'$gongkai' rollup 330226000000 2019 --lang fr 2>/dev/null; [ \$? = 2 ]"
 finish
