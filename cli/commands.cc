@@ -30,7 +30,8 @@ const std::vector<Command>& Cli::Commands() {
   return *kCommands;
 }
 
-// Reports, regions, published reports, rollups and exports.
+// Reports, regions, published reports, rollups, exports and review. Long by design: the table
+// of commands, one entry each.
 std::vector<Command> Cli::ReportCommands() {
   return {
       {.name = "submit",

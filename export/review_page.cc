@@ -242,74 +242,60 @@ std::string AnomalyKindLabel(v1::AnomalyKind kind, Language language) {
   return it == kNames.end() ? v1::AnomalyKind_Name(kind) : it->second.In(language);
 }
 
-std::string RenderReviewPage(const ReviewPageData& data) {
+namespace {
+
+std::string Summary(const ReviewPageData& data) {
   const Language lang = data.language;
   const v1::Completeness& c = data.rollup.completeness();
-  const std::string title =
-      absl::StrCat(data.region_name, "（", data.region_code, "）", data.year, kYearSuffix.In(lang),
-                   lang == Language::kEnglish ? " " : "", kTitle.In(lang));
-  std::string out = absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"", lang == Language::kEnglish ? "en" : "zh-CN",
-      "\">\n<head>\n<meta charset=\"utf-8\">\n<title>", Escape(title),
-      "</title>\n<style>\n"
-      "body{font-family:sans-serif;margin:24px;color:#222}h1{font-size:20px}"
-      "h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ccc}"
-      ".cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #ccc;border-radius:4px;"
-      "padding:6px 12px;min-width:72px}.card b{display:block;font-size:20px}"
-      ".card span{font-size:12px;color:#555}.warn b{color:#c62828}"
-      "table{border-collapse:collapse;margin-top:8px}th,td{border:1px solid #ddd;padding:3px 8px;"
-      "font-size:13px;text-align:left}td.n{text-align:right}.muted{color:#666}\n"
-      "</style>\n</head>\n<body>\n<h1>",
-      Escape(title), "</h1>\n<p class=\"muted\">", kGenerated.In(lang), " ",
-      absl::FormatTime("%Y-%m-%d %H:%M", data.generated, absl::FixedTimeZone(8 * 3600)),
-      "</p>\n<div class=\"cards\" id=\"summary\">");
-  absl::StrAppend(&out, Card(kExpected, c.expected(), lang), Card(kReceived, c.received(), lang),
-                  Card(kOnTime, c.on_time(), lang), Card(kLate, c.late(), lang, "warn"),
-                  Card(kMissing, c.missing(), lang, "warn"), Card(kApproved, c.approved(), lang),
-                  Card(kPending, c.pending_review(), lang), Card(kReturned, c.returned(), lang),
-                  Card(kOpenFlags, static_cast<int64_t>(data.open_flags.size()), lang, "warn"),
-                  "</div>\n");
+  return absl::StrCat(
+      "<div class=\"cards\" id=\"summary\">", Card(kExpected, c.expected(), lang),
+      Card(kReceived, c.received(), lang), Card(kOnTime, c.on_time(), lang),
+      Card(kLate, c.late(), lang, "warn"), Card(kMissing, c.missing(), lang, "warn"),
+      Card(kApproved, c.approved(), lang), Card(kPending, c.pending_review(), lang),
+      Card(kReturned, c.returned(), lang),
+      Card(kOpenFlags, static_cast<int64_t>(data.open_flags.size()), lang, "warn"), "</div>\n");
+}
 
-  // Completeness and review by child region.
-  absl::StrAppend(&out, "<h2>", kByChild.In(lang), "</h2>\n");
-  if (data.children.empty()) {
-    absl::StrAppend(&out, "<p>", kNoChildren.In(lang), "</p>\n");
-  } else {
-    absl::StrAppend(&out, CompletenessChart(data), "<table id=\"children\">\n",
-                    Header({kCode, kName, kExpected, kReceived, kLate, kMissing, kApproved,
-                            kPending, kReturned, kOpenFlags},
-                           lang));
-    for (const ReviewPageData::Child& child : data.children) {
-      const v1::Completeness& k = child.rollup.completeness();
-      absl::StrAppend(
-          &out, "<tr>", Cell(child.code), Cell(child.name), Cell(absl::StrCat(k.expected()), true),
-          Cell(absl::StrCat(k.received()), true), Cell(absl::StrCat(k.late()), true),
-          Cell(absl::StrCat(k.missing()), true), Cell(absl::StrCat(k.approved()), true),
-          Cell(absl::StrCat(k.pending_review()), true), Cell(absl::StrCat(k.returned()), true),
-          Cell(absl::StrCat(child.open_flags), true), "</tr>\n");
+// Completeness and review by child region: the chart, then the table.
+std::string Children(const ReviewPageData& data) {
+  const Language lang = data.language;
+  std::string out = absl::StrCat("<h2>", kByChild.In(lang), "</h2>\n");
+  if (data.children.empty()) return absl::StrCat(out, "<p>", kNoChildren.In(lang), "</p>\n");
+  absl::StrAppend(&out, CompletenessChart(data), "<table id=\"children\">\n",
+                  Header({kCode, kName, kExpected, kReceived, kLate, kMissing, kApproved, kPending,
+                          kReturned, kOpenFlags},
+                         lang));
+  for (const ReviewPageData::Child& child : data.children) {
+    const v1::Completeness& k = child.rollup.completeness();
+    absl::StrAppend(&out, "<tr>", Cell(child.code), Cell(child.name));
+    for (int n : {k.expected(), k.received(), k.late(), k.missing(), k.approved(),
+                  k.pending_review(), k.returned(), child.open_flags}) {
+      absl::StrAppend(&out, Cell(absl::StrCat(n), true));
     }
-    absl::StrAppend(&out, "</table>\n");
+    absl::StrAppend(&out, "</tr>\n");
   }
+  return out + "</table>\n";
+}
 
-  // Open flags by kind.
+std::string FlagsByKind(const ReviewPageData& data) {
+  const Language lang = data.language;
   std::map<v1::AnomalyKind, int> by_kind;
   for (const v1::Anomaly& flag : data.open_flags) ++by_kind[flag.kind()];
   std::vector<std::pair<std::string, int>> kinds;
   for (const auto& [kind, n] : by_kind) kinds.emplace_back(AnomalyKindLabel(kind, lang), n);
-  absl::StrAppend(&out, "<h2>", kFlagsByKind.In(lang), "</h2>\n");
-  if (!kinds.empty()) {
-    absl::StrAppend(&out, KindChart(kinds), "<table id=\"flags\">\n",
-                    Header({kKind, kCount}, lang));
-    for (const auto& [name, n] : kinds) {
-      absl::StrAppend(&out, "<tr>", Cell(name), Cell(absl::StrCat(n), true), "</tr>\n");
-    }
-    absl::StrAppend(&out, "</table>\n");
-  } else {
-    absl::StrAppend(&out, "<p>0</p>\n");
+  std::string out = absl::StrCat("<h2>", kFlagsByKind.In(lang), "</h2>\n");
+  if (kinds.empty()) return out + "<p>0</p>\n";
+  absl::StrAppend(&out, KindChart(kinds), "<table id=\"flags\">\n", Header({kKind, kCount}, lang));
+  for (const auto& [name, n] : kinds) {
+    absl::StrAppend(&out, "<tr>", Cell(name), Cell(absl::StrCat(n), true), "</tr>\n");
   }
+  return out + "</table>\n";
+}
 
-  // Late and missing filers.
-  absl::StrAppend(&out, "<h2>", kLateAndMissing.In(lang), "</h2>\n");
+std::string LateAndMissing(const ReviewPageData& data) {
+  const Language lang = data.language;
+  const v1::Completeness& c = data.rollup.completeness();
+  std::string out = absl::StrCat("<h2>", kLateAndMissing.In(lang), "</h2>\n");
   if (data.late.empty()) {
     absl::StrAppend(&out, "<p>", kNoneLate.In(lang), "</p>\n");
   } else {
@@ -323,45 +309,65 @@ std::string RenderReviewPage(const ReviewPageData& data) {
     }
     absl::StrAppend(&out, "</table>\n");
   }
-  if (c.missing_regions_size() == 0) {
-    absl::StrAppend(&out, "<p>", kNoneMissing.In(lang), "</p>\n");
-  } else {
-    absl::StrAppend(&out, "<p id=\"missing\">", kMissing.In(lang), " ", c.missing(),
-                    c.missing() > c.missing_regions_size() ? kMissingMore.In(lang) : "", "：");
-    std::vector<std::string> names;
-    for (int i = 0; i < c.missing_regions_size(); ++i) {
-      const std::string& name =
-          i < static_cast<int>(data.missing_names.size()) ? data.missing_names[i] : "";
-      names.push_back(Escape(absl::StrCat(c.missing_regions(i), name.empty() ? "" : " ", name)));
-    }
-    absl::StrAppend(&out, absl::StrJoin(names, "、"), "</p>\n");
+  if (c.missing_regions_size() == 0)
+    return absl::StrCat(out, "<p>", kNoneMissing.In(lang), "</p>\n");
+  absl::StrAppend(&out, "<p id=\"missing\">", kMissing.In(lang), " ", c.missing(),
+                  c.missing() > c.missing_regions_size() ? kMissingMore.In(lang) : "", "：");
+  std::vector<std::string> names;
+  for (int i = 0; i < c.missing_regions_size(); ++i) {
+    const std::string& name =
+        i < static_cast<int>(data.missing_names.size()) ? data.missing_names[i] : "";
+    names.push_back(Escape(absl::StrCat(c.missing_regions(i), name.empty() ? "" : " ", name)));
   }
+  return absl::StrCat(out, absl::StrJoin(names, "、"), "</p>\n");
+}
 
-  // Reports awaiting review.
-  absl::StrAppend(&out, "<h2>", kAwaiting.In(lang), "</h2>\n");
+std::string Awaiting(const ReviewPageData& data) {
+  const Language lang = data.language;
+  std::string out = absl::StrCat("<h2>", kAwaiting.In(lang), "</h2>\n");
   if (!data.awaiting.has_value()) {
-    absl::StrAppend(&out, "<p class=\"muted\">", kNotReviewer.In(lang), "</p>\n");
-  } else if (data.awaiting->empty()) {
-    absl::StrAppend(&out, "<p>", kNoneAwaiting.In(lang), "</p>\n");
-  } else {
-    absl::StrAppend(&out, "<table id=\"awaiting\">\n",
-                    Header({kCode, kBody, kRevision, kSubmitter, kSubmitted, kFlags}, lang));
-    for (const v1::ReviewItem& item : *data.awaiting) {
-      const v1::Revision& r = item.revision();
-      absl::StrAppend(
-          &out, "<tr>", Cell(r.key().region_code()),
-          Cell(r.key().body().empty() ? kGovernment.In(lang) : r.key().body()),
-          Cell(absl::StrCat(r.revision()), true), Cell(r.principal()),
-          Cell(absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(r.create_time().seconds()),
-                                absl::FixedTimeZone(8 * 3600))),
-          Cell(absl::StrCat(item.flags_size()), true), "</tr>\n");
-    }
-    absl::StrAppend(&out, "</table>\n");
+    return absl::StrCat(out, "<p class=\"muted\">", kNotReviewer.In(lang), "</p>\n");
   }
+  if (data.awaiting->empty()) return absl::StrCat(out, "<p>", kNoneAwaiting.In(lang), "</p>\n");
+  absl::StrAppend(&out, "<table id=\"awaiting\">\n",
+                  Header({kCode, kBody, kRevision, kSubmitter, kSubmitted, kFlags}, lang));
+  for (const v1::ReviewItem& item : *data.awaiting) {
+    const v1::Revision& r = item.revision();
+    absl::StrAppend(
+        &out, "<tr>", Cell(r.key().region_code()),
+        Cell(r.key().body().empty() ? kGovernment.In(lang) : r.key().body()),
+        Cell(absl::StrCat(r.revision()), true), Cell(r.principal()),
+        Cell(absl::FormatTime("%Y-%m-%d %H:%M", absl::FromUnixSeconds(r.create_time().seconds()),
+                              absl::FixedTimeZone(8 * 3600))),
+        Cell(absl::StrCat(item.flags_size()), true), "</tr>\n");
+  }
+  return out + "</table>\n";
+}
 
-  absl::StrAppend(&out, "<h2>", kKeyFigures.In(lang), "</h2>\n", KeyFigures(data),
-                  "</body>\n</html>\n");
-  return out;
+constexpr char kStyle[] =
+    "body{font-family:sans-serif;margin:24px;color:#222}h1{font-size:20px}"
+    "h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ccc}"
+    ".cards{display:flex;flex-wrap:wrap;gap:8px}.card{border:1px solid #ccc;border-radius:4px;"
+    "padding:6px 12px;min-width:72px}.card b{display:block;font-size:20px}"
+    ".card span{font-size:12px;color:#555}.warn b{color:#c62828}"
+    "table{border-collapse:collapse;margin-top:8px}th,td{border:1px solid #ddd;padding:3px 8px;"
+    "font-size:13px;text-align:left}td.n{text-align:right}.muted{color:#666}";
+
+}  // namespace
+
+std::string RenderReviewPage(const ReviewPageData& data) {
+  const Language lang = data.language;
+  const std::string title =
+      absl::StrCat(data.region_name, "（", data.region_code, "）", data.year, kYearSuffix.In(lang),
+                   lang == Language::kEnglish ? " " : "", kTitle.In(lang));
+  return absl::StrCat(
+      "<!DOCTYPE html>\n<html lang=\"", lang == Language::kEnglish ? "en" : "zh-CN",
+      "\">\n<head>\n<meta charset=\"utf-8\">\n<title>", Escape(title), "</title>\n<style>\n",
+      kStyle, "\n</style>\n</head>\n<body>\n<h1>", Escape(title), "</h1>\n<p class=\"muted\">",
+      kGenerated.In(lang), " ",
+      absl::FormatTime("%Y-%m-%d %H:%M", data.generated, absl::FixedTimeZone(8 * 3600)), "</p>\n",
+      Summary(data), Children(data), FlagsByKind(data), LateAndMissing(data), Awaiting(data),
+      "<h2>", kKeyFigures.In(lang), "</h2>\n", KeyFigures(data), "</body>\n</html>\n");
 }
 
 }  // namespace gongkai::exports

@@ -111,6 +111,9 @@ v1::Edition ChooseEdition(const EditionVotes& votes, v1::Edition cited, int year
 
 }  // namespace
 
+// Slightly over the usual length: the parser's stages in the order they run (limits, sections,
+// tables, the solver, the key, the diagnostics), each a call; reading it top to bottom is the
+// point.
 ParseResult ParseReport(absl::string_view input) {
   ParseResult result;
   if (input.size() > kMaxInputBytes) {

@@ -68,6 +68,13 @@ bool Caller::CoversSubtree(const registry::YearTree& registry,
   return principal_.body().empty() && Covers(registry, region_code);
 }
 
+bool Caller::Within(const registry::YearTree& registry, absl::string_view region_code) const {
+  for (const std::string& root : principal_.region_codes()) {
+    if (IsWithin(registry, region_code, root)) return true;
+  }
+  return false;
+}
+
 bool Caller::Overlaps(const registry::YearTree& registry, absl::string_view region_code) const {
   for (const std::string& root : principal_.region_codes()) {
     if (IsWithin(registry, region_code, root)) return true;
@@ -137,6 +144,14 @@ absl::Status Caller::RequireReviewer(absl::string_view what, const registry::Yea
                              body.empty() ? "" : " body ", body,
                              " (a reviewer reviews the regions below its scope's roots and the "
                              "roots' bodies, never a root's own government report)"));
+}
+
+absl::Status Caller::RequireWithin(std::initializer_list<v1::Role> roles, absl::string_view what,
+                                   const registry::YearTree& registry,
+                                   absl::string_view region_code) const {
+  GONGKAI_RETURN_IF_ERROR(Require(roles, what));
+  if (Within(registry, region_code)) return absl::OkStatus();
+  return Denied(*this, what, absl::StrCat("region ", region_code, " is outside its scope"));
 }
 
 absl::Status Caller::RequireOverlap(std::initializer_list<v1::Role> roles, absl::string_view what,

@@ -36,6 +36,8 @@ class Caller {
               absl::string_view body = "") const;
   // Whether the scope covers every report of the region's subtree (no body restriction).
   bool CoversSubtree(const registry::YearTree& registry, absl::string_view region_code) const;
+  // Whether the region lies in the scope (is a root or below one), whatever the body.
+  bool Within(const registry::YearTree& registry, absl::string_view region_code) const;
   // Whether the scope covers any part of the region's subtree (listings then filter).
   bool Overlaps(const registry::YearTree& registry, absl::string_view region_code) const;
   // Whether the caller holds the reviewer role and its scope makes it the reviewer of the
@@ -64,6 +66,10 @@ class Caller {
   // whether or not the report exists.
   absl::Status RequireReviewer(absl::string_view what, const registry::YearTree& registry,
                                absl::string_view region_code, absl::string_view body) const;
+  // As Require, and the region must lie in the scope (Within).
+  absl::Status RequireWithin(std::initializer_list<v1::Role> roles, absl::string_view what,
+                             const registry::YearTree& registry,
+                             absl::string_view region_code) const;
   // As Require, and the scope must overlap the region's subtree.
   absl::Status RequireOverlap(std::initializer_list<v1::Role> roles, absl::string_view what,
                               const registry::YearTree& registry,

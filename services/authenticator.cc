@@ -61,12 +61,33 @@ absl::Status Unauthenticated(absl::string_view why) { return absl::Unauthenticat
 
 }  // namespace
 
+namespace {
+
+// The admin that gongkaid's bootstrap made before the reviewer role existed gets it, as a new
+// bootstrap admin does: admins grant only roles they hold, so without it nobody could ever
+// create a reviewer in such a store. Other principals are left as they are.
+absl::Status GrantReviewerToBootstrapAdmin(storage::Store* store, v1::StoredPrincipal* stored) {
+  const v1::Principal& p = stored->principal();
+  auto has = [&](v1::Role role) {
+    return std::find(p.roles().begin(), p.roles().end(), role) != p.roles().end();
+  };
+  const bool bootstrap = p.created_by() == Caller::Open().name() && !p.ephemeral() &&
+                         p.region_codes_size() == 1 && p.region_codes(0) == kNationCode &&
+                         p.body().empty() && has(v1::ROLE_ADMIN);
+  if (!bootstrap || p.revoked() || has(v1::ROLE_REVIEWER)) return absl::OkStatus();
+  stored->mutable_principal()->add_roles(v1::ROLE_REVIEWER);
+  return store->UpdatePrincipal(*stored);
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Load(storage::Store* store,
                                                                    AuthOptions options) {
   GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::StoredPrincipal> stored, store->ListPrincipals());
   std::unique_ptr<Authenticator> auth(new Authenticator(store, options));
   absl::MutexLock lock(&auth->mu_);
   for (v1::StoredPrincipal& p : stored) {
+    GONGKAI_RETURN_IF_ERROR(GrantReviewerToBootstrapAdmin(store, &p));
     const std::string name = p.principal().name();
     if (!p.principal().certificate_subject().empty()) {
       auth->by_subject_[p.principal().certificate_subject()] = name;

@@ -20,8 +20,12 @@ using grpc::experimental::InterceptionHookPoints;
 // RPCs that change state are always logged; the others only when they fail (the worker polls
 // ListChanges many times a second).
 bool ChangesState(absl::string_view method) {
-  return absl::EndsWith(method, "/SubmitReport") || absl::EndsWith(method, "/ParseReport") ||
-         absl::EndsWith(method, "/StartRollupJob") || absl::EndsWith(method, "/CreateBackup");
+  for (absl::string_view name :
+       {"/SubmitReport", "/ParseReport", "/StartRollupJob", "/CreateBackup", "/ApproveReport",
+        "/ReturnReport", "/WithdrawReport", "/ExplainFlag", "/DecideFlag"}) {
+    if (absl::EndsWith(method, name)) return true;
+  }
+  return false;
 }
 
 // A caller's id is kept when it is short and printable; otherwise a new one is made.

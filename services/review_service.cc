@@ -234,8 +234,8 @@ absl::Status ExplainFlag(const Env& env, const RequestContext& context,
                            FindFlag(
                                env, request.flag_id(),
                                [&](const registry::YearTree& tree, const std::string& region) {
-                                 return context.caller.RequireOverlap(
-                                     {v1::ROLE_SUBMITTER}, "explain flags", tree, region);
+                                 return context.caller.RequireWithin({v1::ROLE_SUBMITTER},
+                                                                     "explain flags", tree, region);
                                },
                                &year));
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor({v1::ROLE_SUBMITTER}, "explain flags",
@@ -276,7 +276,7 @@ absl::Status DecideFlag(const Env& env, const RequestContext& context,
                            FindFlag(
                                env, request.flag_id(),
                                [&](const registry::YearTree& tree, const std::string& region) {
-                                 return context.caller.RequireOverlap(
+                                 return context.caller.RequireWithin(
                                      {v1::ROLE_REVIEWER}, "decide on flags", tree, region);
                                },
                                &year));

@@ -165,8 +165,9 @@ class Store {
   // new Review) and the key's review history: APPROVE and RETURN set the head's review;
   // WITHDRAW writes a tombstone revision (report = key only, `withdrawn`) and takes the key out
   // of the subtree index, so listings, rollups and peers no longer see it until a new
-  // revision is committed. A decision that repeats the key's state at the same revision (a
-  // retry) writes nothing. NOT_FOUND when the report does not exist; FAILED_PRECONDITION when
+  // revision is committed. A decision that repeats the key's state at the same revision with
+  // the same reasons and note (a retry), or a withdrawal of a withdrawn report, writes nothing
+  // (but the flag's disposition, if any). NOT_FOUND when the report does not exist; FAILED_PRECONDITION when
   // `revision` is set and is not the current one, or when approving or returning a withdrawn
   // report; INVALID_ARGUMENT when a return or withdrawal has no reason.
   absl::StatusOr<ReviewResult> Review(const ReviewRequest& request);
@@ -357,6 +358,9 @@ class Store {
   // report serialized deterministically into *content (CommitGroup's idempotency check).
   absl::Status ReadStoredHead(const std::string& id, std::optional<v1::Revision>* head,
                               std::string* content) const;
+  // The revision of report `id` last approved (nullopt when none), to diff a new one against.
+  absl::StatusOr<std::optional<v1::Revision>> ReadApproved(
+      const std::string& id, const std::optional<v1::Revision>& head) const;
 
   absl::Mutex queue_mu_;
   std::deque<PendingCommit*> queue_ ABSL_GUARDED_BY(queue_mu_);

@@ -3,6 +3,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "common/time.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -120,6 +121,14 @@ absl::Status Store::ReadStoredHead(const std::string& id, std::optional<v1::Revi
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::optional<v1::Revision>> Store::ReadApproved(
+    const std::string& id, const std::optional<v1::Revision>& head) const {
+  if (!head.has_value() || head->review().approved_revision() == 0) return std::nullopt;
+  GONGKAI_ASSIGN_OR_RETURN(v1::Revision approved,
+                           ReadRevision(id, head->review().approved_revision()));
+  return approved;
+}
+
 void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
   absl::MutexLock lock(&commit_mu_);
   // One registry snapshot for the whole group (LoadRegistry and UpdateRegistry swap it under
@@ -166,32 +175,26 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
       continue;
     }
 
-    // The revision last approved, to say what changed since (reviews happen outside groups, so
-    // it is stored already).
-    std::optional<v1::Revision> approved;
-    if (head.has_value() && head->review().approved_revision() > 0) {
-      absl::StatusOr<v1::Revision> stored = ReadRevision(*id, head->review().approved_revision());
-      if (!stored.ok()) {
-        pending->result = stored.status();
-        continue;
-      }
-      approved = *std::move(stored);
+    // The revision last approved, to say what changed since (stored already: reviews happen
+    // outside groups).
+    absl::StatusOr<std::optional<v1::Revision>> approved = ReadApproved(*id, head);
+    if (!approved.ok()) {
+      pending->result = approved.status();
+      continue;
     }
 
     ++sequence;
     const google::protobuf::Timestamp time = ToProtoTime(request.time);
     v1::Revision revision = NewRevision(request, head, sequence, time);
     *revision.mutable_review() =
-        SubmitReview(revision, head, approved.has_value() ? &approved->report() : nullptr);
-    batch.Put(keys::ReviewKey(*id, sequence), revision.review().SerializeAsString());
+        SubmitReview(revision, head, approved->has_value() ? &(*approved)->report() : nullptr);
     v1::Revision head_record = revision;
     head_record.clear_report();
-    const v1::ChangeEvent change = ChangeOf(revision, current, time);
-
     batch.Put(keys::RevisionKey(*id, revision.revision()), revision.SerializeAsString());
     batch.Put(keys::HeadKey(*id), head_record.SerializeAsString());
     batch.Put(IndexKeyOf(*registry->Tree(revision.key().year()), revision.key()), *id);
-    batch.Put(keys::ChangeKey(sequence), change.SerializeAsString());
+    batch.Put(keys::ChangeKey(sequence), ChangeOf(revision, current, time).SerializeAsString());
+    batch.Put(keys::ReviewKey(*id, sequence), revision.review().SerializeAsString());
     written[*id] = Written{head_record, std::move(content)};
     pending->result = CommitResult{std::move(head_record), true};
   }

@@ -1,4 +1,5 @@
 // Review decisions: approval, return and withdrawal of a report key (see Store::Review).
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -41,6 +42,38 @@ v1::Revision Tombstone(const v1::Revision& head, const ReviewRequest& request,
   return tombstone;
 }
 
+// The review a decision sets on `head` (its revision filled in by the caller).
+v1::Review DecisionReview(const ReviewRequest& request, const v1::Revision& head,
+                          v1::ReviewState target, int64_t sequence,
+                          const google::protobuf::Timestamp& time) {
+  v1::Review review;
+  review.set_state(target);
+  review.set_action(request.action);
+  review.set_principal(request.principal);
+  *review.mutable_time() = time;
+  for (const std::string& reason : request.reasons) review.add_reasons(reason);
+  review.set_note(request.note);
+  review.set_approved_revision(
+      target == v1::REVIEW_STATE_APPROVED ? head.revision() : head.review().approved_revision());
+  review.set_sequence(sequence);
+  return review;
+}
+
+// FAILED_PRECONDITION when the decision cannot apply to `head` as it stands.
+absl::Status CheckDecidable(const ReviewRequest& request, const v1::Revision& head) {
+  if (head.withdrawn()) {
+    return absl::FailedPreconditionError(absl::StrCat("the report was withdrawn at revision ",
+                                                      head.revision(),
+                                                      "; a new submission restores it"));
+  }
+  if (request.revision != 0 && request.revision != head.revision()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("revision ", request.revision, " is not the current revision (",
+                     head.revision(), "); look at revision ", head.revision(), " first"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<ReviewResult> Store::Review(const ReviewRequest& request) {
@@ -69,34 +102,21 @@ absl::StatusOr<ReviewResult> Store::Review(const ReviewRequest& request) {
     if (batch.Count() > 0) GONGKAI_RETURN_IF_ERROR(Write(&batch, "record a flag's disposition"));
     return ReviewResult{*head, false};
   };
-  if (head->withdrawn()) {
-    // A retried withdrawal finds it done; anything else waits for a new submission.
-    if (target == v1::REVIEW_STATE_WITHDRAWN) return unchanged();
-    return absl::FailedPreconditionError(absl::StrCat("the report was withdrawn at revision ",
-                                                      head->revision(),
-                                                      "; a new submission restores it"));
-  }
-  if (request.revision != 0 && request.revision != head->revision()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("revision ", request.revision, " is not the current revision (",
-                     head->revision(), "); look at revision ", head->revision(), " first"));
-  }
-  if (head->review().state() == target && head->review().revision() == head->revision()) {
-    return unchanged();  // A retry: the decision stands.
+  // A retried withdrawal finds it done; a retried decision finds it standing.
+  if (head->withdrawn() && target == v1::REVIEW_STATE_WITHDRAWN) return unchanged();
+  GONGKAI_RETURN_IF_ERROR(CheckDecidable(request, *head));
+  // The same decision again (a retry) stands; with other reasons or another note it is a new
+  // decision, recorded as such.
+  const v1::Review& now = head->review();
+  if (now.state() == target && now.revision() == head->revision() && now.note() == request.note &&
+      std::equal(now.reasons().begin(), now.reasons().end(), request.reasons.begin(),
+                 request.reasons.end())) {
+    return unchanged();
   }
 
   const int64_t sequence = last_sequence_ + 1;
   const google::protobuf::Timestamp time = ToProtoTime(request.time);
-  v1::Review review;
-  review.set_state(target);
-  review.set_action(request.action);
-  review.set_principal(request.principal);
-  *review.mutable_time() = time;
-  for (const std::string& reason : request.reasons) review.add_reasons(reason);
-  review.set_note(request.note);
-  review.set_approved_revision(
-      target == v1::REVIEW_STATE_APPROVED ? head->revision() : head->review().approved_revision());
-  review.set_sequence(sequence);
+  v1::Review review = DecisionReview(request, *head, target, sequence, time);
 
   v1::ChangeEvent change;
   change.set_sequence(sequence);

@@ -7,6 +7,7 @@
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "proto/cells.h"
+#include "services/authenticator.h"
 #include "services/server.h"
 #include "tests/test_util.h"
 #include "worker/runner/runner.h"
@@ -18,9 +19,9 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
-constexpr char kNinghai[] = "330226000000";   // 宁海县
-constexpr char kYishi[] = "330226104000";     // 一市镇
-constexpr char kYuelong[] = "330226001000";   // 跃龙街道
+constexpr char kNinghai[] = "330226000000";  // 宁海县
+constexpr char kYishi[] = "330226104000";    // 一市镇
+constexpr char kYuelong[] = "330226001000";  // 跃龙街道
 const absl::Time kNow = absl::FromCivil(absl::CivilDay(2026, 6, 1), absl::UTCTimeZone());
 
 class ReviewTest : public ::testing::Test {
@@ -80,8 +81,9 @@ class ReviewTest : public ::testing::Test {
     return response.revision();
   }
 
-  using Decision = grpc::Status (v1::ReviewService::Stub::*)(
-      grpc::ClientContext*, const v1::ReviewDecisionRequest&, v1::Revision*);
+  using Decision = grpc::Status (v1::ReviewService::Stub::*)(grpc::ClientContext*,
+                                                             const v1::ReviewDecisionRequest&,
+                                                             v1::Revision*);
   grpc::Status Decide(Decision decision, const std::string& region, int64_t revision,
                       std::vector<std::string> reasons, v1::Revision* head) {
     v1::ReviewDecisionRequest request;
@@ -156,8 +158,7 @@ class ReviewTest : public ::testing::Test {
     grpc::ClientContext context;
     return reviews_->ExplainFlag(&context, request, &response);
   }
-  grpc::Status DecideOn(const std::string& id, v1::FlagDecision decision,
-                        const std::string& note) {
+  grpc::Status DecideOn(const std::string& id, v1::FlagDecision decision, const std::string& note) {
     v1::DecideFlagRequest request;
     request.set_flag_id(id);
     request.set_decision(decision);
@@ -218,6 +219,12 @@ TEST_F(ReviewTest, SubmitReturnResubmitApproveAndACorrectionReopens) {
       Decide(&v1::ReviewService::Stub::ReturnReport, kYishi, 1, {"表三第一项与第三项不符"}, &head)
           .ok());
   EXPECT_EQ(store_->HeadSequence(), sequence) << "a retried decision writes nothing";
+  // Other reasons make it a new decision, recorded.
+  ASSERT_TRUE(Decide(&v1::ReviewService::Stub::ReturnReport, kYishi, 1,
+                     {"表三第一项与第三项不符", "表二缺少规章数量"}, &head)
+                  .ok());
+  EXPECT_EQ(head.review().reasons_size(), 2);
+  EXPECT_EQ(store_->HeadSequence(), sequence + 1);
   EXPECT_THAT(Listed(v1::REVIEW_STATE_PENDING), SizeIs(0));
   EXPECT_THAT(Listed(v1::REVIEW_STATE_RETURNED), SizeIs(1));
   v1::Rollup rollup = Rollup(kNinghai);
@@ -260,8 +267,8 @@ TEST_F(ReviewTest, SubmitReturnResubmitApproveAndACorrectionReopens) {
   std::vector<v1::ReviewAction> actions;
   for (const v1::Review& r : review.history()) actions.push_back(r.action());
   EXPECT_THAT(actions, ElementsAre(v1::REVIEW_ACTION_SUBMIT, v1::REVIEW_ACTION_RETURN,
-                                   v1::REVIEW_ACTION_SUBMIT, v1::REVIEW_ACTION_APPROVE,
-                                   v1::REVIEW_ACTION_SUBMIT));
+                                   v1::REVIEW_ACTION_RETURN, v1::REVIEW_ACTION_SUBMIT,
+                                   v1::REVIEW_ACTION_APPROVE, v1::REVIEW_ACTION_SUBMIT));
   EXPECT_EQ(review.review().state(), v1::REVIEW_STATE_PENDING);
   EXPECT_EQ(review.history(1).principal(), "anonymous");
   auto changes = store_->ReadChanges(1, 100);
@@ -271,7 +278,7 @@ TEST_F(ReviewTest, SubmitReturnResubmitApproveAndACorrectionReopens) {
     ASSERT_TRUE(change.has_review());
     if (change.revision() == change.previous_revision()) ++decisions;
   }
-  EXPECT_EQ(decisions, 2);
+  EXPECT_EQ(decisions, 3);
 }
 
 TEST_F(ReviewTest, WithdrawalLeavesRollupsAndCompletenessUntilResubmitted) {
@@ -387,6 +394,43 @@ TEST_F(ReviewTest, DispositionsSurviveRecomputesAndReopenWhenTheNumbersChange) {
   EXPECT_EQ(Explain("330226104000-2019-ffffffffffffffff", "x").error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Explain("not-a-flag", "x").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// A store whose bootstrap admin predates the reviewer role: at the next start the admin holds
+// it (else nobody could ever create a reviewer: admins grant only roles they hold); principals
+// an admin created are left alone.
+TEST(ReviewRole, TheBootstrapAdminOfAnOlderStoreGetsTheReviewerRole) {
+  testing::TempDir dir;
+  auto store = storage::Store::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->LoadRegistry(testing::SmallRegistry()).ok());
+  const absl::Time now = absl::Now();
+  {
+    auto auth = Authenticator::Load(store->get());
+    ASSERT_TRUE(auth.ok());
+    v1::Principal admin;
+    admin.set_name("admin");
+    for (auto role : {v1::ROLE_ADMIN, v1::ROLE_SUBMITTER, v1::ROLE_READER, v1::ROLE_WORKER}) {
+      admin.add_roles(role);
+    }
+    admin.add_region_codes(std::string(kNationCode));
+    ASSERT_TRUE((*auth)->Create(Caller::Open(), admin, now).ok());
+    v1::Principal county;
+    county.set_name("county");
+    county.add_roles(v1::ROLE_SUBMITTER);
+    county.add_region_codes(kNinghai);
+    ASSERT_TRUE((*auth)->Create(Caller(admin), county, now).ok());
+  }
+  auto reloaded = Authenticator::Load(store->get());
+  ASSERT_TRUE(reloaded.ok());
+  auto principals = (*store)->ListPrincipals();
+  ASSERT_TRUE(principals.ok());
+  ASSERT_THAT(*principals, SizeIs(2));
+  for (const v1::StoredPrincipal& p : *principals) {
+    const auto& roles = p.principal().roles();
+    const bool reviewer = std::find(roles.begin(), roles.end(), v1::ROLE_REVIEWER) != roles.end();
+    EXPECT_EQ(reviewer, p.principal().name() == "admin") << p.principal().name();
+  }
 }
 
 // Who reviews what: a county's reviewer reviews its townships and its own departments, never

@@ -188,5 +188,30 @@ TEST_F(SecurityTest, JobsAndRevocationsStayWithinTheAdminsScope) {
   EXPECT_TRUE(revoke(county, "ninghai-reader").ok());
 }
 
+// A flag id names its region: a caller may look a flag up only in its own scope, so one scoped
+// below the region (a township's submitter with an id of its county's) is refused alike whether
+// or not such a flag exists.
+TEST_F(SecurityTest, FlagIdsOutsideTheScopeAreRefusedBeforeAnyLookup) {
+  const std::string township = Create("yishi-submitter", {v1::ROLE_SUBMITTER}, {kYishi});
+  const std::string reviewer = Create("yishi-reviewer", {v1::ROLE_REVIEWER}, {kYishi});
+  for (const std::string& id : {std::string(kNinghai) + "-2019-0123456789abcdef",
+                                std::string(kDongguan) + "-2019-0123456789abcdef"}) {
+    v1::ExplainFlagRequest explain;
+    explain.set_flag_id(id);
+    explain.set_explanation("x");
+    v1::FlagDisposition response;
+    EXPECT_EQ(reviews_->ExplainFlag(As(township).get(), explain, &response).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << id;
+    v1::DecideFlagRequest decide;
+    decide.set_flag_id(id);
+    decide.set_decision(v1::FLAG_DECISION_DISMISS);
+    decide.set_note("x");
+    EXPECT_EQ(reviews_->DecideFlag(As(reviewer).get(), decide, &response).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << id;
+  }
+}
+
 }  // namespace
 }  // namespace gongkai

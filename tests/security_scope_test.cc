@@ -39,6 +39,8 @@ struct Rpc {
   std::function<grpc::Status(grpc::ClientContext*, const std::string& region)> call;
 };
 
+// Long by design: one table entry per RPC of the six services (the test fails when an RPC has
+// none), then one loop over them all.
 TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
   const std::vector<v1::Role> kRead = {v1::ROLE_READER, v1::ROLE_SUBMITTER, v1::ROLE_WORKER,
                                        v1::ROLE_REVIEWER};

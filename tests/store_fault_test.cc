@@ -85,6 +85,8 @@ CommitRequest CommitOf(const std::string& region, const std::string& title) {
 
 class StoreFaultTest : public ::testing::TestWithParam<Fault> {};
 
+// Long by design: one story in order — writes before the fault, during it (every kind of
+// write), and after it — whose steps depend on the ones before.
 TEST_P(StoreFaultTest, WritesFailCleanlyWhileTheDiskFailsAndResumeAfterwards) {
   testing::TempDir dir;
   auto fs = std::make_shared<FaultyFileSystem>();

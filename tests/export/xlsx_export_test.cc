@@ -24,6 +24,8 @@ bool CheckWorkbook(const std::string& path, const std::vector<std::string>& chec
   return std::system(command.c_str()) == 0;
 }
 
+// Long by design: one list of checks over the one workbook, sheet by sheet, read back by an
+// independent reader (one python run instead of one per check).
 TEST(XlsxExportTest, SeedWorkbookHasTheOfficialSheetsNumbersAndMergedCells) {
   testing::TempDir dir;
   const std::string path = dir.path() + "/seed.xlsx";
