@@ -12,14 +12,6 @@ using Values = std::vector<std::optional<int64_t>>;
 constexpr size_t kMaxCandidates = 50'000;
 constexpr int kMaxCellChars = 24;  // money: 18 digits and a point
 
-bool AllDigits(absl::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
 // Position of a run's cell: which run, and where in it.
 struct CellOwner {
   int run = -1;
@@ -485,33 +477,6 @@ void SolveJointly(const SolverProblem& problem, const std::vector<Rule>& rules,
 }
 
 }  // namespace
-
-std::optional<int64_t> ParseCellText(absl::string_view text, CellKind kind, MoneyUnit unit) {
-  if (text.empty()) return std::nullopt;
-  if (kind == CellKind::kMoney) {
-    const size_t dot = text.find('.');
-    absl::string_view whole = text.substr(0, dot);
-    if (!AllDigits(whole) || (whole.size() > 1 && whole[0] == '0')) return std::nullopt;
-    if (dot != absl::string_view::npos && !AllDigits(text.substr(dot + 1))) return std::nullopt;
-    auto value = ParseMoney(text, unit);
-    if (!value.ok()) return std::nullopt;
-    return *value;
-  }
-  bool negative = false;
-  if (text[0] == '-') {
-    if (kind != CellKind::kSignedCount) return std::nullopt;
-    negative = true;
-    text.remove_prefix(1);
-  }
-  if (!AllDigits(text) || (text.size() > 1 && text[0] == '0') || text.size() > 10) {
-    return std::nullopt;
-  }
-  if (negative && text == "0") return std::nullopt;
-  int64_t value = 0;
-  for (char c : text) value = value * 10 + (c - '0');
-  if (value > std::numeric_limits<int32_t>::max()) return std::nullopt;
-  return negative ? -value : value;
-}
 
 std::vector<RunSolution> SolveRuns(const SolverProblem& problem) {
   const int nruns = static_cast<int>(problem.runs.size());

@@ -55,6 +55,9 @@ struct RunnerOptions {
 // Channel arguments for a worker's channel: reads of whole years come in large messages.
 grpc::ChannelArguments WorkerChannelArguments();
 
+// A gRPC status as absl's, its message prefixed with what was being done.
+absl::Status FromGrpc(const grpc::Status& status, absl::string_view what);
+
 class Runner {
  public:
   Runner(std::shared_ptr<grpc::Channel> channel, RunnerOptions options);

@@ -1,0 +1,89 @@
+// The worker's full recomputes: rollup jobs claimed from the server, and the drift they find
+// between the incremental state and a recompute from scratch.
+#include "absl/strings/str_cat.h"
+#include "common/constants.h"
+#include "common/status_macros.h"
+#include "grpcpp/client_context.h"
+#include "worker/anomalies.h"
+#include "worker/runner/runner.h"
+
+namespace gongkai::worker {
+namespace {
+
+constexpr int kMaxDriftListed = 100;
+
+}  // namespace
+
+absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* drift) {
+  // A year without a model would be loaded whole by FollowOnce below, bypassing `fresh`:
+  // give it an empty one first, so that every change reaches both.
+  if (ModelOf(year) == nullptr) {
+    GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const RegionTree> tree, TreeOf(year));
+    models_[year] = std::make_unique<YearModel>(year, std::move(tree), &options_.settings);
+  }
+  // Catch up, load the year afresh, then bring both models to the same change log position
+  // so that any difference between them is drift, not timing.
+  for (;;) {
+    if (Stopped()) return absl::CancelledError("stopping");
+    GONGKAI_ASSIGN_OR_RETURN(int applied, FollowOnce());
+    if (applied == 0) break;
+  }
+  GONGKAI_ASSIGN_OR_RETURN(auto fresh, LoadYear(year));
+  for (;;) {
+    if (Stopped()) return absl::CancelledError("stopping");
+    GONGKAI_ASSIGN_OR_RETURN(int applied, FollowOnce(fresh.get()));
+    if (applied == 0) break;
+  }
+  drift->reports = fresh->report_count();
+  // (A registry change met meanwhile rebuilt the incremental model on a new tree: nothing to
+  // compare then.)
+  if (const YearModel* incremental = ModelOf(year);
+      incremental != nullptr && &incremental->tree() == &fresh->tree()) {
+    const RegionTree& tree = incremental->tree();
+    const int root = tree.Find(subtree.empty() ? std::string(kNationCode) : subtree);
+    for (int region : incremental->Differences(*fresh)) {
+      const std::vector<int> ancestors = tree.Ancestors(region);
+      if (root >= 0 && std::find(ancestors.begin(), ancestors.end(), root) == ancestors.end()) {
+        continue;
+      }
+      if (drift->regions.size() < kMaxDriftListed) {
+        drift->regions.push_back(tree.region(region).code());
+      }
+    }
+    if (!drift->regions.empty()) {
+      Log(absl::StrCat("DRIFT in ", year, ": ", drift->regions.size(),
+                       " region(s) differ between incremental and full rollups"));
+    }
+  }
+  models_[year] = std::move(fresh);
+  {
+    absl::MutexLock lock(&mu_);
+    ++stats_.full_recomputes;
+  }
+  absl::Status written = WriteAll(year, next_sequence_ - 1);
+  // Whatever was not written is written whole again before anything else.
+  if (!written.ok()) pending_[year].whole_year = true;
+  return written;
+}
+
+absl::Status Runner::RunJob() {
+  v1::ClaimRollupJobRequest claim;
+  v1::RollupJob job;
+  grpc::Status status = results_->ClaimRollupJob(Context().get(), claim, &job);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return absl::OkStatus();
+  GONGKAI_RETURN_IF_ERROR(FromGrpc(status, "claim a rollup job"));
+  Log(absl::StrCat("job ", job.id(), ": full recompute of ", job.year()));
+  Drift drift;
+  absl::Status result = FullRecompute(job.year(), job.region_code(), &drift);
+  const absl::Time end = options_.clock();
+  job.set_state(result.ok() ? v1::JOB_STATE_SUCCEEDED : v1::JOB_STATE_FAILED);
+  *job.mutable_end_time() = ToProtoTime(end);
+  job.set_drifted_regions(static_cast<int>(drift.regions.size()));
+  for (const std::string& code : drift.regions) job.add_drift(code);
+  job.set_reports(drift.reports);
+  if (!result.ok()) job.set_error(std::string(result.message()));
+  v1::RollupJob finished;
+  return FromGrpc(results_->FinishRollupJob(Context().get(), job, &finished), "finish a job");
+}
+
+}  // namespace gongkai::worker
