@@ -88,8 +88,8 @@ std::string Cli::ViolationLine(const v1::Violation& violation) const {
   std::string line =
       absl::StrCat(warning ? "警告" : "错误", " ", violation.rule(), " ", violation.rule_name());
   if (!violation.expected().empty()) {
-    absl::StrAppend(&line, "：应为 ", violation.expected(),
-                    "，实为 ", violation.actual().empty() ? "空" : violation.actual());
+    absl::StrAppend(&line, "：应为 ", violation.expected(), "，实为 ",
+                    violation.actual().empty() ? "空" : violation.actual());
   } else {
     absl::StrAppend(&line, "：", violation.message());  // the server's own words
   }

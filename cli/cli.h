@@ -166,7 +166,8 @@ class Cli {
   absl::Status FlagCommand();
   // review_page_commands.cc
   absl::Status ExportReview();
-  // Every page of a ListAnomalies; the flags still to deal with (open or explained).
+  // Every page of a ListAnomalies; the flags still to deal with (open, explained or confirmed:
+  // all but those the reviewer settled).
   absl::StatusOr<std::vector<v1::Anomaly>> AllAnomalies(v1::ListAnomaliesRequest request);
   absl::StatusOr<std::vector<v1::Anomaly>> FlagsToDealWith(const std::string& region, int year);
   // The region's name in the year's tree ("" when it cannot be read).

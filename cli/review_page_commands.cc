@@ -26,7 +26,8 @@ absl::StatusOr<std::vector<v1::Anomaly>> Cli::AllAnomalies(v1::ListAnomaliesRequ
 
 absl::StatusOr<std::vector<v1::Anomaly>> Cli::FlagsToDealWith(const std::string& region, int year) {
   std::vector<v1::Anomaly> out;
-  for (v1::FlagState state : {v1::FLAG_STATE_OPEN, v1::FLAG_STATE_EXPLAINED}) {
+  for (v1::FlagState state :
+       {v1::FLAG_STATE_OPEN, v1::FLAG_STATE_EXPLAINED, v1::FLAG_STATE_CONFIRMED}) {
     v1::ListAnomaliesRequest request;
     request.set_region_code(region);
     request.set_year(year);

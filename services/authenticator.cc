@@ -71,10 +71,15 @@ absl::Status GrantReviewerToBootstrapAdmin(storage::Store* store, v1::StoredPrin
   auto has = [&](v1::Role role) {
     return std::find(p.roles().begin(), p.roles().end(), role) != p.roles().end();
   };
-  const bool bootstrap = p.created_by() == Caller::Open().name() && !p.ephemeral() &&
-                         p.region_codes_size() == 1 && p.region_codes(0) == kNationCode &&
-                         p.body().empty() && has(v1::ROLE_ADMIN);
-  if (!bootstrap || p.revoked() || has(v1::ROLE_REVIEWER)) return absl::OkStatus();
+  // Exactly what gongkaid's bootstrap made: "admin", by the open server, over the nation, with
+  // the four roles there were.
+  const bool bootstrap = p.name() == "admin" && p.created_by() == Caller::Open().name() &&
+                         !p.ephemeral() && p.region_codes_size() == 1 &&
+                         p.region_codes(0) == kNationCode && p.body().empty() &&
+                         p.roles_size() == 4 && has(v1::ROLE_ADMIN) && has(v1::ROLE_SUBMITTER) &&
+                         has(v1::ROLE_READER) && has(v1::ROLE_WORKER);
+  // A store opened read-only (a full disk) is left as it is; the next start grants it.
+  if (!bootstrap || p.revoked() || store->read_only()) return absl::OkStatus();
   stored->mutable_principal()->add_roles(v1::ROLE_REVIEWER);
   return store->UpdatePrincipal(*stored);
 }

@@ -95,32 +95,63 @@ absl::Status ParseFlagId(absl::string_view id, std::string* region, int* year) {
   return absl::OkStatus();
 }
 
-// The flag with that id among the current flags of its region (the caller's scope checked by
-// `may_look` before anything is read).
-absl::StatusOr<v1::Anomaly> FindFlag(
-    const Env& env, const std::string& id,
-    const std::function<absl::Status(const registry::YearTree&, const std::string&)>& may_look,
-    int* year) {
+// Who may act on a flagged report: its submitter (ExplainFlag) or its reviewer (DecideFlag).
+using MayAct = std::function<absl::Status(const registry::YearTree&, const v1::ReportKey&)>;
+
+// The flag with that id among the current flags of its region, when the caller may act on it.
+// The region must lie in the caller's scope (`role`) before anything is read; then `may_act`
+// decides on the flagged report. A caller restricted to one body is refused alike for a flag
+// of another body's report and for no flag at all, so it cannot probe for flags it may not see.
+absl::StatusOr<v1::Anomaly> FindFlag(const Env& env, const Caller& caller, v1::Role role,
+                                     absl::string_view what, const std::string& id,
+                                     const MayAct& may_act, int* year) {
   std::string region;
   GONGKAI_RETURN_IF_ERROR(ParseFlagId(id, &region, year));
   std::shared_ptr<const registry::YearTree> tree = env.store->Tree(*year);
-  GONGKAI_RETURN_IF_ERROR(may_look(*tree, region));
+  GONGKAI_RETURN_IF_ERROR(caller.RequireWithin({role}, what, *tree, region));
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, *year, "flag_id"));
+  const bool one_body = !caller.principal().body().empty();
+  const absl::Status not_its_body =
+      absl::PermissionDeniedError(absl::StrCat("principal ", caller.name(), " may not ", what, ": ",
+                                               id, " is no current flag of a report of its body"));
   absl::StatusOr<v1::AnomalySet> set = env.store->AnomaliesAt(region, *year);
+  if (!set.ok() && !absl::IsNotFound(set.status())) return set.status();
   if (set.ok()) {
     for (const v1::Anomaly& anomaly : set->anomalies()) {
-      if (anomaly.id() == id) return anomaly;
+      if (anomaly.id() != id) continue;
+      absl::Status allowed = may_act(*tree, anomaly.key());
+      if (!allowed.ok()) return one_body ? not_its_body : allowed;
+      return anomaly;
     }
-  } else if (!absl::IsNotFound(set.status())) {
-    return set.status();
   }
+  if (one_body) return not_its_body;
   return absl::NotFoundError(
       absl::StrCat("no current flag has the id ", id, " (the worker may have cleared it)"));
 }
 
-bool Decided(v1::FlagState state) {
-  return state == v1::FLAG_STATE_ACCEPTED || state == v1::FLAG_STATE_DISMISSED ||
-         state == v1::FLAG_STATE_CONFIRMED;
+// A flag the reviewer has settled (accepted or dismissed): no longer to deal with while its
+// numbers stay the same. A confirmed flag is not settled: it stands until the report changes.
+bool Settled(v1::FlagState state) {
+  return state == v1::FLAG_STATE_ACCEPTED || state == v1::FLAG_STATE_DISMISSED;
+}
+
+// FAILED_PRECONDITION unless the worker's flags are of the key's current revision (a flag
+// confirmed on an older one would return a revision nobody looked at); the current revision.
+absl::StatusOr<int64_t> EvaluatedRevision(const Env& env, const v1::ReportKey& key) {
+  absl::StatusOr<v1::Revision> head = env.store->GetRevision(key, 0, /*full=*/false);
+  if (absl::IsNotFound(head.status())) {
+    return absl::FailedPreconditionError(
+        "no report was filed under the flag's key (a MISSING_REPORT flag): there is nothing to "
+        "return; accept or dismiss the flag");
+  }
+  if (!head.ok()) return head.status();
+  GONGKAI_ASSIGN_OR_RETURN(int64_t checkpoint, env.store->WorkerCheckpoint());
+  if (checkpoint < head->change_sequence()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the worker has not yet evaluated revision ", head->revision(),
+        " of the report, so this flag may be of an earlier one; retry once it has caught up"));
+  }
+  return head->revision();
 }
 
 v1::ReviewState StateFilter(v1::ReviewState state) {
@@ -168,7 +199,7 @@ absl::Status ListReviews(const Env& env, const RequestContext& context,
       if (ReportId(anomaly.key()) != ReportId(key)) continue;
       v1::Anomaly flag = anomaly;
       GONGKAI_RETURN_IF_ERROR(dispositions.Join(key.year(), &flag));
-      if (Decided(flag.disposition().state())) continue;
+      if (Settled(flag.disposition().state())) continue;
       RedactForCaller(context.caller, *tree, &flag);
       *item->add_flags() = std::move(flag);
     }
@@ -230,17 +261,13 @@ absl::Status WithdrawReport(const Env& env, const RequestContext& context,
 absl::Status ExplainFlag(const Env& env, const RequestContext& context,
                          const v1::ExplainFlagRequest& request, v1::FlagDisposition* response) {
   int year = 0;
+  const MayAct submitter = [&](const registry::YearTree& tree, const v1::ReportKey& key) {
+    return context.caller.RequireFor({v1::ROLE_SUBMITTER}, "explain flags", tree, key.region_code(),
+                                     key.body());
+  };
   GONGKAI_ASSIGN_OR_RETURN(const v1::Anomaly flag,
-                           FindFlag(
-                               env, request.flag_id(),
-                               [&](const registry::YearTree& tree, const std::string& region) {
-                                 return context.caller.RequireWithin({v1::ROLE_SUBMITTER},
-                                                                     "explain flags", tree, region);
-                               },
-                               &year));
-  GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor({v1::ROLE_SUBMITTER}, "explain flags",
-                                                    *env.store->Tree(year),
-                                                    flag.key().region_code(), flag.key().body()));
+                           FindFlag(env, context.caller, v1::ROLE_SUBMITTER, "explain flags",
+                                    request.flag_id(), submitter, &year));
   const size_t chars = Characters(request.explanation());
   if (chars == 0 || chars > kMaxReasonChars) {
     return error::InvalidField("explanation",
@@ -250,9 +277,9 @@ absl::Status ExplainFlag(const Env& env, const RequestContext& context,
       *response,
       env.store->UpdateDisposition(flag.id(), [&](v1::FlagDisposition* d) -> absl::Status {
         const bool current = d->fingerprint() == flag.fingerprint();
-        if (current && Decided(d->state())) {
+        if (current && Settled(d->state())) {
           return absl::FailedPreconditionError(
-              absl::StrCat("the reviewer has decided on flag ", flag.id(), " (",
+              absl::StrCat("the reviewer has settled flag ", flag.id(), " (",
                            v1::FlagState_Name(d->state()), ") and its numbers have not changed"));
         }
         d->set_state(v1::FLAG_STATE_EXPLAINED);
@@ -272,16 +299,12 @@ absl::Status ExplainFlag(const Env& env, const RequestContext& context,
 absl::Status DecideFlag(const Env& env, const RequestContext& context,
                         const v1::DecideFlagRequest& request, v1::FlagDisposition* response) {
   int year = 0;
+  const MayAct reviewer = [&](const registry::YearTree& tree, const v1::ReportKey& key) {
+    return context.caller.RequireReviewer("decide on flags", tree, key.region_code(), key.body());
+  };
   GONGKAI_ASSIGN_OR_RETURN(const v1::Anomaly flag,
-                           FindFlag(
-                               env, request.flag_id(),
-                               [&](const registry::YearTree& tree, const std::string& region) {
-                                 return context.caller.RequireWithin(
-                                     {v1::ROLE_REVIEWER}, "decide on flags", tree, region);
-                               },
-                               &year));
-  GONGKAI_RETURN_IF_ERROR(context.caller.RequireReviewer(
-      "decide on flags", *env.store->Tree(year), flag.key().region_code(), flag.key().body()));
+                           FindFlag(env, context.caller, v1::ROLE_REVIEWER, "decide on flags",
+                                    request.flag_id(), reviewer, &year));
   v1::FlagState state = v1::FLAG_STATE_UNSPECIFIED;
   switch (request.decision()) {
     case v1::FLAG_DECISION_ACCEPT:
@@ -322,9 +345,11 @@ absl::Status DecideFlag(const Env& env, const RequestContext& context,
     return absl::OkStatus();
   }
   // Confirmed: the report goes back to its submitter with the flag as the reason, in the same
-  // write as the disposition.
+  // write as the disposition — the revision the flag was computed on, or nothing.
+  GONGKAI_ASSIGN_OR_RETURN(const int64_t revision, EvaluatedRevision(env, flag.key()));
   storage::ReviewRequest review;
   review.key = flag.key();
+  review.revision = revision;
   review.action = v1::REVIEW_ACTION_RETURN;
   const std::string& said = flag.explanation_without_peers().empty()
                                 ? flag.explanation()

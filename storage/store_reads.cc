@@ -168,6 +168,8 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
       [&](absl::string_view, absl::string_view id) -> absl::StatusOr<size_t> {
         GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(std::string(id)));
         if (!head.has_value()) return absl::DataLossError("subtree index names no report");
+        // Withdrawn while this scan's iterator still held its index entry: not listed.
+        if (head->withdrawn()) return 0;
         v1::Revision revision = *std::move(head);
         if (full) {
           GONGKAI_ASSIGN_OR_RETURN(v1::Revision stored,
@@ -216,11 +218,17 @@ absl::StatusOr<std::vector<v1::ChangeEvent>> Store::ReadChanges(int64_t start, i
   const std::string lower = keys::ChangeKey(std::max<int64_t>(start, 1));
   PrefixIterator it(db_.get(), std::string(1, keys::kChange));
   std::vector<v1::ChangeEvent> changes;
-  for (it->Seek(lower); it->Valid() && static_cast<int>(changes.size()) < limit; it->Next()) {
+  // Entries carry review decisions (reasons, notes, changed cells): a page also ends at
+  // kMaxPageBytes, so that it fits every reader's message limit.
+  size_t bytes = 0;
+  for (it->Seek(lower);
+       it->Valid() && static_cast<int>(changes.size()) < limit && bytes < kMaxPageBytes;
+       it->Next()) {
     v1::ChangeEvent change;
     if (!change.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return absl::DataLossError("unreadable change log entry");
     }
+    bytes += it->value().size();
     changes.push_back(std::move(change));
   }
   GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "read change log"));

@@ -8,8 +8,11 @@
 #include "gtest/gtest.h"
 #include "proto/cells.h"
 #include "services/authenticator.h"
+#include "services/report_service.h"
+#include "services/review_service.h"
 #include "services/server.h"
 #include "tests/test_util.h"
+#include "worker/flag_identity.h"
 #include "worker/runner/runner.h"
 
 namespace gongkai {
@@ -389,11 +392,81 @@ TEST_F(ReviewTest, DispositionsSurviveRecomputesAndReopenWhenTheNumbersChange) {
   ASSERT_EQ(head->review().reasons_size(), 2);
   EXPECT_THAT(head->review().reasons(0), HasSubstr(zero->id()));
   EXPECT_EQ(head->review().reasons(1), "请核实主动公开数据");
+  // A confirmed flag stands among those to deal with, and the submitter may answer it.
+  std::vector<v1::ReviewItem> returned = Listed(v1::REVIEW_STATE_RETURNED);
+  ASSERT_THAT(returned, SizeIs(1));
+  bool listed = false;
+  for (const v1::Anomaly& flag : returned[0].flags()) listed = listed || flag.id() == zero->id();
+  EXPECT_TRUE(listed);
+  EXPECT_TRUE(Explain(zero->id(), "已补充主动公开数据").ok());
 
   // Ids that are not flags' are refused clearly.
   EXPECT_EQ(Explain("330226104000-2019-ffffffffffffffff", "x").error_code(),
             grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Explain("not-a-flag", "x").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// A confirmed flag returns the revision the worker evaluated, or nothing: not while the worker
+// is behind the report (its flags may be of an older revision), and not a report never filed.
+TEST(ReviewFlags, ConfirmWaitsForTheWorkerAndCannotReturnAMissingReport) {
+  const auto Key = [](const std::string& region) {
+    v1::ReportKey key;
+    key.set_region_code(region);
+    key.set_year(2019);
+    key.set_scope(v1::SCOPE_OWN);
+    return key;
+  };
+  testing::TempDir dir;
+  auto store = storage::Store::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->LoadRegistry(testing::SmallRegistry()).ok());
+  Env env;
+  env.store = store->get();
+  env.clock = [] { return kNow; };
+  const RequestContext context;
+  v1::SubmitReportRequest submit;
+  *submit.mutable_report() = testing::SeedReport();
+  submit.set_mode(v1::VALIDATION_MODE_LENIENT);
+  v1::SubmitReportResponse submitted;
+  ASSERT_TRUE(SubmitReport(env, context, submit, &submitted).ok());
+
+  // The worker's flags as it would write them: one on 一市镇's report, one for 跃龙街道's
+  // missing report.
+  v1::AnomalySet yishi, yuelong;
+  yishi.set_region_code(kYishi);
+  yishi.set_year(2019);
+  v1::Anomaly* late = yishi.add_anomalies();
+  late->set_kind(v1::ANOMALY_KIND_LATE_REPORT);
+  *late->mutable_key() = Key(kYishi);
+  yuelong.set_region_code(kYuelong);
+  yuelong.set_year(2019);
+  v1::Anomaly* missing = yuelong.add_anomalies();
+  missing->set_kind(v1::ANOMALY_KIND_MISSING_REPORT);
+  *missing->mutable_key() = Key(kYuelong);
+  worker::AssignIdentities(&yishi);
+  worker::AssignIdentities(&yuelong);
+  ASSERT_TRUE((*store)->WriteResults(2019, {}, {yishi, yuelong}, /*checkpoint=*/0).ok());
+
+  v1::DecideFlagRequest confirm;
+  confirm.set_decision(v1::FLAG_DECISION_CONFIRM);
+  confirm.set_note("请核实");
+  confirm.set_flag_id(yishi.anomalies(0).id());
+  v1::FlagDisposition disposition;
+  absl::Status behind = DecideFlag(env, context, confirm, &disposition);
+  EXPECT_EQ(behind.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(behind.message(), HasSubstr("has not yet evaluated revision 1"));
+
+  ASSERT_TRUE((*store)->WriteResults(2019, {}, {}, (*store)->HeadSequence()).ok());
+  ASSERT_TRUE(DecideFlag(env, context, confirm, &disposition).ok());
+  EXPECT_EQ(disposition.state(), v1::FLAG_STATE_CONFIRMED);
+  auto head = (*store)->GetRevision(Key(kYishi), 0, false);
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->review().state(), v1::REVIEW_STATE_RETURNED);
+
+  confirm.set_flag_id(yuelong.anomalies(0).id());
+  absl::Status never_filed = DecideFlag(env, context, confirm, &disposition);
+  EXPECT_EQ(never_filed.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(never_filed.message(), HasSubstr("no report was filed"));
 }
 
 // A store whose bootstrap admin predates the reviewer role: at the next start the admin holds

@@ -213,5 +213,19 @@ TEST_F(SecurityTest, FlagIdsOutsideTheScopeAreRefusedBeforeAnyLookup) {
   }
 }
 
+// A principal restricted to one body cannot probe for flags on other bodies' reports in its
+// region: no flag and another body's flag are refused alike.
+TEST_F(SecurityTest, ABodysPrincipalCannotProbeForOtherBodiesFlags) {
+  const std::string body = Create("ninghai-police", {v1::ROLE_SUBMITTER}, {kNinghai},
+                                  "11330226002578420E");
+  v1::ExplainFlagRequest explain;
+  explain.set_flag_id(std::string(kNinghai) + "-2019-0123456789abcdef");
+  explain.set_explanation("x");
+  v1::FlagDisposition response;
+  grpc::Status status = reviews_->ExplainFlag(As(body).get(), explain, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(), HasSubstr("is no current flag of a report of its body"));
+}
+
 }  // namespace
 }  // namespace gongkai

@@ -373,11 +373,15 @@ void PeerOutliers(const YearModel& model, const ReportEntry& e,
             e.key,
             absl::StrCat(metric.name, "为", own->second, "，明显", *z > 0 ? "高" : "低", "于",
                          values.size(), "个同级单位（中位数", Number(median), "）"));
+    a->set_explanation_without_peers(
+        absl::StrCat(metric.name, "为", own->second, "，明显", *z > 0 ? "高" : "低", "于同级单位"));
     AddCell(a, e.edition, metric.path);
     AddEvidence(a, metric.name, own->second);
-    AddEvidence(a, "同级中位数", Number(median));
-    AddEvidence(a, "修正Z值", Number(*z));
-    AddEvidence(a, "同级单位数", absl::StrCat(values.size()));
+    // The rest is drawn from the peers: neither shown to readers who cannot see them nor part
+    // of the flag's fingerprint (a neighbour's filing must not re-open a decided flag).
+    AddPeerEvidence(a, "同级中位数", Number(median));
+    AddPeerEvidence(a, "修正Z值", Number(*z));
+    AddPeerEvidence(a, "同级单位数", absl::StrCat(values.size()));
   }
 }
 

@@ -28,6 +28,9 @@ class Digest {
   uint64_t hash_ = 0xcbf29ce484222325ULL;
 };
 
+// The evidence that names the other report a flag compares with.
+constexpr absl::string_view kCounterpartLabel = "对比报告";
+
 }  // namespace
 
 std::string FlagIdPrefix(const std::string& region_code, int year) {
@@ -49,6 +52,11 @@ void AssignIdentities(v1::AnomalySet* set) {
     for (const v1::CellRef& cell : anomaly.cells()) cells.push_back(cell.field_path());
     std::sort(cells.begin(), cells.end());
     for (const std::string& cell : cells) identity.Add(cell);
+    // What the flag compares the report with, when it names one (COPIED_NARRATIVE: last year's
+    // own report, or a peer's): two such flags are two flags, and a new counterpart a new flag.
+    for (const v1::Evidence& evidence : anomaly.evidence()) {
+      if (evidence.label() == kCounterpartLabel) identity.Add(evidence.value());
+    }
     std::string id = absl::StrCat(FlagIdPrefix(key.region_code(), key.year()), identity.Hex());
     if (const int n = ++seen[id]; n > 1) absl::StrAppend(&id, "-", n);
     anomaly.set_id(std::move(id));

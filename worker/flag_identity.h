@@ -9,8 +9,9 @@
 
 namespace gongkai::worker {
 
-// Sets every flag's id — "<region>-<year>-<16 hex digits>" of its kind, report key and cells
-// (sorted); a second flag with the same three gets "-2", and so on, in the set's order — and
+// Sets every flag's id — "<region>-<year>-<16 hex digits>" of its kind, report key, cells
+// (sorted) and the report it compares with when it names one ("对比报告"); a second flag with
+// the same gets "-2", and so on, in the set's order — and
 // its fingerprint: 16 hex digits of its evidence about the flagged report itself (evidence
 // about peers left out, and none for MISSING_REPORT, whose only numbers are the days that pass).
 void AssignIdentities(v1::AnomalySet* set);
