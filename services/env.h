@@ -54,6 +54,12 @@ std::shared_ptr<const registry::YearTree> NewestTree(const Env& env);
 // reports exist for. Every RPC that takes a year checks it at the edge.
 absl::Status CheckReportingYear(const Env& env, int year, absl::string_view field_path);
 
+// INVALID_ARGUMENT (naming key.region_code, key.year or key.scope) unless the key names a
+// region, a reporting year and a known scope.
+absl::Status CheckReportKey(const Env& env, const v1::ReportKey& key);
+// The key with an unset scope read as SCOPE_OWN (how every key is stored).
+v1::ReportKey NormalizedKey(v1::ReportKey key);
+
 }  // namespace gongkai
 
 #endif  // GONGKAI_SERVICES_ENV_H_

@@ -26,17 +26,8 @@ validation::ValidationContext ValidationContextFor(const Env& env) {
 
 v1::Report Normalized(const v1::Report& report) {
   v1::Report out = report;
-  if (out.key().scope() == v1::SCOPE_UNSPECIFIED) out.mutable_key()->set_scope(v1::SCOPE_OWN);
+  *out.mutable_key() = NormalizedKey(out.key());
   return out;
-}
-
-absl::Status CheckKey(const Env& env, const v1::ReportKey& key) {
-  if (key.region_code().empty()) return error::MissingField("key.region_code");
-  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, key.year(), "key.year"));
-  if (!v1::Scope_IsValid(key.scope())) {
-    return error::InvalidField("key.scope", "is not a known scope");
-  }
-  return absl::OkStatus();
 }
 
 absl::Status CheckPageSize(int page_size) {
@@ -121,7 +112,7 @@ absl::Status GetReport(const Env& env, const RequestContext& context,
   GONGKAI_RETURN_IF_ERROR(
       context.caller.RequireFor(kReadRoles, "read reports", *env.store->Tree(request.key().year()),
                                 request.key().region_code(), request.key().body()));
-  GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
+  GONGKAI_RETURN_IF_ERROR(CheckReportKey(env, request.key()));
   if (request.revision() < 0) return error::InvalidField("revision", "must not be negative");
   GONGKAI_ASSIGN_OR_RETURN(v1::Revision revision,
                            env.store->GetRevision(request.key(), request.revision(),
@@ -162,7 +153,7 @@ absl::Status ListRevisions(const Env& env, const RequestContext& context,
   GONGKAI_RETURN_IF_ERROR(
       context.caller.RequireFor(kReadRoles, "read reports", *env.store->Tree(request.key().year()),
                                 request.key().region_code(), request.key().body()));
-  GONGKAI_RETURN_IF_ERROR(CheckKey(env, request.key()));
+  GONGKAI_RETURN_IF_ERROR(CheckReportKey(env, request.key()));
   GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
   GONGKAI_ASSIGN_OR_RETURN(
       auto page, env.store->ListRevisions(request.key(), request.page_size(), request.page_token(),

@@ -26,20 +26,6 @@ size_t Characters(absl::string_view text) {
   return n;
 }
 
-absl::Status CheckKey(const Env& env, const v1::ReportKey& key) {
-  if (key.region_code().empty()) return error::MissingField("key.region_code");
-  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, key.year(), "key.year"));
-  if (!v1::Scope_IsValid(key.scope())) {
-    return error::InvalidField("key.scope", "is not a known scope");
-  }
-  return absl::OkStatus();
-}
-
-v1::ReportKey Normalized(v1::ReportKey key) {
-  if (key.scope() == v1::SCOPE_UNSPECIFIED) key.set_scope(v1::SCOPE_OWN);
-  return key;
-}
-
 absl::Status CheckDecision(const v1::ReviewDecisionRequest& request, bool reason_required) {
   if (request.revision() < 0) return error::InvalidField("revision", "must not be negative");
   if (reason_required && request.reasons().empty()) return error::MissingField("reasons");
@@ -62,7 +48,7 @@ absl::Status CheckDecision(const v1::ReviewDecisionRequest& request, bool reason
 absl::Status Decide(const Env& env, const RequestContext& context,
                     const v1::ReviewDecisionRequest& request, v1::ReviewAction action,
                     v1::Revision* response) {
-  const v1::ReportKey key = Normalized(request.key());
+  const v1::ReportKey key = NormalizedKey(request.key());
   storage::ReviewRequest review;
   review.key = key;
   review.action = action;
@@ -211,13 +197,13 @@ absl::Status ListReviews(const Env& env, const RequestContext& context,
 
 absl::Status GetReview(const Env& env, const RequestContext& context,
                        const v1::GetReviewRequest& request, v1::GetReviewResponse* response) {
-  const v1::ReportKey key = Normalized(request.key());
+  const v1::ReportKey key = NormalizedKey(request.key());
   std::shared_ptr<const registry::YearTree> tree = env.store->Tree(key.year());
   if (!context.caller.Reviews(*tree, key.region_code(), key.body())) {
     GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor(kReadRoles, "read reviews", *tree,
                                                       key.region_code(), key.body()));
   }
-  GONGKAI_RETURN_IF_ERROR(CheckKey(env, key));
+  GONGKAI_RETURN_IF_ERROR(CheckReportKey(env, key));
   GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::Review> history, env.store->ListReviewHistory(key));
   *response->mutable_review() = history.back();
   for (v1::Review& review : history) *response->add_history() = std::move(review);
@@ -229,7 +215,7 @@ absl::Status ApproveReport(const Env& env, const RequestContext& context,
   const v1::ReportKey& key = request.key();
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireReviewer(
       "approve reports", *env.store->Tree(key.year()), key.region_code(), key.body()));
-  GONGKAI_RETURN_IF_ERROR(CheckKey(env, key));
+  GONGKAI_RETURN_IF_ERROR(CheckReportKey(env, key));
   GONGKAI_RETURN_IF_ERROR(CheckDecision(request, /*reason_required=*/false));
   return Decide(env, context, request, v1::REVIEW_ACTION_APPROVE, response);
 }
@@ -239,7 +225,7 @@ absl::Status ReturnReport(const Env& env, const RequestContext& context,
   const v1::ReportKey& key = request.key();
   GONGKAI_RETURN_IF_ERROR(context.caller.RequireReviewer(
       "return reports", *env.store->Tree(key.year()), key.region_code(), key.body()));
-  GONGKAI_RETURN_IF_ERROR(CheckKey(env, key));
+  GONGKAI_RETURN_IF_ERROR(CheckReportKey(env, key));
   GONGKAI_RETURN_IF_ERROR(CheckDecision(request, /*reason_required=*/true));
   return Decide(env, context, request, v1::REVIEW_ACTION_RETURN, response);
 }
@@ -253,7 +239,7 @@ absl::Status WithdrawReport(const Env& env, const RequestContext& context,
     GONGKAI_RETURN_IF_ERROR(context.caller.RequireFor({v1::ROLE_SUBMITTER}, "withdraw reports",
                                                       *tree, key.region_code(), key.body()));
   }
-  GONGKAI_RETURN_IF_ERROR(CheckKey(env, key));
+  GONGKAI_RETURN_IF_ERROR(CheckReportKey(env, key));
   GONGKAI_RETURN_IF_ERROR(CheckDecision(request, /*reason_required=*/true));
   return Decide(env, context, request, v1::REVIEW_ACTION_WITHDRAW, response);
 }
