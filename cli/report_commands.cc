@@ -79,6 +79,18 @@ absl::Status Cli::Get() {
   v1::Revision revision;
   grpc::Status status = reports_->GetReport(Context().get(), request, &revision);
   if (!status.ok()) return Refused(status);
+  if (revision.withdrawn() && output != "json") {
+    // A tombstone has no tables: say so instead of printing an empty report.
+    out_ << KeyText(revision.key()) << "  " << T({"已撤回（修订 ", "withdrawn (revision "})
+         << revision.revision() << T({"，", ", "}) << revision.principal() << T({"，", ", "})
+         << TimeText(revision.create_time()) << T({"）", ")"}) << "\n";
+    for (const std::string& reason : revision.review().reasons()) {
+      out_ << T({"  原因：", "  reason: "}) << reason << "\n";
+    }
+    out_ << T({"  以前的修订：gongkai revisions；gongkai get --revision N\n",
+               "  earlier revisions: gongkai revisions; gongkai get --revision N\n"});
+    return absl::OkStatus();
+  }
   if (output == "json") {
     out_ << Json(revision) << "\n";
   } else if (output == "cells") {

@@ -330,6 +330,11 @@ absl::StatusOr<v1::Report> Cli::ExportedReport() {
     v1::Revision revision;
     grpc::Status status = reports_->GetReport(Context().get(), request, &revision);
     if (!status.ok()) return Refused(status);
+    if (revision.withdrawn()) {
+      return Failed(absl::StrCat("revision ", revision.revision(),
+                                 " withdraws the report: it has no tables to export (--revision ",
+                                 revision.revision() - 1, " exports the one before)"));
+    }
     return revision.report();
   }
   if (what == "rollup") {

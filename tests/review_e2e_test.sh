@@ -77,6 +77,11 @@ check "withdraw takes the report out" \
   bash -c "'$gongkai' withdraw 330226104000 2019 --reason 报送区划有误 | grep -q '已撤回（修订 4' &&
            ! '$gongkai' list 330226000000 2019 | grep -q 330226104000"
 check "the rollup no longer counts it" await_rollup '已报 0'
+check "get says the report was withdrawn, and why" \
+  bash -c "'$gongkai' get 330226104000 2019 | grep -q '已撤回（修订 4' &&
+           '$gongkai' get 330226104000 2019 | grep -q '原因：报送区划有误'"
+check "export report of a withdrawn report fails, naming the revision before" \
+  bash -c "'$gongkai' export report 330226104000 2019 --format cells 2>'$work/err'; [ \$? = 1 ] && grep -q -- '--revision 3 exports' '$work/err'"
 check "the history keeps every revision" \
   bash -c "[ \$('$gongkai' revisions 330226104000 2019 | grep -c '^rev') = 4 ]"
 "$gongkai" submit "$fixture" >/dev/null
