@@ -262,22 +262,77 @@ class Tokenizer {
   }
 
   // A text token that is a whole cell and nearly equals a label is that label ("行政法复议").
+  // A label cut off by the end of the text ("…0 | 6.属于四类过程性信") is one too, and the item
+  // number before its '.' is taken off the number it was read with: it belongs to the label,
+  // not to the row before.
   void Fuzzy() {
     const LabelSet& labels = LabelSet::Get();
-    for (Token& t : out_) {
+    std::vector<bool> dropped(out_.size(), false);
+    // Where the text's last label or value is (a cut-off label has nothing read after it).
+    size_t tail = out_.size();
+    while (tail > 0 &&
+           (out_[tail - 1].type == TokenType::kSep || out_[tail - 1].type == TokenType::kText)) {
+      --tail;
+    }
+    for (size_t i = 0; i < out_.size(); ++i) {
+      Token& t = out_[i];
       if (t.type != TokenType::kText || t.end - t.begin > 48) continue;
       const u32string_view s = u32string_view(norm_).substr(t.begin, t.end - t.begin);
       std::u32string numbering;
       const int n = NumberingPrefix(s, &numbering);
       const std::u32string key = KeyOf(s.substr(n));
+      const bool last = i == tail;
+      if (last && key.size() < 3 && StartsWithItemMark(s)) TakeItemNumber(i, nullptr, &dropped);
       if (key.size() < 3 || key.size() > 40) continue;
       const int core = labels.FuzzyMatch(key);
-      if (core < 0) continue;
+      if (core < 0) {
+        if (last && StartsWithItemMark(s)) TakeItemNumber(i, nullptr, &dropped);
+        continue;
+      }
       t.type = TokenType::kLabel;
       t.core = core;
       t.numbering = numbering;
       t.fuzzy = true;
+      if (numbering.empty() && StartsWithItemMark(s)) TakeItemNumber(i, &t, &dropped);
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < out_.size(); ++i) {
+      if (dropped[i]) continue;
+      if (kept != i) out_[kept] = std::move(out_[i]);
+      ++kept;
+    }
+    out_.resize(kept);
+  }
+
+  static bool StartsWithItemMark(u32string_view s) {
+    return !s.empty() && (s[0] == '.' || s[0] == U'\u3001');
+  }
+
+  // out_[i] is a label (or, at the end of the text, the start of one) whose item number ("6" of
+  // "6.") was read as the last digit of the number token right before it: moves that digit to
+  // the label. Item numbers of the template are single digits; a number token left empty is
+  // marked dropped.
+  void TakeItemNumber(size_t i, Token* label, std::vector<bool>* dropped) {
+    if (i == 0) return;
+    Token& number = out_[i - 1];
+    if (number.type != TokenType::kNumber || number.end != out_[i].begin ||
+        number.unit != Unit::kNone || number.number.empty() ||
+        number.number.find('.') != std::string::npos || !IsDigit(number.number.back())) {
+      return;
+    }
+    const char32_t digit = number.number.back();
+    if (label != nullptr) {
+      bool numbered = false;
+      for (int id : LabelSet::Get().LabelsOfCore(label->core)) {
+        numbered = numbered || LabelSet::Get().label(id).numbering == std::u32string(1, digit);
+      }
+      if (!numbered) return;
+      label->numbering.assign(1, digit);
+    }
+    out_[i].begin = number.end - 1;
+    number.number.pop_back();
+    number.end -= 1;
+    if (number.number.empty() || number.number == "-") (*dropped)[i - 1] = true;
   }
 
   void MarkNarrativeNumbers() {

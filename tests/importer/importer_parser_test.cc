@@ -106,6 +106,26 @@ TEST(ImporterParser, SaysWhereACutOffTextEnded) {
   EXPECT_EQ(CellValue(result, "table4.reconsideration.total"), "");
 }
 
+// A text cut inside a row label ("…6.属于四类过程性信"): the label's item number "6" is not an
+// eighth value of the row before it (which then could not be read at all).
+TEST(ImporterParser, ACutOffLabelKeepsItsItemNumber) {
+  const std::string full = Sample("2023_street_guanzhou-haizhu.txt");
+  const std::string head = full.substr(0, full.find("5.属于三类内部事务信息"));
+  const std::string row5 = "5.属于三类内部事务信息 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n";
+  for (const std::string cut : {"6.属于四类过程性信", "6.属于四", "6.", "6、属于"}) {
+    SCOPED_TRACE(cut);
+    const ParseResult result = ParseReport(head + row5 + cut);
+    EXPECT_TRUE(Has(result, Kind::kTruncated));
+    EXPECT_EQ(CellValue(result, "table3.results.withheld.internal_affairs.natural_person"), "1");
+    EXPECT_EQ(CellValue(result, "table3.results.withheld.internal_affairs.total"), "1");
+    EXPECT_EQ(CellValue(result, "table3.results.withheld.process_information.natural_person"), "");
+  }
+  // The same with the row's values flattened into one run of digits.
+  const ParseResult flat = ParseReport(head + "5.属于三类内部事务信息10000016.属于四类过程性信");
+  EXPECT_EQ(CellValue(flat, "table3.results.withheld.internal_affairs.natural_person"), "1");
+  EXPECT_EQ(CellValue(flat, "table3.results.withheld.internal_affairs.total"), "1");
+}
+
 TEST(ImporterParser, ReadsANegativeChangeAndAnAmountInYuanFromTheHeader) {
   const std::string text =
       "二、主动公开政府信息情况\n"
