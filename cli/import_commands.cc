@@ -15,6 +15,7 @@
 #include "common/status_macros.h"
 #include "export/csv.h"
 #include "export/export.h"
+#include "importer/files/files.h"
 #include "importer/parser.h"
 #include "proto/cells.h"
 
@@ -80,13 +81,27 @@ void DrawProgress(size_t done, size_t total, std::ostream& err) {
 }  // namespace
 
 absl::Status Cli::Parse() {
-  GONGKAI_RETURN_IF_ERROR(Need(1, "gongkai parse FILE [--output cells|json|table]"));
+  GONGKAI_RETURN_IF_ERROR(Need(1, "gongkai parse FILE [--output cells|json|table|text]"));
   GONGKAI_ASSIGN_OR_RETURN(const std::string output,
-                           OutputFlag("cells", {"json", "cells", "table"}));
+                           OutputFlag("cells", {"json", "cells", "table", "text"}));
   std::ifstream in(args_.positional[0], std::ios::binary);
   if (!in) return UsageError(absl::StrCat("cannot read ", args_.positional[0]));
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  importer::ParseResult parsed = importer::ParseReport(text);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (output == "text") {  // what was read from the file, before parsing
+    absl::StatusOr<importer::ExtractedText> text = importer::ExtractText(bytes, "");
+    if (!text.ok()) {
+      return absl::Status(text.status().code(),
+                          absl::StrCat(args_.positional[0], ": ", text.status().message()));
+    }
+    out_ << text->text;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<importer::ParseResult> result = importer::ParseFile(bytes, "");
+  if (!result.ok()) {
+    return absl::Status(result.status().code(),
+                        absl::StrCat(args_.positional[0], ": ", result.status().message()));
+  }
+  importer::ParseResult& parsed = *result;
   if (output == "json") {
     v1::ParseReportResponse response;
     *response.mutable_report() = parsed.report;

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "importer/files/files.h"
 #include "importer/parser.h"
 
 namespace gongkai::cli {
@@ -22,13 +23,10 @@ absl::StatusOr<ReportFile> ReadReportFile(const std::string& path, const KeyOver
   std::stringstream buffer;
   buffer << in.rdbuf();
   const std::string text = buffer.str();
-  if (!google::protobuf::internal::IsStructurallyValidUTF8(text.data(),
-                                                           static_cast<int>(text.size()))) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " is not valid UTF-8"));
-  }
   ReportFile file;
   const absl::string_view trimmed = absl::StripLeadingAsciiWhitespace(text);
-  if (!trimmed.empty() && trimmed.front() == '{') {
+  if (importer::DetectMediaType(text) == importer::MediaType::kText && !trimmed.empty() &&
+      trimmed.front() == '{') {
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
     auto status = google::protobuf::util::JsonStringToMessage(text, &file.report, options);
@@ -37,7 +35,12 @@ absl::StatusOr<ReportFile> ReadReportFile(const std::string& path, const KeyOver
           path, " is not a report in the proto JSON mapping: ", status.message().as_string()));
     }
   } else {
-    importer::ParseResult parsed = importer::ParseReport(text);
+    absl::StatusOr<importer::ParseResult> result = importer::ParseFile(text, "");
+    if (!result.ok()) {
+      return absl::Status(result.status().code(),
+                          absl::StrCat(path, ": ", result.status().message()));
+    }
+    importer::ParseResult& parsed = *result;
     file.report = std::move(parsed.report);
     file.diagnostics = std::move(parsed.diagnostics);
     file.published = true;

@@ -4,6 +4,7 @@
 #include "absl/time/civil_time.h"
 #include "common/constants.h"
 #include "common/status_macros.h"
+#include "importer/files/files.h"
 #include "importer/parser.h"
 #include "services/errors.h"
 #include "services/status.h"
@@ -201,12 +202,26 @@ absl::Status ListChanges(const Env& env, const RequestContext& context,
 absl::Status ParseReport(const Env& env, const RequestContext& context,
                          const v1::ParseReportRequest& request, v1::ParseReportResponse* response) {
   GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_SUBMITTER}, "parse reports"));
-  if (request.text().empty()) return error::MissingField("text");
+  if (request.text().empty() && request.file().empty()) return error::MissingField("text");
+  if (!request.text().empty() && !request.file().empty()) {
+    return error::InvalidField("file", "give the text or the file, not both");
+  }
   if (env.parse_limiter != nullptr) {
     GONGKAI_RETURN_IF_ERROR(env.parse_limiter->Acquire(context.deadline));
   }
   Limiter::Slot slot(env.parse_limiter);
-  importer::ParseResult parsed = importer::ParseReport(request.text());
+  importer::ParseResult parsed;
+  if (request.file().empty()) {
+    parsed = importer::ParseReport(request.text());
+  } else {
+    absl::StatusOr<importer::ParseResult> read =
+        importer::ParseFile(request.file(), request.media_type());
+    if (!read.ok()) {
+      return absl::Status(read.status().code(),
+                          absl::StrCat("file: ", read.status().message()));
+    }
+    parsed = std::move(*read);
+  }
   v1::Report report = std::move(parsed.report);
   const v1::ReportKey& key = request.key();
   if (!key.region_code().empty()) report.mutable_key()->set_region_code(key.region_code());

@@ -1,0 +1,236 @@
+#include "importer/files/files.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "proto/cells.h"
+
+namespace gongkai::importer {
+namespace {
+
+constexpr absl::string_view kOleSignature("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
+constexpr absl::string_view kPngSignature("\x89PNG\r\n\x1A\n", 8);
+
+bool IsUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return false;  // text has no NUL bytes
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n = 0;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+// UTF-16LE, as names in an OLE compound file's directory are written.
+std::string Utf16(absl::string_view ascii) {
+  std::string out;
+  for (char c : ascii) {
+    out += c;
+    out += '\0';
+  }
+  return out;
+}
+
+absl::string_view ShortName(MediaType type) {
+  switch (type) {
+    case MediaType::kText:
+      return "text";
+    case MediaType::kDocx:
+      return "Word (.docx)";
+    case MediaType::kPdf:
+      return "PDF";
+    case MediaType::kLegacyWord:
+      return "Word 97–2003 or WPS (.doc/.wps)";
+    case MediaType::kPng:
+      return "PNG picture";
+    case MediaType::kJpeg:
+      return "JPEG picture";
+    case MediaType::kUnknown:
+      break;
+  }
+  return "unknown";
+}
+
+// " (page 2, table 3)" for a diagnostic about a cell, from where its row's label is in the
+// extracted text; "" when the label is not found.
+std::string Where(const ExtractedText& extracted, v1::Edition edition,
+                  absl::string_view field_path) {
+  const int index = FindCell(edition, field_path);
+  if (index < 0 || extracted.anchors.empty()) return "";
+  const CellSpec& cell = CellsOf(edition)[index];
+  std::vector<absl::string_view> levels = absl::StrSplit(cell.row, '/');
+  absl::string_view leaf = levels.back();
+  // Without its numbering ("6.", "（三）", "一、"): the text may write it otherwise.
+  for (absl::string_view mark : {".", "）", "、"}) {
+    const size_t at = leaf.find(mark);
+    if (at != absl::string_view::npos && at <= 9) {
+      leaf.remove_prefix(at + mark.size());
+      break;
+    }
+  }
+  if (leaf.empty()) return "";
+  size_t from = 0;
+  while (true) {
+    const size_t at = absl::string_view(extracted.text).find(leaf, from);
+    if (at == std::string::npos) return "";
+    const TextAnchor* anchor = nullptr;
+    for (const TextAnchor& a : extracted.anchors) {
+      if (a.offset > at) break;
+      anchor = &a;
+    }
+    if (anchor != nullptr && anchor->table > 0) {
+      if (anchor->page > 0)
+        return absl::StrCat(" (page ", anchor->page, ", table ", anchor->table, ")");
+      return absl::StrCat(" (table ", anchor->table, ")");
+    }
+    from = at + 1;
+  }
+}
+
+}  // namespace
+
+MediaType DetectMediaType(absl::string_view bytes) {
+  if (absl::StartsWith(bytes, kPngSignature)) return MediaType::kPng;
+  if (absl::StartsWith(bytes, "\xFF\xD8\xFF")) return MediaType::kJpeg;
+  if (absl::StartsWith(bytes, kOleSignature)) return MediaType::kLegacyWord;
+  if (absl::StartsWith(bytes, "PK\x03\x04")) {
+    return absl::StrContains(bytes, "word/document.xml") ? MediaType::kDocx : MediaType::kUnknown;
+  }
+  // The header may follow some junk (up to 1 KiB, as readers allow).
+  const size_t pdf = bytes.substr(0, 1024).find("%PDF-");
+  if (pdf != absl::string_view::npos) return MediaType::kPdf;
+  absl::string_view text = bytes;
+  if (absl::StartsWith(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
+  return IsUtf8(text) ? MediaType::kText : MediaType::kUnknown;
+}
+
+absl::string_view MediaTypeName(MediaType type) {
+  switch (type) {
+    case MediaType::kText:
+      return "text/plain";
+    case MediaType::kDocx:
+      return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+    case MediaType::kPdf:
+      return "application/pdf";
+    case MediaType::kLegacyWord:
+      return "application/msword";
+    case MediaType::kPng:
+      return "image/png";
+    case MediaType::kJpeg:
+      return "image/jpeg";
+    case MediaType::kUnknown:
+      break;
+  }
+  return "application/octet-stream";
+}
+
+std::optional<MediaType> MediaTypeFromName(absl::string_view name) {
+  name = absl::StripAsciiWhitespace(name.substr(0, name.find(';')));
+  const std::string n = absl::AsciiStrToLower(name);
+  if (n == "text/plain" || n == "text/html" || n == "text" || n == "txt" || n == "html" ||
+      n == "application/xhtml+xml") {
+    return MediaType::kText;
+  }
+  if (n == MediaTypeName(MediaType::kDocx) || n == "docx") return MediaType::kDocx;
+  if (n == "application/pdf" || n == "pdf") return MediaType::kPdf;
+  if (n == "application/msword" || n == "application/vnd.ms-works" || n == "application/wps" ||
+      n == "application/kswps" || n == "doc" || n == "wps") {
+    return MediaType::kLegacyWord;
+  }
+  if (n == "image/png" || n == "png") return MediaType::kPng;
+  if (n == "image/jpeg" || n == "jpeg" || n == "jpg") return MediaType::kJpeg;
+  return std::nullopt;
+}
+
+absl::StatusOr<ExtractedText> ExtractText(absl::string_view bytes, absl::string_view declared,
+                                          const FileLimits& limits) {
+  if (bytes.size() > limits.max_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the file is ", bytes.size(), " bytes, over the limit of ", limits.max_bytes));
+  }
+  if (bytes.empty()) return absl::InvalidArgumentError("the file is empty");
+  const MediaType type = DetectMediaType(bytes);
+  if (!declared.empty()) {
+    const std::optional<MediaType> said = MediaTypeFromName(declared);
+    if (!said.has_value()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown media type \"", declared, "\": give text/plain, text/html, application/pdf, ",
+          MediaTypeName(MediaType::kDocx),
+          ", application/msword, image/png or image/jpeg (or leave it empty)"));
+    }
+    if (*said != type && type != MediaType::kUnknown) {
+      return absl::InvalidArgumentError(absl::StrCat("the file was declared ", declared,
+                                                     " but its content is ", ShortName(type)));
+    }
+  }
+  switch (type) {
+    case MediaType::kText: {
+      ExtractedText out;
+      out.type = type;
+      out.text = std::string(bytes);
+      return out;
+    }
+    case MediaType::kDocx:
+      return DocxText(bytes, limits);
+    case MediaType::kPdf:
+      return PdfText(bytes, limits);
+    case MediaType::kLegacyWord:
+      if (absl::StrContains(bytes, Utf16("EncryptedPackage"))) {
+        return absl::InvalidArgumentError(
+            "the Word document is password-protected (an encrypted .docx): save it without a "
+            "password");
+      }
+      return LegacyWordText(bytes, limits);
+    case MediaType::kPng:
+    case MediaType::kJpeg:
+      return absl::UnimplementedError(absl::StrCat(
+          "the file is a ", ShortName(type),
+          ": tables as pictures are not read yet (OCR); give the report's text, Word or PDF file"));
+    case MediaType::kUnknown:
+      break;
+  }
+  if (absl::StartsWith(bytes, "PK\x03\x04")) {
+    return absl::InvalidArgumentError(
+        "the file is a ZIP archive but not a Word document (no word/document.xml)");
+  }
+  return absl::InvalidArgumentError(
+      "the file's type is not known: not UTF-8 text or HTML, .docx, .doc/.wps, PDF, PNG or "
+      "JPEG");
+}
+
+absl::StatusOr<ParseResult> ParseFile(absl::string_view bytes, absl::string_view declared,
+                                      const FileLimits& limits) {
+  absl::StatusOr<ExtractedText> extracted = ExtractText(bytes, declared, limits);
+  if (!extracted.ok()) return extracted.status();
+  ParseResult result = ParseReport(extracted->text);
+  if (extracted->type == MediaType::kText) return result;
+  for (Diagnostic& d : result.diagnostics) {
+    if (d.field_path.empty()) continue;
+    d.message += Where(*extracted, result.report.edition(), d.field_path);
+  }
+  return result;
+}
+
+}  // namespace gongkai::importer
