@@ -37,4 +37,22 @@ check "parse --output json carries the diagnostics" \
   bash -c "'$gongkai' parse '$samples/2021_pref_pingtan.txt' --output json | grep -q 'ambiguous-split'"
 check "the Shanghai sample (totals left blank) is stored with R2/R3 as uncheckable, not expected 0" \
   bash -c "grep -q 'as revision 1' '$work/2019_prov_shanghai-szfbgt.out' && grep -q '疑点：警告 UNCHECKABLE 勾稽关系R2' '$work/2019_prov_shanghai-szfbgt.out' && ! grep -q '疑点：错误 R[23]' '$work/2019_prov_shanghai-szfbgt.out'"
+# The same reports as published Word and PDF files, in one manifest with a text one: read by
+# content (the .docx is named .bin). The files' narratives differ from the texts', so the two
+# are new revisions (the cut-off guanzhou report with its flags, as its text); same cells.
+files=$src/tests/testdata/files
+cp "$files/2019_town_yishi.docx" "$work/yishi.bin"
+{ echo "file,region,year,body,scope"
+  echo "$work/yishi.bin,330226104000,,,own"
+  echo "$files/2023_street_guanzhou-haizhu.pdf,440105018000,,,own"
+  echo "$samples/2020_town_liangcheng-weishan.txt,370826107000,,,own"; } > "$work/files.csv"
+check "a manifest of .docx, .pdf and text files imports by content" \
+  bash -c "'$gongkai' import '$work/files.csv' | grep -q '^stored 1, stored with flags 1, unchanged 1, failed 0'"
+check "the report imported from a .docx has the text version's cells" \
+  bash -c "'$gongkai' export report 330226104000 2019 --format cells | cmp -s - '$samples/2019_town_yishi.tsv'"
+check "gongkai parse of a PDF prints the expected cells" \
+  bash -c "'$gongkai' parse '$files/2021_pref_pingtan.pdf' 2>/dev/null | cmp -s - '$files/2021_pref_pingtan.expected.tsv'"
+check "gongkai parse of an encrypted PDF fails saying so" \
+  bash -c "'$gongkai' parse '$files/encrypted.pdf' >/dev/null 2>'$work/enc.err'; [ \$? != 0 ] && grep -q 'protected by a password' '$work/enc.err'"
+
 finish

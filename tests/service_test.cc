@@ -300,6 +300,45 @@ TEST_F(ServiceTest, ParsesAPublishedReportWithoutStoringIt) {
   EXPECT_EQ(store_->HeadSequence(), 0);
 }
 
+// ParseReport with the published file itself: a PDF parses to the same cells as the text;
+// a file that is not what its media type says, or text and file together, are refused.
+TEST_F(ServiceTest, ParsesAPublishedFile) {
+  v1::ParseReportRequest request;
+  request.set_file(testing::ReadFile(testing::TestData("files/2019_town_yishi.pdf")));
+  request.set_media_type("application/pdf");
+  request.mutable_key()->set_region_code("330226104000");
+  request.set_store(true);
+  v1::ParseReportResponse response;
+  grpc::ClientContext context;
+  grpc::Status status = reports_->ParseReport(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.cells(), testing::ReadFile(testing::TestData("2019_town_yishi.tsv")));
+  EXPECT_EQ(response.revision().revision(), 1);
+
+  request.set_media_type("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+  request.set_store(false);
+  grpc::ClientContext c2;
+  status = reports_->ParseReport(&c2, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("its content is PDF"));
+
+  request.set_text("二、主动公开政府信息情况");
+  request.clear_media_type();
+  grpc::ClientContext c3;
+  status = reports_->ParseReport(&c3, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("not both"));
+
+  request.clear_text();
+  request.set_file(testing::ReadFile(testing::TestData("files/encrypted.pdf")));
+  request.set_store(true);
+  grpc::ClientContext c4;
+  status = reports_->ParseReport(&c4, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("password"));
+  EXPECT_EQ(store_->HeadSequence(), 1);  // nothing more stored
+}
+
 TEST_F(ServiceTest, ParseAndStoreNeedsARegion) {
   v1::ParseReportRequest request;
   request.set_text(testing::ReadFile(testing::TestData("samples/2019_town_yishi.txt")));
