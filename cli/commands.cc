@@ -38,9 +38,10 @@ std::vector<Command> Cli::ReportCommands() {
        .usage = {{"submit FILE [--mode strict|lenient] [--expected_revision N]\n"
                   "            [--region R] [--year Y] [--body B] [--scope own|summary]\n"
                   "            FILE: a report as JSON (strict by default) or a published report "
-                  "as text or\n"
-                  "            HTML (lenient by default; --region needed, the year defaults to "
-                  "the text's)"}},
+                  "as text,\n"
+                  "            HTML, .docx, .doc/.wps or PDF, told apart by content (lenient by "
+                  "default; --region\n"
+                  "            needed, the year defaults to the text's)"}},
        .flags = {"mode", "expected_revision", "region", "year", "body", "scope"},
        .handler = &Cli::Submit},
       {.name = "validate",
@@ -49,12 +50,14 @@ std::vector<Command> Cli::ReportCommands() {
        .flags = {"mode", "region", "year", "body", "scope"},
        .handler = &Cli::Validate},
       {.name = "parse",
-       .usage = {{"parse FILE [--output cells|json|table]", "a published report, parsed locally"}},
+       .usage = {{"parse FILE [--output cells|json|table|text]",
+                  "a published report (text, HTML, .docx, .doc/.wps with LibreOffice, or PDF, "
+                  "told apart by content), parsed locally; text: what was read from the file"}},
        .flags = {"output"},
        .handler = &Cli::Parse},
       {.name = "import",
        .usage = {{"import MANIFEST.csv [--mode strict|lenient]",
-                  "columns: file,region,year,body,scope"}},
+                  "columns: file,region,year,body,scope; files of any kind submit reads"}},
        .flags = {"mode"},
        .handler = &Cli::Import},
       {.name = "get",
