@@ -51,13 +51,14 @@ std::vector<Command> Cli::ReportCommands() {
        .handler = &Cli::Validate},
       {.name = "parse",
        .usage = {{"parse FILE [--output cells|json|table|text]",
-                  "a published report (text, HTML, .docx, .doc/.wps with LibreOffice, or PDF, "
-                  "told apart by content), parsed locally; text: what was read from the file"}},
+                  "a published report, parsed locally: text,\nHTML, .docx, .doc/.wps (with "
+                  "LibreOffice)\nor PDF, told apart by content; --output\ntext: what was read "
+                  "from the file"}},
        .flags = {"output"},
        .handler = &Cli::Parse},
       {.name = "import",
        .usage = {{"import MANIFEST.csv [--mode strict|lenient]",
-                  "columns: file,region,year,body,scope; files of any kind submit reads"}},
+                  "columns: file,region,year,body,scope;\nfiles of any kind submit reads"}},
        .flags = {"mode"},
        .handler = &Cli::Import},
       {.name = "get",

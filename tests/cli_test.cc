@@ -45,8 +45,9 @@ TEST(CliTest, HelpListsEveryCommandOfTheTable) {
 
 TEST(CliTest, HelpPutsNotesInTheSecondColumn) {
   const std::string help = Gongkai({"help"}).out;
-  EXPECT_THAT(help, HasSubstr("\n  parse FILE [--output cells|json|table]      a published report, "
-                              "parsed locally\n"));
+  EXPECT_THAT(help, HasSubstr("\n  parse FILE [--output cells|json|table|text] a published report, "
+                              "parsed locally: text,\n" +
+                              std::string(46, ' ') + "HTML, .docx"));
   EXPECT_THAT(help, HasSubstr("[--rate_limit N]\n" + std::string(46, ' ') +
                               "prints the new token (shown only this once)\n"));
 }

@@ -216,8 +216,8 @@ absl::StatusOr<ExtractedText> ExtractText(absl::string_view bytes, absl::string_
         "the file is a ZIP archive but not a Word document (no word/document.xml)");
   }
   return absl::InvalidArgumentError(
-      "the file's type is not known: not UTF-8 text or HTML, .docx, .doc/.wps, PDF, PNG or "
-      "JPEG");
+      "the file is not valid UTF-8 text or HTML, nor a .docx, .doc/.wps, PDF, PNG or JPEG "
+      "file (a text must be UTF-8)");
 }
 
 absl::StatusOr<ParseResult> ParseFile(absl::string_view bytes, absl::string_view declared,
