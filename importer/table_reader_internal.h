@@ -243,6 +243,10 @@ class Reader {
       Set(cell, State::kBlank);
       return;
     }
+    if (slot.run.find('?') != std::string::npos) {
+      Uncertain(cell, Kind::kUnreadableValue, "the value could not be read with certainty");
+      return;
+    }
     if (spec.kind == CellKind::kMoney) {
       const Unit unit = MoneyUnitFor(spec, slot.unit);
       auto value = ParseCellText(slot.run, CellKind::kMoney, ToMoneyUnit(unit));
@@ -329,7 +333,15 @@ class Reader {
       eof_slots_ = all;
       return;  // decided in Solve(), once the layout of the other rows is known
     }
-    // … or the row is flattened into runs of digits.
+    // … or the row is flattened into runs of digits (which a value that could not be read
+    // leaves unknown).
+    for (const Slot& s : vals) {
+      if (s.run.find('?') == std::string::npos) continue;
+      for (int c : row.cells) Set(c, State::kUncertain);
+      Diagnose(Kind::kUnreadableValue, Severity::kWarning,
+               absl::StrCat(RowName(row), ": a value could not be read with certainty"));
+      return;
+    }
     DigitRun run;
     std::vector<std::string> parts;
     for (const Slot& s : vals) parts.push_back(s.run);

@@ -95,6 +95,14 @@ class Tokenizer {
       Emit(Token{TokenType::kMarker, p, p + 1});
       return p + 1;
     }
+    // A value that could not be read (U+FFFD alone in its cell: what OCR writes for a number
+    // read with low confidence): a value whose cell is uncertain.
+    if (c == 0xFFFD && Isolated(p, limit)) {
+      Token t{TokenType::kNumber, p, p + 1};
+      t.number = "?";
+      Emit(std::move(t));
+      return p + 1;
+    }
     if (!out_.empty() && out_.back().type == TokenType::kText && out_.back().end == p) {
       out_.back().end = p + 1;
     } else {

@@ -126,6 +126,26 @@ TEST(ImporterParser, ACutOffLabelKeepsItsItemNumber) {
   EXPECT_EQ(CellValue(flat, "table3.results.withheld.internal_affairs.total"), "1");
 }
 
+// U+FFFD alone in a cell (what OCR writes for a number it could not read with confidence) is a
+// value whose cell is uncertain: never read as blank, never guessed.
+TEST(ImporterParser, AValueThatCouldNotBeReadIsUncertain) {
+  std::string text = Sample("2023_street_guanzhou-haizhu.txt");
+  text = absl::StrReplaceAll(text, {{"行政许可 | 0 |", "行政许可 | \xEF\xBF\xBD |"},
+                                    {"5.属于三类内部事务信息 | 0 | 0 | 0 |",
+                                     "5.属于三类内部事务信息 | 0 | \xEF\xBF\xBD | 0 |"}});
+  const ParseResult result = ParseReport(text);
+  EXPECT_EQ(CellValue(result, "table2_2021.item5.licensing.decisions"), "?");
+  EXPECT_EQ(CellValue(result, "table3.results.withheld.internal_affairs.natural_person"), "0");
+  EXPECT_EQ(CellValue(result, "table3.results.withheld.internal_affairs.commercial_enterprise"),
+            "?");
+  EXPECT_TRUE(Has(result, Kind::kUnreadableValue));
+  // Flattened with other digits, the row cannot be split: all its cells are uncertain.
+  const std::string head = text.substr(0, text.find("5.属于三类内部事务信息"));
+  const ParseResult flat =
+      ParseReport(head + "5.属于三类内部事务信息 00\xEF\xBF\xBD" "00\n6.属于四类过程性信息 | 0 |");
+  EXPECT_NE(CellValue(flat, "table3.results.withheld.internal_affairs.natural_person"), "0");
+}
+
 TEST(ImporterParser, ReadsANegativeChangeAndAnAmountInYuanFromTheHeader) {
   const std::string text =
       "二、主动公开政府信息情况\n"
