@@ -1,7 +1,7 @@
 // Parse throughput of published reports: each sample, and the mix of all six, on one core.
 // Target (issue 4): at least 1,000 typical reports per second per core. The same six as
 // published files (tests/testdata/files): .docx at least 200 files/s, PDF with a text layer at
-// least 50 files/s per core (issue 16).
+// least 50 files/s per core, OCR at most 3 s a page (issue 16).
 //
 //   build/bin/parse_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 #include <fstream>
@@ -82,6 +82,26 @@ void BM_ParseDocxFiles(benchmark::State& state) { ParseFiles(state, ".docx"); }
 void BM_ParsePdfFiles(benchmark::State& state) { ParseFiles(state, ".pdf"); }
 BENCHMARK(BM_ParseDocxFiles);
 BENCHMARK(BM_ParsePdfFiles);
+
+// OCR: seconds per page of a picture of tables (target: at most 3 s a page). The fixtures are
+// two pages each, drawn at 150 dpi: a long PNG and a scanned PDF.
+void ParsePicture(benchmark::State& state, const std::string& name) {
+  const std::string file = ReadFixture(name);
+  for (auto _ : state) {
+    auto result = gongkai::importer::ParseFile(file, "");
+    if (!result.ok()) state.SkipWithError(std::string(result.status().message()).c_str());
+    benchmark::DoNotOptimize(result);
+  }
+  state.SetItemsProcessed(state.iterations() * 2);  // pages
+}
+void BM_OcrPng(benchmark::State& state) {
+  ParsePicture(state, "2023_street_guanzhou-haizhu.png");
+}
+void BM_OcrScannedPdf(benchmark::State& state) {
+  ParsePicture(state, "2021_pref_pingtan.scan.pdf");
+}
+BENCHMARK(BM_OcrPng)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_OcrScannedPdf)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -39,9 +39,9 @@ std::vector<Command> Cli::ReportCommands() {
                   "            [--region R] [--year Y] [--body B] [--scope own|summary]\n"
                   "            FILE: a report as JSON (strict by default) or a published report "
                   "as text,\n"
-                  "            HTML, .docx, .doc/.wps or PDF, told apart by content (lenient by "
-                  "default; --region\n"
-                  "            needed, the year defaults to the text's)"}},
+                  "            HTML, .docx, .doc/.wps, PDF or a picture, told apart by content\n"
+                  "            (lenient by default; --region needed, the year defaults to the "
+                  "text's)"}},
        .flags = {"mode", "expected_revision", "region", "year", "body", "scope"},
        .handler = &Cli::Submit},
       {.name = "validate",
@@ -52,8 +52,8 @@ std::vector<Command> Cli::ReportCommands() {
       {.name = "parse",
        .usage = {{"parse FILE [--output cells|json|table|text]",
                   "a published report, parsed locally: text,\nHTML, .docx, .doc/.wps (with "
-                  "LibreOffice)\nor PDF, told apart by content; --output\ntext: what was read "
-                  "from the file"}},
+                  "LibreOffice),\nPDF or a picture (OCR), told apart by\ncontent; --output "
+                  "text: what was read"}},
        .flags = {"output"},
        .handler = &Cli::Parse},
       {.name = "import",

@@ -98,9 +98,8 @@ class Tokenizer {
     // A value that could not be read (U+FFFD alone in its cell: what OCR writes for a number
     // read with low confidence): a value whose cell is uncertain.
     if (c == 0xFFFD && Isolated(p, limit)) {
-      Token t{TokenType::kNumber, p, p + 1};
-      t.number = "?";
-      Emit(std::move(t));
+      Emit(Token{TokenType::kNumber, p, p + 1});
+      out_.back().number.push_back('?');  // (an assignment of "?" trips GCC 12's -Wrestrict)
       return p + 1;
     }
     if (!out_.empty() && out_.back().type == TokenType::kText && out_.back().end == p) {

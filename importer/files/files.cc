@@ -109,6 +109,57 @@ std::string Where(const ExtractedText& extracted, v1::Edition edition,
   }
 }
 
+// Numbers read by OCR that break one of R1–R4 are not trusted: a misread digit is the likelier
+// cause, and which one cannot be told. Every filled cell of a broken rule becomes uncertain
+// ('?'); rules touching an uncertain cell, or wholly blank on one side, are not checked (as
+// in the parser).
+void DistrustBrokenRules(ParseResult* result) {
+  v1::Report& report = result->report;
+  const v1::Edition edition = report.edition();
+  const std::vector<CellSpec>& cells = CellsOf(edition);
+  std::vector<bool> uncertain(cells.size(), false);
+  for (const std::string& path : report.uncertain_cells()) {
+    const int i = FindCell(edition, path);
+    if (i >= 0) uncertain[i] = true;
+  }
+  std::vector<std::optional<int64_t>> values(cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) values[i] = GetCell(report, cells[i]);
+  std::vector<bool> distrust(cells.size(), false);
+  for (const LinearRule& rule : RulesOf(edition)) {
+    int64_t lhs = 0, rhs = 0;
+    bool checkable = true, lhs_filled = false, rhs_filled = false;
+    for (int i : rule.lhs) {
+      checkable = checkable && !uncertain[i];
+      lhs += values[i].value_or(0);
+      lhs_filled = lhs_filled || values[i].has_value();
+    }
+    for (int i : rule.rhs) {
+      checkable = checkable && !uncertain[i];
+      rhs += values[i].value_or(0);
+      rhs_filled = rhs_filled || values[i].has_value();
+    }
+    if (!checkable || !lhs_filled || !rhs_filled || lhs == rhs) continue;
+    for (const std::vector<int>* side : {&rule.lhs, &rule.rhs}) {
+      for (int i : *side) {
+        if (values[i].has_value()) distrust[i] = true;
+      }
+    }
+    Diagnostic d;
+    d.kind = Diagnostic::Kind::kRuleViolation;
+    d.severity = Diagnostic::Severity::kWarning;
+    d.message = absl::StrCat("read by OCR, the cells of rule ", rule.id, " (", RuleName(rule.id),
+                             ") do not add up (", lhs, " and ", rhs,
+                             "): a digit may be misread, so none of them is trusted");
+    d.field_path = cells[rule.rhs.front()].field_path;
+    result->diagnostics.push_back(std::move(d));
+  }
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (!distrust[i] || uncertain[i]) continue;
+    SetCell(&report, cells[i], std::nullopt);
+    report.add_uncertain_cells(cells[i].field_path);
+  }
+}
+
 }  // namespace
 
 MediaType DetectMediaType(absl::string_view bytes) {
@@ -205,9 +256,7 @@ absl::StatusOr<ExtractedText> ExtractText(absl::string_view bytes, absl::string_
       return LegacyWordText(bytes, limits);
     case MediaType::kPng:
     case MediaType::kJpeg:
-      return absl::UnimplementedError(absl::StrCat(
-          "the file is a ", ShortName(type),
-          ": tables as pictures are not read yet (OCR); give the report's text, Word or PDF file"));
+      return ImageText(bytes, limits);
     case MediaType::kUnknown:
       break;
   }
@@ -226,6 +275,7 @@ absl::StatusOr<ParseResult> ParseFile(absl::string_view bytes, absl::string_view
   if (!extracted.ok()) return extracted.status();
   ParseResult result = ParseReport(extracted->text);
   if (extracted->type == MediaType::kText) return result;
+  if (extracted->ocr) DistrustBrokenRules(&result);
   for (Diagnostic& d : result.diagnostics) {
     if (d.field_path.empty()) continue;
     d.message += Where(*extracted, result.report.edition(), d.field_path);

@@ -11,6 +11,7 @@
 #define GONGKAI_IMPORTER_FILES_FILES_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ struct FileLimits {
   size_t max_unpacked_bytes = size_t{64} << 20;         // word/document.xml once inflated
   int max_pages = 200;                                  // of a PDF
   absl::Duration max_convert_time = absl::Seconds(60);  // LibreOffice for .doc/.wps
+  int max_ocr_pages = 20;                               // pictures read by OCR, per file
+  absl::Duration max_ocr_time = absl::Seconds(30);      // per page
+  int64_t max_image_pixels = 40'000'000;                // a picture's width × height
 };
 
 // Where a piece of the extracted text came from, for diagnostics: from `offset` on, the text
@@ -61,6 +65,7 @@ struct TextAnchor {
 
 struct ExtractedText {
   MediaType type = MediaType::kUnknown;
+  bool ocr = false;  // some of the text was read from pictures
   std::string text;
   std::vector<TextAnchor> anchors;  // by offset
 };
@@ -82,6 +87,7 @@ absl::StatusOr<ParseResult> ParseFile(absl::string_view bytes, absl::string_view
 absl::StatusOr<ExtractedText> DocxText(absl::string_view bytes, const FileLimits& limits);
 absl::StatusOr<ExtractedText> PdfText(absl::string_view bytes, const FileLimits& limits);
 absl::StatusOr<ExtractedText> LegacyWordText(absl::string_view bytes, const FileLimits& limits);
+absl::StatusOr<ExtractedText> ImageText(absl::string_view bytes, const FileLimits& limits);
 
 }  // namespace gongkai::importer
 

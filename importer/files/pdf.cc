@@ -1,82 +1,29 @@
-// PDF with a text layer (poppler's C++ API). The table grid is rebuilt from where the text
-// stands: words into lines by their vertical extent, lines into cells by the gaps between
-// words; a line with several cells is a table row. The columns of the value cells come from
-// the header rows above them (the lowest header cells, the leaves, by their x-ranges), so a
-// blank value cell — no text at all in a PDF — keeps its place in the row, as an empty cell in
-// the row-and-cell text the importer reads.
+// PDF with a text layer (poppler's C++ API): each page's words with their boxes, laid out into
+// rows and cells by layout.cc. Pages without text (scans, pictures of tables) are rendered and
+// read by OCR (ocr.cc).
 #include <poppler/cpp/poppler-document.h>
 #include <poppler/cpp/poppler-global.h>
+#include <poppler/cpp/poppler-page-renderer.h>
 #include <poppler/cpp/poppler-page.h>
 
-#include <algorithm>
 #include <climits>
-#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "importer/files/files.h"
+#include "importer/files/layout.h"
+#include "importer/files/ocr.h"
 
 namespace gongkai::importer {
 namespace {
 
-struct Cell {
-  double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
-  std::string text;
-  bool value = false;
-  double center() const { return (x0 + x1) / 2; }
-};
-
-struct Line {
-  double y0 = 0, y1 = 0;
-  int page = 0;
-  std::vector<Cell> cells;
-};
-
-size_t Chars(absl::string_view s) {
-  size_t n = 0;
-  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
-
-// A number with an optional unit, or a blank marker: what a value cell holds.
-bool IsValue(absl::string_view s) {
-  if (s == "—" || s == "-" || s == "/" || s == "无" || s == "－" || s == "——" || s == "／") {
-    return true;
-  }
-  for (absl::string_view unit : {"万元", "元", "件", "人次", "个"}) {
-    if (absl::EndsWith(s, unit)) {
-      s.remove_suffix(unit.size());
-      break;
-    }
-  }
-  if (s.empty()) return false;
-  if (s[0] == '-') s.remove_prefix(1);
-  if (s.empty() || !absl::ascii_isdigit(static_cast<unsigned char>(s[0]))) return false;
-  for (char c : s) {
-    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '.' && c != ',') return false;
-  }
-  return true;
-}
-
 void Silent(const std::string&, void*) {}
 
-bool IsAsciiAlnum(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); }
-
-// The words of a page as lines of fragments (the text of one cell on one baseline), top to
-// bottom: words on one baseline (centres within 0.4 of the line's height) are a line; words of
-// a line closer than about a character are one fragment, except that a number stands alone.
-std::vector<Line> PageLines(const poppler::page& page, int number) {
-  struct Word {
-    double x0, x1, y0, y1;
-    std::string text;
-    double cy() const { return (y0 + y1) / 2; }
-  };
+std::vector<Word> TextLayer(const poppler::page& page) {
   std::vector<Word> words;
   for (const poppler::text_box& box : page.text_list()) {
     const poppler::rectf r = box.bbox();
@@ -85,363 +32,30 @@ std::vector<Line> PageLines(const poppler::page& page, int number) {
     if (absl::StripAsciiWhitespace(text).empty()) continue;
     words.push_back({r.x(), r.x() + r.width(), r.y(), r.y() + r.height(), std::move(text)});
   }
-  std::sort(words.begin(), words.end(), [](const Word& a, const Word& b) {
-    return a.cy() < b.cy() || (a.cy() == b.cy() && a.x0 < b.x0);
-  });
-  std::vector<std::vector<Word>> rows;
-  for (Word& w : words) {
-    if (!rows.empty()) {
-      const Word& first = rows.back().front();
-      const double h = std::max(first.y1 - first.y0, w.y1 - w.y0);
-      if (std::abs(w.cy() - first.cy()) <= 0.4 * h) {
-        rows.back().push_back(std::move(w));
-        continue;
-      }
-    }
-    rows.push_back({});
-    rows.back().push_back(std::move(w));
-  }
-  std::vector<Line> lines;
-  for (std::vector<Word>& row : rows) {
-    std::sort(row.begin(), row.end(), [](const Word& a, const Word& b) { return a.x0 < b.x0; });
-    Line line{row.front().y0, row.front().y1, number, {}};
-    for (const Word& w : row) {
-      line.y0 = std::min(line.y0, w.y0);
-      line.y1 = std::max(line.y1, w.y1);
-      const double h = w.y1 - w.y0;
-      if (!line.cells.empty()) {
-        Cell& c = line.cells.back();
-        const double gap = w.x0 - c.x1;
-        const bool apart =
-            gap >= 0.9 * h || ((IsValue(w.text) || IsValue(c.text)) && gap >= 0.3 * h);
-        if (!apart) {
-          // A space only between two Latin words or numbers ("2023 年" is "2023年").
-          if (gap > 0.15 * h && IsAsciiAlnum(c.text.back()) && IsAsciiAlnum(w.text.front())) {
-            c.text += ' ';
-          }
-          c.text += w.text;
-          c.x1 = std::max(c.x1, w.x1);
-          c.y0 = std::min(c.y0, w.y0);
-          c.y1 = std::max(c.y1, w.y1);
-          continue;
-        }
-      }
-      line.cells.push_back({w.x0, w.x1, w.y0, w.y1, w.text, false});
-    }
-    for (Cell& c : line.cells) c.value = IsValue(c.text);
-    lines.push_back(std::move(line));
-  }
-  return lines;
+  return words;
 }
 
-bool HasValue(const Line& line) {
-  return std::any_of(line.cells.begin(), line.cells.end(), [](const Cell& c) { return c.value; });
+// A drawn page in grey (drawn in grey, or ARGB32 where poppler ignores the format asked).
+GrayImage Gray(const poppler::image& image) {
+  GrayImage gray;
+  gray.width = image.width();
+  gray.height = image.height();
+  gray.pixels.resize(static_cast<size_t>(gray.width) * gray.height);
+  for (int y = 0; y < gray.height; ++y) {
+    const char* row = image.const_data() + static_cast<ptrdiff_t>(y) * image.bytes_per_row();
+    for (int x = 0; x < gray.width; ++x) {
+      uint8_t value = 255;
+      if (image.format() == poppler::image::format_argb32) {
+        const auto* p = reinterpret_cast<const uint8_t*>(row + 4 * x);  // B, G, R, A
+        value = static_cast<uint8_t>((p[0] * 29 + p[1] * 150 + p[2] * 77) >> 8);
+      } else if (image.format() == poppler::image::format_gray8) {
+        value = static_cast<uint8_t>(row[x]);
+      }
+      gray.pixels[static_cast<size_t>(y) * gray.width + x] = value;
+    }
+  }
+  return gray;
 }
-
-double FirstValueX(const Line& line) {
-  for (const Cell& c : line.cells) {
-    if (c.value) return c.x0;
-  }
-  return 0;
-}
-
-double CenterY(const Line& line) { return (line.y0 + line.y1) / 2; }
-
-// Header cells with the lines of a wrapped cell joined ("社会公益" over "组织"), top to bottom.
-std::vector<Cell> Join(std::vector<Cell> header) {
-  std::sort(header.begin(), header.end(), [](const Cell& a, const Cell& b) {
-    return a.y0 + a.y1 < b.y0 + b.y1 || (a.y0 + a.y1 == b.y0 + b.y1 && a.x0 < b.x0);
-  });
-  std::vector<Cell> joined;
-  for (const Cell& c : header) {
-    bool merged = false;
-    for (Cell& j : joined) {
-      const double h = c.y1 - c.y0;
-      if (std::abs(j.center() - c.center()) < 0.6 * h && c.y0 - j.y1 < 0.6 * h && c.y0 >= j.y0) {
-        j.text += c.text;
-        j.x0 = std::min(j.x0, c.x0);
-        j.x1 = std::max(j.x1, c.x1);
-        j.y1 = std::max(j.y1, c.y1);
-        merged = true;
-        break;
-      }
-    }
-    if (!merged) joined.push_back(c);
-  }
-  return joined;
-}
-
-bool IsParent(const Cell& c, const std::vector<Cell>& joined) {
-  for (const Cell& d : joined) {
-    if (&c == &d) continue;
-    if (d.y0 >= c.y1 - 0.2 * (c.y1 - c.y0) && d.center() >= c.x0 && d.center() <= c.x1 &&
-        d.x1 - d.x0 < c.x1 - c.x0) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// The leaves of joined header cells: those with no narrower header cell below them, left to
-// right.
-std::vector<Cell> Leaves(const std::vector<Cell>& joined) {
-  std::vector<Cell> leaves;
-  for (const Cell& c : joined) {
-    if (!IsParent(c, joined)) leaves.push_back(c);
-  }
-  std::sort(leaves.begin(), leaves.end(),
-            [](const Cell& a, const Cell& b) { return a.center() < b.center(); });
-  return leaves;
-}
-
-// Lines into the row-and-cell text. A line with values is a table row; the label fragments
-// around it (a label wrapped over lines above and below its values, within half the distance
-// to the next row or header and at most two lines' height) are its label cells, joined top to
-// bottom per column; its values go to the columns of the header above. Other lines are written
-// as they are.
-class Writer {
- public:
-  explicit Writer(std::vector<Line> lines) : lines_(std::move(lines)) {}
-
-  ExtractedText Run() {
-    out_.type = MediaType::kPdf;
-    AssignLabels();
-    int page = 0;
-    for (size_t i = 0; i < lines_.size(); ++i) {
-      const Line& line = lines_[i];
-      if (line.cells.empty()) continue;  // its fragments went to a row's labels
-      const bool row = line.cells.size() >= 2 || HasValue(line);
-      if (line.page != page || row != in_table_) {
-        page = line.page;
-        if (row && !in_table_) ++tables_;
-        in_table_ = row || (in_table_ && !line.cells.empty() && Chars(line.cells[0].text) < 11);
-        out_.anchors.push_back({out_.text.size(), page, in_table_ ? tables_ : 0});
-      }
-      Write(i);
-    }
-    FlushHeader();
-    return std::move(out_);
-  }
-
- private:
-  // Label fragments (left of where the values begin, on lines that are not headers) joined
-  // into label cells: a fragment continues the one right above it in the same column unless
-  // it starts a label of its own (a numbering "6." "（三）" "四、", or 第二十条…). Each label
-  // cell goes to the row with values nearest its middle, if one lies within its extent;
-  // others stay on their lines (blank rows, labels of groups).
-  void AssignLabels() {
-    labels_.assign(lines_.size(), {});
-    struct Block {
-      Cell cell;
-      size_t line;
-      bool on_row;  // has a fragment on a line with values
-    };
-    std::vector<Block> blocks;
-    for (size_t i = 0; i < lines_.size(); ++i) {
-      const double from = ValuesFrom(i);
-      if (from <= 0) continue;
-      Line& line = lines_[i];
-      const bool header =
-          !HasValue(line) && std::any_of(line.cells.begin(), line.cells.end(),
-                                         [&](const Cell& c) { return c.x1 >= from; });
-      if (header) continue;
-      std::vector<Cell> kept;
-      for (Cell& c : line.cells) {
-        if (c.value || c.x1 >= from) {
-          kept.push_back(std::move(c));
-          continue;
-        }
-        // Two fragments on lines with values are two rows' labels, however close.
-        const bool on_row = HasValue(line);
-        Block* above = nullptr;
-        if (!StartsLabel(c.text)) {
-          for (Block& b : blocks) {
-            const double h = c.y1 - c.y0;
-            if (lines_[b.line].page == line.page && c.x0 < b.cell.x1 && b.cell.x0 < c.x1 &&
-                c.y0 - b.cell.y1 < 0.6 * h && c.y0 > b.cell.y0 && !(on_row && b.on_row)) {
-              above = &b;
-            }
-          }
-        }
-        if (above != nullptr) {
-          above->cell.text += c.text;
-          above->cell.x0 = std::min(above->cell.x0, c.x0);
-          above->cell.x1 = std::max(above->cell.x1, c.x1);
-          above->cell.y1 = std::max(above->cell.y1, c.y1);
-          above->on_row = above->on_row || on_row;
-        } else {
-          blocks.push_back({std::move(c), i, on_row});
-        }
-      }
-      line.cells = std::move(kept);
-    }
-    for (Block& b : blocks) {
-      const double middle = (b.cell.y0 + b.cell.y1) / 2;
-      const double h = lines_[b.line].y1 - lines_[b.line].y0;
-      long best = -1;
-      for (size_t i = 0; i < lines_.size(); ++i) {
-        const Line& l = lines_[i];
-        if (!HasValue(l) || l.page != lines_[b.line].page) continue;
-        if (CenterY(l) < b.cell.y0 - 0.3 * h || CenterY(l) > b.cell.y1 + 0.3 * h) continue;
-        if (best < 0 || std::abs(CenterY(l) - middle) < std::abs(CenterY(lines_[best]) - middle)) {
-          best = static_cast<long>(i);
-        }
-      }
-      if (best >= 0) {
-        labels_[best].push_back(std::move(b.cell));
-      } else {
-        lines_[b.line].cells.insert(lines_[b.line].cells.begin(), std::move(b.cell));
-      }
-    }
-  }
-
-  // Where values begin in the rows around line i: its own first value, else the next line's
-  // with values before the table ends; 0 outside tables.
-  double ValuesFrom(size_t i) const {
-    if (HasValue(lines_[i])) return FirstValueX(lines_[i]) - 2;
-    return NextValuesFrom(i);
-  }
-
-  // A fragment that begins a label of the template rather than continuing one.
-  static bool StartsLabel(absl::string_view text) {
-    if (absl::StartsWith(text, "第二十条")) return true;
-    if (absl::StartsWith(text, "（") || absl::StartsWith(text, "(")) return true;
-    size_t digits = 0;
-    while (digits < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) {
-      ++digits;
-    }
-    if (digits > 0) {
-      const absl::string_view rest = text.substr(digits);
-      return absl::StartsWith(rest, ".") || absl::StartsWith(rest, "、") ||
-             absl::StartsWith(rest, "．");
-    }
-    for (absl::string_view numeral : {"一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}) {
-      if (absl::StartsWith(text, numeral) && absl::StartsWith(text.substr(numeral.size()), "、")) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  void Write(size_t i) {
-    const Line& line = lines_[i];
-    if (HasValue(line)) {
-      FlushHeader();
-      WriteValueRow(i);
-      return;
-    }
-    if (line.cells.empty()) return;  // its fragments went to a row's labels
-    // A header row: two or more cells, some right of where the next row's values begin. Its
-    // cells are kept until the header ends, then written with wrapped cells joined: the
-    // parents' lines, then one line of the leaves (the columns of the values below).
-    const double values_from = NextValuesFrom(i);
-    std::vector<Cell> heads;
-    for (const Cell& c : line.cells) {
-      if (values_from > 0 && c.center() > values_from) heads.push_back(c);
-    }
-    if (!heads.empty() && line.cells.size() >= 2) {
-      if (!header_open_) {
-        header_.clear();
-        header_left_.clear();
-      }
-      header_open_ = true;
-      header_.insert(header_.end(), heads.begin(), heads.end());
-      for (const Cell& c : line.cells) {
-        if (c.center() <= values_from) header_left_ += c.text;
-      }
-      return;
-    }
-    FlushHeader();
-    WriteCells(line.cells);
-  }
-
-  void FlushHeader() {
-    if (!header_open_) return;
-    header_open_ = false;
-    const std::vector<Cell> joined = Join(header_);
-    columns_ = Leaves(joined);
-    std::vector<Cell> parents;
-    for (const Cell& c : joined) {
-      if (IsParent(c, joined)) parents.push_back(c);
-    }
-    // Parents by rows (a new row where a cell starts below the last one's middle), left to right.
-    std::sort(parents.begin(), parents.end(),
-              [](const Cell& a, const Cell& b) { return a.y0 < b.y0; });
-    for (size_t k = 0; k < parents.size();) {
-      size_t end = k + 1;
-      while (end < parents.size() && parents[end].y0 < (parents[k].y0 + parents[k].y1) / 2) ++end;
-      std::vector<Cell> row(parents.begin() + k, parents.begin() + end);
-      std::sort(row.begin(), row.end(), [](const Cell& a, const Cell& b) { return a.x0 < b.x0; });
-      WriteCells(row);
-      k = end;
-    }
-    if (!header_left_.empty()) absl::StrAppend(&out_.text, header_left_, " |");
-    for (const Cell& c : columns_) absl::StrAppend(&out_.text, c.text, " |");
-    out_.text += '\n';
-  }
-
-  // Where the values of the next row with values begin, before the table ends; 0 if none.
-  double NextValuesFrom(size_t i) const {
-    for (size_t j = i + 1; j < lines_.size() && j < i + 12; ++j) {
-      const Line& l = lines_[j];
-      if (l.cells.size() == 1 && Chars(l.cells[0].text) >= 11) return 0;  // text: table ended
-      if (HasValue(l)) return FirstValueX(l) - 2;
-    }
-    return 0;
-  }
-
-  void WriteValueRow(size_t i) {
-    const Line& line = lines_[i];
-    // Label cells: fragments grouped by column (overlapping x-ranges), top to bottom in each.
-    std::vector<Cell> labels = labels_[i];
-    std::sort(labels.begin(), labels.end(),
-              [](const Cell& a, const Cell& b) { return a.x0 < b.x0; });
-    for (const Cell& c : labels) absl::StrAppend(&out_.text, c.text, " |");
-    const double from = FirstValueX(line) - 2;
-    std::vector<Cell> values;
-    for (const Cell& c : line.cells) {
-      if (c.value || c.x1 >= from) values.push_back(c);
-    }
-    if (columns_.empty()) {
-      for (const Cell& c : values) absl::StrAppend(&out_.text, c.text, " |");
-      out_.text += '\n';
-      return;
-    }
-    std::vector<std::string> slots(columns_.size());
-    for (const Cell& c : values) {
-      size_t best = 0;
-      for (size_t k = 1; k < columns_.size(); ++k) {
-        if (std::abs(columns_[k].center() - c.center()) <
-            std::abs(columns_[best].center() - c.center())) {
-          best = k;
-        }
-      }
-      if (!slots[best].empty()) slots[best] += ' ';
-      slots[best] += c.text;
-    }
-    for (const std::string& s : slots) absl::StrAppend(&out_.text, s, " |");
-    out_.text += '\n';
-  }
-
-  void WriteCells(const std::vector<Cell>& cells) {
-    if (cells.size() == 1) {
-      absl::StrAppend(&out_.text, cells[0].text, "\n");
-      return;
-    }
-    for (const Cell& c : cells) absl::StrAppend(&out_.text, c.text, " |");
-    out_.text += '\n';
-  }
-
-  std::vector<Line> lines_;
-  std::vector<std::vector<Cell>> labels_;
-  ExtractedText out_;
-  std::vector<Cell> header_;   // the header being read: its cells right of the labels
-  std::string header_left_;    // and the text above the labels
-  std::vector<Cell> columns_;  // the leaves of the last header: where values go
-  bool header_open_ = false;
-  bool in_table_ = false;
-  int tables_ = 0;
-};
 
 }  // namespace
 
@@ -468,20 +82,43 @@ absl::StatusOr<ExtractedText> PdfText(absl::string_view bytes, const FileLimits&
     return absl::ResourceExhaustedError(
         absl::StrCat("the PDF has ", pages, " pages, over the limit of ", limits.max_pages));
   }
-  std::vector<Line> lines;
+  std::vector<std::vector<Word>> words;
+  bool ocr = false;
   for (int i = 0; i < pages; ++i) {
     std::unique_ptr<poppler::page> page(doc->create_page(i));
-    if (page == nullptr) continue;
-    std::vector<Line> more = PageLines(*page, i + 1);
-    lines.insert(lines.end(), std::make_move_iterator(more.begin()),
-                 std::make_move_iterator(more.end()));
+    if (page == nullptr) {
+      words.emplace_back();
+      continue;
+    }
+    words.push_back(TextLayer(*page));
+    if (!words.back().empty()) continue;
+    // No text on the page: a scan, or a picture of a table.
+    if (pages > limits.max_ocr_pages) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the PDF has pages without text (scanned): reading them by OCR is limited "
+                       "to ",
+                       limits.max_ocr_pages, " pages, and it has ", pages));
+    }
+    poppler::page_renderer renderer;
+    renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
+    renderer.set_render_hint(poppler::page_renderer::text_antialiasing, true);
+    renderer.set_image_format(poppler::image::format_gray8);
+    const poppler::image image = renderer.render_page(page.get(), kOcrDpi, kOcrDpi);
+    if (!image.is_valid()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("page ", i + 1, " of the PDF cannot be drawn"));
+    }
+    absl::StatusOr<std::vector<Word>> read = OcrGray(Gray(image), kOcrDpi, limits);
+    if (!read.ok()) {
+      return absl::Status(read.status().code(),
+                          absl::StrCat("page ", i + 1, ": ", read.status().message()));
+    }
+    words.back() = std::move(*read);
+    ocr = true;
   }
-  if (lines.empty()) {
-    return absl::UnimplementedError(
-        "the PDF has no text layer (scanned pages or pictures of tables): tables as pictures "
-        "are not read yet (OCR)");
-  }
-  return Writer(std::move(lines)).Run();
+  ExtractedText text = LayoutText(std::move(words), MediaType::kPdf);
+  text.ocr = ocr;
+  return text;
 }
 
 }  // namespace gongkai::importer

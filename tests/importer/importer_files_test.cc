@@ -1,7 +1,7 @@
 // Published reports as files (issue 16): the six samples as .docx and as PDF (made by
 // tests/testdata/files/make_fixtures.py in the official layout: merged headers, blank cells,
-// an amount in 元) each parse to the same cells as their text; files are told apart by
-// content; corrupt, encrypted, unknown and over-limit files are refused clearly.
+// an amount in 元), and two as pictures, each parse to the same cells as their text; files are
+// told apart by content; corrupt, encrypted, unknown and over-limit files are refused clearly.
 #include <unistd.h>
 
 #include <string>
@@ -73,6 +73,36 @@ TEST(ImporterFiles, FilesAgreeWithTheTextVersions) {
   }
 }
 
+// Tables as pictures, read by OCR: a long picture of a whole report, and a scanned PDF (pages
+// without text). Each parses to the same cells as its text version.
+TEST(ImporterFiles, ReadsTablesFromPictures) {
+  ExpectCells("2023_street_guanzhou-haizhu.png", "2023_street_guanzhou-haizhu", MediaType::kPng);
+  ExpectCells("2021_pref_pingtan.scan.pdf", "2021_pref_pingtan", MediaType::kPdf);
+}
+
+// A number read by OCR that breaks R1–R4 is not trusted: the rule's cells are '?', never the
+// misread value.
+TEST(ImporterFiles, DistrustsNumbersReadByOcrThatBreakARule) {
+  absl::StatusOr<ParseResult> r = ParseFile(File("ocr_rule_broken.png"), "");
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::string cells = FormatParsedCells(*r);
+  EXPECT_THAT(cells, HasSubstr("一、本年新收政府信息公开申请数量\t总计\t?\n"));
+  EXPECT_THAT(cells, HasSubstr("一、本年新收政府信息公开申请数量\t自然人\t?\n"));
+  EXPECT_THAT(cells, HasSubstr("二、上年结转政府信息公开申请数量\t总计\t0\n"));
+  EXPECT_THAT(Diagnostics(*r), HasSubstr("read by OCR, the cells of rule R3"));
+}
+
+TEST(ImporterFiles, RefusesABrokenPicture) {
+  const std::string png = File("2023_street_guanzhou-haizhu.png");
+  absl::StatusOr<ParseResult> r = ParseFile(png.substr(0, 40), "");
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  FileLimits limits;
+  limits.max_image_pixels = 1000;
+  r = ParseFile(png, "", limits);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(r.status().message(), HasSubstr("pixels"));
+}
+
 TEST(ImporterFiles, ReadsTheAmountInYuanFromTheHeader) {
   const std::string text = ExtractText(File("2021_pref_pingtan.docx"), "")->text;
   EXPECT_THAT(text, HasSubstr("本年收费金额（单位：元）"));
@@ -123,8 +153,8 @@ TEST(ImporterFiles, RefusesCorruptEncryptedAndUnknownFiles) {
   EXPECT_FALSE(r.ok());
 
   r = ParseFile(std::string("\x89PNG\r\n\x1A\n....", 12), "");
-  EXPECT_EQ(r.status().code(), absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(r.status().message(), HasSubstr("OCR"));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("picture cannot be read"));
 
   r = ParseFile(std::string("PK\x03\x04 other.txt", 15), "");
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);

@@ -23,7 +23,15 @@ Error-case fixtures:
   encrypted.pdf        one of the PDFs encrypted with user password "secret" (qpdf, AES-256).
   legacy.doc           one report converted to Word 97 .doc by LibreOffice.
 
-Requirements: python3-docx, LibreOffice (soffice), qpdf, poppler-utils (pdftotext).
+Pictures of tables (OCR):
+
+  2023_street_guanzhou-haizhu.png  the report's PDF drawn at 150 dpi in grey, pages stacked
+                                   into one long picture (a page pasted as an image).
+  2021_pref_pingtan.scan.pdf       the report's pages as pictures in a PDF without text.
+  ocr_rule_broken.png              the first with table 三 row 一's 总计 redrawn as 2 (R3 broken).
+
+Requirements: python3-docx, LibreOffice (soffice), qpdf, poppler-utils (pdftotext, pdftoppm),
+python3-pil, img2pdf, fonts-dejavu-core.
 Run from the repository root:
 
     /usr/bin/python3 tests/testdata/files/make_fixtures.py
@@ -625,6 +633,52 @@ def main():
         soffice_convert("doc", [OUT / f"{legacy_source}.docx"], tmp)
         shutil.move(str(Path(tmp) / f"{legacy_source}.doc"), OUT / "legacy.doc")
     print("wrote corrupt.docx not_a_report.docx encrypted.pdf legacy.doc")
+
+    # Tables as pictures, for OCR: one report as a single long picture (a page pasted as an
+    # image), one as a scanned PDF (pages without a text layer). Both drawn from the PDFs at
+    # 150 dpi in grey (pdftoppm), with the PNG metadata fixed so the files are reproducible.
+    make_picture("2023_street_guanzhou-haizhu", OUT / "2023_street_guanzhou-haizhu.png")
+    make_scan("2021_pref_pingtan", OUT / "2021_pref_pingtan.scan.pdf")
+    make_broken_picture(OUT / "2023_street_guanzhou-haizhu.png", OUT / "ocr_rule_broken.png")
+    print("wrote 2023_street_guanzhou-haizhu.png 2021_pref_pingtan.scan.pdf ocr_rule_broken.png")
+
+
+def make_broken_picture(source, path):
+    """The picture with table 三 row 一's 总计 changed from 1 to 2 (a misprint or a misread
+    digit): R3 no longer holds, so OCR must leave the row's cells uncertain."""
+    from PIL import Image, ImageDraw, ImageFont
+    picture = Image.open(source)
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((1040, 1165, 1068, 1183), fill=255)  # inside the cell, rules untouched
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 19)
+    draw.text((1048, 1162), "2", font=font, fill=0)
+    picture.save(path, dpi=(150, 150), optimize=True)
+
+
+def page_pictures(name, tmp, dpi=150):
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(OUT / f"{name}.pdf"),
+                    str(Path(tmp) / "page")], check=True)
+    return sorted(Path(tmp).glob("page-*.png"))
+
+
+def make_picture(name, path):
+    from PIL import Image  # python3-pil
+    with tempfile.TemporaryDirectory() as tmp:
+        pages = [Image.open(p) for p in page_pictures(name, tmp)]
+        tall = Image.new("L", (pages[0].width, sum(p.height for p in pages)), 255)
+        y = 0
+        for page in pages:
+            tall.paste(page, (0, y))
+            y += page.height
+        tall.save(path, dpi=(150, 150), optimize=True)
+
+
+def make_scan(name, path):
+    with tempfile.TemporaryDirectory() as tmp:
+        pages = page_pictures(name, tmp)
+        # img2pdf wraps the PNGs without re-encoding; no dates, so the output is stable.
+        subprocess.run(["img2pdf", "--nodate", "-o", str(path)] + [str(p) for p in pages],
+                       check=True)
 
 
 if __name__ == "__main__":
