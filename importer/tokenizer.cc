@@ -97,10 +97,20 @@ class Tokenizer {
     }
     // A value that could not be read (U+FFFD alone in its cell: what OCR writes for a number
     // read with low confidence): a value whose cell is uncertain.
-    if (c == 0xFFFD && Isolated(p, limit)) {
-      Emit(Token{TokenType::kNumber, p, p + 1});
-      out_.back().number.push_back('?');  // (an assignment of "?" trips GCC 12's -Wrestrict)
-      return p + 1;
+    // Glued to digits ("1\uFFFD3") it makes that number unreadable too.
+    if (c == 0xFFFD) {
+      const bool after_digits =
+          !out_.empty() && out_.back().type == TokenType::kNumber && out_.back().end == p;
+      if (after_digits) {
+        out_.back().number.push_back('?');
+        out_.back().end = p + 1;
+        return p + 1;
+      }
+      if (Isolated(p, limit) || (p + 1 < limit && IsDigit(norm_[p + 1]))) {
+        Emit(Token{TokenType::kNumber, p, p + 1});
+        out_.back().number.push_back('?');  // (an assignment of "?" trips GCC 12's -Wrestrict)
+        return p + 1;
+      }
     }
     if (!out_.empty() && out_.back().type == TokenType::kText && out_.back().end == p) {
       out_.back().end = p + 1;
@@ -288,12 +298,16 @@ class Tokenizer {
       std::u32string numbering;
       const int n = NumberingPrefix(s, &numbering);
       const std::u32string key = KeyOf(s.substr(n));
-      const bool last = i == tail;
-      if (last && key.size() < 3 && StartsWithItemMark(s)) TakeItemNumber(i, nullptr, &dropped);
+      // The start of a label cut off by the end of the text: its words begin a numbered label
+      // of the template ("6.属于四" of 6.属于四类过程性信息). A bare "6." or "13." is not
+      // taken for one: it may as well end a value.
+      const bool cut_label =
+          i == tail && StartsWithItemMark(s) && !key.empty() && BeginsNumberedLabel(key);
+      if (cut_label && key.size() < 3) TakeItemNumber(i, nullptr, &dropped);
       if (key.size() < 3 || key.size() > 40) continue;
       const int core = labels.FuzzyMatch(key);
       if (core < 0) {
-        if (last && StartsWithItemMark(s)) TakeItemNumber(i, nullptr, &dropped);
+        if (cut_label) TakeItemNumber(i, nullptr, &dropped);
         continue;
       }
       t.type = TokenType::kLabel;
@@ -309,6 +323,20 @@ class Tokenizer {
       ++kept;
     }
     out_.resize(kept);
+  }
+
+  // True when some label with a digit numbering ("6.属于四类过程性信息") has a core beginning
+  // with `key`.
+  static bool BeginsNumberedLabel(const std::u32string& key) {
+    const LabelSet& labels = LabelSet::Get();
+    for (int id = 0; id < labels.size(); ++id) {
+      const LabelInfo& label = labels.label(id);
+      if (label.numbering.empty() || !IsDigit(label.numbering[0])) continue;
+      for (int core : label.cores) {
+        if (labels.CoreKey(core).compare(0, key.size(), key) == 0) return true;
+      }
+    }
+    return false;
   }
 
   static bool StartsWithItemMark(u32string_view s) {

@@ -202,7 +202,9 @@ absl::Status ListChanges(const Env& env, const RequestContext& context,
 absl::Status ParseReport(const Env& env, const RequestContext& context,
                          const v1::ParseReportRequest& request, v1::ParseReportResponse* response) {
   GONGKAI_RETURN_IF_ERROR(context.caller.Require({v1::ROLE_SUBMITTER}, "parse reports"));
-  if (request.text().empty() && request.file().empty()) return error::MissingField("text");
+  if (request.text().empty() && request.file().empty()) {
+    return error::MissingField("text (or file)");
+  }
   if (!request.text().empty() && !request.file().empty()) {
     return error::InvalidField("file", "give the text or the file, not both");
   }
@@ -214,8 +216,10 @@ absl::Status ParseReport(const Env& env, const RequestContext& context,
   if (request.file().empty()) {
     parsed = importer::ParseReport(request.text());
   } else {
+    importer::FileLimits limits;
+    limits.deadline = context.deadline;  // no OCR for a caller that has gone
     absl::StatusOr<importer::ParseResult> read =
-        importer::ParseFile(request.file(), request.media_type());
+        importer::ParseFile(request.file(), request.media_type(), limits);
     if (!read.ok()) {
       return absl::Status(read.status().code(),
                           absl::StrCat("file: ", read.status().message()));

@@ -1,12 +1,16 @@
 // Published reports as the files offices put online: Word (.docx; legacy .doc/.wps through
-// LibreOffice where it is installed), PDF with a text layer, and plain text or HTML. The
+// LibreOffice where it is installed), PDF, pictures of tables, and plain text or HTML. The
 // file's type is told by its content (magic bytes), never by its name; each is turned into the
 // row-and-cell text the importer reads (parser.h), so the same labels, rules and diagnostics
 // apply to every kind of file.
 //
-// Bounded: FileLimits caps the bytes read, the bytes unpacked from a .docx, the pages of a PDF
-// and the time LibreOffice may take; a file over a limit, corrupt, encrypted or password
-// protected is refused with a status that says so, and nothing is parsed from it.
+// Pictures of tables (PNG, JPEG, PDF pages without text) are read by OCR (ocr.h); a number it
+// cannot read with certainty is '?', never a guess.
+//
+// Bounded: FileLimits caps the bytes read, the bytes unpacked from a .docx, the pages of a PDF,
+// the words laid out, the pixels and pages of OCR and the time LibreOffice and OCR may take; a
+// file over a limit, corrupt, encrypted or password protected is refused with a status that
+// says so, and nothing is parsed from it.
 #ifndef GONGKAI_IMPORTER_FILES_FILES_H_
 #define GONGKAI_IMPORTER_FILES_FILES_H_
 
@@ -52,6 +56,9 @@ struct FileLimits {
   int max_ocr_pages = 20;                               // pictures read by OCR, per file
   absl::Duration max_ocr_time = absl::Seconds(30);      // per page
   int64_t max_image_pixels = 40'000'000;                // a picture's width × height
+  int max_words = 100'000;                              // laid out from a PDF or an OCR'd picture
+  // The caller's own deadline (the RPC's): OCR and PDF pages stop there (DEADLINE_EXCEEDED).
+  absl::Time deadline = absl::InfiniteFuture();
 };
 
 // Where a piece of the extracted text came from, for diagnostics: from `offset` on, the text
@@ -73,8 +80,9 @@ struct ExtractedText {
 // The text of a file, tables as rows of " |"-ended cells. `declared` (a media type name, may be
 // empty) is checked against the content: a file that is not what it is declared to be is
 // refused (INVALID_ARGUMENT naming both). Errors: INVALID_ARGUMENT (corrupt, encrypted,
-// unknown type), RESOURCE_EXHAUSTED (a limit), FAILED_PRECONDITION (LibreOffice needed and not
-// installed), UNIMPLEMENTED (pictures of tables: not read yet), DEADLINE_EXCEEDED (conversion).
+// unknown type), RESOURCE_EXHAUSTED (a limit: size, pages, pixels, words, the time LibreOffice
+// or OCR may take), FAILED_PRECONDITION (LibreOffice or the OCR model needed and not
+// installed), DEADLINE_EXCEEDED (limits.deadline passed), INTERNAL (a library failed).
 absl::StatusOr<ExtractedText> ExtractText(absl::string_view bytes, absl::string_view declared,
                                           const FileLimits& limits = {});
 

@@ -18,9 +18,6 @@
 namespace gongkai::importer {
 namespace {
 
-// What the importer reads as a value that could not be read (its cell is uncertain).
-constexpr char kUnreadable[] = "\xEF\xBF\xBD";
-
 struct Cell {
   double x0 = 0, x1 = 0, y0 = 0, y1 = 0;
   std::string text;
@@ -253,11 +250,15 @@ class Writer {
         const bool on_row = HasValue(line);
         Block* above = nullptr;
         if (!StartsLabel(c.text)) {
-          for (Block& b : blocks) {
+          // Blocks are in line order: only this page's are looked at (the last first).
+          for (size_t k = blocks.size(); k-- > 0;) {
+            Block& b = blocks[k];
+            if (lines_[b.line].page != line.page) break;
             const double h = c.y1 - c.y0;
-            if (lines_[b.line].page == line.page && c.x0 < b.cell.x1 && b.cell.x0 < c.x1 &&
-                c.y0 - b.cell.y1 < 0.6 * h && c.y0 > b.cell.y0 && !(on_row && b.on_row)) {
+            if (c.x0 < b.cell.x1 && b.cell.x0 < c.x1 && c.y0 - b.cell.y1 < 0.6 * h &&
+                c.y0 > b.cell.y0 && !(on_row && b.on_row)) {
               above = &b;
+              break;
             }
           }
         }
@@ -273,13 +274,24 @@ class Writer {
       }
       line.cells = std::move(kept);
     }
+    std::vector<size_t> page_first(lines_.size(), 0);  // the first line of each line's page
+    for (size_t i = 1; i < lines_.size(); ++i) {
+      page_first[i] = lines_[i].page == lines_[i - 1].page ? page_first[i - 1] : i;
+    }
     for (Block& b : blocks) {
       const double middle = (b.cell.y0 + b.cell.y1) / 2;
       const double h = lines_[b.line].y1 - lines_[b.line].y0;
       long best = -1;
-      for (size_t i = 0; i < lines_.size(); ++i) {
+      const int page = lines_[b.line].page;
+      // The rows with values of the block's page, around its middle.
+      size_t start = b.line;
+      while (start > page_first[b.line] && CenterY(lines_[start - 1]) >= b.cell.y0 - 0.3 * h) {
+        --start;
+      }
+      for (size_t i = start; i < lines_.size() && lines_[i].page == page; ++i) {
         const Line& l = lines_[i];
-        if (!HasValue(l) || l.page != lines_[b.line].page) continue;
+        if (!HasValue(l)) continue;
+        if (CenterY(l) > b.cell.y1 + 0.3 * h) break;  // lines are top to bottom on a page
         if (CenterY(l) < b.cell.y0 - 0.3 * h || CenterY(l) > b.cell.y1 + 0.3 * h) continue;
         if (best < 0 || std::abs(CenterY(l) - middle) < std::abs(CenterY(lines_[best]) - middle)) {
           best = static_cast<long>(i);

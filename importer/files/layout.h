@@ -10,6 +10,9 @@
 
 namespace gongkai::importer {
 
+// What the importer reads as a value that could not be read (U+FFFD: its cell is uncertain).
+inline constexpr char kUnreadable[] = "\xEF\xBF\xBD";
+
 // A word on a page: its box (any unit, y growing downwards) and text. `unsure`: read with low
 // confidence (OCR); a value read so is written as a value that could not be read.
 struct Word {

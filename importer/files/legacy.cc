@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -70,8 +72,17 @@ absl::StatusOr<ExtractedText> LegacyWordText(absl::string_view bytes, const File
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) return absl::InternalError("cannot write the file for LibreOffice");
   }
-  const std::string profile =
-      absl::StrCat("-env:UserInstallation=file://", dir.path.string(), "/profile");
+  // The profile directory as a file:// URL (percent-encoded: TMPDIR may hold spaces).
+  std::string url = "file://";
+  for (const char c : (dir.path / "profile").string()) {
+    const auto u = static_cast<unsigned char>(c);
+    if (absl::ascii_isalnum(u) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      url += c;
+    } else {
+      absl::StrAppend(&url, "%", absl::Hex(u, absl::kZeroPad2));
+    }
+  }
+  const std::string profile = absl::StrCat("-env:UserInstallation=", url);
   const std::string outdir = dir.path.string();
   std::vector<std::string> args = {office,  "--headless",   "--norestore", "--nolockcheck",
                                    profile, "--convert-to", "docx",        "--outdir",
@@ -96,21 +107,29 @@ absl::StatusOr<ExtractedText> LegacyWordText(absl::string_view bytes, const File
   if (spawned != 0) {
     return absl::InternalError(absl::StrCat("cannot run ", office, ": ", strerror(spawned)));
   }
-  const absl::Time deadline = absl::Now() + limits.max_convert_time;
+  const absl::Time deadline = std::min(absl::Now() + limits.max_convert_time, limits.deadline);
   int status = 0;
   while (true) {
     const pid_t done = waitpid(pid, &status, WNOHANG);
     if (done == pid) break;
-    if (done < 0 && errno != EINTR) return absl::InternalError("lost the LibreOffice process");
+    if (done < 0 && errno != EINTR) {
+      kill(-pid, SIGKILL);
+      return absl::InternalError("lost the LibreOffice process");
+    }
     if (absl::Now() > deadline) {
       kill(-pid, SIGKILL);
       waitpid(pid, &status, 0);
-      return absl::DeadlineExceededError(
+      if (absl::Now() > limits.deadline) {
+        return absl::DeadlineExceededError(
+            "the call's deadline passed while LibreOffice converted the .doc/.wps file");
+      }
+      return absl::ResourceExhaustedError(
           absl::StrCat("LibreOffice did not convert the .doc/.wps file within ",
-                       absl::FormatDuration(limits.max_convert_time)));
+                       absl::FormatDuration(limits.max_convert_time), ", the limit"));
     }
     absl::SleepFor(absl::Milliseconds(20));
   }
+  kill(-pid, SIGKILL);  // anything it left running in its group (ESRCH when none)
   const std::filesystem::path output = dir.path / "report.docx";
   std::ifstream in(output, std::ios::binary);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !in) {

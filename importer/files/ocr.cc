@@ -12,12 +12,15 @@
 #include <tesseract/ocrclass.h>
 #include <tesseract/resultiterator.h>
 
+#include <climits>
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -42,20 +45,70 @@ struct PixFree {
 };
 using PixPtr = std::unique_ptr<Pix, PixFree>;
 
-// One engine per thread, made on first use (loading the model takes a few hundred ms).
-absl::StatusOr<tesseract::TessBaseAPI*> Engine() {
-  thread_local std::unique_ptr<tesseract::TessBaseAPI> engine;
-  if (engine != nullptr) return engine.get();
-  auto api = std::make_unique<tesseract::TessBaseAPI>();
-  if (api->Init(nullptr, "chi_sim", tesseract::OEM_LSTM_ONLY) != 0) {
-    return absl::FailedPreconditionError(
-        "reading pictures of tables needs Tesseract's Simplified Chinese model (Debian: "
-        "tesseract-ocr-chi-sim)");
+// Engines are lent from a small pool: loading the model takes a few hundred milliseconds and
+// about 100 MB, so idle engines are kept for the next page (at most kIdleEngines; the server's
+// parse limiter bounds how many are in use), not one per thread.
+constexpr size_t kIdleEngines = 2;
+
+class EnginePool {
+ public:
+  static EnginePool& Get() {
+    static EnginePool* pool = new EnginePool();  // never destroyed: engines may be in use
+    return *pool;
   }
-  api->SetVariable("debug_file", "/dev/null");
-  api->SetVariable("tessedit_do_invert", "0");  // no white-on-black text in reports
-  engine = std::move(api);
-  return engine.get();
+
+  absl::StatusOr<std::unique_ptr<tesseract::TessBaseAPI>> Take() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!idle_.empty()) {
+        std::unique_ptr<tesseract::TessBaseAPI> api = std::move(idle_.back());
+        idle_.pop_back();
+        return api;
+      }
+    }
+    auto api = std::make_unique<tesseract::TessBaseAPI>();
+    if (api->Init(nullptr, "chi_sim", tesseract::OEM_LSTM_ONLY) != 0) {
+      return absl::FailedPreconditionError(
+          "reading pictures of tables needs Tesseract's Simplified Chinese model (Debian: "
+          "tesseract-ocr-chi-sim)");
+    }
+    api->SetVariable("debug_file", "/dev/null");
+    api->SetVariable("tessedit_do_invert", "0");  // no white-on-black text in reports
+    return api;
+  }
+
+  void Give(std::unique_ptr<tesseract::TessBaseAPI> api) {
+    api->Clear();
+    absl::MutexLock lock(&mu_);
+    if (idle_.size() < kIdleEngines) idle_.push_back(std::move(api));
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<tesseract::TessBaseAPI>> idle_ ABSL_GUARDED_BY(mu_);
+};
+
+// An engine for the length of a scope.
+class Lent {
+ public:
+  explicit Lent(std::unique_ptr<tesseract::TessBaseAPI> api) : api_(std::move(api)) {}
+  ~Lent() { EnginePool::Get().Give(std::move(api_)); }
+  tesseract::TessBaseAPI* get() const { return api_.get(); }
+
+ private:
+  std::unique_ptr<tesseract::TessBaseAPI> api_;
+};
+
+// A number with letters that look like digits ("14O2", "l3"): not a number that was read.
+bool MixesDigitsAndLetters(absl::string_view s) {
+  bool digit = false, letter = false;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) return false;  // Chinese: a label, not a number
+    digit = digit || absl::ascii_isdigit(u);
+    letter = letter || absl::ascii_isalpha(u) || c == '|';
+  }
+  return digit && letter;
 }
 
 struct BoxaFree {
@@ -127,11 +180,18 @@ std::vector<std::pair<int, int>> InkBands(Pix* binary) {
 // Reads the text lines of `pix` as words (one per line), their boxes moved by (dx, dy).
 absl::Status ReadLines(tesseract::TessBaseAPI* api, Pix* pix, int dpi, int dx, int dy,
                        tesseract::PageSegMode mode, absl::Time deadline, std::vector<Word>* words) {
-  if (absl::Now() > deadline) return absl::DeadlineExceededError("");
+  const absl::Duration remaining = deadline - absl::Now();
+  if (remaining <= absl::ZeroDuration()) return absl::DeadlineExceededError("");
   api->SetPageSegMode(mode);
   api->SetImage(pix);
   api->SetSourceResolution(dpi);
-  if (api->Recognize(nullptr) != 0) return absl::InternalError("OCR failed");
+  tesseract::ETEXT_DESC monitor;  // stops a long recognition at the deadline
+  monitor.set_deadline_msecs(
+      static_cast<int32_t>(std::min<int64_t>(absl::ToInt64Milliseconds(remaining), INT32_MAX)));
+  if (api->Recognize(&monitor) != 0) {
+    if (absl::Now() >= deadline) return absl::DeadlineExceededError("");
+    return absl::InternalError("OCR failed");
+  }
   std::unique_ptr<tesseract::ResultIterator> it(api->GetIterator());
   if (it == nullptr) return absl::OkStatus();
   do {
@@ -182,8 +242,28 @@ absl::Status ReadLines(tesseract::TessBaseAPI* api, Pix* pix, int dpi, int dx, i
         joined = absl::StrCat(absl::string_view(joined).substr(0, end), " \xEF\xBF\xBD");
       }
     }
-    w.text = std::move(joined);
     w.unsure = it->Confidence(tesseract::RIL_TEXTLINE) < kMinConfidence;
+    if (MixesDigitsAndLetters(joined)) {
+      joined = kUnreadable;
+    } else if (w.unsure && mode != tesseract::PSM_SINGLE_LINE) {
+      // A line of text read with low confidence: its numbers are not trusted (a table without
+      // rules is read this way, its values inside the line).
+      std::string kept;
+      for (size_t k = 0; k < joined.size(); ++k) {
+        if (!absl::ascii_isdigit(static_cast<unsigned char>(joined[k]))) {
+          kept += joined[k];
+          continue;
+        }
+        while (k + 1 < joined.size() &&
+               (absl::ascii_isdigit(static_cast<unsigned char>(joined[k + 1])) ||
+                joined[k + 1] == '.')) {
+          ++k;
+        }
+        absl::StrAppend(&kept, " ", kUnreadable, " ");
+      }
+      joined = std::move(kept);
+    }
+    w.text = std::move(joined);
     if (w.unsure && IsNumber(w.text) && mode == tesseract::PSM_SINGLE_LINE) {
       // A second reading allowed only digits: the number stands if it reads the same, sure.
       it.reset();
@@ -212,10 +292,17 @@ absl::StatusOr<std::vector<Word>> OcrPix(Pix* gray, int dpi, const FileLimits& l
     return true;
   }();
   (void)quiet;
-  const absl::Time deadline = absl::Now() + limits.max_ocr_time;
+  const absl::Time deadline = std::min(absl::Now() + limits.max_ocr_time, limits.deadline);
   // Low-resolution pictures (a screenshot's 12-pixel characters) read better at twice the size.
   PixPtr scaled;
   if (dpi < 140) {
+    if (4 * static_cast<int64_t>(pixGetWidth(gray)) * pixGetHeight(gray) >
+        limits.max_image_pixels) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("the picture is too large to read by OCR at its resolution (", dpi,
+                       " dpi): ", pixGetWidth(gray), "×", pixGetHeight(gray),
+                       " pixels, doubled, is over the limit of ", limits.max_image_pixels));
+    }
     scaled.reset(pixScaleGrayLI(gray, 2.0, 2.0));
     if (scaled == nullptr) return absl::InternalError("cannot scale the picture");
     gray = scaled.get();
@@ -243,9 +330,10 @@ absl::StatusOr<std::vector<Word>> OcrPix(Pix* gray, int dpi, const FileLimits& l
   }
   pixSubtract(text.get(), text.get(), grid.get());
 
-  absl::StatusOr<tesseract::TessBaseAPI*> engine = Engine();
-  if (!engine.ok()) return engine.status();
-  tesseract::TessBaseAPI* api = *engine;
+  absl::StatusOr<std::unique_ptr<tesseract::TessBaseAPI>> taken = EnginePool::Get().Take();
+  if (!taken.ok()) return taken.status();
+  Lent engine(std::move(*taken));
+  tesseract::TessBaseAPI* api = engine.get();
   // Tesseract's OpenMP threads (num_threads(4) in its network code) only contend on small
   // cells and with the server's own threads: serial, a page reads six times faster here. No
   // other part of Gongkai uses OpenMP; max-active-levels 0 keeps every region serial.
@@ -268,6 +356,13 @@ absl::StatusOr<std::vector<Word>> OcrPix(Pix* gray, int dpi, const FileLimits& l
     if (lines == nullptr || ink == nullptr) continue;
     pixInvert(lines.get(), lines.get());
     BoxaPtr cells(pixConnCompBB(lines.get(), 4));
+    // A report's tables have a few hundred cells; a picture ruled into tens of thousands is
+    // not one (and would take as many readings).
+    constexpr int kMaxCells = 5'000;
+    if (cells != nullptr && boxaGetCount(cells.get()) > kMaxCells) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          "the picture's table has more than ", kMaxCells, " cells, over the limit for a report"));
+    }
     for (const Rect& cell : Rects(cells.get())) {
       // The area around the table's outer border, and slivers between double rules.
       if (cell.x == 0 || cell.y == 0 || cell.x + cell.w >= table.w || cell.y + cell.h >= table.h ||
@@ -296,7 +391,6 @@ absl::StatusOr<std::vector<Word>> OcrPix(Pix* gray, int dpi, const FileLimits& l
         if (!read.ok()) break;
       }
       if (!read.ok()) {
-        api->Clear();
         if (absl::IsDeadlineExceeded(read)) break;
         return read;
       }
@@ -305,15 +399,19 @@ absl::StatusOr<std::vector<Word>> OcrPix(Pix* gray, int dpi, const FileLimits& l
   if (absl::Now() <= deadline) {
     absl::Status read =
         ReadLines(api, outside.get(), dpi, 0, 0, tesseract::PSM_AUTO, deadline, &words);
-    if (!read.ok() && !absl::IsDeadlineExceeded(read)) {
-      api->Clear();
-      return read;
-    }
+    if (!read.ok() && !absl::IsDeadlineExceeded(read)) return read;
   }
-  api->Clear();
   if (absl::Now() > deadline) {
-    return absl::DeadlineExceededError(absl::StrCat("OCR did not finish the page within ",
-                                                    absl::FormatDuration(limits.max_ocr_time)));
+    if (absl::Now() > limits.deadline) {
+      return absl::DeadlineExceededError("the call's deadline passed while reading by OCR");
+    }
+    return absl::ResourceExhaustedError(absl::StrCat("OCR did not finish the page within ",
+                                                     absl::FormatDuration(limits.max_ocr_time),
+                                                     ", the limit for a page"));
+  }
+  if (words.size() > static_cast<size_t>(limits.max_words)) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the picture holds more than ", limits.max_words, " lines of text, over the limit"));
   }
   return words;
 }

@@ -14,6 +14,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "importer/files/files.h"
 #include "importer/files/layout.h"
 #include "importer/files/ocr.h"
@@ -83,21 +84,36 @@ absl::StatusOr<ExtractedText> PdfText(absl::string_view bytes, const FileLimits&
         absl::StrCat("the PDF has ", pages, " pages, over the limit of ", limits.max_pages));
   }
   std::vector<std::vector<Word>> words;
-  bool ocr = false;
+  int ocr_pages = 0;
+  size_t word_count = 0;
   for (int i = 0; i < pages; ++i) {
+    if (absl::Now() > limits.deadline) {
+      return absl::DeadlineExceededError("the call's deadline passed while reading the PDF");
+    }
     std::unique_ptr<poppler::page> page(doc->create_page(i));
     if (page == nullptr) {
-      words.emplace_back();
-      continue;
+      return absl::InvalidArgumentError(absl::StrCat("page ", i + 1, " of the PDF cannot be read"));
     }
     words.push_back(TextLayer(*page));
+    word_count += words.back().size();
+    if (word_count > static_cast<size_t>(limits.max_words)) {
+      return absl::ResourceExhaustedError(absl::StrCat("the PDF holds more than ", limits.max_words,
+                                                       " words, over the limit for a report"));
+    }
     if (!words.back().empty()) continue;
     // No text on the page: a scan, or a picture of a table.
-    if (pages > limits.max_ocr_pages) {
+    if (++ocr_pages > limits.max_ocr_pages) {
       return absl::ResourceExhaustedError(
-          absl::StrCat("the PDF has pages without text (scanned): reading them by OCR is limited "
-                       "to ",
-                       limits.max_ocr_pages, " pages, and it has ", pages));
+          absl::StrCat("the PDF has more than ", limits.max_ocr_pages,
+                       " pages without text (scanned), the most read by OCR in one file"));
+    }
+    const poppler::rectf size = page->page_rect();
+    const double scale = kOcrDpi / 72.0;
+    if (size.width() * scale * size.height() * scale >
+        static_cast<double>(limits.max_image_pixels)) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("page ", i + 1, " of the PDF is too large to read by OCR (", size.width(),
+                       "×", size.height(), " points)"));
     }
     poppler::page_renderer renderer;
     renderer.set_render_hint(poppler::page_renderer::antialiasing, true);
@@ -113,9 +129,10 @@ absl::StatusOr<ExtractedText> PdfText(absl::string_view bytes, const FileLimits&
       return absl::Status(read.status().code(),
                           absl::StrCat("page ", i + 1, ": ", read.status().message()));
     }
+    word_count += read->size();
     words.back() = std::move(*read);
-    ocr = true;
   }
+  const bool ocr = ocr_pages > 0;
   ExtractedText text = LayoutText(std::move(words), MediaType::kPdf);
   text.ocr = ocr;
   return text;

@@ -186,6 +186,29 @@ TEST(ImporterFiles, KeepsToItsLimits) {
   EXPECT_THAT(r.status().message(), HasSubstr("pages"));
 }
 
+TEST(ImporterFiles, KeepsOcrToItsLimits) {
+  const std::string scan = File("2021_pref_pingtan.scan.pdf");
+  FileLimits limits;
+  limits.max_ocr_pages = 1;  // it has two pages without text
+  absl::StatusOr<ParseResult> r = ParseFile(scan, "", limits);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(r.status().message(), HasSubstr("pages without text"));
+  limits = FileLimits();
+  limits.deadline = absl::Now() - absl::Seconds(1);  // the caller has gone
+  r = ParseFile(scan, "", limits);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+  limits = FileLimits();
+  limits.max_ocr_time = absl::Milliseconds(1);
+  r = ParseFile(File("2023_street_guanzhou-haizhu.png"), "", limits);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(r.status().message(), HasSubstr("the limit for a page"));
+  limits = FileLimits();
+  limits.max_words = 50;
+  r = ParseFile(File("2019_town_yishi.pdf"), "", limits);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(r.status().message(), HasSubstr("words"));
+}
+
 // Diagnostics about a cell say where its row is in the file.
 TEST(ImporterFiles, DiagnosticsNameThePageAndTable) {
   absl::StatusOr<ParseResult> r = ParseFile(File("2023_street_guanzhou-haizhu.pdf"), "");

@@ -112,7 +112,7 @@ TEST(ImporterParser, ACutOffLabelKeepsItsItemNumber) {
   const std::string full = Sample("2023_street_guanzhou-haizhu.txt");
   const std::string head = full.substr(0, full.find("5.属于三类内部事务信息"));
   const std::string row5 = "5.属于三类内部事务信息 | 1 | 0 | 0 | 0 | 0 | 0 | 1 |\n";
-  for (const std::string cut : {"6.属于四类过程性信", "6.属于四", "6.", "6、属于"}) {
+  for (const std::string cut : {"6.属于四类过程性信", "6.属于四", "6、属于"}) {
     SCOPED_TRACE(cut);
     const ParseResult result = ParseReport(head + row5 + cut);
     EXPECT_TRUE(Has(result, Kind::kTruncated));
@@ -120,6 +120,15 @@ TEST(ImporterParser, ACutOffLabelKeepsItsItemNumber) {
     EXPECT_EQ(CellValue(result, "table3.results.withheld.internal_affairs.total"), "1");
     EXPECT_EQ(CellValue(result, "table3.results.withheld.process_information.natural_person"), "");
   }
+  // A bare "6." may as well end the last value ("…| 1." or "16."): nothing is taken from it,
+  // and the row that cannot be read so is uncertain, not read with a digit less.
+  const ParseResult bare = ParseReport(head + row5 + "6.");
+  EXPECT_EQ(CellValue(bare, "table3.results.withheld.internal_affairs.natural_person"), "?");
+  // The tables' last value written with a trailing point keeps all its digits.
+  std::string dotted = Sample("2019_town_yishi.txt");
+  ASSERT_NE(dotted.find("\t0\n\n\n五、"), std::string::npos);
+  dotted.replace(dotted.find("\t0\n\n\n五、"), 3, "\t13.");
+  EXPECT_EQ(CellValue(ParseReport(dotted), "table4.litigation.after_reconsideration.total"), "13");
   // The same with the row's values flattened into one run of digits.
   const ParseResult flat = ParseReport(head + "5.属于三类内部事务信息10000016.属于四类过程性信");
   EXPECT_EQ(CellValue(flat, "table3.results.withheld.internal_affairs.natural_person"), "1");
@@ -139,11 +148,18 @@ TEST(ImporterParser, AValueThatCouldNotBeReadIsUncertain) {
   EXPECT_EQ(CellValue(result, "table3.results.withheld.internal_affairs.commercial_enterprise"),
             "?");
   EXPECT_TRUE(Has(result, Kind::kUnreadableValue));
-  // Flattened with other digits, the row cannot be split: all its cells are uncertain.
+  // Flattened with other digits, the row cannot be split: all its cells are uncertain; glued
+  // to digits, it makes them unreadable (never dropped: "100\uFFFD0001" is not 1,0,0,0,0,0,1).
   const std::string head = text.substr(0, text.find("5.属于三类内部事务信息"));
-  const ParseResult flat =
-      ParseReport(head + "5.属于三类内部事务信息 00\xEF\xBF\xBD" "00\n6.属于四类过程性信息 | 0 |");
-  EXPECT_NE(CellValue(flat, "table3.results.withheld.internal_affairs.natural_person"), "0");
+  for (const std::string run : {"00 \xEF\xBF\xBD 00",
+                                "100\xEF\xBF\xBD"
+                                "0001"}) {
+    SCOPED_TRACE(run);
+    const ParseResult flat =
+        ParseReport(head + "5.属于三类内部事务信息 " + run + "\n6.属于四类过程性信息 | 0 |");
+    EXPECT_EQ(CellValue(flat, "table3.results.withheld.internal_affairs.natural_person"), "?");
+    EXPECT_EQ(CellValue(flat, "table3.results.withheld.internal_affairs.total"), "?");
+  }
 }
 
 TEST(ImporterParser, ReadsANegativeChangeAndAnAmountInYuanFromTheHeader) {
