@@ -73,6 +73,13 @@ TEST(ImporterFiles, FilesAgreeWithTheTextVersions) {
   }
 }
 
+// The title in a text box and table 三 nested in a layout table's cell read as the report does.
+TEST(ImporterFiles, ReadsTextBoxesAndNestedTables) {
+  const std::string text = ExtractText(File("structures.docx"), "")->text;
+  EXPECT_THAT(text, HasSubstr("高新区社会发展局2022年政府信息公开工作年度报告"));
+  ExpectCells("structures.docx", "2022_dept-zone_gaoxin-shehuifazhanju", MediaType::kDocx);
+}
+
 // Tables as pictures, read by OCR: a long picture of a whole report, and a scanned PDF (pages
 // without text). Each parses to the same cells as its text version.
 TEST(ImporterFiles, ReadsTablesFromPictures) {

@@ -30,6 +30,11 @@ Pictures of tables (OCR):
   2021_pref_pingtan.scan.pdf       the report's pages as pictures in a PDF without text.
   ocr_rule_broken.png              the first with table 三 row 一's 总计 redrawn as 2 (R3 broken).
 
+Word structures:
+
+  structures.docx      2022_dept-zone_gaoxin-shehuifazhanju with its title in a text box and
+                       table 三 nested in a one-cell layout table.
+
 Requirements: python3-docx, LibreOffice (soffice), qpdf, poppler-utils (pdftotext, pdftoppm),
 python3-pil, img2pdf, fonts-dejavu-core.
 Run from the repository root:
@@ -640,7 +645,42 @@ def main():
     make_picture("2023_street_guanzhou-haizhu", OUT / "2023_street_guanzhou-haizhu.png")
     make_scan("2021_pref_pingtan", OUT / "2021_pref_pingtan.scan.pdf")
     make_broken_picture(OUT / "2023_street_guanzhou-haizhu.png", OUT / "ocr_rule_broken.png")
+    make_structures("2022_dept-zone_gaoxin-shehuifazhanju", OUT / "structures.docx")
     print("wrote 2023_street_guanzhou-haizhu.png 2021_pref_pingtan.scan.pdf ocr_rule_broken.png")
+
+
+def make_structures(name, path):
+    """The report with the Word structures offices use around the template: the title in a
+    text box (VML w:pict / v:textbox / w:txbxContent, as Word writes for compatibility), and
+    table 三 nested in the cell of a one-cell layout table. It must parse as the report does."""
+    make_report_docx(name, path)
+    doc = Document(str(path))
+    body = doc.element.body
+    # The title paragraph's runs go into a text box anchored in an empty paragraph.
+    title = body.findall(qn("w:p"))[0]
+    box_paragraph = OxmlElement("w:p")
+    for run in title.findall(qn("w:r")):
+        box_paragraph.append(run)
+    run = OxmlElement("w:r")
+    pict = OxmlElement("w:pict")
+    from lxml import etree
+    vml = "urn:schemas-microsoft-com:vml"
+    shape = etree.SubElement(pict, f"{{{vml}}}shape", nsmap={"v": vml})
+    shape.set("style", "width:400pt;height:30pt")
+    textbox = etree.SubElement(shape, f"{{{vml}}}textbox")
+    content = OxmlElement("w:txbxContent")
+    content.append(box_paragraph)
+    textbox.append(content)
+    run.append(pict)
+    title.append(run)
+    # Table 三 (the second table) into the single cell of an outer table.
+    inner = body.findall(qn("w:tbl"))[1]
+    outer = doc.add_table(rows=1, cols=1)._tbl
+    inner.addprevious(outer)
+    cell = outer.find(qn("w:tr")).find(qn("w:tc"))
+    cell.append(inner)
+    cell.append(OxmlElement("w:p"))  # a cell ends with a paragraph
+    save_deterministic(doc, path)
 
 
 def make_broken_picture(source, path):
