@@ -143,28 +143,49 @@ absl::Status Cli::Revisions() {
   });
 }
 
+namespace {
+
+void PrintChange(const v1::ChangeEvent& change, std::ostream& out) {
+  if (change.has_registry_change()) {
+    const v1::RegistryChange& registry = change.registry_change();
+    out << exports::Pad(absl::StrCat(change.sequence()), 8) << "registry from "
+        << registry.from_year() << ": " << registry.summary() << "  by " << registry.principal()
+        << "  " << TimeText(change.time()) << "\n";
+    return;
+  }
+  out << exports::Pad(absl::StrCat(change.sequence()), 8) << KeyText(change.key()) << "  rev "
+      << change.revision() << " (was " << change.previous_revision() << ")  "
+      << TimeText(change.time()) << "\n";
+}
+
+}  // namespace
+
 absl::Status Cli::Changes() {
-  GONGKAI_RETURN_IF_ERROR(Need(0, "gongkai changes [--from SEQUENCE] [--limit N]"));
-  v1::ListChangesRequest request;
+  GONGKAI_RETURN_IF_ERROR(Need(0, "gongkai changes [--from SEQUENCE] [--limit N] [--follow]"));
   GONGKAI_ASSIGN_OR_RETURN(const int64_t from, IntFlag("from", 1));
-  request.set_start_sequence(from);
   GONGKAI_ASSIGN_OR_RETURN(const int64_t limit, IntFlag("limit", 100));
+  if (Switch("follow")) {  // every entry from `from` on, then each new one as it is committed
+    v1::WatchChangesRequest request;
+    request.set_start_sequence(from);
+    request.set_page_size(static_cast<int32_t>(limit));
+    request.set_follow(true);
+    grpc::ClientContext context;  // no deadline: until interrupted
+    auto reader = reports_->WatchChanges(&context, request);
+    v1::WatchChangesResponse page;
+    while (reader->Read(&page)) {
+      for (const v1::ChangeEvent& change : page.changes()) PrintChange(change, out_);
+      out_.flush();
+    }
+    grpc::Status status = reader->Finish();
+    return status.ok() ? absl::OkStatus() : Refused(status);
+  }
+  v1::ListChangesRequest request;
+  request.set_start_sequence(from);
   request.set_page_size(static_cast<int32_t>(limit));
   v1::ListChangesResponse response;
   grpc::Status status = reports_->ListChanges(Context().get(), request, &response);
   if (!status.ok()) return Refused(status);
-  for (const v1::ChangeEvent& change : response.changes()) {
-    if (change.has_registry_change()) {
-      const v1::RegistryChange& registry = change.registry_change();
-      out_ << exports::Pad(absl::StrCat(change.sequence()), 8) << "registry from "
-           << registry.from_year() << ": " << registry.summary() << "  by " << registry.principal()
-           << "  " << TimeText(change.time()) << "\n";
-      continue;
-    }
-    out_ << exports::Pad(absl::StrCat(change.sequence()), 8) << KeyText(change.key()) << "  rev "
-         << change.revision() << " (was " << change.previous_revision() << ")  "
-         << TimeText(change.time()) << "\n";
-  }
+  for (const v1::ChangeEvent& change : response.changes()) PrintChange(change, out_);
   out_ << "next " << response.next_sequence() << ", head " << response.head_sequence() << "\n";
   return absl::OkStatus();
 }

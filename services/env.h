@@ -29,6 +29,8 @@ struct Env {
   Authenticator* auth = nullptr;
   // Bounds how many ParseReport calls run at once; null: no bound (tests of other parts).
   Limiter* parse_limiter = nullptr;
+  // WatchChanges streams at once (each holds a server thread while it waits); null: no bound.
+  Limiter* watch_limiter = nullptr;
   // Deadlines and thresholds of the worker's arithmetic, for what the services compute on
   // demand (restated rollups); null: the defaults.
   const worker::Settings* worker_settings = nullptr;

@@ -99,6 +99,17 @@ grpc::Status ReportServiceImpl::ListChanges(grpc::ServerContext* context,
   });
 }
 
+grpc::Status ReportServiceImpl::WatchChanges(grpc::ServerContext* context,
+                                             const v1::WatchChangesRequest* request,
+                                             grpc::ServerWriter<v1::WatchChangesResponse>* writer) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::WatchChanges(
+        *env_, c, *request,
+        [writer](const v1::WatchChangesResponse& page) { return writer->Write(page); },
+        [context] { return context->IsCancelled(); });
+  });
+}
+
 grpc::Status ReportServiceImpl::ParseReport(grpc::ServerContext* context,
                                             const v1::ParseReportRequest* request,
                                             v1::ParseReportResponse* response) {

@@ -30,6 +30,8 @@ class ReportServiceImpl final : public v1::ReportService::Service {
                              v1::ListRevisionsResponse* response) override;
   grpc::Status ListChanges(grpc::ServerContext* context, const v1::ListChangesRequest* request,
                            v1::ListChangesResponse* response) override;
+  grpc::Status WatchChanges(grpc::ServerContext* context, const v1::WatchChangesRequest* request,
+                            grpc::ServerWriter<v1::WatchChangesResponse>* writer) override;
   grpc::Status ParseReport(grpc::ServerContext* context, const v1::ParseReportRequest* request,
                            v1::ParseReportResponse* response) override;
 

@@ -164,24 +164,24 @@ absl::Status ListRevisions(const Env& env, const RequestContext& context,
   return absl::OkStatus();
 }
 
-absl::Status ListChanges(const Env& env, const RequestContext& context,
-                         const v1::ListChangesRequest& request, v1::ListChangesResponse* response) {
-  GONGKAI_RETURN_IF_ERROR(context.caller.Require(kReadRoles, "read the change log"));
+namespace {
+
+// One page of the change log from `start` for the caller: the entries it may see, where the
+// next page starts, and the head (every entry up to it is durable).
+absl::Status ChangesPage(const Env& env, const RequestContext& context, int64_t start,
+                         int32_t page_size,
+                         google::protobuf::RepeatedPtrField<v1::ChangeEvent>* out,
+                         int64_t* next_sequence, int64_t* head_sequence) {
   // Callers without the whole nation in scope see only the entries of reports they may read,
   // each by its year's tree, and the registry's changes (public, as the registry is);
   // next_sequence still moves past the others.
   std::shared_ptr<const registry::TimedRegistry> registry = env.store->registry();
   const bool filter = !context.caller.CoversSubtree(*registry->Tree(0), kNationCode);
-  GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
-  if (request.start_sequence() < 0) {
-    return error::InvalidField("start_sequence", "must not be negative");
-  }
   // Read the head first: every entry up to it is already durable, so a reader that resumes
   // from next_sequence never skips one.
   const int64_t head = env.store->HeadSequence();
-  GONGKAI_ASSIGN_OR_RETURN(auto changes,
-                           env.store->ReadChanges(request.start_sequence(), request.page_size()));
-  int64_t next = std::max<int64_t>(request.start_sequence(), 1);
+  GONGKAI_ASSIGN_OR_RETURN(auto changes, env.store->ReadChanges(start, page_size));
+  int64_t next = std::max<int64_t>(start, 1);
   int64_t last_returned = 0;
   for (v1::ChangeEvent& change : changes) {
     last_returned = change.sequence();
@@ -191,11 +191,64 @@ absl::Status ListChanges(const Env& env, const RequestContext& context,
                                change.key().body())) {
       continue;
     }
-    *response->add_changes() = std::move(change);
+    *out->Add() = std::move(change);
   }
-  response->set_next_sequence(next);
+  *next_sequence = next;
   // Entries committed after `head` was read may have been returned too.
-  response->set_head_sequence(std::max(head, last_returned));
+  *head_sequence = std::max(head, last_returned);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ListChanges(const Env& env, const RequestContext& context,
+                         const v1::ListChangesRequest& request, v1::ListChangesResponse* response) {
+  GONGKAI_RETURN_IF_ERROR(context.caller.Require(kReadRoles, "read the change log"));
+  GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
+  if (request.start_sequence() < 0) {
+    return error::InvalidField("start_sequence", "must not be negative");
+  }
+  int64_t next = 0, head = 0;
+  GONGKAI_RETURN_IF_ERROR(ChangesPage(env, context, request.start_sequence(), request.page_size(),
+                                      response->mutable_changes(), &next, &head));
+  response->set_next_sequence(next);
+  response->set_head_sequence(head);
+  return absl::OkStatus();
+}
+
+absl::Status WatchChanges(const Env& env, const RequestContext& context,
+                          const v1::WatchChangesRequest& request, const ChangeSink& send,
+                          const std::function<bool()>& cancelled) {
+  GONGKAI_RETURN_IF_ERROR(context.caller.Require(kReadRoles, "read the change log"));
+  GONGKAI_RETURN_IF_ERROR(CheckPageSize(request.page_size()));
+  if (request.start_sequence() < 0) {
+    return error::InvalidField("start_sequence", "must not be negative");
+  }
+  if (env.watch_limiter != nullptr) {
+    GONGKAI_RETURN_IF_ERROR(env.watch_limiter->Acquire(context.deadline));
+  }
+  Limiter::Slot slot(env.watch_limiter);
+  int64_t next = std::max<int64_t>(request.start_sequence(), 1);
+  // Without follow, the stream ends at the head found now.
+  const int64_t until = env.store->HeadSequence();
+  while (!cancelled() && (request.follow() || next <= until)) {
+    v1::WatchChangesResponse page;
+    int64_t after = 0, head = 0;
+    GONGKAI_RETURN_IF_ERROR(ChangesPage(env, context, next, request.page_size(),
+                                        page.mutable_changes(), &after, &head));
+    if (after > next) {  // entries were read (some perhaps not the caller's to see)
+      page.set_next_sequence(after);
+      page.set_head_sequence(head);
+      if (!send(page)) return absl::OkStatus();  // the client has gone
+      next = after;
+      continue;
+    }
+    // Nothing at or after `next` is written yet.
+    if (!request.follow() || absl::Now() >= context.deadline) return absl::OkStatus();
+    // Nothing new: wait for a commit, waking now and then to notice a cancelled client.
+    env.store->AwaitHeadAfter(next - 1,
+                              std::min(context.deadline, absl::Now() + absl::Milliseconds(500)));
+  }
   return absl::OkStatus();
 }
 
@@ -221,8 +274,7 @@ absl::Status ParseReport(const Env& env, const RequestContext& context,
     absl::StatusOr<importer::ParseResult> read =
         importer::ParseFile(request.file(), request.media_type(), limits);
     if (!read.ok()) {
-      return absl::Status(read.status().code(),
-                          absl::StrCat("file: ", read.status().message()));
+      return absl::Status(read.status().code(), absl::StrCat("file: ", read.status().message()));
     }
     parsed = std::move(*read);
   }

@@ -4,6 +4,8 @@
 #ifndef GONGKAI_SERVICES_REPORT_SERVICE_H_
 #define GONGKAI_SERVICES_REPORT_SERVICE_H_
 
+#include <functional>
+
 #include "absl/status/status.h"
 #include "gongkai/v1/report_service.pb.h"
 #include "services/env.h"
@@ -30,6 +32,16 @@ absl::Status ListRevisions(const Env& env, const RequestContext& context,
 // Only the entries of reports the caller may read.
 absl::Status ListChanges(const Env& env, const RequestContext& context,
                          const v1::ListChangesRequest& request, v1::ListChangesResponse* response);
+
+// Where WatchChanges sends its pages; false when the client has gone.
+using ChangeSink = std::function<bool(const v1::WatchChangesResponse&)>;
+
+// The change log as a stream (see the proto). Ends OK when the client has gone, when its
+// deadline passes, or (without follow) at the head found when it started. At most
+// env.watch_limiter's streams at once.
+absl::Status WatchChanges(const Env& env, const RequestContext& context,
+                          const v1::WatchChangesRequest& request, const ChangeSink& send,
+                          const std::function<bool()>& cancelled);
 // INVALID_ARGUMENT when the text is missing, or (with store) as SubmitReport.
 absl::Status ParseReport(const Env& env, const RequestContext& context,
                          const v1::ParseReportRequest& request, v1::ParseReportResponse* response);

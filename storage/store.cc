@@ -254,6 +254,20 @@ std::string Store::IndexKeyOf(const registry::YearTree& registry, const v1::Repo
 
 int64_t Store::HeadSequence() const { return head_sequence_.load(); }
 
+void Store::PublishHead(int64_t sequence) {
+  absl::MutexLock lock(&head_mu_);
+  head_sequence_ = sequence;
+  head_moved_.SignalAll();
+}
+
+int64_t Store::AwaitHeadAfter(int64_t after, absl::Time deadline) const {
+  absl::MutexLock lock(&head_mu_);
+  while (head_sequence_.load() <= after) {
+    if (head_moved_.WaitWithDeadline(&head_mu_, deadline)) break;  // timed out
+  }
+  return head_sequence_.load();
+}
+
 absl::StatusOr<int64_t> Store::CreateBackup(const std::string& directory) {
   if (directory.empty()) return absl::InvalidArgumentError("the backup directory is empty");
   std::error_code error;

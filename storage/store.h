@@ -167,9 +167,9 @@ class Store {
   // of the subtree index, so listings, rollups and peers no longer see it until a new
   // revision is committed. A decision that repeats the key's state at the same revision with
   // the same reasons and note (a retry), or a withdrawal of a withdrawn report, writes nothing
-  // (but the flag's disposition, if any). NOT_FOUND when the report does not exist; FAILED_PRECONDITION when
-  // `revision` is set and is not the current one, or when approving or returning a withdrawn
-  // report; INVALID_ARGUMENT when a return or withdrawal has no reason.
+  // (but the flag's disposition, if any). NOT_FOUND when the report does not exist;
+  // FAILED_PRECONDITION when `revision` is set and is not the current one, or when approving or
+  // returning a withdrawn report; INVALID_ARGUMENT when a return or withdrawal has no reason.
   absl::StatusOr<ReviewResult> Review(const ReviewRequest& request);
   // Every review event of the key (submissions, decisions, withdrawals), oldest first.
   absl::StatusOr<std::vector<v1::Review>> ListReviewHistory(const v1::ReportKey& key) const;
@@ -214,6 +214,9 @@ class Store {
   absl::StatusOr<std::vector<v1::ChangeEvent>> ReadChanges(int64_t start, int limit) const;
   // The last sequence number written (0 when the log is empty).
   int64_t HeadSequence() const;
+  // Waits until the change log's head is past `after` (a commit woke it) or `deadline`;
+  // returns the head then. For followers of the log that should not poll it.
+  int64_t AwaitHeadAfter(int64_t after, absl::Time deadline) const;
 
   // Writes a consistent point-in-time copy of the whole database (a RocksDB checkpoint: hard
   // links where the filesystem allows) into `directory`, which must not exist, without pausing
@@ -367,7 +370,11 @@ class Store {
   bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
   absl::Mutex commit_mu_ ABSL_ACQUIRED_AFTER(queue_mu_);
   int64_t last_sequence_ ABSL_GUARDED_BY(commit_mu_) = 0;
+  // Sets head_sequence_ and wakes AwaitHeadAfter.
+  void PublishHead(int64_t sequence);
   std::atomic<int64_t> head_sequence_{0};
+  mutable absl::Mutex head_mu_;
+  mutable absl::CondVar head_moved_;
   std::atomic<bool> write_failed_{false};
   absl::Mutex principals_mu_;  // Serializes creating and updating principals.
   absl::Mutex dispositions_mu_ ABSL_ACQUIRED_AFTER(commit_mu_);  // Serializes UpdateDisposition.

@@ -207,7 +207,7 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
     return;
   }
   last_sequence_ = sequence;
-  head_sequence_ = sequence;
+  PublishHead(sequence);
 }
 
 }  // namespace gongkai::storage

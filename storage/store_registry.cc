@@ -162,7 +162,7 @@ absl::StatusOr<Store::RegistryUpdateResult> Store::UpdateRegistry(const Registry
   batch.Put(keys::ChangeKey(sequence), event.SerializeAsString());
   GONGKAI_RETURN_IF_ERROR(Write(&batch, "change the registry"));
   last_sequence_ = sequence;
-  head_sequence_ = sequence;
+  PublishHead(sequence);
   {
     absl::MutexLock lock(&registry_mu_);
     registry_ = after;

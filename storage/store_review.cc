@@ -145,7 +145,7 @@ absl::StatusOr<ReviewResult> Store::Review(const ReviewRequest& request) {
   batch.Put(keys::ReviewKey(id, sequence), review.SerializeAsString());
   GONGKAI_RETURN_IF_ERROR(Write(&batch, "record a review decision"));
   last_sequence_ = sequence;
-  head_sequence_ = sequence;
+  PublishHead(sequence);
   return ReviewResult{std::move(new_head), true};
 }
 

@@ -114,6 +114,20 @@ check "the same code is refused for 2020, naming its successor" \
   bash -c "'$gongkai' submit '$src/tests/testdata/samples/2019_town_yishi.txt' --region 130521103000 --year 2020 2>&1 | grep -q 'continued by 130502103000 from 2020'"
 check "an office's change is applied and shows in the change log" \
   bash -c "'$gongkai' region rename 330226001000 --name 跃龙街道（新） --from 2026 --note test | grep -q '^applied' && '$gongkai' changes --from 4 | grep -q 'registry from 2026: rename 330226001000'"
+# changes --follow (WatchChanges): the entries so far, then a new commit as it lands.
+head=$("$gongkai" changes --from 1 --limit 1000 | sed -n 's/^next [0-9]*, head \([0-9]*\)$/\1/p')
+timeout 20 "$gongkai" changes --from "$head" --follow > "$work/follow.out" 2>&1 &
+follower=$!
+sleep 0.5
+"$gongkai" region rename 330226001000 --name 跃龙街道 --from 2026 --note back >/dev/null
+for _ in $(seq 50); do
+  grep -q "^$((head + 1)) .*registry from 2026: rename 330226001000" "$work/follow.out" && break
+  sleep 0.1
+done
+check "changes --follow prints the last entry, then the next commit as it lands" \
+  bash -c "grep -q '^$head ' '$work/follow.out' && grep -q '^$((head + 1)) .*registry from 2026' '$work/follow.out'"
+kill "$follower" 2>/dev/null
+wait "$follower" 2>/dev/null
 stop_gongkaid
 
 finish

@@ -38,8 +38,8 @@ absl::Status Bootstrap(Authenticator* auth, const std::string& path, Logger* log
   }
   v1::Principal admin;
   admin.set_name("admin");
-  for (auto role : {v1::ROLE_ADMIN, v1::ROLE_SUBMITTER, v1::ROLE_READER, v1::ROLE_WORKER,
-                    v1::ROLE_REVIEWER}) {
+  for (auto role :
+       {v1::ROLE_ADMIN, v1::ROLE_SUBMITTER, v1::ROLE_READER, v1::ROLE_WORKER, v1::ROLE_REVIEWER}) {
     admin.add_roles(role);
   }
   admin.add_region_codes(std::string(kNationCode));
@@ -257,6 +257,12 @@ absl::Status Daemon::StartServer(const ServerOptions& options) {
   }
   parse_limiter_ = std::make_unique<Limiter>("ParseReport calls", config_.max_concurrent_parses);
   env_.parse_limiter = parse_limiter_.get();
+  if (config_.max_watch_streams < 1) {
+    return absl::InvalidArgumentError("--max_watch_streams must be at least 1");
+  }
+  watch_limiter_ = std::make_unique<Limiter>("WatchChanges streams", config_.max_watch_streams,
+                                             absl::ZeroDuration());
+  env_.watch_limiter = watch_limiter_.get();
   GONGKAI_ASSIGN_OR_RETURN(server_, Server::Start(&env_, options));
   const std::string host = config_.listen.substr(0, config_.listen.rfind(':'));
   logger_->Info(absl::StrCat("listening on ", host, ":", server_->port()),

@@ -40,6 +40,7 @@ struct Config {
   double rate_limit = 0;
   int max_message_bytes = 0;
   int max_concurrent_parses = 2;
+  int max_watch_streams = 32;
   int max_threads = 256;
   int max_concurrent_streams = 100;
   absl::Duration handshake_timeout = absl::Seconds(10);
@@ -79,6 +80,7 @@ class Daemon {
   std::unique_ptr<Authenticator> auth_;
   Metrics metrics_;
   std::unique_ptr<Limiter> parse_limiter_;
+  std::unique_ptr<Limiter> watch_limiter_;
   Env env_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
