@@ -1,12 +1,14 @@
 #include "importer/files/files.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "google/protobuf/stubs/common.h"
 #include "proto/cells.h"
 
 namespace gongkai::importer {
@@ -15,32 +17,10 @@ namespace {
 constexpr absl::string_view kOleSignature("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8);
 constexpr absl::string_view kPngSignature("\x89PNG\r\n\x1A\n", 8);
 
-bool IsUtf8(absl::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == 0) return false;  // text has no NUL bytes
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    size_t n = 0;
-    if (c >= 0xC2 && c <= 0xDF) {
-      n = 1;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      n = 3;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= n) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += n + 1;
-  }
-  return true;
+// Text is UTF-8 without NUL bytes (protobuf's check, as validation uses).
+bool IsUtf8Text(absl::string_view s) {
+  return s.find('\0') == absl::string_view::npos &&
+         google::protobuf::internal::IsStructurallyValidUTF8(s.data(), static_cast<int>(s.size()));
 }
 
 // UTF-16LE, as names in an OLE compound file's directory are written.
@@ -53,22 +33,39 @@ std::string Utf16(absl::string_view ascii) {
   return out;
 }
 
+// Every kind of file: its IANA name, the name messages use, and the other names a sender may
+// declare it by (lower case).
+struct Kind {
+  MediaType type;
+  absl::string_view iana;
+  absl::string_view said;
+  std::vector<absl::string_view> aliases;
+};
+
+const std::vector<Kind>& Kinds() {
+  static const auto* kinds = new std::vector<Kind>{
+      {MediaType::kText,
+       "text/plain",
+       "text",
+       {"text/html", "application/xhtml+xml", "text", "txt", "html"}},
+      {MediaType::kDocx,
+       "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+       "Word (.docx)",
+       {"docx"}},
+      {MediaType::kPdf, "application/pdf", "PDF", {"pdf"}},
+      {MediaType::kLegacyWord,
+       "application/msword",
+       "Word 97–2003 or WPS (.doc/.wps)",
+       {"application/vnd.ms-works", "application/wps", "application/kswps", "doc", "wps"}},
+      {MediaType::kPng, "image/png", "PNG picture", {"png"}},
+      {MediaType::kJpeg, "image/jpeg", "JPEG picture", {"jpeg", "jpg"}},
+  };
+  return *kinds;
+}
+
 absl::string_view ShortName(MediaType type) {
-  switch (type) {
-    case MediaType::kText:
-      return "text";
-    case MediaType::kDocx:
-      return "Word (.docx)";
-    case MediaType::kPdf:
-      return "PDF";
-    case MediaType::kLegacyWord:
-      return "Word 97–2003 or WPS (.doc/.wps)";
-    case MediaType::kPng:
-      return "PNG picture";
-    case MediaType::kJpeg:
-      return "JPEG picture";
-    case MediaType::kUnknown:
-      break;
+  for (const Kind& kind : Kinds()) {
+    if (kind.type == type) return kind.said;
   }
   return "unknown";
 }
@@ -174,25 +171,12 @@ MediaType DetectMediaType(absl::string_view bytes) {
   if (pdf != absl::string_view::npos) return MediaType::kPdf;
   absl::string_view text = bytes;
   if (absl::StartsWith(text, "\xEF\xBB\xBF")) text.remove_prefix(3);
-  return IsUtf8(text) ? MediaType::kText : MediaType::kUnknown;
+  return IsUtf8Text(text) ? MediaType::kText : MediaType::kUnknown;
 }
 
 absl::string_view MediaTypeName(MediaType type) {
-  switch (type) {
-    case MediaType::kText:
-      return "text/plain";
-    case MediaType::kDocx:
-      return "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-    case MediaType::kPdf:
-      return "application/pdf";
-    case MediaType::kLegacyWord:
-      return "application/msword";
-    case MediaType::kPng:
-      return "image/png";
-    case MediaType::kJpeg:
-      return "image/jpeg";
-    case MediaType::kUnknown:
-      break;
+  for (const Kind& kind : Kinds()) {
+    if (kind.type == type) return kind.iana;
   }
   return "application/octet-stream";
 }
@@ -200,18 +184,12 @@ absl::string_view MediaTypeName(MediaType type) {
 std::optional<MediaType> MediaTypeFromName(absl::string_view name) {
   name = absl::StripAsciiWhitespace(name.substr(0, name.find(';')));
   const std::string n = absl::AsciiStrToLower(name);
-  if (n == "text/plain" || n == "text/html" || n == "text" || n == "txt" || n == "html" ||
-      n == "application/xhtml+xml") {
-    return MediaType::kText;
+  for (const Kind& kind : Kinds()) {
+    if (n == kind.iana) return kind.type;
+    for (absl::string_view alias : kind.aliases) {
+      if (n == alias) return kind.type;
+    }
   }
-  if (n == MediaTypeName(MediaType::kDocx) || n == "docx") return MediaType::kDocx;
-  if (n == "application/pdf" || n == "pdf") return MediaType::kPdf;
-  if (n == "application/msword" || n == "application/vnd.ms-works" || n == "application/wps" ||
-      n == "application/kswps" || n == "doc" || n == "wps") {
-    return MediaType::kLegacyWord;
-  }
-  if (n == "image/png" || n == "png") return MediaType::kPng;
-  if (n == "image/jpeg" || n == "jpeg" || n == "jpg") return MediaType::kJpeg;
   return std::nullopt;
 }
 
