@@ -1,8 +1,6 @@
 // The services through the real gRPC server on 127.0.0.1:0 over a fresh RocksDB, called by a
 // real client: submissions, reads, listings, the change log, the registry, and bad input —
-// each bad input with a clear status and nothing stored.
-#include <thread>
-
+// each bad input with a clear status and nothing stored. WatchChanges: service_watch_test.cc.
 #include "gmock/gmock.h"
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
@@ -12,70 +10,13 @@
 #include "services/report_service.h"
 #include "services/server.h"
 #include "tests/grpc_test_util.h"
+#include "tests/service_test_fixture.h"
 #include "tests/test_util.h"
 
 namespace gongkai {
 namespace {
 
 using ::testing::HasSubstr;
-
-class ServiceTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    auto store = storage::Store::Open(dir_.path());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
-    env_.store = store_.get();
-    env_.clock = [] { return absl::FromCivil(absl::CivilDay(2026, 6, 1), absl::UTCTimeZone()); };
-    auto server = Server::Start(&env_, {});
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    reports_ = v1::ReportService::NewStub(channel_);
-    regions_ = v1::RegionService::NewStub(channel_);
-  }
-  void TearDown() override { server_->Shutdown(absl::Seconds(1)); }
-
-  grpc::Status Submit(const v1::Report& report, v1::SubmitReportResponse* response = nullptr,
-                      v1::ValidationMode mode = v1::VALIDATION_MODE_STRICT) {
-    v1::SubmitReportRequest request;
-    *request.mutable_report() = report;
-    request.set_mode(mode);
-    v1::SubmitReportResponse ignored;
-    grpc::ClientContext context;
-    return reports_->SubmitReport(&context, request, response ? response : &ignored);
-  }
-
-  grpc::Status Get(const v1::ReportKey& key, v1::Revision* revision, int64_t number = 0) {
-    v1::GetReportRequest request;
-    *request.mutable_key() = key;
-    request.set_revision(number);
-    grpc::ClientContext context;
-    return reports_->GetReport(&context, request, revision);
-  }
-
-  // Asserts the submission is refused with `code` and that the store is untouched.
-  void ExpectRefusedAndNothingStored(const v1::Report& report, grpc::StatusCode code,
-                                     absl::string_view rule) {
-    grpc::Status status = Submit(report);
-    EXPECT_EQ(status.error_code(), code) << status.error_message();
-    if (!rule.empty()) {
-      EXPECT_THAT(status.error_message(), HasSubstr(std::string(rule)));
-    }
-    EXPECT_EQ(store_->HeadSequence(), sequence_before_);
-  }
-
-  testing::TempDir dir_;
-  std::unique_ptr<storage::Store> store_;
-  Env env_;
-  std::unique_ptr<Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::ReportService::Stub> reports_;
-  std::unique_ptr<v1::RegionService::Stub> regions_;
-  int64_t sequence_before_ = 0;
-};
 
 TEST_F(ServiceTest, SubmitsTheSeedReportAndReadsItBackAsTheExpectedCells) {
   v1::SubmitReportResponse response;
@@ -339,62 +280,6 @@ TEST_F(ServiceTest, ParsesAPublishedFile) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("password"));
   EXPECT_EQ(store_->HeadSequence(), 1);  // nothing more stored
-}
-
-// WatchChanges: the entries written so far, then (following) each new commit as it lands —
-// without polling — and the end when the client cancels. Without follow it ends at the head.
-TEST_F(ServiceTest, WatchesTheChangeLogAsAStream) {
-  v1::Report report = testing::SeedReport();
-  ASSERT_TRUE(Submit(report).ok());
-  report.mutable_narrative()->set_overview("第二版");
-  ASSERT_TRUE(Submit(report).ok());
-
-  v1::WatchChangesRequest request;
-  request.set_start_sequence(1);
-  request.set_page_size(1);  // a page per entry
-  {
-    grpc::ClientContext context;
-    auto reader = reports_->WatchChanges(&context, request);
-    std::vector<int64_t> seen;
-    v1::WatchChangesResponse page;
-    while (reader->Read(&page)) {
-      for (const v1::ChangeEvent& change : page.changes()) seen.push_back(change.sequence());
-      EXPECT_EQ(page.next_sequence(), seen.back() + 1);
-    }
-    EXPECT_TRUE(reader->Finish().ok());  // without follow: ends at the head it found
-    EXPECT_THAT(seen, ::testing::ElementsAre(1, 2));
-  }
-
-  request.set_start_sequence(3);  // past the head: waits for the next commit
-  request.set_follow(true);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  auto reader = reports_->WatchChanges(&context, request);
-  std::thread writer([&] {
-    absl::SleepFor(absl::Milliseconds(200));
-    report.mutable_narrative()->set_overview("第三版");
-    EXPECT_TRUE(Submit(report).ok());
-  });
-  v1::WatchChangesResponse page;
-  const absl::Time asked = absl::Now();
-  ASSERT_TRUE(reader->Read(&page));
-  writer.join();
-  ASSERT_EQ(page.changes_size(), 1);
-  EXPECT_EQ(page.changes(0).sequence(), 3);
-  EXPECT_EQ(page.changes(0).revision(), 3);
-  EXPECT_EQ(page.next_sequence(), 4);
-  EXPECT_LT(absl::Now() - asked, absl::Seconds(5));  // woken by the commit, not a timeout
-  context.TryCancel();
-  while (reader->Read(&page)) {
-  }
-  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
-
-  request.set_start_sequence(-1);
-  grpc::ClientContext bad;
-  auto refused = reports_->WatchChanges(&bad, request);
-  while (refused->Read(&page)) {
-  }
-  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(ServiceTest, ParseAndStoreNeedsARegion) {
