@@ -117,20 +117,42 @@ absl::Status Store::CheckDiskSpace(size_t bytes) {
   uint64_t free = FreeDiskBytes(dir_);
   uint64_t memtables = 0;
   db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
+  // On a nearly full disk compactions fail (RocksDB wants room for their output), so each
+  // flush below leaves one more level-0 table. RocksDB stops writes at
+  // level0_stop_writes_trigger such tables until a compaction succeeds: a write would then
+  // block, not fail. Refuse instead; and flush only while the tables stay below the point
+  // where RocksDB slows writes.
+  uint64_t level0 = 0, stopped = 0;
+  db_->GetIntProperty("rocksdb.num-files-at-level0", &level0);
+  db_->GetIntProperty("rocksdb.is-write-stopped", &stopped);
   if (free < bytes + memtables + options_.min_free_disk_bytes && memtables > 0 &&
-      free >= memtables) {
+      free >= memtables && stopped == 0 && level0 + 1 < level0_slowdown_) {
     // Room to flush what is in memory to a table (no larger than the memtables), after which
     // its log is deleted: do it now rather than refuse (RocksDB would flush only at 64 MiB).
+    // allow_write_stall: without it Flush waits until the flush would not slow writes, that
+    // is for a compaction, which on this disk may never succeed.
     rocksdb::FlushOptions flush;
     flush.wait = true;
+    flush.allow_write_stall = true;
     if (db_->Flush(flush).ok()) {
       free = FreeDiskBytes(dir_);
       db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &memtables);
     }
   }
   const uint64_t needed = bytes + memtables + options_.min_free_disk_bytes;
-  if (free >= needed) return absl::OkStatus();
   constexpr double kMiB = 1 << 20;
+  // Stopped with too little room for a compaction (whose output may be as large as the
+  // tables): it would wait for space, not for RocksDB to catch up as under a heavy load.
+  uint64_t tables = 0;
+  if (stopped != 0 && db_->GetIntProperty("rocksdb.live-sst-files-size", &tables) &&
+      free < tables + options_.min_free_disk_bytes) {
+    return absl::UnavailableError(absl::StrFormat(
+        "the disk of the data directory is nearly full: %.1f MiB free, too little to compact "
+        "the store's tables, and it takes no writes until it has; writes resume as soon as "
+        "space is freed, reads go on",
+        free / kMiB));
+  }
+  if (free >= needed) return absl::OkStatus();
   return absl::UnavailableError(absl::StrFormat(
       "the disk of the data directory is nearly full: %.1f MiB free, %.1f MiB needed to take "
       "this write and still flush what is in memory; writes resume as soon as space is freed, "
@@ -170,6 +192,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Store
   }
   std::unique_ptr<Store> store(new Store(std::unique_ptr<rocksdb::DB>(raw), dir, options, fatal));
   store->read_only_ = read_only;
+  store->level0_slowdown_ = static_cast<uint64_t>(db_options.level0_slowdown_writes_trigger);
   GONGKAI_RETURN_IF_ERROR(store->LoadState());
   return store;
 }

@@ -342,6 +342,8 @@ class Store {
   const std::string dir_;
   const StoreOptions options_;
   bool read_only_ = false;
+  // RocksDB's level0_slowdown_writes_trigger for this database (CheckDiskSpace).
+  uint64_t level0_slowdown_ = 20;
   const std::shared_ptr<std::atomic<bool>> fatal_;
   mutable absl::Mutex registry_mu_;
   std::shared_ptr<const registry::TimedRegistry> registry_ ABSL_GUARDED_BY(registry_mu_);
