@@ -1,5 +1,5 @@
 // WatchChanges through the real gRPC server (the fixture of service_test_fixture.h): the change
-// log as a stream, woken by the commit.
+// log as a stream, woken by the commit; the worker's change feed and runner that follow it.
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -9,6 +9,8 @@
 #include "gtest/gtest.h"
 #include "tests/service_test_fixture.h"
 #include "tests/test_util.h"
+#include "worker/runner/change_feed.h"
+#include "worker/runner/runner.h"
 
 namespace gongkai {
 namespace {
@@ -67,6 +69,111 @@ TEST_F(ServiceTest, WatchesTheChangeLogAsAStream) {
   while (refused->Read(&page)) {
   }
   EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+class ChangeFeedTest : public ServiceTest {
+ protected:
+  // A new revision of the seed report: one more entry in the change log.
+  void Revise() {
+    v1::Report report = testing::SeedReport();
+    report.mutable_narrative()->set_overview(absl::StrCat("第", ++revisions_, "版"));
+    ASSERT_TRUE(Submit(report).ok());
+  }
+  // Takes from `feed` until it has the entries up to `last` (or 10 s pass); their sequences.
+  std::vector<int64_t> TakeUntil(worker::ChangeFeed& feed, int64_t from, int64_t last) {
+    std::vector<int64_t> seen;
+    const absl::Time give_up = absl::Now() + absl::Seconds(10);
+    while (from <= last && absl::Now() < give_up) {
+      auto taken = feed.Take(from, 100, give_up);
+      EXPECT_TRUE(taken.ok()) << taken.status();
+      if (!taken.ok()) break;
+      for (const v1::ChangeEvent& change : *taken) seen.push_back(change.sequence());
+      if (!taken->empty()) from = taken->back().sequence() + 1;
+    }
+    return seen;
+  }
+  int revisions_ = 0;
+};
+
+// Entries come in order, each once, as they are committed; a feed smaller than the backlog
+// holds the stream back and loses nothing; reading again means starting again.
+TEST_F(ChangeFeedTest, HandsOutEachCommitInOrderAndStartsAgainWhereAsked) {
+  for (int i = 0; i < 3; ++i) Revise();
+  worker::ChangeFeed feed(reports_.get(), "", /*capacity=*/1);
+  EXPECT_FALSE(feed.At(1));
+  feed.Start(1);
+  EXPECT_TRUE(feed.At(1));
+  EXPECT_THAT(TakeUntil(feed, 1, 3), ::testing::ElementsAre(1, 2, 3));
+  EXPECT_TRUE(feed.At(4));
+  EXPECT_FALSE(feed.At(2));  // taken: gone from the feed
+
+  // Nothing new: a Take waits until its deadline and returns nothing.
+  auto none = feed.Take(4, 100, absl::Now() + absl::Milliseconds(100));
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->empty());
+
+  // Commits made while the feed waits arrive without a new stream.
+  std::thread writer([&] {
+    for (int i = 0; i < 20; ++i) Revise();
+  });
+  EXPECT_EQ(TakeUntil(feed, 4, 23).size(), 20u);
+  writer.join();
+
+  feed.Start(2);  // to read again from 2
+  std::vector<int64_t> again = TakeUntil(feed, 2, 23);
+  ASSERT_EQ(again.size(), 22u);
+  for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i], static_cast<int64_t>(i) + 2);
+}
+
+// Stop() ends a waiting Take at once (CANCELLED); a stream the server ends is reported, and the
+// feed is no longer positioned anywhere (the worker then starts a new one).
+TEST_F(ChangeFeedTest, StopEndsAWaitAndAnEndedStreamIsReported) {
+  {
+    worker::ChangeFeed feed(reports_.get(), "");
+    feed.Start(1);
+    std::thread stopper([&] {
+      absl::SleepFor(absl::Milliseconds(200));
+      feed.Stop();
+    });
+    const absl::Time asked = absl::Now();
+    auto taken = feed.Take(1, 100, absl::Now() + absl::Seconds(60));
+    stopper.join();
+    EXPECT_EQ(taken.status().code(), absl::StatusCode::kCancelled);
+    EXPECT_LT(absl::Now() - asked, absl::Seconds(10));
+  }
+  worker::ChangeFeed feed(reports_.get(), "");
+  feed.Start(1);
+  server_->Shutdown(absl::Milliseconds(100));
+  auto taken = feed.Take(1, 100, absl::Now() + absl::Seconds(60));
+  EXPECT_FALSE(taken.ok());
+  EXPECT_FALSE(feed.At(1));
+}
+
+// The worker is woken by the commit: with jobs looked for only once an hour, a submitted report
+// still reaches the rollups at once.
+TEST_F(ChangeFeedTest, TheRunnerAppliesACommitWithoutPolling) {
+  worker::RunnerOptions options;
+  options.poll_interval = absl::Hours(1);
+  options.clock = env_.clock;
+  options.log = [](const std::string&) {};
+  worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+  std::thread thread([&] { (void)runner.Run(); });
+  auto applied = [&](int64_t sequence) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < give_up) {
+      auto checkpoint = store_->WorkerCheckpoint();
+      if (checkpoint.ok() && *checkpoint >= sequence) return true;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return false;
+  };
+  EXPECT_TRUE(applied(0));  // started: a checkpoint written
+  Revise();
+  EXPECT_TRUE(applied(1));
+  Revise();
+  EXPECT_TRUE(applied(2));
+  runner.Stop();
+  thread.join();
 }
 
 }  // namespace

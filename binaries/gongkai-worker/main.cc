@@ -30,8 +30,9 @@ ABSL_FLAG(std::string, metrics_listen, "",
 ABSL_FLAG(std::string, log_format, "json", "Logs on stderr: json (one object a line) or text.");
 ABSL_FLAG(bool, once, false, "Recompute --year in full, write it, and exit.");
 ABSL_FLAG(int, year, 0, "The year for --once.");
-ABSL_FLAG(absl::Duration, poll_interval, absl::Milliseconds(50),
-          "How often to look for changes when idle.");
+ABSL_FLAG(absl::Duration, poll_interval, absl::Milliseconds(100),
+          "How often to look for rollup jobs when no change arrives (changes come as a stream "
+          "and are applied at once).");
 ABSL_FLAG(std::string, deadlines, "township=01-31,department=01-31,county=03-31",
           "Reporting deadlines in the year after the reporting year, per level (county: "
           "governments of counties and above).");

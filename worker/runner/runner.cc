@@ -20,6 +20,8 @@ namespace {
 constexpr size_t kMinChunkBytes = 4 << 10;
 // Failures in a row after which the worker says it is stuck as an error.
 constexpr int kFailuresBeforeError = 3;
+// Changes applied before their results are written.
+constexpr size_t kChangesPerStep = 500;
 
 }  // namespace
 
@@ -49,6 +51,7 @@ Runner::Runner(std::shared_ptr<grpc::Channel> channel, RunnerOptions options)
       reports_(v1::ReportService::NewStub(channel)),
       regions_(v1::RegionService::NewStub(channel)),
       results_(v1::WorkerService::NewStub(channel)),
+      feed_(reports_.get(), options_.token),
       chunk_bytes_(options_.write_chunk_bytes) {}
 
 void Runner::Log(const std::string& line) const {
@@ -65,8 +68,11 @@ Runner::Stats Runner::GetStats() const {
 }
 
 void Runner::Stop() {
-  absl::MutexLock lock(&mu_);
-  stopped_ = true;
+  {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+  }
+  feed_.Stop();
 }
 
 bool Runner::Stopped() {
@@ -258,25 +264,22 @@ absl::Status Runner::Flush() {
   return s;
 }
 
-absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
+absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline) {
   // First whatever an earlier failure left unwritten.
   GONGKAI_RETURN_IF_ERROR(Flush());
-  v1::ListChangesRequest request;
-  request.set_start_sequence(next_sequence_);
-  request.set_page_size(500);
-  v1::ListChangesResponse response;
-  GONGKAI_RETURN_IF_ERROR(FromGrpc(reports_->ListChanges(Context().get(), request, &response),
-                                   "follow the change log"));
-  if (response.changes().empty()) {
-    if (response.head_sequence() < next_sequence_ - 1) {
+  if (!feed_.At(next_sequence_)) {
+    // A new stream (at start, after an error, or to read again what a failure left unapplied).
+    GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
+    if (head < next_sequence_ - 1) {
       // The store's log is shorter than what we applied: it was restored from a backup.
-      return absl::FailedPreconditionError(
-          absl::StrCat("the change log head ", response.head_sequence(), " is behind the worker's ",
-                       next_sequence_ - 1));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the change log head ", head, " is behind the worker's ", next_sequence_ - 1));
     }
-    return 0;
+    feed_.Start(next_sequence_);
   }
-  for (const v1::ChangeEvent& change : response.changes()) {
+  GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::ChangeEvent> changes,
+                           feed_.Take(next_sequence_, kChangesPerStep, deadline));
+  for (const v1::ChangeEvent& change : changes) {
     if (change.has_registry_change()) {
       GONGKAI_RETURN_IF_ERROR(ApplyRegistryChange(change.registry_change().from_year()));
       next_sequence_ = change.sequence() + 1;
@@ -307,7 +310,16 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra) {
     next_sequence_ = change.sequence() + 1;
   }
   GONGKAI_RETURN_IF_ERROR(Flush());
-  return response.changes_size();
+  return static_cast<int>(changes.size());
+}
+
+absl::Status Runner::CatchUp(YearModel* extra) {
+  GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
+  while (next_sequence_ <= head) {
+    if (Stopped()) return absl::CancelledError("stopping");
+    GONGKAI_RETURN_IF_ERROR(FollowOnce(extra, absl::Now() + absl::Seconds(1)).status());
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Runner::ApplyRevision(const v1::ChangeEvent& change, YearModel* extra) {
@@ -372,7 +384,8 @@ absl::Status Runner::Run() {
         if (status.ok()) last_full_ = options_.clock();
       }
       if (status.ok()) {
-        absl::StatusOr<int> followed = FollowOnce();
+        // Waits for a change, and looks for jobs again when none came.
+        absl::StatusOr<int> followed = FollowOnce(nullptr, absl::Now() + options_.poll_interval);
         status = followed.status();
         applied = followed.ok() ? *followed : 0;
       }
@@ -402,10 +415,9 @@ absl::Status Runner::Run() {
       malloc_trim(0);
       followed_since_trim = false;
     }
-    if (applied == 0) {
+    if (!status.ok()) {
       absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(&stopped_),
-                           status.ok() ? options_.poll_interval : options_.retry_interval);
+      mu_.AwaitWithTimeout(absl::Condition(&stopped_), options_.retry_interval);
     }
   }
   return absl::OkStatus();

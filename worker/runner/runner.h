@@ -1,5 +1,6 @@
 // The aggregation worker's loop. It talks to gongkaid only through gRPC: it reads the region
-// registry and the reports, follows the change log, computes rollups and anomaly flags with
+// registry and the reports, follows the change log (a WatchChanges stream, so that a commit
+// reaches it at once; see change_feed.h), computes rollups and anomaly flags with
 // the arithmetic in worker/, and writes them back (with its checkpoint) through
 // WorkerService. gongkaid runs one in-process; gongkai-worker runs one on its own.
 //
@@ -27,14 +28,15 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/support/channel_arguments.h"
 #include "worker/model.h"
+#include "worker/runner/change_feed.h"
 #include "worker/settings.h"
 
 namespace gongkai::worker {
 
 struct RunnerOptions {
   Settings settings;
-  // How often to look for new changes and jobs when idle.
-  absl::Duration poll_interval = absl::Milliseconds(10);
+  // How often to look for rollup jobs when no change arrives (changes wake the worker at once).
+  absl::Duration poll_interval = absl::Milliseconds(100);
   // How often to recompute every year from scratch (and report any drift).
   absl::Duration full_recompute_interval = absl::Hours(6);
   // After an RPC error, wait this long before trying again.
@@ -93,9 +95,12 @@ class Runner {
   absl::StatusOr<std::shared_ptr<const RegionTree>> TreeOf(int year);
   absl::StatusOr<int64_t> Head();
   absl::StatusOr<std::unique_ptr<YearModel>> LoadYear(int year);
-  // Applies the changes after next_sequence_ (at most one page) and writes what they affect.
-  // `extra` also receives the revisions of its year (a fresh model being compared).
-  absl::StatusOr<int> FollowOnce(YearModel* extra = nullptr);
+  // Applies the changes from next_sequence_ (at most one page, waiting until `deadline` for
+  // the first) and writes what they affect. `extra` also receives the revisions of its year
+  // (a fresh model being compared). Returns how many were applied.
+  absl::StatusOr<int> FollowOnce(YearModel* extra, absl::Time deadline);
+  // Applies every change up to the head of the log as it is now.
+  absl::Status CatchUp(YearModel* extra);
   // A registry change from `from_year` on: those years' trees are loaded again, and their
   // models rebuilt and written whole.
   absl::Status ApplyRegistryChange(int from_year);
@@ -119,6 +124,7 @@ class Runner {
   std::unique_ptr<v1::ReportService::Stub> reports_;
   std::unique_ptr<v1::RegionService::Stub> regions_;
   std::unique_ptr<v1::WorkerService::Stub> results_;
+  ChangeFeed feed_;
   std::map<int, std::shared_ptr<const RegionTree>> trees_;
   std::map<int, std::unique_ptr<YearModel>> models_;
   // Results that applied changes affected and that are not written yet, per year.

@@ -23,17 +23,9 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
   }
   // Catch up, load the year afresh, then bring both models to the same change log position
   // so that any difference between them is drift, not timing.
-  for (;;) {
-    if (Stopped()) return absl::CancelledError("stopping");
-    GONGKAI_ASSIGN_OR_RETURN(int applied, FollowOnce());
-    if (applied == 0) break;
-  }
+  GONGKAI_RETURN_IF_ERROR(CatchUp(nullptr));
   GONGKAI_ASSIGN_OR_RETURN(auto fresh, LoadYear(year));
-  for (;;) {
-    if (Stopped()) return absl::CancelledError("stopping");
-    GONGKAI_ASSIGN_OR_RETURN(int applied, FollowOnce(fresh.get()));
-    if (applied == 0) break;
-  }
+  GONGKAI_RETURN_IF_ERROR(CatchUp(fresh.get()));
   drift->reports = fresh->report_count();
   // (A registry change met meanwhile rebuilt the incremental model on a new tree: nothing to
   // compare then.)

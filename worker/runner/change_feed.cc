@@ -1,0 +1,114 @@
+#include "worker/runner/change_feed.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/support/sync_stream.h"
+#include "worker/runner/runner.h"
+
+namespace gongkai::worker {
+namespace {
+
+// Entries per message of the stream.
+constexpr int kPageSize = 500;
+
+}  // namespace
+
+ChangeFeed::ChangeFeed(v1::ReportService::Stub* stub, std::string token, size_t capacity)
+    : stub_(stub), token_(std::move(token)), capacity_(capacity) {}
+
+ChangeFeed::~ChangeFeed() {
+  Stop();
+  if (reader_.joinable()) reader_.join();
+}
+
+bool ChangeFeed::At(int64_t sequence) const {
+  absl::MutexLock lock(&mu_);
+  const int64_t position = entries_.empty() ? next_ : entries_.front().sequence();
+  return running_ && taken_ <= sequence && sequence <= position;
+}
+
+void ChangeFeed::Start(int64_t sequence) {
+  {
+    absl::MutexLock lock(&mu_);
+    Cancel();
+  }
+  if (reader_.joinable()) reader_.join();
+  absl::MutexLock lock(&mu_);
+  if (stopped_) return;
+  entries_.clear();
+  taken_ = next_ = sequence;
+  running_ = true;
+  ended_ = absl::OkStatus();
+  context_ = std::make_shared<grpc::ClientContext>();  // no deadline: until cancelled
+  if (!token_.empty()) context_->AddMetadata("authorization", absl::StrCat("Bearer ", token_));
+  reader_ = std::thread(&ChangeFeed::Read, this, context_, sequence);
+}
+
+void ChangeFeed::Read(std::shared_ptr<grpc::ClientContext> context, int64_t start) {
+  v1::WatchChangesRequest request;
+  request.set_start_sequence(start);
+  request.set_page_size(kPageSize);
+  request.set_follow(true);
+  std::unique_ptr<grpc::ClientReader<v1::WatchChangesResponse>> stream =
+      stub_->WatchChanges(context.get(), request);
+  v1::WatchChangesResponse page;
+  bool cancelled = false;
+  while (!cancelled && stream->Read(&page)) {
+    absl::MutexLock lock(&mu_);
+    // Hold the stream back while the worker has enough to do.
+    auto room = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return entries_.size() < capacity_ || context_ != context;
+    };
+    mu_.Await(absl::Condition(&room));
+    cancelled = context_ != context;
+    if (cancelled) break;
+    for (v1::ChangeEvent& change : *page.mutable_changes()) entries_.push_back(std::move(change));
+    next_ = page.next_sequence();
+  }
+  if (cancelled) context->TryCancel();
+  const grpc::Status status = stream->Finish();
+  absl::MutexLock lock(&mu_);
+  running_ = false;
+  ended_ = status.ok() ? absl::UnavailableError("the change feed ended")
+                       : FromGrpc(status, "follow the change log");
+}
+
+void ChangeFeed::Cancel() {
+  if (context_ != nullptr) context_->TryCancel();
+  context_ = nullptr;  // also wakes a reader waiting for room
+}
+
+void ChangeFeed::Stop() {
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;
+  Cancel();
+}
+
+absl::StatusOr<std::vector<v1::ChangeEvent>> ChangeFeed::Take(int64_t sequence, size_t max,
+                                                              absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return !entries_.empty() || !running_ || stopped_;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&ready), deadline);
+  if (stopped_) return absl::CancelledError("stopping");
+  std::vector<v1::ChangeEvent> taken;
+  const int64_t position = entries_.empty() ? next_ : entries_.front().sequence();
+  if (sequence < taken_ || sequence > position) {
+    return absl::InternalError(
+        absl::StrCat("the change feed is at ", position, ", not at ", sequence));
+  }
+  while (!entries_.empty() && taken.size() < max) {
+    taken.push_back(std::move(entries_.front()));
+    entries_.pop_front();
+  }
+  if (!taken.empty()) {
+    taken_ = taken.back().sequence() + 1;
+    return taken;
+  }
+  if (!running_) return ended_;
+  return taken;
+}
+
+}  // namespace gongkai::worker
