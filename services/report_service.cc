@@ -6,6 +6,7 @@
 #include "common/status_macros.h"
 #include "importer/files/files.h"
 #include "importer/parser.h"
+#include "proto/change_event.h"
 #include "services/errors.h"
 #include "services/status.h"
 #include "validation/validator.h"
@@ -199,6 +200,30 @@ absl::Status ChangesPage(const Env& env, const RequestContext& context, int64_t 
   return absl::OkStatus();
 }
 
+// Adds to `page` the revision each of its new revisions of a report names, in `view`; a page
+// whose revisions pass kMaxRevisionBytes ends there (`next_sequence` moved back to the first
+// entry left out), but always keeps its first entry.
+absl::Status AddRevisions(const Env& env, v1::ReportView view, v1::WatchChangesResponse* page,
+                          int64_t* next_sequence) {
+  constexpr size_t kMaxRevisionBytes = 2 << 20;
+  size_t bytes = 0;
+  for (int i = 0; i < page->changes_size(); ++i) {
+    const v1::ChangeEvent& change = page->changes(i);
+    if (bytes > kMaxRevisionBytes) {
+      *next_sequence = change.sequence();
+      page->mutable_changes()->DeleteSubrange(i, page->changes_size() - i);
+      break;
+    }
+    if (!IsNewRevision(change)) continue;
+    GONGKAI_ASSIGN_OR_RETURN(
+        v1::Revision revision,
+        env.store->GetRevision(change.key(), change.revision(), view == v1::REPORT_VIEW_FULL));
+    bytes += revision.ByteSizeLong();
+    *page->add_revisions() = std::move(revision);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ListChanges(const Env& env, const RequestContext& context,
@@ -237,6 +262,9 @@ absl::Status WatchChanges(const Env& env, const RequestContext& context,
     GONGKAI_RETURN_IF_ERROR(ChangesPage(env, context, next, request.page_size(),
                                         page.mutable_changes(), &after, &head));
     if (after > next) {  // entries were read (some perhaps not the caller's to see)
+      if (request.view() != v1::REPORT_VIEW_UNSPECIFIED) {
+        GONGKAI_RETURN_IF_ERROR(AddRevisions(env, request.view(), &page, &after));
+      }
       page.set_next_sequence(after);
       page.set_head_sequence(head);
       if (!send(page)) return absl::OkStatus();  // the client has gone

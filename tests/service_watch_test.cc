@@ -71,6 +71,69 @@ TEST_F(ServiceTest, WatchesTheChangeLogAsAStream) {
   EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// With a view, each new revision of a report comes with its revision, in the order of the
+// entries (none for a review decision); a page ends at about 2 MiB of revisions, and the next
+// one goes on from there.
+TEST_F(ServiceTest, WatchCarriesTheRevisionsAndBoundsAPageByTheirSize) {
+  v1::Report report = testing::SeedReport();
+  std::string long_text;
+  for (int j = 0; j < 40000; ++j) long_text += "政";  // 120 KB
+  for (int i = 0; i < 24; ++i) {
+    report.mutable_narrative()->set_overview(absl::StrCat(i, long_text));
+    ASSERT_TRUE(Submit(report).ok());
+  }
+  v1::WatchChangesRequest request;
+  request.set_start_sequence(1);
+  request.set_page_size(100);
+  request.set_view(v1::REPORT_VIEW_BASIC);
+  grpc::ClientContext context;
+  auto reader = reports_->WatchChanges(&context, request);
+  std::vector<int> page_sizes;
+  int64_t expected = 1;
+  v1::WatchChangesResponse page;
+  while (reader->Read(&page)) {
+    page_sizes.push_back(page.changes_size());
+    ASSERT_EQ(page.revisions_size(), page.changes_size());
+    for (int i = 0; i < page.changes_size(); ++i) {
+      EXPECT_EQ(page.changes(i).sequence(), expected++);
+      EXPECT_EQ(page.revisions(i).change_sequence(), page.changes(i).sequence());
+      EXPECT_EQ(page.revisions(i).revision(), page.changes(i).revision());
+      EXPECT_FALSE(page.revisions(i).has_report());  // BASIC
+    }
+    EXPECT_EQ(page.next_sequence(), expected);
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(expected, 25);
+  // BASIC revisions are small: one page.
+  EXPECT_THAT(page_sizes, ::testing::ElementsAre(24));
+
+  request.set_view(v1::REPORT_VIEW_FULL);
+  grpc::ClientContext full_context;
+  auto full = reports_->WatchChanges(&full_context, request);
+  page_sizes.clear();
+  expected = 1;
+  while (full->Read(&page)) {
+    page_sizes.push_back(page.changes_size());
+    ASSERT_EQ(page.revisions_size(), page.changes_size());
+    size_t before_last = 0, bytes = 0;
+    for (int i = 0; i < page.changes_size(); ++i) {
+      EXPECT_EQ(page.changes(i).sequence(), expected++);
+      EXPECT_EQ(page.revisions(i).change_sequence(), page.changes(i).sequence());
+      EXPECT_TRUE(page.revisions(i).has_report());
+      before_last = bytes;
+      bytes += page.revisions(i).ByteSizeLong();
+    }
+    EXPECT_LE(before_last, size_t{2} << 20);  // under 2 MiB until its last revision
+    if (expected < 25) {
+      EXPECT_GT(bytes, size_t{2} << 20) << "a page ended early";
+    }
+    EXPECT_EQ(page.next_sequence(), expected);
+  }
+  EXPECT_TRUE(full->Finish().ok());
+  EXPECT_EQ(expected, 25);
+  EXPECT_GE(page_sizes.size(), 2u);  // 24 × 120 KB is more than one page
+}
+
 class ChangeFeedTest : public ServiceTest {
  protected:
   // A new revision of the seed report: one more entry in the change log.
@@ -87,8 +150,17 @@ class ChangeFeedTest : public ServiceTest {
       auto taken = feed.Take(from, 100, give_up);
       EXPECT_TRUE(taken.ok()) << taken.status();
       if (!taken.ok()) break;
-      for (const v1::ChangeEvent& change : *taken) seen.push_back(change.sequence());
-      if (!taken->empty()) from = taken->back().sequence() + 1;
+      for (const worker::ChangeFeed::Change& change : *taken) {
+        seen.push_back(change.event.sequence());
+        // Each new revision comes with the revision it names.
+        EXPECT_TRUE(change.revision.has_value());
+        if (change.revision.has_value()) {
+          EXPECT_EQ(change.revision->revision(), change.event.revision());
+          EXPECT_EQ(change.revision->change_sequence(), change.event.sequence());
+          EXPECT_TRUE(change.revision->has_report());  // FULL
+        }
+      }
+      if (!taken->empty()) from = taken->back().event.sequence() + 1;
     }
     return seen;
   }

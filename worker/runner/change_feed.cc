@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/support/sync_stream.h"
+#include "proto/change_event.h"
 #include "worker/runner/runner.h"
 
 namespace gongkai::worker {
@@ -24,7 +25,7 @@ ChangeFeed::~ChangeFeed() {
 
 bool ChangeFeed::At(int64_t sequence) const {
   absl::MutexLock lock(&mu_);
-  const int64_t position = entries_.empty() ? next_ : entries_.front().sequence();
+  const int64_t position = entries_.empty() ? next_ : entries_.front().event.sequence();
   return running_ && taken_ <= sequence && sequence <= position;
 }
 
@@ -50,11 +51,29 @@ void ChangeFeed::Read(std::shared_ptr<grpc::ClientContext> context, int64_t star
   request.set_start_sequence(start);
   request.set_page_size(kPageSize);
   request.set_follow(true);
+  request.set_view(v1::REPORT_VIEW_FULL);
   std::unique_ptr<grpc::ClientReader<v1::WatchChangesResponse>> stream =
       stub_->WatchChanges(context.get(), request);
   v1::WatchChangesResponse page;
   bool cancelled = false;
-  while (!cancelled && stream->Read(&page)) {
+  absl::Status broken;
+  while (!cancelled && broken.ok() && stream->Read(&page)) {
+    // Each new revision of a report with its revision (sent in the same order).
+    std::vector<Change> changes;
+    changes.reserve(page.changes_size());
+    int next_revision = 0;
+    for (v1::ChangeEvent& event : *page.mutable_changes()) {
+      Change& change = changes.emplace_back(Change{std::move(event), std::nullopt});
+      if (page.revisions_size() == 0 || !IsNewRevision(change.event)) continue;
+      if (next_revision == page.revisions_size() ||
+          page.revisions(next_revision).change_sequence() != change.event.sequence()) {
+        broken = absl::InternalError(absl::StrCat(
+            "the change feed's revisions do not match its entry ", change.event.sequence()));
+        break;
+      }
+      change.revision = std::move(*page.mutable_revisions(next_revision++));
+    }
+    if (!broken.ok()) break;
     absl::MutexLock lock(&mu_);
     // Hold the stream back while the worker has enough to do.
     auto room = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
@@ -63,15 +82,19 @@ void ChangeFeed::Read(std::shared_ptr<grpc::ClientContext> context, int64_t star
     mu_.Await(absl::Condition(&room));
     cancelled = context_ != context;
     if (cancelled) break;
-    for (v1::ChangeEvent& change : *page.mutable_changes()) entries_.push_back(std::move(change));
+    for (Change& change : changes) entries_.push_back(std::move(change));
     next_ = page.next_sequence();
   }
-  if (cancelled) context->TryCancel();
+  if (cancelled || !broken.ok()) context->TryCancel();
   const grpc::Status status = stream->Finish();
   absl::MutexLock lock(&mu_);
   running_ = false;
-  ended_ = status.ok() ? absl::UnavailableError("the change feed ended")
-                       : FromGrpc(status, "follow the change log");
+  if (!broken.ok()) {
+    ended_ = broken;
+  } else {
+    ended_ = status.ok() ? absl::UnavailableError("the change feed ended")
+                         : FromGrpc(status, "follow the change log");
+  }
 }
 
 void ChangeFeed::Cancel() {
@@ -85,16 +108,16 @@ void ChangeFeed::Stop() {
   Cancel();
 }
 
-absl::StatusOr<std::vector<v1::ChangeEvent>> ChangeFeed::Take(int64_t sequence, size_t max,
-                                                              absl::Time deadline) {
+absl::StatusOr<std::vector<ChangeFeed::Change>> ChangeFeed::Take(int64_t sequence, size_t max,
+                                                                 absl::Time deadline) {
   absl::MutexLock lock(&mu_);
   auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
     return !entries_.empty() || !running_ || stopped_;
   };
   mu_.AwaitWithDeadline(absl::Condition(&ready), deadline);
   if (stopped_) return absl::CancelledError("stopping");
-  std::vector<v1::ChangeEvent> taken;
-  const int64_t position = entries_.empty() ? next_ : entries_.front().sequence();
+  std::vector<Change> taken;
+  const int64_t position = entries_.empty() ? next_ : entries_.front().event.sequence();
   if (sequence < taken_ || sequence > position) {
     return absl::InternalError(
         absl::StrCat("the change feed is at ", position, ", not at ", sequence));
@@ -104,7 +127,7 @@ absl::StatusOr<std::vector<v1::ChangeEvent>> ChangeFeed::Take(int64_t sequence, 
     entries_.pop_front();
   }
   if (!taken.empty()) {
-    taken_ = taken.back().sequence() + 1;
+    taken_ = taken.back().event.sequence() + 1;
     return taken;
   }
   if (!running_) return ended_;

@@ -1,7 +1,9 @@
 // The change log as a feed: ReportService.WatchChanges read on a thread of its own, its
-// entries handed out in order. A commit reaches the worker as soon as the server has it,
-// without polling. Bounded: the stream is not read while `capacity` entries wait, so a worker
-// that falls behind holds the server back through gRPC's flow control, not in memory.
+// entries handed out in order, each new revision of a report with the revision itself (the
+// stream's FULL view), so that applying a change needs no call back. A commit reaches the
+// worker as soon as the server has it, without polling. Bounded: the stream is not read while
+// `capacity` entries wait, so a worker that falls behind holds the server back through gRPC's
+// flow control, not in memory.
 //
 // Thread-compatible, but for Stop(), which any thread may call.
 #ifndef GONGKAI_WORKER_RUNNER_CHANGE_FEED_H_
@@ -9,6 +11,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,8 +27,15 @@ namespace gongkai::worker {
 
 class ChangeFeed {
  public:
+  struct Change {
+    v1::ChangeEvent event;
+    // For a new revision of a report (IsNewRevision), that revision in full; unset when the
+    // server sent none (one that predates the stream's revisions): read it with GetReport.
+    std::optional<v1::Revision> revision;
+  };
+
   // `token`: sent as "authorization: Bearer <token>" when not empty.
-  ChangeFeed(v1::ReportService::Stub* stub, std::string token, size_t capacity = 5000);
+  ChangeFeed(v1::ReportService::Stub* stub, std::string token, size_t capacity = 2000);
   ~ChangeFeed();
   ChangeFeed(const ChangeFeed&) = delete;
   ChangeFeed& operator=(const ChangeFeed&) = delete;
@@ -39,8 +49,7 @@ class ChangeFeed {
   // returns up to `max` entries in order, the first of them `sequence` (empty on a timeout).
   // The stream's error when it has ended, after which At() is false. Entries taken are gone:
   // to read them again, Start() from where they began.
-  absl::StatusOr<std::vector<v1::ChangeEvent>> Take(int64_t sequence, size_t max,
-                                                    absl::Time deadline);
+  absl::StatusOr<std::vector<Change>> Take(int64_t sequence, size_t max, absl::Time deadline);
   // Ends the stream; Take returns at once from then on (CANCELLED). Final.
   void Stop();
 
@@ -55,7 +64,7 @@ class ChangeFeed {
   std::thread reader_;
   mutable absl::Mutex mu_;
   std::shared_ptr<grpc::ClientContext> context_ ABSL_GUARDED_BY(mu_);
-  std::deque<v1::ChangeEvent> entries_ ABSL_GUARDED_BY(mu_);
+  std::deque<Change> entries_ ABSL_GUARDED_BY(mu_);
   // Every entry before `taken_` was taken (or, for callers who may not see it, skipped by
   // the server); the entries read and not taken are entries_; the stream goes on at `next_`.
   int64_t taken_ ABSL_GUARDED_BY(mu_) = 0;

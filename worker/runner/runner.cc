@@ -11,6 +11,7 @@
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "grpcpp/client_context.h"
+#include "proto/change_event.h"
 #include "worker/anomalies.h"
 
 namespace gongkai::worker {
@@ -277,9 +278,10 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline) {
     }
     feed_.Start(next_sequence_);
   }
-  GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::ChangeEvent> changes,
+  GONGKAI_ASSIGN_OR_RETURN(std::vector<ChangeFeed::Change> changes,
                            feed_.Take(next_sequence_, kChangesPerStep, deadline));
-  for (const v1::ChangeEvent& change : changes) {
+  for (ChangeFeed::Change& item : changes) {
+    const v1::ChangeEvent& change = item.event;
     if (change.has_registry_change()) {
       GONGKAI_RETURN_IF_ERROR(ApplyRegistryChange(change.registry_change().from_year()));
       next_sequence_ = change.sequence() + 1;
@@ -296,7 +298,7 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline) {
       next_sequence_ = change.sequence() + 1;
       continue;
     }
-    if (change.has_review() && change.revision() == change.previous_revision()) {
+    if (IsReviewDecision(change)) {
       // A review decision: the counts of review states change, the report does not.
       if (extra != nullptr && extra->year() == year)
         extra->ApplyReview(change.key(), change.review());
@@ -306,7 +308,7 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline) {
       continue;
     }
     // On failure nothing of this page is applied past this change; it is read again.
-    GONGKAI_RETURN_IF_ERROR(ApplyRevision(change, extra));
+    GONGKAI_RETURN_IF_ERROR(ApplyRevision(change, std::move(item.revision), extra));
     next_sequence_ = change.sequence() + 1;
   }
   GONGKAI_RETURN_IF_ERROR(Flush());
@@ -322,15 +324,20 @@ absl::Status Runner::CatchUp(YearModel* extra) {
   return absl::OkStatus();
 }
 
-absl::Status Runner::ApplyRevision(const v1::ChangeEvent& change, YearModel* extra) {
+absl::Status Runner::ApplyRevision(const v1::ChangeEvent& change,
+                                   std::optional<v1::Revision> carried, YearModel* extra) {
   const int year = change.key().year();
-  v1::GetReportRequest get;
-  *get.mutable_key() = change.key();
-  get.set_revision(change.revision());
-  get.set_view(v1::REPORT_VIEW_FULL);
   v1::Revision revision;
-  GONGKAI_RETURN_IF_ERROR(
-      FromGrpc(reports_->GetReport(Context().get(), get, &revision), "read a changed report"));
+  if (carried.has_value()) {
+    revision = std::move(*carried);
+  } else {
+    v1::GetReportRequest get;
+    *get.mutable_key() = change.key();
+    get.set_revision(change.revision());
+    get.set_view(v1::REPORT_VIEW_FULL);
+    GONGKAI_RETURN_IF_ERROR(
+        FromGrpc(reports_->GetReport(Context().get(), get, &revision), "read a changed report"));
+  }
   if (extra != nullptr && extra->year() == year) extra->Apply(revision);
   const std::vector<int> changed = ModelOf(year)->Apply(revision);
   if (changed.empty()) return absl::OkStatus();

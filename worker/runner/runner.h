@@ -104,8 +104,10 @@ class Runner {
   // A registry change from `from_year` on: those years' trees are loaded again, and their
   // models rebuilt and written whole.
   absl::Status ApplyRegistryChange(int from_year);
-  // Applies one revision of a change; marks what it affects as pending.
-  absl::Status ApplyRevision(const v1::ChangeEvent& change, YearModel* extra);
+  // Applies the revision a change names (`carried` by the feed, else read with GetReport);
+  // marks what it affects as pending.
+  absl::Status ApplyRevision(const v1::ChangeEvent& change, std::optional<v1::Revision> carried,
+                             YearModel* extra);
   absl::Status FullRecompute(int year, const std::string& subtree, Drift* drift);
   absl::Status RunJob();
   // Writes rollups of `rollup_regions` and anomaly sets of `flag_regions` for the year.
