@@ -227,12 +227,11 @@ absl::Status WriteResults(const Env& env, const RequestContext& context,
                           const v1::WriteResultsRequest& request, v1::Checkpoint* response) {
   GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
-  std::vector<v1::Rollup> rollups(request.rollups().begin(), request.rollups().end());
-  std::vector<v1::AnomalySet> sets(request.anomaly_sets().begin(), request.anomaly_sets().end());
   std::optional<int64_t> checkpoint;
   if (request.has_checkpoint()) checkpoint = request.checkpoint();
-  GONGKAI_RETURN_IF_ERROR(
-      env.store->WriteResults(request.year(), rollups, sets, checkpoint, request.replace_year()));
+  GONGKAI_RETURN_IF_ERROR(env.store->WriteResults(request.year(), request.rollups(),
+                                                  request.anomaly_sets(), checkpoint,
+                                                  request.replace_year()));
   return GetCheckpoint(env, context, response);
 }
 

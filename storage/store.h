@@ -257,8 +257,8 @@ class Store {
   // batch, with the checkpoint when set. NOT_FOUND for a region not in the registry;
   // FAILED_PRECONDITION when the checkpoint is below the stored one.
   // With `replace_year`, every stored anomaly set of the year is deleted first.
-  absl::Status WriteResults(int year, const std::vector<v1::Rollup>& rollups,
-                            const std::vector<v1::AnomalySet>& anomaly_sets,
+  absl::Status WriteResults(int year, const google::protobuf::RepeatedPtrField<v1::Rollup>& rollups,
+                            const google::protobuf::RepeatedPtrField<v1::AnomalySet>& anomaly_sets,
                             std::optional<int64_t> checkpoint, bool replace_year = false);
   // The last sequence whose effects the worker stored (0 at first).
   absl::StatusOr<int64_t> WorkerCheckpoint() const;

@@ -38,9 +38,10 @@ std::string EncodeCounter(int64_t value) {
 
 }  // namespace
 
-absl::Status Store::WriteResults(int year, const std::vector<v1::Rollup>& rollups,
-                                 const std::vector<v1::AnomalySet>& anomaly_sets,
-                                 std::optional<int64_t> checkpoint, bool replace_year) {
+absl::Status Store::WriteResults(
+    int year, const google::protobuf::RepeatedPtrField<v1::Rollup>& rollups,
+    const google::protobuf::RepeatedPtrField<v1::AnomalySet>& anomaly_sets,
+    std::optional<int64_t> checkpoint, bool replace_year) {
   // Under the lock a registry update takes, so that results are keyed by the current tree.
   absl::MutexLock lock(&results_mu_);
   std::shared_ptr<const registry::YearTree> registry = Tree(year);

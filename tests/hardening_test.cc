@@ -251,7 +251,7 @@ TEST_F(SecurityTest, AFlagNeverNamesOrCountsPeersTheCallerCannotSee) {
   other->set_label("对比报告");
   other->set_value("330226001000|2019||own");
   other->set_about_peers(true);
-  ASSERT_TRUE(store_->WriteResults(2019, {}, {set}, std::nullopt).ok());
+  ASSERT_TRUE(store_->WriteResults(2019, {}, testing::Repeated({set}), std::nullopt).ok());
   auto list = [&](const std::string& token) {
     v1::ListAnomaliesRequest request;
     request.set_region_code(kYishi);

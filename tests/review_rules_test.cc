@@ -60,7 +60,8 @@ TEST(ReviewFlags, ConfirmWaitsForTheWorkerAndCannotReturnAMissingReport) {
   *missing->mutable_key() = Key(kYuelong);
   worker::AssignIdentities(&yishi);
   worker::AssignIdentities(&yuelong);
-  ASSERT_TRUE((*store)->WriteResults(2019, {}, {yishi, yuelong}, /*checkpoint=*/0).ok());
+  ASSERT_TRUE(
+      (*store)->WriteResults(2019, {}, testing::Repeated({yishi, yuelong}), /*checkpoint=*/0).ok());
 
   v1::DecideFlagRequest confirm;
   confirm.set_decision(v1::FLAG_DECISION_CONFIRM);

@@ -216,8 +216,8 @@ TEST_F(SecurityTest, FlagIdsOutsideTheScopeAreRefusedBeforeAnyLookup) {
 // A principal restricted to one body cannot probe for flags on other bodies' reports in its
 // region: no flag and another body's flag are refused alike.
 TEST_F(SecurityTest, ABodysPrincipalCannotProbeForOtherBodiesFlags) {
-  const std::string body = Create("ninghai-police", {v1::ROLE_SUBMITTER}, {kNinghai},
-                                  "11330226002578420E");
+  const std::string body =
+      Create("ninghai-police", {v1::ROLE_SUBMITTER}, {kNinghai}, "11330226002578420E");
   v1::ExplainFlagRequest explain;
   explain.set_flag_id(std::string(kNinghai) + "-2019-0123456789abcdef");
   explain.set_explanation("x");

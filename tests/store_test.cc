@@ -294,7 +294,7 @@ TEST_F(StoreTest, ACraftedAnomalyPageTokenIsRefused) {
   set.set_region_code("330226104000");
   set.set_year(2019);
   set.add_anomalies()->set_kind(v1::ANOMALY_KIND_MISSING_REPORT);
-  ASSERT_TRUE(store_->WriteResults(2019, {}, {set}, std::nullopt).ok());
+  ASSERT_TRUE(store_->WriteResults(2019, {}, testing::Repeated({set}), std::nullopt).ok());
   const auto path = store_->Tree(2019)->PathOf("330226104000");
   for (uint64_t index : {~0ull, 0xFFFFFFFF80000000ull, 1ull << 31}) {
     std::string token = keys::AnomaliesKey(2019, path);

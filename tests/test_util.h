@@ -5,12 +5,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "gongkai/v1/region.pb.h"
 #include "gongkai/v1/report.pb.h"
+#include "google/protobuf/repeated_ptr_field.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 
@@ -78,6 +80,12 @@ inline std::vector<v1::Region> SmallRegistry() {
 
 // A well-formed 统一社会信用代码 of a state organ (check character computed by hand).
 inline constexpr char kBodyCode[] = "11100000000013127D";
+
+// A repeated field of messages, for the APIs that take one.
+template <typename T>
+google::protobuf::RepeatedPtrField<T> Repeated(std::initializer_list<T> items) {
+  return google::protobuf::RepeatedPtrField<T>(items.begin(), items.end());
+}
 
 }  // namespace gongkai::testing
 

@@ -52,6 +52,10 @@ struct RunnerOptions {
   // Sent as "authorization: Bearer <token>" on every call (a principal with the worker role
   // over the whole nation); empty: none (a server running open).
   std::string token;
+  // In gongkaid: results go to WorkerService's own handler in the same process, not through
+  // the channel, so that they are not serialized and parsed once more on the way. Unset:
+  // WorkerService.WriteResults over the channel.
+  std::function<absl::Status(const v1::WriteResultsRequest&)> write_results;
 };
 
 // Channel arguments for a worker's channel: reads of whole years come in large messages.
@@ -115,6 +119,8 @@ class Runner {
                      const std::set<int>& flag_regions, std::optional<int64_t> checkpoint,
                      bool replace_year);
   absl::Status WriteAll(int year, std::optional<int64_t> checkpoint);
+  // One WriteResults request, through options_.write_results or the channel.
+  absl::Status SendResults(const v1::WriteResultsRequest& request, absl::string_view what);
   // Writes what the applied changes affected (pending_), with next_sequence_ − 1 as the
   // checkpoint. What could not be written stays pending and is written first next time.
   absl::Status Flush();
