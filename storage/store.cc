@@ -123,10 +123,11 @@ absl::Status Store::CheckDiskSpace(size_t bytes) {
   // block, not fail. Refuse instead; and flush only while the tables stay below the point
   // where RocksDB slows writes.
   uint64_t level0 = 0, stopped = 0;
-  db_->GetIntProperty("rocksdb.num-files-at-level0", &level0);
   db_->GetIntProperty("rocksdb.is-write-stopped", &stopped);
   if (free < bytes + memtables + options_.min_free_disk_bytes && memtables > 0 &&
-      free >= memtables && stopped == 0 && level0 + 1 < level0_slowdown_) {
+      free >= memtables && stopped == 0 &&
+      db_->GetIntProperty("rocksdb.num-files-at-level0", &level0) &&
+      level0 + 1 < level0_slowdown_) {
     // Room to flush what is in memory to a table (no larger than the memtables), after which
     // its log is deleted: do it now rather than refuse (RocksDB would flush only at 64 MiB).
     // allow_write_stall: without it Flush waits until the flush would not slow writes, that

@@ -1,8 +1,9 @@
-// The aggregation worker's loop. It talks to gongkaid only through gRPC: it reads the region
-// registry and the reports, follows the change log (a WatchChanges stream, so that a commit
-// reaches it at once; see change_feed.h), computes rollups and anomaly flags with
-// the arithmetic in worker/, and writes them back (with its checkpoint) through
-// WorkerService. gongkaid runs one in-process; gongkai-worker runs one on its own.
+// The aggregation worker's loop. It talks to gongkaid through gRPC: it reads the region
+// registry and the reports, follows the change log (a WatchChanges stream that carries the
+// revisions, so that a commit reaches it at once; see change_feed.h), computes rollups and
+// anomaly flags with the arithmetic in worker/, and writes them back (with its checkpoint)
+// through WorkerService. gongkai-worker runs one on its own; gongkaid runs one in-process,
+// whose writes go to WorkerService's handler directly (RunnerOptions::write_results).
 //
 // Start-up is a full recompute: the head of the change log is read, every year with reports
 // is loaded and rolled up, and the results are written with the head as checkpoint; then the
