@@ -78,7 +78,8 @@ absl::Status Store::WriteResults(
     }
     batch.Put(keys::MetaKey(kCheckpointName), EncodeCounter(*checkpoint));
   }
-  return Write(&batch, "write results");
+  // Without waiting for the disk: see store.h.
+  return Write(&batch, "write results", /*sync=*/false);
 }
 
 absl::StatusOr<int64_t> Store::WorkerCheckpoint() const {
