@@ -257,9 +257,6 @@ class Store {
   // batch, with the checkpoint when set. NOT_FOUND for a region not in the registry;
   // FAILED_PRECONDITION when the checkpoint is below the stored one.
   // With `replace_year`, every stored anomaly set of the year is deleted first.
-  // Not synced: results are derived from the reports and recomputed when the worker starts,
-  // so a crash may lose the last ones, but only with their checkpoint (one batch; the next
-  // synced write of anything makes them durable too).
   absl::Status WriteResults(int year, const google::protobuf::RepeatedPtrField<v1::Rollup>& rollups,
                             const google::protobuf::RepeatedPtrField<v1::AnomalySet>& anomaly_sets,
                             std::optional<int64_t> checkpoint, bool replace_year = false);
@@ -293,9 +290,9 @@ class Store {
   // every memtable (flushing first when that makes the room).
   absl::Status CheckDiskSpace(size_t bytes);
   absl::Status LoadState();
-  // Writes a batch (synced unless options_.sync or `sync` is off), resuming RocksDB first when
-  // an earlier write failed. UNAVAILABLE/INTERNAL when it fails; nothing is then applied.
-  absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what, bool sync = true);
+  // Writes a batch (synced unless options_.sync is off), resuming RocksDB first when an
+  // earlier write failed. UNAVAILABLE/INTERNAL when it fails; nothing is then applied.
+  absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what);
   // Records the key layout version in a new store; FAILED_PRECONDITION for another layout.
   absl::Status CheckLayout();
   // The id of a key (ReportId); NOT_FOUND when its region is not in its year's tree.

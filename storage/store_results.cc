@@ -78,8 +78,7 @@ absl::Status Store::WriteResults(
     }
     batch.Put(keys::MetaKey(kCheckpointName), EncodeCounter(*checkpoint));
   }
-  // Without waiting for the disk: see store.h.
-  return Write(&batch, "write results", /*sync=*/false);
+  return Write(&batch, "write results");
 }
 
 absl::StatusOr<int64_t> Store::WorkerCheckpoint() const {

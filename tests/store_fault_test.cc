@@ -22,8 +22,6 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
   FaultyFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
   const char* Name() const override { return "FaultyFileSystem"; }
   void Set(Fault fault) { fault_ = fault; }
-  // How many times a file was synced to the disk so far.
-  int syncs() const { return syncs_.load(); }
 
   rocksdb::IOStatus Check(Fault when) const {
     if (fault_ != when) return rocksdb::IOStatus::OK();
@@ -44,7 +42,7 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
  private:
   class File : public rocksdb::FSWritableFileOwnerWrapper {
    public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> file, FaultyFileSystem* fs)
+    File(std::unique_ptr<rocksdb::FSWritableFile> file, const FaultyFileSystem* fs)
         : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs) {}
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                              rocksdb::IODebugContext* dbg) override {
@@ -60,22 +58,19 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
       if (rocksdb::IOStatus s = fs_->Check(Fault::kReadOnly); !s.ok()) return s;
-      ++fs_->syncs_;
       return FSWritableFileOwnerWrapper::Sync(options, dbg);
     }
     rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                             rocksdb::IODebugContext* dbg) override {
       if (rocksdb::IOStatus s = fs_->Check(Fault::kReadOnly); !s.ok()) return s;
-      ++fs_->syncs_;
       return FSWritableFileOwnerWrapper::Fsync(options, dbg);
     }
 
    private:
-    FaultyFileSystem* fs_;
+    const FaultyFileSystem* fs_;
   };
 
   std::atomic<Fault> fault_{Fault::kNone};
-  std::atomic<int> syncs_{0};
 };
 
 CommitRequest CommitOf(const std::string& region, const std::string& title) {
@@ -86,26 +81,6 @@ CommitRequest CommitOf(const std::string& region, const std::string& title) {
   request.principal = "tester";
   request.time = absl::FromUnixSeconds(1700000000);
   return request;
-}
-
-// An acknowledged commit is on the disk; the worker's results are not waited for (they are
-// recomputed when it starts), so they do not hold submissions back behind a sync of their own.
-TEST(StoreSyncTest, CommitsWaitForTheDiskAndResultsDoNot) {
-  testing::TempDir dir;
-  auto fs = std::make_shared<FaultyFileSystem>();
-  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
-  StoreOptions options;
-  options.env = env.get();
-  auto store = Store::Open(dir.path(), options);
-  ASSERT_TRUE(store.ok()) << store.status();
-  ASSERT_TRUE((*store)->LoadRegistry(testing::SmallRegistry()).ok());
-  int syncs = fs->syncs();
-  ASSERT_TRUE((*store)->Commit(CommitOf("330226104000", "first")).ok());
-  EXPECT_GT(fs->syncs(), syncs);
-  syncs = fs->syncs();
-  ASSERT_TRUE((*store)->WriteResults(2019, {}, {}, /*checkpoint=*/1).ok());
-  EXPECT_EQ(fs->syncs(), syncs);
-  EXPECT_EQ(*(*store)->WorkerCheckpoint(), 1);
 }
 
 class StoreFaultTest : public ::testing::TestWithParam<Fault> {};
