@@ -72,8 +72,8 @@ TEST_F(ServiceTest, WatchesTheChangeLogAsAStream) {
 }
 
 // With a view, each new revision of a report comes with its revision, in the order of the
-// entries (none for a review decision); a page ends at about 2 MiB of revisions, and the next
-// one goes on from there.
+// entries; a page ends at about 2 MiB of revisions, and the next one goes on from there. (Review
+// decisions, which carry none, pass through the feed in review_test's worker.)
 TEST_F(ServiceTest, WatchCarriesTheRevisionsAndBoundsAPageByTheirSize) {
   v1::Report report = testing::SeedReport();
   std::string long_text;
