@@ -38,6 +38,7 @@ ABSL_FLAG(std::string, deadlines, "township=01-31,department=01-31,county=03-31"
           "governments of counties and above).");
 ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
           "How often to recompute every year from scratch and report drift.");
+ABSL_FLAG(int, threads, 0, "Threads to build rollups and flags on; 0: one per CPU.");
 
 namespace {
 
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
   options.token = security.token;
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
+  if (absl::GetFlag(FLAGS_threads) > 0) options.threads = absl::GetFlag(FLAGS_threads);
   options.log = [&](const std::string& line) { logger.Info(line); };
   options.error_log = [&](const std::string& line) { logger.Error(line); };
   if (absl::Status s =

@@ -33,6 +33,7 @@ struct Config {
   bool worker = true;
   std::string deadlines;
   absl::Duration full_recompute_interval;
+  int worker_threads = 0;  // 0: RunnerOptions' default (one per CPU)
   std::string metrics_listen;
   std::string tls_cert, tls_key, tls_client_ca;
   bool allow_insecure = false;

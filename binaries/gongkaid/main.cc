@@ -28,6 +28,8 @@ ABSL_FLAG(std::string, deadlines, "township=01-31,department=01-31,county=03-31"
           "governments of counties and above).");
 ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
           "How often the in-process worker recomputes every year from scratch.");
+ABSL_FLAG(int, worker_threads, 0,
+          "Threads the in-process worker builds rollups and flags on; 0: one per CPU.");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "Address to serve Prometheus metrics on (GET /metrics); empty: none.");
 ABSL_FLAG(std::string, log_format, "json", "Logs on stderr: json (one object a line) or text.");
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
   config.worker = absl::GetFlag(FLAGS_worker);
   config.deadlines = absl::GetFlag(FLAGS_deadlines);
   config.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
+  config.worker_threads = absl::GetFlag(FLAGS_worker_threads);
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);

@@ -6,6 +6,7 @@
 // 卢沟桥 names; an office's move from 2025 and a change refused because it would strand
 // reports; and a random mix of submissions and registry changes after which the incremental
 // rollups equal a full recompute.
+#include <map>
 #include <random>
 #include <thread>
 
@@ -345,6 +346,64 @@ TEST_F(HistoryTest, ANewNationalEditionIsLoadedForAYearAfterADryRunDiff) {
   EXPECT_NE(store_->registry()->Tree(2024)->Find("330226001000"), nullptr);
   EXPECT_EQ(store_->registry()->History("330226001000")->versions().rbegin()->source(),
             v1::REGISTRY_SOURCE_EDITION);
+}
+
+TEST_F(HistoryTest, ResultsAreTheSameBuiltOnOneThreadOrOnFour) {
+  // Every township of 宁海县 and 象山县 files for 2024 and 2025, with random counts (peer outliers,
+  // carry-over mismatches) and one of three narratives (copied ones); a full recompute of 2025
+  // on one thread and on four writes the same rollup and the same flags for every region.
+  std::vector<std::string> towns;
+  for (const char* county : {"330226000000", "330225000000"}) {
+    for (const v1::Region* r : store_->registry()->Tree(2025)->ChildrenOf(county)) {
+      towns.push_back(r->code());
+    }
+  }
+  ASSERT_GT(towns.size(), 30u);
+  const std::string narratives[] = {
+      "本年度政府信息公开工作仍存在一些不足：一是主动公开的深度和广度有待加强，二是政策解读的形式较"
+      "为单一。",
+      "工作人员业务水平有待提高，信息发布的及时性仍需加强，下一步将加强培训，完善工作机制。",
+      "个别栏目更新不及时，公开内容不够全面。今后将进一步规范公开流程，提升公开质量和实效。"};
+  std::mt19937 rng(2025);
+  for (int year : {2024, 2025}) {
+    for (const std::string& town : towns) {
+      Submit(town, year, [&](v1::Report* r) {
+        r->mutable_table3()->mutable_carried_forward()->set_natural_person(
+            static_cast<int>(rng() % 40));
+        r->mutable_narrative()->set_problems(narratives[rng() % 3]);
+      });
+    }
+  }
+  AwaitWorker();
+  // What a full recompute of 2025 writes, by region (taken from the requests, not the store, so
+  // that nothing written before shows through).
+  auto results = [&](int threads) {
+    std::map<std::string, std::string> rollups, flags;
+    int flagged = 0;
+    worker::RunnerOptions options;
+    options.clock = [] { return kNow; };
+    options.log = [](const std::string&) {};
+    options.threads = threads;
+    options.write_results = [&](const v1::WriteResultsRequest& request) {
+      for (const v1::Rollup& r : request.rollups())
+        rollups[r.region_code()] += r.SerializeAsString();
+      for (const v1::AnomalySet& a : request.anomaly_sets()) {
+        flags[a.region_code()] += a.SerializeAsString();
+        flagged += a.anomalies_size();
+      }
+      return absl::OkStatus();
+    };
+    worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+    EXPECT_TRUE(runner.RecomputeOnce(2025).ok());
+    EXPECT_EQ(rollups.size(), store_->registry()->Tree(2025)->size());
+    EXPECT_EQ(flags.size(), rollups.size());
+    EXPECT_GT(flagged, 0);
+    return std::make_pair(rollups, flags);
+  };
+  const auto one = results(1);
+  const auto four = results(4);
+  EXPECT_TRUE(one.first == four.first) << "the rollups differ";
+  EXPECT_TRUE(one.second == four.second) << "the flags differ";
 }
 
 TEST_F(HistoryTest, IncrementalEqualsFullWithRegistryChangesMixedIn) {

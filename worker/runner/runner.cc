@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "common/constants.h"
+#include "common/parallel.h"
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "grpcpp/client_context.h"
@@ -23,6 +24,9 @@ constexpr size_t kMinChunkBytes = 4 << 10;
 constexpr int kFailuresBeforeError = 3;
 // Changes applied before their results are written.
 constexpr size_t kChangesPerStep = 500;
+// Regions whose results are built at once (on the worker's threads) before they are added to a
+// request: enough to share among threads, few enough to hold little memory.
+constexpr size_t kRegionsPerBlock = 256;
 
 }  // namespace
 
@@ -167,22 +171,38 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     request.set_replace_year(false);
     return s;
   };
-  for (int region : rollup_regions) {
-    v1::Rollup* rollup = request.add_rollups();
-    *rollup = model->BuildRollup(region, sequence, now);
-    pending_bytes += rollup->ByteSizeLong();
-    if (pending_bytes > chunk_bytes_) {
-      GONGKAI_RETURN_IF_ERROR(send(false));
+  // The results are built a block of regions at a time on the worker's threads, each into its
+  // own message (the models are only read), then added to the request in region order.
+  auto add = [&]<typename T>(const std::set<int>& regions,
+                             google::protobuf::RepeatedPtrField<T>* field,
+                             auto build) -> absl::Status {
+    const std::vector<int> order(regions.begin(), regions.end());
+    std::vector<T> block;
+    std::vector<size_t> sizes;
+    for (size_t start = 0; start < order.size(); start += kRegionsPerBlock) {
+      const int n = static_cast<int>(std::min(kRegionsPerBlock, order.size() - start));
+      block.assign(n, T());
+      sizes.assign(n, 0);
+      ParallelFor(n, options_.threads, [&](int i) {
+        block[i] = build(order[start + i]);
+        sizes[i] = block[i].ByteSizeLong();
+      });
+      for (int i = 0; i < n; ++i) {
+        *field->Add() = std::move(block[i]);
+        pending_bytes += sizes[i];
+        if (pending_bytes > chunk_bytes_) {
+          GONGKAI_RETURN_IF_ERROR(send(false));
+        }
+      }
     }
-  }
-  for (int region : flag_regions) {
-    v1::AnomalySet* set = request.add_anomaly_sets();
-    *set = EvaluateRegion(*model, previous, region, now);
-    pending_bytes += set->ByteSizeLong();
-    if (pending_bytes > chunk_bytes_) {
-      GONGKAI_RETURN_IF_ERROR(send(false));
-    }
-  }
+    return absl::OkStatus();
+  };
+  GONGKAI_RETURN_IF_ERROR(add(rollup_regions, request.mutable_rollups(), [&](int region) {
+    return model->BuildRollup(region, sequence, now);
+  }));
+  GONGKAI_RETURN_IF_ERROR(add(flag_regions, request.mutable_anomaly_sets(), [&](int region) {
+    return EvaluateRegion(*model, previous, region, now);
+  }));
   return send(true);
 }
 

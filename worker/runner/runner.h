@@ -15,10 +15,12 @@
 #ifndef GONGKAI_WORKER_RUNNER_RUNNER_H_
 #define GONGKAI_WORKER_RUNNER_RUNNER_H_
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -57,6 +59,8 @@ struct RunnerOptions {
   // the channel, so that they are not serialized and parsed once more on the way. Unset:
   // WorkerService.WriteResults over the channel.
   std::function<absl::Status(const v1::WriteResultsRequest&)> write_results;
+  // Threads that build rollups and flags (the worker's own thread among them).
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 // Channel arguments for a worker's channel: reads of whole years come in large messages.

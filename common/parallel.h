@@ -1,0 +1,19 @@
+// Work spread over a few threads, for computations that read shared data and write only their
+// own results (the worker's rollups and flags of many regions).
+#ifndef GONGKAI_COMMON_PARALLEL_H_
+#define GONGKAI_COMMON_PARALLEL_H_
+
+#include <functional>
+
+namespace gongkai {
+
+// Calls fn(i) once for every i in [0, n), on the calling thread and on up to `threads` − 1
+// threads started for the call, and returns when every call has returned. Items are handed out
+// one at a time, so items of unequal cost still share the threads evenly. With threads ≤ 1 or
+// fewer than `min_per_thread` items per thread, runs on the calling thread alone (a thread costs
+// tens of microseconds to start). `fn` must not throw.
+void ParallelFor(int n, int threads, const std::function<void(int)>& fn, int min_per_thread = 4);
+
+}  // namespace gongkai
+
+#endif  // GONGKAI_COMMON_PARALLEL_H_

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Before/after comparisons of the worker on the same machine in the same minutes (the figures of
+# bench/notes.md): binaries built from two commits, runs alternating between them.
+#
+#   bash tools/bench_ab.sh catchup   DIR_A DIR_B ...   # fresh gongkaid; COUNT fresh reports at
+#                                                      # CONC in flight; then how far behind
+#   bash tools/bench_ab.sh recompute DIR_A DIR_B ...   # the same, then REPEAT full recomputes
+#
+# Each DIR is a bin/ directory holding gongkaid and load_client (copy build-bench/bin aside before
+# rebuilding it). A DIR may carry extra gongkaid flags after a colon:
+# "/tmp/bin_new:--worker_threads=1". Environment: RUNS (2), COUNT (80071 for catchup, 30000 for
+# recompute), CONC (16), REPEAT (3), YEAR (2022), PERF=FILE (perf record -a -g during the
+# measured phase of the last run, into FILE). One line per run on stdout.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+MODE=${1:?catchup or recompute}
+shift
+RUNS=${RUNS:-2} CONC=${CONC:-16} REPEAT=${REPEAT:-3} YEAR=${YEAR:-2022}
+[[ $MODE == catchup ]] && COUNT=${COUNT:-80071} || COUNT=${COUNT:-30000}
+
+one() {  # DIR[:FLAGS] LAST
+  local bin=${1%%:*} flags="" work pid server out perf_pid=""
+  [[ $1 == *:* ]] && flags=${1#*:}
+  work=$(mktemp -d "$ROOT/.bench-ab-XXXXXX")  # on the repository's disk: real syncs
+  # shellcheck disable=SC2086
+  "$bin/gongkaid" --listen=127.0.0.1:0 --data_dir="$work/data" --port_file="$work/port" \
+    --metrics_listen= --log_format=text --registry_dir="$ROOT/data/regions" $flags 2>"$work/log" &
+  pid=$!
+  for _ in $(seq 600); do grep -q "following the change log" "$work/log" 2>/dev/null && break; sleep 0.1; done
+  server=127.0.0.1:$(cat "$work/port")
+  local lc=("$bin/load_client" --registry_dir="$ROOT/data/regions" --server="$server")
+  out=$("${lc[@]}" --mode=submit --year="$YEAR" --offset=0 --count="$COUNT" --concurrency="$CONC")
+  local line
+  line="$1: $(grep -o '"per_second":[0-9.]*' <<<"$out" | cut -d: -f2)/s submits"
+  [[ $MODE == recompute ]] && "${lc[@]}" --mode=catchup >/dev/null
+  if [[ -n ${PERF:-} && $2 == 1 ]]; then
+    perf record -F 999 -g -a -o "$PERF" 2>/dev/null &
+    perf_pid=$!
+  fi
+  if [[ $MODE == catchup ]]; then
+    out=$("${lc[@]}" --mode=catchup)
+    line+=", then behind by $(grep -o '"seconds":[0-9.]*' <<<"$out" | cut -d: -f2) s"
+  else
+    out=$("${lc[@]}" --mode=recompute --year="$YEAR" --repeat="$REPEAT")
+    line+=", recompute $(grep -o '"runs":\[[0-9.,]*\]' <<<"$out" | cut -d: -f2) s"
+  fi
+  [[ -n $perf_pid ]] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+  kill "$pid"; wait "$pid" || true
+  rm -rf "$work"
+  echo "$line"
+}
+
+for run in $(seq "$RUNS"); do
+  for dir in "$@"; do one "$dir" "$([[ $run == "$RUNS" ]] && echo 1 || echo 0)"; done
+done
