@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "common/parallel.h"
 #include "common/time.h"
 #include "proto/cells.h"
 #include "proto/report_key.h"
@@ -144,7 +145,26 @@ std::optional<int64_t> ReportEntry::Cell(absl::string_view field_path) const {
 YearModel::YearModel(int year, std::shared_ptr<const RegionTree> tree, const Settings* settings)
     : year_(year), tree_(std::move(tree)), settings_(settings) {}
 
-std::vector<int> YearModel::Apply(const v1::Revision& revision) {
+std::vector<int> YearModel::Apply(const v1::Revision& revision) { return Apply(revision, nullptr); }
+
+void YearModel::ApplyAll(const google::protobuf::RepeatedPtrField<v1::Revision>& revisions,
+                         int threads) {
+  std::vector<std::optional<ReportEntry>> prepared(revisions.size());
+  ParallelFor(revisions.size(), threads, [&](int i) {
+    const v1::Revision& revision = revisions[i];
+    const int region = tree_->Find(revision.key().region_code());
+    if (revision.key().year() != year_ || region < 0 || revision.withdrawn() ||
+        EditionIndex(revision.report().edition()) < 0) {
+      return;  // Apply makes no entry of these.
+    }
+    prepared[i] = MakeEntry(revision, region, *settings_, tree_->region(region));
+  });
+  for (int i = 0; i < revisions.size(); ++i) {
+    Apply(revisions[i], prepared[i].has_value() ? &*prepared[i] : nullptr);
+  }
+}
+
+std::vector<int> YearModel::Apply(const v1::Revision& revision, ReportEntry* prepared) {
   if (revision.key().year() != year_) return {};
   const int region = tree_->Find(revision.key().region_code());
   if (region < 0) return {};
@@ -165,7 +185,9 @@ std::vector<int> YearModel::Apply(const v1::Revision& revision) {
     return tree_->Ancestors(region);
   }
   if (EditionIndex(revision.report().edition()) < 0) return {};
-  ReportEntry entry = MakeEntry(revision, region, *settings_, tree_->region(region));
+  ReportEntry entry = prepared != nullptr
+                          ? std::move(*prepared)
+                          : MakeEntry(revision, region, *settings_, tree_->region(region));
   if (it != entries_.end()) {
     Contribute(it->second, -1);
     it->second = std::move(entry);

@@ -144,6 +144,9 @@ class YearModel {
   // changes nothing. Returns the regions whose sums changed (the report's region first, then
   // its ancestors), else empty.
   std::vector<int> Apply(const v1::Revision& revision);
+  // Applies stored revisions in order, as Apply one at a time would, with what each report
+  // contributes (its cells, dates and narrative measures) worked out on `threads` threads first.
+  void ApplyAll(const google::protobuf::RepeatedPtrField<v1::Revision>& revisions, int threads);
   // Applies a review decision about revision review.revision() of the key: a decision about
   // another revision than the applied one, or older than the applied review, changes nothing.
   // Returns the regions whose review counts changed, as Apply.
@@ -176,6 +179,8 @@ class YearModel {
   std::vector<int> Differences(const YearModel& other) const;
 
  private:
+  // Apply, with the revision's entry already made (nullptr: made here when needed).
+  std::vector<int> Apply(const v1::Revision& revision, ReportEntry* prepared);
   void Contribute(const ReportEntry& entry, int sign);
   // The parts of BuildRollup: each edition's sums, the cells both editions share (returned by
   // shared-cell index, for the indicators), and completeness.

@@ -87,6 +87,21 @@ TEST(IncrementalPropertyTest, IncrementalStateEqualsFullRecomputeAfterAnySequenc
     for (const auto& [key, r] : newest) full.Apply(r);
     EXPECT_TRUE(incremental.Differences(full).empty()) << "seed " << seed;
     EXPECT_EQ(incremental.report_count(), full.report_count());
+    // The same revisions applied a page at a time (entries made on four threads), with stale
+    // ones, another year's and an unknown region's mixed in, give the same model.
+    google::protobuf::RepeatedPtrField<v1::Revision> page;
+    for (const auto& [key, r] : newest) {
+      *page.Add() = r;
+      if (rng() % 3 == 0) *page.Add() = delivered[rng() % delivered.size()];
+    }
+    *page.Add() = RandomRevision(rng, regions, 99, 0);
+    page.rbegin()->mutable_key()->set_year(2020);
+    *page.Add() = RandomRevision(rng, regions, 99, 0);
+    page.rbegin()->mutable_key()->set_region_code("330226999000");
+    YearModel paged(2021, tree, &settings);
+    paged.ApplyAll(page, 4);
+    EXPECT_TRUE(paged.Differences(full).empty()) << "seed " << seed;
+    EXPECT_EQ(paged.report_count(), full.report_count());
     // And the rollups built from them are identical.
     for (const char* code : {"000000000000", "330226000000", "441900000000"}) {
       const int region = tree->Find(code);

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <future>
 #include <iostream>
 #include <limits>
 
@@ -117,18 +118,28 @@ absl::StatusOr<int64_t> Runner::Head() {
 absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year) {
   GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const RegionTree> tree, TreeOf(year));
   auto model = std::make_unique<YearModel>(year, std::move(tree), &options_.settings);
-  v1::ListReportsRequest request;
-  request.set_region_code(std::string(kNationCode));
-  request.set_year(year);
-  request.set_page_size(1000);
-  request.set_view(v1::REPORT_VIEW_FULL);
-  do {
+  // Each page is read on a thread of its own while the page before is applied.
+  auto read = [this, year](std::string token) -> absl::StatusOr<v1::ListReportsResponse> {
+    v1::ListReportsRequest request;
+    request.set_region_code(std::string(kNationCode));
+    request.set_year(year);
+    request.set_page_size(1000);
+    request.set_view(v1::REPORT_VIEW_FULL);
+    request.set_page_token(std::move(token));
     v1::ListReportsResponse response;
     GONGKAI_RETURN_IF_ERROR(FromGrpc(reports_->ListReports(Context().get(), request, &response),
                                      absl::StrCat("list the reports of ", year)));
-    for (const v1::Revision& revision : response.reports()) model->Apply(revision);
-    request.set_page_token(response.next_page_token());
-  } while (!request.page_token().empty());
+    return response;
+  };
+  std::future<absl::StatusOr<v1::ListReportsResponse>> next =
+      std::async(std::launch::async, read, std::string());
+  while (next.valid()) {
+    GONGKAI_ASSIGN_OR_RETURN(v1::ListReportsResponse page, next.get());
+    if (!page.next_page_token().empty()) {
+      next = std::async(std::launch::async, read, page.next_page_token());
+    }
+    model->ApplyAll(page.reports(), options_.threads);
+  }
   return model;
 }
 

@@ -24,6 +24,7 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
   // Catch up, load the year afresh, then bring both models to the same change log position
   // so that any difference between them is drift, not timing.
   GONGKAI_RETURN_IF_ERROR(CatchUp(nullptr));
+  const absl::Time start = absl::Now();
   GONGKAI_ASSIGN_OR_RETURN(auto fresh, LoadYear(year));
   GONGKAI_RETURN_IF_ERROR(CatchUp(fresh.get()));
   drift->reports = fresh->report_count();
@@ -52,9 +53,17 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
     absl::MutexLock lock(&mu_);
     ++stats_.full_recomputes;
   }
+  const absl::Time loaded = absl::Now();
   absl::Status written = WriteAll(year, next_sequence_ - 1);
   // Whatever was not written is written whole again before anything else.
-  if (!written.ok()) pending_[year].whole_year = true;
+  if (!written.ok()) {
+    pending_[year].whole_year = true;
+    return written;
+  }
+  Log(absl::StrCat("recomputed ", year, " in full: ", drift->reports, " report(s) read in ",
+                   absl::FormatDuration(absl::Trunc(loaded - start, absl::Milliseconds(1))),
+                   ", results written in ",
+                   absl::FormatDuration(absl::Trunc(absl::Now() - loaded, absl::Milliseconds(1)))));
   return written;
 }
 
