@@ -116,12 +116,7 @@ mix = [b for b in parse if b["name"].startswith("BM_ParseMix")]
 parse_rate = mix[0].get("items_per_second") if mix else None
 
 # --- the targets ----------------------------------------------------------------------------
-best_c = max(concurrencies, key=lambda c: rate(submit, c) or 0) if concurrencies else None
-echo_ratio = ratio(submit, echo, best_c) if best_c else None
-pg_ratio = ratio(submit, pg, best_c) if best_c and pg else None
 rc_s, pg_s = recompute.get("median_seconds"), pg_rollup.get("median_seconds")
-rollup_p99 = med([r["p99_ms"] for _, _, r in reads["GetRollup"]])
-rollup_rate = reads["GetRollup"][0][2]["rate"] if reads["GetRollup"] else None
 rss_last = max([resources.get(str(years), {}).get("rss_mb", 0),
                 resources.get("restarted", {}).get("rss_mb", 0)]) if resources else None
 
@@ -147,33 +142,59 @@ w(f"The data: a deterministic generator (`bench/generator.cc`): "
 w("")
 w("## Where we stand")
 w("")
+w("The targets of issue 13 (ratios within this run), and the parsing target of issue 6.")
+w("")
 w("| target | measured | |")
 w("|---|---|---|")
-if best_c is not None:
-    w(f"| submit throughput ≥ 50% of the gRPC echo ceiling | {fmt(rate(submit, best_c))}/s at "
-      f"{best_c} in flight = {fmt(echo_ratio * 100 if echo_ratio else None)}% of echo "
-      f"({fmt(rate(echo, best_c))}/s) | {verdict(echo_ratio >= 0.5 if echo_ratio else None)} |")
-    w(f"| submit throughput ≥ 3× PostgreSQL | {fmt(pg_ratio, 2)}× PostgreSQL "
-      f"({fmt(rate(pg, best_c))}/s at {best_c}) | {verdict(pg_ratio >= 3 if pg_ratio else None)} |")
-if rc_s is not None:
-    w(f"| full national year ≤ 1 s (stretch ≤ 150 ms) | {fmt(rc_s, 2)} s "
-      f"({fmt(recompute.get('reports'))} reports) | {verdict(rc_s <= 1)} |")
-    w(f"| full national year ≥ 10× faster than PostgreSQL | "
-      f"{fmt(pg_s / rc_s, 2) if pg_s else '—'}× (PostgreSQL {fmt(pg_s, 2)} s) | "
-      f"{verdict(pg_s / rc_s >= 10 if pg_s else None)} |")
+for c, factor in ((1, 1), (4, 1), (16, 1.5), (64, 1.5)):
+    r = ratio(submit, pg, c)
+    if r is None:
+        continue
+    w(f"| durable submits at {c} in flight ≥ {'' if factor == 1 else '1.5× '}PostgreSQL | "
+      f"{fmt(rate(submit, c))}/s against {fmt(rate(pg, c))}/s: {fmt(r, 2)}× | "
+      f"{verdict(r >= factor)} |")
+if 64 in submit and 64 in echo:
+    r = ratio(submit, echo, 64)
+    w(f"| durable submits at 64 in flight ≥ 50% of the gRPC echo ceiling | {fmt(rate(submit, 64))}/s "
+      f"= {fmt(r * 100)}% of {fmt(rate(echo, 64))}/s | {verdict(r >= 0.5)} |")
+behind = one("catchup/load_rest")
+if behind:
+    w(f"| the worker ≤ 1 s behind when the national bulk load (16 in flight) ends | "
+      f"{fmt(behind['seconds'], 2)} s | {verdict(behind['seconds'] <= 1)} |")
 if fresh:
-    w(f"| freshness p99 ≤ 50 ms (stretch ≤ 5 ms) | p99 {fmt(fresh['p99_ms'], 1)} ms, p50 "
-      f"{fmt(fresh['p50_ms'], 1)} ms under {fmt(fresh.get('background_per_second'))} "
-      f"submits/s | {verdict(fresh['p99_ms'] <= 50)} |")
-if rollup_p99 is not None:
-    w(f"| GetRollup p99 ≤ 2 ms at 5,000 requests/s | {fmt(rollup_p99, 2)} ms at "
-      f"{fmt(rollup_rate)}/s | {verdict(rollup_p99 <= 2 and rollup_rate >= 5000)} |")
+    w(f"| freshness p99 ≤ 10 ms at 200 submits/s | p99 {fmt(fresh['p99_ms'], 1)} ms (p50 "
+      f"{fmt(fresh['p50_ms'], 1)} ms) at {fmt(fresh.get('background_per_second'))}/s | "
+      f"{verdict(fresh['p99_ms'] <= 10)} |")
+if fresh_saturated:
+    w(f"| freshness p99 ≤ 100 ms at the saturating rate | p99 {fmt(fresh_saturated['p99_ms'], 1)} ms "
+      f"at {fmt(fresh_saturated.get('background_per_second'))}/s | "
+      f"{verdict(fresh_saturated['p99_ms'] <= 100)} |")
+if rc_s is not None:
+    w(f"| full national recompute ≤ 1 s (stretch 150 ms) | {fmt(rc_s, 2)} s "
+      f"({fmt(recompute.get('reports'))} reports) | {verdict(rc_s <= 1)} |")
+    if pg_s:
+        w(f"| full national recompute ≥ 10× faster than PostgreSQL's | {fmt(pg_s / rc_s, 2)}× "
+          f"(PostgreSQL {fmt(pg_s, 2)} s) | {verdict(pg_s / rc_s >= 10)} |")
+for rpc, limit in (("GetRollup", 2), ("GetReport", 2), ("ListAnomalies", 5)):
+    if reads[rpc]:
+        p99 = med([r["p99_ms"] for _, _, r in reads[rpc]])
+        background = med([r.get("background_per_second") for _, _, r in reads[rpc]])
+        w(f"| {rpc} p99 ≤ {limit} ms at {fmt(reads[rpc][0][2]['rate'])}/s | {fmt(p99, 2)} ms "
+          f"beside {fmt(background)} submits/s | {verdict(p99 <= limit)} |")
+if resources.get("1"):
+    w(f"| RSS ≤ 200 MB with one national year | {fmt(resources['1']['rss_mb'])} MB | "
+      f"{verdict(resources['1']['rss_mb'] <= 200)} |")
+if rss_last and years >= 5:
+    w(f"| RSS ≤ 512 MB with five national years (stretch 300 MB) | {fmt(rss_last)} MB | "
+      f"{verdict(rss_last <= 512)} |")
+if startup_full.get("ready_seconds") is not None:
+    w(f"| worker ready ≤ 10 s after a restart with {startup_full.get('years')} national years | "
+      f"{fmt(startup_full['ready_seconds'], 1)} s | {verdict(startup_full['ready_seconds'] <= 10)} |")
 if parse_rate is not None:
     w(f"| parse ≥ 1,000 reports/s/core | {fmt(parse_rate)}/s (the mix of six layouts, one "
       f"core) | {verdict(parse_rate >= 1000)} |")
-if rss_last:
-    w(f"| RSS ≤ 512 MB with 5 national years | {fmt(rss_last)} MB with {years} year(s) | "
-      f"{verdict(rss_last <= 512 if years >= 5 else None)} |")
+w("")
+w("PostgreSQL's point reads beside the RPCs' are not measured yet (`pg_bench` has no read mode).")
 w("")
 
 if args.notes and os.path.exists(args.notes) and "## Run to run" in open(args.notes, encoding="utf-8").read():

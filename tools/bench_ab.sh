@@ -5,18 +5,25 @@
 #   bash tools/bench_ab.sh catchup   DIR_A DIR_B ...   # fresh gongkaid; COUNT fresh reports at
 #                                                      # CONC in flight; then how far behind
 #   bash tools/bench_ab.sh recompute DIR_A DIR_B ...   # the same, then REPEAT full recomputes
+#   bash tools/bench_ab.sh reads     DIR_A DIR_B ...   # the same, then GetRollup, GetReport and
+#                                                      # ListAnomalies at 5,000/5,000/2,000 per s
+#                                                      # for 5 s each beside 200 resubmits/s
 #
 # Each DIR is a bin/ directory holding gongkaid and load_client (copy build-bench/bin aside before
 # rebuilding it). A DIR may carry extra gongkaid flags after a colon:
 # "/tmp/bin_new:--worker_threads=1". Environment: RUNS (2), COUNT (80071 for catchup, 30000 for
-# recompute), CONC (16), REPEAT (3), YEAR (2022), PERF=FILE (perf record -a -g during the
+# recompute, the whole year for reads), CONC (16), REPEAT (3), YEAR (2022), PERF=FILE (perf record -a -g during the
 # measured phase of the last run, into FILE). One line per run on stdout.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MODE=${1:?catchup or recompute}
 shift
 RUNS=${RUNS:-2} CONC=${CONC:-16} REPEAT=${REPEAT:-3} YEAR=${YEAR:-2022}
-[[ $MODE == catchup ]] && COUNT=${COUNT:-80071} || COUNT=${COUNT:-30000}
+case $MODE in
+  recompute) COUNT=${COUNT:-30000} ;;
+  reads) COUNT=${COUNT:-80136} ;;  # the whole year (2022): reads pick any of its reports
+  *) COUNT=${COUNT:-80071} ;;
+esac
 
 one() {  # DIR[:FLAGS] LAST
   local bin=${1%%:*} flags="" work pid server out perf_pid=""
@@ -32,7 +39,7 @@ one() {  # DIR[:FLAGS] LAST
   out=$("${lc[@]}" --mode=submit --year="$YEAR" --offset=0 --count="$COUNT" --concurrency="$CONC")
   local line
   line="$1: $(grep -o '"per_second":[0-9.]*' <<<"$out" | cut -d: -f2)/s submits"
-  [[ $MODE == recompute ]] && "${lc[@]}" --mode=catchup >/dev/null
+  [[ $MODE != catchup ]] && "${lc[@]}" --mode=catchup >/dev/null
   if [[ -n ${PERF:-} && $2 == 1 ]]; then
     perf record -F 999 -g -a -o "$PERF" 2>/dev/null &
     perf_pid=$!
@@ -40,6 +47,13 @@ one() {  # DIR[:FLAGS] LAST
   if [[ $MODE == catchup ]]; then
     out=$("${lc[@]}" --mode=catchup)
     line+=", then behind by $(grep -o '"seconds":[0-9.]*' <<<"$out" | cut -d: -f2) s"
+  elif [[ $MODE == reads ]]; then
+    for rpc in GetRollup:5000 GetReport:5000 ListAnomalies:2000; do
+      out=$("${lc[@]}" --mode=reads --year="$YEAR" --rpc="${rpc%%:*}" --rate="${rpc##*:}" \
+        --seconds=5 --background_concurrency=2 --background_year="$YEAR" --background_rate=200)
+      line+=", ${rpc%%:*} p50/p99 $(grep -o '"p50_ms":[0-9.]*' <<<"$out" | cut -d: -f2)"
+      line+="/$(grep -o '"p99_ms":[0-9.]*' <<<"$out" | cut -d: -f2) ms"
+    done
   else
     out=$("${lc[@]}" --mode=recompute --year="$YEAR" --repeat="$REPEAT")
     line+=", recompute $(grep -o '"runs":\[[0-9.,]*\]' <<<"$out" | cut -d: -f2) s"

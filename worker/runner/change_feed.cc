@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpcpp/support/sync_stream.h"
 #include "proto/change_event.h"
-#include "worker/runner/runner.h"
+#include "worker/runner/rpc.h"
 
 namespace gongkai::worker {
 namespace {

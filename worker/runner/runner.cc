@@ -31,18 +31,6 @@ constexpr size_t kRegionsPerBlock = 256;
 
 }  // namespace
 
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what) {
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      absl::StrCat(what, ": ", status.error_message()));
-}
-
-grpc::ChannelArguments WorkerChannelArguments() {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
-  return args;
-}
-
 std::unique_ptr<grpc::ClientContext> Runner::Context() const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Minutes(5)));

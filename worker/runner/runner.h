@@ -29,9 +29,9 @@
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "grpcpp/channel.h"
-#include "grpcpp/support/channel_arguments.h"
 #include "worker/model.h"
 #include "worker/runner/change_feed.h"
+#include "worker/runner/rpc.h"
 #include "worker/settings.h"
 
 namespace gongkai::worker {
@@ -62,12 +62,6 @@ struct RunnerOptions {
   // Threads that build rollups and flags (the worker's own thread among them).
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
-
-// Channel arguments for a worker's channel: reads of whole years come in large messages.
-grpc::ChannelArguments WorkerChannelArguments();
-
-// A gRPC status as absl's, its message prefixed with what was being done.
-absl::Status FromGrpc(const grpc::Status& status, absl::string_view what);
 
 class Runner {
  public:
