@@ -8,6 +8,8 @@
 //   pg_bench --conninfo="host=127.0.0.1 port=P user=postgres dbname=postgres" --mode=setup
 //   pg_bench --conninfo=... --mode=load --year=2022 --offset=0 --count=5000 --concurrency=16
 //   pg_bench --conninfo=... --mode=rollup --year=2022 --repeat=3
+//   pg_bench --conninfo=... --mode=reads --query=report --rate=5000 --seconds=5 --concurrency=16
+//       point reads at a fixed rate (open loop), beside load_client's reads of the RPCs
 //
 // Output: one JSON line, like load_client.
 #include <libpq-fe.h>
@@ -17,6 +19,7 @@
 #include <atomic>
 #include <iostream>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "absl/flags/flag.h"
@@ -28,12 +31,17 @@
 
 ABSL_FLAG(std::string, conninfo, "host=127.0.0.1 user=postgres dbname=postgres",
           "libpq connection string.");
-ABSL_FLAG(std::string, mode, "load", "setup, load or rollup.");
+ABSL_FLAG(std::string, mode, "load", "setup, load, rollup or reads.");
 ABSL_FLAG(int, year, 2022, "Reporting year.");
 ABSL_FLAG(int64_t, offset, 0, "First report (generator index) to insert.");
 ABSL_FLAG(int64_t, count, 0, "Reports to insert (0: all from --offset).");
 ABSL_FLAG(int, concurrency, 4, "Connections inserting at once.");
 ABSL_FLAG(int, repeat, 1, "Rollups to time.");
+ABSL_FLAG(std::string, query, "report",
+          "reads mode: report (a report by its key, as GetReport) or rollup (a region's summed "
+          "cells from the tables --mode=rollup wrote, as GetRollup).");
+ABSL_FLAG(double, rate, 1000, "reads mode: queries per second (open loop).");
+ABSL_FLAG(double, seconds, 5, "reads mode: how long.");
 
 namespace gongkai::bench {
 namespace {
@@ -282,6 +290,81 @@ int Rollup() {
   return 0;
 }
 
+// Point reads at a fixed rate, open loop as load_client's reads (each latency from the query's
+// scheduled time, so a stall counts in full); `concurrency` connections take the queries in
+// turn. The keys are drawn before any timing.
+int Reads(const Generator& gen) {
+  const int year = absl::GetFlag(FLAGS_year);
+  const std::string query = absl::GetFlag(FLAGS_query);
+  const double rate = absl::GetFlag(FLAGS_rate);
+  const size_t total = static_cast<size_t>(rate * absl::GetFlag(FLAGS_seconds));
+  const int concurrency = absl::GetFlag(FLAGS_concurrency);
+  std::string sql;
+  if (query == "report") {
+    sql = "SELECT * FROM reports WHERE year = $1 AND region_code = $2 AND scope = $3 AND body = $4";
+  } else if (query == "rollup") {
+    sql = "SELECT edition, cell, value, filled FROM rollups WHERE year = $1 AND region_code = $2";
+  } else {
+    std::cerr << "pg_bench: --query must be report or rollup\n";
+    return 2;
+  }
+  std::mt19937 rng(11);
+  std::vector<std::vector<std::string>> keys(4096);
+  for (std::vector<std::string>& key : keys) {
+    if (query == "report") {
+      const RowParams row = MakeRows(gen, rng() % gen.size(), 1, year)[0];
+      key = {row[0], row[1], row[2], row[3]};
+    } else {
+      const size_t r = rng() % (gen.regions().size() + 1);
+      key = {absl::StrCat(year),
+             r == gen.regions().size() ? "000000000000" : gen.regions()[r].code()};
+    }
+  }
+  std::vector<PGconn*> conns;
+  for (int t = 0; t < concurrency; ++t) {
+    conns.push_back(Connect());
+    if (!Exec(conns.back(), "PREPARE get AS " + sql)) return 1;
+  }
+  std::atomic<size_t> next{0}, failed{0};
+  std::vector<std::vector<double>> latencies(concurrency);
+  const Clock::time_point begin = Clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < concurrency; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t k = next++; k < total; k = next++) {
+        const Clock::time_point scheduled =
+            begin + std::chrono::nanoseconds(static_cast<int64_t>(k * 1e9 / rate));
+        std::this_thread::sleep_until(scheduled);
+        const std::vector<std::string>& key = keys[k % keys.size()];
+        const char* values[4];
+        for (size_t p = 0; p < key.size(); ++p) values[p] = key[p].c_str();
+        PGresult* result = PQexecPrepared(conns[t], "get", static_cast<int>(key.size()), values,
+                                          nullptr, nullptr, 0);
+        const bool ok = PQresultStatus(result) == PGRES_TUPLES_OK &&
+                        (query != "report" || PQntuples(result) == 1);
+        if (!ok && failed++ == 0) std::cerr << "pg_bench: " << PQerrorMessage(conns[t]);
+        PQclear(result);
+        latencies[t].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - scheduled).count());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  for (PGconn* c : conns) PQfinish(c);
+  std::vector<double> all;
+  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  std::cout << absl::StrFormat(
+                   "{\"mode\":\"pg_reads\",\"query\":\"%s\",\"calls\":%d,\"failed\":%d,"
+                   "\"seconds\":%.3f,\"per_second\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+                   "\"max_ms\":%.3f,\"rate\":%.0f,\"concurrency\":%d}",
+                   query, total, failed.load(), seconds, total / seconds, Percentile(all, 0.5),
+                   Percentile(all, 0.99), all.empty() ? 0.0 : all.back(), rate, concurrency)
+            << std::endl;
+  return failed == 0 ? 0 : 1;
+}
+
 }  // namespace
 }  // namespace gongkai::bench
 
@@ -294,6 +377,7 @@ int main(int argc, char** argv) {
   if (mode == "setup") return Setup(regions);
   if (mode == "load") return Load(gen);
   if (mode == "rollup") return Rollup();
+  if (mode == "reads") return Reads(gen);
   std::cerr << "pg_bench: unknown --mode " << mode << "\n";
   return 2;
 }

@@ -92,6 +92,8 @@ recompute, pg_rollup = one("recompute") or {}, one("pg_rollup") or {}
 fresh = one("freshness") or {}
 fresh_saturated = one("freshness_saturated") or {}
 reads = {rpc: find("reads/" + rpc) for rpc in ("GetRollup", "GetReport", "ListAnomalies")}
+pg_reads = {rpc: find("pg_reads/" + query) for rpc, query in (("GetRollup", "rollup"),
+                                                              ("GetReport", "report"))}
 resources = {l.split("/")[1]: r for l, _, r in find("resources")}
 years = max((int(k) for k in resources if k.isdigit()), default=0)
 startup_empty, startup_full = one("startup_empty") or {}, one("startup_full") or {}
@@ -179,8 +181,10 @@ for rpc, limit in (("GetRollup", 2), ("GetReport", 2), ("ListAnomalies", 5)):
     if reads[rpc]:
         p99 = med([r["p99_ms"] for _, _, r in reads[rpc]])
         background = med([r.get("background_per_second") for _, _, r in reads[rpc]])
+        pg_p99 = med([r["p99_ms"] for _, _, r in pg_reads.get(rpc, [])])
+        pg_text = f"; PostgreSQL's point read {fmt(pg_p99, 2)} ms" if pg_p99 is not None else ""
         w(f"| {rpc} p99 ≤ {limit} ms at {fmt(reads[rpc][0][2]['rate'])}/s | {fmt(p99, 2)} ms "
-          f"beside {fmt(background)} submits/s | {verdict(p99 <= limit)} |")
+          f"beside {fmt(background)} submits/s{pg_text} | {verdict(p99 <= limit)} |")
 if resources.get("1"):
     w(f"| RSS ≤ 200 MB with one national year | {fmt(resources['1']['rss_mb'])} MB | "
       f"{verdict(resources['1']['rss_mb'] <= 200)} |")
@@ -193,8 +197,6 @@ if startup_full.get("ready_seconds") is not None:
 if parse_rate is not None:
     w(f"| parse ≥ 1,000 reports/s/core | {fmt(parse_rate)}/s (the mix of six layouts, one "
       f"core) | {verdict(parse_rate >= 1000)} |")
-w("")
-w("PostgreSQL's point reads beside the RPCs' are not measured yet (`pg_bench` has no read mode).")
 w("")
 
 if args.notes and os.path.exists(args.notes) and "## Run to run" in open(args.notes, encoding="utf-8").read():
@@ -328,11 +330,26 @@ for rpc, hits in reads.items():
     w(f"| {rpc} | {fmt(rs[0]['rate'])}/s | {fmt(med([r['p50_ms'] for r in rs]), 2)} ms | "
       f"{fmt(med([r['p99_ms'] for r in rs]), 2)} ms | {fmt(med([r['max_ms'] for r in rs]), 1)} ms | "
       f"{fmt(med([r.get('background_per_second') for r in rs]))} |")
+for rpc, what in (("GetReport", "a report by its key"), ("GetRollup", "a region's summed cells")):
+    rs = [r for _, _, r in pg_reads[rpc]]
+    if rs:
+        w(f"| PostgreSQL: {what} (as {rpc}) | {fmt(rs[0]['rate'])}/s | "
+          f"{fmt(med([r['p50_ms'] for r in rs]), 2)} ms | {fmt(med([r['p99_ms'] for r in rs]), 2)} ms | "
+          f"{fmt(med([r['max_ms'] for r in rs]), 1)} ms | 0 |")
 w("")
+if any(pg_reads.values()):
+    w("PostgreSQL's point reads: the same open loop from 16 connections (`pg_bench --mode=reads`), "
+      "a report row by its primary key, or the rows of a region's sums from the table its rollup "
+      "wrote (by an index on year and region), with no background load; Gongkai's run beside "
+      "the background submits and the worker following them.")
+    w("")
 w("```sh")
 for rpc in reads:
     if command("reads/" + rpc):
         w(command("reads/" + rpc))
+for query in ("report", "rollup"):
+    if command("pg_reads/" + query):
+        w(command("pg_reads/" + query))
 w("```")
 w("")
 

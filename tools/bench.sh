@@ -212,6 +212,13 @@ for run in $(seq 1 $RUNS); do
     --rpc=GetReport --rate=$REPORT_RATE --seconds=$READ_SECONDS "${BG[@]}"
   measure "reads/ListAnomalies/$run" "${LC[@]}" --mode=reads --server="$SERVER" --year=$YEAR \
     --rpc=ListAnomalies --rate=$ANOMALY_RATE --seconds=$READ_SECONDS "${BG[@]}"
+  # PostgreSQL's point reads at the same rates (its tables hold the year and its rollup).
+  if [[ $PG == 1 ]]; then
+    measure "pg_reads/report/$run" "${PGB[@]}" --mode=reads --query=report --year=$YEAR \
+      --rate=$REPORT_RATE --seconds=$READ_SECONDS --concurrency=16
+    measure "pg_reads/rollup/$run" "${PGB[@]}" --mode=reads --query=rollup --year=$YEAR \
+      --rate=$ROLLUP_RATE --seconds=$READ_SECONDS --concurrency=16
+  fi
 done
 catchup reads
 
