@@ -8,6 +8,9 @@
 #   bash tools/bench_ab.sh reads     DIR_A DIR_B ...   # the same, then GetRollup, GetReport and
 #                                                      # ListAnomalies at 5,000/5,000/2,000 per s
 #                                                      # for 5 s each beside 200 resubmits/s
+#   bash tools/bench_ab.sh freshness DIR_A DIR_B ...   # the same load, then freshness beside 200
+#                                                      # resubmits/s and beside as many as 2
+#                                                      # calls in flight go
 #
 # Each DIR is a bin/ directory holding gongkaid and load_client (copy build-bench/bin aside before
 # rebuilding it). A DIR may carry extra gongkaid flags after a colon:
@@ -21,7 +24,7 @@ shift
 RUNS=${RUNS:-2} CONC=${CONC:-16} REPEAT=${REPEAT:-3} YEAR=${YEAR:-2022}
 case $MODE in
   recompute) COUNT=${COUNT:-30000} ;;
-  reads) COUNT=${COUNT:-80136} ;;  # the whole year (2022): reads pick any of its reports
+  reads | freshness) COUNT=${COUNT:-80136} ;;  # the whole year (2022): probes pick any report
   *) COUNT=${COUNT:-80071} ;;
 esac
 
@@ -47,6 +50,16 @@ one() {  # DIR[:FLAGS] LAST
   if [[ $MODE == catchup ]]; then
     out=$("${lc[@]}" --mode=catchup)
     line+=", then behind by $(grep -o '"seconds":[0-9.]*' <<<"$out" | cut -d: -f2) s"
+  elif [[ $MODE == freshness ]]; then
+    for background in --background_rate=200 ""; do
+      # shellcheck disable=SC2086
+      out=$("${lc[@]}" --mode=freshness --year="$YEAR" --probes=100 --background_concurrency=2 \
+        --background_year="$YEAR" $background)
+      line+=", freshness p50/p99 $(grep -o '"p50_ms":[0-9.]*' <<<"$out" | cut -d: -f2)"
+      line+="/$(grep -o '"p99_ms":[0-9.]*' <<<"$out" | cut -d: -f2) ms beside"
+      line+=" $(grep -o '"background_per_second":[0-9.]*' <<<"$out" | cut -d: -f2)/s"
+      "${lc[@]}" --mode=catchup >/dev/null
+    done
   elif [[ $MODE == reads ]]; then
     for rpc in GetRollup:5000 GetReport:5000 ListAnomalies:2000; do
       out=$("${lc[@]}" --mode=reads --year="$YEAR" --rpc="${rpc%%:*}" --rate="${rpc##*:}" \

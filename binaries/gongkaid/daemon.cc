@@ -16,6 +16,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/constants.h"
 #include "common/status_macros.h"
+#include "common/thread_priority.h"
 #include "gongkai/v1/rollup.pb.h"
 #include "proto/anomaly_kind.h"
 #include "registry/registry.h"
@@ -313,7 +314,13 @@ absl::Status Daemon::StartWorker() {
   };
   worker_ = std::make_unique<worker::Runner>(
       server_->InProcessChannel(worker::WorkerChannelArguments()), options);
-  worker_thread_ = std::thread([this] { (void)worker_->Run(); });
+  worker_thread_ = std::thread([this] {
+    // Below the RPCs' threads (every thread the worker starts inherits this).
+    if (absl::Status s = LowerThreadPriority(config_.worker_nice); !s.ok()) {
+      logger_->Warning(absl::StrCat("the worker runs at the RPCs' priority: ", s.message()));
+    }
+    (void)worker_->Run();
+  });
   logger_->Info("aggregation worker running in-process");
   return absl::OkStatus();
 }

@@ -30,6 +30,10 @@ ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
           "How often the in-process worker recomputes every year from scratch.");
 ABSL_FLAG(int, worker_threads, 0,
           "Threads the in-process worker builds rollups and flags on; 0: one per CPU.");
+ABSL_FLAG(int, worker_nice, 0,
+          "How much lower the in-process worker's CPU priority is than the RPCs' (a nice "
+          "increment, 0-19): when the CPUs are busy, submissions and reads come first and the "
+          "rollups fall behind.");
 ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "Address to serve Prometheus metrics on (GET /metrics); empty: none.");
 ABSL_FLAG(std::string, log_format, "json", "Logs on stderr: json (one object a line) or text.");
@@ -99,6 +103,11 @@ int main(int argc, char** argv) {
   config.deadlines = absl::GetFlag(FLAGS_deadlines);
   config.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
   config.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  config.worker_nice = absl::GetFlag(FLAGS_worker_nice);
+  if (config.worker_nice < 0 || config.worker_nice > 19) {
+    std::cerr << "gongkaid: --worker_nice must be 0 to 19\n";
+    return 2;
+  }
   config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   config.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   config.tls_key = absl::GetFlag(FLAGS_tls_key);
