@@ -158,6 +158,14 @@ std::vector<RowParams> MakeRows(const Generator& gen, size_t offset, size_t coun
   return rows;
 }
 
+// Every thread's latencies (ms) in one sorted list, for percentiles.
+std::vector<double> Sorted(const std::vector<std::vector<double>>& per_thread) {
+  std::vector<double> all;
+  for (const auto& l : per_thread) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
 // Opens `concurrency` connections with synchronous commit and the upsert prepared as "put";
 // false when a statement fails.
 bool ConnectForLoad(int concurrency, std::vector<PGconn*>* conns) {
@@ -220,9 +228,7 @@ int Load(const Generator& gen) {
   if (!ConnectForLoad(concurrency, &conns)) return 1;
   const double seconds = InsertRows(rows, conns, &latencies, &failed);
   for (PGconn* c : conns) PQfinish(c);
-  std::vector<double> all;
-  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
+  const std::vector<double> all = Sorted(latencies);
   std::cout << absl::StrFormat(
                    "{\"mode\":\"pg_load\",\"calls\":%d,\"failed\":%d,\"seconds\":%.3f,"
                    "\"per_second\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"concurrency\":%d}",
@@ -352,9 +358,7 @@ int Reads(const Generator& gen) {
   for (auto& t : threads) t.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - begin).count();
   for (PGconn* c : conns) PQfinish(c);
-  std::vector<double> all;
-  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-  std::sort(all.begin(), all.end());
+  const std::vector<double> all = Sorted(latencies);
   std::cout << absl::StrFormat(
                    "{\"mode\":\"pg_reads\",\"query\":\"%s\",\"calls\":%d,\"failed\":%d,"
                    "\"seconds\":%.3f,\"per_second\":%.1f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"

@@ -17,10 +17,7 @@ id_t ThreadId() { return static_cast<id_t>(syscall(SYS_gettid)); }
 
 }  // namespace
 
-int ThreadNice() {
-  errno = 0;
-  return getpriority(PRIO_PROCESS, ThreadId());
-}
+int ThreadNice() { return getpriority(PRIO_PROCESS, ThreadId()); }
 
 absl::Status LowerThreadPriority(int nice) {
   if (nice < 0 || nice > 19) {
