@@ -212,6 +212,14 @@ grpc::Status WorkerServiceImpl::WriteResults(grpc::ServerContext* context,
   });
 }
 
+grpc::Status WorkerServiceImpl::ListReportDigests(grpc::ServerContext* context,
+                                                  const v1::ListReportDigestsRequest* request,
+                                                  v1::ListReportDigestsResponse* response) {
+  return Call(*env_, context, [&](const RequestContext& c) {
+    return gongkai::ListReportDigests(*env_, c, *request, response);
+  });
+}
+
 grpc::Status WorkerServiceImpl::ClaimRollupJob(grpc::ServerContext* context,
                                                const v1::ClaimRollupJobRequest* /*request*/,
                                                v1::RollupJob* response) {

@@ -109,6 +109,9 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
                              v1::Checkpoint* response) override;
   grpc::Status WriteResults(grpc::ServerContext* context, const v1::WriteResultsRequest* request,
                             v1::Checkpoint* response) override;
+  grpc::Status ListReportDigests(grpc::ServerContext* context,
+                                 const v1::ListReportDigestsRequest* request,
+                                 v1::ListReportDigestsResponse* response) override;
   grpc::Status ClaimRollupJob(grpc::ServerContext* context,
                               const v1::ClaimRollupJobRequest* request,
                               v1::RollupJob* response) override;

@@ -34,6 +34,10 @@ absl::Status GetCheckpoint(const Env& env, const RequestContext& context, v1::Ch
 // FAILED_PRECONDITION when the checkpoint would move backwards.
 absl::Status WriteResults(const Env& env, const RequestContext& context,
                           const v1::WriteResultsRequest& request, v1::Checkpoint* response);
+// INVALID_ARGUMENT for a year outside 2019–now or a page token of another listing.
+absl::Status ListReportDigests(const Env& env, const RequestContext& context,
+                               const v1::ListReportDigestsRequest& request,
+                               v1::ListReportDigestsResponse* response);
 // NOT_FOUND when no job is pending.
 absl::Status ClaimRollupJob(const Env& env, const RequestContext& context, v1::RollupJob* response);
 absl::Status FinishRollupJob(const Env& env, const RequestContext& context,

@@ -47,6 +47,17 @@ std::string IndexKey(absl::string_view locator) {
   return absl::StrCat(absl::string_view(&kIndex, 1), locator);
 }
 
+std::string DigestKey(absl::string_view id) {
+  return absl::StrCat(absl::string_view(&kDigest, 1), id);
+}
+
+std::string DigestPrefix(int year) {
+  v1::ReportKey key;
+  key.set_year(year);
+  // A report id starts with its year (4 bytes).
+  return DigestKey(ReportId(key).substr(0, 4));
+}
+
 std::string HeadKey(absl::string_view locator) {
   return absl::StrCat(absl::string_view(&kHead, 1), locator);
 }

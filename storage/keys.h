@@ -38,6 +38,7 @@ inline constexpr char kJob = 'j';          // j · id(u64)             → Rollu
 inline constexpr char kPrincipal = 'p';    // p · name                → StoredPrincipal
 inline constexpr char kReview = 'w';       // w · id · seq(u64)       → Review (review history)
 inline constexpr char kDisposition = 'd';  // d · flag id            → FlagDisposition
+inline constexpr char kDigest = 'e';       // e · id                  → ReportDigest (current)
 
 void AppendBigEndian64(std::string* out, uint64_t value);
 uint64_t ReadBigEndian64(absl::string_view bytes);
@@ -55,6 +56,9 @@ std::string HeadKey(absl::string_view id);
 std::string RevisionKey(absl::string_view id, int64_t revision);
 std::string RevisionPrefix(absl::string_view id);
 std::string IndexKey(absl::string_view locator);
+// The digest of report `id`'s current revision; every digest of a year starts DigestPrefix.
+std::string DigestKey(absl::string_view id);
+std::string DigestPrefix(int year);
 std::string ChangeKey(int64_t sequence);
 std::string MetaKey(absl::string_view name);
 

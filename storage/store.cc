@@ -34,8 +34,10 @@ constexpr size_t kBlockCacheBytes = 64 << 20;
 // layout bumps it and brings a migration.
 constexpr absl::string_view kLayoutVersionName = "layout_version";
 // 3: region records are histories (RegionHistory) instead of plain regions (layout 2, migrated
-// on open).
-constexpr absl::string_view kLayoutVersion = "3";
+// on open). 4: each current revision has a digest (keys::kDigest; layout 3 migrated on open).
+constexpr absl::string_view kLayoutVersion = "4";
+// Digests made by the migration to layout 4 are written this many at a time.
+constexpr int kDigestsPerBatch = 4096;
 
 // Bytes an unprivileged writer may still use on the disk of `dir` (the maximum when it
 // cannot tell).
@@ -207,8 +209,16 @@ absl::Status Store::CheckLayout() {
     if (version == "2") {
       rocksdb::WriteBatch batch;
       GONGKAI_RETURN_IF_ERROR(MigrateRegionsToHistories(&batch));
+      batch.Put(keys::MetaKey(kLayoutVersionName), "3");
+      GONGKAI_RETURN_IF_ERROR(Write(&batch, "migrate the registry to histories (layout 3)"));
+      version = "3";
+    }
+    if (version == "3") {
+      // Interrupted, the migration starts over: its writes are idempotent.
+      GONGKAI_RETURN_IF_ERROR(WriteDigests());
+      rocksdb::WriteBatch batch;
       batch.Put(keys::MetaKey(kLayoutVersionName), std::string(kLayoutVersion));
-      return Write(&batch, "migrate the registry to histories (layout 3)");
+      return Write(&batch, "record the reports' digests (layout 4)");
     }
     return absl::FailedPreconditionError(absl::StrCat(
         "the data directory uses key layout ", version, "; this gongkaid reads layout ",
@@ -226,6 +236,26 @@ absl::Status Store::CheckLayout() {
   rocksdb::WriteBatch batch;
   batch.Put(keys::MetaKey(kLayoutVersionName), std::string(kLayoutVersion));
   return Write(&batch, "record the key layout version");
+}
+
+absl::Status Store::WriteDigests() {
+  const std::string prefix(1, keys::kHead);
+  PrefixIterator it(db_.get(), prefix);
+  rocksdb::WriteBatch batch;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const std::string id = it->key().ToString().substr(1);
+    GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
+    if (!head.has_value() || head->withdrawn()) continue;
+    GONGKAI_ASSIGN_OR_RETURN(v1::ReportDigest digest, ReadDigest(id, *head));
+    batch.Put(keys::DigestKey(id), digest.SerializeAsString());
+    if (batch.Count() >= kDigestsPerBatch) {
+      GONGKAI_RETURN_IF_ERROR(Write(&batch, "record the reports' digests (layout 4)"));
+      batch.Clear();
+    }
+  }
+  GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "scan the report heads"));
+  return batch.Count() == 0 ? absl::OkStatus()
+                            : Write(&batch, "record the reports' digests (layout 4)");
 }
 
 absl::Status Store::LoadState() {

@@ -206,6 +206,11 @@ class Store {
   absl::StatusOr<std::vector<v1::Revision>> ListReportsAt(const std::string& region_code,
                                                           int year) const;
 
+  // The digests (proto/digest.h) of the year's reports whose current revision is not
+  // withdrawn, in report id order.
+  absl::StatusOr<Page<v1::ReportDigest>> ListDigests(int year, int page_size,
+                                                     const std::string& page_token) const;
+
   // Every revision of one report, oldest first.
   absl::StatusOr<Page<v1::Revision>> ListRevisions(const v1::ReportKey& key, int page_size,
                                                    const std::string& page_token, bool full) const;
@@ -317,6 +322,13 @@ class Store {
   // The head of report `id` (nullopt when none); a head stored before reviews existed reads as
   // pending at its revision.
   absl::StatusOr<std::optional<v1::Revision>> ReadHead(const std::string& id) const;
+  // The digest of report `id` at `head` (not withdrawn), with the head's review: the stored
+  // one, else made from the revision.
+  absl::StatusOr<v1::ReportDigest> ReadDigest(const std::string& id,
+                                              const v1::Revision& head) const;
+  // Puts the digest of every current revision that is not withdrawn (a layout-3 store has
+  // none), writing every few thousand.
+  absl::Status WriteDigests();
   // The stored disposition of a flag, else a new one with only flag_id.
   absl::StatusOr<v1::FlagDisposition> ReadDisposition(const std::string& flag_id) const;
   // The stored revision with the head's current review when it is the head's revision.

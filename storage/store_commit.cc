@@ -9,6 +9,7 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "proto/cells.h"
+#include "proto/digest.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
 #include "storage/store.h"
@@ -192,6 +193,7 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
     head_record.clear_report();
     batch.Put(keys::RevisionKey(*id, revision.revision()), revision.SerializeAsString());
     batch.Put(keys::HeadKey(*id), head_record.SerializeAsString());
+    batch.Put(keys::DigestKey(*id), DigestOf(revision).SerializeAsString());
     batch.Put(IndexKeyOf(*registry->Tree(revision.key().year()), revision.key()), *id);
     batch.Put(keys::ChangeKey(sequence), ChangeOf(revision, current, time).SerializeAsString());
     batch.Put(keys::ReviewKey(*id, sequence), revision.review().SerializeAsString());

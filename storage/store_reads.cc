@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/constants.h"
 #include "common/status_macros.h"
+#include "proto/digest.h"
 #include "rocksdb/db.h"
 #include "storage/keys.h"
 #include "storage/rocks_util.h"
@@ -51,6 +52,23 @@ absl::StatusOr<std::optional<v1::Revision>> Store::ReadHead(const std::string& i
 
 void Store::WithHeadReview(const v1::Revision& head, v1::Revision* revision) {
   if (revision->revision() == head.revision()) *revision->mutable_review() = head.review();
+}
+
+absl::StatusOr<v1::ReportDigest> Store::ReadDigest(const std::string& id,
+                                                   const v1::Revision& head) const {
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), keys::DigestKey(id), &value);
+  v1::ReportDigest digest;
+  if (status.IsNotFound()) {
+    GONGKAI_ASSIGN_OR_RETURN(v1::Revision revision, ReadRevision(id, head.revision()));
+    digest = DigestOf(revision);
+  } else {
+    GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read a report's digest"));
+    if (!digest.ParseFromString(value)) return absl::DataLossError("unreadable report digest");
+  }
+  digest.set_review_state(head.review().state());
+  digest.set_review_sequence(head.review().sequence());
+  return digest;
 }
 
 absl::StatusOr<v1::Revision> Store::ReadRevision(const std::string& id, int64_t revision) const {
@@ -183,6 +201,22 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
       },
       &page.next_page_token);
   if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<Page<v1::ReportDigest>> Store::ListDigests(int year, int page_size,
+                                                          const std::string& page_token) const {
+  Page<v1::ReportDigest> page;
+  GONGKAI_RETURN_IF_ERROR(ScanPage(
+      keys::DigestPrefix(year), page_size, page_token, nullptr,
+      [&](absl::string_view, absl::string_view value) -> absl::StatusOr<size_t> {
+        if (!page.items.emplace_back().ParseFromArray(value.data(),
+                                                      static_cast<int>(value.size()))) {
+          return absl::DataLossError("unreadable report digest");
+        }
+        return value.size();
+      },
+      &page.next_page_token));
   return page;
 }
 

@@ -131,12 +131,15 @@ absl::StatusOr<ReviewResult> Store::Review(const ReviewRequest& request) {
     *tombstone.mutable_review() = review;
     batch.Put(keys::RevisionKey(id, tombstone.revision()), tombstone.SerializeAsString());
     batch.Delete(IndexKeyOf(*registry->Tree(head->key().year()), head->key()));
+    batch.Delete(keys::DigestKey(id));
     new_head = std::move(tombstone);
     new_head.clear_report();
   } else {
     review.set_revision(head->revision());
     new_head = *head;
     *new_head.mutable_review() = review;
+    GONGKAI_ASSIGN_OR_RETURN(v1::ReportDigest digest, ReadDigest(id, new_head));
+    batch.Put(keys::DigestKey(id), digest.SerializeAsString());
   }
   change.set_revision(new_head.revision());
   *change.mutable_review() = review;

@@ -241,6 +241,15 @@ TEST_F(SecurityTest, EveryRpcAsPrincipalsInAndOutOfScope) {
          v1::Checkpoint response;
          return worker_->WriteResults(c, request, &response);
        }},
+      {"WorkerService.ListReportDigests",
+       Rule::kWholeNation,
+       {v1::ROLE_WORKER},
+       [&](grpc::ClientContext* c, const std::string&) {
+         v1::ListReportDigestsRequest request;
+         request.set_year(2019);
+         v1::ListReportDigestsResponse response;
+         return worker_->ListReportDigests(c, request, &response);
+       }},
       {"WorkerService.ClaimRollupJob",
        Rule::kWholeNation,
        {v1::ROLE_WORKER},

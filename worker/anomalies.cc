@@ -13,7 +13,7 @@
 #include "worker/anomaly_checks.h"
 #include "worker/flag_identity.h"
 #include "worker/peers.h"
-#include "worker/text.h"
+#include "common/text.h"
 
 namespace gongkai::worker::checks {
 

@@ -5,54 +5,38 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/parallel.h"
+#include "common/text.h"
 #include "common/time.h"
 #include "proto/cells.h"
+#include "proto/digest.h"
 #include "proto/report_key.h"
-#include "worker/text.h"
 
 namespace gongkai::worker {
 namespace {
-ReportEntry MakeEntry(const v1::Revision& revision, int region, const Settings& settings,
+ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings& settings,
                       const v1::Region& region_record) {
-  const v1::Report& report = revision.report();
   ReportEntry entry;
-  entry.key = revision.key();
+  entry.key = digest.key();
   entry.region = region;
-  entry.edition = report.edition();
-  entry.revision = revision.revision();
-  // "?" cells contribute nothing: their value is unknown.
-  std::vector<int> uncertain;
-  for (const std::string& path : report.uncertain_cells()) {
-    uncertain.push_back(FindCell(report.edition(), path));
+  entry.edition = digest.edition();
+  entry.revision = digest.revision();
+  entry.cells.reserve(digest.cell_indices_size());
+  for (int i = 0; i < digest.cell_indices_size() && i < digest.cell_values_size(); ++i) {
+    entry.cells.emplace_back(digest.cell_indices(i), digest.cell_values(i));
   }
-  ForEachFilledCell(report, [&](int index, int64_t value) {
-    if (std::find(uncertain.begin(), uncertain.end(), index) == uncertain.end()) {
-      entry.cells.emplace_back(index, value);
-    }
-  });
-  std::sort(entry.cells.begin(), entry.cells.end());
   absl::CivilDay published;
-  if (!report.publication_date().empty() &&
-      absl::ParseCivilTime(report.publication_date(), &published)) {
+  if (!digest.publication_date().empty() &&
+      absl::ParseCivilTime(digest.publication_date(), &published)) {
     entry.filed_on = published;
   } else {
-    const auto& first =
-        revision.has_first_create_time() ? revision.first_create_time() : revision.create_time();
-    entry.filed_on = absl::ToCivilDay(FromProtoTime(first), settings.zone);
+    entry.filed_on = absl::ToCivilDay(FromProtoTime(digest.first_create_time()), settings.zone);
   }
   entry.deadline = DeadlineFor(settings, region_record, !entry.government(), entry.key.year());
-  if (revision.has_review()) {
-    entry.review = revision.review().state();
-    entry.review_sequence = revision.review().sequence();
-  }
-  entry.violations.assign(revision.verdict().violations().begin(),
-                          revision.verdict().violations().end());
-  entry.problem_shingles =
-      Shingles(report.narrative().problems(), settings.shingle_size, &entry.problem_chars);
-  const v1::Narrative& n = report.narrative();
-  entry.narrative_requests = StatedRequests(
-      absl::StrCat(n.overview(), "\n", n.proactive(), "\n", n.requests(), "\n",
-                   n.review_litigation(), "\n", n.problems(), "\n", n.other_matters()));
+  entry.review = digest.review_state();
+  entry.review_sequence = digest.review_sequence();
+  entry.violations.assign(digest.violations().begin(), digest.violations().end());
+  entry.problem_shingles = Shingles(digest.problems(), settings.shingle_size, &entry.problem_chars);
+  if (digest.has_stated_requests()) entry.narrative_requests = digest.stated_requests();
   return entry;
 }
 
@@ -145,49 +129,66 @@ std::optional<int64_t> ReportEntry::Cell(absl::string_view field_path) const {
 YearModel::YearModel(int year, std::shared_ptr<const RegionTree> tree, const Settings* settings)
     : year_(year), tree_(std::move(tree)), settings_(settings) {}
 
-std::vector<int> YearModel::Apply(const v1::Revision& revision) { return Apply(revision, nullptr); }
+std::vector<int> YearModel::Apply(const v1::Revision& revision) {
+  if (revision.withdrawn()) return Withdraw(revision.key(), revision.revision());
+  return Apply(DigestOf(revision), nullptr);
+}
 
-void YearModel::ApplyAll(const google::protobuf::RepeatedPtrField<v1::Revision>& revisions,
+std::vector<int> YearModel::Apply(const v1::ReportDigest& digest) { return Apply(digest, nullptr); }
+
+void YearModel::ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDigest>& digests,
                          int threads) {
-  std::vector<std::optional<ReportEntry>> prepared(revisions.size());
-  ParallelFor(revisions.size(), threads, [&](int i) {
-    const v1::Revision& revision = revisions[i];
-    const int region = tree_->Find(revision.key().region_code());
-    if (revision.key().year() != year_ || region < 0 || revision.withdrawn() ||
-        EditionIndex(revision.report().edition()) < 0) {
+  std::vector<std::optional<ReportEntry>> prepared(digests.size());
+  ParallelFor(digests.size(), threads, [&](int i) {
+    const v1::ReportDigest& digest = digests[i];
+    const int region = tree_->Find(digest.key().region_code());
+    if (digest.key().year() != year_ || region < 0 || EditionIndex(digest.edition()) < 0) {
       return;  // Apply makes no entry of these.
     }
-    prepared[i] = MakeEntry(revision, region, *settings_, tree_->region(region));
+    prepared[i] = MakeEntry(digest, region, *settings_, tree_->region(region));
   });
-  for (int i = 0; i < revisions.size(); ++i) {
-    Apply(revisions[i], prepared[i].has_value() ? &*prepared[i] : nullptr);
+  for (int i = 0; i < digests.size(); ++i) {
+    Apply(digests[i], prepared[i].has_value() ? &*prepared[i] : nullptr);
   }
 }
 
-std::vector<int> YearModel::Apply(const v1::Revision& revision, ReportEntry* prepared) {
-  if (revision.key().year() != year_) return {};
-  const int region = tree_->Find(revision.key().region_code());
-  if (region < 0) return {};
-  const std::string id = ReportId(revision.key());
+bool YearModel::Newer(const std::string& id, int64_t revision) {
   auto it = entries_.find(id);
-  if (it != entries_.end() && it->second.revision >= revision.revision()) return {};
+  if (it != entries_.end() && it->second.revision >= revision) return false;
   if (auto gone = withdrawn_.find(id); gone != withdrawn_.end()) {
-    if (gone->second >= revision.revision()) return {};
+    if (gone->second >= revision) return false;
     withdrawn_.erase(gone);
   }
-  if (revision.withdrawn()) {
-    withdrawn_[id] = revision.revision();
-    if (it == entries_.end()) return {};
-    Contribute(it->second, -1);
-    std::vector<std::string>& ids = keys_at_[region];
-    ids.erase(std::find(ids.begin(), ids.end(), id));
-    entries_.erase(it);
-    return tree_->Ancestors(region);
-  }
-  if (EditionIndex(revision.report().edition()) < 0) return {};
+  return true;
+}
+
+std::vector<int> YearModel::Withdraw(const v1::ReportKey& key, int64_t revision) {
+  if (key.year() != year_) return {};
+  const int region = tree_->Find(key.region_code());
+  if (region < 0) return {};
+  const std::string id = ReportId(key);
+  if (!Newer(id, revision)) return {};
+  withdrawn_[id] = revision;
+  auto it = entries_.find(id);
+  if (it == entries_.end()) return {};
+  Contribute(it->second, -1);
+  std::vector<std::string>& ids = keys_at_[region];
+  ids.erase(std::find(ids.begin(), ids.end(), id));
+  entries_.erase(it);
+  return tree_->Ancestors(region);
+}
+
+std::vector<int> YearModel::Apply(const v1::ReportDigest& digest, ReportEntry* prepared) {
+  if (digest.key().year() != year_) return {};
+  const int region = tree_->Find(digest.key().region_code());
+  if (region < 0) return {};
+  const std::string id = ReportId(digest.key());
+  if (!Newer(id, digest.revision())) return {};
+  if (EditionIndex(digest.edition()) < 0) return {};
   ReportEntry entry = prepared != nullptr
                           ? std::move(*prepared)
-                          : MakeEntry(revision, region, *settings_, tree_->region(region));
+                          : MakeEntry(digest, region, *settings_, tree_->region(region));
+  auto it = entries_.find(id);
   if (it != entries_.end()) {
     Contribute(it->second, -1);
     it->second = std::move(entry);

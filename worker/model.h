@@ -144,9 +144,11 @@ class YearModel {
   // changes nothing. Returns the regions whose sums changed (the report's region first, then
   // its ancestors), else empty.
   std::vector<int> Apply(const v1::Revision& revision);
-  // Applies stored revisions in order, as Apply one at a time would, with what each report
-  // contributes (its cells, dates and narrative measures) worked out on `threads` threads first.
-  void ApplyAll(const google::protobuf::RepeatedPtrField<v1::Revision>& revisions, int threads);
+  // Applies the digest of a stored revision (proto/digest.h), as Apply of that revision would.
+  std::vector<int> Apply(const v1::ReportDigest& digest);
+  // Applies digests in order, as Apply one at a time would, with what each report contributes
+  // (its cells, dates and narrative measures) worked out on `threads` threads first.
+  void ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDigest>& digests, int threads);
   // Applies a review decision about revision review.revision() of the key: a decision about
   // another revision than the applied one, or older than the applied review, changes nothing.
   // Returns the regions whose review counts changed, as Apply.
@@ -179,8 +181,13 @@ class YearModel {
   std::vector<int> Differences(const YearModel& other) const;
 
  private:
-  // Apply, with the revision's entry already made (nullptr: made here when needed).
-  std::vector<int> Apply(const v1::Revision& revision, ReportEntry* prepared);
+  // Apply, with the digest's entry already made (nullptr: made here when needed).
+  std::vector<int> Apply(const v1::ReportDigest& digest, ReportEntry* prepared);
+  // Applies the withdrawal of the key at `revision`.
+  std::vector<int> Withdraw(const v1::ReportKey& key, int64_t revision);
+  // Whether revision `revision` of the report `id` is newer than what the model has of it
+  // (its entry, or the tombstone that removed it); forgets such a tombstone.
+  bool Newer(const std::string& id, int64_t revision);
   void Contribute(const ReportEntry& entry, int sign);
   // The parts of BuildRollup: each edition's sums, the cells both editions share (returned by
   // shared-cell index, for the indicators), and completeness.

@@ -312,6 +312,14 @@ absl::Status Daemon::StartWorker() {
     v1::Checkpoint ignored;
     return WriteResults(env_, context, r, &ignored);
   };
+  options.list_digests = [this, caller = Caller(principal)](
+                             const v1::ListReportDigestsRequest& r,
+                             v1::ListReportDigestsResponse* response) {
+    RequestContext context;
+    context.caller = caller;
+    context.peer = "in-process worker";
+    return ListReportDigests(env_, context, r, response);
+  };
   worker_ = std::make_unique<worker::Runner>(
       server_->InProcessChannel(worker::WorkerChannelArguments()), options);
   worker_thread_ = std::thread([this] {

@@ -19,6 +19,8 @@
 namespace gongkai::worker {
 namespace {
 
+// Digests read per page when a year is loaded (the server's most).
+constexpr int kDigestPageSize = kMaxPageSize;
 // The smallest piece results are written in.
 constexpr size_t kMinChunkBytes = 4 << 10;
 // Failures in a row after which the worker says it is stuck as an error.
@@ -107,26 +109,30 @@ absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year) {
   GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const RegionTree> tree, TreeOf(year));
   auto model = std::make_unique<YearModel>(year, std::move(tree), &options_.settings);
   // Each page is read on a thread of its own while the page before is applied.
-  auto read = [this, year](std::string token) -> absl::StatusOr<v1::ListReportsResponse> {
-    v1::ListReportsRequest request;
-    request.set_region_code(std::string(kNationCode));
+  auto read = [this, year](std::string token) -> absl::StatusOr<v1::ListReportDigestsResponse> {
+    v1::ListReportDigestsRequest request;
     request.set_year(year);
-    request.set_page_size(1000);
-    request.set_view(v1::REPORT_VIEW_FULL);
+    request.set_page_size(kDigestPageSize);
     request.set_page_token(std::move(token));
-    v1::ListReportsResponse response;
-    GONGKAI_RETURN_IF_ERROR(FromGrpc(reports_->ListReports(Context().get(), request, &response),
-                                     absl::StrCat("list the reports of ", year)));
+    v1::ListReportDigestsResponse response;
+    const std::string what = absl::StrCat("list the report digests of ", year);
+    if (options_.list_digests) {
+      absl::Status s = options_.list_digests(request, &response);
+      if (!s.ok()) return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+    } else {
+      GONGKAI_RETURN_IF_ERROR(
+          FromGrpc(results_->ListReportDigests(Context().get(), request, &response), what));
+    }
     return response;
   };
-  std::future<absl::StatusOr<v1::ListReportsResponse>> next =
+  std::future<absl::StatusOr<v1::ListReportDigestsResponse>> next =
       std::async(std::launch::async, read, std::string());
   while (next.valid()) {
-    GONGKAI_ASSIGN_OR_RETURN(v1::ListReportsResponse page, next.get());
+    GONGKAI_ASSIGN_OR_RETURN(v1::ListReportDigestsResponse page, next.get());
     if (!page.next_page_token().empty()) {
       next = std::async(std::launch::async, read, page.next_page_token());
     }
-    model->ApplyAll(page.reports(), options_.threads);
+    model->ApplyAll(page.digests(), options_.threads);
   }
   return model;
 }

@@ -59,6 +59,10 @@ struct RunnerOptions {
   // the channel, so that they are not serialized and parsed once more on the way. Unset:
   // WorkerService.WriteResults over the channel.
   std::function<absl::Status(const v1::WriteResultsRequest&)> write_results;
+  // Likewise in gongkaid: a year's report digests straight from WorkerService's handler, not
+  // parsed out of a message once more. Unset: WorkerService.ListReportDigests over the channel.
+  std::function<absl::Status(const v1::ListReportDigestsRequest&, v1::ListReportDigestsResponse*)>
+      list_digests;
   // Threads that build rollups and flags (the worker's own thread among them).
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };

@@ -1,9 +1,9 @@
-#include "worker/text.h"
+#include "common/text.h"
 
 #include <algorithm>
 #include <string>
 
-namespace gongkai::worker {
+namespace gongkai {
 namespace {
 
 // Decodes UTF-8 into code points; invalid bytes become U+FFFD.
@@ -107,4 +107,4 @@ std::optional<int64_t> StatedRequests(absl::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace gongkai::worker
+}  // namespace gongkai

@@ -1,6 +1,6 @@
 // The narrative measures: shingles, their Jaccard similarity (worked out by hand, and against
 // the standard library's set intersection), and the request count a narrative states.
-#include "worker/text.h"
+#include "common/text.h"
 
 #include <algorithm>
 #include <iterator>
@@ -9,7 +9,7 @@
 
 #include "gtest/gtest.h"
 
-namespace gongkai::worker {
+namespace gongkai {
 namespace {
 
 TEST(JaccardTest, HandWorkedSets) {
@@ -71,4 +71,4 @@ TEST(StatedRequestsTest, ReadsTheFirstStatedCount) {
 }
 
 }  // namespace
-}  // namespace gongkai::worker
+}  // namespace gongkai

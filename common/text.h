@@ -1,7 +1,7 @@
 // Text measures used by the narrative flags: shingled similarity (COPIED_NARRATIVE) and the
 // request count a narrative states (NARRATIVE_TABLE_MISMATCH, rule R8).
-#ifndef GONGKAI_WORKER_TEXT_H_
-#define GONGKAI_WORKER_TEXT_H_
+#ifndef GONGKAI_COMMON_TEXT_H_
+#define GONGKAI_COMMON_TEXT_H_
 
 #include <cstdint>
 #include <optional>
@@ -9,7 +9,7 @@
 
 #include "absl/strings/string_view.h"
 
-namespace gongkai::worker {
+namespace gongkai {
 
 // Sorted, unique hashes of every run of `size` consecutive characters (code points) of the
 // text, ignoring whitespace and ASCII/CJK punctuation. Sets *chars to the characters counted.
@@ -23,6 +23,6 @@ double Jaccard(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
 // "共收到政府信息公开申请12件", "受理依申请公开 3 件"). nullopt when none is stated.
 std::optional<int64_t> StatedRequests(absl::string_view text);
 
-}  // namespace gongkai::worker
+}  // namespace gongkai
 
-#endif  // GONGKAI_WORKER_TEXT_H_
+#endif  // GONGKAI_COMMON_TEXT_H_

@@ -1,0 +1,55 @@
+#include "proto/digest.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/text.h"
+#include "proto/cells.h"
+
+namespace gongkai {
+
+v1::ReportDigest DigestOf(const v1::Revision& revision) {
+  const v1::Report& report = revision.report();
+  v1::ReportDigest digest;
+  *digest.mutable_key() = revision.key();
+  digest.set_revision(revision.revision());
+  digest.set_edition(report.edition());
+  // "?" cells are left out: their value is unknown.
+  std::vector<int> uncertain;
+  for (const std::string& path : report.uncertain_cells()) {
+    uncertain.push_back(FindCell(report.edition(), path));
+  }
+  std::vector<std::pair<int, int64_t>> cells;
+  ForEachFilledCell(report, [&](int index, int64_t value) {
+    if (std::find(uncertain.begin(), uncertain.end(), index) == uncertain.end()) {
+      cells.emplace_back(index, value);
+    }
+  });
+  std::sort(cells.begin(), cells.end());
+  digest.mutable_cell_indices()->Reserve(static_cast<int>(cells.size()));
+  digest.mutable_cell_values()->Reserve(static_cast<int>(cells.size()));
+  for (const auto& [index, value] : cells) {
+    digest.add_cell_indices(index);
+    digest.add_cell_values(value);
+  }
+  digest.set_publication_date(report.publication_date());
+  *digest.mutable_first_create_time() =
+      revision.has_first_create_time() ? revision.first_create_time() : revision.create_time();
+  *digest.mutable_violations() = revision.verdict().violations();
+  digest.set_problems(report.narrative().problems());
+  const v1::Narrative& n = report.narrative();
+  if (std::optional<int64_t> stated = StatedRequests(
+          absl::StrCat(n.overview(), "\n", n.proactive(), "\n", n.requests(), "\n",
+                       n.review_litigation(), "\n", n.problems(), "\n", n.other_matters()))) {
+    digest.set_stated_requests(*stated);
+  }
+  if (revision.has_review()) {
+    digest.set_review_state(revision.review().state());
+    digest.set_review_sequence(revision.review().sequence());
+  }
+  return digest;
+}
+
+}  // namespace gongkai
