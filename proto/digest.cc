@@ -11,10 +11,22 @@
 namespace gongkai {
 
 v1::ReportDigest DigestOf(const v1::Revision& revision) {
-  const v1::Report& report = revision.report();
+  v1::ReportDigest digest = DigestOfReport(revision.report(), revision.verdict());
+  AddRevisionToDigest(revision, &digest);
+  return digest;
+}
+
+void AddRevisionToDigest(const v1::Revision& revision, v1::ReportDigest* digest) {
+  *digest->mutable_key() = revision.key();
+  digest->set_revision(revision.revision());
+  *digest->mutable_first_create_time() =
+      revision.has_first_create_time() ? revision.first_create_time() : revision.create_time();
+  digest->set_review_state(revision.review().state());
+  digest->set_review_sequence(revision.review().sequence());
+}
+
+v1::ReportDigest DigestOfReport(const v1::Report& report, const v1::Verdict& verdict) {
   v1::ReportDigest digest;
-  *digest.mutable_key() = revision.key();
-  digest.set_revision(revision.revision());
   digest.set_edition(report.edition());
   // "?" cells are left out: their value is unknown.
   std::vector<int> uncertain;
@@ -35,19 +47,13 @@ v1::ReportDigest DigestOf(const v1::Revision& revision) {
     digest.add_cell_values(value);
   }
   digest.set_publication_date(report.publication_date());
-  *digest.mutable_first_create_time() =
-      revision.has_first_create_time() ? revision.first_create_time() : revision.create_time();
-  *digest.mutable_violations() = revision.verdict().violations();
+  *digest.mutable_violations() = verdict.violations();
   digest.set_problems(report.narrative().problems());
   const v1::Narrative& n = report.narrative();
   if (std::optional<int64_t> stated = StatedRequests(
           absl::StrCat(n.overview(), "\n", n.proactive(), "\n", n.requests(), "\n",
                        n.review_litigation(), "\n", n.problems(), "\n", n.other_matters()))) {
     digest.set_stated_requests(*stated);
-  }
-  if (revision.has_review()) {
-    digest.set_review_state(revision.review().state());
-    digest.set_review_sequence(revision.review().sequence());
   }
   return digest;
 }

@@ -12,6 +12,12 @@ namespace gongkai {
 // empty). Its review is the revision's.
 v1::ReportDigest DigestOf(const v1::Revision& revision);
 
+// DigestOf in two parts, so that the store can make the first before it knows the revision:
+// what the report and its verdict decide (key, revision, first create time and review unset),
+// then what the revision adds to it.
+v1::ReportDigest DigestOfReport(const v1::Report& report, const v1::Verdict& verdict);
+void AddRevisionToDigest(const v1::Revision& revision, v1::ReportDigest* digest);
+
 }  // namespace gongkai
 
 #endif  // GONGKAI_PROTO_DIGEST_H_

@@ -363,6 +363,10 @@ class Store {
   // A commit waiting in the group-commit queue (see Commit).
   struct PendingCommit {
     const CommitRequest* request;
+    // Made by the caller before it queues: the report as it is stored (its key's scope
+    // normalized), serialized deterministically, and its digest's report part.
+    std::string content;
+    v1::ReportDigest digest;
     absl::StatusOr<CommitResult> result = absl::InternalError("not committed");
     bool done = false;
   };

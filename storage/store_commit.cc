@@ -8,6 +8,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "proto/cells.h"
 #include "proto/digest.h"
 #include "rocksdb/write_batch.h"
@@ -28,7 +29,7 @@ std::string SerializeDeterministic(const google::protobuf::Message& message) {
 }
 
 // The revision that records `request` after `head` (none: the report's first revision) as the
-// change `sequence` at `time`.
+// change `sequence` at `time`, without its report (the caller adds the serialized content).
 v1::Revision NewRevision(const CommitRequest& request, const std::optional<v1::Revision>& head,
                          int64_t sequence, const google::protobuf::Timestamp& time) {
   const int64_t current = head.has_value() ? head->revision() : 0;
@@ -36,8 +37,6 @@ v1::Revision NewRevision(const CommitRequest& request, const std::optional<v1::R
   *revision.mutable_key() = request.report.key();
   revision.mutable_key()->set_scope(NormalizedScope(request.report.key().scope()));
   revision.set_revision(current + 1);
-  *revision.mutable_report() = request.report;
-  *revision.mutable_report()->mutable_key() = revision.key();
   *revision.mutable_create_time() = time;
   // A report restored after its withdrawal counts as filed when it is submitted again.
   *revision.mutable_first_create_time() =
@@ -47,6 +46,27 @@ v1::Revision NewRevision(const CommitRequest& request, const std::optional<v1::R
   *revision.mutable_verdict() = request.verdict;
   revision.set_change_sequence(sequence);
   return revision;
+}
+
+// The stored record of a revision: `revision`, the revision serialized without its report, and
+// the serialized report `content` as its field `report`. Fields may come in any order on the
+// wire, so the content is appended as it is instead of copied into the message and serialized
+// again.
+std::string RevisionRecord(absl::string_view revision, absl::string_view content) {
+  std::string record;
+  record.reserve(revision.size() + content.size() + 16);
+  record.append(revision.data(), revision.size());
+  constexpr int kReportField = v1::Revision::kReportFieldNumber;
+  uint8_t header[10];  // a tag and a length: two varints of at most 5 bytes
+  uint8_t* end = google::protobuf::io::CodedOutputStream::WriteTagToArray(
+      google::protobuf::internal::WireFormatLite::MakeTag(
+          kReportField, google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED),
+      header);
+  end = google::protobuf::io::CodedOutputStream::WriteVarint32ToArray(
+      static_cast<uint32_t>(content.size()), end);
+  record.append(reinterpret_cast<const char*>(header), end - header);
+  record.append(content.data(), content.size());
+  return record;
 }
 
 // The change log entry of `revision`, which follows revision `previous` (0: none).
@@ -63,8 +83,8 @@ v1::ChangeEvent ChangeOf(const v1::Revision& revision, int64_t previous,
 }
 
 // The review of a new revision: pending, with what changed since the last approval.
-v1::Review SubmitReview(const v1::Revision& revision, const std::optional<v1::Revision>& head,
-                        const v1::Report* approved) {
+v1::Review SubmitReview(const v1::Revision& revision, const v1::Report& report,
+                        const std::optional<v1::Revision>& head, const v1::Report* approved) {
   v1::Review review;
   review.set_state(v1::REVIEW_STATE_PENDING);
   review.set_action(v1::REVIEW_ACTION_SUBMIT);
@@ -74,7 +94,7 @@ v1::Review SubmitReview(const v1::Revision& revision, const std::optional<v1::Re
   review.set_sequence(revision.change_sequence());
   if (head.has_value()) review.set_approved_revision(head->review().approved_revision());
   if (approved != nullptr) {
-    for (v1::CellChange& change : DiffCells(*approved, revision.report())) {
+    for (v1::CellChange& change : DiffCells(*approved, report)) {
       *review.add_changes() = std::move(change);
     }
   }
@@ -88,6 +108,19 @@ absl::StatusOr<CommitResult> Store::Commit(const CommitRequest& request) {
   // every queued request, and writes them all in one synced batch, so concurrent commits share
   // one WAL sync instead of queueing for one each. Callers wait until their request is done.
   PendingCommit mine{&request};
+  // What does not depend on the stored head is made here, on the caller's thread, not by the
+  // group's leader one request after the other.
+  {
+    const v1::Scope scope = NormalizedScope(request.report.key().scope());
+    if (request.report.key().scope() == scope) {
+      mine.content = SerializeDeterministic(request.report);
+    } else {
+      v1::Report stored = request.report;
+      stored.mutable_key()->set_scope(scope);
+      mine.content = SerializeDeterministic(stored);
+    }
+    mine.digest = DigestOfReport(request.report, request.verdict);
+  }
   absl::MutexLock lock(&queue_mu_);
   queue_.push_back(&mine);
   auto my_turn = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
@@ -161,7 +194,7 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
       continue;
     }
     const int64_t current = head.has_value() ? head->revision() : 0;
-    std::string content = SerializeDeterministic(request.report);
+    const std::string& content = pending->content;
     // Idempotency: identical content to the current revision writes nothing, even for a
     // retry whose expected_revision is now stale (its write already happened). A withdrawn
     // report is restored by any submission.
@@ -187,18 +220,18 @@ void Store::CommitGroup(const std::vector<PendingCommit*>& group) {
     ++sequence;
     const google::protobuf::Timestamp time = ToProtoTime(request.time);
     v1::Revision revision = NewRevision(request, head, sequence, time);
-    *revision.mutable_review() =
-        SubmitReview(revision, head, approved->has_value() ? &(*approved)->report() : nullptr);
-    v1::Revision head_record = revision;
-    head_record.clear_report();
-    batch.Put(keys::RevisionKey(*id, revision.revision()), revision.SerializeAsString());
-    batch.Put(keys::HeadKey(*id), head_record.SerializeAsString());
-    batch.Put(keys::DigestKey(*id), DigestOf(revision).SerializeAsString());
+    *revision.mutable_review() = SubmitReview(
+        revision, request.report, head, approved->has_value() ? &(*approved)->report() : nullptr);
+    const std::string head_bytes = revision.SerializeAsString();
+    batch.Put(keys::RevisionKey(*id, revision.revision()), RevisionRecord(head_bytes, content));
+    batch.Put(keys::HeadKey(*id), head_bytes);
+    AddRevisionToDigest(revision, &pending->digest);
+    batch.Put(keys::DigestKey(*id), pending->digest.SerializeAsString());
     batch.Put(IndexKeyOf(*registry->Tree(revision.key().year()), revision.key()), *id);
     batch.Put(keys::ChangeKey(sequence), ChangeOf(revision, current, time).SerializeAsString());
     batch.Put(keys::ReviewKey(*id, sequence), revision.review().SerializeAsString());
-    written[*id] = Written{head_record, std::move(content)};
-    pending->result = CommitResult{std::move(head_record), true};
+    written[*id] = Written{revision, content};
+    pending->result = CommitResult{std::move(revision), true};
   }
   if (batch.Count() == 0) return;
   if (absl::Status s = Write(&batch, "commit revision"); !s.ok()) {

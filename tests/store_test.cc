@@ -93,6 +93,24 @@ TEST_F(StoreTest, IdenticalContentIsIdempotent) {
   EXPECT_EQ(store_->HeadSequence(), 1);
 }
 
+TEST_F(StoreTest, AReportIsStoredWithItsKeyNormalizedAndReadBackWhole) {
+  v1::Report report = ReportFor("330226104000", 2019, "", v1::SCOPE_UNSPECIFIED);
+  report.mutable_narrative()->set_problems("问题");
+  EXPECT_EQ(Submit(report), 1);
+  auto stored = store_->GetRevision(report.key(), 1);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  v1::Report expected = report;
+  expected.mutable_key()->set_scope(v1::SCOPE_OWN);
+  EXPECT_EQ(stored->report().SerializeAsString(), expected.SerializeAsString());
+  EXPECT_EQ(stored->key().scope(), v1::SCOPE_OWN);
+  EXPECT_EQ(stored->revision(), 1);
+  EXPECT_EQ(stored->review().state(), v1::REVIEW_STATE_PENDING);
+  // The same content with the scope spelled out is the same report, unchanged.
+  auto again = store_->Commit(Commit(expected));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+}
+
 TEST_F(StoreTest, StaleExpectedRevisionIsRefusedAndChangesNothing) {
   v1::Report report = ReportFor("330226104000", 2019);
   auto created = store_->Commit(Commit(report, 0));

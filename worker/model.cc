@@ -32,7 +32,7 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
     entry.filed_on = absl::ToCivilDay(FromProtoTime(digest.first_create_time()), settings.zone);
   }
   entry.deadline = DeadlineFor(settings, region_record, !entry.government(), entry.key.year());
-  entry.review = digest.review_state();
+  if (digest.review_state() != v1::REVIEW_STATE_UNSPECIFIED) entry.review = digest.review_state();
   entry.review_sequence = digest.review_sequence();
   entry.violations.assign(digest.violations().begin(), digest.violations().end());
   entry.problem_shingles = Shingles(digest.problems(), settings.shingle_size, &entry.problem_chars);
