@@ -20,10 +20,7 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
   entry.region = region;
   entry.edition = digest.edition();
   entry.revision = digest.revision();
-  entry.cells.reserve(digest.cell_indices_size());
-  for (int i = 0; i < digest.cell_indices_size() && i < digest.cell_values_size(); ++i) {
-    entry.cells.emplace_back(digest.cell_indices(i), digest.cell_values(i));
-  }
+  entry.cells = CellVector(digest.cell_indices(), digest.cell_values());
   absl::CivilDay published;
   if (!digest.publication_date().empty() &&
       absl::ParseCivilTime(digest.publication_date(), &published)) {
@@ -118,12 +115,49 @@ absl::CivilDay DeadlineFor(const Settings& settings, const v1::Region& region, b
   return absl::CivilDay(year + 1, d.month, d.day);
 }
 
+CellVector::CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
+                       const google::protobuf::RepeatedField<int64_t>& values) {
+  // Indices come from CellsOf (a few hundred), ascending; one out of range is no cell of the
+  // edition, and an unsorted digest (not one this store wrote) is sorted here.
+  std::vector<std::pair<int, int64_t>> cells;
+  const int n = std::min(indices.size(), values.size());
+  cells.reserve(n);
+  for (int i = 0; i < n; ++i) {
+    if (indices[i] >= 0 && indices[i] <= std::numeric_limits<uint16_t>::max()) {
+      cells.emplace_back(indices[i], values[i]);
+    }
+  }
+  if (!std::is_sorted(cells.begin(), cells.end())) std::sort(cells.begin(), cells.end());
+  const bool narrow = std::all_of(cells.begin(), cells.end(), [](const auto& cell) {
+    return cell.second >= std::numeric_limits<int32_t>::min() &&
+           cell.second <= std::numeric_limits<int32_t>::max();
+  });
+  indices_.reserve(cells.size());
+  if (narrow) {
+    narrow_.reserve(cells.size());
+  } else {
+    wide_.reserve(cells.size());
+  }
+  for (const auto& [index, value] : cells) {
+    indices_.push_back(static_cast<uint16_t>(index));
+    if (narrow) {
+      narrow_.push_back(static_cast<int32_t>(value));
+    } else {
+      wide_.push_back(value);
+    }
+  }
+}
+
+std::optional<int64_t> CellVector::Find(int index) const {
+  auto it = std::lower_bound(indices_.begin(), indices_.end(), index);
+  if (it == indices_.end() || *it != index) return std::nullopt;
+  return Value(static_cast<size_t>(it - indices_.begin()));
+}
+
 std::optional<int64_t> ReportEntry::Cell(absl::string_view field_path) const {
   const int index = FindCell(edition, field_path);
-  for (const auto& [i, value] : cells) {
-    if (i == index) return value;
-  }
-  return std::nullopt;
+  if (index < 0) return std::nullopt;
+  return cells.Find(index);
 }
 
 YearModel::YearModel(int year, std::shared_ptr<const RegionTree> tree, const Settings* settings)

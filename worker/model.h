@@ -78,6 +78,46 @@ int EditionIndex(v1::Edition edition);
 absl::CivilDay DeadlineFor(const Settings& settings, const v1::Region& region, bool department,
                            int year);
 
+// A report's filled cells, held compactly (the model keeps every report of every loaded year):
+// ascending cell indices (16 bits) and their values, 32 bits each while every value fits, else
+// 64. Iterating yields (index in CellsOf(edition), value) pairs.
+class CellVector {
+ public:
+  CellVector() = default;
+  // `indices` ascending, each below 65,536; `values` of the same length.
+  CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
+             const google::protobuf::RepeatedField<int64_t>& values);
+
+  size_t size() const { return indices_.size(); }
+  bool empty() const { return indices_.empty(); }
+  // The value of cell `index`, nullopt when it is not filled.
+  std::optional<int64_t> Find(int index) const;
+
+  class Iterator {
+   public:
+    Iterator(const CellVector* cells, size_t i) : cells_(cells), i_(i) {}
+    std::pair<int, int64_t> operator*() const { return {cells_->indices_[i_], cells_->Value(i_)}; }
+    Iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return i_ != other.i_; }
+
+   private:
+    const CellVector* cells_;
+    size_t i_;
+  };
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const { return Iterator(this, indices_.size()); }
+
+ private:
+  int64_t Value(size_t i) const { return wide_.empty() ? narrow_[i] : wide_[i]; }
+
+  std::vector<uint16_t> indices_;
+  std::vector<int32_t> narrow_;  // empty when wide_ holds the values
+  std::vector<int64_t> wide_;
+};
+
 // What the model keeps of one stored report.
 struct ReportEntry {
   v1::ReportKey key;
@@ -85,7 +125,7 @@ struct ReportEntry {
   v1::Edition edition = v1::EDITION_UNSPECIFIED;
   int64_t revision = 0;
   // Filled, certain cells: (index in CellsOf(edition), value).
-  std::vector<std::pair<int, int64_t>> cells;
+  CellVector cells;
   absl::CivilDay filed_on;
   absl::CivilDay deadline;
   // The stored verdict's violations (flags of a leniently imported report).
