@@ -11,6 +11,11 @@
 #   bash tools/bench_ab.sh freshness DIR_A DIR_B ...   # the same load, then freshness beside 200
 #                                                      # resubmits/s and beside as many as 2
 #                                                      # calls in flight go
+#   bash tools/bench_ab.sh restart   DIR_A DIR_B ...   # the same load; then gongkaid stopped and
+#                                                      # started again: seconds until its worker
+#                                                      # follows the change log
+#
+# Every line ends with gongkaid's resident memory after the measured phase (before a restart).
 #
 # Each DIR is a bin/ directory holding gongkaid and load_client (copy build-bench/bin aside before
 # rebuilding it). A DIR may carry extra gongkaid flags after a colon:
@@ -24,19 +29,24 @@ shift
 RUNS=${RUNS:-2} CONC=${CONC:-16} REPEAT=${REPEAT:-3} YEAR=${YEAR:-2022}
 case $MODE in
   recompute) COUNT=${COUNT:-30000} ;;
-  reads | freshness) COUNT=${COUNT:-80136} ;;  # the whole year (2022): probes pick any report
+  reads | freshness | restart) COUNT=${COUNT:-80136} ;;  # the whole year (2022): probes pick any report
   *) COUNT=${COUNT:-80071} ;;
 esac
+
+start() {  # BIN FLAGS WORK: starts gongkaid, waits until its worker follows the change log
+  rm -f "$3/port"
+  # shellcheck disable=SC2086
+  "$1/gongkaid" --listen=127.0.0.1:0 --data_dir="$3/data" --port_file="$3/port" \
+    --metrics_listen= --log_format=text --registry_dir="$ROOT/data/regions" $2 2>"$3/log" &
+  pid=$!
+  for _ in $(seq 3000); do grep -q "following the change log" "$3/log" 2>/dev/null && break; sleep 0.1; done
+}
 
 one() {  # DIR[:FLAGS] LAST
   local bin=${1%%:*} flags="" work pid server out perf_pid=""
   [[ $1 == *:* ]] && flags=${1#*:}
   work=$(mktemp -d "$ROOT/.bench-ab-XXXXXX")  # on the repository's disk: real syncs
-  # shellcheck disable=SC2086
-  "$bin/gongkaid" --listen=127.0.0.1:0 --data_dir="$work/data" --port_file="$work/port" \
-    --metrics_listen= --log_format=text --registry_dir="$ROOT/data/regions" $flags 2>"$work/log" &
-  pid=$!
-  for _ in $(seq 600); do grep -q "following the change log" "$work/log" 2>/dev/null && break; sleep 0.1; done
+  start "$bin" "$flags" "$work"
   server=127.0.0.1:$(cat "$work/port")
   local lc=("$bin/load_client" --registry_dir="$ROOT/data/regions" --server="$server")
   out=$("${lc[@]}" --mode=submit --year="$YEAR" --offset=0 --count="$COUNT" --concurrency="$CONC")
@@ -50,6 +60,13 @@ one() {  # DIR[:FLAGS] LAST
   if [[ $MODE == catchup ]]; then
     out=$("${lc[@]}" --mode=catchup)
     line+=", then behind by $(grep -o '"seconds":[0-9.]*' <<<"$out" | cut -d: -f2) s"
+  elif [[ $MODE == restart ]]; then
+    line+=", RSS $(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status") MB"
+    kill "$pid"; wait "$pid" || true
+    local t0
+    t0=$(date +%s.%N)
+    start "$bin" "$flags" "$work"
+    line+=", worker following again $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}') s after the start"
   elif [[ $MODE == freshness ]]; then
     for background in --background_rate=200 ""; do
       # shellcheck disable=SC2086
@@ -74,6 +91,7 @@ one() {  # DIR[:FLAGS] LAST
       sed 's/^/; /' | tr -d '\n' || true)"
   fi
   [[ -n $perf_pid ]] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
+  line+=", RSS $(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status") MB"
   kill "$pid"; wait "$pid" || true
   rm -rf "$work"
   echo "$line"
