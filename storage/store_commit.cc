@@ -3,10 +3,10 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "common/serialize.h"
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "proto/cells.h"
@@ -17,16 +17,6 @@
 
 namespace gongkai::storage {
 namespace {
-
-std::string SerializeDeterministic(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
-}
 
 // The revision that records `request` after `head` (none: the report's first revision) as the
 // change `sequence` at `time`, without its report (the caller adds the serialized content).

@@ -196,6 +196,7 @@ class YearModel {
 
   int year() const { return year_; }
   const RegionTree& tree() const { return *tree_; }
+  const std::shared_ptr<const RegionTree>& shared_tree() const { return tree_; }
   const Settings& settings() const { return *settings_; }
 
   const ReportEntry* Find(const v1::ReportKey& key) const;

@@ -6,6 +6,7 @@
 // 卢沟桥 names; an office's move from 2025 and a change refused because it would strand
 // reports; and a random mix of submissions and registry changes after which the incremental
 // rollups equal a full recompute.
+#include <atomic>
 #include <map>
 #include <random>
 #include <thread>
@@ -407,6 +408,103 @@ TEST_F(HistoryTest, ResultsAreTheSameBuiltOnOneThreadOrOnFour) {
   const auto four = results(4);
   EXPECT_TRUE(one.first == four.first) << "the rollups differ";
   EXPECT_TRUE(one.second == four.second) << "the flags differ";
+}
+
+// What a worker's WriteResults requests leave stored for one year, as the store applies them:
+// rollups (without the sequence and time they were computed at) and non-empty flag sets by
+// region; and how many rollups and flag sets the requests carried.
+struct Written {
+  std::map<std::string, std::string> rollups, flags;
+  int rollups_sent = 0, sets_sent = 0;
+
+  void Apply(const v1::WriteResultsRequest& request) {
+    if (request.replace_year()) flags.clear();
+    for (v1::Rollup rollup : request.rollups()) {
+      rollup.clear_sequence();
+      rollup.clear_compute_time();
+      rollups[rollup.region_code()] = rollup.SerializeAsString();
+      ++rollups_sent;
+    }
+    for (const v1::AnomalySet& set : request.anomaly_sets()) {
+      if (set.anomalies().empty()) {
+        flags.erase(set.region_code());
+      } else {
+        flags[set.region_code()] = set.SerializeAsString();
+      }
+      ++sets_sent;
+    }
+  }
+};
+
+TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSameState) {
+  // Two townships of 宁海县 file for 2026 on 2026-06-01, long before their deadline.
+  Submit("330226001000", 2026);
+  Submit("330226002000", 2026);
+  AwaitWorker();
+  std::atomic<int64_t> now{absl::ToUnixSeconds(kNow)};
+  absl::Mutex mu;
+  Written written;
+  worker::RunnerOptions options;
+  options.clock = [&] { return absl::FromUnixSeconds(now.load()); };
+  options.log = [](const std::string&) {};
+  options.full_recompute_interval = absl::Hours(24);
+  options.write_results = [&](const v1::WriteResultsRequest& request) {
+    absl::MutexLock lock(&mu);
+    if (request.year() == 2026) written.Apply(request);
+    return absl::OkStatus();
+  };
+  worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+  std::thread thread([&] { (void)runner.Run(); });
+  auto await_recomputes = [&](int64_t n) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (runner.GetStats().full_recomputes < n && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_GE(runner.GetStats().full_recomputes, n);
+  };
+  while (runner.GetStats().applied_sequence < store_->HeadSequence()) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  // Start-up writes every region of the year's tree.
+  const int regions = static_cast<int>(store_->registry()->Tree(2026)->size());
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_EQ(written.rollups_sent, regions);
+    EXPECT_EQ(written.sets_sent, regions);
+    written.rollups_sent = written.sets_sent = 0;
+  }
+  // A day later nothing has changed: the scheduled recompute writes nothing.
+  now += 24 * 3600 + 1;
+  await_recomputes(1);
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_EQ(written.rollups_sent, 0);
+    EXPECT_EQ(written.sets_sent, 0);
+  }
+  // On 2027-02-15 the townships' deadline (01-31) has passed, not the counties' (03-31): the
+  // recompute writes the results that changed (every township that did not file is missing),
+  // not every region's.
+  now = absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2027, 2, 15), absl::UTCTimeZone()));
+  await_recomputes(2);
+  runner.Stop();
+  thread.join();
+  absl::MutexLock lock(&mu);
+  EXPECT_GT(written.sets_sent, 0);
+  EXPECT_LT(written.sets_sent, regions);
+  EXPECT_LT(written.rollups_sent, regions);
+  EXPECT_THAT(written.flags, ::testing::Contains(::testing::Key("330226003000")));
+  // And what is stored is what writing every region's results would leave.
+  Written whole;
+  worker::RunnerOptions once = options;
+  once.write_results = [&](const v1::WriteResultsRequest& request) {
+    if (request.year() == 2026) whole.Apply(request);
+    return absl::OkStatus();
+  };
+  worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), once);
+  ASSERT_TRUE(fresh.RecomputeOnce(2026).ok());
+  EXPECT_EQ(whole.rollups_sent, regions);
+  EXPECT_TRUE(written.rollups == whole.rollups) << "the rollups differ";
+  EXPECT_TRUE(written.flags == whole.flags) << "the flags differ";
 }
 
 TEST_F(HistoryTest, IncrementalEqualsFullWithRegistryChangesMixedIn) {

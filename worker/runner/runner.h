@@ -117,10 +117,13 @@ class Runner {
                              YearModel* extra);
   absl::Status FullRecompute(int year, const std::string& subtree, Drift* drift);
   absl::Status RunJob();
-  // Writes rollups of `rollup_regions` and anomaly sets of `flag_regions` for the year.
+  // Writes rollups of `rollup_regions` and anomaly sets of `flag_regions` for the year; with
+  // `only_changed`, only those whose content differs from what this worker last wrote.
   absl::Status Write(int year, const std::set<int>& rollup_regions,
                      const std::set<int>& flag_regions, std::optional<int64_t> checkpoint,
-                     bool replace_year);
+                     bool replace_year, bool only_changed = false);
+  // Writes every region's results for the year: all of them the first time on the year's
+  // tree (deleting the year's stored flags first), afterwards only those that changed.
   absl::Status WriteAll(int year, std::optional<int64_t> checkpoint);
   // One WriteResults request, through options_.write_results or the channel.
   absl::Status SendResults(const v1::WriteResultsRequest& request, absl::string_view what);
@@ -145,6 +148,17 @@ class Runner {
     bool whole_year = false;
   };
   std::map<int, Pending> pending_;
+  // What this worker last wrote of each region's results in a year, as fingerprints of their
+  // content (a rollup's without its sequence and compute time; 0: not written yet), for the
+  // tree they were written on (held, so that its address is not reused by another).
+  struct Written {
+    std::shared_ptr<const RegionTree> tree;
+    std::vector<uint64_t> rollups;
+    std::vector<uint64_t> flags;
+  };
+  std::map<int, Written> written_;
+  // The year's fingerprints, cleared when its model rolls up on another tree.
+  Written& WrittenOf(const YearModel& model);
   int64_t written_checkpoint_ = -1;
   int64_t next_sequence_ = 1;
   absl::Time last_full_ = absl::InfinitePast();
