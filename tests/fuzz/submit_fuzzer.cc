@@ -37,10 +37,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/serialize.h"
 #include "gongkai/v1/report.pb.h"
 #include "gongkai/v1/report_service.pb.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/stubs/logging.h"
 #include "proto/cells.h"
 #include "storage/store.h"
@@ -164,17 +163,6 @@ class FuzzStore {
   int commits_ = 0;
 };
 
-std::string Deterministic(const google::protobuf::Message& message) {
-  std::string out;
-  {
-    google::protobuf::io::StringOutputStream stream(&out);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    message.SerializeToCodedStream(&coded);
-  }  // the streams trim `out` to what was written
-  return out;
-}
-
 void CheckCells(const v1::Report& report) {
   const std::vector<gongkai::CellSpec>& cells = gongkai::CellsOf(report.edition());
   std::vector<std::optional<int64_t>> values(cells.size());
@@ -220,8 +208,8 @@ v1::Verdict CheckValidation(const v1::Report& report, v1::ValidationMode request
   using gongkai::validation::Validate;
   const v1::Verdict strict = Validate(report, v1::VALIDATION_MODE_STRICT, Context());
   const v1::Verdict lenient = Validate(report, v1::VALIDATION_MODE_LENIENT, Context());
-  if (Deterministic(Validate(report, v1::VALIDATION_MODE_STRICT, Context())) !=
-      Deterministic(strict)) {
+  if (gongkai::SerializeDeterministic(Validate(report, v1::VALIDATION_MODE_STRICT, Context())) !=
+      gongkai::SerializeDeterministic(strict)) {
     Fail("Validate is not deterministic", report);
   }
   if (strict.acceptable()) ++Counters::Get().strict_ok;
@@ -285,7 +273,8 @@ void CheckStore(const v1::Report& report, const v1::Verdict& verdict,
   if (!stored.ok()) {
     Fail(absl::StrCat("committed revision unreadable: ", stored.status().ToString()), report);
   }
-  if (Deterministic(stored->report()) != Deterministic(report)) {
+  if (gongkai::SerializeDeterministic(stored->report()) !=
+      gongkai::SerializeDeterministic(report)) {
     Fail("the stored content differs from the committed report", report);
   }
   if (result->created) {
@@ -299,7 +288,8 @@ void CheckStore(const v1::Report& report, const v1::Verdict& verdict,
     const v1::ChangeEvent& change = changes->front();
     if (change.sequence() != head_before + 1 || change.revision() != revision ||
         change.previous_revision() != revision - 1 ||
-        Deterministic(change.key()) != Deterministic(stored->key()) ||
+        gongkai::SerializeDeterministic(change.key()) !=
+            gongkai::SerializeDeterministic(stored->key()) ||
         stored->change_sequence() != change.sequence()) {
       Fail(absl::StrCat("change-log entry does not match: ", change.ShortDebugString()), report);
     }

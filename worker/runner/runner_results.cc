@@ -1,0 +1,185 @@
+// The worker's writes: its results (rollups and flag sets) built on its threads and sent in
+// pieces through WorkerService.WriteResults (or its handler, in gongkaid), only those that
+// changed once a year has been written whole, with the checkpoint after the last piece.
+#include <malloc.h>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "common/constants.h"
+#include "common/parallel.h"
+#include "common/serialize.h"
+#include "common/status_macros.h"
+#include "grpcpp/client_context.h"
+#include "worker/anomalies.h"
+#include "worker/runner/runner.h"
+
+namespace gongkai::worker {
+namespace {
+
+// A fingerprint of a result's content (never 0): of a rollup, without the sequence and time it
+// was computed at, which change at every write.
+uint64_t Fingerprint(v1::Rollup* rollup) {
+  const int64_t sequence = rollup->sequence();
+  const google::protobuf::Timestamp time = rollup->compute_time();
+  rollup->clear_sequence();
+  rollup->clear_compute_time();
+  const uint64_t fingerprint = absl::HashOf(SerializeDeterministic(*rollup)) | 1;
+  rollup->set_sequence(sequence);
+  *rollup->mutable_compute_time() = time;
+  return fingerprint;
+}
+
+uint64_t Fingerprint(v1::AnomalySet* set) { return absl::HashOf(SerializeDeterministic(*set)) | 1; }
+
+// The smallest piece results are written in.
+constexpr size_t kMinChunkBytes = 4 << 10;
+// Regions whose results are built at once (on the worker's threads) before they are added to a
+// request: enough to share among threads, few enough to hold little memory.
+constexpr size_t kRegionsPerBlock = 256;
+
+}  // namespace
+
+absl::Status Runner::SendResults(const v1::WriteResultsRequest& request, absl::string_view what) {
+  if (options_.write_results) {
+    absl::Status s = options_.write_results(request);
+    return s.ok() ? s : absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+  }
+  v1::Checkpoint response;
+  return FromGrpc(results_->WriteResults(Context().get(), request, &response), what);
+}
+
+Runner::Written& Runner::WrittenOf(const YearModel& model) {
+  Written& written = written_[model.year()];
+  if (written.tree != model.shared_tree()) {
+    written.tree = model.shared_tree();
+    written.rollups.assign(model.tree().size(), 0);
+    written.flags.assign(model.tree().size(), 0);
+  }
+  return written;
+}
+
+absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
+                           const std::set<int>& flag_regions, std::optional<int64_t> checkpoint,
+                           bool replace_year, bool only_changed) {
+  const YearModel* model = ModelOf(year);
+  const YearModel* previous = ModelOf(year - 1);
+  Written& written = WrittenOf(*model);
+  const absl::Time now = options_.clock();
+  const int64_t sequence = next_sequence_ - 1;
+  v1::WriteResultsRequest request;
+  request.set_year(year);
+  request.set_replace_year(replace_year);
+  size_t pending_bytes = 0;  // Tracked per item: ByteSizeLong() of the request is O(size).
+  // What the request holds, to be recorded as written once it is: (slot, fingerprint).
+  std::vector<std::pair<uint64_t*, uint64_t>> sending;
+  auto send = [&](bool last) -> absl::Status {
+    pending_bytes = 0;
+    if (last && checkpoint.has_value()) request.set_checkpoint(*checkpoint);
+    absl::Status s = SendResults(request, absl::StrCat("write the results of ", year));
+    if (absl::IsResourceExhausted(s) && chunk_bytes_ > kMinChunkBytes) {
+      // The server takes smaller messages (--max_message_bytes): send smaller pieces.
+      chunk_bytes_ = std::max(kMinChunkBytes, chunk_bytes_ / 2);
+      Log(absl::StrCat("results written in pieces of ", chunk_bytes_, " bytes from now on"));
+    }
+    if (s.ok()) {
+      for (const auto& [slot, fingerprint] : sending) *slot = fingerprint;
+    }
+    sending.clear();
+    request.clear_rollups();
+    request.clear_anomaly_sets();
+    request.set_replace_year(false);
+    return s;
+  };
+  // The results are built a block of regions at a time on the worker's threads, each into its
+  // own message (the models are only read) with the fingerprint of its content, then added to
+  // the request in region order.
+  auto add = [&]<typename T>(const std::set<int>& regions,
+                             google::protobuf::RepeatedPtrField<T>* field,
+                             std::vector<uint64_t>* fingerprints, auto build) -> absl::Status {
+    const std::vector<int> order(regions.begin(), regions.end());
+    std::vector<T> block;
+    std::vector<size_t> sizes;
+    std::vector<uint64_t> content;
+    for (size_t start = 0; start < order.size(); start += kRegionsPerBlock) {
+      const int n = static_cast<int>(std::min(kRegionsPerBlock, order.size() - start));
+      block.assign(n, T());
+      sizes.assign(n, 0);
+      content.assign(n, 0);
+      ParallelFor(n, options_.threads, [&](int i) {
+        block[i] = build(order[start + i]);
+        sizes[i] = block[i].ByteSizeLong();
+        content[i] = Fingerprint(&block[i]);
+      });
+      for (int i = 0; i < n; ++i) {
+        uint64_t* slot = &(*fingerprints)[order[start + i]];
+        if (only_changed && *slot == content[i]) continue;
+        *field->Add() = std::move(block[i]);
+        sending.emplace_back(slot, content[i]);
+        pending_bytes += sizes[i];
+        if (pending_bytes > chunk_bytes_) {
+          GONGKAI_RETURN_IF_ERROR(send(false));
+        }
+      }
+    }
+    return absl::OkStatus();
+  };
+  GONGKAI_RETURN_IF_ERROR(
+      add(rollup_regions, request.mutable_rollups(), &written.rollups,
+          [&](int region) { return model->BuildRollup(region, sequence, now); }));
+  GONGKAI_RETURN_IF_ERROR(
+      add(flag_regions, request.mutable_anomaly_sets(), &written.flags,
+          [&](int region) { return EvaluateRegion(*model, previous, region, now); }));
+  return send(true);
+}
+
+absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint) {
+  std::set<int> all;
+  for (int i = 0; i < ModelOf(year)->tree().size(); ++i) all.insert(i);
+  // Once every region's results were written on this tree, a region whose results did not
+  // change keeps its stored ones (and their sequence), and one that lost its flags gets an
+  // empty set: the year's flags need not be deleted first.
+  const Written& written = WrittenOf(*ModelOf(year));
+  auto unknown = [](uint64_t fingerprint) { return fingerprint == 0; };
+  const bool known = std::none_of(written.rollups.begin(), written.rollups.end(), unknown) &&
+                     std::none_of(written.flags.begin(), written.flags.end(), unknown);
+  absl::Status status = Write(year, all, all, checkpoint, /*replace_year=*/!known,
+                              /*only_changed=*/known);
+  // A whole year's results pass through the heap in large transient messages; hand the freed
+  // memory back to the system rather than keep it for the next full recompute.
+  malloc_trim(0);
+  return status;
+}
+
+absl::Status Runner::Flush() {
+  const int64_t checkpoint = next_sequence_ - 1;
+  while (!pending_.empty()) {
+    auto it = pending_.begin();
+    const bool last = std::next(it) == pending_.end();
+    const std::optional<int64_t> cp = last ? std::optional<int64_t>(checkpoint) : std::nullopt;
+    const Pending& p = it->second;
+    absl::Status s = p.whole_year ? WriteAll(it->first, cp)
+                                  : Write(it->first, p.rollup_regions, p.flag_regions, cp, false);
+    if (!s.ok()) {
+      absl::MutexLock lock(&mu_);
+      ++stats_.write_failures;
+      return s;
+    }
+    if (last) written_checkpoint_ = checkpoint;
+    pending_.erase(it);
+  }
+  if (written_checkpoint_ == checkpoint) {
+    absl::MutexLock lock(&mu_);
+    stats_.applied_sequence = checkpoint;
+    stats_.years_loaded = static_cast<int>(models_.size());
+    return absl::OkStatus();
+  }
+  // Changes that affected nothing (stale revisions) still move the checkpoint.
+  v1::WriteResultsRequest request;
+  request.set_year(kFirstReportingYear);
+  request.set_checkpoint(checkpoint);
+  absl::Status s = SendResults(request, "write the checkpoint");
+  if (s.ok()) written_checkpoint_ = checkpoint;
+  return s;
+}
+
+}  // namespace gongkai::worker
