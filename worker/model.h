@@ -84,7 +84,9 @@ absl::CivilDay DeadlineFor(const Settings& settings, const v1::Region& region, b
 class CellVector {
  public:
   CellVector() = default;
-  // `indices` ascending, each below 65,536; `values` of the same length.
+  // Parallel arrays, as a digest holds them (ascending indices): pairs are taken up to the
+  // shorter one's length, an index outside 0–65,535 (no cell of any edition) is dropped, and
+  // unsorted indices are sorted.
   CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
              const google::protobuf::RepeatedField<int64_t>& values);
 
