@@ -78,6 +78,8 @@ std::string ChangeKey(int64_t sequence) {
   return out;
 }
 
+std::string CheckpointKey() { return MetaKey("worker_checkpoint"); }
+
 std::string MetaKey(absl::string_view name) {
   return absl::StrCat(absl::string_view(&kMeta, 1), name);
 }

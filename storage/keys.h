@@ -61,6 +61,8 @@ std::string DigestKey(absl::string_view id);
 std::string DigestPrefix(int year);
 std::string ChangeKey(int64_t sequence);
 std::string MetaKey(absl::string_view name);
+// The worker's checkpoint: the last change-log sequence whose effects the results hold.
+std::string CheckpointKey();
 
 // Per-region results of the worker: `path` as for Locator.
 std::string RollupKey(int year, const std::vector<std::string>& path);

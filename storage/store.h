@@ -117,10 +117,10 @@ class Store {
 
   // Stores the region registry in one batch and makes it the one served, replacing any
   // earlier registry; rebuilds the subtree index (regions may have moved) and drops the
-  // worker's results keyed by the old paths. Reports of regions not in their year's tree stay
-  // stored but are neither listed nor readable until their region returns. Returns
-  // INVALID_ARGUMENT when a year's regions do not form a tree. Returns the stored reports whose
-  // region is not in their year's new tree (stranded).
+  // worker's results keyed by the old paths, and its checkpoint with them. Reports of regions not
+  // in their year's tree stay stored but are neither listed nor readable until their region
+  // returns. Returns INVALID_ARGUMENT when a year's regions do not form a tree. Returns the stored
+  // reports whose region is not in their year's new tree (stranded).
   absl::StatusOr<std::vector<v1::ReportKey>> LoadRegistry(std::vector<v1::RegionHistory> histories);
   // One edition, valid in every year from 2019 on.
   absl::StatusOr<std::vector<v1::ReportKey>> LoadRegistry(std::vector<v1::Region> regions);

@@ -110,6 +110,9 @@ absl::StatusOr<std::vector<v1::ReportKey>> Store::LoadRegistry(
   std::vector<v1::ReportKey> stranded;
   std::set<int> years;
   GONGKAI_RETURN_IF_ERROR(ReindexFrom(0, *registry, &batch, &stranded, &years));
+  // Every result is dropped, and with them the checkpoint that said how far they went: the
+  // worker's next start rolls every year up again.
+  batch.Delete(keys::CheckpointKey());
   GONGKAI_RETURN_IF_ERROR(Write(&batch, "store registry"));
   absl::MutexLock lock(&registry_mu_);
   registry_ = std::move(registry);

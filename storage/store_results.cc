@@ -19,14 +19,14 @@
 namespace gongkai::storage {
 namespace {
 
-constexpr absl::string_view kCheckpointName = "worker_checkpoint";
 constexpr absl::string_view kNextJobName = "next_job";
 
-absl::StatusOr<int64_t> ReadCounter(rocksdb::DB* db, absl::string_view name) {
+// A counter stored at `key` (0 when absent).
+absl::StatusOr<int64_t> ReadCounter(rocksdb::DB* db, const std::string& key) {
   std::string value;
-  rocksdb::Status status = db->Get(rocksdb::ReadOptions(), keys::MetaKey(name), &value);
+  rocksdb::Status status = db->Get(rocksdb::ReadOptions(), key, &value);
   if (status.IsNotFound()) return 0;
-  GONGKAI_RETURN_IF_ERROR(FromRocks(status, name));
+  GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read a counter"));
   return static_cast<int64_t>(keys::ReadBigEndian64(value));
 }
 
@@ -71,18 +71,18 @@ absl::Status Store::WriteResults(
     }
   }
   if (checkpoint.has_value()) {
-    GONGKAI_ASSIGN_OR_RETURN(int64_t stored, ReadCounter(db_.get(), kCheckpointName));
+    GONGKAI_ASSIGN_OR_RETURN(int64_t stored, ReadCounter(db_.get(), keys::CheckpointKey()));
     if (*checkpoint < stored) {
       return absl::FailedPreconditionError(
           absl::StrCat("checkpoint ", *checkpoint, " is behind the stored checkpoint ", stored));
     }
-    batch.Put(keys::MetaKey(kCheckpointName), EncodeCounter(*checkpoint));
+    batch.Put(keys::CheckpointKey(), EncodeCounter(*checkpoint));
   }
   return Write(&batch, "write results");
 }
 
 absl::StatusOr<int64_t> Store::WorkerCheckpoint() const {
-  return ReadCounter(db_.get(), kCheckpointName);
+  return ReadCounter(db_.get(), keys::CheckpointKey());
 }
 
 absl::StatusOr<v1::Rollup> Store::GetRollup(const std::string& region_code, int year) const {
@@ -185,7 +185,7 @@ absl::StatusOr<std::map<std::pair<int, int>, int64_t>> Store::CountAnomalies() c
 absl::StatusOr<v1::RollupJob> Store::CreateJob(int year, const std::string& region_code,
                                                absl::Time now) {
   absl::MutexLock lock(&results_mu_);
-  GONGKAI_ASSIGN_OR_RETURN(int64_t last, ReadCounter(db_.get(), kNextJobName));
+  GONGKAI_ASSIGN_OR_RETURN(int64_t last, ReadCounter(db_.get(), keys::MetaKey(kNextJobName)));
   const int64_t id = last + 1;
   v1::RollupJob job;
   job.set_id(absl::StrCat(id));

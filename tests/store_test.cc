@@ -7,57 +7,15 @@
 #include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "proto/digest.h"
 #include "rocksdb/db.h"
 #include "storage/keys.h"
+#include "tests/store_test_fixture.h"
 #include "tests/test_util.h"
 
 namespace gongkai::storage {
 namespace {
 
 using testing::TempDir;
-
-v1::Report ReportFor(const std::string& region, int year, const std::string& body = "",
-                     v1::Scope scope = v1::SCOPE_OWN) {
-  v1::Report report = testing::SeedReport();
-  report.mutable_key()->set_region_code(region);
-  report.mutable_key()->set_year(year);
-  report.mutable_key()->set_body(body);
-  report.mutable_key()->set_scope(scope);
-  return report;
-}
-
-CommitRequest Commit(v1::Report report, std::optional<int64_t> expected = std::nullopt) {
-  CommitRequest request;
-  request.report = std::move(report);
-  request.principal = "tester";
-  request.peer = "ipv4:127.0.0.1:1";
-  request.time = absl::FromUnixSeconds(1700000000);
-  request.expected_revision = expected;
-  return request;
-}
-
-class StoreTest : public ::testing::Test {
- protected:
-  void SetUp() override { Reopen(); }
-  void Reopen() {
-    store_.reset();
-    auto store = Store::Open(dir_.path());
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    if (store_->registry()->empty()) {
-      ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
-    }
-  }
-  int64_t Submit(v1::Report report) {
-    auto result = store_->Commit(Commit(std::move(report)));
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? result->revision.revision() : -1;
-  }
-
-  TempDir dir_;
-  std::unique_ptr<Store> store_;
-};
 
 TEST_F(StoreTest, EverySubmissionIsANewRevisionAndAnyRevisionCanBeReadBack) {
   v1::Report first = ReportFor("330226104000", 2019);
@@ -171,77 +129,6 @@ TEST_F(StoreTest, ListsASubtreeForAYearInSubtreeOrderAcrossPages) {
   EXPECT_TRUE(nation->items[0].has_report());
   EXPECT_EQ(store_->ListReports("330000000000", 2019, 2, "bm90LWEta2V5", false).status().code(),
             absl::StatusCode::kInvalidArgument);
-}
-
-// What a digest listing holds, as "code/scope@revision:review state".
-std::vector<std::string> Digests(const Store& store, int year, int page_size = 0) {
-  std::vector<std::string> out;
-  std::string token;
-  do {
-    auto page = store.ListDigests(year, page_size, token);
-    EXPECT_TRUE(page.ok()) << page.status();
-    if (!page.ok()) break;
-    for (const v1::ReportDigest& digest : page->items) {
-      out.push_back(absl::StrCat(digest.key().region_code(), "/", digest.key().scope(), "@",
-                                 digest.revision(), ":", digest.review_state()));
-    }
-    token = page->next_page_token;
-  } while (!token.empty());
-  return out;
-}
-
-// Every listed digest is the digest of its report's current revision, review included.
-void ExpectDigestsOfCurrentRevisions(const Store& store, int year) {
-  auto page = store.ListDigests(year, 0, "");
-  ASSERT_TRUE(page.ok()) << page.status();
-  for (const v1::ReportDigest& digest : page->items) {
-    auto current = store.GetRevision(digest.key(), 0);
-    ASSERT_TRUE(current.ok()) << current.status();
-    EXPECT_EQ(digest.SerializeAsString(), DigestOf(*current).SerializeAsString())
-        << digest.key().ShortDebugString();
-  }
-}
-
-TEST_F(StoreTest, EachCurrentRevisionHasADigestThatFollowsReviewsAndWithdrawals) {
-  v1::Report town = ReportFor("330226104000", 2019);
-  Submit(town);
-  Submit(ReportFor("330226000000", 2019, "", v1::SCOPE_SUMMARY));
-  Submit(ReportFor("441900003000", 2019));
-  Submit(ReportFor("330226104000", 2020));  // another year
-  // Report id order: year, then code, then scope.
-  EXPECT_THAT(
-      Digests(*store_, 2019, 2),
-      ::testing::ElementsAre("330226000000/2@1:1", "330226104000/1@1:1", "441900003000/1@1:1"));
-  EXPECT_THAT(Digests(*store_, 2020), ::testing::ElementsAre("330226104000/1@1:1"));
-  EXPECT_THAT(Digests(*store_, 2021), ::testing::IsEmpty());
-  ExpectDigestsOfCurrentRevisions(*store_, 2019);
-
-  town.mutable_table3()->mutable_new_requests()->set_total(77);
-  EXPECT_EQ(Submit(town), 2);
-  ReviewRequest approve;
-  approve.key = town.key();
-  approve.action = v1::REVIEW_ACTION_APPROVE;
-  approve.principal = "reviewer";
-  approve.time = absl::FromUnixSeconds(1700000100);
-  ASSERT_TRUE(store_->Review(approve).ok());
-  EXPECT_THAT(
-      Digests(*store_, 2019),
-      ::testing::ElementsAre("330226000000/2@1:1", "330226104000/1@2:3", "441900003000/1@1:1"));
-  ExpectDigestsOfCurrentRevisions(*store_, 2019);
-
-  ReviewRequest withdraw = approve;
-  withdraw.action = v1::REVIEW_ACTION_WITHDRAW;
-  withdraw.reasons = {"重复提交"};
-  ASSERT_TRUE(store_->Review(withdraw).ok());
-  EXPECT_THAT(Digests(*store_, 2019),
-              ::testing::ElementsAre("330226000000/2@1:1", "441900003000/1@1:1"));
-  // A new submission restores it.
-  town.mutable_table3()->mutable_new_requests()->set_total(78);
-  EXPECT_EQ(Submit(town), 4);
-  EXPECT_THAT(
-      Digests(*store_, 2019),
-      ::testing::ElementsAre("330226000000/2@1:1", "330226104000/1@4:1", "441900003000/1@1:1"));
-  ExpectDigestsOfCurrentRevisions(*store_, 2019);
 }
 
 TEST_F(StoreTest, ChangeLogIsOrderedGapFreeAndMatchesRevisions) {
@@ -424,32 +311,6 @@ TEST_F(StoreTest, AJobClaimedBeforeARestartIsQueuedAgain) {
   EXPECT_EQ(again->id(), claimed->id());
 }
 
-TEST_F(StoreTest, AReloadedRegistryThatMovesARegionKeepsItsReports) {
-  v1::Report report = ReportFor("330226104000", 2019);
-  Submit(report);
-  // 一市镇 moves from 宁海县 to 东莞市 (a boundary change).
-  auto regions = testing::SmallRegistry();
-  for (auto& region : regions) {
-    if (region.code() == "330226104000") region.set_parent_code("441900000000");
-  }
-  ASSERT_TRUE(store_->LoadRegistry(regions).ok());
-  auto current = store_->GetRevision(report.key(), 0);
-  ASSERT_TRUE(current.ok()) << current.status();
-  EXPECT_EQ(current->revision(), 1);
-  EXPECT_TRUE(store_->ListReports("330226000000", 2019, 100, "", false)->items.empty());
-  auto moved = store_->ListReports("441900000000", 2019, 100, "", false);
-  ASSERT_TRUE(moved.ok());
-  ASSERT_EQ(moved->items.size(), 1u);
-  EXPECT_EQ(moved->items[0].key().region_code(), "330226104000");
-  // The same content is still recognised: no new revision.
-  auto again = store_->Commit(Commit(report));
-  ASSERT_TRUE(again.ok());
-  EXPECT_FALSE(again->created);
-  // And the move survives a restart.
-  Reopen();
-  EXPECT_EQ(store_->ListReports("441900000000", 2019, 100, "", false)->items.size(), 1u);
-}
-
 TEST(StoreOpenTest, RefusesADataDirectoryWithAnotherKeyLayout) {
   TempDir dir;
   ASSERT_TRUE(Store::Open(dir.path()).ok());  // records the layout version
@@ -461,46 +322,6 @@ TEST(StoreOpenTest, RefusesADataDirectoryWithAnotherKeyLayout) {
   }
   auto reopened = Store::Open(dir.path());
   EXPECT_EQ(reopened.status().code(), absl::StatusCode::kFailedPrecondition);
-}
-
-TEST(StoreOpenTest, ALayout3DirectoryGetsItsReportsDigestsOnOpen) {
-  TempDir dir;
-  {
-    auto store = Store::Open(dir.path());
-    ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)->LoadRegistry(testing::SmallRegistry()).ok());
-    for (const char* code : {"330226104000", "330226001000", "441900003000"}) {
-      ASSERT_TRUE((*store)->Commit(Commit(ReportFor(code, 2019))).ok());
-    }
-    ReviewRequest withdraw;
-    withdraw.key = ReportFor("330226001000", 2019).key();
-    withdraw.action = v1::REVIEW_ACTION_WITHDRAW;
-    withdraw.reasons = {"重复提交"};
-    ASSERT_TRUE((*store)->Review(withdraw).ok());
-  }
-  {
-    // What a layout-3 gongkaid left: no digests.
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), &raw).ok());
-    std::unique_ptr<rocksdb::DB> db(raw);
-    const std::string prefix(1, keys::kDigest);
-    ASSERT_TRUE(db->DeleteRange(rocksdb::WriteOptions(), db->DefaultColumnFamily(), prefix,
-                                keys::PrefixEnd(prefix))
-                    .ok());
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), keys::MetaKey("layout_version"), "3").ok());
-  }
-  auto store = Store::Open(dir.path());
-  ASSERT_TRUE(store.ok()) << store.status();
-  EXPECT_THAT(Digests(**store, 2019),
-              ::testing::ElementsAre("330226104000/1@1:1", "441900003000/1@1:1"));
-  ExpectDigestsOfCurrentRevisions(**store, 2019);
-  store->reset();
-  rocksdb::DB* raw = nullptr;
-  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir.path(), &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::string version;
-  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), keys::MetaKey("layout_version"), &version).ok());
-  EXPECT_EQ(version, "4");
 }
 
 TEST(StoreOpenTest, SecondOpenOfTheSameDirectoryIsUnavailable) {

@@ -28,6 +28,10 @@ ABSL_FLAG(std::string, deadlines, "township=01-31,department=01-31,county=03-31"
           "governments of counties and above).");
 ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
           "How often the in-process worker recomputes every year from scratch.");
+ABSL_FLAG(int, worker_resident_years, 1,
+          "The latest years with reports the in-process worker keeps in memory (with the year "
+          "before each); older ones are loaded when a change reaches them or the scheduled "
+          "recompute refreshes them. 0: every year.");
 ABSL_FLAG(int, worker_threads, 0,
           "Threads the in-process worker builds rollups and flags on; 0: one per CPU.");
 ABSL_FLAG(int, worker_nice, 0,
@@ -103,6 +107,11 @@ int main(int argc, char** argv) {
   config.deadlines = absl::GetFlag(FLAGS_deadlines);
   config.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
   config.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  config.worker_resident_years = absl::GetFlag(FLAGS_worker_resident_years);
+  if (config.worker_resident_years < 0) {
+    std::cerr << "gongkaid: --worker_resident_years must be 0 or more\n";
+    return 2;
+  }
   config.worker_nice = absl::GetFlag(FLAGS_worker_nice);
   if (config.worker_nice < 0 || config.worker_nice > 19) {
     std::cerr << "gongkaid: --worker_nice must be 0 to 19\n";

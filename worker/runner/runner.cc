@@ -99,25 +99,38 @@ absl::StatusOr<int64_t> Runner::Head() {
   return response.head_sequence();
 }
 
+absl::StatusOr<int64_t> Runner::StoredCheckpoint() {
+  v1::GetCheckpointRequest request;
+  v1::Checkpoint response;
+  GONGKAI_RETURN_IF_ERROR(FromGrpc(results_->GetCheckpoint(Context().get(), request, &response),
+                                   "read the stored checkpoint"));
+  return response.sequence();
+}
+
+absl::StatusOr<v1::ListReportDigestsResponse> Runner::ListDigests(int year, int page_size,
+                                                                  std::string page_token) {
+  v1::ListReportDigestsRequest request;
+  request.set_year(year);
+  request.set_page_size(page_size);
+  request.set_page_token(std::move(page_token));
+  v1::ListReportDigestsResponse response;
+  const std::string what = absl::StrCat("list the report digests of ", year);
+  if (options_.list_digests) {
+    absl::Status s = options_.list_digests(request, &response);
+    if (!s.ok()) return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
+  } else {
+    GONGKAI_RETURN_IF_ERROR(
+        FromGrpc(results_->ListReportDigests(Context().get(), request, &response), what));
+  }
+  return response;
+}
+
 absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year) {
   GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const RegionTree> tree, TreeOf(year));
   auto model = std::make_unique<YearModel>(year, std::move(tree), &options_.settings);
   // Each page is read on a thread of its own while the page before is applied.
-  auto read = [this, year](std::string token) -> absl::StatusOr<v1::ListReportDigestsResponse> {
-    v1::ListReportDigestsRequest request;
-    request.set_year(year);
-    request.set_page_size(kDigestPageSize);
-    request.set_page_token(std::move(token));
-    v1::ListReportDigestsResponse response;
-    const std::string what = absl::StrCat("list the report digests of ", year);
-    if (options_.list_digests) {
-      absl::Status s = options_.list_digests(request, &response);
-      if (!s.ok()) return absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
-    } else {
-      GONGKAI_RETURN_IF_ERROR(
-          FromGrpc(results_->ListReportDigests(Context().get(), request, &response), what));
-    }
-    return response;
+  auto read = [this, year](std::string token) {
+    return ListDigests(year, kDigestPageSize, std::move(token));
   };
   std::future<absl::StatusOr<v1::ListReportDigestsResponse>> next =
       std::async(std::launch::async, read, std::string());
@@ -136,43 +149,81 @@ YearModel* Runner::ModelOf(int year) {
   return it == models_.end() ? nullptr : it->second.get();
 }
 
+absl::Status Runner::EnsureLoaded(int year) {
+  if (ModelOf(year) != nullptr || !years_with_reports_.contains(year)) return absl::OkStatus();
+  GONGKAI_ASSIGN_OR_RETURN(models_[year], LoadYear(year));
+  GONGKAI_ASSIGN_OR_RETURN(loaded_through_[year], Head());
+  return absl::OkStatus();
+}
+
+std::vector<int> Runner::Included(int year, const v1::ChangeEvent& change) {
+  auto it = loaded_through_.find(year);
+  if (it == loaded_through_.end() || change.sequence() > it->second) return {};
+  const RegionTree& tree = ModelOf(year)->tree();
+  const int region = tree.Find(change.key().region_code());
+  return region < 0 ? std::vector<int>() : tree.Ancestors(region);
+}
+
+std::set<int> Runner::ResidentYears() const {
+  if (options_.resident_years <= 0) return years_with_reports_;
+  std::set<int> resident;
+  int latest = 0;
+  for (auto it = years_with_reports_.rbegin();
+       it != years_with_reports_.rend() && latest < options_.resident_years; ++it, ++latest) {
+    resident.insert(*it);
+    if (years_with_reports_.contains(*it - 1)) resident.insert(*it - 1);
+  }
+  return resident;
+}
+
 absl::Status Runner::Start() {
   GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
+  GONGKAI_ASSIGN_OR_RETURN(int64_t stored, StoredCheckpoint());
   trees_.clear();
   models_.clear();
+  years_with_reports_.clear();
   const int current_year =
       static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
   for (int year = kFirstReportingYear; year <= current_year; ++year) {
+    GONGKAI_ASSIGN_OR_RETURN(v1::ListReportDigestsResponse page, ListDigests(year, 1, ""));
+    if (!page.digests().empty()) years_with_reports_.insert(year);
+  }
+  // Resume from the stored checkpoint when the log reaches it: only the latest years are rolled
+  // up afresh; the others keep their stored results, which the changes since the checkpoint
+  // reach as they are followed. Otherwise every year is rolled up, and the log followed from
+  // its head.
+  const bool resume = options_.resident_years > 0 && stored > 0 && stored <= head;
+  std::set<int> rolled_up = years_with_reports_;
+  while (resume && rolled_up.size() > static_cast<size_t>(options_.resident_years)) {
+    rolled_up.erase(rolled_up.begin());
+  }
+  for (int year : rolled_up) {
     if (Stopped()) return absl::CancelledError("stopping");
-    GONGKAI_ASSIGN_OR_RETURN(auto model, LoadYear(year));
-    if (model->report_count() > 0) {
-      models_[year] = std::move(model);
-    } else {
-      trees_.erase(year);  // Loaded again when a report of the year arrives.
-    }
+    GONGKAI_RETURN_IF_ERROR(EnsureLoaded(year));
   }
-  next_sequence_ = head + 1;
-  for (auto it = models_.begin(); it != models_.end(); ++it) {
-    const bool last = std::next(it) == models_.end();
-    GONGKAI_RETURN_IF_ERROR(
-        WriteAll(it->first, last ? std::optional<int64_t>(head) : std::nullopt));
+  next_sequence_ = (resume ? stored : head) + 1;
+  for (auto it = rolled_up.begin(); it != rolled_up.end(); ++it) {
+    const bool last = std::next(it) == rolled_up.end() && !resume;
+    // (Writing loads the year before, to compare with.)
+    GONGKAI_RETURN_IF_ERROR(WriteAll(*it, last ? std::optional<int64_t>(head) : std::nullopt));
   }
-  if (models_.empty()) {
+  if (!resume && rolled_up.empty()) {
     v1::WriteResultsRequest request;
     request.set_year(current_year);
     request.set_checkpoint(head);
     GONGKAI_RETURN_IF_ERROR(SendResults(request, "write the checkpoint"));
   }
-  written_checkpoint_ = head;
+  written_checkpoint_ = next_sequence_ - 1;
   pending_.clear();
   {
     absl::MutexLock lock(&mu_);
-    stats_.applied_sequence = head;
+    stats_.applied_sequence = written_checkpoint_;
     stats_.years_loaded = static_cast<int>(models_.size());
   }
   last_full_ = options_.clock();
-  Log(absl::StrCat("rolled up ", models_.size(), " year(s); following the change log from ",
-                   next_sequence_));
+  Log(absl::StrCat("rolled up ", rolled_up.size(), " of ", years_with_reports_.size(),
+                   " year(s) with reports (", models_.size(),
+                   " in memory); following the change log from ", next_sequence_));
   return absl::OkStatus();
 }
 
@@ -199,12 +250,14 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline) {
       continue;
     }
     const int year = change.key().year();
+    years_with_reports_.insert(year);
     if (ModelOf(year) == nullptr) {
-      // A year seen for the first time: load it whole (it includes this change).
-      GONGKAI_ASSIGN_OR_RETURN(auto model, LoadYear(year));
-      models_[year] = std::move(model);
+      // A year seen for the first time, or not in memory: load it whole (it includes this
+      // change) and write it whole. The next year's carry-over, swings and copied narratives
+      // compare with it: write that one whole too (only what changed, once written).
+      GONGKAI_RETURN_IF_ERROR(EnsureLoaded(year));
       pending_[year].whole_year = true;
-      // The next year's carry-over, swings and copied narratives now have a year to compare.
+      GONGKAI_RETURN_IF_ERROR(EnsureLoaded(year + 1));
       if (ModelOf(year + 1) != nullptr) pending_[year + 1].whole_year = true;
       next_sequence_ = change.sequence() + 1;
       continue;
@@ -213,7 +266,8 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline) {
       // A review decision: the counts of review states change, the report does not.
       if (extra != nullptr && extra->year() == year)
         extra->ApplyReview(change.key(), change.review());
-      const std::vector<int> changed = ModelOf(year)->ApplyReview(change.key(), change.review());
+      std::vector<int> changed = ModelOf(year)->ApplyReview(change.key(), change.review());
+      if (changed.empty()) changed = Included(year, change);
       pending_[year].rollup_regions.insert(changed.begin(), changed.end());
       next_sequence_ = change.sequence() + 1;
       continue;
@@ -250,7 +304,8 @@ absl::Status Runner::ApplyRevision(const v1::ChangeEvent& change,
         FromGrpc(reports_->GetReport(Context().get(), get, &revision), "read a changed report"));
   }
   if (extra != nullptr && extra->year() == year) extra->Apply(revision);
-  const std::vector<int> changed = ModelOf(year)->Apply(revision);
+  std::vector<int> changed = ModelOf(year)->Apply(revision);
+  if (changed.empty()) changed = Included(year, change);
   if (changed.empty()) return absl::OkStatus();
   Pending& pending = pending_[year];
   pending.rollup_regions.insert(changed.begin(), changed.end());
@@ -258,6 +313,7 @@ absl::Status Runner::ApplyRevision(const v1::ChangeEvent& change,
     pending.flag_regions.insert(r);
   }
   // Next year's cross-year flags of the same unit: under the same code, or the code it became.
+  GONGKAI_RETURN_IF_ERROR(EnsureLoaded(year + 1));
   if (const YearModel* next = ModelOf(year + 1)) {
     int region = next->tree().Find(change.key().region_code());
     if (region < 0 || !next->tree().PreviousCode(region).empty()) {
@@ -270,11 +326,13 @@ absl::Status Runner::ApplyRevision(const v1::ChangeEvent& change,
 
 absl::Status Runner::ApplyRegistryChange(int from_year) {
   trees_.erase(trees_.lower_bound(from_year), trees_.end());
-  for (auto& [year, model] : models_) {
+  // Every year from then on, in memory or not: its reports afresh on its new tree (this
+  // includes every later change of the year; applying those again changes nothing).
+  std::set<int> years = years_with_reports_;
+  for (const auto& [year, model] : models_) years.insert(year);
+  for (int year : years) {
     if (year < from_year) continue;
-    // The year's reports afresh on its new tree (this includes every later change of the
-    // year; applying those again changes nothing).
-    GONGKAI_ASSIGN_OR_RETURN(model, LoadYear(year));
+    GONGKAI_ASSIGN_OR_RETURN(models_[year], LoadYear(year));
     pending_[year] = Pending{.whole_year = true};
   }
   Log(absl::StrCat("the registry changed from ", from_year, "; rolling those years up again"));
@@ -297,10 +355,7 @@ absl::Status Runner::Run() {
       // The interval runs from the start of one scheduled recompute to the next.
       const absl::Time now = options_.clock();
       if (status.ok() && now - last_full_ >= options_.full_recompute_interval) {
-        for (auto it = models_.begin(); status.ok() && it != models_.end(); ++it) {
-          Drift drift;
-          status = FullRecompute(it->first, "", &drift);
-        }
+        status = ScheduledRecompute();
         if (status.ok()) last_full_ = now;
       }
       if (status.ok()) {

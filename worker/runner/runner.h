@@ -5,11 +5,16 @@
 // through WorkerService. gongkai-worker runs one on its own; gongkaid runs one in-process,
 // whose writes go to WorkerService's handler directly (RunnerOptions::write_results).
 //
-// Start-up is a full recompute: the head of the change log is read, every year with reports
-// is loaded and rolled up, and the results are written with the head as checkpoint; then the
-// change log is followed from there. Applying a revision is idempotent (a revision not newer
-// than the key's applied one changes nothing), so a restarted worker neither double counts
-// nor misses a change.
+// Start-up resumes from the checkpoint stored with the results: the latest years with reports
+// (RunnerOptions::resident_years) are loaded and rolled up afresh, with the year before each to
+// compare with; the change log is followed from the checkpoint, and a change to a year not in
+// memory loads that year (and the years beside it that its flags compare with) and writes it
+// whole. Older years keep their stored results until a change reaches them or the scheduled
+// recompute refreshes them one at a time (and lets them go again). Without a usable checkpoint
+// (none stored, or beyond the log's head: a restored store), or with resident_years 0, every
+// year with reports is loaded and written, and the log followed from its head. Applying a
+// revision is idempotent (a revision not newer than the key's applied one changes nothing), so
+// a restarted worker neither double counts nor misses a change.
 //
 // Thread-safe: Run() on one thread, Stop() from any.
 #ifndef GONGKAI_WORKER_RUNNER_RUNNER_H_
@@ -65,6 +70,9 @@ struct RunnerOptions {
       list_digests;
   // Threads that build rollups and flags (the worker's own thread among them).
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // The latest years with reports held in memory after a start and a scheduled recompute (with
+  // the year before each, to compare with); 0: every year.
+  int resident_years = 1;
 };
 
 class Runner {
@@ -101,7 +109,24 @@ class Runner {
   // change reaches it.
   absl::StatusOr<std::shared_ptr<const RegionTree>> TreeOf(int year);
   absl::StatusOr<int64_t> Head();
+  // The checkpoint stored with the results (0: none yet).
+  absl::StatusOr<int64_t> StoredCheckpoint();
+  // One page of a year's report digests (WorkerService.ListReportDigests).
+  absl::StatusOr<v1::ListReportDigestsResponse> ListDigests(int year, int page_size,
+                                                            std::string page_token);
   absl::StatusOr<std::unique_ptr<YearModel>> LoadYear(int year);
+  // Loads `year` when it has reports and is not in memory.
+  absl::Status EnsureLoaded(int year);
+  // For a change that `year`'s model may have been loaded with (so applying it changes
+  // nothing), the regions whose results it may still have to change: the key's region and
+  // its ancestors. Empty for a later change.
+  std::vector<int> Included(int year, const v1::ChangeEvent& change);
+  // The years kept in memory: the latest resident_years with reports and the year before each.
+  std::set<int> ResidentYears() const;
+  // Every year with reports, in order: those in memory recomputed in full, the others refreshed
+  // (loaded and written where their results changed); the years not resident are let go as
+  // soon as the next year no longer compares with them.
+  absl::Status ScheduledRecompute();
   // Applies the changes from next_sequence_ (at most one page, waiting until `deadline` for
   // the first) and writes what they affect. `extra` also receives the revisions of its year
   // (a fresh model being compared). Returns how many were applied.
@@ -141,6 +166,12 @@ class Runner {
   ChangeFeed feed_;
   std::map<int, std::shared_ptr<const RegionTree>> trees_;
   std::map<int, std::unique_ptr<YearModel>> models_;
+  // Every year that has (or had) reports, loaded or not: probed at the start, and a year joins
+  // when a change of it arrives.
+  std::set<int> years_with_reports_;
+  // The head of the change log read after EnsureLoaded loaded a year: the model may include any
+  // change up to it, whose results, unlike the model's, are not written yet.
+  std::map<int, int64_t> loaded_through_;
   // Results that applied changes affected and that are not written yet, per year.
   struct Pending {
     std::set<int> rollup_regions;

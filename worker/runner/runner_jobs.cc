@@ -1,5 +1,7 @@
 // The worker's full recomputes: rollup jobs claimed from the server, and the drift they find
 // between the incremental state and a recompute from scratch.
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "common/constants.h"
 #include "common/status_macros.h"
@@ -15,8 +17,10 @@ constexpr int kMaxDriftListed = 100;
 }  // namespace
 
 absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* drift) {
-  // A year without a model would be loaded whole by FollowOnce below, bypassing `fresh`:
-  // give it an empty one first, so that every change reaches both.
+  // A year without a model would be loaded whole by FollowOnce below, bypassing `fresh`: load
+  // it (a year with reports not in memory), or give it an empty one, so that every change
+  // reaches both.
+  GONGKAI_RETURN_IF_ERROR(EnsureLoaded(year));
   if (ModelOf(year) == nullptr) {
     GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const RegionTree> tree, TreeOf(year));
     models_[year] = std::make_unique<YearModel>(year, std::move(tree), &options_.settings);
@@ -65,6 +69,48 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
                    ", results written in ",
                    absl::FormatDuration(absl::Trunc(absl::Now() - loaded, absl::Milliseconds(1)))));
   return written;
+}
+
+absl::Status Runner::ScheduledRecompute() {
+  const std::set<int> resident = ResidentYears();
+  // Lets go of the years below `bound` not resident, once their results are written.
+  auto let_go = [&](int bound) {
+    for (auto it = models_.begin(); it != models_.end() && it->first < bound;) {
+      const bool keep = resident.contains(it->first) || pending_.contains(it->first);
+      it = keep ? std::next(it) : models_.erase(it);
+    }
+  };
+  std::set<int> years = years_with_reports_;
+  for (const auto& [year, model] : models_) years.insert(year);
+  int refreshed = 0;
+  for (int year : years) {
+    if (Stopped()) return absl::CancelledError("stopping");
+    if (ModelOf(year) != nullptr) {
+      Drift drift;
+      GONGKAI_RETURN_IF_ERROR(FullRecompute(year, "", &drift));
+    } else {
+      GONGKAI_RETURN_IF_ERROR(CatchUp(nullptr));
+      GONGKAI_RETURN_IF_ERROR(EnsureLoaded(year));
+      // (Writing loads the year before, to compare with.)
+      absl::Status written = WriteAll(year, std::nullopt);
+      if (!written.ok()) {
+        pending_[year].whole_year = true;
+        return written;
+      }
+      ++refreshed;
+    }
+    let_go(year);  // The years before this one are not compared with any more.
+  }
+  let_go(std::numeric_limits<int>::max());
+  {
+    absl::MutexLock lock(&mu_);
+    stats_.years_loaded = static_cast<int>(models_.size());
+  }
+  if (refreshed > 0) {
+    Log(absl::StrCat("refreshed ", refreshed, " year(s) not in memory; ", models_.size(),
+                     " year(s) stay in memory"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Runner::RunJob() {

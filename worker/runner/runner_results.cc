@@ -61,6 +61,8 @@ Runner::Written& Runner::WrittenOf(const YearModel& model) {
 absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
                            const std::set<int>& flag_regions, std::optional<int64_t> checkpoint,
                            bool replace_year, bool only_changed) {
+  // The year before is compared with (carry-over, swings, copied narratives).
+  GONGKAI_RETURN_IF_ERROR(EnsureLoaded(year - 1));
   const YearModel* model = ModelOf(year);
   const YearModel* previous = ModelOf(year - 1);
   Written& written = WrittenOf(*model);

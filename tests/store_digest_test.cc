@@ -1,0 +1,169 @@
+// The store's other records: each report's digest (kept with its current revision, and made
+// on opening a layout-3 directory), and a registry reload's effect on the reports and results —
+// over a real RocksDB in a fresh directory.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "proto/digest.h"
+#include "rocksdb/db.h"
+#include "storage/keys.h"
+#include "storage/store.h"
+#include "tests/store_test_fixture.h"
+#include "tests/test_util.h"
+
+namespace gongkai::storage {
+namespace {
+
+using testing::TempDir;
+
+// What a digest listing holds, as "code/scope@revision:review state".
+std::vector<std::string> Digests(const Store& store, int year, int page_size = 0) {
+  std::vector<std::string> out;
+  std::string token;
+  do {
+    auto page = store.ListDigests(year, page_size, token);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) break;
+    for (const v1::ReportDigest& digest : page->items) {
+      out.push_back(absl::StrCat(digest.key().region_code(), "/", digest.key().scope(), "@",
+                                 digest.revision(), ":", digest.review_state()));
+    }
+    token = page->next_page_token;
+  } while (!token.empty());
+  return out;
+}
+
+// Every listed digest is the digest of its report's current revision, review included.
+void ExpectDigestsOfCurrentRevisions(const Store& store, int year) {
+  auto page = store.ListDigests(year, 0, "");
+  ASSERT_TRUE(page.ok()) << page.status();
+  for (const v1::ReportDigest& digest : page->items) {
+    auto current = store.GetRevision(digest.key(), 0);
+    ASSERT_TRUE(current.ok()) << current.status();
+    EXPECT_EQ(digest.SerializeAsString(), DigestOf(*current).SerializeAsString())
+        << digest.key().ShortDebugString();
+  }
+}
+
+TEST_F(StoreTest, EachCurrentRevisionHasADigestThatFollowsReviewsAndWithdrawals) {
+  v1::Report town = ReportFor("330226104000", 2019);
+  Submit(town);
+  Submit(ReportFor("330226000000", 2019, "", v1::SCOPE_SUMMARY));
+  Submit(ReportFor("441900003000", 2019));
+  Submit(ReportFor("330226104000", 2020));  // another year
+  // Report id order: year, then code, then scope.
+  EXPECT_THAT(
+      Digests(*store_, 2019, 2),
+      ::testing::ElementsAre("330226000000/2@1:1", "330226104000/1@1:1", "441900003000/1@1:1"));
+  EXPECT_THAT(Digests(*store_, 2020), ::testing::ElementsAre("330226104000/1@1:1"));
+  EXPECT_THAT(Digests(*store_, 2021), ::testing::IsEmpty());
+  ExpectDigestsOfCurrentRevisions(*store_, 2019);
+
+  town.mutable_table3()->mutable_new_requests()->set_total(77);
+  EXPECT_EQ(Submit(town), 2);
+  ReviewRequest approve;
+  approve.key = town.key();
+  approve.action = v1::REVIEW_ACTION_APPROVE;
+  approve.principal = "reviewer";
+  approve.time = absl::FromUnixSeconds(1700000100);
+  ASSERT_TRUE(store_->Review(approve).ok());
+  EXPECT_THAT(
+      Digests(*store_, 2019),
+      ::testing::ElementsAre("330226000000/2@1:1", "330226104000/1@2:3", "441900003000/1@1:1"));
+  ExpectDigestsOfCurrentRevisions(*store_, 2019);
+
+  ReviewRequest withdraw = approve;
+  withdraw.action = v1::REVIEW_ACTION_WITHDRAW;
+  withdraw.reasons = {"重复提交"};
+  ASSERT_TRUE(store_->Review(withdraw).ok());
+  EXPECT_THAT(Digests(*store_, 2019),
+              ::testing::ElementsAre("330226000000/2@1:1", "441900003000/1@1:1"));
+  // A new submission restores it.
+  town.mutable_table3()->mutable_new_requests()->set_total(78);
+  EXPECT_EQ(Submit(town), 4);
+  EXPECT_THAT(
+      Digests(*store_, 2019),
+      ::testing::ElementsAre("330226000000/2@1:1", "330226104000/1@4:1", "441900003000/1@1:1"));
+  ExpectDigestsOfCurrentRevisions(*store_, 2019);
+}
+
+TEST_F(StoreTest, AReloadedRegistryThatMovesARegionKeepsItsReportsAndDropsTheResults) {
+  v1::Report report = ReportFor("330226104000", 2019);
+  Submit(report);
+  v1::Rollup rollup;
+  rollup.set_region_code("330226000000");
+  ASSERT_TRUE(store_->WriteResults(2019, testing::Repeated({rollup}), {}, 1).ok());
+  ASSERT_EQ(*store_->WorkerCheckpoint(), 1);
+  // 一市镇 moves from 宁海县 to 东莞市 (a boundary change).
+  auto regions = testing::SmallRegistry();
+  for (auto& region : regions) {
+    if (region.code() == "330226104000") region.set_parent_code("441900000000");
+  }
+  ASSERT_TRUE(store_->LoadRegistry(regions).ok());
+  // The results are dropped, and the checkpoint that covered them: a worker's next start rolls
+  // every year up again.
+  EXPECT_EQ(store_->GetRollup("330226000000", 2019).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(*store_->WorkerCheckpoint(), 0);
+  auto current = store_->GetRevision(report.key(), 0);
+  ASSERT_TRUE(current.ok()) << current.status();
+  EXPECT_EQ(current->revision(), 1);
+  EXPECT_TRUE(store_->ListReports("330226000000", 2019, 100, "", false)->items.empty());
+  auto moved = store_->ListReports("441900000000", 2019, 100, "", false);
+  ASSERT_TRUE(moved.ok());
+  ASSERT_EQ(moved->items.size(), 1u);
+  EXPECT_EQ(moved->items[0].key().region_code(), "330226104000");
+  // The same content is still recognised: no new revision.
+  auto again = store_->Commit(Commit(report));
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->created);
+  // And the move survives a restart.
+  Reopen();
+  EXPECT_EQ(store_->ListReports("441900000000", 2019, 100, "", false)->items.size(), 1u);
+}
+
+TEST(StoreOpenTest, ALayout3DirectoryGetsItsReportsDigestsOnOpen) {
+  TempDir dir;
+  {
+    auto store = Store::Open(dir.path());
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->LoadRegistry(testing::SmallRegistry()).ok());
+    for (const char* code : {"330226104000", "330226001000", "441900003000"}) {
+      ASSERT_TRUE((*store)->Commit(Commit(ReportFor(code, 2019))).ok());
+    }
+    ReviewRequest withdraw;
+    withdraw.key = ReportFor("330226001000", 2019).key();
+    withdraw.action = v1::REVIEW_ACTION_WITHDRAW;
+    withdraw.reasons = {"重复提交"};
+    ASSERT_TRUE((*store)->Review(withdraw).ok());
+  }
+  {
+    // What a layout-3 gongkaid left: no digests.
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    const std::string prefix(1, keys::kDigest);
+    ASSERT_TRUE(db->DeleteRange(rocksdb::WriteOptions(), db->DefaultColumnFamily(), prefix,
+                                keys::PrefixEnd(prefix))
+                    .ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), keys::MetaKey("layout_version"), "3").ok());
+  }
+  auto store = Store::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_THAT(Digests(**store, 2019),
+              ::testing::ElementsAre("330226104000/1@1:1", "441900003000/1@1:1"));
+  ExpectDigestsOfCurrentRevisions(**store, 2019);
+  store->reset();
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir.path(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  std::string version;
+  ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), keys::MetaKey("layout_version"), &version).ok());
+  EXPECT_EQ(version, "4");
+}
+
+}  // namespace
+}  // namespace gongkai::storage

@@ -1,0 +1,170 @@
+// The fixture of the worker's end-to-end tests (history_test.cc, worker_writes_test.cc): the
+// real server on 127.0.0.1:0 over a fresh RocksDB holding the national registry of 2019–2023
+// (data/regions), the in-process aggregation worker, and real clients.
+#ifndef GONGKAI_TESTS_WORKER_HISTORY_FIXTURE_H_
+#define GONGKAI_TESTS_WORKER_HISTORY_FIXTURE_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "registry/registry.h"
+#include "services/server.h"
+#include "tests/test_util.h"
+#include "worker/runner/runner.h"
+
+namespace gongkai {
+
+inline const std::vector<v1::RegionHistory>& National() {
+  static const auto* histories = [] {
+    auto read = registry::ReadRegistryDir(std::string(GONGKAI_SOURCE_DIR) + "/data/regions");
+    EXPECT_TRUE(read.ok()) << read.status();
+    return new std::vector<v1::RegionHistory>(*std::move(read));
+  }();
+  return *histories;
+}
+
+class HistoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = storage::Store::Open(dir_.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    ASSERT_TRUE(store_->LoadRegistry(National()).ok());
+    env_.store = store_.get();
+    env_.clock = [] { return kNow; };
+    auto server = Server::Start(&env_, {});
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    reports_ = v1::ReportService::NewStub(channel_);
+    rollups_ = v1::RollupService::NewStub(channel_);
+    admin_ = v1::AdminService::NewStub(channel_);
+    worker::RunnerOptions options;
+    options.clock = [] { return kNow; };
+    options.log = [](const std::string&) {};
+    runner_ = std::make_unique<worker::Runner>(
+        server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+    runner_thread_ = std::thread([this] { (void)runner_->Run(); });
+  }
+  void TearDown() override {
+    if (runner_ != nullptr) {
+      runner_->Stop();
+      runner_thread_.join();
+    }
+    server_->Shutdown(absl::Seconds(1));
+  }
+
+  // The seed report (2019 edition) of `region` for `year`, submitted leniently.
+  v1::Revision Submit(const std::string& region, int year,
+                      const std::function<void(v1::Report*)>& change = nullptr) {
+    v1::SubmitReportRequest request;
+    *request.mutable_report() = testing::SeedReport();
+    request.mutable_report()->mutable_key()->set_region_code(region);
+    request.mutable_report()->mutable_key()->set_year(year);
+    if (change) change(request.mutable_report());
+    request.set_mode(v1::VALIDATION_MODE_LENIENT);
+    v1::SubmitReportResponse response;
+    grpc::ClientContext context;
+    grpc::Status status = reports_->SubmitReport(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << region << "/" << year << ": " << status.error_message();
+    return response.revision();
+  }
+
+  grpc::Status SubmitStatus(const std::string& region, int year) {
+    v1::SubmitReportRequest request;
+    *request.mutable_report() = testing::SeedReport();
+    request.mutable_report()->mutable_key()->set_region_code(region);
+    request.mutable_report()->mutable_key()->set_year(year);
+    request.set_mode(v1::VALIDATION_MODE_LENIENT);
+    v1::SubmitReportResponse response;
+    grpc::ClientContext context;
+    return reports_->SubmitReport(&context, request, &response);
+  }
+
+  // Waits until the worker has written the effects of every change so far.
+  void AwaitWorker() {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (absl::Now() < give_up) {
+      auto checkpoint = store_->WorkerCheckpoint();
+      if (checkpoint.ok() && *checkpoint >= store_->HeadSequence()) return;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    FAIL() << "the worker did not catch up";
+  }
+
+  v1::Rollup Rollup(const std::string& region, int year, int on_tree = 0) {
+    v1::GetRollupRequest request;
+    request.set_region_code(region);
+    request.set_year(year);
+    request.set_on_tree(on_tree);
+    v1::Rollup rollup;
+    grpc::ClientContext context;
+    grpc::Status status = rollups_->GetRollup(&context, request, &rollup);
+    EXPECT_TRUE(status.ok()) << region << "/" << year << ": " << status.error_message();
+    return rollup;
+  }
+
+  std::vector<v1::Anomaly> Flags(const std::string& region, int year, v1::AnomalyKind kind) {
+    v1::ListAnomaliesRequest request;
+    request.set_region_code(region);
+    request.set_year(year);
+    request.set_kind(kind);
+    v1::ListAnomaliesResponse response;
+    grpc::ClientContext context;
+    EXPECT_TRUE(rollups_->ListAnomalies(&context, request, &response).ok());
+    return {response.anomalies().begin(), response.anomalies().end()};
+  }
+
+  grpc::Status Change(v1::ChangeRegionRequest request, v1::RegistryChangeResult* result) {
+    grpc::ClientContext context;
+    return admin_->ChangeRegion(&context, request, result);
+  }
+
+  static constexpr absl::Time kNow = absl::FromUnixSeconds(1780272000);  // 2026-06-01
+  testing::TempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+  Env env_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ReportService::Stub> reports_;
+  std::unique_ptr<v1::RollupService::Stub> rollups_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+  std::unique_ptr<worker::Runner> runner_;
+  std::thread runner_thread_;
+};
+
+// What a worker's WriteResults requests leave stored for one year, as the store applies them:
+// rollups (without the sequence and time they were computed at) and non-empty flag sets by
+// region; and how many rollups and flag sets the requests carried.
+struct Written {
+  std::map<std::string, std::string> rollups, flags;
+  int rollups_sent = 0, sets_sent = 0;
+
+  void Apply(const v1::WriteResultsRequest& request) {
+    if (request.replace_year()) flags.clear();
+    for (v1::Rollup rollup : request.rollups()) {
+      rollup.clear_sequence();
+      rollup.clear_compute_time();
+      rollups[rollup.region_code()] = rollup.SerializeAsString();
+      ++rollups_sent;
+    }
+    for (const v1::AnomalySet& set : request.anomaly_sets()) {
+      if (set.anomalies().empty()) {
+        flags.erase(set.region_code());
+      } else {
+        flags[set.region_code()] = set.SerializeAsString();
+      }
+      ++sets_sent;
+    }
+  }
+};
+
+}  // namespace gongkai
+
+#endif  // GONGKAI_TESTS_WORKER_HISTORY_FIXTURE_H_

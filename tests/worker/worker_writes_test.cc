@@ -1,0 +1,315 @@
+// What the worker writes, end to end (the fixture: history_fixture.h): the same results on
+// one thread or four, only what changed in a full recompute, and the years it keeps in memory.
+#include <atomic>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/worker/history_fixture.h"
+
+namespace gongkai {
+namespace {
+
+TEST_F(HistoryTest, ResultsAreTheSameBuiltOnOneThreadOrOnFour) {
+  // Every township of 宁海县 and 象山县 files for 2024 and 2025, with random counts (peer outliers,
+  // carry-over mismatches) and one of three narratives (copied ones); a full recompute of 2025
+  // on one thread and on four writes the same rollup and the same flags for every region.
+  std::vector<std::string> towns;
+  for (const char* county : {"330226000000", "330225000000"}) {
+    for (const v1::Region* r : store_->registry()->Tree(2025)->ChildrenOf(county)) {
+      towns.push_back(r->code());
+    }
+  }
+  ASSERT_GT(towns.size(), 30u);
+  const std::string narratives[] = {
+      "本年度政府信息公开工作仍存在一些不足：一是主动公开的深度和广度有待加强，二是政策解读的形式较"
+      "为单一。",
+      "工作人员业务水平有待提高，信息发布的及时性仍需加强，下一步将加强培训，完善工作机制。",
+      "个别栏目更新不及时，公开内容不够全面。今后将进一步规范公开流程，提升公开质量和实效。"};
+  std::mt19937 rng(2025);
+  for (int year : {2024, 2025}) {
+    for (const std::string& town : towns) {
+      Submit(town, year, [&](v1::Report* r) {
+        r->mutable_table3()->mutable_carried_forward()->set_natural_person(
+            static_cast<int>(rng() % 40));
+        const std::string& narrative = narratives[rng() % 3];
+        r->mutable_narrative()->set_problems(narrative + narrative);  // long enough to compare
+      });
+    }
+  }
+  AwaitWorker();
+  // What a full recompute of 2025 writes, by region (taken from the requests, not the store, so
+  // that nothing written before shows through).
+  auto results = [&](int threads) {
+    std::map<std::string, std::string> rollups, flags;
+    int copied = 0;
+    worker::RunnerOptions options;
+    options.clock = [] { return kNow; };
+    options.log = [](const std::string&) {};
+    options.threads = threads;
+    options.write_results = [&](const v1::WriteResultsRequest& request) {
+      for (const v1::Rollup& r : request.rollups())
+        rollups[r.region_code()] += r.SerializeAsString();
+      for (const v1::AnomalySet& a : request.anomaly_sets()) {
+        flags[a.region_code()] += a.SerializeAsString();
+        for (const v1::Anomaly& anomaly : a.anomalies()) {
+          copied += anomaly.kind() == v1::ANOMALY_KIND_COPIED_NARRATIVE;
+        }
+      }
+      return absl::OkStatus();
+    };
+    worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+    EXPECT_TRUE(runner.RecomputeOnce(2025).ok());
+    EXPECT_EQ(rollups.size(), store_->registry()->Tree(2025)->size());
+    EXPECT_EQ(flags.size(), rollups.size());
+    EXPECT_GT(copied, 0);
+    return std::make_pair(rollups, flags);
+  };
+  const auto one = results(1);
+  const auto four = results(4);
+  EXPECT_TRUE(one.first == four.first) << "the rollups differ";
+  EXPECT_TRUE(one.second == four.second) << "the flags differ";
+}
+
+TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSameState) {
+  // Two townships of 宁海县 file for 2026 on 2026-06-01, long before their deadline.
+  Submit("330226001000", 2026);
+  Submit("330226002000", 2026);
+  AwaitWorker();
+  std::atomic<int64_t> now{absl::ToUnixSeconds(kNow)};
+  absl::Mutex mu;
+  Written written;
+  worker::RunnerOptions options;
+  options.clock = [&] { return absl::FromUnixSeconds(now.load()); };
+  options.log = [](const std::string&) {};
+  options.full_recompute_interval = absl::Hours(24);
+  options.write_results = [&](const v1::WriteResultsRequest& request) {
+    absl::MutexLock lock(&mu);
+    if (request.year() == 2026) written.Apply(request);
+    return absl::OkStatus();
+  };
+  worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+  std::thread thread([&] { (void)runner.Run(); });
+  auto await_recomputes = [&](int64_t n) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (runner.GetStats().full_recomputes < n && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_GE(runner.GetStats().full_recomputes, n);
+  };
+  while (runner.GetStats().applied_sequence < store_->HeadSequence()) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  // Start-up writes every region of the year's tree.
+  const int regions = static_cast<int>(store_->registry()->Tree(2026)->size());
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_EQ(written.rollups_sent, regions);
+    EXPECT_EQ(written.sets_sent, regions);
+    written.rollups_sent = written.sets_sent = 0;
+  }
+  // A day later nothing has changed: the scheduled recompute writes nothing.
+  now += 24 * 3600 + 1;
+  await_recomputes(1);
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_EQ(written.rollups_sent, 0);
+    EXPECT_EQ(written.sets_sent, 0);
+  }
+  // On 2027-02-15 the townships' deadline (01-31) has passed, not the counties' (03-31): the
+  // recompute writes the results that changed (every township that did not file is missing),
+  // not every region's.
+  now = absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2027, 2, 15), absl::UTCTimeZone()));
+  await_recomputes(2);
+  runner.Stop();
+  thread.join();
+  absl::MutexLock lock(&mu);
+  EXPECT_GT(written.sets_sent, 0);
+  EXPECT_LT(written.sets_sent, regions);
+  EXPECT_LT(written.rollups_sent, regions);
+  EXPECT_THAT(written.flags, ::testing::Contains(::testing::Key("330226003000")));
+  // And what is stored is what writing every region's results would leave.
+  Written whole;
+  worker::RunnerOptions once = options;
+  once.write_results = [&](const v1::WriteResultsRequest& request) {
+    if (request.year() == 2026) whole.Apply(request);
+    return absl::OkStatus();
+  };
+  worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), once);
+  ASSERT_TRUE(fresh.RecomputeOnce(2026).ok());
+  EXPECT_EQ(whole.rollups_sent, regions);
+  EXPECT_TRUE(written.rollups == whole.rollups) << "the rollups differ";
+  EXPECT_TRUE(written.flags == whole.flags) << "the flags differ";
+}
+
+// The years a worker keeps in memory (RunnerOptions::resident_years): tests that stop the
+// fixture's worker and run their own, which writes to the store as WriteResults' handler does.
+class ResidentYearsTest : public HistoryTest {
+ protected:
+  // Every township of 宁海县 files for 2023–2026, with random counts (carry-over mismatches).
+  void FileFourYears() {
+    for (const v1::Region* r : store_->registry()->Tree(2026)->ChildrenOf("330226000000")) {
+      towns_.push_back(r->code());
+    }
+    ASSERT_GT(towns_.size(), 10u);
+    std::mt19937 rng(2023);
+    for (int year = 2023; year <= 2026; ++year) {
+      for (const std::string& town : towns_) {
+        Submit(town, year, [&](v1::Report* r) {
+          r->mutable_table3()->mutable_carried_forward()->set_natural_person(
+              static_cast<int>(rng() % 4));
+        });
+      }
+    }
+    AwaitWorker();
+    runner_->Stop();
+    runner_thread_.join();
+    runner_ = nullptr;
+  }
+
+  // A worker of its own: its log lines and what it writes are kept.
+  void StartWorker(const std::function<absl::Time()>& clock) {
+    worker::RunnerOptions options;
+    options.clock = clock;
+    options.log = [this](const std::string& line) {
+      absl::MutexLock lock(&mu_);
+      log_.push_back(line);
+    };
+    options.full_recompute_interval = absl::Hours(24);
+    options.write_results = [this](const v1::WriteResultsRequest& request) {
+      {
+        absl::MutexLock lock(&mu_);
+        written_[request.year()].Apply(request);
+      }
+      std::optional<int64_t> checkpoint;
+      if (request.has_checkpoint()) checkpoint = request.checkpoint();
+      return store_->WriteResults(request.year(), request.rollups(), request.anomaly_sets(),
+                                  checkpoint, request.replace_year());
+    };
+    runner_ = std::make_unique<worker::Runner>(
+        server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+    runner_thread_ = std::thread([this] { (void)runner_->Run(); });
+  }
+
+  void AwaitApplied() {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (runner_->GetStats().applied_sequence < store_->HeadSequence() && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_GE(runner_->GetStats().applied_sequence, store_->HeadSequence());
+  }
+
+  bool Logged(absl::string_view text) {
+    absl::MutexLock lock(&mu_);
+    return std::any_of(log_.begin(), log_.end(),
+                       [&](const std::string& line) { return absl::StrContains(line, text); });
+  }
+
+  // Every region's stored rollup (without sequence and time) and non-empty flag set for the
+  // year, against what a fresh worker's whole write of the year leaves.
+  void ExpectStoredAsAFullRecompute(int year, absl::Time now = kNow) {
+    Written whole;
+    worker::RunnerOptions options;
+    options.clock = [now] { return now; };
+    options.log = [](const std::string&) {};
+    options.write_results = [&](const v1::WriteResultsRequest& request) {
+      if (request.year() == year) whole.Apply(request);
+      return absl::OkStatus();
+    };
+    worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+    ASSERT_TRUE(fresh.RecomputeOnce(year).ok());
+    ASSERT_EQ(whole.rollups.size(), store_->registry()->Tree(year)->size());
+    Written stored;
+    for (const auto& [region, unused] : whole.rollups) {
+      absl::StatusOr<v1::Rollup> rollup = store_->GetRollup(region, year);
+      ASSERT_TRUE(rollup.ok()) << region << "/" << year << ": " << rollup.status();
+      rollup->clear_sequence();
+      rollup->clear_compute_time();
+      stored.rollups[region] = rollup->SerializeAsString();
+      absl::StatusOr<v1::AnomalySet> set = store_->AnomaliesAt(region, year);
+      ASSERT_TRUE(set.ok()) << set.status();
+      if (!set->anomalies().empty()) stored.flags[region] = set->SerializeAsString();
+    }
+    EXPECT_TRUE(stored.rollups == whole.rollups) << year << ": the rollups differ";
+    EXPECT_TRUE(stored.flags == whole.flags) << year << ": the flags differ";
+    EXPECT_GT(whole.flags.size(), 0u);
+  }
+
+  std::vector<std::string> towns_;
+  absl::Mutex mu_;
+  std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
+  std::map<int, Written> written_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(ResidentYearsTest, ARestartRollsUpTheLatestYearAndChangesSinceTheCheckpointReachTheOthers) {
+  FileFourYears();
+  // While no worker runs, a 2023 report and a 2025 report change.
+  Submit(towns_[0], 2023, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(9);
+  });
+  Submit(towns_[1], 2025, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(7);
+  });
+  const int64_t checkpoint = *store_->WorkerCheckpoint();
+  ASSERT_LT(checkpoint, store_->HeadSequence());
+  StartWorker([] { return kNow; });
+  AwaitApplied();
+  // Only 2026 was rolled up at the start, with 2025 in memory to compare with; the change to
+  // 2023 loaded 2023 and wrote it whole, and 2024 (whose carry-over compares with 2023).
+  EXPECT_TRUE(
+      Logged("rolled up 1 of 4 year(s) with reports (2 in memory); following the "
+             "change log from " +
+             std::to_string(checkpoint + 1)));
+  EXPECT_EQ(runner_->GetStats().years_loaded, 4);
+  {
+    absl::MutexLock lock(&mu_);
+    const int regions = static_cast<int>(store_->registry()->Tree(2026)->size());
+    EXPECT_EQ(written_[2026].rollups_sent, regions);
+    EXPECT_GE(written_[2023].rollups_sent, regions);
+    EXPECT_GE(written_[2024].rollups_sent, regions);
+    EXPECT_LT(written_[2025].rollups_sent, 10);  // the town and its ancestors
+  }
+  for (int year = 2023; year <= 2026; ++year) ExpectStoredAsAFullRecompute(year);
+}
+
+TEST_F(ResidentYearsTest, TheScheduledRecomputeRefreshesTheOtherYearsOneAtATimeAndLetsThemGo) {
+  FileFourYears();
+  std::atomic<int64_t> now{absl::ToUnixSeconds(kNow)};
+  StartWorker([&] { return absl::FromUnixSeconds(now.load()); });
+  AwaitApplied();
+  EXPECT_EQ(runner_->GetStats().years_loaded, 2);
+  // Results of 2023 and 2024 damaged behind the worker's back: one town's flags deleted, one
+  // rollup replaced by another's.
+  v1::AnomalySet none;
+  none.set_region_code(towns_[0]);
+  google::protobuf::RepeatedPtrField<v1::AnomalySet> sets;
+  *sets.Add() = none;
+  ASSERT_TRUE(store_->WriteResults(2023, {}, sets, std::nullopt).ok());
+  google::protobuf::RepeatedPtrField<v1::Rollup> rollups;
+  *rollups.Add() = *store_->GetRollup(towns_[1], 2024);
+  rollups[0].set_region_code(towns_[2]);
+  ASSERT_TRUE(store_->WriteResults(2024, rollups, {}, std::nullopt).ok());
+  // A day later the scheduled recompute rolls up 2025 and 2026 again, refreshes 2023 and 2024,
+  // and keeps only 2025 and 2026.
+  now += 24 * 3600 + 1;
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (!Logged("refreshed 2 year(s) not in memory; 2 year(s) stay in memory") &&
+         absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_TRUE(Logged("refreshed 2 year(s) not in memory; 2 year(s) stay in memory"));
+  EXPECT_EQ(runner_->GetStats().years_loaded, 2);
+  runner_->Stop();
+  runner_thread_.join();
+  runner_ = nullptr;
+  for (int year = 2023; year <= 2026; ++year) {
+    ExpectStoredAsAFullRecompute(year, absl::FromUnixSeconds(now.load()));
+  }
+}
+
+}  // namespace
+}  // namespace gongkai
