@@ -11,16 +11,18 @@
 #   bash tools/bench_ab.sh freshness DIR_A DIR_B ...   # the same load, then freshness beside 200
 #                                                      # resubmits/s and beside as many as 2
 #                                                      # calls in flight go
-#   bash tools/bench_ab.sh restart   DIR_A DIR_B ...   # the same load; then gongkaid stopped and
-#                                                      # started again: seconds until its worker
-#                                                      # follows the change log
+#   bash tools/bench_ab.sh restart   DIR_A DIR_B ...   # the same load (and EXTRA_YEARS); then
+#                                                      # gongkaid stopped and started again:
+#                                                      # seconds until its worker follows the
+#                                                      # change log
 #
 # Every line ends with gongkaid's resident memory after the measured phase (before a restart).
 #
 # Each DIR is a bin/ directory holding gongkaid and load_client (copy build-bench/bin aside before
 # rebuilding it). A DIR may carry extra gongkaid flags after a colon:
 # "/tmp/bin_new:--worker_threads=1". Environment: RUNS (2), COUNT (80071 for catchup, 30000 for
-# recompute, the whole year for reads), CONC (16), REPEAT (3), YEAR (2022), PERF=FILE (perf record -a -g during the
+# recompute, the whole year for reads), CONC (16), REPEAT (3), YEAR (2022), EXTRA_YEARS (restart:
+# more national years loaded whole after YEAR, e.g. "2023 2021"), PERF=FILE (perf record -a -g during the
 # measured phase of the last run, into FILE). One line per run on stdout.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -52,6 +54,11 @@ one() {  # DIR[:FLAGS] LAST
   out=$("${lc[@]}" --mode=submit --year="$YEAR" --offset=0 --count="$COUNT" --concurrency="$CONC")
   local line
   line="$1: $(grep -o '"per_second":[0-9.]*' <<<"$out" | cut -d: -f2)/s submits"
+  if [[ $MODE == restart ]]; then
+    for extra in ${EXTRA_YEARS:-}; do
+      "${lc[@]}" --mode=submit --year="$extra" --concurrency="$CONC" >/dev/null
+    done
+  fi
   [[ $MODE != catchup ]] && "${lc[@]}" --mode=catchup >/dev/null
   if [[ -n ${PERF:-} && $2 == 1 ]]; then
     perf record -F 999 -g -a -o "$PERF" 2>/dev/null &

@@ -8,12 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/text.h"
 #include "proto/cells.h"
 #include "proto/money.h"
 #include "worker/anomaly_checks.h"
 #include "worker/flag_identity.h"
 #include "worker/peers.h"
-#include "common/text.h"
 
 namespace gongkai::worker::checks {
 

@@ -173,7 +173,9 @@ void YearOverYear(const YearModel& model, const YearModel& previous, const Repor
 
 void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summary,
                      v1::AnomalySet* set) {
-  const RegionSums* sums = model.SumsOf(region);
+  RegionSums scratch;
+  const RegionSums* sums =
+      model.CountsOf(region) == nullptr ? nullptr : &model.SumsOf(region, &scratch);
   const auto& cells = CellsOf(summary.edition);
   // The computed value of a cell: both editions for the cells they share, else this edition.
   auto computed = [&](int i) -> std::pair<std::optional<__int128>, int> {

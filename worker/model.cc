@@ -285,14 +285,17 @@ void YearModel::Contribute(const ReportEntry& entry, int sign) {
   for (int a : tree_->Ancestors(entry.region)) {
     RegionSums& sums = sums_[a];
     EditionSums& edition = sums.editions[e];
-    if (edition.sum.empty()) {
-      edition.sum.assign(cells, 0);
-      edition.contributors.assign(cells, 0);
-    }
     edition.reports += sign;
-    for (const auto& [i, value] : entry.cells) {
-      edition.Add(i, sign * value);
-      edition.contributors[i] += sign;
+    // A region without children keeps counts only (SumsOf adds its reports' cells up).
+    if (!tree_->children(a).empty()) {
+      if (edition.sum.empty()) {
+        edition.sum.assign(cells, 0);
+        edition.contributors.assign(cells, 0);
+      }
+      for (const auto& [i, value] : entry.cells) {
+        edition.Add(i, sign * value);
+        edition.contributors[i] += sign;
+      }
     }
     if (counts_for_completeness) {
       sums.received += sign;
@@ -357,9 +360,29 @@ std::vector<const ReportEntry*> YearModel::SummariesAt(int region) const {
   return out;
 }
 
-const RegionSums* YearModel::SumsOf(int region) const {
+const RegionSums* YearModel::CountsOf(int region) const {
   auto it = sums_.find(region);
   return it == sums_.end() ? nullptr : &it->second;
+}
+
+const RegionSums& YearModel::SumsOf(int region, RegionSums* scratch) const {
+  static const RegionSums kEmpty;
+  const RegionSums* kept = CountsOf(region);
+  if (!tree_->children(region).empty()) return kept == nullptr ? kEmpty : *kept;
+  *scratch = kept == nullptr ? kEmpty : *kept;
+  for (const ReportEntry* entry : ReportsAt(region)) {  // Own reports, summaries left out.
+    EditionSums& edition = scratch->editions[EditionIndex(entry->edition)];
+    if (edition.sum.empty()) {
+      const size_t cells = CellsOf(entry->edition).size();
+      edition.sum.assign(cells, 0);
+      edition.contributors.assign(cells, 0);
+    }
+    for (const auto& [i, value] : entry->cells) {
+      edition.Add(i, value);
+      ++edition.contributors[i];
+    }
+  }
+  return *scratch;
 }
 
 std::vector<int> YearModel::Differences(const YearModel& other) const {
@@ -373,18 +396,16 @@ std::vector<int> YearModel::Differences(const YearModel& other) const {
     }
     return a.sum == b.sum && a.contributors == b.contributors && a.wide == b.wide;
   };
-  auto same = [&](const RegionSums* a, const RegionSums* b) {
-    static const RegionSums kEmpty;
-    if (a == nullptr) a = &kEmpty;
-    if (b == nullptr) b = &kEmpty;
-    return a->received == b->received && a->on_time == b->on_time && a->late == b->late &&
-           a->approved == b->approved && a->pending_review == b->pending_review &&
-           a->returned == b->returned && same_edition(a->editions[0], b->editions[0]) &&
-           same_edition(a->editions[1], b->editions[1]);
+  auto same = [&](const RegionSums& a, const RegionSums& b) {
+    return a.received == b.received && a.on_time == b.on_time && a.late == b.late &&
+           a.approved == b.approved && a.pending_review == b.pending_review &&
+           a.returned == b.returned && same_edition(a.editions[0], b.editions[0]) &&
+           same_edition(a.editions[1], b.editions[1]);
   };
   std::vector<int> differ;
+  RegionSums mine, theirs;
   for (int region = 0; region < tree_->size(); ++region) {
-    if (!same(SumsOf(region), other.SumsOf(region))) differ.push_back(region);
+    if (!same(SumsOf(region, &mine), other.SumsOf(region, &theirs))) differ.push_back(region);
   }
   return differ;
 }

@@ -213,8 +213,13 @@ class YearModel {
   const ReportEntry* GovernmentReportAt(int region) const;
   // The region's summary report of the given body ("" for the government), if filed.
   std::vector<const ReportEntry*> SummariesAt(int region) const;
-  // Nullptr when nothing was ever summed at the region.
-  const RegionSums* SumsOf(int region) const;
+  // The region's counts (reports per edition, completeness, review states), and for a region
+  // with children its cell sums too; nullptr when nothing was ever summed at the region. A
+  // region without children (a township) keeps no cell sums: they are its own reports' cells.
+  const RegionSums* CountsOf(int region) const;
+  // The region's whole sums: those kept, or, for a region without children, its counts with
+  // its own reports' cells added up into `*scratch`.
+  const RegionSums& SumsOf(int region, RegionSums* scratch) const;
   int report_count() const { return static_cast<int>(entries_.size()); }
 
   // The region's rollup: sums per edition, shared cells, indicators and completeness.

@@ -134,9 +134,8 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
   rollup.set_year(year_);
   rollup.set_sequence(sequence);
   *rollup.mutable_compute_time() = ToProtoTime(now);
-  static const RegionSums kEmpty;
-  const RegionSums* found = SumsOf(region);
-  const RegionSums& sums = found == nullptr ? kEmpty : *found;
+  RegionSums scratch;
+  const RegionSums& sums = SumsOf(region, &scratch);
   AddEditionSums(sums, &rollup);
   const std::vector<__int128> shared = AddSharedCells(sums, &rollup);
   auto sum_of = [&](const std::vector<const char*>& paths) {
@@ -243,7 +242,7 @@ void YearModel::AddCompleteness(int region, const RegionSums& sums,
     }
     const auto& children = tree_->children(at);
     for (auto it = children.rbegin(); it != children.rend(); ++it) {
-      const RegionSums* child = SumsOf(*it);
+      const RegionSums* child = CountsOf(*it);
       // Skip subtrees that are complete.
       if (child != nullptr && child->received == tree_->ExpectedReports(*it)) continue;
       stack.push_back(*it);

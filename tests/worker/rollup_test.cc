@@ -199,7 +199,17 @@ TEST_F(RollupTest, ATownshipRollupIsItsOwnReport) {
               CellsOf(
                   v1::EDITION_2021)[FindCell(v1::EDITION_2021, "table2_2021.item8.fees.amount")])),
       "1.5");
+  EXPECT_EQ(
+      rollup.editions(0).contributors(FindCell(v1::EDITION_2021, "table2_2021.item8.fees.amount")),
+      1);
   EXPECT_EQ(Rollup(kYuelong).editions(0).reports(), 1);
+  // A township keeps counts, not cell sums (its rollup adds its reports' cells up); the county
+  // keeps both.
+  const RegionSums* township = model_->CountsOf(tree_->Find(kTaoyuan));
+  ASSERT_NE(township, nullptr);
+  EXPECT_EQ(township->editions[1].reports, 1);
+  EXPECT_TRUE(township->editions[1].sum.empty());
+  EXPECT_FALSE(model_->CountsOf(tree_->Find(kCounty))->editions[1].sum.empty());
 }
 
 TEST_F(RollupTest, SharedCellsAddBothEditions) {
