@@ -311,5 +311,39 @@ TEST_F(ResidentYearsTest, TheScheduledRecomputeRefreshesTheOtherYearsOneAtATimeA
   }
 }
 
+TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForTheNext) {
+  FileFourYears();
+  std::atomic<int64_t> now{absl::ToUnixSeconds(kNow)};
+  StartWorker([&] { return absl::FromUnixSeconds(now.load()); });
+  AwaitApplied();
+  EXPECT_EQ(runner_->GetStats().years_loaded, 2);
+  // A late correction of 2023 loads 2023, and 2024 whose carry-over compares with it.
+  Submit(towns_[3], 2023, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(5);
+  });
+  AwaitApplied();
+  EXPECT_EQ(runner_->GetStats().years_loaded, 4);
+  // Ten minutes later, with nothing more for them, both are let go.
+  now += 10 * 60;
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (runner_->GetStats().years_loaded > 2 && absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(runner_->GetStats().years_loaded, 2);
+  EXPECT_TRUE(Logged("let go of 2023: idle for 10m"));
+  // The next correction loads them again, and every year's results are those of a whole write.
+  Submit(towns_[4], 2023, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(6);
+  });
+  AwaitApplied();
+  EXPECT_EQ(runner_->GetStats().years_loaded, 4);
+  runner_->Stop();
+  runner_thread_.join();
+  runner_ = nullptr;
+  for (int year = 2023; year <= 2026; ++year) {
+    ExpectStoredAsAFullRecompute(year, absl::FromUnixSeconds(now.load()));
+  }
+}
+
 }  // namespace
 }  // namespace gongkai

@@ -153,6 +153,7 @@ absl::Status Runner::EnsureLoaded(int year) {
   if (ModelOf(year) != nullptr || !years_with_reports_.contains(year)) return absl::OkStatus();
   GONGKAI_ASSIGN_OR_RETURN(models_[year], LoadYear(year));
   GONGKAI_ASSIGN_OR_RETURN(loaded_through_[year], Head());
+  last_used_[year] = options_.clock();
   return absl::OkStatus();
 }
 
@@ -174,6 +175,26 @@ std::set<int> Runner::ResidentYears() const {
     if (years_with_reports_.contains(*it - 1)) resident.insert(*it - 1);
   }
   return resident;
+}
+
+void Runner::LetGoIdleYears() {
+  if (options_.resident_years <= 0) return;
+  const std::set<int> resident = ResidentYears();
+  const absl::Time now = options_.clock();
+  for (auto it = models_.begin(); it != models_.end();) {
+    const int year = it->first;
+    auto used = last_used_.find(year);
+    if (resident.contains(year) || pending_.contains(year) ||
+        (used != last_used_.end() && now - used->second < options_.idle_year_ttl)) {
+      ++it;
+      continue;
+    }
+    it = models_.erase(it);
+    Log(absl::StrCat("let go of ", year, ": idle for ",
+                     absl::FormatDuration(options_.idle_year_ttl)));
+    absl::MutexLock lock(&mu_);
+    stats_.years_loaded = static_cast<int>(models_.size());
+  }
 }
 
 absl::Status Runner::Start() {
@@ -383,6 +404,7 @@ absl::Status Runner::Run() {
         failures = 0;
       }
     }
+    if (status.ok() && applied == 0) LetGoIdleYears();
     followed_since_trim |= applied > 0;
     if (applied == 0 && followed_since_trim) {
       // Caught up after a burst of changes: hand the heap's freed pages back to the system

@@ -73,6 +73,9 @@ struct RunnerOptions {
   // The latest years with reports held in memory after a start and a scheduled recompute (with
   // the year before each, to compare with); 0: every year.
   int resident_years = 1;
+  // A year outside the resident ones, loaded for a change (or to compare with one), is let go
+  // once no result of it or of the next year was written for this long.
+  absl::Duration idle_year_ttl = absl::Minutes(10);
 };
 
 class Runner {
@@ -127,6 +130,8 @@ class Runner {
   // (loaded and written where their results changed); the years not resident are let go as
   // soon as the next year no longer compares with them.
   absl::Status ScheduledRecompute();
+  // Lets go of the years outside the resident ones that are idle (idle_year_ttl).
+  void LetGoIdleYears();
   // Applies the changes from next_sequence_ (at most one page, waiting until `deadline` for
   // the first) and writes what they affect. `extra` also receives the revisions of its year
   // (a fresh model being compared). Returns how many were applied.
@@ -172,6 +177,8 @@ class Runner {
   // The head of the change log read after EnsureLoaded loaded a year: the model may include any
   // change up to it, whose results, unlike the model's, are not written yet.
   std::map<int, int64_t> loaded_through_;
+  // When each year in memory was last loaded, written or compared with (for idle_year_ttl).
+  std::map<int, absl::Time> last_used_;
   // Results that applied changes affected and that are not written yet, per year.
   struct Pending {
     std::set<int> rollup_regions;

@@ -63,6 +63,7 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
                            bool replace_year, bool only_changed) {
   // The year before is compared with (carry-over, swings, copied narratives).
   GONGKAI_RETURN_IF_ERROR(EnsureLoaded(year - 1));
+  last_used_[year] = last_used_[year - 1] = options_.clock();
   const YearModel* model = ModelOf(year);
   const YearModel* previous = ModelOf(year - 1);
   Written& written = WrittenOf(*model);
