@@ -430,7 +430,7 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
         static_cast<double>(
             std::max<size_t>(1, std::max(e.problem_shingles.size(), p->problem_shingles.size())));
     if (sizes < s.copied_similarity) continue;
-    const double similarity = Jaccard(e.problem_shingles, p->problem_shingles);
+    const double similarity = model.NarrativeSimilarity(e, *p);
     if (similarity > best) best = similarity, closest = p;
   }
   if (closest != nullptr && best >= s.copied_similarity) {

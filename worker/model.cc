@@ -222,6 +222,7 @@ std::vector<int> YearModel::Apply(const v1::ReportDigest& digest, ReportEntry* p
   ReportEntry entry = prepared != nullptr
                           ? std::move(*prepared)
                           : MakeEntry(digest, region, *settings_, tree_->region(region));
+  entry.serial = next_serial_++;
   auto it = entries_.find(id);
   if (it != entries_.end()) {
     Contribute(it->second, -1);
@@ -358,6 +359,21 @@ std::vector<const ReportEntry*> YearModel::SummariesAt(int region) const {
     if (entries_.at(id).summary()) out.push_back(&entries_.at(id));
   }
   return out;
+}
+
+double YearModel::NarrativeSimilarity(const ReportEntry& a, const ReportEntry& b) const {
+  // Pairs of entries replaced since stay until the memory is cleared at this many.
+  constexpr size_t kMaxRemembered = 1 << 20;
+  const std::pair<uint64_t, uint64_t> pair = std::minmax(a.serial, b.serial);
+  {
+    absl::MutexLock lock(&similarity_mu_);
+    if (auto it = similarities_.find(pair); it != similarities_.end()) return it->second;
+  }
+  const double similarity = Jaccard(a.problem_shingles, b.problem_shingles);
+  absl::MutexLock lock(&similarity_mu_);
+  if (similarities_.size() >= kMaxRemembered) similarities_.clear();
+  similarities_.emplace(pair, similarity);
+  return similarity;
 }
 
 const RegionSums* YearModel::CountsOf(int region) const {

@@ -21,6 +21,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gongkai/v1/region.pb.h"
@@ -140,6 +141,8 @@ struct ReportEntry {
   // The key's review state, and the change log sequence that set it.
   v1::ReviewState review = v1::REVIEW_STATE_PENDING;
   int64_t review_sequence = 0;
+  // Unique in its model, given when the entry is applied (similarities are remembered by it).
+  uint64_t serial = 0;
 
   bool government() const { return key.body().empty(); }
   bool summary() const { return key.scope() == v1::SCOPE_SUMMARY; }
@@ -228,6 +231,12 @@ class YearModel {
   // Regions whose sums differ from `other`'s (drift between incremental and full).
   std::vector<int> Differences(const YearModel& other) const;
 
+  // The Jaccard similarity of two of the model's entries' section 五 shingles, remembered by
+  // their serials: a township's change re-evaluates its siblings' flags, and each compares its
+  // narrative with every sibling's, so most pairs were compared before. Thread-safe (flags are
+  // evaluated on several threads at once).
+  double NarrativeSimilarity(const ReportEntry& a, const ReportEntry& b) const;
+
  private:
   // Apply, with the digest's entry already made (nullptr: made here when needed).
   std::vector<int> Apply(const v1::ReportDigest& digest, ReportEntry* prepared);
@@ -251,6 +260,10 @@ class YearModel {
   // Withdrawn keys → the tombstone's revision: older revisions replayed stay out.
   absl::flat_hash_map<std::string, int64_t> withdrawn_;
   absl::flat_hash_map<int, RegionSums> sums_;
+  uint64_t next_serial_ = 1;
+  mutable absl::Mutex similarity_mu_;
+  mutable absl::flat_hash_map<std::pair<uint64_t, uint64_t>, double> similarities_
+      ABSL_GUARDED_BY(similarity_mu_);
 };
 
 }  // namespace gongkai::worker

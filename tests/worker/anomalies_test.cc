@@ -209,7 +209,8 @@ TEST_F(AnomaliesTest, PeerOutlierUsesRobustStatisticsAmongSiblings) {
   EXPECT_EQ(Evidence(flags[0], "本年新收申请数量"), "200");
   EXPECT_EQ(Evidence(flags[0], "同级中位数"), "1");
   EXPECT_EQ(Evidence(flags[0], "同级单位数"), "11");
-  for (int i = 0; i < 10; ++i) EXPECT_TRUE(Flags(townships_[i], v1::ANOMALY_KIND_PEER_OUTLIER).empty());
+  for (int i = 0; i < 10; ++i)
+    EXPECT_TRUE(Flags(townships_[i], v1::ANOMALY_KIND_PEER_OUTLIER).empty());
 }
 
 TEST_F(AnomaliesTest, PeerOutlierIgnoresSmallCountsAmongZeros) {
@@ -301,6 +302,19 @@ TEST_F(AnomaliesTest, CopiedNarrativeAgainstLastYearAndSiblings) {
   EXPECT_THAT(sibling[0].explanation_without_peers(), ::testing::HasSubstr("同级单位的报告"));
   EXPECT_THAT(sibling[0].explanation_without_peers(),
               ::testing::Not(::testing::HasSubstr(townships_[0])));
+  // The similarities are remembered (YearModel::NarrativeSimilarity), but by the entries'
+  // serials: once the sibling rewrites its section 五, the pair is compared anew.
+  EXPECT_DOUBLE_EQ(model_.NarrativeSimilarity(*model_.Find(Rev({.region = townships_[0]}).key()),
+                                              *model_.Find(Rev({.region = townships_[1]}).key())),
+                   1.0);
+  model_.Apply(Rev({.region = townships_[1],
+                    .revision = 2,
+                    .problems = "主要问题是网站栏目设置不够合理，依申请公开办理流程有待规范。"
+                                "今后将优化栏目设置，严格按照条例规定的期限答复申请人。"}));
+  EXPECT_TRUE(Flags(townships_[1], v1::ANOMALY_KIND_COPIED_NARRATIVE).empty());
+  const auto first = Flags(townships_[0], v1::ANOMALY_KIND_COPIED_NARRATIVE);
+  ASSERT_EQ(first.size(), 1u);  // against its own report of last year only
+  EXPECT_THAT(first[0].explanation(), ::testing::HasSubstr("本单位上一年度报告"));
 }
 
 TEST_F(AnomaliesTest, CopiedNarrativeIgnoresDifferentAndShortTexts) {
