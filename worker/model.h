@@ -8,7 +8,8 @@
 // how many reports filled it. The numeric cells of a report are a sparse vector indexed by
 // CellsOf(edition), so a change is vector additions along the region's ancestors.
 //
-// Thread-compatible: callers serialize access.
+// Thread-compatible: callers serialize changes; reads (building rollups, evaluating flags) may
+// run on several threads at once (the remembered narrative similarities are locked).
 #ifndef GONGKAI_WORKER_MODEL_H_
 #define GONGKAI_WORKER_MODEL_H_
 

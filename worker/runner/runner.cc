@@ -203,6 +203,8 @@ absl::Status Runner::Start() {
   trees_.clear();
   models_.clear();
   years_with_reports_.clear();
+  loaded_through_.clear();
+  last_used_.clear();
   const int current_year =
       static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
   for (int year = kFirstReportingYear; year <= current_year; ++year) {
