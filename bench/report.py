@@ -385,7 +385,7 @@ if startup_empty:
     w(f"Start-up: serving {fmt(startup_empty['serving_seconds'], 2)} s on an empty store "
       f"(registry loaded), worker ready {fmt(startup_empty['ready_seconds'], 2)} s; with "
       f"{years} national year(s) stored, serving {fmt(startup_full.get('serving_seconds'), 2)} s "
-      f"and the worker ready (every year rolled up) {fmt(startup_full.get('ready_seconds'), 2)} s.")
+      f"and the worker ready (following the change log) {fmt(startup_full.get('ready_seconds'), 2)} s.")
     w("")
 w("```sh\nbuild-bench/bin/gongkaid --listen=127.0.0.1:0 --data_dir=DIR --port_file=P "
   "--metrics_listen= &   # time to P; the worker logs \"following the change log\" when ready\n"
