@@ -166,6 +166,10 @@ class ResidentYearsTest : public HistoryTest {
       }
     }
     AwaitWorker();
+    StopWorker();
+  }
+
+  void StopWorker() {
     runner_->Stop();
     runner_thread_.join();
     runner_ = nullptr;
@@ -195,12 +199,16 @@ class ResidentYearsTest : public HistoryTest {
     runner_thread_ = std::thread([this] { (void)runner_->Run(); });
   }
 
-  void AwaitApplied() {
+  // Waits up to a minute for `done`; returns whether it came.
+  static bool Await(const std::function<bool()>& done) {
     const absl::Time give_up = absl::Now() + absl::Seconds(60);
-    while (runner_->GetStats().applied_sequence < store_->HeadSequence() && absl::Now() < give_up) {
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    ASSERT_GE(runner_->GetStats().applied_sequence, store_->HeadSequence());
+    while (!done() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(10));
+    return done();
+  }
+
+  void AwaitApplied() {
+    ASSERT_TRUE(
+        Await([&] { return runner_->GetStats().applied_sequence >= store_->HeadSequence(); }));
   }
 
   bool Logged(absl::string_view text) {
@@ -296,16 +304,10 @@ TEST_F(ResidentYearsTest, TheScheduledRecomputeRefreshesTheOtherYearsOneAtATimeA
   // A day later the scheduled recompute rolls up 2025 and 2026 again, refreshes 2023 and 2024,
   // and keeps only 2025 and 2026.
   now += 24 * 3600 + 1;
-  const absl::Time give_up = absl::Now() + absl::Seconds(60);
-  while (!Logged("refreshed 2 year(s) not in memory; 2 year(s) stay in memory") &&
-         absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_TRUE(Logged("refreshed 2 year(s) not in memory; 2 year(s) stay in memory"));
+  EXPECT_TRUE(
+      Await([&] { return Logged("refreshed 2 year(s) not in memory; 2 year(s) stay in memory"); }));
   EXPECT_EQ(runner_->GetStats().years_loaded, 2);
-  runner_->Stop();
-  runner_thread_.join();
-  runner_ = nullptr;
+  StopWorker();
   for (int year = 2023; year <= 2026; ++year) {
     ExpectStoredAsAFullRecompute(year, absl::FromUnixSeconds(now.load()));
   }
@@ -325,11 +327,7 @@ TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForT
   EXPECT_EQ(runner_->GetStats().years_loaded, 4);
   // Ten minutes later, with nothing more for them, both are let go.
   now += 10 * 60;
-  const absl::Time give_up = absl::Now() + absl::Seconds(60);
-  while (runner_->GetStats().years_loaded > 2 && absl::Now() < give_up) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_EQ(runner_->GetStats().years_loaded, 2);
+  EXPECT_TRUE(Await([&] { return runner_->GetStats().years_loaded == 2; }));
   EXPECT_TRUE(Logged("let go of 2023: idle for 10m"));
   // The next correction loads them again, and every year's results are those of a whole write.
   Submit(towns_[4], 2023, [](v1::Report* r) {
@@ -337,9 +335,7 @@ TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForT
   });
   AwaitApplied();
   EXPECT_EQ(runner_->GetStats().years_loaded, 4);
-  runner_->Stop();
-  runner_thread_.join();
-  runner_ = nullptr;
+  StopWorker();
   for (int year = 2023; year <= 2026; ++year) {
     ExpectStoredAsAFullRecompute(year, absl::FromUnixSeconds(now.load()));
   }
