@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
@@ -256,7 +257,9 @@ class YearModel {
   int year_;
   std::shared_ptr<const RegionTree> tree_;
   const Settings* settings_;
-  absl::flat_hash_map<std::string, ReportEntry> entries_;
+  // Each entry in a node of its own: a ReportEntry is some 300 bytes, and a flat map's free
+  // slots (up to half of them after it grows) would hold that much each.
+  absl::node_hash_map<std::string, ReportEntry> entries_;
   absl::flat_hash_map<int, std::vector<std::string>> keys_at_;  // region → entry ids
   // Withdrawn keys → the tombstone's revision: older revisions replayed stay out.
   absl::flat_hash_map<std::string, int64_t> withdrawn_;
