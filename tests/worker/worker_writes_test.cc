@@ -175,10 +175,10 @@ class ResidentYearsTest : public HistoryTest {
     runner_ = nullptr;
   }
 
-  // A worker of its own: its log lines and what it writes are kept.
-  void StartWorker(const std::function<absl::Time()>& clock) {
+  // A worker of its own on the test's clock (now_): its log lines and what it writes are kept.
+  void StartWorker() {
     worker::RunnerOptions options;
-    options.clock = clock;
+    options.clock = [this] { return Now(); };
     options.log = [this](const std::string& line) {
       absl::MutexLock lock(&mu_);
       log_.push_back(line);
@@ -219,9 +219,10 @@ class ResidentYearsTest : public HistoryTest {
 
   // Every region's stored rollup (without sequence and time) and non-empty flag set for the
   // year, against what a fresh worker's whole write of the year leaves.
-  void ExpectStoredAsAFullRecompute(int year, absl::Time now = kNow) {
+  void ExpectStoredAsAFullRecompute(int year) {
     Written whole;
     worker::RunnerOptions options;
+    const absl::Time now = Now();
     options.clock = [now] { return now; };
     options.log = [](const std::string&) {};
     options.write_results = [&](const v1::WriteResultsRequest& request) {
@@ -247,6 +248,9 @@ class ResidentYearsTest : public HistoryTest {
     EXPECT_GT(whole.flags.size(), 0u);
   }
 
+  absl::Time Now() const { return absl::FromUnixSeconds(now_.load()); }
+
+  std::atomic<int64_t> now_{absl::ToUnixSeconds(kNow)};  // what the test's worker takes for now
   std::vector<std::string> towns_;
   absl::Mutex mu_;
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
@@ -264,7 +268,7 @@ TEST_F(ResidentYearsTest, ARestartRollsUpTheLatestYearAndChangesSinceTheCheckpoi
   });
   const int64_t checkpoint = *store_->WorkerCheckpoint();
   ASSERT_LT(checkpoint, store_->HeadSequence());
-  StartWorker([] { return kNow; });
+  StartWorker();
   AwaitApplied();
   // Only 2026 was rolled up at the start, with 2025 in memory to compare with; the change to
   // 2023 loaded 2023 and wrote it whole, and 2024 (whose carry-over compares with 2023).
@@ -286,8 +290,7 @@ TEST_F(ResidentYearsTest, ARestartRollsUpTheLatestYearAndChangesSinceTheCheckpoi
 
 TEST_F(ResidentYearsTest, TheScheduledRecomputeRefreshesTheOtherYearsOneAtATimeAndLetsThemGo) {
   FileFourYears();
-  std::atomic<int64_t> now{absl::ToUnixSeconds(kNow)};
-  StartWorker([&] { return absl::FromUnixSeconds(now.load()); });
+  StartWorker();
   AwaitApplied();
   EXPECT_EQ(runner_->GetStats().years_loaded, 2);
   // Results of 2023 and 2024 damaged behind the worker's back: one town's flags deleted, one
@@ -303,20 +306,19 @@ TEST_F(ResidentYearsTest, TheScheduledRecomputeRefreshesTheOtherYearsOneAtATimeA
   ASSERT_TRUE(store_->WriteResults(2024, rollups, {}, std::nullopt).ok());
   // A day later the scheduled recompute rolls up 2025 and 2026 again, refreshes 2023 and 2024,
   // and keeps only 2025 and 2026.
-  now += 24 * 3600 + 1;
+  now_ += 24 * 3600 + 1;
   EXPECT_TRUE(
       Await([&] { return Logged("refreshed 2 year(s) not in memory; 2 year(s) stay in memory"); }));
   EXPECT_EQ(runner_->GetStats().years_loaded, 2);
   StopWorker();
   for (int year = 2023; year <= 2026; ++year) {
-    ExpectStoredAsAFullRecompute(year, absl::FromUnixSeconds(now.load()));
+    ExpectStoredAsAFullRecompute(year);
   }
 }
 
 TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForTheNext) {
   FileFourYears();
-  std::atomic<int64_t> now{absl::ToUnixSeconds(kNow)};
-  StartWorker([&] { return absl::FromUnixSeconds(now.load()); });
+  StartWorker();
   AwaitApplied();
   EXPECT_EQ(runner_->GetStats().years_loaded, 2);
   // A late correction of 2023 loads 2023, and 2024 whose carry-over compares with it.
@@ -326,7 +328,7 @@ TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForT
   AwaitApplied();
   EXPECT_EQ(runner_->GetStats().years_loaded, 4);
   // Ten minutes later, with nothing more for them, both are let go.
-  now += 10 * 60;
+  now_ += 10 * 60;
   EXPECT_TRUE(Await([&] { return runner_->GetStats().years_loaded == 2; }));
   EXPECT_TRUE(Logged("let go of 2023: idle for 10m"));
   // The next correction loads them again, and every year's results are those of a whole write.
@@ -337,7 +339,7 @@ TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForT
   EXPECT_EQ(runner_->GetStats().years_loaded, 4);
   StopWorker();
   for (int year = 2023; year <= 2026; ++year) {
-    ExpectStoredAsAFullRecompute(year, absl::FromUnixSeconds(now.load()));
+    ExpectStoredAsAFullRecompute(year);
   }
 }
 
