@@ -2,6 +2,7 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <utility>
@@ -26,9 +27,6 @@
 
 namespace gongkai::storage {
 namespace {
-
-// RocksDB's cache of decoded blocks (its default is 8 MiB).
-constexpr size_t kBlockCacheBytes = 64 << 20;
 
 // The version of the key layout (storage/keys.h) this code reads and writes. A change to the
 // layout bumps it and brings a migration.
@@ -179,7 +177,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir, Store
   // keeps the hot blocks of the current year decoded.
   rocksdb::BlockBasedTableOptions table;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  // One memory budget, options.memory_bytes: half for the cache, half for the memtables (two
+  // at most, RocksDB's default: one taking writes while the other is flushed; writes wait
+  // when both are full). RocksDB's own defaults are two 64 MiB memtables and an 8 MiB cache.
+  const uint64_t budget = std::max<uint64_t>(options.memory_bytes, 8 << 20);
+  table.block_cache = rocksdb::NewLRUCache(budget / 2);
+  db_options.write_buffer_size = budget / 4;
+  db_options.max_write_buffer_number = 2;
   db_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   // On a full disk RocksDB cannot open for writing (and 7.8 aborts trying): serve reads only.
   const bool read_only = options.min_free_disk_bytes > 0 &&
@@ -354,6 +358,9 @@ Store::Statistics Store::GetStatistics() const {
   Statistics out;
   db_->GetIntProperty("rocksdb.estimate-num-keys", &out.estimated_keys);
   db_->GetIntProperty("rocksdb.estimate-live-data-size", &out.live_data_bytes);
+  db_->GetIntProperty("rocksdb.cur-size-all-mem-tables", &out.memtable_bytes);
+  db_->GetIntProperty("rocksdb.block-cache-usage", &out.cache_bytes);
+  db_->GetIntProperty("rocksdb.block-cache-capacity", &out.cache_capacity_bytes);
   return out;
 }
 

@@ -51,6 +51,10 @@ struct StoreOptions {
   // disk, which RocksDB 7.8 does not survive (a WAL write that fails leaves a writer that
   // aborts the process on its next use). 0: no check.
   uint64_t min_free_disk_bytes = 4 << 20;
+  // Memory RocksDB may hold for its memtables and its cache of decoded blocks together (8 MiB
+  // at least): half for the cache, half for two memtables (writes wait while both are full).
+  // Index and filter blocks are outside it, as are the worker's years in memory.
+  uint64_t memory_bytes = 64 << 20;
 };
 
 // What a submission asks the store to record. `key` must be normalized (scope set).
@@ -240,10 +244,14 @@ class Store {
   // writing then): reads are served, every write answers UNAVAILABLE until a reopen.
   bool read_only() const { return read_only_; }
 
-  // RocksDB's estimates, for monitoring: number of keys and bytes of live data.
+  // RocksDB's figures, for monitoring: its estimates of keys and bytes of live data, and its
+  // memory (StoreOptions::memory_bytes): the memtables, and the block cache's use and capacity.
   struct Statistics {
     uint64_t estimated_keys = 0;
     uint64_t live_data_bytes = 0;
+    uint64_t memtable_bytes = 0;
+    uint64_t cache_bytes = 0;
+    uint64_t cache_capacity_bytes = 0;
   };
   Statistics GetStatistics() const;
 

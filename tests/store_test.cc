@@ -2,9 +2,12 @@
 // and reopening with everything intact — over a real RocksDB in a fresh directory.
 #include "storage/store.h"
 
+#include <algorithm>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rocksdb/db.h"
@@ -329,6 +332,38 @@ TEST(StoreOpenTest, SecondOpenOfTheSameDirectoryIsUnavailable) {
   auto first = Store::Open(dir.path());
   ASSERT_TRUE(first.ok());
   EXPECT_EQ(Store::Open(dir.path()).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(StoreTest, TheMemtablesAndTheBlockCacheShareOneMemoryBudget) {
+  // 8 MiB for both, half each; ~30 MiB of reports written. RocksDB's own default memtable
+  // (64 MiB) would hold all of them.
+  constexpr uint64_t kBudget = 8 << 20;
+  StoreOptions options;
+  options.memory_bytes = kBudget;
+  options.sync = false;
+  Reopen(options);
+  EXPECT_EQ(store_->GetStatistics().cache_capacity_bytes, kBudget / 2);
+  uint64_t most = 0;
+  std::vector<v1::Report> written;
+  for (int i = 0; i < 160; ++i) {
+    v1::Report report = ReportFor("330226104000", 2022, absl::StrCat("部门", i));
+    std::string text;
+    while (text.size() < 64 << 10) absl::StrAppend(&text, "问题", i, "-", text.size(), "；");
+    report.mutable_narrative()->set_problems(text);
+    ASSERT_EQ(Submit(report), 1);
+    written.push_back(std::move(report));
+    const Store::Statistics stats = store_->GetStatistics();
+    most = std::max(most, stats.memtable_bytes);
+    EXPECT_LE(stats.cache_bytes, kBudget / 2 + (1 << 20));
+  }
+  // Two memtables of a quarter each at most (an arena's last block may pass its size a little).
+  EXPECT_GT(most, 0u);
+  EXPECT_LE(most, kBudget / 2 + (1 << 20));
+  for (const v1::Report& report : written) {
+    auto stored = store_->GetRevision(report.key(), 0);
+    ASSERT_TRUE(stored.ok()) << stored.status();
+    EXPECT_EQ(stored->report().narrative().problems(), report.narrative().problems());
+  }
 }
 
 }  // namespace

@@ -36,9 +36,9 @@ inline CommitRequest Commit(v1::Report report, std::optional<int64_t> expected =
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override { Reopen(); }
-  void Reopen() {
+  void Reopen(StoreOptions options = {}) {
     store_.reset();
-    auto store = Store::Open(dir_.path());
+    auto store = Store::Open(dir_.path(), options);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     if (store_->registry()->empty()) {

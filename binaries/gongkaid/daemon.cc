@@ -101,6 +101,14 @@ class ScrapeGauges {
                       static_cast<double>(stats.estimated_keys)});
     gauges.push_back({"gongkai_rocksdb_live_data_bytes", "RocksDB's estimate of live data.", "",
                       static_cast<double>(stats.live_data_bytes)});
+    gauges.push_back({"gongkai_rocksdb_memtable_bytes",
+                      "Bytes in RocksDB's memtables (at most half of --store_memory_mb).", "",
+                      static_cast<double>(stats.memtable_bytes)});
+    gauges.push_back({"gongkai_rocksdb_cache_bytes", "Bytes in RocksDB's block cache.", "",
+                      static_cast<double>(stats.cache_bytes)});
+    gauges.push_back({"gongkai_rocksdb_cache_capacity_bytes",
+                      "The block cache's capacity (half of --store_memory_mb).", "",
+                      static_cast<double>(stats.cache_capacity_bytes)});
     absl::MutexLock lock(&mu_);
     if (absl::Now() - counted_ > absl::Minutes(1)) {
       if (auto counts = store_->CountAnomalies(); counts.ok()) anomalies_ = *std::move(counts);
@@ -156,7 +164,9 @@ int Daemon::Run() {
 }
 
 absl::Status Daemon::OpenStore() {
-  GONGKAI_ASSIGN_OR_RETURN(store_, storage::Store::Open(config_.data_dir));
+  storage::StoreOptions store_options;
+  store_options.memory_bytes = uint64_t{static_cast<uint32_t>(config_.store_memory_mb)} << 20;
+  GONGKAI_ASSIGN_OR_RETURN(store_, storage::Store::Open(config_.data_dir, store_options));
   if (store_->read_only()) {
     logger_->Error(
         "the disk of the data directory is full: the store is open read-only (reads are "

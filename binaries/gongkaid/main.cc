@@ -14,6 +14,10 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port).");
 ABSL_FLAG(std::string, data_dir, "gongkai-data", "Directory of the RocksDB database.");
+ABSL_FLAG(int, store_memory_mb, 64,
+          "Memory (MiB) RocksDB may hold for its memtables and its cache of decoded blocks "
+          "together, half each. Larger: more of the stored reports and rollups read from memory, "
+          "and the worker keeps up better with a bulk load (fewer flushes).");
 ABSL_FLAG(std::string, registry_dir, "",
           "Directory of the region registry: regions.csv and lineage.csv (every year's tree), or "
           "provinces.csv, cities.csv, areas.csv and streets.csv (one edition), loaded into "
@@ -101,6 +105,11 @@ int main(int argc, char** argv) {
   gongkai::daemon::Config config;
   config.listen = absl::GetFlag(FLAGS_listen);
   config.data_dir = absl::GetFlag(FLAGS_data_dir);
+  config.store_memory_mb = absl::GetFlag(FLAGS_store_memory_mb);
+  if (config.store_memory_mb < 8) {
+    std::cerr << "gongkaid: --store_memory_mb must be 8 or more\n";
+    return 2;
+  }
   config.registry_dir = absl::GetFlag(FLAGS_registry_dir);
   config.reload_registry = absl::GetFlag(FLAGS_reload_registry);
   config.worker = absl::GetFlag(FLAGS_worker);

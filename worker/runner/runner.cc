@@ -1,7 +1,5 @@
 #include "worker/runner/runner.h"
 
-#include <malloc.h>
-
 #include <future>
 #include <iostream>
 #include <limits>
@@ -9,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "common/constants.h"
+#include "common/memory.h"
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "grpcpp/client_context.h"
@@ -411,7 +410,7 @@ absl::Status Runner::Run() {
     if (applied == 0 && followed_since_trim) {
       // Caught up after a burst of changes: hand the heap's freed pages back to the system
       // (the burst's transient messages leave them fragmented), as after a full write.
-      malloc_trim(0);
+      ReleaseFreeMemory();
       followed_since_trim = false;
     }
     if (!status.ok()) {

@@ -1,11 +1,11 @@
 // The worker's writes: its results (rollups and flag sets) built on its threads and sent in
 // pieces through WorkerService.WriteResults (or its handler, in gongkaid), only those that
 // changed once a year has been written whole, with the checkpoint after the last piece.
-#include <malloc.h>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "common/constants.h"
+#include "common/memory.h"
 #include "common/parallel.h"
 #include "common/serialize.h"
 #include "common/status_macros.h"
@@ -149,7 +149,7 @@ absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint) {
                               /*only_changed=*/known);
   // A whole year's results pass through the heap in large transient messages; hand the freed
   // memory back to the system rather than keep it for the next full recompute.
-  malloc_trim(0);
+  ReleaseFreeMemory();
   return status;
 }
 
