@@ -54,7 +54,7 @@ struct StoreOptions {
   // Memory RocksDB may hold for its memtables and its cache of decoded blocks together (8 MiB
   // at least): half for the cache, half for two memtables (writes wait while both are full).
   // Index and filter blocks are outside it, as are the worker's years in memory.
-  uint64_t memory_bytes = 64 << 20;
+  uint64_t memory_bytes = 128 << 20;
 };
 
 // What a submission asks the store to record. `key` must be normalized (scope set).

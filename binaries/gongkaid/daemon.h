@@ -28,7 +28,7 @@ namespace gongkai::daemon {
 struct Config {
   std::string listen;
   std::string data_dir;
-  int store_memory_mb = 64;  // storage::StoreOptions::memory_bytes, in MiB
+  int store_memory_mb = 128;  // storage::StoreOptions::memory_bytes, in MiB
   std::string registry_dir;  // empty: the installed or source tree's data/regions
   bool reload_registry = false;
   bool worker = true;

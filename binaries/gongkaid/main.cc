@@ -14,7 +14,7 @@
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "Address to serve gRPC on (host:port).");
 ABSL_FLAG(std::string, data_dir, "gongkai-data", "Directory of the RocksDB database.");
-ABSL_FLAG(int, store_memory_mb, 64,
+ABSL_FLAG(int, store_memory_mb, 128,
           "Memory (MiB) RocksDB may hold for its memtables and its cache of decoded blocks "
           "together, half each. Larger: more of the stored reports and rollups read from memory, "
           "and the worker keeps up better with a bulk load (fewer flushes).");
