@@ -335,8 +335,9 @@ TEST(StoreOpenTest, SecondOpenOfTheSameDirectoryIsUnavailable) {
 }
 
 TEST_F(StoreTest, TheMemtablesAndTheBlockCacheShareOneMemoryBudget) {
-  // 8 MiB for both, half each; ~30 MiB of reports written. RocksDB's own default memtable
-  // (64 MiB) would hold all of them.
+  // 8 MiB for both, half each; 160 reports with 64 KiB of narrative each written (the text is
+  // stored in the revision and in its digest). RocksDB's own default memtable (64 MiB) would
+  // hold all of them.
   constexpr uint64_t kBudget = 8 << 20;
   StoreOptions options;
   options.memory_bytes = kBudget;
