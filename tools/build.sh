@@ -18,7 +18,8 @@ fi
 
 packages=(cmake g++ ninja-build pkg-config ccache
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev librocksdb-dev libgoogle-perftools-dev libgtest-dev libgmock-dev libxlsxwriter-dev libbenchmark-dev
+  libabsl-dev librocksdb-dev libgtest-dev libgmock-dev libxlsxwriter-dev libbenchmark-dev
+  libgoogle-perftools-dev  # TCMalloc for gongkaid and gongkai-worker
   libcpp-httplib-dev libssl-dev openssl
   libzip-dev libxml2-dev libpoppler-cpp-dev libtesseract-dev tesseract-ocr-chi-sim  # importer/files
   python3 python3-grpcio python3-protobuf python3-yaml python3-h2 grpc-proto systemd
