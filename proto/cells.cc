@@ -345,4 +345,55 @@ std::vector<v1::CellChange> DiffCells(const v1::Report& before, const v1::Report
   return out;
 }
 
+namespace {
+
+// Sets or clears the labels of one cell message (SharedCell, OverflowedCell) of the edition.
+template <typename Cell>
+void Label(v1::Edition edition, Cell* cell, bool set) {
+  const int index = set ? FindCell(edition, cell->field_path()) : -1;
+  if (index < 0) {
+    cell->clear_table();
+    cell->clear_row();
+    cell->clear_column();
+    return;
+  }
+  const CellSpec& spec = CellsOf(edition)[index];
+  cell->set_table(spec.table);
+  cell->set_row(spec.row);
+  cell->set_column(spec.column);
+}
+
+void LabelRollup(v1::Rollup* rollup, bool set) {
+  // Shared cells carry the labels of the 2021 edition, where both editions have them.
+  for (v1::SharedCell& cell : *rollup->mutable_shared()) Label(v1::EDITION_2021, &cell, set);
+  for (v1::EditionRollup& edition : *rollup->mutable_editions()) {
+    for (v1::OverflowedCell& cell : *edition.mutable_overflowed()) {
+      Label(edition.edition(), &cell, set);
+    }
+  }
+}
+
+template <typename Cell>
+bool Labelled(const Cell& cell) {
+  return !cell.table().empty() || !cell.row().empty() || !cell.column().empty();
+}
+
+}  // namespace
+
+void AddCellLabels(v1::Rollup* rollup) { LabelRollup(rollup, true); }
+
+void ClearCellLabels(v1::Rollup* rollup) { LabelRollup(rollup, false); }
+
+bool HasCellLabels(const v1::Rollup& rollup) {
+  for (const v1::SharedCell& cell : rollup.shared()) {
+    if (Labelled(cell)) return true;
+  }
+  for (const v1::EditionRollup& edition : rollup.editions()) {
+    for (const v1::OverflowedCell& cell : edition.overflowed()) {
+      if (Labelled(cell)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace gongkai

@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "gongkai/v1/report.pb.h"
 #include "gongkai/v1/review.pb.h"
+#include "gongkai/v1/rollup.pb.h"
 #include "google/protobuf/descriptor.h"
 
 namespace gongkai {
@@ -86,6 +87,16 @@ std::string FormatCellValue(const CellSpec& cell, std::optional<int64_t> value);
 // not of the report's edition) differs between two reports, by field path: `after`'s cells in
 // its edition's order, then those only `before`'s edition has.
 std::vector<v1::CellChange> DiffCells(const v1::Report& before, const v1::Report& after);
+
+// The labels of a rollup's cells (the table, row and column of its shared and overflowed cells)
+// are the schema's, found by each cell's field path. The worker builds rollups without them and
+// the store keeps them so, which makes a stored rollup about a fifth of its labelled size;
+// whatever serves a rollup to people puts them back with AddCellLabels.
+void AddCellLabels(v1::Rollup* rollup);
+// Takes the labels off (a rollup as the worker builds it and the store keeps it).
+void ClearCellLabels(v1::Rollup* rollup);
+// Whether any of the rollup's cells carries a label.
+bool HasCellLabels(const v1::Rollup& rollup);
 
 }  // namespace gongkai
 

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "proto/cells.h"
 #include "services/errors.h"
 
 namespace gongkai {
@@ -103,6 +104,7 @@ absl::StatusOr<std::unique_ptr<Restatement>> Restatement::Compute(const Env& env
 v1::Rollup Restatement::RollupOf(const std::string& code) const {
   const int region = tree_->Find(code);
   v1::Rollup rollup = model_->BuildRollup(region, sequence_, now_);
+  AddCellLabels(&rollup);
   rollup.set_tree_year(tree_year_);
   int reports = 0;
   for (const Unmapped& unmapped : unmapped_) {

@@ -10,6 +10,7 @@
 #include "common/status_macros.h"
 #include "common/time.h"
 #include "google/protobuf/util/time_util.h"
+#include "proto/cells.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/keys.h"
@@ -55,8 +56,16 @@ absl::Status Store::WriteResults(
       return absl::NotFoundError(
           absl::StrCat("region ", rollup.region_code(), " is not in the registry of ", year));
     }
-    batch.Put(keys::RollupKey(year, registry->PathOf(rollup.region_code())),
-              rollup.SerializeAsString());
+    // Kept without the labels of its cells (proto/cells.h); GetRollup puts them back.
+    std::string value;
+    if (HasCellLabels(rollup)) {
+      v1::Rollup unlabelled = rollup;
+      ClearCellLabels(&unlabelled);
+      value = unlabelled.SerializeAsString();
+    } else {
+      value = rollup.SerializeAsString();
+    }
+    batch.Put(keys::RollupKey(year, registry->PathOf(rollup.region_code())), value);
   }
   for (const v1::AnomalySet& set : anomaly_sets) {
     if (registry->Find(set.region_code()) == nullptr) {
@@ -100,6 +109,7 @@ absl::StatusOr<v1::Rollup> Store::GetRollup(const std::string& region_code, int 
   GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read rollup"));
   v1::Rollup rollup;
   if (!rollup.ParseFromString(value)) return absl::DataLossError("unreadable rollup");
+  AddCellLabels(&rollup);
   return rollup;
 }
 

@@ -45,6 +45,37 @@ TEST(CellsTest, LabelsAndPathsFollowTheSchema) {
   EXPECT_EQ(last.column, "总计");
 }
 
+TEST(CellsTest, ARollupsCellLabelsComeFromTheSchemaByFieldPath) {
+  v1::Rollup rollup;
+  rollup.add_shared()->set_field_path("table3.new_requests.total");
+  rollup.add_shared()->set_field_path("no.such.cell");
+  v1::EditionRollup* edition = rollup.add_editions();
+  edition->set_edition(v1::EDITION_2019);
+  edition->add_overflowed()->set_field_path("table2_2019.item5.licensing.change");
+  EXPECT_FALSE(HasCellLabels(rollup));
+  AddCellLabels(&rollup);
+  EXPECT_TRUE(HasCellLabels(rollup));
+  const v1::SharedCell& total = rollup.shared(0);
+  EXPECT_EQ(total.table(), "三");
+  EXPECT_EQ(total.row(), "一、本年新收政府信息公开申请数量");
+  EXPECT_EQ(total.column(), "总计");
+  EXPECT_EQ(rollup.shared(1).table(), "");  // not a cell: nothing to label it with
+  const v1::OverflowedCell& change = rollup.editions(0).overflowed(0);
+  const CellSpec& spec =
+      CellsOf(v1::EDITION_2019)[FindCell(v1::EDITION_2019, "table2_2019.item5.licensing.change")];
+  EXPECT_EQ(change.table(), "二");
+  EXPECT_EQ(change.row(), spec.row);
+  EXPECT_EQ(change.column(), spec.column);
+  // Labelling twice changes nothing; clearing leaves only the field paths.
+  v1::Rollup again = rollup;
+  AddCellLabels(&again);
+  EXPECT_EQ(again.SerializeAsString(), rollup.SerializeAsString());
+  ClearCellLabels(&rollup);
+  EXPECT_FALSE(HasCellLabels(rollup));
+  EXPECT_EQ(rollup.shared(0).field_path(), "table3.new_requests.total");
+  EXPECT_EQ(rollup.editions(0).overflowed(0).field_path(), "table2_2019.item5.licensing.change");
+}
+
 TEST(CellsTest, RulesCoverEveryColumnAndRow) {
   int r1 = 0, r2 = 0, r3 = 0, r4 = 0;
   for (const LinearRule& rule : RulesOf(v1::EDITION_2021)) {

@@ -269,6 +269,35 @@ TEST_F(StoreTest, FullListingsEndPagesEarlyToFitAMessage) {
   EXPECT_TRUE(rest->next_page_token.empty());
 }
 
+TEST_F(StoreTest, ARollupIsKeptWithoutItsCellLabelsAndReadWithTheSchemas) {
+  // As the worker builds it (field paths only), and as a client of WriteResults might send it
+  // (with labels, here wrong ones): both are read back with the schema's labels.
+  v1::Rollup unlabelled;
+  unlabelled.set_region_code("330226000000");
+  unlabelled.set_year(2019);
+  v1::SharedCell* cell = unlabelled.add_shared();
+  cell->set_field_path("table3.new_requests.total");
+  cell->set_sum(7);
+  cell->set_contributors(2);
+  v1::Rollup labelled = unlabelled;
+  labelled.set_region_code("330226104000");
+  labelled.mutable_shared(0)->set_table("x");
+  labelled.mutable_shared(0)->set_row("y");
+  ASSERT_TRUE(
+      store_->WriteResults(2019, testing::Repeated({unlabelled, labelled}), {}, std::nullopt).ok());
+  for (const char* code : {"330226000000", "330226104000"}) {
+    absl::StatusOr<v1::Rollup> read = store_->GetRollup(code, 2019);
+    ASSERT_TRUE(read.ok()) << read.status();
+    ASSERT_EQ(read->shared_size(), 1);
+    const v1::SharedCell& got = read->shared(0);
+    EXPECT_EQ(got.table(), "三") << code;
+    EXPECT_EQ(got.row(), "一、本年新收政府信息公开申请数量") << code;
+    EXPECT_EQ(got.column(), "总计") << code;
+    EXPECT_EQ(got.sum(), 7);
+    EXPECT_EQ(got.contributors(), 2);
+  }
+}
+
 TEST_F(StoreTest, ACraftedAnomalyPageTokenIsRefused) {
   v1::AnomalySet set;
   set.set_region_code("330226104000");

@@ -227,7 +227,8 @@ class YearModel {
   const RegionSums& SumsOf(int region, RegionSums* scratch) const;
   int report_count() const { return static_cast<int>(entries_.size()); }
 
-  // The region's rollup: sums per edition, shared cells, indicators and completeness.
+  // The region's rollup: sums per edition, shared cells, indicators and completeness; its cells
+  // without their labels, as the store keeps them (AddCellLabels in proto/cells.h).
   v1::Rollup BuildRollup(int region, int64_t sequence, absl::Time now) const;
 
   // Regions whose sums differ from `other`'s (drift between incremental and full).

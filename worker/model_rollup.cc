@@ -181,9 +181,6 @@ void YearModel::AddEditionSums(const RegionSums& sums, v1::Rollup* rollup) const
       }
       v1::OverflowedCell* overflowed = out->add_overflowed();
       overflowed->set_field_path(specs[i].field_path);
-      overflowed->set_table(specs[i].table);
-      overflowed->set_row(specs[i].row);
-      overflowed->set_column(specs[i].column);
       overflowed->set_exact_sum(ExactCellText(specs[i], exact));
     }
     SetCells(report, values);
@@ -207,9 +204,6 @@ std::vector<__int128> YearModel::AddSharedCells(const RegionSums& sums, v1::Roll
     const CellSpec& spec = CellsOf(v1::EDITION_2021)[shared_cells[k].cell2021];
     v1::SharedCell* cell = rollup->add_shared();
     cell->set_field_path(spec.field_path);
-    cell->set_table(spec.table);
-    cell->set_row(spec.row);
-    cell->set_column(spec.column);
     cell->set_contributors(contributors);
     if (shared_sum[k] >= std::numeric_limits<int64_t>::min() &&
         shared_sum[k] <= std::numeric_limits<int64_t>::max()) {

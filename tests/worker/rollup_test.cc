@@ -223,6 +223,8 @@ TEST_F(RollupTest, SharedCellsAddBothEditions) {
   EXPECT_EQ(shared["table4.reconsideration.total"], std::make_pair(int64_t{2}, 2));
   EXPECT_FALSE(shared.contains("table3.carried_over.total"));      // blank everywhere
   EXPECT_FALSE(shared.contains("table2_2021.item8.fees.amount"));  // table 二 is not shared
+  // Built as the store keeps it: the cells' labels are the schema's, put back when read.
+  EXPECT_FALSE(HasCellLabels(rollup));
 }
 
 TEST_F(RollupTest, IndicatorsCarryTheirNumeratorAndDenominator) {
