@@ -129,6 +129,40 @@ TEST(CellsTest, SetAndGetCellKeepBlankApartFromZero) {
   EXPECT_EQ(GetCell(report, cell), std::nullopt);
 }
 
+TEST(CellsTest, SetCellsWritesEveryFilledCellAndOnlyThose) {
+  for (v1::Edition edition : {v1::EDITION_2019, v1::EDITION_2021}) {
+    const std::vector<CellSpec>& cells = CellsOf(edition);
+    std::vector<std::optional<int64_t>> values(cells.size());
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (i % 3 == 2) continue;  // every third cell blank
+      switch (cells[i].kind) {
+        case CellKind::kSignedCount:
+          values[i] = -static_cast<int64_t>(i) - 1;
+          break;
+        case CellKind::kMoney:
+          values[i] = std::numeric_limits<int64_t>::max() - static_cast<int64_t>(i);
+          break;
+        case CellKind::kCount:
+          values[i] = i % 3 == 0 ? 0 : std::numeric_limits<int32_t>::max() - static_cast<int>(i);
+      }
+    }
+    v1::Report report;
+    report.set_edition(edition);
+    SetCells(&report, values);
+    for (size_t i = 0; i < cells.size(); ++i) {
+      EXPECT_EQ(GetCell(report, cells[i]), values[i]) << cells[i].field_path;
+    }
+    // The same as one cell at a time through reflection.
+    v1::Report one_by_one;
+    one_by_one.set_edition(edition);
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (values[i].has_value()) SetCell(&one_by_one, cells[i], values[i]);
+    }
+    EXPECT_EQ(FormatCells(report), FormatCells(one_by_one));
+    EXPECT_EQ(report.ByteSizeLong(), one_by_one.ByteSizeLong());
+  }
+}
+
 TEST(MoneyTest, FormatsWanYuanWithTrailingZerosTrimmed) {
   EXPECT_EQ(FormatWanYuan(93860500), "93.8605");
   EXPECT_EQ(FormatWanYuan(25100000), "25.1");
