@@ -51,7 +51,7 @@ struct EditionSchema {
   absl::flat_hash_map<std::string, int> by_path;
   std::vector<LinearRule> rules;
 
-  int Find(const std::string& path) const {
+  int Find(absl::string_view path) const {
     auto it = by_path.find(path);
     return it == by_path.end() ? -1 : it->second;
   }
@@ -184,7 +184,7 @@ const EditionSchema& SchemaOf(v1::Edition edition) {
 const std::vector<CellSpec>& CellsOf(v1::Edition edition) { return SchemaOf(edition).cells; }
 
 int FindCell(v1::Edition edition, absl::string_view field_path) {
-  return SchemaOf(edition).Find(std::string(field_path));
+  return SchemaOf(edition).Find(field_path);
 }
 
 const std::vector<LinearRule>& RulesOf(v1::Edition edition) { return SchemaOf(edition).rules; }

@@ -94,7 +94,7 @@ one() {  # DIR[:FLAGS] LAST
   else
     out=$("${lc[@]}" --mode=recompute --year="$YEAR" --repeat="$REPEAT")
     line+=", recompute $(grep -o '"runs":\[[0-9.,]*\]' <<<"$out" | cut -d: -f2) s"
-    line+="$(grep -o "report(s) read in [^,]*, results written in [0-9.a-z]*" "$work/log" |
+    line+="$(grep -oE "report\(s\) read in [^,]*, results written in [0-9.a-z]*( \([0-9]+ rollup\(s\) built\))?" "$work/log" |
       sed 's/^/; /' | tr -d '\n' || true)"
   fi
   [[ -n $perf_pid ]] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }

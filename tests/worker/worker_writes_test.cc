@@ -113,9 +113,11 @@ TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSam
     EXPECT_EQ(written.sets_sent, regions);
     written.rollups_sent = written.sets_sent = 0;
   }
-  // A day later nothing has changed: the scheduled recompute writes nothing.
+  // A day later nothing has changed: the scheduled recompute writes nothing, and builds no
+  // rollup (the fresh model's sums equal the incremental one's everywhere).
   now += 24 * 3600 + 1;
   await_recomputes(1);
+  EXPECT_EQ(runner.GetStats().last_whole_write_rollups, 0);
   {
     absl::MutexLock lock(&mu);
     EXPECT_EQ(written.rollups_sent, 0);
@@ -143,6 +145,7 @@ TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSam
   worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), once);
   ASSERT_TRUE(fresh.RecomputeOnce(2026).ok());
   EXPECT_EQ(whole.rollups_sent, regions);
+  EXPECT_EQ(fresh.GetStats().last_whole_write_rollups, regions);
   EXPECT_TRUE(written.rollups == whole.rollups) << "the rollups differ";
   EXPECT_TRUE(written.flags == whole.flags) << "the flags differ";
 }

@@ -95,6 +95,9 @@ class Runner {
     int64_t applied_sequence = 0;  // every change up to here is applied and written
     int years_loaded = 0;
     int64_t full_recomputes = 0;
+    // Rollups built by the last write of a whole year: every region's, except in a full
+    // recompute on a year already written whole (only where the models' sums differed).
+    int64_t last_whole_write_rollups = 0;
     int64_t write_failures = 0;
   };
   Stats GetStats() const;
@@ -153,8 +156,11 @@ class Runner {
                      const std::set<int>& flag_regions, std::optional<int64_t> checkpoint,
                      bool replace_year, bool only_changed = false);
   // Writes every region's results for the year: all of them the first time on the year's
-  // tree (deleting the year's stored flags first), afterwards only those that changed.
-  absl::Status WriteAll(int year, std::optional<int64_t> checkpoint);
+  // tree (deleting the year's stored flags first), afterwards only those that changed. With
+  // `rollups` (once written whole), only those regions' rollups are built and compared: the
+  // others are known to be as stored.
+  absl::Status WriteAll(int year, std::optional<int64_t> checkpoint,
+                        const std::set<int>* rollups = nullptr);
   // One WriteResults request, through options_.write_results or the channel.
   absl::Status SendResults(const v1::WriteResultsRequest& request, absl::string_view what);
   // Writes what the applied changes affected (pending_), with next_sequence_ − 1 as the

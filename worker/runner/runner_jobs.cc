@@ -32,14 +32,20 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
   GONGKAI_ASSIGN_OR_RETURN(auto fresh, LoadYear(year));
   GONGKAI_RETURN_IF_ERROR(CatchUp(fresh.get()));
   drift->reports = fresh->report_count();
-  // (A registry change met meanwhile rebuilt the incremental model on a new tree: nothing to
-  // compare then.)
+  // The rollups to build: a rollup depends only on the sums and counts of its region and of the
+  // regions below it (which of them filed is in their counts), so where the fresh model's equal
+  // the incremental one's in a region and everywhere below it, the stored rollup — written
+  // from the incremental model — is the fresh one's. Unset: every region's. (A registry change
+  // met meanwhile rebuilt the incremental model on a new tree: nothing to compare then.)
+  std::optional<std::set<int>> rebuild;
   if (const YearModel* incremental = ModelOf(year);
       incremental != nullptr && &incremental->tree() == &fresh->tree()) {
     const RegionTree& tree = incremental->tree();
     const int root = tree.Find(subtree.empty() ? std::string(kNationCode) : subtree);
+    rebuild.emplace();
     for (int region : incremental->Differences(*fresh)) {
-      const std::vector<int> ancestors = tree.Ancestors(region);
+      const std::vector<int> ancestors = tree.Ancestors(region);  // the region first
+      rebuild->insert(ancestors.begin(), ancestors.end());
       if (root >= 0 && std::find(ancestors.begin(), ancestors.end(), root) == ancestors.end()) {
         continue;
       }
@@ -53,12 +59,13 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
     }
   }
   models_[year] = std::move(fresh);
+  const absl::Time loaded = absl::Now();
+  absl::Status written =
+      WriteAll(year, next_sequence_ - 1, rebuild.has_value() ? &*rebuild : nullptr);
   {
     absl::MutexLock lock(&mu_);
-    ++stats_.full_recomputes;
+    ++stats_.full_recomputes;  // counted once its results are written (or failed to be)
   }
-  const absl::Time loaded = absl::Now();
-  absl::Status written = WriteAll(year, next_sequence_ - 1);
   // Whatever was not written is written whole again before anything else.
   if (!written.ok()) {
     pending_[year].whole_year = true;
@@ -67,7 +74,8 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
   Log(absl::StrCat("recomputed ", year, " in full: ", drift->reports, " report(s) read in ",
                    absl::FormatDuration(absl::Trunc(loaded - start, absl::Milliseconds(1))),
                    ", results written in ",
-                   absl::FormatDuration(absl::Trunc(absl::Now() - loaded, absl::Milliseconds(1)))));
+                   absl::FormatDuration(absl::Trunc(absl::Now() - loaded, absl::Milliseconds(1))),
+                   " (", GetStats().last_whole_write_rollups, " rollup(s) built)"));
   return written;
 }
 

@@ -135,7 +135,8 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
   return send(true);
 }
 
-absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint) {
+absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint,
+                              const std::set<int>* rollups) {
   std::set<int> all;
   for (int i = 0; i < ModelOf(year)->tree().size(); ++i) all.insert(i);
   // Once every region's results were written on this tree, a region whose results did not
@@ -145,7 +146,12 @@ absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint) {
   auto unknown = [](uint64_t fingerprint) { return fingerprint == 0; };
   const bool known = std::none_of(written.rollups.begin(), written.rollups.end(), unknown) &&
                      std::none_of(written.flags.begin(), written.flags.end(), unknown);
-  absl::Status status = Write(year, all, all, checkpoint, /*replace_year=*/!known,
+  const std::set<int>& rollup_regions = known && rollups != nullptr ? *rollups : all;
+  {
+    absl::MutexLock lock(&mu_);
+    stats_.last_whole_write_rollups = static_cast<int64_t>(rollup_regions.size());
+  }
+  absl::Status status = Write(year, rollup_regions, all, checkpoint, /*replace_year=*/!known,
                               /*only_changed=*/known);
   // A whole year's results pass through the heap in large transient messages; hand the freed
   // memory back to the system rather than keep it for the next full recompute.
