@@ -90,7 +90,7 @@ std::vector<v1::CellChange> DiffCells(const v1::Report& before, const v1::Report
 
 // The labels of a rollup's cells (the table, row and column of its shared and overflowed cells)
 // are the schema's, found by each cell's field path. The worker builds rollups without them and
-// the store keeps them so, which makes a stored rollup about a fifth of its labelled size;
+// the store keeps them so, which makes a stored rollup less than half its labelled size;
 // whatever serves a rollup to people puts them back with AddCellLabels.
 void AddCellLabels(v1::Rollup* rollup);
 // Takes the labels off (a rollup as the worker builds it and the store keeps it).
