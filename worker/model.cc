@@ -206,8 +206,8 @@ std::vector<int> YearModel::Withdraw(const v1::ReportKey& key, int64_t revision)
   auto it = entries_.find(id);
   if (it == entries_.end()) return {};
   Contribute(it->second, -1);
-  std::vector<std::string>& ids = keys_at_[region];
-  ids.erase(std::find(ids.begin(), ids.end(), id));
+  std::vector<ReportEntry*>& at = entries_at_[region];
+  at.erase(std::find(at.begin(), at.end(), &it->second));
   entries_.erase(it);
   return tree_->Ancestors(region);
 }
@@ -229,9 +229,9 @@ std::vector<int> YearModel::Apply(const v1::ReportDigest& digest, ReportEntry* p
     it->second = std::move(entry);
     Contribute(it->second, +1);
   } else {
-    keys_at_[region].push_back(id);
-    Contribute(entry, +1);
-    entries_.emplace(id, std::move(entry));
+    ReportEntry& added = entries_.emplace(id, std::move(entry)).first->second;
+    entries_at_[region].push_back(&added);
+    Contribute(added, +1);
   }
   return tree_->Ancestors(region);
 }
@@ -329,11 +329,10 @@ const ReportEntry* YearModel::Find(const v1::ReportKey& key) const {
 
 std::vector<const ReportEntry*> YearModel::ReportsAt(int region) const {
   std::vector<const ReportEntry*> out;
-  auto it = keys_at_.find(region);
-  if (it == keys_at_.end()) return out;
-  for (const std::string& id : it->second) {
-    const ReportEntry& entry = entries_.at(id);
-    if (!entry.summary()) out.push_back(&entry);
+  auto it = entries_at_.find(region);
+  if (it == entries_at_.end()) return out;
+  for (const ReportEntry* entry : it->second) {
+    if (!entry->summary()) out.push_back(entry);
   }
   std::sort(out.begin(), out.end(), [](const ReportEntry* a, const ReportEntry* b) {
     return a->key.body() < b->key.body();
@@ -342,21 +341,21 @@ std::vector<const ReportEntry*> YearModel::ReportsAt(int region) const {
 }
 
 const ReportEntry* YearModel::GovernmentReportAt(int region) const {
-  // One lookup of the government's own key (peer lists ask this of every sibling).
-  v1::ReportKey key;
-  key.set_year(year_);
-  key.set_region_code(tree_->region(region).code());
-  key.set_scope(v1::SCOPE_OWN);
-  auto it = entries_.find(ReportId(key));
-  return it == entries_.end() ? nullptr : &it->second;
+  // Peer lists ask this of every sibling: a look at the region's few entries, no key made.
+  auto it = entries_at_.find(region);
+  if (it == entries_at_.end()) return nullptr;
+  for (const ReportEntry* entry : it->second) {
+    if (entry->government() && !entry->summary()) return entry;
+  }
+  return nullptr;
 }
 
 std::vector<const ReportEntry*> YearModel::SummariesAt(int region) const {
   std::vector<const ReportEntry*> out;
-  auto it = keys_at_.find(region);
-  if (it == keys_at_.end()) return out;
-  for (const std::string& id : it->second) {
-    if (entries_.at(id).summary()) out.push_back(&entries_.at(id));
+  auto it = entries_at_.find(region);
+  if (it == entries_at_.end()) return out;
+  for (const ReportEntry* entry : it->second) {
+    if (entry->summary()) out.push_back(entry);
   }
   return out;
 }

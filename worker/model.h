@@ -261,7 +261,8 @@ class YearModel {
   // Each entry in a node of its own: a ReportEntry is some 300 bytes, and a flat map's free
   // slots (up to half of them after it grows) would hold that much each.
   absl::node_hash_map<std::string, ReportEntry> entries_;
-  absl::flat_hash_map<int, std::vector<std::string>> keys_at_;  // region → entry ids
+  // Region → its entries, in the order they were added (the map's nodes stay where they are).
+  absl::flat_hash_map<int, std::vector<ReportEntry*>> entries_at_;
   // Withdrawn keys → the tombstone's revision: older revisions replayed stay out.
   absl::flat_hash_map<std::string, int64_t> withdrawn_;
   absl::flat_hash_map<int, RegionSums> sums_;
