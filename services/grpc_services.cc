@@ -105,7 +105,7 @@ grpc::Status ReportServiceImpl::WatchChanges(grpc::ServerContext* context,
   return Call(*env_, context, [&](const RequestContext& c) {
     return gongkai::WatchChanges(
         *env_, c, *request,
-        [writer](const v1::WatchChangesResponse& page) { return writer->Write(page); },
+        [writer](v1::WatchChangesResponse& page) { return writer->Write(page); },
         [context] { return context->IsCancelled(); });
   });
 }

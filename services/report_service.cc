@@ -273,9 +273,11 @@ absl::Status WatchChanges(const Env& env, const RequestContext& context,
     }
     // Nothing at or after `next` is written yet.
     if (!request.follow() || absl::Now() >= context.deadline) return absl::OkStatus();
-    // Nothing new: wait for a commit, waking now and then to notice a cancelled client.
+    // Nothing new: wait for a commit, waking now and then to notice a cancelled client (in
+    // gongkaid its own worker's feed, which waits for this stream to end before it starts
+    // again elsewhere in the log).
     env.store->AwaitHeadAfter(next - 1,
-                              std::min(context.deadline, absl::Now() + absl::Milliseconds(500)));
+                              std::min(context.deadline, absl::Now() + absl::Milliseconds(50)));
   }
   return absl::OkStatus();
 }

@@ -33,8 +33,9 @@ absl::Status ListRevisions(const Env& env, const RequestContext& context,
 absl::Status ListChanges(const Env& env, const RequestContext& context,
                          const v1::ListChangesRequest& request, v1::ListChangesResponse* response);
 
-// Where WatchChanges sends its pages; false when the client has gone.
-using ChangeSink = std::function<bool(const v1::WatchChangesResponse&)>;
+// Where WatchChanges sends its pages (the sink may take their contents); false when the
+// client has gone.
+using ChangeSink = std::function<bool(v1::WatchChangesResponse&)>;
 
 // The change log as a stream (see the proto). Ends OK when the client has gone, when its
 // deadline passes, or (without follow) at the head found when it started. At most

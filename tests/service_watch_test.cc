@@ -1,5 +1,6 @@
 // WatchChanges through the real gRPC server (the fixture of service_test_fixture.h): the change
 // log as a stream, woken by the commit; the worker's change feed and runner that follow it.
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/report_service.h"
 #include "tests/service_test_fixture.h"
 #include "tests/test_util.h"
 #include "worker/runner/change_feed.h"
@@ -171,7 +173,7 @@ class ChangeFeedTest : public ServiceTest {
 // holds the stream back and loses nothing; reading again means starting again.
 TEST_F(ChangeFeedTest, HandsOutEachCommitInOrderAndStartsAgainWhereAsked) {
   for (int i = 0; i < 3; ++i) Revise();
-  worker::ChangeFeed feed(reports_.get(), "", /*capacity=*/1);
+  worker::ChangeFeed feed(reports_.get(), "", /*source=*/nullptr, /*capacity=*/1);
   EXPECT_FALSE(feed.At(1));
   feed.Start(1);
   EXPECT_TRUE(feed.At(1));
@@ -195,6 +197,40 @@ TEST_F(ChangeFeedTest, HandsOutEachCommitInOrderAndStartsAgainWhereAsked) {
   std::vector<int64_t> again = TakeUntil(feed, 2, 23);
   ASSERT_EQ(again.size(), 22u);
   for (size_t i = 0; i < again.size(); ++i) EXPECT_EQ(again[i], static_cast<int64_t>(i) + 2);
+}
+
+// In gongkaid the feed runs WatchChanges's handler on its thread, not the stream: the same
+// entries with their revisions, held back the same way, started again and stopped at once.
+TEST_F(ChangeFeedTest, AnInProcessSourceFeedsTheSameEntries) {
+  for (int i = 0; i < 3; ++i) Revise();
+  std::atomic<int> streams{0};
+  worker::ChangeFeed feed(
+      nullptr, "",
+      [&](const v1::WatchChangesRequest& request,
+          const std::function<bool(v1::WatchChangesResponse&)>& send,
+          const std::function<bool()>& cancelled) {
+        ++streams;
+        return WatchChanges(env_, RequestContext(), request, send, cancelled);
+      },
+      /*capacity=*/1);
+  feed.Start(1);
+  EXPECT_THAT(TakeUntil(feed, 1, 3), ::testing::ElementsAre(1, 2, 3));
+  std::thread writer([&] {
+    for (int i = 0; i < 5; ++i) Revise();
+  });
+  EXPECT_EQ(TakeUntil(feed, 4, 8).size(), 5u);
+  writer.join();
+  // Waiting for a commit, the handler notices within 50 ms that its stream was dropped.
+  absl::Time asked = absl::Now();
+  feed.Start(2);
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(1));
+  EXPECT_THAT(TakeUntil(feed, 2, 8), ::testing::ElementsAre(2, 3, 4, 5, 6, 7, 8));
+  EXPECT_EQ(streams, 2);
+  asked = absl::Now();
+  feed.Stop();
+  auto taken = feed.Take(9, 100, absl::Now() + absl::Seconds(60));
+  EXPECT_EQ(taken.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(1));
 }
 
 // Stop() ends a waiting Take at once (CANCELLED); a stream the server ends is reported, and the

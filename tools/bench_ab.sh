@@ -4,6 +4,11 @@
 #
 #   bash tools/bench_ab.sh catchup   DIR_A DIR_B ...   # fresh gongkaid; COUNT fresh reports at
 #                                                      # CONC in flight; then how far behind
+#   bash tools/bench_ab.sh submits   DIR_A DIR_B ...   # fresh gongkaid; WARM reports and a
+#                                                      # catch-up (the year's first whole write),
+#                                                      # then COUNT more at CONC in flight: the
+#                                                      # rate, and gongkaid's CPU seconds for it
+#                                                      # (a DIR may run it with --worker=false)
 #   bash tools/bench_ab.sh recompute DIR_A DIR_B ...   # the same, then REPEAT full recomputes
 #   bash tools/bench_ab.sh reads     DIR_A DIR_B ...   # the same, then GetRollup, GetReport and
 #                                                      # ListAnomalies at 5,000/5,000/2,000 per s
@@ -21,17 +26,19 @@
 # Each DIR is a bin/ directory holding gongkaid and load_client (copy build-bench/bin aside before
 # rebuilding it). A DIR may carry extra gongkaid flags after a colon:
 # "/tmp/bin_new:--worker_threads=1". Environment: RUNS (2), COUNT (80071 for catchup, 30000 for
-# recompute, the whole year for reads), CONC (16), REPEAT (3), YEAR (2022), EXTRA_YEARS (restart:
-# more national years loaded whole after YEAR, e.g. "2023 2021"), PERF=FILE (perf record -a -g during the
-# measured phase of the last run, into FILE). One line per run on stdout.
+# recompute, 2000 for submits, the whole year for reads), WARM (submits: 100), CONC (16),
+# REPEAT (3), YEAR (2022), EXTRA_YEARS (restart: more national years loaded whole after YEAR,
+# e.g. "2023 2021"), PERF=FILE (perf record -a -g during the measured phase of the last run,
+# into FILE). One line per run on stdout.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-MODE=${1:?catchup or recompute}
+MODE=${1:?catchup, submits, recompute, reads, freshness or restart}
 shift
 RUNS=${RUNS:-2} CONC=${CONC:-16} REPEAT=${REPEAT:-3} YEAR=${YEAR:-2022}
 case $MODE in
   recompute) COUNT=${COUNT:-30000} ;;
   reads | freshness | restart) COUNT=${COUNT:-80136} ;;  # the whole year (2022): probes pick any report
+  submits) COUNT=${COUNT:-2000} WARM=${WARM:-100} ;;
   *) COUNT=${COUNT:-80071} ;;
 esac
 
@@ -41,7 +48,10 @@ start() {  # BIN FLAGS WORK: starts gongkaid, waits until its worker follows the
   "$1/gongkaid" --listen=127.0.0.1:0 --data_dir="$3/data" --port_file="$3/port" \
     --metrics_listen= --log_format=text --registry_dir="$ROOT/data/regions" $2 2>"$3/log" &
   pid=$!
-  for _ in $(seq 3000); do grep -q "following the change log" "$3/log" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 3000); do
+    [[ -s $3/port ]] && { [[ $2 == *--worker=false* ]] || grep -q "following the change log" "$3/log"; } && break
+    sleep 0.1
+  done
 }
 
 one() {  # DIR[:FLAGS] LAST
@@ -51,6 +61,19 @@ one() {  # DIR[:FLAGS] LAST
   start "$bin" "$flags" "$work"
   server=127.0.0.1:$(cat "$work/port")
   local lc=("$bin/load_client" --registry_dir="$ROOT/data/regions" --server="$server")
+  if [[ $MODE == submits ]]; then
+    "${lc[@]}" --mode=submit --year="$YEAR" --offset=0 --count="$WARM" --concurrency=4 >/dev/null
+    [[ $flags == *--worker=false* ]] || "${lc[@]}" --mode=catchup >/dev/null
+    local cpu0
+    cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    out=$("${lc[@]}" --mode=submit --year="$YEAR" --offset="$WARM" --count="$COUNT" --concurrency="$CONC")
+    echo "$1: $(grep -o '"per_second":[0-9.]*' <<<"$out" | cut -d: -f2)/s submits, gongkaid CPU" \
+      "$(awk -v c0="$cpu0" -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15 - c0) / hz}' "/proc/$pid/stat") s," \
+      "RSS $(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status") MB"
+    kill "$pid"; wait "$pid" || true
+    rm -rf "$work"
+    return
+  fi
   out=$("${lc[@]}" --mode=submit --year="$YEAR" --offset=0 --count="$COUNT" --concurrency="$CONC")
   local line
   line="$1: $(grep -o '"per_second":[0-9.]*' <<<"$out" | cut -d: -f2)/s submits"

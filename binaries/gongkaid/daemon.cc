@@ -20,6 +20,7 @@
 #include "gongkai/v1/rollup.pb.h"
 #include "proto/anomaly_kind.h"
 #include "registry/registry.h"
+#include "services/report_service.h"
 #include "services/rollup_service.h"
 
 namespace gongkai::daemon {
@@ -330,6 +331,15 @@ absl::Status Daemon::StartWorker() {
     context.caller = caller;
     context.peer = "in-process worker";
     return ListReportDigests(env_, context, r, response);
+  };
+  options.watch_changes = [this, caller = Caller(principal)](
+                              const v1::WatchChangesRequest& r,
+                              const std::function<bool(v1::WatchChangesResponse&)>& send,
+                              const std::function<bool()>& cancelled) {
+    RequestContext context;
+    context.caller = caller;
+    context.peer = "in-process worker";
+    return WatchChanges(env_, context, r, send, cancelled);
   };
   worker_ = std::make_unique<worker::Runner>(
       server_->InProcessChannel(worker::WorkerChannelArguments()), options);

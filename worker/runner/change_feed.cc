@@ -15,8 +15,9 @@ constexpr int kPageSize = 500;
 
 }  // namespace
 
-ChangeFeed::ChangeFeed(v1::ReportService::Stub* stub, std::string token, size_t capacity)
-    : stub_(stub), token_(std::move(token)), capacity_(capacity) {}
+ChangeFeed::ChangeFeed(v1::ReportService::Stub* stub, std::string token, Source source,
+                       size_t capacity)
+    : stub_(stub), token_(std::move(token)), source_(std::move(source)), capacity_(capacity) {}
 
 ChangeFeed::~ChangeFeed() {
   Stop();
@@ -52,49 +53,62 @@ void ChangeFeed::Read(std::shared_ptr<grpc::ClientContext> context, int64_t star
   request.set_page_size(kPageSize);
   request.set_follow(true);
   request.set_view(v1::REPORT_VIEW_FULL);
-  std::unique_ptr<grpc::ClientReader<v1::WatchChangesResponse>> stream =
-      stub_->WatchChanges(context.get(), request);
-  v1::WatchChangesResponse page;
-  bool cancelled = false;
   absl::Status broken;
-  while (!cancelled && broken.ok() && stream->Read(&page)) {
-    // Each new revision of a report with its revision (sent in the same order).
-    std::vector<Change> changes;
-    changes.reserve(page.changes_size());
-    int next_revision = 0;
-    for (v1::ChangeEvent& event : *page.mutable_changes()) {
-      Change& change = changes.emplace_back(Change{std::move(event), std::nullopt});
-      if (page.revisions_size() == 0 || !IsNewRevision(change.event)) continue;
-      if (next_revision == page.revisions_size() ||
-          page.revisions(next_revision).change_sequence() != change.event.sequence()) {
-        broken = absl::InternalError(absl::StrCat(
-            "the change feed's revisions do not match its entry ", change.event.sequence()));
-        break;
-      }
-      change.revision = std::move(*page.mutable_revisions(next_revision++));
-    }
-    if (!broken.ok()) break;
-    absl::MutexLock lock(&mu_);
-    // Hold the stream back while the worker has enough to do.
-    auto room = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return entries_.size() < capacity_ || context_ != context;
-    };
-    mu_.Await(absl::Condition(&room));
-    cancelled = context_ != context;
-    if (cancelled) break;
-    for (Change& change : changes) entries_.push_back(std::move(change));
-    next_ = page.next_sequence();
+  absl::Status status;
+  if (source_) {
+    // The context only tells this stream from a later one (Cancel() drops it).
+    status = source_(
+        request,
+        [&](v1::WatchChangesResponse& page) { return Deliver(page, context.get(), &broken); },
+        [&] {
+          absl::MutexLock lock(&mu_);
+          return context_ != context;
+        });
+  } else {
+    std::unique_ptr<grpc::ClientReader<v1::WatchChangesResponse>> stream =
+        stub_->WatchChanges(context.get(), request);
+    v1::WatchChangesResponse page;
+    bool delivered = true;
+    while (delivered && stream->Read(&page)) delivered = Deliver(page, context.get(), &broken);
+    if (!delivered) context->TryCancel();
+    status = FromGrpc(stream->Finish(), "follow the change log");
   }
-  if (cancelled || !broken.ok()) context->TryCancel();
-  const grpc::Status status = stream->Finish();
   absl::MutexLock lock(&mu_);
   running_ = false;
   if (!broken.ok()) {
     ended_ = broken;
   } else {
-    ended_ = status.ok() ? absl::UnavailableError("the change feed ended")
-                         : FromGrpc(status, "follow the change log");
+    ended_ = status.ok() ? absl::UnavailableError("the change feed ended") : status;
   }
+}
+
+bool ChangeFeed::Deliver(v1::WatchChangesResponse& page, const grpc::ClientContext* context,
+                         absl::Status* broken) {
+  // Each new revision of a report with its revision (sent in the same order).
+  std::vector<Change> changes;
+  changes.reserve(page.changes_size());
+  int next_revision = 0;
+  for (v1::ChangeEvent& event : *page.mutable_changes()) {
+    Change& change = changes.emplace_back(Change{std::move(event), std::nullopt});
+    if (page.revisions_size() == 0 || !IsNewRevision(change.event)) continue;
+    if (next_revision == page.revisions_size() ||
+        page.revisions(next_revision).change_sequence() != change.event.sequence()) {
+      *broken = absl::InternalError(absl::StrCat(
+          "the change feed's revisions do not match its entry ", change.event.sequence()));
+      return false;
+    }
+    change.revision = std::move(*page.mutable_revisions(next_revision++));
+  }
+  absl::MutexLock lock(&mu_);
+  // Hold the stream back while the worker has enough to do.
+  auto room = [&]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    return entries_.size() < capacity_ || context_.get() != context;
+  };
+  mu_.Await(absl::Condition(&room));
+  if (context_.get() != context) return false;  // cancelled
+  for (Change& change : changes) entries_.push_back(std::move(change));
+  next_ = page.next_sequence();
+  return true;
 }
 
 void ChangeFeed::Cancel() {

@@ -1,4 +1,5 @@
-// The change log as a feed: ReportService.WatchChanges read on a thread of its own, its
+// The change log as a feed: ReportService.WatchChanges read on a thread of its own (or, in
+// gongkaid, its handler called there directly: no message serialized and parsed again), its
 // entries handed out in order, each new revision of a report with the revision itself (the
 // stream's FULL view), so that applying a change needs no call back. A commit reaches the
 // worker as soon as the server has it, without polling. Bounded: the stream is not read while
@@ -10,6 +11,7 @@
 #define GONGKAI_WORKER_RUNNER_CHANGE_FEED_H_
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +29,13 @@ namespace gongkai::worker {
 
 class ChangeFeed {
  public:
+  // Runs WatchChanges in-process: sends its pages to `send` (which may take their contents)
+  // until `cancelled` says so or `send` returns false.
+  using Source =
+      std::function<absl::Status(const v1::WatchChangesRequest& request,
+                                 const std::function<bool(v1::WatchChangesResponse&)>& send,
+                                 const std::function<bool()>& cancelled)>;
+
   struct Change {
     v1::ChangeEvent event;
     // For a new revision of a report (IsNewRevision), that revision in full; unset when the
@@ -34,8 +43,10 @@ class ChangeFeed {
     std::optional<v1::Revision> revision;
   };
 
-  // `token`: sent as "authorization: Bearer <token>" when not empty.
-  ChangeFeed(v1::ReportService::Stub* stub, std::string token, size_t capacity = 2000);
+  // `token`: sent as "authorization: Bearer <token>" when not empty. With `source`, the
+  // stub is not used.
+  ChangeFeed(v1::ReportService::Stub* stub, std::string token, Source source = nullptr,
+             size_t capacity = 2000);
   ~ChangeFeed();
   ChangeFeed(const ChangeFeed&) = delete;
   ChangeFeed& operator=(const ChangeFeed&) = delete;
@@ -55,11 +66,16 @@ class ChangeFeed {
 
  private:
   void Read(std::shared_ptr<grpc::ClientContext> context, int64_t start);
+  // Hands a page's entries out, once there is room for them; false when this stream was
+  // cancelled meanwhile (or `*broken` says why the page cannot be used).
+  bool Deliver(v1::WatchChangesResponse& page, const grpc::ClientContext* context,
+               absl::Status* broken);
   // Ends the stream; its reader then ends by itself.
   void Cancel() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   v1::ReportService::Stub* stub_;
   const std::string token_;
+  const Source source_;
   const size_t capacity_;
   std::thread reader_;
   mutable absl::Mutex mu_;

@@ -40,7 +40,7 @@ Runner::Runner(std::shared_ptr<grpc::Channel> channel, RunnerOptions options)
       reports_(v1::ReportService::NewStub(channel)),
       regions_(v1::RegionService::NewStub(channel)),
       results_(v1::WorkerService::NewStub(channel)),
-      feed_(reports_.get(), options_.token),
+      feed_(reports_.get(), options_.token, options_.watch_changes),
       chunk_bytes_(options_.write_chunk_bytes) {}
 
 void Runner::Log(const std::string& line) const {

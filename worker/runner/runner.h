@@ -68,6 +68,9 @@ struct RunnerOptions {
   // parsed out of a message once more. Unset: WorkerService.ListReportDigests over the channel.
   std::function<absl::Status(const v1::ListReportDigestsRequest&, v1::ListReportDigestsResponse*)>
       list_digests;
+  // Likewise in gongkaid: the change feed from ReportService.WatchChanges's handler, run on the
+  // feed's thread. Unset: the stream over the channel.
+  ChangeFeed::Source watch_changes;
   // Threads that build rollups and flags (the worker's own thread among them).
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // The latest years with reports held in memory after a start and a scheduled recompute (with
