@@ -236,9 +236,10 @@ w("## 3. Full recompute of one national year")
 w("")
 if recompute:
     w(f"A rollup job (`RollupService.StartRollupJob`, polled until done): the worker catches up, "
-      f"reads the whole year over gRPC, recomputes every rollup and anomaly set, compares with "
-      f"its incremental state (drifted regions: {recompute.get('drifted_regions')}) and writes "
-      f"them all back to RocksDB. PostgreSQL's: the same sums (every region × edition × cell "
+      f"reads the whole year's report digests, compares the fresh sums with its incremental "
+      f"state (drifted regions: {recompute.get('drifted_regions')}), builds the rollups of "
+      f"drifted regions and their ancestors and every region's anomaly set, and writes to "
+      f"RocksDB those whose content changed. PostgreSQL's: the same sums (every region × edition × cell "
       f"over its subtree's own-scope reports, and each region's report count) as a recursive CTE "
       f"over the region tree and GROUP BY, written to a table in one transaction — and nothing "
       f"of completeness, indicators or anomaly flags, which Gongkai computes too.")
