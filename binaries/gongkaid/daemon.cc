@@ -316,29 +316,23 @@ absl::Status Daemon::StartWorker() {
   principal.add_roles(v1::ROLE_WORKER);
   principal.add_region_codes(std::string(kNationCode));
   GONGKAI_ASSIGN_OR_RETURN(options.token, auth_->CreateEphemeral(principal, absl::Now()));
-  // Results straight to the handler (its checks included), not through the channel.
-  options.write_results = [this, caller = Caller(principal)](const v1::WriteResultsRequest& r) {
-    RequestContext context;
-    context.caller = caller;
-    context.peer = "in-process worker";
+  // Results, a year's digests and the change feed straight from their handlers (their checks
+  // included), not through the channel, under the worker's own principal.
+  RequestContext context;
+  context.caller = Caller(principal);
+  context.peer = "in-process worker";
+  options.write_results = [this, context](const v1::WriteResultsRequest& r) {
     v1::Checkpoint ignored;
     return WriteResults(env_, context, r, &ignored);
   };
-  options.list_digests = [this, caller = Caller(principal)](
-                             const v1::ListReportDigestsRequest& r,
-                             v1::ListReportDigestsResponse* response) {
-    RequestContext context;
-    context.caller = caller;
-    context.peer = "in-process worker";
+  options.list_digests = [this, context](const v1::ListReportDigestsRequest& r,
+                                         v1::ListReportDigestsResponse* response) {
     return ListReportDigests(env_, context, r, response);
   };
-  options.watch_changes = [this, caller = Caller(principal)](
+  options.watch_changes = [this, context](
                               const v1::WatchChangesRequest& r,
                               const std::function<bool(v1::WatchChangesResponse&)>& send,
                               const std::function<bool()>& cancelled) {
-    RequestContext context;
-    context.caller = caller;
-    context.peer = "in-process worker";
     return WatchChanges(env_, context, r, send, cancelled);
   };
   worker_ = std::make_unique<worker::Runner>(
