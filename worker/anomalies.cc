@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -22,11 +23,22 @@ constexpr Severity kLow = v1::ANOMALY_SEVERITY_LOW;
 constexpr Severity kMedium = v1::ANOMALY_SEVERITY_MEDIUM;
 constexpr Severity kHigh = v1::ANOMALY_SEVERITY_HIGH;
 
-constexpr const char* kWithheldItems[] = {
-    "state_secret",     "prohibited_by_law",   "endangers_security", "third_party_rights",
-    "internal_affairs", "process_information", "enforcement_files",  "administrative_queries"};
-constexpr const char* kCaseRows[] = {"table4.reconsideration", "table4.litigation.direct",
-                                     "table4.litigation.after_reconsideration"};
+// The cells the ratio checks read, spelled out (not joined per call: every peer of every
+// region is read).
+constexpr const char* kWithheldTotals[] = {"table3.results.withheld.state_secret.total",
+                                           "table3.results.withheld.prohibited_by_law.total",
+                                           "table3.results.withheld.endangers_security.total",
+                                           "table3.results.withheld.third_party_rights.total",
+                                           "table3.results.withheld.internal_affairs.total",
+                                           "table3.results.withheld.process_information.total",
+                                           "table3.results.withheld.enforcement_files.total",
+                                           "table3.results.withheld.administrative_queries.total"};
+constexpr const char* kCaseCorrected[] = {"table4.reconsideration.corrected",
+                                          "table4.litigation.direct.corrected",
+                                          "table4.litigation.after_reconsideration.corrected"};
+constexpr const char* kCaseTotals[] = {"table4.reconsideration.total",
+                                       "table4.litigation.direct.total",
+                                       "table4.litigation.after_reconsideration.total"};
 
 v1::Anomaly* Add(v1::AnomalySet* set, v1::AnomalyKind kind, Severity severity,
                  const v1::ReportKey& key, std::string explanation) {
@@ -96,18 +108,14 @@ std::optional<std::pair<int64_t, int64_t>> RefusedShare(const ReportEntry& e, in
   const int64_t den = e.Cell("table3.results.total.total").value_or(0);
   if (den < min_den) return std::nullopt;
   int64_t num = 0;
-  for (const char* item : kWithheldItems) {
-    num += e.Cell(absl::StrCat("table3.results.withheld.", item, ".total")).value_or(0);
-  }
+  for (const char* path : kWithheldTotals) num += e.Cell(path).value_or(0);
   return std::make_pair(num, den);
 }
 
 std::optional<std::pair<int64_t, int64_t>> CorrectionRate(const ReportEntry& e, int min_den) {
   int64_t num = 0, den = 0;
-  for (const char* row : kCaseRows) {
-    num += e.Cell(absl::StrCat(row, ".corrected")).value_or(0);
-    den += e.Cell(absl::StrCat(row, ".total")).value_or(0);
-  }
+  for (const char* path : kCaseCorrected) num += e.Cell(path).value_or(0);
+  for (const char* path : kCaseTotals) den += e.Cell(path).value_or(0);
   if (den < min_den) return std::nullopt;
   return std::make_pair(num, den);
 }
@@ -117,14 +125,11 @@ std::optional<std::pair<int64_t, int64_t>> CorrectionRate(const ReportEntry& e, 
 // The sub-tables of table 二 (by their first row-label segment) and the cells that count in
 // each: 规章 only for the governments that can make them (provinces, prefecture-level cities,
 // and the State Council's bodies at the national level).
-std::vector<std::pair<std::string, std::vector<int>>> SubTables(const YearModel& model,
-                                                                const ReportEntry& e) {
-  const v1::Level level = model.tree().region(e.region).level();
-  const bool makes_rules =
-      level == v1::LEVEL_NATION ||
-      (e.government() && (level == v1::LEVEL_PROVINCE || level == v1::LEVEL_PREFECTURE));
-  std::vector<std::pair<std::string, std::vector<int>>> out;
-  const auto& cells = CellsOf(e.edition);
+// Cell indices ascending, as in CellsOf. Made once per edition and kind of government.
+using SubTableList = std::vector<std::pair<std::string, std::vector<int>>>;
+SubTableList MakeSubTables(v1::Edition edition, bool makes_rules) {
+  SubTableList out;
+  const auto& cells = CellsOf(edition);
   for (size_t i = 0; i < cells.size() && cells[i].table == "二"; ++i) {
     std::vector<std::string> parts = absl::StrSplit(cells[i].row, '/');
     if (!makes_rules && parts.back() == "规章") continue;
@@ -134,16 +139,41 @@ std::vector<std::pair<std::string, std::vector<int>>> SubTables(const YearModel&
   return out;
 }
 
+const SubTableList& SubTables(const YearModel& model, const ReportEntry& e) {
+  const v1::Level level = model.tree().region(e.region).level();
+  const bool makes_rules =
+      level == v1::LEVEL_NATION ||
+      (e.government() && (level == v1::LEVEL_PROVINCE || level == v1::LEVEL_PREFECTURE));
+  // [edition][makes_rules]; an edition outside the schema has no cells, so no sub-tables.
+  static const auto* const kLists = [] {
+    auto* lists = new std::map<std::pair<int, bool>, SubTableList>;
+    for (int edition = v1::Edition_MIN; edition <= v1::Edition_MAX; ++edition) {
+      if (!v1::Edition_IsValid(edition)) continue;
+      for (bool rules : {false, true}) {
+        (*lists)[{edition, rules}] = MakeSubTables(static_cast<v1::Edition>(edition), rules);
+      }
+    }
+    return lists;
+  }();
+  static const SubTableList kNone;
+  const auto it = kLists->find({e.edition, makes_rules});
+  return it == kLists->end() ? kNone : it->second;
+}
+
+// Both e.cells and `cells` are ascending by index: one merged pass.
 bool AllZero(const ReportEntry& e, const std::vector<int>& cells) {
+  auto c = cells.begin();
   for (const auto& [i, value] : e.cells) {
-    if (value != 0 && std::find(cells.begin(), cells.end(), i) != cells.end()) return false;
+    while (c != cells.end() && *c < i) ++c;
+    if (c == cells.end()) return true;
+    if (*c == i && value != 0) return false;
   }
   return true;
 }
 
 void ZeroPublication(const YearModel& model, const ReportEntry& e,
                      const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set) {
-  const auto sub_tables = SubTables(model, e);
+  const SubTableList& sub_tables = SubTables(model, e);
   std::vector<int> all;
   std::vector<size_t> zero;
   for (size_t s = 0; s < sub_tables.size(); ++s) {
