@@ -13,8 +13,9 @@
 
 namespace gongkai::worker {
 namespace {
+// `same`: the donor's entry of the same revision, whose shingles and serial are taken.
 ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings& settings,
-                      const v1::Region& region_record) {
+                      const v1::Region& region_record, const ReportEntry* same = nullptr) {
   ReportEntry entry;
   entry.key = digest.key();
   entry.region = region;
@@ -32,7 +33,14 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
   if (digest.review_state() != v1::REVIEW_STATE_UNSPECIFIED) entry.review = digest.review_state();
   entry.review_sequence = digest.review_sequence();
   entry.violations.assign(digest.violations().begin(), digest.violations().end());
-  entry.problem_shingles = Shingles(digest.problems(), settings.shingle_size, &entry.problem_chars);
+  if (same != nullptr) {
+    entry.problem_shingles = same->problem_shingles;
+    entry.problem_chars = same->problem_chars;
+    entry.serial = same->serial;
+  } else {
+    entry.problem_shingles =
+        Shingles(digest.problems(), settings.shingle_size, &entry.problem_chars);
+  }
   if (digest.has_stated_requests()) entry.narrative_requests = digest.stated_requests();
   return entry;
 }
@@ -171,7 +179,20 @@ std::vector<int> YearModel::Apply(const v1::Revision& revision) {
 std::vector<int> YearModel::Apply(const v1::ReportDigest& digest) { return Apply(digest, nullptr); }
 
 void YearModel::ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDigest>& digests,
-                         int threads) {
+                         int threads, const YearModel* donor) {
+  // A serial taken from the donor names the same content in both models, so what the donor
+  // remembers of such pairs holds here — provided every serial this model gives is new to the
+  // donor: an empty model starts counting where the donor stopped, and one that did not (it
+  // had entries of its own first) takes nothing from the donor.
+  if (donor != nullptr && entries_.empty()) {
+    next_serial_ = std::max(next_serial_, donor->next_serial_);
+    absl::MutexLock lock(&similarity_mu_);
+    if (similarities_.empty()) {
+      absl::MutexLock donor_lock(&donor->similarity_mu_);
+      similarities_ = donor->similarities_;
+    }
+  }
+  if (donor != nullptr && next_serial_ < donor->next_serial_) donor = nullptr;
   std::vector<std::optional<ReportEntry>> prepared(digests.size());
   ParallelFor(digests.size(), threads, [&](int i) {
     const v1::ReportDigest& digest = digests[i];
@@ -179,7 +200,9 @@ void YearModel::ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDige
     if (digest.key().year() != year_ || region < 0 || EditionIndex(digest.edition()) < 0) {
       return;  // Apply makes no entry of these.
     }
-    prepared[i] = MakeEntry(digest, region, *settings_, tree_->region(region));
+    const ReportEntry* same = donor == nullptr ? nullptr : donor->Find(digest.key());
+    if (same != nullptr && same->revision != digest.revision()) same = nullptr;
+    prepared[i] = MakeEntry(digest, region, *settings_, tree_->region(region), same);
   });
   for (int i = 0; i < digests.size(); ++i) {
     Apply(digests[i], prepared[i].has_value() ? &*prepared[i] : nullptr);
@@ -222,7 +245,7 @@ std::vector<int> YearModel::Apply(const v1::ReportDigest& digest, ReportEntry* p
   ReportEntry entry = prepared != nullptr
                           ? std::move(*prepared)
                           : MakeEntry(digest, region, *settings_, tree_->region(region));
-  entry.serial = next_serial_++;
+  if (entry.serial == 0) entry.serial = next_serial_++;
   auto it = entries_.find(id);
   if (it != entries_.end()) {
     Contribute(it->second, -1);

@@ -195,7 +195,14 @@ class YearModel {
   std::vector<int> Apply(const v1::ReportDigest& digest);
   // Applies digests in order, as Apply one at a time would, with what each report contributes
   // (its cells, dates and narrative measures) worked out on `threads` threads first.
-  void ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDigest>& digests, int threads);
+  //
+  // With a `donor` (an earlier model of the same year, as a full recompute has; it must not
+  // change meanwhile), what a revision's content alone decides is taken from the donor for
+  // every report it holds at the same revision, not worked out again: the section 五 shingles
+  // and the entry's serial, and with them the similarities the donor remembers. Sums, counts,
+  // dates and review states — what a full recompute checks — are always made afresh.
+  void ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDigest>& digests, int threads,
+                const YearModel* donor = nullptr);
   // Applies a review decision about revision review.revision() of the key: a decision about
   // another revision than the applied one, or older than the applied review, changes nothing.
   // Returns the regions whose review counts changed, as Apply.

@@ -117,6 +117,80 @@ TEST(IncrementalPropertyTest, IncrementalStateEqualsFullRecomputeAfterAnySequenc
   }
 }
 
+TEST(IncrementalPropertyTest, AReloadTakesWhatOnlyARevisionDecidesFromTheModelInMemory) {
+  const auto tree = testing::NationalTree();
+  Settings settings;
+  const std::vector<std::string> regions = {"330226001000", "330226002000", "330226104000"};
+  const std::vector<std::string> texts = {
+      "政务公开工作存在的主要问题是信息发布不够及时，政策解读形式比较单一。",
+      "政务公开工作存在的主要问题是信息发布不够及时，依申请公开答复质量有待提高。",
+      "政务公开工作存在的主要问题是基层标准化规范化建设仍需加强，工作人员业务能力有待提升。"};
+  YearModel before(2021, tree, &settings);  // the model in memory, the reports come in reversed
+  for (size_t i = regions.size(); i-- > 0;) {
+    before.Apply(testing::Rev({.region = regions[i],
+                               .cells = {{"table3.new_requests.total", 10 + i}},
+                               .problems = texts[i]}));
+  }
+  google::protobuf::RepeatedPtrField<v1::ReportDigest> stored;
+  for (size_t i = 0; i < regions.size(); ++i) {
+    testing::RevisionSpec spec{.region = regions[i],
+                               .cells = {{"table3.new_requests.total", 10 + i}},
+                               .problems = texts[i]};
+    if (i == 1) {
+      // The store has moved on for the second: revision 2, with other cells and another text.
+      spec.revision = 2;
+      spec.cells["table3.new_requests.total"] = 99;
+      spec.problems = texts[2];
+    }
+    *stored.Add() = DigestOf(testing::Rev(spec));
+  }
+  auto entry = [](const YearModel& model, const std::string& region) {
+    v1::ReportKey key;
+    key.set_region_code(region);
+    key.set_year(2021);
+    key.set_scope(v1::SCOPE_OWN);
+    return model.Find(key);
+  };
+  // A similarity the model in memory remembers, of two revisions the store still holds.
+  EXPECT_GT(before.NarrativeSimilarity(*entry(before, regions[0]), *entry(before, regions[2])),
+            0.0);
+
+  YearModel fresh(2021, tree, &settings);
+  fresh.ApplyAll(stored, 2);
+  YearModel lent(2021, tree, &settings);
+  lent.ApplyAll(stored, 2, &before);
+  EXPECT_TRUE(lent.Differences(fresh).empty());
+  EXPECT_FALSE(lent.Differences(before).empty());  // the second report's revision 2
+  for (const std::string& region : regions) {
+    EXPECT_EQ(entry(lent, region)->problem_shingles, entry(fresh, region)->problem_shingles);
+    EXPECT_EQ(entry(lent, region)->problem_chars, entry(fresh, region)->problem_chars);
+    EXPECT_EQ(entry(lent, region)->revision, entry(fresh, region)->revision);
+  }
+  // Same revision, same serial; the new revision a serial the model in memory never gave.
+  EXPECT_EQ(entry(lent, regions[0])->serial, entry(before, regions[0])->serial);
+  EXPECT_EQ(entry(lent, regions[2])->serial, entry(before, regions[2])->serial);
+  for (const std::string& region : regions) {
+    EXPECT_NE(entry(lent, regions[1])->serial, entry(before, region)->serial);
+  }
+  // Every pair's similarity is the one made afresh, the remembered pair included.
+  for (const std::string& a : regions) {
+    for (const std::string& b : regions) {
+      EXPECT_EQ(lent.NarrativeSimilarity(*entry(lent, a), *entry(lent, b)),
+                fresh.NarrativeSimilarity(*entry(fresh, a), *entry(fresh, b)))
+          << a << " " << b;
+    }
+  }
+  EXPECT_EQ(lent.NarrativeSimilarity(*entry(lent, regions[1]), *entry(lent, regions[2])), 1.0);
+
+  // A model that gave serials of its own first takes nothing: they could be the donor's.
+  YearModel own(2021, tree, &settings);
+  own.Apply(testing::Rev({.region = "330226000000"}));
+  own.ApplyAll(stored, 2, &before);
+  EXPECT_TRUE(own.Differences(fresh).size() > 0);  // the county's own report
+  EXPECT_NE(entry(own, regions[0])->serial, entry(before, regions[0])->serial);
+  EXPECT_EQ(entry(own, regions[0])->problem_shingles, entry(fresh, regions[0])->problem_shingles);
+}
+
 TEST(IncrementalPropertyTest, DifferencesNoticesDrift) {
   const auto tree = testing::NationalTree();
   Settings settings;

@@ -124,7 +124,7 @@ absl::StatusOr<v1::ListReportDigestsResponse> Runner::ListDigests(int year, int 
   return response;
 }
 
-absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year) {
+absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year, const YearModel* donor) {
   GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const RegionTree> tree, TreeOf(year));
   auto model = std::make_unique<YearModel>(year, std::move(tree), &options_.settings);
   // Each page is read on a thread of its own while the page before is applied.
@@ -138,7 +138,7 @@ absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year) {
     if (!page.next_page_token().empty()) {
       next = std::async(std::launch::async, read, page.next_page_token());
     }
-    model->ApplyAll(page.digests(), options_.threads);
+    model->ApplyAll(page.digests(), options_.threads, donor);
   }
   return model;
 }
@@ -354,7 +354,7 @@ absl::Status Runner::ApplyRegistryChange(int from_year) {
   for (const auto& [year, model] : models_) years.insert(year);
   for (int year : years) {
     if (year < from_year) continue;
-    GONGKAI_ASSIGN_OR_RETURN(models_[year], LoadYear(year));
+    GONGKAI_ASSIGN_OR_RETURN(models_[year], LoadYear(year, ModelOf(year)));
     pending_[year] = Pending{.whole_year = true};
   }
   Log(absl::StrCat("the registry changed from ", from_year, "; rolling those years up again"));
@@ -434,7 +434,7 @@ absl::Status Runner::RecomputeOnce(int year) {
   next_sequence_ = head + 1;
   for (int y : {year - 1, year}) {
     if (y < kFirstReportingYear) continue;
-    GONGKAI_ASSIGN_OR_RETURN(auto model, LoadYear(y));
+    GONGKAI_ASSIGN_OR_RETURN(auto model, LoadYear(y, ModelOf(y)));
     models_[y] = std::move(model);
   }
   Log(absl::StrCat("recomputed ", year, ": ", ModelOf(year)->report_count(), " report(s)"));

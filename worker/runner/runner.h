@@ -123,7 +123,9 @@ class Runner {
   // One page of a year's report digests (WorkerService.ListReportDigests).
   absl::StatusOr<v1::ListReportDigestsResponse> ListDigests(int year, int page_size,
                                                             std::string page_token);
-  absl::StatusOr<std::unique_ptr<YearModel>> LoadYear(int year);
+  // A year's model from its stored reports; `donor`, the model of the year in memory if any,
+  // lends what does not need making again (YearModel::ApplyAll).
+  absl::StatusOr<std::unique_ptr<YearModel>> LoadYear(int year, const YearModel* donor = nullptr);
   // Loads `year` when it has reports and is not in memory.
   absl::Status EnsureLoaded(int year);
   // For a change that `year`'s model may have been loaded with (so applying it changes

@@ -29,7 +29,7 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
   // so that any difference between them is drift, not timing.
   GONGKAI_RETURN_IF_ERROR(CatchUp(nullptr));
   const absl::Time start = absl::Now();
-  GONGKAI_ASSIGN_OR_RETURN(auto fresh, LoadYear(year));
+  GONGKAI_ASSIGN_OR_RETURN(auto fresh, LoadYear(year, ModelOf(year)));
   GONGKAI_RETURN_IF_ERROR(CatchUp(fresh.get()));
   drift->reports = fresh->report_count();
   // The rollups to build: a rollup depends only on the sums and counts of its region and of the
