@@ -28,8 +28,9 @@
 # "/tmp/bin_new:--worker_threads=1". Environment: RUNS (2), COUNT (80071 for catchup, 30000 for
 # recompute, 2000 for submits, the whole year for reads), WARM (submits: 100), CONC (16),
 # REPEAT (3), YEAR (2022), EXTRA_YEARS (restart: more national years loaded whole after YEAR,
-# e.g. "2023 2021"), PERF=FILE (perf record -a -g during the measured phase of the last run,
-# into FILE). One line per run on stdout.
+# e.g. "2023 2021"), PERF=FILE (perf record -a during the measured phase of the last run, into
+# FILE; PERF_ARGS, default "-F 999 -g": e.g. "-F 199 --call-graph dwarf,16384" for stacks
+# through code built without frame pointers). One line per run on stdout.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 MODE=${1:?catchup, submits, recompute, reads, freshness or restart}
@@ -84,7 +85,8 @@ one() {  # DIR[:FLAGS] LAST
   fi
   [[ $MODE != catchup ]] && "${lc[@]}" --mode=catchup >/dev/null
   if [[ -n ${PERF:-} && $2 == 1 ]]; then
-    perf record -F 999 -g -a -o "$PERF" 2>/dev/null &
+    # shellcheck disable=SC2086 # PERF_ARGS is a list of options
+    perf record ${PERF_ARGS:--F 999 -g} -a -o "$PERF" 2>/dev/null &
     perf_pid=$!
   fi
   if [[ $MODE == catchup ]]; then

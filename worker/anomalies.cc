@@ -354,59 +354,67 @@ namespace gongkai::worker::checks {
 void PeerOutliers(const YearModel& model, const ReportEntry& e,
                   const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set) {
   const Settings& s = model.settings();
+  // A metric's value for one report; its text (a count, or "numerator/denominator") is made
+  // for the flagged report only, not for each of its peers.
+  struct Measure {
+    double value = 0;
+    bool ratio = false;
+    int64_t num = 0, den = 0;
+    std::string Text() const { return ratio ? absl::StrCat(num, "/", den) : Number(value); }
+  };
+  auto ratio = [](std::optional<std::pair<int64_t, int64_t>> r) -> std::optional<Measure> {
+    if (!r) return std::nullopt;
+    return Measure{.value = static_cast<double>(r->first) / r->second,
+                   .ratio = true,
+                   .num = r->first,
+                   .den = r->second};
+  };
   struct Metric {
     const char* name;
     const char* path;  // the cell the metric is about
     bool count;
-    std::function<std::optional<std::pair<double, std::string>>(const ReportEntry&)> value;
+    std::function<std::optional<Measure>(const ReportEntry&)> value;
   };
   const Metric metrics[] = {
       {"本年新收申请数量", "table3.new_requests.total", true,
-       [](const ReportEntry& x) -> std::optional<std::pair<double, std::string>> {
+       [](const ReportEntry& x) -> std::optional<Measure> {
          auto v = Requests(x);
          if (!v) return std::nullopt;
-         return std::make_pair(*v, Number(*v));
+         return Measure{.value = *v};
        }},
       {"不予公开占比", "table3.results.total.total", false,
-       [&](const ReportEntry& x) -> std::optional<std::pair<double, std::string>> {
-         auto r = RefusedShare(x, s.min_ratio_denominator);
-         if (!r) return std::nullopt;
-         return std::make_pair(static_cast<double>(r->first) / r->second,
-                               absl::StrCat(r->first, "/", r->second));
-       }},
+       [&](const ReportEntry& x) { return ratio(RefusedShare(x, s.min_ratio_denominator)); }},
       {"复议诉讼纠错率", "table4.reconsideration.corrected", false,
-       [&](const ReportEntry& x) -> std::optional<std::pair<double, std::string>> {
-         auto r = CorrectionRate(x, s.min_ratio_denominator);
-         if (!r) return std::nullopt;
-         return std::make_pair(static_cast<double>(r->first) / r->second,
-                               absl::StrCat(r->first, "/", r->second));
-       }},
+       [&](const ReportEntry& x) { return ratio(CorrectionRate(x, s.min_ratio_denominator)); }},
   };
   for (const Metric& metric : metrics) {
     const auto own = metric.value(e);
     if (!own) continue;
     std::vector<double> values, raw;
+    values.reserve(peers.size());
+    raw.reserve(peers.size());
     for (const ReportEntry* p : peers) {
       if (auto v = metric.value(*p)) {
-        raw.push_back(v->first);
-        values.push_back(metric.count ? std::log1p(v->first) : v->first);
+        raw.push_back(v->value);
+        values.push_back(metric.count ? std::log1p(v->value) : v->value);
       }
     }
     if (static_cast<int>(values.size()) < s.min_peers) continue;
-    const double x = metric.count ? std::log1p(own->first) : own->first;
+    const double x = metric.count ? std::log1p(own->value) : own->value;
     const auto z = ModifiedZ(x, values);
     if (!z || std::abs(*z) <= s.outlier_z) continue;
     const double median = Median(raw);
-    if (metric.count && std::abs(own->first - median) < s.outlier_min_count_difference) continue;
+    if (metric.count && std::abs(own->value - median) < s.outlier_min_count_difference) continue;
+    const std::string own_text = own->Text();
     v1::Anomaly* a =
         Add(set, v1::ANOMALY_KIND_PEER_OUTLIER, std::abs(*z) > s.outlier_z_high ? kHigh : kMedium,
             e.key,
-            absl::StrCat(metric.name, "为", own->second, "，明显", *z > 0 ? "高" : "低", "于",
+            absl::StrCat(metric.name, "为", own_text, "，明显", *z > 0 ? "高" : "低", "于",
                          values.size(), "个同级单位（中位数", Number(median), "）"));
     a->set_explanation_without_peers(
-        absl::StrCat(metric.name, "为", own->second, "，明显", *z > 0 ? "高" : "低", "于同级单位"));
+        absl::StrCat(metric.name, "为", own_text, "，明显", *z > 0 ? "高" : "低", "于同级单位"));
     AddCell(a, e.edition, metric.path);
-    AddEvidence(a, metric.name, own->second);
+    AddEvidence(a, metric.name, own_text);
     // The rest is drawn from the peers: neither shown to readers who cannot see them nor part
     // of the flag's fingerprint (a neighbour's filing must not re-open a decided flag).
     AddPeerEvidence(a, "同级中位数", Number(median));

@@ -388,7 +388,7 @@ double YearModel::NarrativeSimilarity(const ReportEntry& a, const ReportEntry& b
   constexpr size_t kMaxRemembered = 1 << 20;
   const std::pair<uint64_t, uint64_t> pair = std::minmax(a.serial, b.serial);
   {
-    absl::MutexLock lock(&similarity_mu_);
+    absl::ReaderMutexLock lock(&similarity_mu_);  // flags are evaluated on several threads
     if (auto it = similarities_.find(pair); it != similarities_.end()) return it->second;
   }
   const double similarity = Jaccard(a.problem_shingles, b.problem_shingles);
