@@ -156,6 +156,14 @@ CellVector::CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
   }
 }
 
+bool CellVector::operator==(const CellVector& other) const {
+  if (indices_ != other.indices_) return false;
+  for (size_t i = 0; i < indices_.size(); ++i) {
+    if (Value(i) != other.Value(i)) return false;
+  }
+  return true;
+}
+
 std::optional<int64_t> CellVector::Find(int index) const {
   auto it = std::lower_bound(indices_.begin(), indices_.end(), index);
   if (it == indices_.end() || *it != index) return std::nullopt;
@@ -440,9 +448,23 @@ std::vector<int> YearModel::Differences(const YearModel& other) const {
            a.returned == b.returned && same_edition(a.editions[0], b.editions[0]) &&
            same_edition(a.editions[1], b.editions[1]);
   };
+  // A region without children keeps counts only, its sums being its reports' cells. When each
+  // model has one report there of the same edition (a township's own, mostly), the sums are
+  // the same exactly when the counts and those cells are: no sums need adding up.
+  auto one_same_report = [&](int region) {
+    if (!tree_->children(region).empty()) return false;
+    static const RegionSums kNone;
+    const RegionSums* a = CountsOf(region);
+    const RegionSums* b = other.CountsOf(region);
+    const std::vector<const ReportEntry*> x = ReportsAt(region);
+    const std::vector<const ReportEntry*> y = other.ReportsAt(region);
+    return x.size() == 1 && y.size() == 1 && x[0]->edition == y[0]->edition &&
+           x[0]->cells == y[0]->cells && same(a == nullptr ? kNone : *a, b == nullptr ? kNone : *b);
+  };
   std::vector<int> differ;
   RegionSums mine, theirs;
   for (int region = 0; region < tree_->size(); ++region) {
+    if (one_same_report(region)) continue;
     if (!same(SumsOf(region, &mine), other.SumsOf(region, &theirs))) differ.push_back(region);
   }
   return differ;

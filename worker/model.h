@@ -95,6 +95,8 @@ class CellVector {
 
   size_t size() const { return indices_.size(); }
   bool empty() const { return indices_.empty(); }
+  // The same cells filled with the same values.
+  bool operator==(const CellVector& other) const;
   // The value of cell `index`, nullopt when it is not filled.
   std::optional<int64_t> Find(int index) const;
 

@@ -200,6 +200,21 @@ TEST(IncrementalPropertyTest, DifferencesNoticesDrift) {
   b.Apply(testing::Rev({.region = "330226001000", .cells = {{"table3.new_requests.total", 2}}}));
   // The township and its four ancestors (county, city, province, nation) differ.
   EXPECT_EQ(a.Differences(b).size(), 5u);
+
+  // The same cells, but one model has the report approved: its counts differ up the tree.
+  YearModel c(2021, tree, &settings);
+  YearModel d(2021, tree, &settings);
+  const v1::Revision r =
+      testing::Rev({.region = "330226001000", .cells = {{"table3.new_requests.total", 1}}});
+  c.Apply(r);
+  d.Apply(r);
+  EXPECT_TRUE(c.Differences(d).empty());
+  v1::Review approved;
+  approved.set_state(v1::REVIEW_STATE_APPROVED);
+  approved.set_revision(r.revision());
+  approved.set_sequence(7);
+  c.ApplyReview(r.key(), approved);
+  EXPECT_EQ(c.Differences(d).size(), 5u);
 }
 
 }  // namespace
