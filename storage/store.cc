@@ -281,17 +281,21 @@ absl::Status Store::LoadState() {
   // Rollup jobs a worker had claimed before a restart go back to the queue.
   {
     rocksdb::WriteBatch requeue;
+    int64_t pending = 0;
     absl::Status scanned = ScanJobs([&](const std::string& key, v1::RollupJob& job) {
       if (job.state() == v1::JOB_STATE_RUNNING) {
         job.set_state(v1::JOB_STATE_PENDING);
         requeue.Put(key, job.SerializeAsString());
       }
+      pending += job.state() == v1::JOB_STATE_PENDING;
       return true;
     });
     if (!scanned.ok()) return scanned;
     if (requeue.Count() > 0 && !read_only_) {
       GONGKAI_RETURN_IF_ERROR(Write(&requeue, "requeue jobs"));
     }
+    absl::MutexLock lock(&results_mu_);
+    pending_jobs_ = pending;
   }
   return LoadRegistryState();
 }

@@ -368,6 +368,9 @@ class Store {
   mutable absl::Mutex registry_mu_;
   std::shared_ptr<const registry::TimedRegistry> registry_ ABSL_GUARDED_BY(registry_mu_);
   absl::Mutex results_mu_;  // Serializes WriteResults (the checkpoint) and job updates.
+  // Jobs waiting to be claimed (counted at open, then kept): the in-process worker tries a
+  // claim before every wait for changes, and with none waiting no job record is read.
+  int64_t pending_jobs_ ABSL_GUARDED_BY(results_mu_) = 0;
   // A commit waiting in the group-commit queue (see Commit).
   struct PendingCommit {
     const CommitRequest* request;

@@ -207,6 +207,7 @@ absl::StatusOr<v1::RollupJob> Store::CreateJob(int year, const std::string& regi
   batch.Put(keys::JobKey(id), job.SerializeAsString());
   batch.Put(keys::MetaKey(kNextJobName), EncodeCounter(id));
   GONGKAI_RETURN_IF_ERROR(Write(&batch, "create job"));
+  ++pending_jobs_;
   return job;
 }
 
@@ -240,6 +241,7 @@ absl::Status Store::ScanJobs(
 
 absl::StatusOr<v1::RollupJob> Store::ClaimJob(absl::Time now) {
   absl::MutexLock lock(&results_mu_);
+  if (pending_jobs_ <= 0) return absl::NotFoundError("no pending rollup job");
   std::optional<std::pair<std::string, v1::RollupJob>> claimed;
   absl::Status scanned = ScanJobs([&](const std::string& key, v1::RollupJob& job) {
     if (job.state() != v1::JOB_STATE_PENDING) return true;
@@ -247,13 +249,17 @@ absl::StatusOr<v1::RollupJob> Store::ClaimJob(absl::Time now) {
     return false;
   });
   if (!scanned.ok()) return scanned;
-  if (!claimed.has_value()) return absl::NotFoundError("no pending rollup job");
+  if (!claimed.has_value()) {
+    pending_jobs_ = 0;  // the records are what counts
+    return absl::NotFoundError("no pending rollup job");
+  }
   v1::RollupJob& job = claimed->second;
   job.set_state(v1::JOB_STATE_RUNNING);
   *job.mutable_start_time() = ToProtoTime(now);
   rocksdb::WriteBatch batch;
   batch.Put(claimed->first, job.SerializeAsString());
   GONGKAI_RETURN_IF_ERROR(Write(&batch, "claim job"));
+  --pending_jobs_;
   return job;
 }
 

@@ -343,6 +343,34 @@ TEST_F(StoreTest, AJobClaimedBeforeARestartIsQueuedAgain) {
   EXPECT_EQ(again->id(), claimed->id());
 }
 
+TEST_F(StoreTest, JobsAreClaimedOnceEachInTheOrderTheyWereMade) {
+  EXPECT_EQ(store_->ClaimJob(absl::Now()).status().code(), absl::StatusCode::kNotFound);
+  for (int year : {2019, 2020}) ASSERT_TRUE(store_->CreateJob(year, "", absl::Now()).ok());
+  for (int year : {2019, 2020}) {
+    auto claimed = store_->ClaimJob(absl::Now());
+    ASSERT_TRUE(claimed.ok());
+    EXPECT_EQ(claimed->year(), year);
+    EXPECT_EQ(claimed->state(), v1::JOB_STATE_RUNNING);
+    claimed->set_state(v1::JOB_STATE_SUCCEEDED);
+    ASSERT_TRUE(store_->FinishJob(*claimed).ok());
+  }
+  EXPECT_EQ(store_->ClaimJob(absl::Now()).status().code(), absl::StatusCode::kNotFound);
+  // One made after the queue ran dry, and one still waiting across a restart.
+  ASSERT_TRUE(store_->CreateJob(2021, "", absl::Now()).ok());
+  ASSERT_TRUE(store_->CreateJob(2022, "", absl::Now()).ok());
+  auto third = store_->ClaimJob(absl::Now());
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->year(), 2021);
+  Reopen();
+  auto fourth = store_->ClaimJob(absl::Now());
+  ASSERT_TRUE(fourth.ok());
+  EXPECT_EQ(fourth->year(), 2021);  // claimed, not finished, before the restart: queued again
+  auto fifth = store_->ClaimJob(absl::Now());
+  ASSERT_TRUE(fifth.ok());
+  EXPECT_EQ(fifth->year(), 2022);
+  EXPECT_EQ(store_->ClaimJob(absl::Now()).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(StoreOpenTest, RefusesADataDirectoryWithAnotherKeyLayout) {
   TempDir dir;
   ASSERT_TRUE(Store::Open(dir.path()).ok());  // records the layout version

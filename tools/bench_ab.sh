@@ -55,6 +55,13 @@ start() {  # BIN FLAGS WORK: starts gongkaid, waits until its worker follows the
   done
 }
 
+perf_start() {  # sets perf_pid (one's local) when PERF is set
+  [[ -n ${PERF:-} ]] || return 0
+  # shellcheck disable=SC2086 # PERF_ARGS is a list of options
+  perf record ${PERF_ARGS:--F 999 -g} -a -o "$PERF" 2>/dev/null &
+  perf_pid=$!
+}
+
 one() {  # DIR[:FLAGS] LAST
   local bin=${1%%:*} flags="" work pid server out perf_pid=""
   [[ $1 == *:* ]] && flags=${1#*:}
@@ -67,7 +74,9 @@ one() {  # DIR[:FLAGS] LAST
     [[ $flags == *--worker=false* ]] || "${lc[@]}" --mode=catchup >/dev/null
     local cpu0
     cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+    [[ $2 == 1 ]] && perf_start
     out=$("${lc[@]}" --mode=submit --year="$YEAR" --offset="$WARM" --count="$COUNT" --concurrency="$CONC")
+    [[ -n $perf_pid ]] && { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
     echo "$1: $(grep -o '"per_second":[0-9.]*' <<<"$out" | cut -d: -f2)/s submits, gongkaid CPU" \
       "$(awk -v c0="$cpu0" -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15 - c0) / hz}' "/proc/$pid/stat") s," \
       "RSS $(awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status") MB"
@@ -84,11 +93,7 @@ one() {  # DIR[:FLAGS] LAST
     done
   fi
   [[ $MODE != catchup ]] && "${lc[@]}" --mode=catchup >/dev/null
-  if [[ -n ${PERF:-} && $2 == 1 ]]; then
-    # shellcheck disable=SC2086 # PERF_ARGS is a list of options
-    perf record ${PERF_ARGS:--F 999 -g} -a -o "$PERF" 2>/dev/null &
-    perf_pid=$!
-  fi
+  [[ $2 == 1 ]] && perf_start
   if [[ $MODE == catchup ]]; then
     out=$("${lc[@]}" --mode=catchup)
     line+=", then behind by $(grep -o '"seconds":[0-9.]*' <<<"$out" | cut -d: -f2) s"

@@ -335,6 +335,13 @@ absl::Status Daemon::StartWorker() {
                               const std::function<bool()>& cancelled) {
     return WatchChanges(env_, context, r, send, cancelled);
   };
+  options.claim_job = [this, context](v1::RollupJob* job) {
+    return ClaimRollupJob(env_, context, job);
+  };
+  options.finish_job = [this, context](const v1::RollupJob& job) {
+    v1::RollupJob ignored;
+    return FinishRollupJob(env_, context, job, &ignored);
+  };
   worker_ = std::make_unique<worker::Runner>(
       server_->InProcessChannel(worker::WorkerChannelArguments()), options);
   worker_thread_ = std::thread([this] {

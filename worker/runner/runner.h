@@ -71,6 +71,11 @@ struct RunnerOptions {
   // Likewise in gongkaid: the change feed from ReportService.WatchChanges's handler, run on the
   // feed's thread. Unset: the stream over the channel.
   ChangeFeed::Source watch_changes;
+  // Likewise in gongkaid: rollup jobs claimed (NotFound: none waiting) and finished through
+  // WorkerService's handlers — a claim is tried before every wait for changes. Unset:
+  // WorkerService.ClaimRollupJob and FinishRollupJob over the channel.
+  std::function<absl::Status(v1::RollupJob*)> claim_job;
+  std::function<absl::Status(const v1::RollupJob&)> finish_job;
   // Threads that build rollups and flags (the worker's own thread among them).
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   // The latest years with reports held in memory after a start and a scheduled recompute (with
