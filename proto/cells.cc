@@ -378,7 +378,32 @@ bool Labelled(const Cell& cell) {
   return !cell.table().empty() || !cell.row().empty() || !cell.column().empty();
 }
 
+void LabelAnomaly(v1::Anomaly* anomaly, bool set) {
+  if (anomaly->edition() == v1::EDITION_UNSPECIFIED) return;
+  for (v1::CellRef& cell : *anomaly->mutable_cells()) Label(anomaly->edition(), &cell, set);
+}
+
 }  // namespace
+
+void AddCellLabels(v1::Anomaly* anomaly) { LabelAnomaly(anomaly, true); }
+
+void AddCellLabels(v1::AnomalySet* set) {
+  for (v1::Anomaly& anomaly : *set->mutable_anomalies()) LabelAnomaly(&anomaly, true);
+}
+
+void ClearCellLabels(v1::AnomalySet* set) {
+  for (v1::Anomaly& anomaly : *set->mutable_anomalies()) LabelAnomaly(&anomaly, false);
+}
+
+bool HasCellLabels(const v1::AnomalySet& set) {
+  for (const v1::Anomaly& anomaly : set.anomalies()) {
+    if (anomaly.edition() == v1::EDITION_UNSPECIFIED) continue;
+    for (const v1::CellRef& cell : anomaly.cells()) {
+      if (Labelled(cell)) return true;
+    }
+  }
+  return false;
+}
 
 void AddCellLabels(v1::Rollup* rollup) { LabelRollup(rollup, true); }
 

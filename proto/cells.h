@@ -98,6 +98,16 @@ void ClearCellLabels(v1::Rollup* rollup);
 // Whether any of the rollup's cells carries a label.
 bool HasCellLabels(const v1::Rollup& rollup);
 
+// Likewise the cells a flag names: the labels of its edition's cells, found by field path. The
+// worker builds flags without them and the store keeps them so (a ZERO_PUBLICATION flag names
+// a whole table's cells); whatever serves a flag puts them back. A flag without an edition
+// (none of its cells is a report's cell, or it was stored before flags recorded one) keeps
+// the labels it has.
+void AddCellLabels(v1::Anomaly* anomaly);
+void AddCellLabels(v1::AnomalySet* set);
+void ClearCellLabels(v1::AnomalySet* set);
+bool HasCellLabels(const v1::AnomalySet& set);
+
 }  // namespace gongkai
 
 #endif  // GONGKAI_PROTO_CELLS_H_

@@ -75,6 +75,10 @@ absl::Status Store::WriteResults(
     const std::string key = keys::AnomaliesKey(year, registry->PathOf(set.region_code()));
     if (set.anomalies_size() == 0) {
       batch.Delete(key);
+    } else if (HasCellLabels(set)) {  // kept without them too; the reads put them back
+      v1::AnomalySet unlabelled = set;
+      ClearCellLabels(&unlabelled);
+      batch.Put(key, unlabelled.SerializeAsString());
     } else {
       batch.Put(key, set.SerializeAsString());
     }
@@ -126,6 +130,7 @@ absl::StatusOr<v1::AnomalySet> Store::AnomaliesAt(const std::string& region_code
   if (status.IsNotFound()) return set;
   GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read anomalies"));
   if (!set.ParseFromString(value)) return absl::DataLossError("unreadable anomaly set");
+  AddCellLabels(&set);
   return set;
 }
 
@@ -171,6 +176,7 @@ absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
         return page;
       }
       page.items.push_back(set.anomalies(i));
+      AddCellLabels(&page.items.back());
     }
   }
   GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "scan anomalies"));

@@ -45,6 +45,40 @@ TEST(CellsTest, LabelsAndPathsFollowTheSchema) {
   EXPECT_EQ(last.column, "总计");
 }
 
+TEST(CellsTest, AFlagsCellLabelsComeFromItsEditionsSchemaByFieldPath) {
+  v1::AnomalySet set;
+  v1::Anomaly* of2019 = set.add_anomalies();
+  of2019->set_edition(v1::EDITION_2019);
+  of2019->add_cells()->set_field_path("table2_2019.item5.licensing.change");
+  of2019->add_cells()->set_field_path("publication_date");  // not a cell: no labels
+  v1::Anomaly* without = set.add_anomalies();  // stored before flags recorded their edition
+  v1::CellRef* old = without->add_cells();
+  old->set_field_path("table3.new_requests.total");
+  old->set_table("三");
+  EXPECT_FALSE(HasCellLabels(set));  // the one without an edition is left as it is
+  AddCellLabels(&set);
+  EXPECT_TRUE(HasCellLabels(set));
+  const CellSpec& spec =
+      CellsOf(v1::EDITION_2019)[FindCell(v1::EDITION_2019, "table2_2019.item5.licensing.change")];
+  const v1::CellRef& change = set.anomalies(0).cells(0);
+  EXPECT_EQ(change.table(), "二");
+  EXPECT_EQ(change.row(), spec.row);
+  EXPECT_EQ(change.column(), spec.column);
+  EXPECT_EQ(set.anomalies(0).cells(1).table(), "");
+  EXPECT_EQ(set.anomalies(1).cells(0).table(), "三");
+  EXPECT_EQ(set.anomalies(1).cells(0).row(), "");
+  // Clearing leaves the field paths, and the labels of a flag without an edition.
+  ClearCellLabels(&set);
+  EXPECT_FALSE(HasCellLabels(set));
+  EXPECT_EQ(set.anomalies(0).cells(0).field_path(), "table2_2019.item5.licensing.change");
+  EXPECT_EQ(set.anomalies(0).cells(0).row(), "");
+  EXPECT_EQ(set.anomalies(1).cells(0).table(), "三");
+  // One flag alone, as a listing labels them.
+  v1::Anomaly one = set.anomalies(0);
+  AddCellLabels(&one);
+  EXPECT_EQ(one.cells(0).column(), spec.column);
+}
+
 TEST(CellsTest, ARollupsCellLabelsComeFromTheSchemaByFieldPath) {
   v1::Rollup rollup;
   rollup.add_shared()->set_field_path("table3.new_requests.total");

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "proto/cells.h"
 #include "rocksdb/db.h"
 #include "storage/keys.h"
 #include "tests/store_test_fixture.h"
@@ -296,6 +297,54 @@ TEST_F(StoreTest, ARollupIsKeptWithoutItsCellLabelsAndReadWithTheSchemas) {
     EXPECT_EQ(got.sum(), 7);
     EXPECT_EQ(got.contributors(), 2);
   }
+}
+
+TEST_F(StoreTest, AFlagIsKeptWithoutItsCellLabelsAndReadWithItsEditionsSchema) {
+  // As the worker builds it (field paths and the edition) and as a client might send it (with
+  // labels, here wrong ones): both read back with the edition's labels, whichever read it is.
+  v1::AnomalySet unlabelled;
+  unlabelled.set_region_code("330226000000");
+  unlabelled.set_year(2021);
+  v1::Anomaly* flag = unlabelled.add_anomalies();
+  flag->set_kind(v1::ANOMALY_KIND_ZERO_PUBLICATION);
+  flag->set_edition(v1::EDITION_2021);
+  flag->add_cells()->set_field_path("table3.new_requests.total");
+  v1::AnomalySet labelled = unlabelled;
+  labelled.set_region_code("330226104000");
+  labelled.mutable_anomalies(0)->mutable_cells(0)->set_table("x");
+  labelled.mutable_anomalies(0)->mutable_cells(0)->set_row("y");
+  ASSERT_TRUE(
+      store_->WriteResults(2021, {}, testing::Repeated({unlabelled, labelled}), std::nullopt).ok());
+  auto expect_labelled = [](const v1::Anomaly& got, const std::string& code) {
+    ASSERT_EQ(got.cells_size(), 1);
+    EXPECT_EQ(got.cells(0).table(), "三") << code;
+    EXPECT_EQ(got.cells(0).row(), "一、本年新收政府信息公开申请数量") << code;
+    EXPECT_EQ(got.cells(0).column(), "总计") << code;
+  };
+  for (const std::string code : {"330226000000", "330226104000"}) {
+    absl::StatusOr<v1::AnomalySet> at = store_->AnomaliesAt(code, 2021);
+    ASSERT_TRUE(at.ok()) << at.status();
+    ASSERT_EQ(at->anomalies_size(), 1);
+    expect_labelled(at->anomalies(0), code);
+    auto page = store_->ListAnomalies(code, 2021, 10, "", [](const v1::Anomaly&) { return true; });
+    ASSERT_TRUE(page.ok()) << page.status();
+    ASSERT_FALSE(page->items.empty());  // the county's listing has its township's flag too
+    for (const v1::Anomaly& listed : page->items) expect_labelled(listed, code);
+  }
+  // What the store holds: the field path alone.
+  const std::string key = keys::AnomaliesKey(2021, store_->Tree(2021)->PathOf("330226104000"));
+  store_.reset();
+  std::string value;
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::Options(), dir_.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+  }
+  v1::AnomalySet kept;
+  ASSERT_TRUE(kept.ParseFromString(value));
+  EXPECT_FALSE(HasCellLabels(kept));
+  EXPECT_EQ(kept.anomalies(0).cells(0).field_path(), "table3.new_requests.total");
 }
 
 TEST_F(StoreTest, ACraftedAnomalyPageTokenIsRefused) {

@@ -50,15 +50,19 @@ v1::Anomaly* Add(v1::AnomalySet* set, v1::AnomalyKind kind, Severity severity,
   return a;
 }
 
+// Cells by field path only, as the store keeps them (AddCellLabels in proto/cells.h).
 void AddCell(v1::Anomaly* a, v1::Edition edition, absl::string_view path) {
   const int i = FindCell(edition, path);
   if (i < 0) return;
-  const CellSpec& cell = CellsOf(edition)[i];
-  v1::CellRef* ref = a->add_cells();
-  ref->set_field_path(cell.field_path);
-  ref->set_table(cell.table);
-  ref->set_row(cell.row);
-  ref->set_column(cell.column);
+  a->set_edition(edition);
+  a->add_cells()->set_field_path(CellsOf(edition)[i].field_path);
+}
+
+void AddCells(v1::Anomaly* a, v1::Edition edition,
+              const google::protobuf::RepeatedPtrField<v1::CellRef>& cells) {
+  if (cells.empty()) return;
+  a->set_edition(edition);
+  for (const v1::CellRef& cell : cells) a->add_cells()->set_field_path(cell.field_path());
 }
 
 void AddEvidence(v1::Anomaly* a, std::string label, std::string value) {
@@ -214,7 +218,7 @@ void RuleViolations(const ReportEntry& e, v1::AnomalySet* set) {
     if (v.rule() == "UNCHECKABLE") {
       v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_UNCHECKABLE_RULE, kLow, e.key,
                            absl::StrCat(v.rule_name(), "：", v.message()));
-      *a->mutable_cells() = v.cells();
+      AddCells(a, e.edition, v.cells());
       AddEvidence(a, "规则", v.rule_name());
       AddEvidence(a, "另一侧合计", v.actual());
       continue;
@@ -224,7 +228,7 @@ void RuleViolations(const ReportEntry& e, v1::AnomalySet* set) {
         Add(set, v1::ANOMALY_KIND_RULE_VIOLATION, kMedium, e.key,
             absl::StrCat("违反勾稽关系", v.rule(), "（", v.rule_name(), "）：应为", v.expected(),
                          "，实为", v.actual().empty() ? "空" : v.actual()));
-    *a->mutable_cells() = v.cells();
+    AddCells(a, e.edition, v.cells());
     AddEvidence(a, "规则", v.rule());
     AddEvidence(a, "应为", v.expected());
     AddEvidence(a, "实为", v.actual());
