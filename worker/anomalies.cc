@@ -148,7 +148,7 @@ const SubTableList& SubTables(const YearModel& model, const ReportEntry& e) {
   const bool makes_rules =
       level == v1::LEVEL_NATION ||
       (e.government() && (level == v1::LEVEL_PROVINCE || level == v1::LEVEL_PREFECTURE));
-  // [edition][makes_rules]; an edition outside the schema has no cells, so no sub-tables.
+  // (edition, makes_rules) → its sub-tables; an edition without cells has none.
   static const auto* const kLists = [] {
     auto* lists = new std::map<std::pair<int, bool>, SubTableList>;
     for (int edition = v1::Edition_MIN; edition <= v1::Edition_MAX; ++edition) {
