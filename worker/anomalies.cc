@@ -23,23 +23,6 @@ constexpr Severity kLow = v1::ANOMALY_SEVERITY_LOW;
 constexpr Severity kMedium = v1::ANOMALY_SEVERITY_MEDIUM;
 constexpr Severity kHigh = v1::ANOMALY_SEVERITY_HIGH;
 
-// The cells the ratio checks read, spelled out (not joined per call: every peer of every
-// region is read).
-constexpr const char* kWithheldTotals[] = {"table3.results.withheld.state_secret.total",
-                                           "table3.results.withheld.prohibited_by_law.total",
-                                           "table3.results.withheld.endangers_security.total",
-                                           "table3.results.withheld.third_party_rights.total",
-                                           "table3.results.withheld.internal_affairs.total",
-                                           "table3.results.withheld.process_information.total",
-                                           "table3.results.withheld.enforcement_files.total",
-                                           "table3.results.withheld.administrative_queries.total"};
-constexpr const char* kCaseCorrected[] = {"table4.reconsideration.corrected",
-                                          "table4.litigation.direct.corrected",
-                                          "table4.litigation.after_reconsideration.corrected"};
-constexpr const char* kCaseTotals[] = {"table4.reconsideration.total",
-                                       "table4.litigation.direct.total",
-                                       "table4.litigation.after_reconsideration.total"};
-
 v1::Anomaly* Add(v1::AnomalySet* set, v1::AnomalyKind kind, Severity severity,
                  const v1::ReportKey& key, std::string explanation) {
   v1::Anomaly* a = set->add_anomalies();
@@ -108,20 +91,32 @@ std::optional<double> Requests(const ReportEntry& e) {
   return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
 }
 
-std::optional<std::pair<int64_t, int64_t>> RefusedShare(const ReportEntry& e, int min_den) {
-  const int64_t den = e.Cell("table3.results.total.total").value_or(0);
-  if (den < min_den) return std::nullopt;
-  int64_t num = 0;
-  for (const char* path : kWithheldTotals) num += e.Cell(path).value_or(0);
-  return std::make_pair(num, den);
+// The report's own value of the rollups' indicators (blank cells as 0): the operands' sums.
+std::pair<int64_t, int64_t> Operands(const ReportEntry& e,
+                                     std::initializer_list<const IndicatorSpec*> specs) {
+  int64_t num = 0, den = 0;
+  for (const IndicatorSpec* spec : specs) {
+    for (const char* path : spec->numerator) num += e.Cell(path).value_or(0);
+    for (const char* path : spec->denominator) den += e.Cell(path).value_or(0);
+  }
+  return {num, den};
 }
 
+std::optional<std::pair<int64_t, int64_t>> RefusedShare(const ReportEntry& e, int min_den) {
+  static const IndicatorSpec* const kRefused = &IndicatorNamed("refused_share");
+  const auto r = Operands(e, {kRefused});
+  if (r.second < min_den) return std::nullopt;
+  return r;
+}
+
+// Reconsideration and litigation together.
 std::optional<std::pair<int64_t, int64_t>> CorrectionRate(const ReportEntry& e, int min_den) {
-  int64_t num = 0, den = 0;
-  for (const char* path : kCaseCorrected) num += e.Cell(path).value_or(0);
-  for (const char* path : kCaseTotals) den += e.Cell(path).value_or(0);
-  if (den < min_den) return std::nullopt;
-  return std::make_pair(num, den);
+  static const IndicatorSpec* const kReconsideration =
+      &IndicatorNamed("reconsideration_correction_rate");
+  static const IndicatorSpec* const kLitigation = &IndicatorNamed("litigation_correction_rate");
+  const auto r = Operands(e, {kReconsideration, kLitigation});
+  if (r.second < min_den) return std::nullopt;
+  return r;
 }
 
 // ---- ZERO_PUBLICATION --------------------------------------------------------------------

@@ -169,6 +169,18 @@ struct EditionSums {
   __int128 Exact(int i) const;
 };
 
+// The rollup's indicators: each a ratio of sums of shared cells (both editions together); the
+// flags' ratio checks read the same cells.
+struct IndicatorSpec {
+  const char* name;
+  const char* label;
+  std::vector<const char*> numerator;
+  std::vector<const char*> denominator;
+};
+const std::vector<IndicatorSpec>& Indicators();
+// The indicator of that name (one of Indicators(); any other name is a bug).
+const IndicatorSpec& IndicatorNamed(absl::string_view name);
+
 // Decimal text of an exact sum.
 std::string Int128Text(__int128 value);
 

@@ -1,6 +1,8 @@
 // The rollup of a region built from the model's sums (YearModel::BuildRollup and its parts):
 // each edition's sums, the cells both editions share, the indicators and completeness.
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -88,15 +90,10 @@ int64_t Saturated(__int128 value) {
                                                    std::numeric_limits<int64_t>::max()));
 }
 
-// The rollup's indicators: each a ratio of sums of shared cells (both editions together). To add
-// one: a line here (name, label as people read it, numerator and denominator cells).
-struct IndicatorSpec {
-  const char* name;
-  const char* label;
-  std::vector<const char*> numerator;
-  std::vector<const char*> denominator;
-};
+}  // namespace
 
+// To add an indicator: a line here (name, label as people read it, numerator and denominator
+// cells).
 const std::vector<IndicatorSpec>& Indicators() {
   static const auto* const kIndicators = new std::vector<IndicatorSpec>{
       {"granted_share",
@@ -126,7 +123,13 @@ const std::vector<IndicatorSpec>& Indicators() {
   return *kIndicators;
 }
 
-}  // namespace
+const IndicatorSpec& IndicatorNamed(absl::string_view name) {
+  for (const IndicatorSpec& spec : Indicators()) {
+    if (spec.name == name) return spec;
+  }
+  std::fprintf(stderr, "no indicator %.*s\n", static_cast<int>(name.size()), name.data());
+  std::abort();  // a name in the code that is not in the list above
+}
 
 v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) const {
   v1::Rollup rollup;
