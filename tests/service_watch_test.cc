@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -282,6 +283,31 @@ TEST_F(ChangeFeedTest, TheRunnerAppliesACommitWithoutPolling) {
   EXPECT_TRUE(applied(2));
   runner.Stop();
   thread.join();
+}
+
+// When Run() returns, the feed's reader has ended: nothing of the worker reaches the server
+// afterwards (a reader still starting its stream while the server shut down crashed a test).
+TEST_F(ChangeFeedTest, TheRunnersFeedHasEndedWhenItsRunReturns) {
+  absl::Notification entered;
+  std::atomic<bool> source_ended{false};
+  worker::RunnerOptions options;
+  options.clock = env_.clock;
+  options.log = [](const std::string&) {};
+  // A stream that takes a while to notice its cancellation.
+  options.watch_changes = [&](const v1::WatchChangesRequest&,
+                              const std::function<bool(v1::WatchChangesResponse&)>&,
+                              const std::function<bool()>&) {
+    if (!entered.HasBeenNotified()) entered.Notify();
+    absl::SleepFor(absl::Milliseconds(300));
+    source_ended = true;
+    return absl::OkStatus();
+  };
+  worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+  std::thread thread([&] { (void)runner.Run(); });
+  ASSERT_TRUE(entered.WaitForNotificationWithTimeout(absl::Seconds(20)));
+  runner.Stop();
+  thread.join();
+  EXPECT_TRUE(source_ended);
 }
 
 }  // namespace

@@ -19,7 +19,9 @@ ChangeFeed::ChangeFeed(v1::ReportService::Stub* stub, std::string token, Source 
                        size_t capacity)
     : stub_(stub), token_(std::move(token)), source_(std::move(source)), capacity_(capacity) {}
 
-ChangeFeed::~ChangeFeed() {
+ChangeFeed::~ChangeFeed() { Close(); }
+
+void ChangeFeed::Close() {
   Stop();
   if (reader_.joinable()) reader_.join();
 }

@@ -63,6 +63,9 @@ class ChangeFeed {
   absl::StatusOr<std::vector<Change>> Take(int64_t sequence, size_t max, absl::Time deadline);
   // Ends the stream; Take returns at once from then on (CANCELLED). Final.
   void Stop();
+  // Stop(), then waits until the stream's reader has ended: nothing reaches the server
+  // through this feed once it returns. On the thread that calls Start().
+  void Close();
 
  private:
   void Read(std::shared_ptr<grpc::ClientContext> context, int64_t start);

@@ -421,6 +421,8 @@ absl::Status Runner::Run() {
       mu_.AwaitWithTimeout(absl::Condition(&stopped_), options_.retry_interval);
     }
   }
+  // Leaves no stream behind: whoever joins this thread may shut the server down at once.
+  feed_.Close();
   return absl::OkStatus();
 }
 

@@ -90,7 +90,8 @@ class Runner {
  public:
   Runner(std::shared_ptr<grpc::Channel> channel, RunnerOptions options);
 
-  // Runs until Stop(); returns OK then. RPC errors are logged and retried.
+  // Runs until Stop(); returns OK then, its change stream ended (nothing more reaches the
+  // server). RPC errors are logged and retried.
   absl::Status Run();
   void Stop();
 
