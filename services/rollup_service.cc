@@ -224,14 +224,15 @@ absl::Status GetCheckpoint(const Env& env, const RequestContext& context,
 }
 
 absl::Status WriteResults(const Env& env, const RequestContext& context,
-                          const v1::WriteResultsRequest& request, v1::Checkpoint* response) {
+                          const v1::WriteResultsRequest& request, v1::Checkpoint* response,
+                          storage::WriteSync sync) {
   GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
   std::optional<int64_t> checkpoint;
   if (request.has_checkpoint()) checkpoint = request.checkpoint();
   GONGKAI_RETURN_IF_ERROR(env.store->WriteResults(request.year(), request.rollups(),
                                                   request.anomaly_sets(), checkpoint,
-                                                  request.replace_year()));
+                                                  request.replace_year(), sync));
   return GetCheckpoint(env, context, response);
 }
 

@@ -31,9 +31,11 @@ absl::Status GetRollupJob(const Env& env, const RequestContext& context,
                           const v1::GetRollupJobRequest& request, v1::RollupJob* response);
 
 absl::Status GetCheckpoint(const Env& env, const RequestContext& context, v1::Checkpoint* response);
-// FAILED_PRECONDITION when the checkpoint would move backwards.
+// FAILED_PRECONDITION when the checkpoint would move backwards. Synced, but for gongkaid's own
+// worker (storage::WriteSync::kBuffered: Store::WriteResults says why that is safe).
 absl::Status WriteResults(const Env& env, const RequestContext& context,
-                          const v1::WriteResultsRequest& request, v1::Checkpoint* response);
+                          const v1::WriteResultsRequest& request, v1::Checkpoint* response,
+                          storage::WriteSync sync = storage::WriteSync::kSynced);
 // INVALID_ARGUMENT for a year outside 2019–now or a page token of another listing.
 absl::Status ListReportDigests(const Env& env, const RequestContext& context,
                                const v1::ListReportDigestsRequest& request,

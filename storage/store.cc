@@ -74,7 +74,7 @@ Store::~Store() {
   if (db_ != nullptr) db_->Close().PermitUncheckedError();
 }
 
-absl::Status Store::Write(rocksdb::WriteBatch* batch, absl::string_view what) {
+absl::Status Store::Write(rocksdb::WriteBatch* batch, absl::string_view what, WriteSync sync) {
   // After a failed write (a full or read-only disk, an I/O error) RocksDB refuses every write
   // until it has recovered: by itself for a full disk once space returns (Resume() says Busy
   // meanwhile), never for a fatal error, which needs the database reopened (NeedsReopen()).
@@ -101,7 +101,7 @@ absl::Status Store::Write(rocksdb::WriteBatch* batch, absl::string_view what) {
   }
   GONGKAI_RETURN_IF_ERROR(CheckDiskSpace(batch->GetDataSize()));
   rocksdb::WriteOptions write_options;
-  write_options.sync = options_.sync;
+  write_options.sync = options_.sync && sync == WriteSync::kSynced;
   rocksdb::Status status = db_->Write(write_options, batch);
   if (!status.ok()) write_failed_ = true;
   return FromRocks(status, what);

@@ -40,6 +40,13 @@ class WriteBatch;
 
 namespace gongkai::storage {
 
+// When a write is acknowledged: once RocksDB's log is on the disk (kSynced, unless
+// StoreOptions::sync is off), or once the operating system has it (kBuffered). A buffered write
+// survives a crash of the process but not of the machine; the next synced write makes it
+// durable too (the log is one file, written in order, and recovered as a prefix). Only what can
+// be computed again from synced writes is written buffered.
+enum class WriteSync { kSynced, kBuffered };
+
 struct StoreOptions {
   // Sync the WAL on every commit (durability of acknowledged submissions). Off only in
   // benchmarks that measure the difference.
@@ -269,10 +276,13 @@ class Store {
   // Stores the rollups and anomaly sets (replacing earlier ones of the same regions) in one
   // batch, with the checkpoint when set. NOT_FOUND for a region not in the registry;
   // FAILED_PRECONDITION when the checkpoint is below the stored one.
-  // With `replace_year`, every stored anomaly set of the year is deleted first.
+  // With `replace_year`, every stored anomaly set of the year is deleted first. kBuffered suits
+  // a worker in this process: its results and checkpoint, lost with the machine, are lost
+  // together, and it starts again from the checkpoint that survived.
   absl::Status WriteResults(int year, const google::protobuf::RepeatedPtrField<v1::Rollup>& rollups,
                             const google::protobuf::RepeatedPtrField<v1::AnomalySet>& anomaly_sets,
-                            std::optional<int64_t> checkpoint, bool replace_year = false);
+                            std::optional<int64_t> checkpoint, bool replace_year = false,
+                            WriteSync sync = WriteSync::kSynced);
   // The last sequence whose effects the worker stored (0 at first).
   absl::StatusOr<int64_t> WorkerCheckpoint() const;
   // NOT_FOUND when the region is unknown or has no rollup for the year.
@@ -303,9 +313,11 @@ class Store {
   // every memtable (flushing first when that makes the room).
   absl::Status CheckDiskSpace(size_t bytes);
   absl::Status LoadState();
-  // Writes a batch (synced unless options_.sync is off), resuming RocksDB first when an
-  // earlier write failed. UNAVAILABLE/INTERNAL when it fails; nothing is then applied.
-  absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what);
+  // Writes a batch (synced unless options_.sync is off or `sync` says buffered), resuming
+  // RocksDB first when an earlier write failed. UNAVAILABLE/INTERNAL when it fails; nothing is
+  // then applied.
+  absl::Status Write(rocksdb::WriteBatch* batch, absl::string_view what,
+                     WriteSync sync = WriteSync::kSynced);
   // Records the key layout version in a new store; FAILED_PRECONDITION for another layout.
   absl::Status CheckLayout();
   // The id of a key (ReportId); NOT_FOUND when its region is not in its year's tree.

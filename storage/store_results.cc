@@ -42,7 +42,7 @@ std::string EncodeCounter(int64_t value) {
 absl::Status Store::WriteResults(
     int year, const google::protobuf::RepeatedPtrField<v1::Rollup>& rollups,
     const google::protobuf::RepeatedPtrField<v1::AnomalySet>& anomaly_sets,
-    std::optional<int64_t> checkpoint, bool replace_year) {
+    std::optional<int64_t> checkpoint, bool replace_year, WriteSync sync) {
   // Under the lock a registry update takes, so that results are keyed by the current tree.
   absl::MutexLock lock(&results_mu_);
   std::shared_ptr<const registry::YearTree> registry = Tree(year);
@@ -91,7 +91,7 @@ absl::Status Store::WriteResults(
     }
     batch.Put(keys::CheckpointKey(), EncodeCounter(*checkpoint));
   }
-  return Write(&batch, "write results");
+  return Write(&batch, "write results", sync);
 }
 
 absl::StatusOr<int64_t> Store::WorkerCheckpoint() const {

@@ -4,6 +4,7 @@
 // reopened database holds exactly the acknowledged commits.
 #include <atomic>
 
+#include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "rocksdb/file_system.h"
@@ -16,12 +17,13 @@ namespace {
 enum class Fault { kNone, kNoSpace, kReadOnly };
 
 // A file system whose writes fail on demand: appends with ENOSPC, or syncs and new files with
-// EROFS.
+// EROFS. It counts the syncs of RocksDB's write-ahead log.
 class FaultyFileSystem : public rocksdb::FileSystemWrapper {
  public:
   FaultyFileSystem() : FileSystemWrapper(rocksdb::FileSystem::Default()) {}
   const char* Name() const override { return "FaultyFileSystem"; }
   void Set(Fault fault) { fault_ = fault; }
+  int log_syncs() const { return log_syncs_; }
 
   rocksdb::IOStatus Check(Fault when) const {
     if (fault_ != when) return rocksdb::IOStatus::OK();
@@ -35,15 +37,17 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
     if (rocksdb::IOStatus s = Check(Fault::kReadOnly); !s.ok()) return s;
     std::unique_ptr<rocksdb::FSWritableFile> file;
     rocksdb::IOStatus s = target()->NewWritableFile(name, options, &file, dbg);
-    if (s.ok()) *result = std::make_unique<File>(std::move(file), this);
+    if (s.ok()) {
+      *result = std::make_unique<File>(std::move(file), this, absl::EndsWith(name, ".log"));
+    }
     return s;
   }
 
  private:
   class File : public rocksdb::FSWritableFileOwnerWrapper {
    public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> file, const FaultyFileSystem* fs)
-        : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs) {}
+    File(std::unique_ptr<rocksdb::FSWritableFile> file, FaultyFileSystem* fs, bool log)
+        : FSWritableFileOwnerWrapper(std::move(file)), fs_(fs), log_(log) {}
     rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                              rocksdb::IODebugContext* dbg) override {
       if (rocksdb::IOStatus s = fs_->Check(Fault::kNoSpace); !s.ok()) return s;
@@ -58,19 +62,23 @@ class FaultyFileSystem : public rocksdb::FileSystemWrapper {
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
       if (rocksdb::IOStatus s = fs_->Check(Fault::kReadOnly); !s.ok()) return s;
+      fs_->log_syncs_ += log_;
       return FSWritableFileOwnerWrapper::Sync(options, dbg);
     }
     rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                             rocksdb::IODebugContext* dbg) override {
       if (rocksdb::IOStatus s = fs_->Check(Fault::kReadOnly); !s.ok()) return s;
+      fs_->log_syncs_ += log_;
       return FSWritableFileOwnerWrapper::Fsync(options, dbg);
     }
 
    private:
-    const FaultyFileSystem* fs_;
+    FaultyFileSystem* const fs_;
+    const bool log_;
   };
 
   std::atomic<Fault> fault_{Fault::kNone};
+  std::atomic<int> log_syncs_{0};
 };
 
 CommitRequest CommitOf(const std::string& region, const std::string& title) {
@@ -176,6 +184,48 @@ TEST_P(StoreFaultTest, WritesFailCleanlyWhileTheDiskFailsAndResumeAfterwards) {
   auto second = (*reopened)->GetRevision(CommitOf("330226001000", "").report.key(), 0);
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->report().title(), "after the fault");
+}
+
+// The in-process worker's results are written without waiting for the disk; submits are
+// synced, and carry the buffered results with them; both are there after a reopen.
+TEST(StoreSyncTest, BufferedResultsWaitForNoSyncAndAreKeptWithTheNextSyncedWrite) {
+  testing::TempDir dir;
+  auto fs = std::make_shared<FaultyFileSystem>();
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  v1::Rollup rollup;
+  rollup.set_region_code("330226000000");
+  rollup.set_year(2019);
+  rollup.set_reports(1);
+  {
+    StoreOptions options;
+    options.env = env.get();
+    auto store = Store::Open(dir.path(), options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->LoadRegistry(testing::SmallRegistry()).ok());
+    int syncs = fs->log_syncs();
+    ASSERT_TRUE((*store)->Commit(CommitOf("330226104000", "first")).ok());
+    EXPECT_GT(fs->log_syncs(), syncs);  // a submit waits for the disk
+
+    syncs = fs->log_syncs();
+    ASSERT_TRUE((*store)
+                    ->WriteResults(2019, testing::Repeated({rollup}), {}, /*checkpoint=*/1,
+                                   /*replace_year=*/false, WriteSync::kBuffered)
+                    .ok());
+    EXPECT_EQ(fs->log_syncs(), syncs);
+    EXPECT_EQ((*store)->GetRollup("330226000000", 2019)->reports(), 1);
+
+    ASSERT_TRUE((*store)->Commit(CommitOf("330226001000", "second")).ok());
+    EXPECT_GT(fs->log_syncs(), syncs);
+    syncs = fs->log_syncs();
+    rollup.set_reports(2);
+    ASSERT_TRUE((*store)->WriteResults(2019, testing::Repeated({rollup}), {}, 2).ok());
+    EXPECT_GT(fs->log_syncs(), syncs);  // another worker's results (through gRPC) are synced
+  }
+  auto reopened = Store::Open(dir.path());
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ((*reopened)->HeadSequence(), 2);
+  EXPECT_EQ(*(*reopened)->WorkerCheckpoint(), 2);
+  EXPECT_EQ((*reopened)->GetRollup("330226000000", 2019)->reports(), 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, StoreFaultTest,

@@ -195,7 +195,8 @@ void ZeroPublication(const YearModel& model, const ReportEntry& e,
                          absl::StrCat("主动公开情况表", label, "全部为零或空，同级", compared,
                                       "个单位中", published, "个有数据"));
     a->set_explanation_without_peers(absl::StrCat("主动公开情况表", label, "全部为零或空"));
-    for (int i : cells) AddCell(a, e.edition, CellsOf(e.edition)[i].field_path);
+    a->set_edition(e.edition);
+    for (int i : cells) a->add_cells()->set_field_path(CellsOf(e.edition)[i].field_path);
     AddPeerEvidence(a, "同级单位数", absl::StrCat(compared));
     AddPeerEvidence(a, "同级有数据单位数", absl::StrCat(published));
   };
