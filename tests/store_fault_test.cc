@@ -1,7 +1,8 @@
 // Injected disk faults under the real RocksDB: while writes fail (a full disk, a read-only
 // disk) commits answer UNAVAILABLE, nothing partial becomes visible and reads go on; once the
 // fault clears the store resumes by itself, the change log continues without a gap, and a
-// reopened database holds exactly the acknowledged commits.
+// reopened database holds exactly the acknowledged commits. Also which writes wait for the
+// log's sync (the in-process worker's results do not).
 #include <atomic>
 
 #include "absl/strings/match.h"
