@@ -34,11 +34,14 @@ v1::Anomaly* Add(v1::AnomalySet* set, v1::AnomalyKind kind, Severity severity,
 }
 
 // Cells by field path only, as the store keeps them (AddCellLabels in proto/cells.h).
-void AddCell(v1::Anomaly* a, v1::Edition edition, absl::string_view path) {
-  const int i = FindCell(edition, path);
-  if (i < 0) return;
+void AddCellAt(v1::Anomaly* a, v1::Edition edition, int i) {
   a->set_edition(edition);
   a->add_cells()->set_field_path(CellsOf(edition)[i].field_path);
+}
+
+void AddCell(v1::Anomaly* a, v1::Edition edition, absl::string_view path) {
+  const int i = FindCell(edition, path);
+  if (i >= 0) AddCellAt(a, edition, i);
 }
 
 void AddCells(v1::Anomaly* a, v1::Edition edition,
@@ -195,8 +198,7 @@ void ZeroPublication(const YearModel& model, const ReportEntry& e,
                          absl::StrCat("主动公开情况表", label, "全部为零或空，同级", compared,
                                       "个单位中", published, "个有数据"));
     a->set_explanation_without_peers(absl::StrCat("主动公开情况表", label, "全部为零或空"));
-    a->set_edition(e.edition);
-    for (int i : cells) a->add_cells()->set_field_path(CellsOf(e.edition)[i].field_path);
+    for (int i : cells) AddCellAt(a, e.edition, i);
     AddPeerEvidence(a, "同级单位数", absl::StrCat(compared));
     AddPeerEvidence(a, "同级有数据单位数", absl::StrCat(published));
   };
