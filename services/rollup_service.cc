@@ -236,6 +236,13 @@ absl::Status WriteResults(const Env& env, const RequestContext& context,
   return GetCheckpoint(env, context, response);
 }
 
+absl::Status WriteResults(const Env& env, const RequestContext& context,
+                          const SerializedResults& results, storage::WriteSync sync) {
+  GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
+  GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, results.year, "year"));
+  return env.store->WriteResults(results, sync);
+}
+
 absl::Status ListReportDigests(const Env& env, const RequestContext& context,
                                const v1::ListReportDigestsRequest& request,
                                v1::ListReportDigestsResponse* response) {

@@ -5,6 +5,7 @@
 #define GONGKAI_SERVICES_ROLLUP_SERVICE_H_
 
 #include "absl/status/status.h"
+#include "common/serialize.h"
 #include "gongkai/v1/rollup_service.pb.h"
 #include "services/env.h"
 
@@ -36,6 +37,9 @@ absl::Status GetCheckpoint(const Env& env, const RequestContext& context, v1::Ch
 absl::Status WriteResults(const Env& env, const RequestContext& context,
                           const v1::WriteResultsRequest& request, v1::Checkpoint* response,
                           storage::WriteSync sync = storage::WriteSync::kSynced);
+// The same for gongkaid's own worker, from its results serialized once (kept as they are).
+absl::Status WriteResults(const Env& env, const RequestContext& context,
+                          const SerializedResults& results, storage::WriteSync sync);
 // INVALID_ARGUMENT for a year outside 2019–now or a page token of another listing.
 absl::Status ListReportDigests(const Env& env, const RequestContext& context,
                                const v1::ListReportDigestsRequest& request,

@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/serialize.h"
 #include "gongkai/v1/auth.pb.h"
 #include "gongkai/v1/region.pb.h"
 #include "gongkai/v1/rollup.pb.h"
@@ -283,6 +284,8 @@ class Store {
                             const google::protobuf::RepeatedPtrField<v1::AnomalySet>& anomaly_sets,
                             std::optional<int64_t> checkpoint, bool replace_year = false,
                             WriteSync sync = WriteSync::kSynced);
+  // The same, from results serialized once by a worker in this process (stored as they are).
+  absl::Status WriteResults(const SerializedResults& results, WriteSync sync);
   // The last sequence whose effects the worker stored (0 at first).
   absl::StatusOr<int64_t> WorkerCheckpoint() const;
   // NOT_FOUND when the region is unknown or has no rollup for the year.

@@ -43,53 +43,63 @@ absl::Status Store::WriteResults(
     int year, const google::protobuf::RepeatedPtrField<v1::Rollup>& rollups,
     const google::protobuf::RepeatedPtrField<v1::AnomalySet>& anomaly_sets,
     std::optional<int64_t> checkpoint, bool replace_year, WriteSync sync) {
+  // Kept without the labels of their cells (proto/cells.h); the reads put them back.
+  auto serialized = []<typename T>(const T& result) {
+    if (!HasCellLabels(result)) return result.SerializeAsString();
+    T unlabelled = result;
+    ClearCellLabels(&unlabelled);
+    return unlabelled.SerializeAsString();
+  };
+  SerializedResults results{.year = year, .checkpoint = checkpoint, .replace_year = replace_year};
+  results.rollups.reserve(rollups.size());
+  for (const v1::Rollup& rollup : rollups) {
+    results.rollups.push_back({rollup.region_code(), serialized(rollup)});
+  }
+  results.anomaly_sets.reserve(anomaly_sets.size());
+  for (const v1::AnomalySet& set : anomaly_sets) {
+    results.anomaly_sets.push_back(
+        {set.region_code(), set.anomalies_size() == 0 ? std::string() : serialized(set)});
+  }
+  return WriteResults(results, sync);
+}
+
+absl::Status Store::WriteResults(const SerializedResults& results, WriteSync sync) {
   // Under the lock a registry update takes, so that results are keyed by the current tree.
   absl::MutexLock lock(&results_mu_);
+  const int year = results.year;
   std::shared_ptr<const registry::YearTree> registry = Tree(year);
+  auto path_of = [&](const std::string& region_code) -> absl::StatusOr<std::vector<std::string>> {
+    if (registry->Find(region_code) == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("region ", region_code, " is not in the registry of ", year));
+    }
+    return registry->PathOf(region_code);
+  };
   rocksdb::WriteBatch batch;
-  if (replace_year) {
+  if (results.replace_year) {
     const std::string prefix = keys::AnomaliesPrefix(year, {});
     batch.DeleteRange(prefix, keys::PrefixEnd(prefix));
   }
-  for (const v1::Rollup& rollup : rollups) {
-    if (registry->Find(rollup.region_code()) == nullptr) {
-      return absl::NotFoundError(
-          absl::StrCat("region ", rollup.region_code(), " is not in the registry of ", year));
-    }
-    // Kept without the labels of its cells (proto/cells.h); GetRollup puts them back.
-    std::string value;
-    if (HasCellLabels(rollup)) {
-      v1::Rollup unlabelled = rollup;
-      ClearCellLabels(&unlabelled);
-      value = unlabelled.SerializeAsString();
-    } else {
-      value = rollup.SerializeAsString();
-    }
-    batch.Put(keys::RollupKey(year, registry->PathOf(rollup.region_code())), value);
+  for (const SerializedResults::Item& rollup : results.rollups) {
+    GONGKAI_ASSIGN_OR_RETURN(std::vector<std::string> path, path_of(rollup.region_code));
+    batch.Put(keys::RollupKey(year, path), rollup.value);
   }
-  for (const v1::AnomalySet& set : anomaly_sets) {
-    if (registry->Find(set.region_code()) == nullptr) {
-      return absl::NotFoundError(
-          absl::StrCat("region ", set.region_code(), " is not in the registry of ", year));
-    }
-    const std::string key = keys::AnomaliesKey(year, registry->PathOf(set.region_code()));
-    if (set.anomalies_size() == 0) {
+  for (const SerializedResults::Item& set : results.anomaly_sets) {
+    GONGKAI_ASSIGN_OR_RETURN(std::vector<std::string> path, path_of(set.region_code));
+    const std::string key = keys::AnomaliesKey(year, path);
+    if (set.value.empty()) {
       batch.Delete(key);
-    } else if (HasCellLabels(set)) {  // kept without them too; the reads put them back
-      v1::AnomalySet unlabelled = set;
-      ClearCellLabels(&unlabelled);
-      batch.Put(key, unlabelled.SerializeAsString());
     } else {
-      batch.Put(key, set.SerializeAsString());
+      batch.Put(key, set.value);
     }
   }
-  if (checkpoint.has_value()) {
+  if (results.checkpoint.has_value()) {
     GONGKAI_ASSIGN_OR_RETURN(int64_t stored, ReadCounter(db_.get(), keys::CheckpointKey()));
-    if (*checkpoint < stored) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("checkpoint ", *checkpoint, " is behind the stored checkpoint ", stored));
+    if (*results.checkpoint < stored) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "checkpoint ", *results.checkpoint, " is behind the stored checkpoint ", stored));
     }
-    batch.Put(keys::CheckpointKey(), EncodeCounter(*checkpoint));
+    batch.Put(keys::CheckpointKey(), EncodeCounter(*results.checkpoint));
   }
   return Write(&batch, "write results", sync);
 }

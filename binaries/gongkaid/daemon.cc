@@ -325,9 +325,8 @@ absl::Status Daemon::StartWorker() {
   // written in one batch, and this worker dies with the process that holds the store; a crash
   // of the machine loses both together, and the worker starts again from the checkpoint that
   // survived. The submits' syncs then need not queue behind the worker's.
-  options.write_results = [this, context](const v1::WriteResultsRequest& r) {
-    v1::Checkpoint ignored;
-    return WriteResults(env_, context, r, &ignored, storage::WriteSync::kBuffered);
+  options.write_results = [this, context](const SerializedResults& results) {
+    return WriteResults(env_, context, results, storage::WriteSync::kBuffered);
   };
   options.list_digests = [this, context](const v1::ListReportDigestsRequest& r,
                                          v1::ListReportDigestsResponse* response) {

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/serialize.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
 #include "registry/registry.h"
@@ -146,19 +147,27 @@ struct Written {
   std::map<std::string, std::string> rollups, flags;
   int rollups_sent = 0, sets_sent = 0;
 
-  void Apply(const v1::WriteResultsRequest& request) {
-    if (request.replace_year()) flags.clear();
-    for (v1::Rollup rollup : request.rollups()) {
+  // What the worker handed the store (a worker in gongkaid's process: its results serialized).
+  void Apply(const SerializedResults& results) {
+    if (results.replace_year) flags.clear();
+    for (const SerializedResults::Item& item : results.rollups) {
+      v1::Rollup rollup;
+      EXPECT_TRUE(rollup.ParseFromString(item.value)) << item.region_code;
+      EXPECT_EQ(rollup.region_code(), item.region_code);
       rollup.clear_sequence();
       rollup.clear_compute_time();
-      rollups[rollup.region_code()] = rollup.SerializeAsString();
+      rollups[item.region_code] = rollup.SerializeAsString();
       ++rollups_sent;
     }
-    for (const v1::AnomalySet& set : request.anomaly_sets()) {
-      if (set.anomalies().empty()) {
-        flags.erase(set.region_code());
+    for (const SerializedResults::Item& item : results.anomaly_sets) {
+      if (item.value.empty()) {
+        flags.erase(item.region_code);
       } else {
-        flags[set.region_code()] = set.SerializeAsString();
+        v1::AnomalySet set;
+        EXPECT_TRUE(set.ParseFromString(item.value)) << item.region_code;
+        EXPECT_EQ(set.region_code(), item.region_code);
+        EXPECT_FALSE(set.anomalies().empty()) << item.region_code;
+        flags[item.region_code] = set.SerializeAsString();
       }
       ++sets_sent;
     }

@@ -52,12 +52,13 @@ TEST_F(HistoryTest, ResultsAreTheSameBuiltOnOneThreadOrOnFour) {
     options.clock = [] { return kNow; };
     options.log = [](const std::string&) {};
     options.threads = threads;
-    options.write_results = [&](const v1::WriteResultsRequest& request) {
-      for (const v1::Rollup& r : request.rollups())
-        rollups[r.region_code()] += r.SerializeAsString();
-      for (const v1::AnomalySet& a : request.anomaly_sets()) {
-        flags[a.region_code()] += a.SerializeAsString();
-        for (const v1::Anomaly& anomaly : a.anomalies()) {
+    options.write_results = [&](const SerializedResults& written) {
+      for (const auto& [region, value] : written.rollups) rollups[region] += value;
+      for (const auto& [region, value] : written.anomaly_sets) {
+        flags[region] += value;
+        v1::AnomalySet set;
+        EXPECT_TRUE(set.ParseFromString(value));
+        for (const v1::Anomaly& anomaly : set.anomalies()) {
           copied += anomaly.kind() == v1::ANOMALY_KIND_COPIED_NARRATIVE;
         }
       }
@@ -88,9 +89,9 @@ TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSam
   options.clock = [&] { return absl::FromUnixSeconds(now.load()); };
   options.log = [](const std::string&) {};
   options.full_recompute_interval = absl::Hours(24);
-  options.write_results = [&](const v1::WriteResultsRequest& request) {
+  options.write_results = [&](const SerializedResults& results) {
     absl::MutexLock lock(&mu);
-    if (request.year() == 2026) written.Apply(request);
+    if (results.year == 2026) written.Apply(results);
     return absl::OkStatus();
   };
   worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
@@ -138,8 +139,8 @@ TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSam
   // And what is stored is what writing every region's results would leave.
   Written whole;
   worker::RunnerOptions once = options;
-  once.write_results = [&](const v1::WriteResultsRequest& request) {
-    if (request.year() == 2026) whole.Apply(request);
+  once.write_results = [&](const SerializedResults& results) {
+    if (results.year == 2026) whole.Apply(results);
     return absl::OkStatus();
   };
   worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), once);
@@ -188,15 +189,12 @@ class ResidentYearsTest : public HistoryTest {
       log_.push_back(line);
     };
     options.full_recompute_interval = absl::Hours(24);
-    options.write_results = [this](const v1::WriteResultsRequest& request) {
+    options.write_results = [this](const SerializedResults& results) {
       {
         absl::MutexLock lock(&mu_);
-        written_[request.year()].Apply(request);
+        written_[results.year].Apply(results);
       }
-      std::optional<int64_t> checkpoint;
-      if (request.has_checkpoint()) checkpoint = request.checkpoint();
-      return store_->WriteResults(request.year(), request.rollups(), request.anomaly_sets(),
-                                  checkpoint, request.replace_year());
+      return store_->WriteResults(results, storage::WriteSync::kSynced);
     };
     runner_ = std::make_unique<worker::Runner>(
         server_->InProcessChannel(worker::WorkerChannelArguments()), options);
@@ -229,8 +227,8 @@ class ResidentYearsTest : public HistoryTest {
     const absl::Time now = Now();
     options.clock = [now] { return now; };
     options.log = [](const std::string&) {};
-    options.write_results = [&](const v1::WriteResultsRequest& request) {
-      if (request.year() == year) whole.Apply(request);
+    options.write_results = [&](const SerializedResults& results) {
+      if (results.year == year) whole.Apply(results);
       return absl::OkStatus();
     };
     worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
@@ -262,6 +260,37 @@ class ResidentYearsTest : public HistoryTest {
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
   std::map<int, Written> written_ ABSL_GUARDED_BY(mu_);
 };
+
+TEST_F(ResidentYearsTest, AStoredRollupCarriesTheSequenceAndTimeItWasComputedAt) {
+  // The worker hands the store each result serialized once, the sequence and time appended to
+  // the content it fingerprints: what is read back is one message with all of them.
+  FileFourYears();
+  StartWorker();
+  AwaitApplied();
+  const int64_t started = store_->HeadSequence();
+  now_ += 3600;
+  Submit(towns_[0], 2026, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(11);
+  });
+  AwaitApplied();
+  StopWorker();
+  const int64_t head = store_->HeadSequence();
+  ASSERT_GT(head, started);
+  for (const std::string& region : {towns_[0], std::string("330226000000")}) {
+    absl::StatusOr<v1::Rollup> rollup = store_->GetRollup(region, 2026);
+    ASSERT_TRUE(rollup.ok()) << region << ": " << rollup.status();
+    EXPECT_EQ(rollup->region_code(), region);
+    EXPECT_EQ(rollup->sequence(), head) << region;
+    EXPECT_EQ(rollup->compute_time().seconds(), absl::ToUnixSeconds(Now())) << region;
+    EXPECT_GT(rollup->reports(), 0) << region;
+  }
+  // A sibling township's rollup is as the start-up wrote it.
+  absl::StatusOr<v1::Rollup> sibling = store_->GetRollup(towns_[1], 2026);
+  ASSERT_TRUE(sibling.ok()) << sibling.status();
+  EXPECT_EQ(sibling->sequence(), started);
+  EXPECT_EQ(sibling->compute_time().seconds(), absl::ToUnixSeconds(Now()) - 3600);
+  ExpectStoredAsAFullRecompute(2026);
+}
 
 TEST_F(ResidentYearsTest, ARestartRollsUpTheLatestYearAndChangesSinceTheCheckpointReachTheOthers) {
   FileFourYears();

@@ -233,10 +233,7 @@ absl::Status Runner::Start() {
     GONGKAI_RETURN_IF_ERROR(WriteAll(*it, last ? std::optional<int64_t>(head) : std::nullopt));
   }
   if (!resume && rolled_up.empty()) {
-    v1::WriteResultsRequest request;
-    request.set_year(current_year);
-    request.set_checkpoint(head);
-    GONGKAI_RETURN_IF_ERROR(SendResults(request, "write the checkpoint"));
+    GONGKAI_RETURN_IF_ERROR(SendCheckpoint(current_year, head));
   }
   written_checkpoint_ = next_sequence_ - 1;
   pending_.clear();

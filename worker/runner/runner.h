@@ -30,6 +30,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/serialize.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
@@ -61,9 +62,9 @@ struct RunnerOptions {
   // over the whole nation); empty: none (a server running open).
   std::string token;
   // In gongkaid: results go to WorkerService's own handler in the same process, not through
-  // the channel, so that they are not serialized and parsed once more on the way. Unset:
-  // WorkerService.WriteResults over the channel.
-  std::function<absl::Status(const v1::WriteResultsRequest&)> write_results;
+  // the channel, serialized once as the store keeps them (the serialization that fingerprints
+  // them). Unset: WorkerService.WriteResults over the channel.
+  std::function<absl::Status(const SerializedResults&)> write_results;
   // Likewise in gongkaid: a year's report digests straight from WorkerService's handler, not
   // parsed out of a message once more. Unset: WorkerService.ListReportDigests over the channel.
   std::function<absl::Status(const v1::ListReportDigestsRequest&, v1::ListReportDigestsResponse*)>
@@ -172,8 +173,12 @@ class Runner {
   // others are known to be as stored.
   absl::Status WriteAll(int year, std::optional<int64_t> checkpoint,
                         const std::set<int>* rollups = nullptr);
-  // One WriteResults request, through options_.write_results or the channel.
-  absl::Status SendResults(const v1::WriteResultsRequest& request, absl::string_view what);
+  // One piece of results: `serialized` through options_.write_results, or `request` (the same
+  // results as messages) through the channel.
+  absl::Status SendResults(const v1::WriteResultsRequest& request,
+                           const SerializedResults& serialized, absl::string_view what);
+  // The checkpoint alone (with no results), under `year` (any reporting year).
+  absl::Status SendCheckpoint(int year, int64_t checkpoint);
   // Writes what the applied changes affected (pending_), with next_sequence_ − 1 as the
   // checkpoint. What could not be written stays pending and is written first next time.
   absl::Status Flush();

@@ -16,20 +16,41 @@
 namespace gongkai::worker {
 namespace {
 
-// A fingerprint of a result's content (never 0): of a rollup, without the sequence and time it
-// was computed at, which change at every write.
-uint64_t Fingerprint(v1::Rollup* rollup) {
-  const int64_t sequence = rollup->sequence();
-  const google::protobuf::Timestamp time = rollup->compute_time();
+// A result serialized once, as the store keeps it (SerializedResults), with a fingerprint of its
+// content (never 0).
+struct Encoded {
+  uint64_t fingerprint = 0;
+  std::string value;
+  size_t size = 0;  // of the result as a message (the size of a piece counts these)
+};
+
+// A rollup's fingerprint leaves out the sequence and time it was computed at, which change at
+// every write: they are serialized apart and appended (a message's fields may come in any
+// order; the reads see one message).
+Encoded Encode(v1::Rollup* rollup) {
+  v1::Rollup stamp;
+  stamp.set_sequence(rollup->sequence());
+  if (rollup->has_compute_time()) *stamp.mutable_compute_time() = rollup->compute_time();
   rollup->clear_sequence();
   rollup->clear_compute_time();
-  const uint64_t fingerprint = absl::HashOf(SerializeDeterministic(*rollup)) | 1;
-  rollup->set_sequence(sequence);
-  *rollup->mutable_compute_time() = time;
-  return fingerprint;
+  Encoded out;
+  out.value = SerializeDeterministic(*rollup);
+  out.fingerprint = absl::HashOf(out.value) | 1;
+  out.value += SerializeDeterministic(stamp);
+  out.size = out.value.size();
+  rollup->MergeFrom(stamp);
+  return out;
 }
 
-uint64_t Fingerprint(v1::AnomalySet* set) { return absl::HashOf(SerializeDeterministic(*set)) | 1; }
+// A region without flags is stored as none: an empty value.
+Encoded Encode(v1::AnomalySet* set) {
+  Encoded out;
+  out.value = SerializeDeterministic(*set);
+  out.fingerprint = absl::HashOf(out.value) | 1;
+  out.size = out.value.size();
+  if (set->anomalies_size() == 0) out.value.clear();
+  return out;
+}
 
 // The smallest piece results are written in.
 constexpr size_t kMinChunkBytes = 4 << 10;
@@ -39,13 +60,22 @@ constexpr size_t kRegionsPerBlock = 256;
 
 }  // namespace
 
-absl::Status Runner::SendResults(const v1::WriteResultsRequest& request, absl::string_view what) {
+absl::Status Runner::SendResults(const v1::WriteResultsRequest& request,
+                                 const SerializedResults& serialized, absl::string_view what) {
   if (options_.write_results) {
-    absl::Status s = options_.write_results(request);
+    absl::Status s = options_.write_results(serialized);
     return s.ok() ? s : absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
   }
   v1::Checkpoint response;
   return FromGrpc(results_->WriteResults(Context().get(), request, &response), what);
+}
+
+absl::Status Runner::SendCheckpoint(int year, int64_t checkpoint) {
+  v1::WriteResultsRequest request;
+  request.set_year(year);
+  request.set_checkpoint(checkpoint);
+  const SerializedResults serialized{.year = year, .checkpoint = checkpoint};
+  return SendResults(request, serialized, "write the checkpoint");
 }
 
 Runner::Written& Runner::WrittenOf(const YearModel& model) {
@@ -69,6 +99,10 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
   Written& written = WrittenOf(*model);
   const absl::Time now = options_.clock();
   const int64_t sequence = next_sequence_ - 1;
+  // The piece being gathered: results serialized once for a worker in gongkaid
+  // (options_.write_results), messages in a request for one that writes through the channel.
+  const bool in_process = static_cast<bool>(options_.write_results);
+  SerializedResults serialized{.year = year, .replace_year = replace_year};
   v1::WriteResultsRequest request;
   request.set_year(year);
   request.set_replace_year(replace_year);
@@ -77,8 +111,11 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
   std::vector<std::pair<uint64_t*, uint64_t>> sending;
   auto send = [&](bool last) -> absl::Status {
     pending_bytes = 0;
-    if (last && checkpoint.has_value()) request.set_checkpoint(*checkpoint);
-    absl::Status s = SendResults(request, absl::StrCat("write the results of ", year));
+    if (last && checkpoint.has_value()) {
+      request.set_checkpoint(*checkpoint);
+      serialized.checkpoint = *checkpoint;
+    }
+    absl::Status s = SendResults(request, serialized, absl::StrCat("write the results of ", year));
     if (absl::IsResourceExhausted(s) && chunk_bytes_ > kMinChunkBytes) {
       // The server takes smaller messages (--max_message_bytes): send smaller pieces.
       chunk_bytes_ = std::max(kMinChunkBytes, chunk_bytes_ / 2);
@@ -91,34 +128,39 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     request.clear_rollups();
     request.clear_anomaly_sets();
     request.set_replace_year(false);
+    serialized.rollups.clear();
+    serialized.anomaly_sets.clear();
+    serialized.replace_year = false;
     return s;
   };
   // The results are built a block of regions at a time on the worker's threads, each into its
-  // own message (the models are only read) with the fingerprint of its content, then added to
-  // the request in region order.
+  // own message (the models are only read), serialized with the fingerprint of its content,
+  // then added to the piece in region order.
   auto add = [&]<typename T>(const std::set<int>& regions,
                              google::protobuf::RepeatedPtrField<T>* field,
+                             std::vector<SerializedResults::Item>* items,
                              std::vector<uint64_t>* fingerprints, auto build) -> absl::Status {
     const std::vector<int> order(regions.begin(), regions.end());
     std::vector<T> block;
-    std::vector<size_t> sizes;
-    std::vector<uint64_t> content;
+    std::vector<Encoded> encoded;
     for (size_t start = 0; start < order.size(); start += kRegionsPerBlock) {
       const int n = static_cast<int>(std::min(kRegionsPerBlock, order.size() - start));
       block.assign(n, T());
-      sizes.assign(n, 0);
-      content.assign(n, 0);
+      encoded.assign(n, Encoded());
       ParallelFor(n, options_.threads, [&](int i) {
         block[i] = build(order[start + i]);
-        sizes[i] = block[i].ByteSizeLong();
-        content[i] = Fingerprint(&block[i]);
+        encoded[i] = Encode(&block[i]);
       });
       for (int i = 0; i < n; ++i) {
         uint64_t* slot = &(*fingerprints)[order[start + i]];
-        if (only_changed && *slot == content[i]) continue;
-        *field->Add() = std::move(block[i]);
-        sending.emplace_back(slot, content[i]);
-        pending_bytes += sizes[i];
+        if (only_changed && *slot == encoded[i].fingerprint) continue;
+        pending_bytes += encoded[i].size;
+        if (in_process) {
+          items->push_back({block[i].region_code(), std::move(encoded[i].value)});
+        } else {
+          *field->Add() = std::move(block[i]);
+        }
+        sending.emplace_back(slot, encoded[i].fingerprint);
         if (pending_bytes > chunk_bytes_) {
           GONGKAI_RETURN_IF_ERROR(send(false));
         }
@@ -127,10 +169,10 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     return absl::OkStatus();
   };
   GONGKAI_RETURN_IF_ERROR(
-      add(rollup_regions, request.mutable_rollups(), &written.rollups,
+      add(rollup_regions, request.mutable_rollups(), &serialized.rollups, &written.rollups,
           [&](int region) { return model->BuildRollup(region, sequence, now); }));
   GONGKAI_RETURN_IF_ERROR(
-      add(flag_regions, request.mutable_anomaly_sets(), &written.flags,
+      add(flag_regions, request.mutable_anomaly_sets(), &serialized.anomaly_sets, &written.flags,
           [&](int region) { return EvaluateRegion(*model, previous, region, now); }));
   return send(true);
 }
@@ -183,10 +225,7 @@ absl::Status Runner::Flush() {
     return absl::OkStatus();
   }
   // Changes that affected nothing (stale revisions) still move the checkpoint.
-  v1::WriteResultsRequest request;
-  request.set_year(kFirstReportingYear);
-  request.set_checkpoint(checkpoint);
-  absl::Status s = SendResults(request, "write the checkpoint");
+  absl::Status s = SendCheckpoint(kFirstReportingYear, checkpoint);
   if (s.ok()) written_checkpoint_ = checkpoint;
   return s;
 }
