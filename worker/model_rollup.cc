@@ -229,6 +229,8 @@ void YearModel::AddCompleteness(int region, const RegionSums& sums,
   completeness->set_pending_review(sums.pending_review);
   completeness->set_returned(sums.returned);
   // The first missing regions in code order (depth first, children in code order).
+  completeness->mutable_missing_regions()->Reserve(
+      static_cast<int>(std::clamp<int64_t>(completeness->missing(), 0, kMaxMissingListed)));
   std::vector<int> stack = {region};
   while (!stack.empty() && completeness->missing_regions_size() < kMaxMissingListed &&
          completeness->missing_regions_size() < completeness->missing()) {
@@ -245,8 +247,10 @@ void YearModel::AddCompleteness(int region, const RegionSums& sums,
       stack.push_back(*it);
     }
   }
-  std::sort(completeness->mutable_missing_regions()->begin(),
-            completeness->mutable_missing_regions()->end());
+  // Codes are hierarchical (a parent's significant digits begin its children's codes), so the
+  // walk's order is code order already, unless a unit kept a code from elsewhere.
+  auto* listed = completeness->mutable_missing_regions();
+  if (!std::is_sorted(listed->begin(), listed->end())) std::sort(listed->begin(), listed->end());
 }
 
 }  // namespace gongkai::worker

@@ -253,6 +253,14 @@ TEST_F(RollupTest, CompletenessCountsGovernmentReportsAgainstDeadlines) {
   EXPECT_THAT(c.missing_regions(), ::testing::Contains("330226003000"));
 }
 
+TEST_F(RollupTest, TheNationListsItsFirstHundredMissingRegionsInCodeOrder) {
+  const v1::Completeness c = Rollup(tree_->region(tree_->root()).code()).completeness();
+  EXPECT_GT(c.missing(), 40000);
+  ASSERT_EQ(c.missing_regions_size(), 100);
+  EXPECT_TRUE(std::is_sorted(c.missing_regions().begin(), c.missing_regions().end()));
+  EXPECT_EQ(c.missing_regions(0), "110000000000");  // 北京市 files no report here
+}
+
 TEST_F(RollupTest, ResubmissionReplacesTheOldContribution) {
   // A corrects its licensing decisions from 10 to 12: the county's sum goes 15 → 17.
   model_->Apply(Rev({.region = kYuelong,
