@@ -351,19 +351,24 @@ constexpr ReportCheck kReportChecks[] = {
 v1::AnomalySet EvaluateRegion(const YearModel& model, const YearModel* previous, int region,
                               absl::Time now) {
   v1::AnomalySet set;
-  set.set_region_code(model.tree().region(region).code());
-  set.set_year(model.year());
+  EvaluateRegion(model, previous, region, now, &set);
+  return set;
+}
+
+void EvaluateRegion(const YearModel& model, const YearModel* previous, int region, absl::Time now,
+                    v1::AnomalySet* set) {
+  set->set_region_code(model.tree().region(region).code());
+  set->set_year(model.year());
   for (const ReportEntry* e : model.ReportsAt(region)) {
     const std::vector<const ReportEntry*> peers = checks::PeersOf(model, *e);
     const ReportContext context{model, previous, *e, peers};
-    for (ReportCheck check : kReportChecks) check(context, &set);
+    for (ReportCheck check : kReportChecks) check(context, set);
   }
-  checks::Missing(model, region, now, &set);
+  checks::Missing(model, region, now, set);
   for (const ReportEntry* summary : model.SummariesAt(region)) {
-    checks::SummaryMismatch(model, region, *summary, &set);
+    checks::SummaryMismatch(model, region, *summary, set);
   }
-  AssignIdentities(&set);
-  return set;
+  AssignIdentities(set);
 }
 
 std::vector<int> AffectedRegions(const RegionTree& tree, int region) {

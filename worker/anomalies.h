@@ -19,6 +19,9 @@ namespace gongkai::worker {
 // summary reports against its rollup. `previous` (the year before) may be null.
 v1::AnomalySet EvaluateRegion(const YearModel& model, const YearModel* previous, int region,
                               absl::Time now);
+// The same into `set` (empty; on an arena, say).
+void EvaluateRegion(const YearModel& model, const YearModel* previous, int region, absl::Time now,
+                    v1::AnomalySet* set);
 
 // The regions whose flags a change of a report at `region` can affect in the same year: the
 // region, its siblings (peer statistics, copied narratives, zero-publication severity), and

@@ -251,6 +251,8 @@ class YearModel {
   // The region's rollup: sums per edition, shared cells, indicators and completeness; its cells
   // without their labels, as the store keeps them (AddCellLabels in proto/cells.h).
   v1::Rollup BuildRollup(int region, int64_t sequence, absl::Time now) const;
+  // The same into `rollup` (empty; on an arena, say).
+  void BuildRollup(int region, int64_t sequence, absl::Time now, v1::Rollup* rollup) const;
 
   // Regions whose sums differ from `other`'s (drift between incremental and full).
   std::vector<int> Differences(const YearModel& other) const;

@@ -133,14 +133,20 @@ const IndicatorSpec& IndicatorNamed(absl::string_view name) {
 
 v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) const {
   v1::Rollup rollup;
-  rollup.set_region_code(tree_->region(region).code());
-  rollup.set_year(year_);
-  rollup.set_sequence(sequence);
-  *rollup.mutable_compute_time() = ToProtoTime(now);
+  BuildRollup(region, sequence, now, &rollup);
+  return rollup;
+}
+
+void YearModel::BuildRollup(int region, int64_t sequence, absl::Time now,
+                            v1::Rollup* rollup) const {
+  rollup->set_region_code(tree_->region(region).code());
+  rollup->set_year(year_);
+  rollup->set_sequence(sequence);
+  *rollup->mutable_compute_time() = ToProtoTime(now);
   RegionSums scratch;
   const RegionSums& sums = SumsOf(region, &scratch);
-  AddEditionSums(sums, &rollup);
-  const std::vector<__int128> shared = AddSharedCells(sums, &rollup);
+  AddEditionSums(sums, rollup);
+  const std::vector<__int128> shared = AddSharedCells(sums, rollup);
   auto sum_of = [&](const std::vector<const char*>& paths) {
     __int128 total = 0;
     for (const char* path : paths) {
@@ -150,11 +156,10 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
     return total;
   };
   for (const IndicatorSpec& spec : Indicators()) {
-    AddIndicator(&rollup, spec.name, spec.label, Saturated(sum_of(spec.numerator)),
+    AddIndicator(rollup, spec.name, spec.label, Saturated(sum_of(spec.numerator)),
                  Saturated(sum_of(spec.denominator)));
   }
-  AddCompleteness(region, sums, rollup.mutable_completeness());
-  return rollup;
+  AddCompleteness(region, sums, rollup->mutable_completeness());
 }
 
 void YearModel::AddEditionSums(const RegionSums& sums, v1::Rollup* rollup) const {

@@ -9,6 +9,7 @@
 #include "common/parallel.h"
 #include "common/serialize.h"
 #include "common/status_macros.h"
+#include "google/protobuf/arena.h"
 #include "grpcpp/client_context.h"
 #include "worker/anomalies.h"
 #include "worker/runner/runner.h"
@@ -135,7 +136,8 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
   };
   // The results are built a block of regions at a time on the worker's threads, each into its
   // own message (the models are only read), serialized with the fingerprint of its content,
-  // then added to the piece in region order.
+  // then added to the piece in region order. For a worker in gongkaid the message is needed
+  // only until it is serialized: it is built on an arena of its own, freed at once.
   auto add = [&]<typename T>(const std::set<int>& regions,
                              google::protobuf::RepeatedPtrField<T>* field,
                              std::vector<SerializedResults::Item>* items,
@@ -145,18 +147,26 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     std::vector<Encoded> encoded;
     for (size_t start = 0; start < order.size(); start += kRegionsPerBlock) {
       const int n = static_cast<int>(std::min(kRegionsPerBlock, order.size() - start));
-      block.assign(n, T());
+      block.assign(in_process ? 0 : n, T());
       encoded.assign(n, Encoded());
       ParallelFor(n, options_.threads, [&](int i) {
-        block[i] = build(order[start + i]);
-        encoded[i] = Encode(&block[i]);
+        if (in_process) {
+          google::protobuf::Arena arena;
+          T* result = google::protobuf::Arena::CreateMessage<T>(&arena);
+          build(order[start + i], result);
+          encoded[i] = Encode(result);
+        } else {
+          build(order[start + i], &block[i]);
+          encoded[i] = Encode(&block[i]);
+        }
       });
       for (int i = 0; i < n; ++i) {
         uint64_t* slot = &(*fingerprints)[order[start + i]];
         if (only_changed && *slot == encoded[i].fingerprint) continue;
         pending_bytes += encoded[i].size;
         if (in_process) {
-          items->push_back({block[i].region_code(), std::move(encoded[i].value)});
+          items->push_back(
+              {model->tree().region(order[start + i]).code(), std::move(encoded[i].value)});
         } else {
           *field->Add() = std::move(block[i]);
         }
@@ -168,12 +178,14 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     }
     return absl::OkStatus();
   };
-  GONGKAI_RETURN_IF_ERROR(
-      add(rollup_regions, request.mutable_rollups(), &serialized.rollups, &written.rollups,
-          [&](int region) { return model->BuildRollup(region, sequence, now); }));
-  GONGKAI_RETURN_IF_ERROR(
-      add(flag_regions, request.mutable_anomaly_sets(), &serialized.anomaly_sets, &written.flags,
-          [&](int region) { return EvaluateRegion(*model, previous, region, now); }));
+  GONGKAI_RETURN_IF_ERROR(add(
+      rollup_regions, request.mutable_rollups(), &serialized.rollups, &written.rollups,
+      [&](int region, v1::Rollup* rollup) { model->BuildRollup(region, sequence, now, rollup); }));
+  GONGKAI_RETURN_IF_ERROR(add(flag_regions, request.mutable_anomaly_sets(),
+                              &serialized.anomaly_sets, &written.flags,
+                              [&](int region, v1::AnomalySet* set) {
+                                EvaluateRegion(*model, previous, region, now, set);
+                              }));
   return send(true);
 }
 
