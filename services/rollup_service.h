@@ -32,12 +32,13 @@ absl::Status GetRollupJob(const Env& env, const RequestContext& context,
                           const v1::GetRollupJobRequest& request, v1::RollupJob* response);
 
 absl::Status GetCheckpoint(const Env& env, const RequestContext& context, v1::Checkpoint* response);
-// FAILED_PRECONDITION when the checkpoint would move backwards. Synced, but for gongkaid's own
-// worker (storage::WriteSync::kBuffered: Store::WriteResults says why that is safe).
+// FAILED_PRECONDITION when the checkpoint would move backwards, NOT_FOUND for a region not in
+// the year's registry, INVALID_ARGUMENT for a year outside 2019–now.
 absl::Status WriteResults(const Env& env, const RequestContext& context,
                           const v1::WriteResultsRequest& request, v1::Checkpoint* response,
                           storage::WriteSync sync = storage::WriteSync::kSynced);
-// The same for gongkaid's own worker, from its results serialized once (kept as they are).
+// The same for gongkaid's own worker, from its results serialized once (stored as they are),
+// with storage::WriteSync::kBuffered (Store::WriteResults says why that is safe).
 absl::Status WriteResults(const Env& env, const RequestContext& context,
                           const SerializedResults& results, storage::WriteSync sync);
 // INVALID_ARGUMENT for a year outside 2019–now or a page token of another listing.

@@ -8,6 +8,7 @@
 #include "gtest/gtest.h"
 #include "proto/cells.h"
 #include "services/report_service.h"
+#include "services/rollup_service.h"
 #include "services/server.h"
 #include "tests/grpc_test_util.h"
 #include "tests/service_test_fixture.h"
@@ -410,6 +411,36 @@ TEST_F(ServiceTest, AWriteWhoseDeadlineHasPassedStoresNothing) {
   EXPECT_EQ(store_->HeadSequence(), 0);
   context.deadline = env_.clock() + absl::Seconds(10);
   EXPECT_TRUE(gongkai::SubmitReport(env_, context, request, &response).ok());
+}
+
+TEST_F(ServiceTest, SerializedResultsAreStoredForTheWorkerOnlyAndForAReportingYear) {
+  // What gongkaid's own worker hands over (services/rollup_service.h): the same checks as
+  // WorkerService.WriteResults, and nothing stored when they refuse.
+  const std::string region = testing::SeedReport().key().region_code();
+  v1::Rollup rollup;
+  rollup.set_region_code(region);
+  rollup.set_year(2019);
+  rollup.set_reports(7);
+  rollup.set_sequence(3);
+  SerializedResults results{.year = 2019, .rollups = {{region, rollup.SerializeAsString()}}};
+  v1::Principal reader;
+  reader.set_name("reader");
+  reader.add_roles(v1::ROLE_READER);
+  reader.add_region_codes("000000000000");
+  RequestContext as_reader;
+  as_reader.caller = Caller(reader);
+  EXPECT_EQ(WriteResults(env_, as_reader, results, storage::WriteSync::kSynced).code(),
+            absl::StatusCode::kPermissionDenied);
+  results.year = 2018;
+  EXPECT_EQ(WriteResults(env_, RequestContext(), results, storage::WriteSync::kSynced).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetRollup(region, 2019).status().code(), absl::StatusCode::kNotFound);
+  results.year = 2019;
+  ASSERT_TRUE(WriteResults(env_, RequestContext(), results, storage::WriteSync::kSynced).ok());
+  absl::StatusOr<v1::Rollup> stored = store_->GetRollup(region, 2019);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->reports(), 7);
+  EXPECT_EQ(stored->sequence(), 3);
 }
 
 }  // namespace

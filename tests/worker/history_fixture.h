@@ -13,6 +13,7 @@
 #include "common/serialize.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "proto/cells.h"
 #include "registry/registry.h"
 #include "services/server.h"
 #include "tests/test_util.h"
@@ -154,6 +155,7 @@ struct Written {
       v1::Rollup rollup;
       EXPECT_TRUE(rollup.ParseFromString(item.value)) << item.region_code;
       EXPECT_EQ(rollup.region_code(), item.region_code);
+      EXPECT_FALSE(HasCellLabels(rollup)) << item.region_code;  // stored as they come
       rollup.clear_sequence();
       rollup.clear_compute_time();
       rollups[item.region_code] = rollup.SerializeAsString();
@@ -167,6 +169,7 @@ struct Written {
         EXPECT_TRUE(set.ParseFromString(item.value)) << item.region_code;
         EXPECT_EQ(set.region_code(), item.region_code);
         EXPECT_FALSE(set.anomalies().empty()) << item.region_code;
+        EXPECT_FALSE(HasCellLabels(set)) << item.region_code;
         flags[item.region_code] = set.SerializeAsString();
       }
       ++sets_sent;

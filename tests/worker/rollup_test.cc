@@ -261,6 +261,28 @@ TEST_F(RollupTest, TheNationListsItsFirstHundredMissingRegionsInCodeOrder) {
   EXPECT_EQ(c.missing_regions(0), "110000000000");  // 北京市 files no report here
 }
 
+TEST(RollupMissingRegionsTest, AUnitThatKeptACodeFromElsewhereIsListedInCodeOrderToo) {
+  // 象山县's first township moved under 宁海县 with its code, as a registry change may leave a
+  // unit: the walk meets it after 宁海县 itself, out of code order; the list is sorted anyway.
+  const registry::YearTree& national = *testing::NationalRegistry().Tree(2023);
+  const std::string moved = national.ChildrenOf("330225000000").front()->code();
+  std::vector<v1::Region> regions;
+  for (const v1::Region* region : national.regions()) {
+    regions.push_back(*region);
+    if (region->code() == moved) regions.back().set_parent_code(kCounty);
+  }
+  absl::StatusOr<std::shared_ptr<const RegionTree>> tree = RegionTree::Build(std::move(regions), 0);
+  ASSERT_TRUE(tree.ok()) << tree.status();
+  Settings settings;
+  YearModel model(2021, *tree, &settings);
+  const v1::Completeness c =
+      model.BuildRollup((*tree)->Find(kCounty), 1, Day(2022, 6, 1)).completeness();
+  ASSERT_GE(c.missing_regions_size(), 3);
+  EXPECT_TRUE(std::is_sorted(c.missing_regions().begin(), c.missing_regions().end()));
+  EXPECT_EQ(c.missing_regions(0), moved);
+  EXPECT_THAT(c.missing_regions(), ::testing::Contains(kCounty));
+}
+
 TEST_F(RollupTest, ResubmissionReplacesTheOldContribution) {
   // A corrects its licensing decisions from 10 to 12: the county's sum goes 15 → 17.
   model_->Apply(Rev({.region = kYuelong,

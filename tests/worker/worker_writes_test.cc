@@ -3,6 +3,7 @@
 #include <atomic>
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "absl/strings/match.h"
@@ -75,6 +76,73 @@ TEST_F(HistoryTest, ResultsAreTheSameBuiltOnOneThreadOrOnFour) {
   const auto four = results(4);
   EXPECT_TRUE(one.first == four.first) << "the rollups differ";
   EXPECT_TRUE(one.second == four.second) << "the flags differ";
+}
+
+TEST_F(HistoryTest, ResultsAreHandedToTheStoreInPiecesReplacingTheYearFirstAndCheckpointedLast) {
+  // A worker of its own hands its results over in pieces of about 4 KiB (a rollup is larger):
+  // its first whole write of 2026 replaces the year's flags in the first piece only and holds
+  // every region once; a change's write carries the checkpoint in its last piece only.
+  Submit("330226001000", 2026);
+  Submit("330226002000", 2026);
+  AwaitWorker();
+  struct Piece {
+    bool replace_year = false;
+    std::optional<int64_t> checkpoint;
+    size_t results = 0;
+  };
+  absl::Mutex mu;
+  std::vector<Piece> pieces;
+  std::set<std::string> rollups, sets;
+  worker::RunnerOptions options;
+  options.clock = [] { return kNow; };
+  options.log = [](const std::string&) {};
+  options.write_chunk_bytes = 4 << 10;
+  options.write_results = [&](const SerializedResults& results) {
+    absl::MutexLock lock(&mu);
+    if (results.year != 2026) return absl::OkStatus();  // the checkpoint alone, under 2019
+    pieces.push_back({results.replace_year, results.checkpoint,
+                      results.rollups.size() + results.anomaly_sets.size()});
+    for (const auto& item : results.rollups) EXPECT_TRUE(rollups.insert(item.region_code).second);
+    for (const auto& item : results.anomaly_sets) EXPECT_TRUE(sets.insert(item.region_code).second);
+    return absl::OkStatus();
+  };
+  worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+  std::thread thread([&] { (void)runner.Run(); });
+  auto await_applied = [&] {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (runner.GetStats().applied_sequence < store_->HeadSequence() && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_GE(runner.GetStats().applied_sequence, store_->HeadSequence());
+  };
+  await_applied();
+  size_t whole = 0;
+  {
+    absl::MutexLock lock(&mu);
+    whole = pieces.size();
+    ASSERT_GT(whole, 2u);
+    EXPECT_TRUE(pieces.front().replace_year);
+    for (size_t i = 1; i < whole; ++i) EXPECT_FALSE(pieces[i].replace_year) << i;
+    for (size_t i = 0; i + 1 < whole; ++i) EXPECT_FALSE(pieces[i].checkpoint.has_value()) << i;
+    const size_t regions = store_->registry()->Tree(2026)->size();
+    EXPECT_EQ(rollups.size(), regions);
+    EXPECT_EQ(sets.size(), regions);
+    rollups.clear();
+    sets.clear();
+  }
+  Submit("330226003000", 2026);
+  await_applied();
+  runner.Stop();
+  thread.join();
+  absl::MutexLock lock(&mu);
+  ASSERT_GT(pieces.size(), whole + 1);  // the township's and its ancestors' rollups, and flags
+  for (size_t i = whole; i < pieces.size(); ++i) {
+    EXPECT_FALSE(pieces[i].replace_year) << i;
+    EXPECT_GT(pieces[i].results, 0u) << i;
+    EXPECT_EQ(pieces[i].checkpoint.has_value(), i + 1 == pieces.size()) << i;
+  }
+  EXPECT_EQ(pieces.back().checkpoint, store_->HeadSequence());
+  EXPECT_TRUE(rollups.contains("330226003000"));
 }
 
 TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSameState) {

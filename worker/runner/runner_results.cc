@@ -17,8 +17,8 @@
 namespace gongkai::worker {
 namespace {
 
-// A result serialized once, as the store keeps it (SerializedResults), with a fingerprint of its
-// content (never 0).
+// A result's fingerprint of its content (never 0) and, for a worker in gongkaid
+// (`with_value`), the result serialized once as the store keeps it (SerializedResults).
 struct Encoded {
   uint64_t fingerprint = 0;
   std::string value;
@@ -28,7 +28,7 @@ struct Encoded {
 // A rollup's fingerprint leaves out the sequence and time it was computed at, which change at
 // every write: they are serialized apart and appended (a message's fields may come in any
 // order; the reads see one message).
-Encoded Encode(v1::Rollup* rollup) {
+Encoded Encode(v1::Rollup* rollup, bool with_value) {
   v1::Rollup stamp;
   stamp.set_sequence(rollup->sequence());
   if (rollup->has_compute_time()) *stamp.mutable_compute_time() = rollup->compute_time();
@@ -37,19 +37,24 @@ Encoded Encode(v1::Rollup* rollup) {
   Encoded out;
   out.value = SerializeDeterministic(*rollup);
   out.fingerprint = absl::HashOf(out.value) | 1;
-  out.value += SerializeDeterministic(stamp);
-  out.size = out.value.size();
-  rollup->MergeFrom(stamp);
+  if (with_value) {
+    out.value += SerializeDeterministic(stamp);
+    out.size = out.value.size();
+  } else {
+    out.size = out.value.size() + stamp.ByteSizeLong();
+    out.value.clear();
+    rollup->MergeFrom(stamp);  // it goes into the request
+  }
   return out;
 }
 
 // A region without flags is stored as none: an empty value.
-Encoded Encode(v1::AnomalySet* set) {
+Encoded Encode(v1::AnomalySet* set, bool with_value) {
   Encoded out;
   out.value = SerializeDeterministic(*set);
   out.fingerprint = absl::HashOf(out.value) | 1;
   out.size = out.value.size();
-  if (set->anomalies_size() == 0) out.value.clear();
+  if (!with_value || set->anomalies_size() == 0) out.value.clear();
   return out;
 }
 
@@ -154,10 +159,10 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
           google::protobuf::Arena arena;
           T* result = google::protobuf::Arena::CreateMessage<T>(&arena);
           build(order[start + i], result);
-          encoded[i] = Encode(result);
+          encoded[i] = Encode(result, /*with_value=*/true);
         } else {
           build(order[start + i], &block[i]);
-          encoded[i] = Encode(&block[i]);
+          encoded[i] = Encode(&block[i], /*with_value=*/false);
         }
       });
       for (int i = 0; i < n; ++i) {
