@@ -3,8 +3,10 @@
 #ifndef GONGKAI_WORKER_ANOMALY_CHECKS_H_
 #define GONGKAI_WORKER_ANOMALY_CHECKS_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -22,8 +24,15 @@ void AddEvidence(v1::Anomaly* a, std::string label, std::string value);
 // Evidence drawn from peer reports (withheld from readers who cannot see the peers).
 void AddPeerEvidence(v1::Anomaly* a, std::string label, std::string value);
 std::string Number(double x);
+
+// report_metrics.cc: a report's own values, as the checks compare them.
 // Requests received (table 三 一、…/总计), nullopt when blank.
 std::optional<double> Requests(const ReportEntry& e);
+// 不予公开占比's numerator and denominator (the rollups' indicator), nullopt when the
+// denominator is below `min_den`.
+std::optional<std::pair<int64_t, int64_t>> RefusedShare(const ReportEntry& e, int min_den);
+// 复议诉讼纠错率: reconsideration and litigation together, likewise.
+std::optional<std::pair<int64_t, int64_t>> CorrectionRate(const ReportEntry& e, int min_den);
 // Governments of sibling regions, or departments of the same region; `e` included.
 std::vector<const ReportEntry*> PeersOf(const YearModel& model, const ReportEntry& e);
 
