@@ -100,6 +100,15 @@ class HistoryTest : public ::testing::Test {
     FAIL() << "the worker did not catch up";
   }
 
+  // Waits up to a minute until `runner` (a test's own worker) has applied every change so far.
+  void AwaitApplied(const worker::Runner& runner) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (runner.GetStats().applied_sequence < store_->HeadSequence() && absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    ASSERT_GE(runner.GetStats().applied_sequence, store_->HeadSequence());
+  }
+
   v1::Rollup Rollup(const std::string& region, int year, int on_tree = 0) {
     v1::GetRollupRequest request;
     request.set_region_code(region);

@@ -108,14 +108,7 @@ TEST_F(HistoryTest, ResultsAreHandedToTheStoreInPiecesReplacingTheYearFirstAndCh
   };
   worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
   std::thread thread([&] { (void)runner.Run(); });
-  auto await_applied = [&] {
-    const absl::Time give_up = absl::Now() + absl::Seconds(60);
-    while (runner.GetStats().applied_sequence < store_->HeadSequence() && absl::Now() < give_up) {
-      absl::SleepFor(absl::Milliseconds(10));
-    }
-    ASSERT_GE(runner.GetStats().applied_sequence, store_->HeadSequence());
-  };
-  await_applied();
+  AwaitApplied(runner);
   size_t whole = 0;
   {
     absl::MutexLock lock(&mu);
@@ -131,7 +124,7 @@ TEST_F(HistoryTest, ResultsAreHandedToTheStoreInPiecesReplacingTheYearFirstAndCh
     sets.clear();
   }
   Submit("330226003000", 2026);
-  await_applied();
+  AwaitApplied(runner);
   runner.Stop();
   thread.join();
   absl::MutexLock lock(&mu);
@@ -171,9 +164,7 @@ TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSam
     }
     ASSERT_GE(runner.GetStats().full_recomputes, n);
   };
-  while (runner.GetStats().applied_sequence < store_->HeadSequence()) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
+  AwaitApplied(runner);
   // Start-up writes every region of the year's tree.
   const int regions = static_cast<int>(store_->registry()->Tree(2026)->size());
   {
@@ -276,10 +267,7 @@ class ResidentYearsTest : public HistoryTest {
     return done();
   }
 
-  void AwaitApplied() {
-    ASSERT_TRUE(
-        Await([&] { return runner_->GetStats().applied_sequence >= store_->HeadSequence(); }));
-  }
+  void AwaitApplied() { HistoryTest::AwaitApplied(*runner_); }
 
   bool Logged(absl::string_view text) {
     absl::MutexLock lock(&mu_);
