@@ -31,6 +31,9 @@ struct Env {
   Limiter* parse_limiter = nullptr;
   // WatchChanges streams at once (each holds a server thread while it waits); null: no bound.
   Limiter* watch_limiter = nullptr;
+  // Restated rollups computed at once (each holds its subtree's reports' cells while it
+  // runs); null: no bound.
+  Limiter* restate_limiter = nullptr;
   // Deadlines and thresholds of the worker's arithmetic, for what the services compute on
   // demand (restated rollups); null: the defaults.
   const worker::Settings* worker_settings = nullptr;

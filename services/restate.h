@@ -23,7 +23,8 @@ class Restatement {
   // The reports of `year` in the part of `tree_year`'s tree under `region_code`. The caller
   // must hold a read role and cover that subtree in `tree_year` and every unit of `year`
   // that lands in it in `year` (PERMISSION_DENIED otherwise, naming one); NOT_FOUND when the
-  // region is not in `tree_year`'s tree.
+  // region is not in `tree_year`'s tree. Holds a slot of env.restate_limiter while it lives
+  // (RESOURCE_EXHAUSTED when none frees in time).
   static absl::StatusOr<std::unique_ptr<Restatement>> Compute(const Env& env,
                                                               const RequestContext& context,
                                                               const std::string& region_code,
@@ -39,6 +40,8 @@ class Restatement {
   };
   Restatement() = default;
 
+  // Declared first, so released after everything below is freed.
+  std::unique_ptr<Limiter::Slot> slot_;
   std::shared_ptr<const worker::RegionTree> tree_;
   std::unique_ptr<worker::YearModel> model_;
   std::vector<Unmapped> unmapped_;

@@ -276,6 +276,12 @@ absl::Status Daemon::StartServer(const ServerOptions& options) {
   watch_limiter_ = std::make_unique<Limiter>("WatchChanges streams", config_.max_watch_streams,
                                              absl::ZeroDuration());
   env_.watch_limiter = watch_limiter_.get();
+  if (config_.max_concurrent_restatements < 1) {
+    return absl::InvalidArgumentError("--max_concurrent_restatements must be at least 1");
+  }
+  restate_limiter_ =
+      std::make_unique<Limiter>("restated rollups", config_.max_concurrent_restatements);
+  env_.restate_limiter = restate_limiter_.get();
   GONGKAI_ASSIGN_OR_RETURN(server_, Server::Start(&env_, options));
   const std::string host = config_.listen.substr(0, config_.listen.rfind(':'));
   logger_->Info(absl::StrCat("listening on ", host, ":", server_->port()),

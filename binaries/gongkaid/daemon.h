@@ -29,7 +29,7 @@ struct Config {
   std::string listen;
   std::string data_dir;
   int store_memory_mb = 128;  // storage::StoreOptions::memory_bytes, in MiB
-  std::string registry_dir;  // empty: the installed or source tree's data/regions
+  std::string registry_dir;   // empty: the installed or source tree's data/regions
   bool reload_registry = false;
   bool worker = true;
   std::string deadlines;
@@ -45,6 +45,7 @@ struct Config {
   int max_message_bytes = 0;
   int max_concurrent_parses = 2;
   int max_watch_streams = 32;
+  int max_concurrent_restatements = 2;
   int max_threads = 256;
   int max_concurrent_streams = 100;
   absl::Duration handshake_timeout = absl::Seconds(10);
@@ -85,6 +86,7 @@ class Daemon {
   Metrics metrics_;
   std::unique_ptr<Limiter> parse_limiter_;
   std::unique_ptr<Limiter> watch_limiter_;
+  std::unique_ptr<Limiter> restate_limiter_;
   Env env_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;

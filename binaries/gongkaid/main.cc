@@ -71,6 +71,10 @@ ABSL_FLAG(absl::Duration, max_connection_idle, absl::Minutes(5),
 ABSL_FLAG(int, max_concurrent_parses, 2,
           "ParseReport calls run at once (each may take ~20 bytes per character of its text "
           "for up to a second); more wait up to 5 s, then RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_concurrent_restatements, 2,
+          "Restated rollups (GetRollup, ListChildRollups with on_tree) computed at once (each "
+          "reads its subtree's reports: up to ~100 MB and seconds for the nation); more wait up "
+          "to 5 s, then RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, max_watch_streams, 32,
           "WatchChanges streams open at once (each holds a server thread while it waits for a "
           "commit); more are refused with RESOURCE_EXHAUSTED");
@@ -136,6 +140,7 @@ int main(int argc, char** argv) {
   config.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   config.max_concurrent_parses = absl::GetFlag(FLAGS_max_concurrent_parses);
   config.max_watch_streams = absl::GetFlag(FLAGS_max_watch_streams);
+  config.max_concurrent_restatements = absl::GetFlag(FLAGS_max_concurrent_restatements);
   config.max_threads = absl::GetFlag(FLAGS_max_threads);
   config.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   config.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);

@@ -78,6 +78,39 @@ TEST_F(HistoryTest, GongzhulingRollsUpUnderSipingIn2019AndChangchunFrom2020) {
   EXPECT_EQ(Rollup("220300000000", 2021, 2019).reports(), 1);
 }
 
+TEST_F(HistoryTest, RestatementsBeyondTheirSlotsAreRefusedUntilOneFrees) {
+  // Each restatement holds its subtree's reports while it runs (the nation's: ~100 MB), so
+  // gongkaid computes at most --max_concurrent_restatements at once.
+  Submit("220381000000", 2019);
+  AwaitWorker();
+  Limiter limiter("restated rollups", 1, absl::Milliseconds(50));
+  env_.restate_limiter = &limiter;
+  ASSERT_TRUE(limiter.Acquire(absl::InfiniteFuture()).ok());  // one running elsewhere
+  v1::GetRollupRequest request;
+  request.set_region_code("220100000000");
+  request.set_year(2019);
+  request.set_on_tree(2023);
+  v1::Rollup rollup;
+  grpc::ClientContext refused_context;
+  grpc::Status refused = rollups_->GetRollup(&refused_context, request, &rollup);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("restated rollups"));
+  v1::ListChildRollupsRequest children;
+  children.set_region_code("220100000000");
+  children.set_year(2019);
+  children.set_on_tree(2023);
+  v1::ListChildRollupsResponse listed;
+  grpc::ClientContext list_context;
+  EXPECT_EQ(rollups_->ListChildRollups(&list_context, children, &listed).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // The stored rollup of the year's own tree is one read, not a restatement: never refused.
+  EXPECT_EQ(Rollup("220300000000", 2019).reports(), 1);
+  limiter.Release();
+  EXPECT_EQ(Rollup("220100000000", 2019, 2023).reports(), 1);
+  EXPECT_EQ(Rollup("220100000000", 2019, 2023).reports(), 1);  // the slot was given back
+  env_.restate_limiter = nullptr;
+}
+
 TEST_F(HistoryTest, HangzhouDistrictsAbolishedIn2021AreListedUnmappedNeverGuessed) {
   Submit("330103000000", 2020);  // 下城区
   Submit("330103001000", 2020);  // 下城区's 武林街道, re-coded under 拱墅区 in 2021
