@@ -48,11 +48,10 @@ absl::StatusOr<std::unique_ptr<Restatement>> Restatement::Compute(const Env& env
     return error::RegionNotFound(region_code, tree_year,
                                  registry::DescribeLife(*registry, region_code));
   }
-  auto out = std::unique_ptr<Restatement>(new Restatement());
   if (env.restate_limiter != nullptr) {
     GONGKAI_RETURN_IF_ERROR(env.restate_limiter->Acquire(context.deadline));
-    out->slot_ = std::make_unique<Limiter::Slot>(env.restate_limiter);
   }
+  auto out = std::unique_ptr<Restatement>(new Restatement(env.restate_limiter));
   out->tree_year_ = tree_year;
   out->sequence_ = env.store->HeadSequence();
   out->now_ = env.clock();

@@ -38,10 +38,11 @@ class Restatement {
     v1::UnmappedRegion region;
     int lands_in = -1;  // Index in the tree of the region its nearest followed ancestor is.
   };
-  Restatement() = default;
+  // Holds a slot taken of `limiter` (null: none).
+  explicit Restatement(Limiter* limiter) : slot_(limiter) {}
 
   // Declared first, so released after everything below is freed.
-  std::unique_ptr<Limiter::Slot> slot_;
+  Limiter::Slot slot_;
   std::shared_ptr<const worker::RegionTree> tree_;
   std::unique_ptr<worker::YearModel> model_;
   std::vector<Unmapped> unmapped_;

@@ -4,8 +4,10 @@
 // new), 丰台's swapped 卢沟桥 names; an office's move from 2025 and a change refused because it
 // would strand reports; and a random mix of submissions and registry changes after which the
 // incremental rollups equal a full recompute.
+#include <atomic>
 #include <random>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
@@ -83,18 +85,23 @@ TEST_F(HistoryTest, RestatementsBeyondTheirSlotsAreRefusedUntilOneFrees) {
   // gongkaid computes at most --max_concurrent_restatements at once.
   Submit("220381000000", 2019);
   AwaitWorker();
-  Limiter limiter("restated rollups", 1, absl::Milliseconds(50));
-  env_.restate_limiter = &limiter;
-  ASSERT_TRUE(limiter.Acquire(absl::InfiniteFuture()).ok());  // one running elsewhere
-  v1::GetRollupRequest request;
-  request.set_region_code("220100000000");
-  request.set_year(2019);
-  request.set_on_tree(2023);
+  v1::GetRollupRequest restated;
+  restated.set_region_code("220100000000");
+  restated.set_year(2019);
+  restated.set_on_tree(2023);
+  // The server reads env_ only inside calls, and this test makes its calls one at a time
+  // after each change of the bound (the pointer is reset before the limiters go).
+  Limiter refusing("restated rollups", 1, absl::Milliseconds(50));
+  Limiter waiting("restated rollups", 1, absl::Seconds(30));
+  absl::Cleanup unbound = [this] { env_.restate_limiter = nullptr; };
+
+  env_.restate_limiter = &refusing;
+  ASSERT_TRUE(refusing.Acquire(absl::InfiniteFuture()).ok());  // one running elsewhere
   v1::Rollup rollup;
   grpc::ClientContext refused_context;
-  grpc::Status refused = rollups_->GetRollup(&refused_context, request, &rollup);
+  grpc::Status refused = rollups_->GetRollup(&refused_context, restated, &rollup);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
-  EXPECT_THAT(refused.error_message(), HasSubstr("restated rollups"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("1 restated rollups are running at once"));
   v1::ListChildRollupsRequest children;
   children.set_region_code("220100000000");
   children.set_year(2019);
@@ -105,10 +112,24 @@ TEST_F(HistoryTest, RestatementsBeyondTheirSlotsAreRefusedUntilOneFrees) {
             grpc::StatusCode::RESOURCE_EXHAUSTED);
   // The stored rollup of the year's own tree is one read, not a restatement: never refused.
   EXPECT_EQ(Rollup("220300000000", 2019).reports(), 1);
-  limiter.Release();
+  refusing.Release();
   EXPECT_EQ(Rollup("220100000000", 2019, 2023).reports(), 1);
   EXPECT_EQ(Rollup("220100000000", 2019, 2023).reports(), 1);  // the slot was given back
-  env_.restate_limiter = nullptr;
+
+  // A restatement that finds no slot waits for one, and runs as soon as one frees.
+  env_.restate_limiter = &waiting;
+  ASSERT_TRUE(waiting.Acquire(absl::InfiniteFuture()).ok());
+  std::atomic<bool> answered{false};
+  std::thread caller([&] {
+    EXPECT_EQ(Rollup("220100000000", 2019, 2023).reports(), 1);
+    answered = true;
+  });
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_FALSE(answered);
+  waiting.Release();
+  caller.join();
+  EXPECT_TRUE(answered);
+  EXPECT_EQ(Rollup("220100000000", 2019, 2023).reports(), 1);  // and it gave the slot back
 }
 
 TEST_F(HistoryTest, HangzhouDistrictsAbolishedIn2021AreListedUnmappedNeverGuessed) {
