@@ -298,7 +298,7 @@ int Rollup() {
 
 // Point reads at a fixed rate, open loop as load_client's reads (each latency from the query's
 // scheduled time, so a stall counts in full); `concurrency` connections take the queries in
-// turn. The keys are drawn before any timing.
+// turn. The keys (one per query, as load_client's) are drawn before any timing.
 int Reads(const Generator& gen) {
   const int year = absl::GetFlag(FLAGS_year);
   const std::string query = absl::GetFlag(FLAGS_query);
@@ -315,7 +315,7 @@ int Reads(const Generator& gen) {
     return 2;
   }
   std::mt19937 rng(11);
-  std::vector<std::vector<std::string>> keys(4096);
+  std::vector<std::vector<std::string>> keys(total);
   for (std::vector<std::string>& key : keys) {
     if (query == "report") {
       const RowParams row = MakeRows(gen, rng() % gen.size(), 1, year)[0];
@@ -341,7 +341,7 @@ int Reads(const Generator& gen) {
         const Clock::time_point scheduled =
             begin + std::chrono::nanoseconds(static_cast<int64_t>(k * 1e9 / rate));
         std::this_thread::sleep_until(scheduled);
-        const std::vector<std::string>& key = keys[k % keys.size()];
+        const std::vector<std::string>& key = keys[k];
         const char* values[4];
         for (size_t p = 0; p < key.size(); ++p) values[p] = key[p].c_str();
         PGresult* result = PQexecPrepared(conns[t], "get", static_cast<int>(key.size()), values,
