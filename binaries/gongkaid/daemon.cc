@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -265,22 +266,20 @@ absl::Status Daemon::StartServer(const ServerOptions& options) {
   env_.logger = logger_;
   env_.auth = auth_.get();
   env_.worker_settings = &worker_settings_;
-  if (config_.max_concurrent_parses < 1) {
-    return absl::InvalidArgumentError("--max_concurrent_parses must be at least 1");
+  // The bounds of one kind of call each (services/limiter.h).
+  for (const auto& [flag, slots] :
+       {std::pair<const char*, int>{"--max_concurrent_parses", config_.max_concurrent_parses},
+        {"--max_watch_streams", config_.max_watch_streams},
+        {"--max_concurrent_restatements", config_.max_concurrent_restatements}}) {
+    if (slots < 1) return absl::InvalidArgumentError(absl::StrCat(flag, " must be at least 1"));
   }
   parse_limiter_ = std::make_unique<Limiter>("ParseReport calls", config_.max_concurrent_parses);
-  env_.parse_limiter = parse_limiter_.get();
-  if (config_.max_watch_streams < 1) {
-    return absl::InvalidArgumentError("--max_watch_streams must be at least 1");
-  }
   watch_limiter_ = std::make_unique<Limiter>("WatchChanges streams", config_.max_watch_streams,
                                              absl::ZeroDuration());
-  env_.watch_limiter = watch_limiter_.get();
-  if (config_.max_concurrent_restatements < 1) {
-    return absl::InvalidArgumentError("--max_concurrent_restatements must be at least 1");
-  }
   restate_limiter_ =
       std::make_unique<Limiter>("restated rollups", config_.max_concurrent_restatements);
+  env_.parse_limiter = parse_limiter_.get();
+  env_.watch_limiter = watch_limiter_.get();
   env_.restate_limiter = restate_limiter_.get();
   GONGKAI_ASSIGN_OR_RETURN(server_, Server::Start(&env_, options));
   const std::string host = config_.listen.substr(0, config_.listen.rfind(':'));
