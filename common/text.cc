@@ -59,7 +59,7 @@ std::vector<uint32_t> Shingles(absl::string_view text, int size, int* chars) {
   return out;
 }
 
-double Jaccard(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+double Jaccard(absl::Span<const uint32_t> a, absl::Span<const uint32_t> b) {
   if (a.empty() && b.empty()) return 0;
   // A merge of the two sorted sets without branches on the values: which side moves is
   // unpredictable, and a mispredicted branch per step cost more than the comparisons.

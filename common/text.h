@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace gongkai {
 
@@ -16,7 +17,7 @@ namespace gongkai {
 std::vector<uint32_t> Shingles(absl::string_view text, int size, int* chars);
 
 // |a ∩ b| / |a ∪ b| of two sorted unique sets; 0 when both are empty.
-double Jaccard(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b);
+double Jaccard(absl::Span<const uint32_t> a, absl::Span<const uint32_t> b);
 
 // The number of requests the text says were received: the first "收到" or "受理" followed,
 // within a short distance, by "申请" and then an Arabic number with "件" (e.g.

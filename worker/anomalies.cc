@@ -428,7 +428,8 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
     std::string via;
     const ReportEntry* before = model.LastYear(*previous, e, &via);
     if (before != nullptr && before->problem_chars >= s.narrative_min_chars) {
-      const double similarity = Jaccard(e.problem_shingles, before->problem_shingles);
+      const double similarity =
+          Jaccard(e.problem_shingles.hashes(), before->problem_shingles.hashes());
       if (similarity >= s.copied_similarity) flag(*before, similarity, "本单位上一年度报告", "");
     }
   }

@@ -39,7 +39,7 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
     entry.serial = same->serial;
   } else {
     entry.problem_shingles =
-        Shingles(digest.problems(), settings.shingle_size, &entry.problem_chars);
+        ShingleSet(Shingles(digest.problems(), settings.shingle_size, &entry.problem_chars));
   }
   if (digest.has_stated_requests()) entry.narrative_requests = digest.stated_requests();
   return entry;
@@ -121,6 +121,13 @@ absl::CivilDay DeadlineFor(const Settings& settings, const v1::Region& region, b
     d = settings.township_deadline;
   }
   return absl::CivilDay(year + 1, d.month, d.day);
+}
+
+ShingleSet::ShingleSet(const std::vector<uint32_t>& hashes) : size_(hashes.size()) {
+  if (hashes.empty()) return;
+  std::shared_ptr<uint32_t[]> data = std::make_shared_for_overwrite<uint32_t[]>(hashes.size());
+  std::copy(hashes.begin(), hashes.end(), data.get());
+  data_ = std::move(data);
 }
 
 CellVector::CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
@@ -399,7 +406,7 @@ double YearModel::NarrativeSimilarity(const ReportEntry& a, const ReportEntry& b
     absl::ReaderMutexLock lock(&similarity_mu_);  // flags are evaluated on several threads
     if (auto it = similarities_.find(pair); it != similarities_.end()) return it->second;
   }
-  const double similarity = Jaccard(a.problem_shingles, b.problem_shingles);
+  const double similarity = Jaccard(a.problem_shingles.hashes(), b.problem_shingles.hashes());
   absl::MutexLock lock(&similarity_mu_);
   if (similarities_.size() >= kMaxRemembered) similarities_.clear();
   similarities_.emplace(pair, similarity);

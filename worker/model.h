@@ -26,6 +26,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "gongkai/v1/region.pb.h"
 #include "gongkai/v1/rollup.pb.h"
 #include "gongkai/v1/store.pb.h"
@@ -125,6 +126,22 @@ class CellVector {
   std::vector<int64_t> wide_;
 };
 
+// Section 五's shingles (Shingles in common/text.h), immutable: one allocation of exactly their
+// number, shared by every entry made from the same revision — a full recompute's fresh model
+// holds the very sets of the model it is checked against, not copies of them.
+class ShingleSet {
+ public:
+  ShingleSet() = default;
+  explicit ShingleSet(const std::vector<uint32_t>& hashes);
+
+  absl::Span<const uint32_t> hashes() const { return {data_.get(), size_}; }
+  size_t size() const { return size_; }
+
+ private:
+  std::shared_ptr<const uint32_t[]> data_;
+  size_t size_ = 0;
+};
+
 // What the model keeps of one stored report.
 struct ReportEntry {
   v1::ReportKey key;
@@ -138,7 +155,7 @@ struct ReportEntry {
   // The stored verdict's violations (flags of a leniently imported report).
   std::vector<v1::Violation> violations;
   // Section 五: sorted unique hashes of its character shingles, and its length in characters.
-  std::vector<uint32_t> problem_shingles;
+  ShingleSet problem_shingles;
   int problem_chars = 0;
   // The number of requests the narrative says were received ("共收到…申请N件"), if stated.
   std::optional<int64_t> narrative_requests;

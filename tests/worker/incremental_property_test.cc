@@ -162,13 +162,20 @@ TEST(IncrementalPropertyTest, AReloadTakesWhatOnlyARevisionDecidesFromTheModelIn
   EXPECT_TRUE(lent.Differences(fresh).empty());
   EXPECT_FALSE(lent.Differences(before).empty());  // the second report's revision 2
   for (const std::string& region : regions) {
-    EXPECT_EQ(entry(lent, region)->problem_shingles, entry(fresh, region)->problem_shingles);
+    EXPECT_EQ(entry(lent, region)->problem_shingles.hashes(),
+              entry(fresh, region)->problem_shingles.hashes());
     EXPECT_EQ(entry(lent, region)->problem_chars, entry(fresh, region)->problem_chars);
     EXPECT_EQ(entry(lent, region)->revision, entry(fresh, region)->revision);
   }
   // Same revision, same serial; the new revision a serial the model in memory never gave.
   EXPECT_EQ(entry(lent, regions[0])->serial, entry(before, regions[0])->serial);
   EXPECT_EQ(entry(lent, regions[2])->serial, entry(before, regions[2])->serial);
+  // Same revision, the very same shingles (shared, not copied); a new revision, its own.
+  ASSERT_GT(entry(before, regions[0])->problem_shingles.size(), 0u);
+  EXPECT_EQ(entry(lent, regions[0])->problem_shingles.hashes().data(),
+            entry(before, regions[0])->problem_shingles.hashes().data());
+  EXPECT_NE(entry(lent, regions[1])->problem_shingles.hashes().data(),
+            entry(before, regions[1])->problem_shingles.hashes().data());
   for (const std::string& region : regions) {
     EXPECT_NE(entry(lent, regions[1])->serial, entry(before, region)->serial);
   }
@@ -188,7 +195,8 @@ TEST(IncrementalPropertyTest, AReloadTakesWhatOnlyARevisionDecidesFromTheModelIn
   own.ApplyAll(stored, 2, &before);
   EXPECT_TRUE(own.Differences(fresh).size() > 0);  // the county's own report
   EXPECT_NE(entry(own, regions[0])->serial, entry(before, regions[0])->serial);
-  EXPECT_EQ(entry(own, regions[0])->problem_shingles, entry(fresh, regions[0])->problem_shingles);
+  EXPECT_EQ(entry(own, regions[0])->problem_shingles.hashes(),
+            entry(fresh, regions[0])->problem_shingles.hashes());
 }
 
 TEST(IncrementalPropertyTest, DifferencesNoticesDrift) {
