@@ -1,12 +1,22 @@
 #ifndef GONGKAI_COMMON_MEMORY_H_
 #define GONGKAI_COMMON_MEMORY_H_
 
+#include <cstdint>
+
 namespace gongkai {
 
 // Hands the heap's free pages back to the system, whichever allocator the program was linked
 // with: TCMalloc's (gongkaid and gongkai-worker, see binaries/CMakeLists.txt) or glibc's.
 // Costs a walk of the free lists: call it after a burst of work, not per request.
 void ReleaseFreeMemory();
+
+// Where the process's memory is, as the allocator and the kernel see it.
+struct MemoryUsage {
+  int64_t heap_allocated = 0;  // bytes in live allocations
+  int64_t heap_free = 0;       // bytes the allocator holds mapped but free (caches, free pages)
+  int64_t resident = 0;        // the process's resident set (VmRSS); 0 when unreadable
+};
+MemoryUsage CurrentMemoryUsage();
 
 }  // namespace gongkai
 
