@@ -19,9 +19,10 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what) {
   return absl::InternalError(message);
 }
 
-PrefixIterator::PrefixIterator(rocksdb::DB* db, absl::string_view prefix)
+PrefixIterator::PrefixIterator(rocksdb::DB* db, absl::string_view prefix, bool fill_cache)
     : upper_(keys::PrefixEnd(prefix)), upper_slice_(upper_) {
   rocksdb::ReadOptions options;
+  options.fill_cache = fill_cache;
   if (!upper_.empty()) options.iterate_upper_bound = &upper_slice_;
   iterator_.reset(db->NewIterator(options));
 }

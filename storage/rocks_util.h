@@ -19,9 +19,10 @@ absl::Status FromRocks(const rocksdb::Status& status, absl::string_view what);
 
 // An iterator over the keys that start with `prefix` (iterate_upper_bound is set, as every
 // range scan must). Seek(prefix) or Seek(a later key) to start; check status() after the loop.
+// `fill_cache` false for a bulk scan: blocks read from tables are not added to the block cache.
 class PrefixIterator {
  public:
-  PrefixIterator(rocksdb::DB* db, absl::string_view prefix);
+  PrefixIterator(rocksdb::DB* db, absl::string_view prefix, bool fill_cache = true);
   rocksdb::Iterator* operator->() { return iterator_.get(); }
 
  private:

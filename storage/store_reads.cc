@@ -102,14 +102,15 @@ absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_
 
 absl::Status Store::ScanPage(const std::string& prefix, int page_size,
                              const std::string& page_token, const ScanAccept& accept,
-                             const ScanAdd& add, std::string* next_page_token) const {
+                             const ScanAdd& add, std::string* next_page_token,
+                             bool fill_cache) const {
   page_size = ClampPageSize(page_size);
   std::string start = prefix;
   if (!page_token.empty()) {
     GONGKAI_ASSIGN_OR_RETURN(std::string last_key, keys::ReadPageToken(prefix, page_token));
     start = last_key + '\0';  // The first key after the last one returned.
   }
-  PrefixIterator it(db_.get(), prefix);
+  PrefixIterator it(db_.get(), prefix, fill_cache);
   int count = 0;
   size_t bytes = 0;
   std::string last_key;
@@ -216,7 +217,9 @@ absl::StatusOr<Page<v1::ReportDigest>> Store::ListDigests(int year, int page_siz
         }
         return value.size();
       },
-      &page.next_page_token));
+      // The worker reads a whole year at once, to load it or recompute it: its blocks would
+      // push the point reads' out of the cache (and fill it for nothing).
+      &page.next_page_token, /*fill_cache=*/false));
   return page;
 }
 

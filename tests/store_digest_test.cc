@@ -165,5 +165,28 @@ TEST(StoreOpenTest, ALayout3DirectoryGetsItsReportsDigestsOnOpen) {
   EXPECT_EQ(version, "4");
 }
 
+// The worker's listing of a whole year is a bulk scan: it leaves the block cache as it was
+// (its blocks would only push out the point reads'), while point reads of the same reports do
+// fill it.
+TEST_F(StoreTest, ListingAYearsDigestsLeavesTheBlockCacheAsItWas) {
+  StoreOptions options;
+  options.memory_bytes = 8 << 20;  // memtables of 2 MiB: the year's records reach tables
+  Reopen(options);
+  constexpr int kReports = 3000;
+  for (int i = 0; i < kReports; ++i) {
+    Submit(ReportFor("330226104000", 2019, absl::StrCat("部门", i)));
+  }
+  Reopen(options);  // an empty cache
+  const uint64_t before = store_->GetStatistics().cache_bytes;
+  EXPECT_EQ(Digests(*store_, 2019).size(), kReports);
+  EXPECT_EQ(store_->GetStatistics().cache_bytes, before);
+  for (int i = 0; i < kReports; i += 100) {
+    ASSERT_TRUE(
+        store_->GetRevision(ReportFor("330226104000", 2019, absl::StrCat("部门", i)).key(), 0)
+            .ok());
+  }
+  EXPECT_GT(store_->GetStatistics().cache_bytes, before);
+}
+
 }  // namespace
 }  // namespace gongkai::storage
