@@ -11,6 +11,9 @@
 extern "C" void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
 extern "C" int MallocExtension_GetNumericProperty(const char* property, size_t* value)
     __attribute__((weak));
+// A sanitizer's allocator, which replaces glibc's (sanitizer/allocator_interface.h).
+extern "C" size_t __sanitizer_get_current_allocated_bytes() __attribute__((weak));
+extern "C" size_t __sanitizer_get_free_bytes() __attribute__((weak));
 
 namespace gongkai {
 namespace {
@@ -34,9 +37,15 @@ MemoryUsage CurrentMemoryUsage() {
   MemoryUsage usage;
   if (MallocExtension_GetNumericProperty != nullptr) {
     usage.heap_allocated = TcmallocProperty("generic.current_allocated_bytes");
-    // Mapped = the heap's size less what was handed back to the system.
-    usage.heap_free = TcmallocProperty("generic.heap_size") -
-                      TcmallocProperty("tcmalloc.pageheap_unmapped_bytes") - usage.heap_allocated;
+    // Each read apart (other threads allocate meanwhile), so each figure is never negative.
+    for (const char* free_bytes :
+         {"tcmalloc.pageheap_free_bytes", "tcmalloc.central_cache_free_bytes",
+          "tcmalloc.transfer_cache_free_bytes", "tcmalloc.thread_cache_free_bytes"}) {
+      usage.heap_free += TcmallocProperty(free_bytes);
+    }
+  } else if (__sanitizer_get_current_allocated_bytes != nullptr) {
+    usage.heap_allocated = static_cast<int64_t>(__sanitizer_get_current_allocated_bytes());
+    usage.heap_free = static_cast<int64_t>(__sanitizer_get_free_bytes());
   } else {
     const struct mallinfo2 info = mallinfo2();
     usage.heap_allocated = static_cast<int64_t>(info.uordblks + info.hblkhd);

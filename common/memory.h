@@ -10,10 +10,11 @@ namespace gongkai {
 // Costs a walk of the free lists: call it after a burst of work, not per request.
 void ReleaseFreeMemory();
 
-// Where the process's memory is, as the allocator and the kernel see it.
+// Where the process's memory is, as its allocator and the kernel see it: TCMalloc's figures,
+// a sanitizer's allocator's, or glibc's (whose free bytes include pages already handed back).
 struct MemoryUsage {
   int64_t heap_allocated = 0;  // bytes in live allocations
-  int64_t heap_free = 0;       // bytes the allocator holds mapped but free (caches, free pages)
+  int64_t heap_free = 0;       // bytes the allocator keeps free for later (caches, free pages)
   int64_t resident = 0;        // the process's resident set (VmRSS); 0 when unreadable
 };
 MemoryUsage CurrentMemoryUsage();

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/memory.h"
 
 namespace gongkai {
 namespace {
@@ -123,6 +124,18 @@ std::string Metrics::Render(const std::vector<Gauge>& gauges) const {
                     gauge.labels.empty() ? "" : "}", " ", Number(gauge.value), "\n");
   }
   return out;
+}
+
+std::vector<Metrics::Gauge> MemoryGauges() {
+  const MemoryUsage memory = CurrentMemoryUsage();
+  return {
+      {"process_resident_memory_bytes", "The process's resident memory (VmRSS).", "",
+       static_cast<double>(memory.resident)},
+      {"gongkai_heap_allocated_bytes", "Bytes in the heap's live allocations.", "",
+       static_cast<double>(memory.heap_allocated)},
+      {"gongkai_heap_free_bytes", "Bytes the allocator keeps free for later (caches, free pages).",
+       "", static_cast<double>(memory.heap_free)},
+  };
 }
 
 }  // namespace gongkai

@@ -53,6 +53,10 @@ class Metrics {
   Histogram job_durations_ ABSL_GUARDED_BY(mu_);
 };
 
+// The process's memory, for a program's gauges: process_resident_memory_bytes,
+// gongkai_heap_allocated_bytes and gongkai_heap_free_bytes (common/memory.h).
+std::vector<Metrics::Gauge> MemoryGauges();
+
 // The upper bounds (seconds) of the latency histograms' buckets.
 const std::vector<double>& LatencyBuckets();
 

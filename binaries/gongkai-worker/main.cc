@@ -68,17 +68,21 @@ absl::StatusOr<std::unique_ptr<gongkai::MetricsEndpoint>> ServeMetrics(
   if (listen.empty()) return nullptr;
   return gongkai::MetricsEndpoint::Start(listen, [runner, metrics] {
     const gongkai::worker::Runner::Stats stats = runner->GetStats();
-    return metrics->Render({
-        {"gongkai_worker_applied_sequence",
-         "Every change up to this sequence is applied and written.", "",
-         static_cast<double>(stats.applied_sequence)},
-        {"gongkai_worker_years_loaded", "Years held in memory.", "",
-         static_cast<double>(stats.years_loaded)},
-        {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
-         static_cast<double>(stats.full_recomputes), /*counter=*/true},
-        {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).", "",
-         static_cast<double>(stats.write_failures), /*counter=*/true},
-    });
+    std::vector<gongkai::Metrics::Gauge> gauges = gongkai::MemoryGauges();
+    gauges.insert(
+        gauges.begin(),
+        {
+            {"gongkai_worker_applied_sequence",
+             "Every change up to this sequence is applied and written.", "",
+             static_cast<double>(stats.applied_sequence)},
+            {"gongkai_worker_years_loaded", "Years held in memory.", "",
+             static_cast<double>(stats.years_loaded)},
+            {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
+             static_cast<double>(stats.full_recomputes), /*counter=*/true},
+            {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).", "",
+             static_cast<double>(stats.write_failures), /*counter=*/true},
+        });
+    return metrics->Render(gauges);
   });
 }
 

@@ -16,7 +16,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/constants.h"
-#include "common/memory.h"
 #include "common/status_macros.h"
 #include "common/thread_priority.h"
 #include "gongkai/v1/rollup.pb.h"
@@ -112,14 +111,7 @@ class ScrapeGauges {
     gauges.push_back({"gongkai_rocksdb_cache_capacity_bytes",
                       "The block cache's capacity (half of --store_memory_mb).", "",
                       static_cast<double>(stats.cache_capacity_bytes)});
-    const MemoryUsage memory = CurrentMemoryUsage();
-    gauges.push_back({"process_resident_memory_bytes", "The process's resident memory (VmRSS).", "",
-                      static_cast<double>(memory.resident)});
-    gauges.push_back({"gongkai_heap_allocated_bytes", "Bytes in the heap's live allocations.", "",
-                      static_cast<double>(memory.heap_allocated)});
-    gauges.push_back({"gongkai_heap_free_bytes",
-                      "Bytes the allocator holds mapped but free (its caches, free pages).", "",
-                      static_cast<double>(memory.heap_free)});
+    for (Metrics::Gauge& gauge : MemoryGauges()) gauges.push_back(std::move(gauge));
     absl::MutexLock lock(&mu_);
     if (absl::Now() - counted_ > absl::Minutes(1)) {
       if (auto counts = store_->CountAnomalies(); counts.ok()) anomalies_ = *std::move(counts);
