@@ -369,11 +369,10 @@ class Store {
       std::function<absl::StatusOr<bool>(absl::string_view key, absl::string_view value)>;
   using ScanAdd =
       std::function<absl::StatusOr<size_t>(absl::string_view key, absl::string_view value)>;
-  // `fill_cache` false: the blocks read are not added to the block cache (a bulk scan that
-  // would only evict the point reads' hot blocks).
+  // `fill_cache` false for a bulk scan (PrefixIterator).
   absl::Status ScanPage(const std::string& prefix, int page_size, const std::string& page_token,
-                        const ScanAccept& accept, const ScanAdd& add, std::string* next_page_token,
-                        bool fill_cache = true) const;
+                        const ScanAccept& accept, const ScanAdd& add, bool fill_cache,
+                        std::string* next_page_token) const;
 
   const std::unique_ptr<rocksdb::DB> db_;
   const std::string dir_;

@@ -102,8 +102,8 @@ absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_
 
 absl::Status Store::ScanPage(const std::string& prefix, int page_size,
                              const std::string& page_token, const ScanAccept& accept,
-                             const ScanAdd& add, std::string* next_page_token,
-                             bool fill_cache) const {
+                             const ScanAdd& add, bool fill_cache,
+                             std::string* next_page_token) const {
   page_size = ClampPageSize(page_size);
   std::string start = prefix;
   if (!page_token.empty()) {
@@ -200,7 +200,7 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
         page.items.push_back(std::move(revision));
         return size;
       },
-      &page.next_page_token);
+      /*fill_cache=*/true, &page.next_page_token);
   if (!status.ok()) return status;
   return page;
 }
@@ -217,9 +217,8 @@ absl::StatusOr<Page<v1::ReportDigest>> Store::ListDigests(int year, int page_siz
         }
         return value.size();
       },
-      // The worker reads a whole year at once, to load it or recompute it: its blocks would
-      // push the point reads' out of the cache (and fill it for nothing).
-      &page.next_page_token, /*fill_cache=*/false));
+      // The worker reads a whole year at once, to load it or recompute it.
+      /*fill_cache=*/false, &page.next_page_token));
   return page;
 }
 
@@ -240,7 +239,7 @@ absl::StatusOr<Page<v1::Revision>> Store::ListRevisions(const v1::ReportKey& key
         page.items.push_back(std::move(revision));
         return size;
       },
-      &page.next_page_token);
+      /*fill_cache=*/true, &page.next_page_token);
   if (!status.ok()) return status;
   if (page.items.empty() && page_token.empty()) return absl::NotFoundError("no such report");
   if (!page.items.empty()) {

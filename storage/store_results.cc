@@ -195,7 +195,7 @@ absl::StatusOr<Page<v1::Anomaly>> Store::ListAnomalies(
 
 absl::StatusOr<std::map<std::pair<int, int>, int64_t>> Store::CountAnomalies() const {
   const std::string prefix(1, keys::kAnomalies);
-  PrefixIterator it(db_.get(), prefix, /*fill_cache=*/false);  // every set, for the metrics
+  PrefixIterator it(db_.get(), prefix, /*fill_cache=*/false);  // every set: a bulk scan
   std::map<std::pair<int, int>, int64_t> counts;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
     v1::AnomalySet set;
