@@ -127,8 +127,8 @@ class CellVector {
 };
 
 // Section 五's shingles (Shingles in common/text.h), immutable: one allocation of exactly their
-// number, shared by every entry made from the same revision — a full recompute's fresh model
-// holds the very sets of the model it is checked against, not copies of them.
+// number, shared by the copies of an entry's set — a full recompute's fresh model holds the
+// very sets its donor lends it (YearModel::ApplyAll), not copies of them.
 class ShingleSet {
  public:
   ShingleSet() = default;
@@ -273,6 +273,9 @@ class YearModel {
 
   // Regions whose sums differ from `other`'s (drift between incremental and full).
   std::vector<int> Differences(const YearModel& other) const;
+  // Whether `other` holds the same reports, each at the same revision with the same content:
+  // cells, dates, verdict, narrative measures and review (what Differences cannot see).
+  bool SameReports(const YearModel& other) const;
 
   // The Jaccard similarity of two of the model's entries' section 五 shingles, remembered by
   // their serials: a township's change re-evaluates its siblings' flags, and each compares its
