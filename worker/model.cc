@@ -7,7 +7,6 @@
 #include "common/parallel.h"
 #include "common/text.h"
 #include "common/time.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "proto/cells.h"
 #include "proto/digest.h"
 #include "proto/report_key.h"
@@ -437,31 +436,6 @@ const RegionSums& YearModel::SumsOf(int region, RegionSums* scratch) const {
     }
   }
   return *scratch;
-}
-
-bool YearModel::SameReports(const YearModel& other) const {
-  auto same_violations = [](const ReportEntry& a, const ReportEntry& b) {
-    return std::equal(a.violations.begin(), a.violations.end(), b.violations.begin(),
-                      b.violations.end(), [](const v1::Violation& x, const v1::Violation& y) {
-                        return google::protobuf::util::MessageDifferencer::Equals(x, y);
-                      });
-  };
-  auto same = [&](const ReportEntry& a, const ReportEntry& b) {
-    const absl::Span<const uint32_t> x = a.problem_shingles.hashes();
-    const absl::Span<const uint32_t> y = b.problem_shingles.hashes();
-    return google::protobuf::util::MessageDifferencer::Equals(a.key, b.key) &&
-           a.region == b.region && a.edition == b.edition && a.revision == b.revision &&
-           a.cells == b.cells && a.filed_on == b.filed_on && a.deadline == b.deadline &&
-           same_violations(a, b) && std::equal(x.begin(), x.end(), y.begin(), y.end()) &&
-           a.problem_chars == b.problem_chars && a.narrative_requests == b.narrative_requests &&
-           a.review == b.review && a.review_sequence == b.review_sequence;
-  };
-  if (entries_.size() != other.entries_.size()) return false;
-  for (const auto& [id, entry] : entries_) {
-    auto it = other.entries_.find(id);
-    if (it == other.entries_.end() || !same(entry, it->second)) return false;
-  }
-  return true;
 }
 
 std::vector<int> YearModel::Differences(const YearModel& other) const {

@@ -273,9 +273,6 @@ class YearModel {
 
   // Regions whose sums differ from `other`'s (drift between incremental and full).
   std::vector<int> Differences(const YearModel& other) const;
-  // Whether `other` holds the same reports, each at the same revision with the same content:
-  // cells, dates, verdict, narrative measures and review (what Differences cannot see).
-  bool SameReports(const YearModel& other) const;
 
   // The Jaccard similarity of two of the model's entries' section 五 shingles, remembered by
   // their serials: a township's change re-evaluates its siblings' flags, and each compares its

@@ -58,14 +58,7 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
                        " region(s) differ between incremental and full rollups"));
     }
   }
-  // A recompute that finds the incremental model right in every respect keeps it and lets the
-  // fresh one go: putting an equal model in its place would only move a national year's ~150
-  // MB through the heap and leave it more fragmented (bench/notes.md, step 15).
-  if (rebuild.has_value() && rebuild->empty() && ModelOf(year)->SameReports(*fresh)) {
-    fresh.reset();
-  } else {
-    models_[year] = std::move(fresh);
-  }
+  models_[year] = std::move(fresh);
   const absl::Time loaded = absl::Now();
   absl::Status written =
       WriteAll(year, next_sequence_ - 1, rebuild.has_value() ? &*rebuild : nullptr);
