@@ -37,7 +37,8 @@ MemoryUsage CurrentMemoryUsage() {
   MemoryUsage usage;
   if (MallocExtension_GetNumericProperty != nullptr) {
     usage.heap_allocated = TcmallocProperty("generic.current_allocated_bytes");
-    // Each read apart (other threads allocate meanwhile), so each figure is never negative.
+    // A sum of figures each never negative: they are read one at a time while other threads
+    // allocate, so a difference of them (the heap's size less the allocated bytes) could be.
     for (const char* free_bytes :
          {"tcmalloc.pageheap_free_bytes", "tcmalloc.central_cache_free_bytes",
           "tcmalloc.transfer_cache_free_bytes", "tcmalloc.thread_cache_free_bytes"}) {
