@@ -170,10 +170,12 @@ TEST(IncrementalPropertyTest, AReloadTakesWhatOnlyARevisionDecidesFromTheModelIn
   // Same revision, same serial; the new revision a serial the model in memory never gave.
   EXPECT_EQ(entry(lent, regions[0])->serial, entry(before, regions[0])->serial);
   EXPECT_EQ(entry(lent, regions[2])->serial, entry(before, regions[2])->serial);
-  // Same revision, the very same shingles (shared, not copied).
+  // Same revision, the very same shingles (shared, not copied); a new revision, its own.
   ASSERT_GT(entry(before, regions[0])->problem_shingles.size(), 0u);
   EXPECT_EQ(entry(lent, regions[0])->problem_shingles.hashes().data(),
             entry(before, regions[0])->problem_shingles.hashes().data());
+  EXPECT_NE(entry(lent, regions[1])->problem_shingles.hashes().data(),
+            entry(before, regions[1])->problem_shingles.hashes().data());
   for (const std::string& region : regions) {
     EXPECT_NE(entry(lent, regions[1])->serial, entry(before, region)->serial);
   }
