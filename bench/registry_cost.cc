@@ -4,34 +4,24 @@
 // a fresh child process so that the heap of one does not flatter the other.
 //
 //   build/bin/registry_cost [--repeat N]      one JSON line per figure (medians of N)
-#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/memory.h"
 #include "registry/registry.h"
 
 namespace {
 
 using gongkai::registry::TimedRegistry;
-
-// Resident set size of this process, in KiB.
-long RssKib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
 
 struct Figures {
   double read_ms = 0;
@@ -58,14 +48,14 @@ Figures Measure(bool history) {
     histories = gongkai::registry::HistoriesOf(regions, 2019);
     f.read_ms = 0;
   }
-  malloc_trim(0);
-  const long before = RssKib();
+  gongkai::ReleaseFreeMemory();  // glibc's malloc_trim: this program links no TCMalloc
+  const int64_t before = gongkai::CurrentMemoryUsage().resident;
   start = absl::Now();
   auto registry = TimedRegistry::Build(*std::move(histories));
   if (!registry.ok()) std::abort();
   f.build_ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-  malloc_trim(0);
-  f.rss_mib = (RssKib() - before) / 1024.0;
+  gongkai::ReleaseFreeMemory();
+  f.rss_mib = static_cast<double>(gongkai::CurrentMemoryUsage().resident - before) / (1 << 20);
   f.trees = (*registry)->last_change_year() - (*registry)->first_year() + 1;
   return f;
 }
@@ -113,8 +103,8 @@ int main(int argc, char** argv) {
     }
     std::printf("%s\n", absl::StrFormat("{\"registry\":\"%s\",\"trees\":%d,\"read_ms\":%.1f,"
                                         "\"build_ms\":%.1f,\"rss_mib\":%.1f,\"runs\":%d}",
-                                        history ? "2019-2023" : "2023 only", trees,
-                                        Median(read), Median(build), Median(rss), repeat)
+                                        history ? "2019-2023" : "2023 only", trees, Median(read),
+                                        Median(build), Median(rss), repeat)
                             .c_str());
   }
   return 0;
