@@ -39,6 +39,10 @@ ABSL_FLAG(std::string, deadlines, "township=01-31,department=01-31,county=03-31"
 ABSL_FLAG(absl::Duration, full_recompute_interval, absl::Hours(6),
           "How often to recompute every year from scratch and report drift.");
 ABSL_FLAG(int, threads, 0, "Threads to build rollups and flags on; 0: one per CPU.");
+ABSL_FLAG(absl::Duration, flush_interval, absl::Milliseconds(2),
+          "While changes keep coming, write rollups and flags at most this often, each write "
+          "covering every change since the last (a change after a quiet spell is written at "
+          "once); 0: after every change read.");
 ABSL_FLAG(int, resident_years, 1,
           "The latest years with reports kept in memory (with the year before each); older ones "
           "are loaded when a change reaches them or the scheduled recompute refreshes them. 0: "
@@ -114,6 +118,10 @@ int main(int argc, char** argv) {
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
   if (absl::GetFlag(FLAGS_threads) > 0) options.threads = absl::GetFlag(FLAGS_threads);
+  options.flush_interval = absl::GetFlag(FLAGS_flush_interval);
+  if (options.flush_interval < absl::ZeroDuration()) {
+    return Usage("--flush_interval must not be negative");
+  }
   options.resident_years = absl::GetFlag(FLAGS_resident_years);
   if (options.resident_years < 0) return Usage("--resident_years must be 0 or more");
   options.log = [&](const std::string& line) { logger.Info(line); };

@@ -307,6 +307,7 @@ absl::Status Daemon::StartWorker() {
   worker::RunnerOptions options;
   options.full_recompute_interval = config_.full_recompute_interval;
   if (config_.worker_threads > 0) options.threads = config_.worker_threads;
+  options.flush_interval = config_.worker_flush_interval;
   options.resident_years = config_.worker_resident_years;
   options.settings = worker_settings_;
   options.log = [this](const std::string& line) { logger_->Info(line, {{"component", "worker"}}); };

@@ -34,7 +34,8 @@ struct Config {
   bool worker = true;
   std::string deadlines;
   absl::Duration full_recompute_interval;
-  int worker_threads = 0;         // 0: RunnerOptions' default (one per CPU)
+  int worker_threads = 0;  // 0: RunnerOptions' default (one per CPU)
+  absl::Duration worker_flush_interval = absl::Milliseconds(2);
   int worker_resident_years = 1;  // RunnerOptions::resident_years
   int worker_nice = 0;            // the worker's threads' nice increment
   std::string metrics_listen;

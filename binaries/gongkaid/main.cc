@@ -38,6 +38,10 @@ ABSL_FLAG(int, worker_resident_years, 1,
           "recompute refreshes them. 0: every year.");
 ABSL_FLAG(int, worker_threads, 0,
           "Threads the in-process worker builds rollups and flags on; 0: one per CPU.");
+ABSL_FLAG(absl::Duration, worker_flush_interval, absl::Milliseconds(2),
+          "While changes keep coming, the in-process worker writes rollups and flags at most "
+          "this often, each write covering every change since the last (a change after a quiet "
+          "spell is written at once); 0: after every change it reads.");
 ABSL_FLAG(int, worker_nice, 0,
           "How much lower the in-process worker's CPU priority is than the RPCs' (a nice "
           "increment, 0-19): when the CPUs are busy, submissions and reads come first and the "
@@ -120,6 +124,11 @@ int main(int argc, char** argv) {
   config.deadlines = absl::GetFlag(FLAGS_deadlines);
   config.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);
   config.worker_threads = absl::GetFlag(FLAGS_worker_threads);
+  config.worker_flush_interval = absl::GetFlag(FLAGS_worker_flush_interval);
+  if (config.worker_flush_interval < absl::ZeroDuration()) {
+    std::cerr << "gongkaid: --worker_flush_interval must not be negative\n";
+    return 2;
+  }
   config.worker_resident_years = absl::GetFlag(FLAGS_worker_resident_years);
   if (config.worker_resident_years < 0) {
     std::cerr << "gongkaid: --worker_resident_years must be 0 or more\n";

@@ -138,6 +138,58 @@ TEST_F(HistoryTest, ResultsAreHandedToTheStoreInPiecesReplacingTheYearFirstAndCh
   EXPECT_TRUE(rollups.contains("330226003000"));
 }
 
+TEST_F(HistoryTest, WhileChangesKeepComingResultsAreWrittenAtMostEveryFlushInterval) {
+  // A worker of its own with a flush interval of 1 s: after a quiet spell longer than that, the
+  // first of four quick submissions is written at once; the others, arriving within the
+  // interval, wait for it and are written together. Without the pacing each would be written
+  // on its own (four writes within milliseconds).
+  Submit("330226001000", 2026);
+  AwaitWorker();
+  constexpr absl::Duration kInterval = absl::Seconds(1);
+  absl::Mutex mu;
+  std::vector<std::pair<absl::Time, int64_t>> writes;  // when each write ended, its checkpoint
+  worker::RunnerOptions options;
+  options.clock = [] { return kNow; };
+  options.log = [](const std::string&) {};
+  options.flush_interval = kInterval;
+  options.write_results = [&](const SerializedResults& results) {
+    absl::MutexLock lock(&mu);
+    if (results.checkpoint.has_value()) writes.emplace_back(absl::Now(), *results.checkpoint);
+    return absl::OkStatus();
+  };
+  worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+  std::thread thread([&] { (void)runner.Run(); });
+  AwaitApplied(runner);
+  size_t before = 0;
+  {
+    absl::MutexLock lock(&mu);
+    before = writes.size();
+  }
+  absl::SleepFor(kInterval + absl::Milliseconds(200));  // a quiet spell
+  const absl::Time quiet_end = absl::Now();
+  const int64_t first = Submit("330226002000", 2026).change_sequence();
+  int64_t last = 0;
+  for (const char* town : {"330226003000", "330226004000", "330226101000"}) {
+    last = Submit(town, 2026).change_sequence();
+  }
+  AwaitApplied(runner);
+  runner.Stop();
+  thread.join();
+  absl::MutexLock lock(&mu);
+  const std::vector<std::pair<absl::Time, int64_t>> after(writes.begin() + before, writes.end());
+  // Two writes (one, should the worker have taken all four at once), the last checkpointed at
+  // the last submission.
+  ASSERT_GE(after.size(), 1u);
+  ASSERT_LE(after.size(), 2u);
+  EXPECT_EQ(after.back().second, last);
+  if (after.size() == 2) {
+    EXPECT_GE(after[0].second, first);
+    EXPECT_LT(after[0].second, last);
+    EXPECT_LT(after[0].first - quiet_end, kInterval) << "the first was not written at once";
+    EXPECT_GE(after[1].first - after[0].first, kInterval);
+  }
+}
+
 TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSameState) {
   // Two townships of 宁海县 file for 2026 on 2026-06-01, long before their deadline.
   Submit("330226001000", 2026);

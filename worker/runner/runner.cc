@@ -249,9 +249,14 @@ absl::Status Runner::Start() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline) {
-  // First whatever an earlier failure left unwritten.
-  GONGKAI_RETURN_IF_ERROR(Flush());
+absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline, bool paced) {
+  // When results are due: at once, or (paced) flush_interval after the last write.
+  const auto due = [&] {
+    return paced ? last_flush_ + options_.flush_interval : absl::InfinitePast();
+  };
+  // First whatever an earlier failure or paced step left unwritten.
+  const int earlier = unwritten_changes_;
+  if (absl::Now() >= due()) GONGKAI_RETURN_IF_ERROR(Flush());
   if (!feed_.At(next_sequence_)) {
     // A new stream (at start, after an error, or to read again what a failure left unapplied).
     GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
@@ -262,9 +267,26 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline) {
     }
     feed_.Start(next_sequence_);
   }
-  GONGKAI_ASSIGN_OR_RETURN(std::vector<ChangeFeed::Change> changes,
-                           feed_.Take(next_sequence_, kChangesPerStep, deadline));
-  for (ChangeFeed::Change& item : changes) {
+  // Paced with results unwritten, changes are taken until the write is due.
+  int applied = 0;
+  for (;;) {
+    const bool unwritten = !pending_.empty() || unwritten_changes_ > 0;
+    GONGKAI_ASSIGN_OR_RETURN(std::vector<ChangeFeed::Change> changes,
+                             feed_.Take(next_sequence_, kChangesPerStep - applied,
+                                        unwritten ? std::min(deadline, due()) : deadline));
+    GONGKAI_RETURN_IF_ERROR(Apply(&changes, extra));
+    applied += static_cast<int>(changes.size());
+    unwritten_changes_ += static_cast<int>(changes.size());
+    if (changes.empty() || applied >= static_cast<int>(kChangesPerStep) || absl::Now() >= due()) {
+      break;
+    }
+  }
+  if (absl::Now() >= due()) GONGKAI_RETURN_IF_ERROR(Flush());
+  return applied + (unwritten_changes_ == 0 ? earlier : 0);
+}
+
+absl::Status Runner::Apply(std::vector<ChangeFeed::Change>* changes, YearModel* extra) {
+  for (ChangeFeed::Change& item : *changes) {
     const v1::ChangeEvent& change = item.event;
     if (change.has_registry_change()) {
       GONGKAI_RETURN_IF_ERROR(ApplyRegistryChange(change.registry_change().from_year()));
@@ -298,8 +320,7 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline) {
     GONGKAI_RETURN_IF_ERROR(ApplyRevision(change, std::move(item.revision), extra));
     next_sequence_ = change.sequence() + 1;
   }
-  GONGKAI_RETURN_IF_ERROR(Flush());
-  return static_cast<int>(changes.size());
+  return absl::OkStatus();
 }
 
 absl::Status Runner::CatchUp(YearModel* extra) {
@@ -382,7 +403,8 @@ absl::Status Runner::Run() {
       }
       if (status.ok()) {
         // Waits for a change, and looks for jobs again when none came.
-        absl::StatusOr<int> followed = FollowOnce(nullptr, absl::Now() + options_.poll_interval);
+        absl::StatusOr<int> followed =
+            FollowOnce(nullptr, absl::Now() + options_.poll_interval, /*paced=*/true);
         status = followed.status();
         applied = followed.ok() ? *followed : 0;
       }

@@ -46,6 +46,11 @@ struct RunnerOptions {
   Settings settings;
   // How often to look for rollup jobs when no change arrives (changes wake the worker at once).
   absl::Duration poll_interval = absl::Milliseconds(100);
+  // While changes keep coming, results are written at most this often: each write covers every
+  // change since the last, where a write per change would rebuild the ancestors' rollups up to
+  // the nation's for each (a change after a quiet spell is written at once). 0: after every
+  // step.
+  absl::Duration flush_interval = absl::Milliseconds(2);
   // How often to recompute every year from scratch (and report any drift).
   absl::Duration full_recompute_interval = absl::Hours(6);
   // After an RPC error, wait this long before trying again.
@@ -148,9 +153,14 @@ class Runner {
   // Lets go of the years outside the resident ones that are idle (idle_year_ttl).
   void LetGoIdleYears();
   // Applies the changes from next_sequence_ (at most one page, waiting until `deadline` for
-  // the first) and writes what they affect. `extra` also receives the revisions of its year
-  // (a fresh model being compared). Returns how many were applied.
-  absl::StatusOr<int> FollowOnce(YearModel* extra, absl::Time deadline);
+  // the first) and writes what they affect — `paced`: only once flush_interval has passed
+  // since the last write (waiting no longer than that for changes while results are
+  // unwritten). `extra` also receives the revisions of its year (a fresh model being
+  // compared). Returns how many changes it applied or wrote (0: the worker was idle).
+  absl::StatusOr<int> FollowOnce(YearModel* extra, absl::Time deadline, bool paced = false);
+  // Applies `changes` (taken from the feed in order) to the models, marking what they affect
+  // as pending.
+  absl::Status Apply(std::vector<ChangeFeed::Change>* changes, YearModel* extra);
   // Applies every change up to the head of the log as it is now.
   absl::Status CatchUp(YearModel* extra);
   // A registry change from `from_year` on: those years' trees are loaded again, and their
@@ -221,6 +231,10 @@ class Runner {
   Written& WrittenOf(const YearModel& model);
   int64_t written_checkpoint_ = -1;
   int64_t next_sequence_ = 1;
+  // Changes applied whose results are not written yet, and when results were last written
+  // (for flush_interval).
+  int unwritten_changes_ = 0;
+  absl::Time last_flush_ = absl::InfinitePast();
   absl::Time last_full_ = absl::InfinitePast();
   mutable absl::Mutex mu_;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;

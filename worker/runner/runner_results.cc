@@ -220,6 +220,7 @@ absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint,
 
 absl::Status Runner::Flush() {
   const int64_t checkpoint = next_sequence_ - 1;
+  const bool writes = !pending_.empty() || written_checkpoint_ != checkpoint;
   while (!pending_.empty()) {
     auto it = pending_.begin();
     const bool last = std::next(it) == pending_.end();
@@ -235,16 +236,17 @@ absl::Status Runner::Flush() {
     if (last) written_checkpoint_ = checkpoint;
     pending_.erase(it);
   }
-  if (written_checkpoint_ == checkpoint) {
-    absl::MutexLock lock(&mu_);
-    stats_.applied_sequence = checkpoint;
-    stats_.years_loaded = static_cast<int>(models_.size());
-    return absl::OkStatus();
+  if (written_checkpoint_ != checkpoint) {
+    // Changes that affected nothing (stale revisions) still move the checkpoint.
+    GONGKAI_RETURN_IF_ERROR(SendCheckpoint(kFirstReportingYear, checkpoint));
+    written_checkpoint_ = checkpoint;
   }
-  // Changes that affected nothing (stale revisions) still move the checkpoint.
-  absl::Status s = SendCheckpoint(kFirstReportingYear, checkpoint);
-  if (s.ok()) written_checkpoint_ = checkpoint;
-  return s;
+  unwritten_changes_ = 0;
+  if (writes) last_flush_ = absl::Now();
+  absl::MutexLock lock(&mu_);
+  stats_.applied_sequence = checkpoint;
+  stats_.years_loaded = static_cast<int>(models_.size());
+  return absl::OkStatus();
 }
 
 }  // namespace gongkai::worker
