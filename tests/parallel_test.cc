@@ -2,7 +2,12 @@
 // on several threads otherwise.
 #include "common/parallel.h"
 
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <filesystem>
+#include <iterator>
 #include <set>
 #include <thread>
 #include <vector>
@@ -51,6 +56,52 @@ TEST(ParallelForTest, ManyItemsShareTheThreads) {
     }
   });
   EXPECT_EQ(seen.size(), 3u);
+}
+
+// The kernel's threads of this process.
+int ProcessThreads() {
+  return static_cast<int>(std::distance(std::filesystem::directory_iterator("/proc/self/task"),
+                                        std::filesystem::directory_iterator()));
+}
+
+TEST(ParallelForTest, TheCallersHelpersAreKeptBetweenCallsAndEndWithIt) {
+  // A thread makes 30 calls on 3 threads, each item long enough for the helpers to join: the
+  // items run on at most two threads besides the caller in all (the same two helpers each
+  // time, not two new ones a call), and when the caller ends its helpers end too.
+  const int before = ProcessThreads();
+  std::set<pid_t> helpers;
+  int during = 0;
+  std::thread caller([&] {
+    const pid_t self = gettid();
+    absl::Mutex mu;
+    for (int call = 0; call < 30; ++call) {
+      ParallelFor(12, 3, [&](int) {
+        absl::SleepFor(absl::Microseconds(200));
+        if (gettid() == self) return;
+        absl::MutexLock lock(&mu);
+        helpers.insert(gettid());
+      });
+    }
+    during = ProcessThreads();
+  });
+  caller.join();
+  EXPECT_GE(helpers.size(), 1u);
+  EXPECT_LE(helpers.size(), 2u);
+  EXPECT_EQ(during, before + 1 + static_cast<int>(helpers.size()));
+  EXPECT_EQ(ProcessThreads(), before);
+}
+
+TEST(ParallelForTest, ACallFromInsideAnItemRunsEveryItemOnce) {
+  // Items that make calls of their own, on the caller's thread and on its helpers.
+  std::vector<std::atomic<int>> calls(40 * 10);
+  ParallelFor(
+      40, 3,
+      [&](int i) {
+        ParallelFor(
+            10, 3, [&](int j) { calls[i * 10 + j].fetch_add(1); }, 1);
+      },
+      1);
+  for (size_t k = 0; k < calls.size(); ++k) ASSERT_EQ(calls[k].load(), 1) << k;
 }
 
 }  // namespace
