@@ -190,6 +190,64 @@ TEST_F(HistoryTest, WhileChangesKeepComingResultsAreWrittenAtMostEveryFlushInter
   }
 }
 
+TEST_F(HistoryTest, AJobWritesWhatAPacedStepLeftUnwrittenBeforeItsOwnResults) {
+  // A worker paced by an hour (the fixture's stops, so that this one claims the job): a
+  // submission after its first write waits; a full recompute started meanwhile writes it first
+  // — the recompute rebuilds only what differs from its incremental model, and the stored
+  // checkpoint would otherwise claim a rollup that was never written.
+  runner_->Stop();
+  runner_thread_.join();
+  runner_.reset();
+  Submit("330226001000", 2026);
+  absl::Mutex mu;
+  std::set<std::string> written;
+  worker::RunnerOptions options;
+  options.clock = [] { return kNow; };
+  options.log = [](const std::string&) {};
+  options.flush_interval = absl::Hours(1);
+  options.write_results = [&](const SerializedResults& results) {
+    absl::MutexLock lock(&mu);
+    for (const auto& item : results.rollups) written.insert(item.region_code);
+    return absl::OkStatus();
+  };
+  worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+  std::thread thread([&] { (void)runner.Run(); });
+  AwaitApplied(runner);
+  Submit("330226002000", 2026);  // written at once: the first change since the start
+  AwaitApplied(runner);
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_TRUE(written.contains("330226002000"));
+    written.clear();  // (the start wrote every region's rollup)
+  }
+  const int64_t waiting = Submit("330226003000", 2026).change_sequence();
+  absl::SleepFor(absl::Milliseconds(300));
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_TRUE(written.empty()) << "not paced";
+  }
+  v1::StartRollupJobRequest start;
+  start.set_year(2026);
+  v1::RollupJob job;
+  grpc::ClientContext context;
+  ASSERT_TRUE(rollups_->StartRollupJob(&context, start, &job).ok());
+  const absl::Time give_up = absl::Now() + absl::Seconds(120);
+  while ((job.state() == v1::JOB_STATE_PENDING || job.state() == v1::JOB_STATE_RUNNING) &&
+         absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(50));
+    v1::GetRollupJobRequest get;
+    get.set_id(job.id());
+    grpc::ClientContext poll;
+    ASSERT_TRUE(rollups_->GetRollupJob(&poll, get, &job).ok());
+  }
+  EXPECT_EQ(job.state(), v1::JOB_STATE_SUCCEEDED) << job.error();
+  EXPECT_GE(runner.GetStats().applied_sequence, waiting);
+  runner.Stop();
+  thread.join();
+  absl::MutexLock lock(&mu);
+  EXPECT_TRUE(written.contains("330226003000"));
+}
+
 TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSameState) {
   // Two townships of 宁海县 file for 2026 on 2026-06-01, long before their deadline.
   Submit("330226001000", 2026);

@@ -282,7 +282,8 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline, bo
     }
   }
   if (absl::Now() >= due()) GONGKAI_RETURN_IF_ERROR(Flush());
-  return applied + (unwritten_changes_ == 0 ? earlier : 0);
+  // Earlier steps' changes, written now or still waiting, keep the worker from counting as idle.
+  return applied + earlier;
 }
 
 absl::Status Runner::Apply(std::vector<ChangeFeed::Change>* changes, YearModel* extra) {
@@ -324,6 +325,10 @@ absl::Status Runner::Apply(std::vector<ChangeFeed::Change>* changes, YearModel* 
 }
 
 absl::Status Runner::CatchUp(YearModel* extra) {
+  // What a paced step left unwritten first, even with no change to take: what follows (a full
+  // recompute, a refresh) writes a checkpoint, and builds only what differs from the results
+  // stored.
+  GONGKAI_RETURN_IF_ERROR(Flush());
   GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
   while (next_sequence_ <= head) {
     if (Stopped()) return absl::CancelledError("stopping");

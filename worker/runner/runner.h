@@ -156,12 +156,14 @@ class Runner {
   // the first) and writes what they affect — `paced`: only once flush_interval has passed
   // since the last write (waiting no longer than that for changes while results are
   // unwritten). `extra` also receives the revisions of its year (a fresh model being
-  // compared). Returns how many changes it applied or wrote (0: the worker was idle).
+  // compared). Returns how many changes it applied, plus those earlier steps left unwritten
+  // (0: the worker was idle).
   absl::StatusOr<int> FollowOnce(YearModel* extra, absl::Time deadline, bool paced = false);
   // Applies `changes` (taken from the feed in order) to the models, marking what they affect
   // as pending.
   absl::Status Apply(std::vector<ChangeFeed::Change>* changes, YearModel* extra);
-  // Applies every change up to the head of the log as it is now.
+  // Writes what earlier steps left unwritten, then applies every change up to the head of the
+  // log as it is now.
   absl::Status CatchUp(YearModel* extra);
   // A registry change from `from_year` on: those years' trees are loaded again, and their
   // models rebuilt and written whole.
