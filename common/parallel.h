@@ -13,8 +13,9 @@ namespace gongkai {
 // thread's own: started by its first call that needs them, parked between its calls (a thread
 // costs tens of microseconds to start, and the worker makes thousands of calls a second), and
 // ended with it; they start with its CPU priority. With threads ≤ 1, fewer than
-// `min_per_thread` items per thread, or a call made from inside an item on the calling thread,
-// runs on the calling thread alone. `fn` must not throw.
+// `min_per_thread` items per thread, or a call made from inside an item that runs on the calling
+// thread, runs on the calling thread alone (a call from an item on a helper uses that helper's
+// own helpers). `fn` must not throw.
 void ParallelFor(int n, int threads, const std::function<void(int)>& fn, int min_per_thread = 4);
 
 }  // namespace gongkai

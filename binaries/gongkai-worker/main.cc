@@ -42,7 +42,7 @@ ABSL_FLAG(int, threads, 0, "Threads to build rollups and flags on; 0: one per CP
 ABSL_FLAG(absl::Duration, flush_interval, absl::Milliseconds(2),
           "While changes keep coming, write rollups and flags at most this often, each write "
           "covering every change since the last (a change after a quiet spell is written at "
-          "once); 0: after every change read.");
+          "once); 0: after every step (each batch of changes taken).");
 ABSL_FLAG(int, resident_years, 1,
           "The latest years with reports kept in memory (with the year before each); older ones "
           "are loaded when a change reaches them or the scheduled recompute refreshes them. 0: "

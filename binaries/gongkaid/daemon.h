@@ -35,9 +35,9 @@ struct Config {
   std::string deadlines;
   absl::Duration full_recompute_interval;
   int worker_threads = 0;  // 0: RunnerOptions' default (one per CPU)
-  absl::Duration worker_flush_interval = absl::Milliseconds(2);
-  int worker_resident_years = 1;  // RunnerOptions::resident_years
-  int worker_nice = 0;            // the worker's threads' nice increment
+  absl::Duration worker_flush_interval = absl::Milliseconds(2);  // RunnerOptions::flush_interval
+  int worker_resident_years = 1;                                 // RunnerOptions::resident_years
+  int worker_nice = 0;  // the worker's threads' nice increment
   std::string metrics_listen;
   std::string tls_cert, tls_key, tls_client_ca;
   bool allow_insecure = false;

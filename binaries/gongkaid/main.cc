@@ -41,7 +41,7 @@ ABSL_FLAG(int, worker_threads, 0,
 ABSL_FLAG(absl::Duration, worker_flush_interval, absl::Milliseconds(2),
           "While changes keep coming, the in-process worker writes rollups and flags at most "
           "this often, each write covering every change since the last (a change after a quiet "
-          "spell is written at once); 0: after every change it reads.");
+          "spell is written at once); 0: after every step (each batch of changes taken).");
 ABSL_FLAG(int, worker_nice, 0,
           "How much lower the in-process worker's CPU priority is than the RPCs' (a nice "
           "increment, 0-19): when the CPUs are busy, submissions and reads come first and the "

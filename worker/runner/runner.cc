@@ -237,6 +237,7 @@ absl::Status Runner::Start() {
   }
   written_checkpoint_ = next_sequence_ - 1;
   pending_.clear();
+  unwritten_changes_ = 0;
   {
     absl::MutexLock lock(&mu_);
     stats_.applied_sequence = written_checkpoint_;
@@ -274,7 +275,7 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline, bo
     GONGKAI_ASSIGN_OR_RETURN(std::vector<ChangeFeed::Change> changes,
                              feed_.Take(next_sequence_, kChangesPerStep - applied,
                                         unwritten ? std::min(deadline, due()) : deadline));
-    GONGKAI_RETURN_IF_ERROR(Apply(&changes, extra));
+    GONGKAI_RETURN_IF_ERROR(ApplyChanges(&changes, extra));
     applied += static_cast<int>(changes.size());
     unwritten_changes_ += static_cast<int>(changes.size());
     if (changes.empty() || applied >= static_cast<int>(kChangesPerStep) || absl::Now() >= due()) {
@@ -286,7 +287,7 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline, bo
   return applied + earlier;
 }
 
-absl::Status Runner::Apply(std::vector<ChangeFeed::Change>* changes, YearModel* extra) {
+absl::Status Runner::ApplyChanges(std::vector<ChangeFeed::Change>* changes, YearModel* extra) {
   for (ChangeFeed::Change& item : *changes) {
     const v1::ChangeEvent& change = item.event;
     if (change.has_registry_change()) {

@@ -49,7 +49,7 @@ struct RunnerOptions {
   // While changes keep coming, results are written at most this often: each write covers every
   // change since the last, where a write per change would rebuild the ancestors' rollups up to
   // the nation's for each (a change after a quiet spell is written at once). 0: after every
-  // step.
+  // step (each batch of changes taken).
   absl::Duration flush_interval = absl::Milliseconds(2);
   // How often to recompute every year from scratch (and report any drift).
   absl::Duration full_recompute_interval = absl::Hours(6);
@@ -152,16 +152,15 @@ class Runner {
   absl::Status ScheduledRecompute();
   // Lets go of the years outside the resident ones that are idle (idle_year_ttl).
   void LetGoIdleYears();
-  // Applies the changes from next_sequence_ (at most one page, waiting until `deadline` for
-  // the first) and writes what they affect — `paced`: only once flush_interval has passed
-  // since the last write (waiting no longer than that for changes while results are
-  // unwritten). `extra` also receives the revisions of its year (a fresh model being
-  // compared). Returns how many changes it applied, plus those earlier steps left unwritten
-  // (0: the worker was idle).
+  // Applies the changes from next_sequence_ (at most 2,000, waiting until `deadline`
+  // for the first) and writes what they affect — `paced`: only once flush_interval has passed
+  // since the last write, taking changes until then. `extra` also receives the revisions of its
+  // year (a fresh model being compared). Returns how many changes it applied, plus those earlier
+  // steps left unwritten (0: the worker was idle).
   absl::StatusOr<int> FollowOnce(YearModel* extra, absl::Time deadline, bool paced = false);
   // Applies `changes` (taken from the feed in order) to the models, marking what they affect
   // as pending.
-  absl::Status Apply(std::vector<ChangeFeed::Change>* changes, YearModel* extra);
+  absl::Status ApplyChanges(std::vector<ChangeFeed::Change>* changes, YearModel* extra);
   // Writes what earlier steps left unwritten, then applies every change up to the head of the
   // log as it is now.
   absl::Status CatchUp(YearModel* extra);
