@@ -100,6 +100,26 @@ class HistoryTest : public ::testing::Test {
     FAIL() << "the worker did not catch up";
   }
 
+  // Starts a full recompute of `year` (a rollup job) and waits up to two minutes for it to end;
+  // returns the job as it ended.
+  v1::RollupJob RunRollupJob(int year) {
+    v1::StartRollupJobRequest start;
+    start.set_year(year);
+    v1::RollupJob job;
+    grpc::ClientContext context;
+    EXPECT_TRUE(rollups_->StartRollupJob(&context, start, &job).ok());
+    const absl::Time give_up = absl::Now() + absl::Seconds(120);
+    while ((job.state() == v1::JOB_STATE_PENDING || job.state() == v1::JOB_STATE_RUNNING) &&
+           absl::Now() < give_up) {
+      absl::SleepFor(absl::Milliseconds(50));
+      v1::GetRollupJobRequest get;
+      get.set_id(job.id());
+      grpc::ClientContext poll;
+      EXPECT_TRUE(rollups_->GetRollupJob(&poll, get, &job).ok());
+    }
+    return job;
+  }
+
   // Waits up to a minute until `runner` (a test's own worker) has applied every change so far.
   void AwaitApplied(const worker::Runner& runner) {
     const absl::Time give_up = absl::Now() + absl::Seconds(60);

@@ -313,20 +313,7 @@ TEST_F(HistoryTest, IncrementalEqualsFullWithRegistryChangesMixedIn) {
   }
   AwaitWorker();
   for (int year = 2024; year <= 2026; ++year) {
-    v1::StartRollupJobRequest start;
-    start.set_year(year);
-    v1::RollupJob job;
-    grpc::ClientContext context;
-    ASSERT_TRUE(rollups_->StartRollupJob(&context, start, &job).ok());
-    const absl::Time give_up = absl::Now() + absl::Seconds(120);
-    while ((job.state() == v1::JOB_STATE_PENDING || job.state() == v1::JOB_STATE_RUNNING) &&
-           absl::Now() < give_up) {
-      absl::SleepFor(absl::Milliseconds(50));
-      v1::GetRollupJobRequest get;
-      get.set_id(job.id());
-      grpc::ClientContext poll;
-      ASSERT_TRUE(rollups_->GetRollupJob(&poll, get, &job).ok());
-    }
+    const v1::RollupJob job = RunRollupJob(year);
     EXPECT_EQ(job.state(), v1::JOB_STATE_SUCCEEDED) << job.error();
     EXPECT_EQ(job.drifted_regions(), 0) << year << ": " << absl::StrJoin(job.drift(), ",");
   }
