@@ -1,0 +1,242 @@
+// The years a worker keeps in memory (RunnerOptions::resident_years), end to end (the fixture:
+// history_fixture.h): which stay after a restart and a scheduled recompute, which are loaded for
+// a change and let go once idle.
+#include <atomic>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
+#include "gtest/gtest.h"
+#include "tests/worker/history_fixture.h"
+
+namespace gongkai {
+namespace {
+
+// The years a worker keeps in memory (RunnerOptions::resident_years): tests that stop the
+// fixture's worker and run their own, which writes to the store as WriteResults' handler does.
+class ResidentYearsTest : public HistoryTest {
+ protected:
+  // Every township of 宁海县 files for 2023–2026, with random counts (carry-over mismatches).
+  void FileFourYears() {
+    for (const v1::Region* r : store_->registry()->Tree(2026)->ChildrenOf("330226000000")) {
+      towns_.push_back(r->code());
+    }
+    ASSERT_GT(towns_.size(), 10u);
+    std::mt19937 rng(2023);
+    for (int year = 2023; year <= 2026; ++year) {
+      for (const std::string& town : towns_) {
+        Submit(town, year, [&](v1::Report* r) {
+          r->mutable_table3()->mutable_carried_forward()->set_natural_person(
+              static_cast<int>(rng() % 4));
+        });
+      }
+    }
+    AwaitWorker();
+    StopWorker();
+  }
+
+  void StopWorker() {
+    runner_->Stop();
+    runner_thread_.join();
+    runner_ = nullptr;
+  }
+
+  // A worker of its own on the test's clock (now_): its log lines and what it writes are kept.
+  void StartWorker() {
+    worker::RunnerOptions options;
+    options.clock = [this] { return Now(); };
+    options.log = [this](const std::string& line) {
+      absl::MutexLock lock(&mu_);
+      log_.push_back(line);
+    };
+    options.full_recompute_interval = absl::Hours(24);
+    options.write_results = [this](const SerializedResults& results) {
+      {
+        absl::MutexLock lock(&mu_);
+        written_[results.year].Apply(results);
+      }
+      return store_->WriteResults(results, storage::WriteSync::kSynced);
+    };
+    runner_ = std::make_unique<worker::Runner>(
+        server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+    runner_thread_ = std::thread([this] { (void)runner_->Run(); });
+  }
+
+  // Waits up to a minute for `done`; returns whether it came.
+  static bool Await(const std::function<bool()>& done) {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (!done() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(10));
+    return done();
+  }
+
+  void AwaitApplied() { HistoryTest::AwaitApplied(*runner_); }
+
+  bool Logged(absl::string_view text) {
+    absl::MutexLock lock(&mu_);
+    return std::any_of(log_.begin(), log_.end(),
+                       [&](const std::string& line) { return absl::StrContains(line, text); });
+  }
+
+  // Every region's stored rollup (without sequence and time) and non-empty flag set for the
+  // year, against what a fresh worker's whole write of the year leaves.
+  void ExpectStoredAsAFullRecompute(int year) {
+    Written whole;
+    worker::RunnerOptions options;
+    const absl::Time now = Now();
+    options.clock = [now] { return now; };
+    options.log = [](const std::string&) {};
+    options.write_results = [&](const SerializedResults& results) {
+      if (results.year == year) whole.Apply(results);
+      return absl::OkStatus();
+    };
+    worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+    ASSERT_TRUE(fresh.RecomputeOnce(year).ok());
+    ASSERT_EQ(whole.rollups.size(), store_->registry()->Tree(year)->size());
+    Written stored;
+    for (const auto& [region, unused] : whole.rollups) {
+      absl::StatusOr<v1::Rollup> rollup = store_->GetRollup(region, year);
+      ASSERT_TRUE(rollup.ok()) << region << "/" << year << ": " << rollup.status();
+      rollup->clear_sequence();
+      rollup->clear_compute_time();
+      ClearCellLabels(&*rollup);  // as the worker writes it: the store's read put them back
+      stored.rollups[region] = rollup->SerializeAsString();
+      absl::StatusOr<v1::AnomalySet> set = store_->AnomaliesAt(region, year);
+      ASSERT_TRUE(set.ok()) << set.status();
+      ClearCellLabels(&*set);  // likewise
+      if (!set->anomalies().empty()) stored.flags[region] = set->SerializeAsString();
+    }
+    EXPECT_TRUE(stored.rollups == whole.rollups) << year << ": the rollups differ";
+    EXPECT_TRUE(stored.flags == whole.flags) << year << ": the flags differ";
+    EXPECT_GT(whole.flags.size(), 0u);
+  }
+
+  absl::Time Now() const { return absl::FromUnixSeconds(now_.load()); }
+
+  std::atomic<int64_t> now_{absl::ToUnixSeconds(kNow)};  // what the test's worker takes for now
+  std::vector<std::string> towns_;
+  absl::Mutex mu_;
+  std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
+  std::map<int, Written> written_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(ResidentYearsTest, AStoredRollupCarriesTheSequenceAndTimeItWasComputedAt) {
+  // The worker hands the store each result serialized once, the sequence and time appended to
+  // the content it fingerprints: what is read back is one message with all of them.
+  FileFourYears();
+  StartWorker();
+  AwaitApplied();
+  const int64_t started = store_->HeadSequence();
+  now_ += 3600;
+  Submit(towns_[0], 2026, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(11);
+  });
+  AwaitApplied();
+  StopWorker();
+  const int64_t head = store_->HeadSequence();
+  ASSERT_GT(head, started);
+  for (const std::string& region : {towns_[0], std::string("330226000000")}) {
+    absl::StatusOr<v1::Rollup> rollup = store_->GetRollup(region, 2026);
+    ASSERT_TRUE(rollup.ok()) << region << ": " << rollup.status();
+    EXPECT_EQ(rollup->region_code(), region);
+    EXPECT_EQ(rollup->sequence(), head) << region;
+    EXPECT_EQ(rollup->compute_time().seconds(), absl::ToUnixSeconds(Now())) << region;
+    EXPECT_GT(rollup->reports(), 0) << region;
+  }
+  // A sibling township's rollup is as the start-up wrote it.
+  absl::StatusOr<v1::Rollup> sibling = store_->GetRollup(towns_[1], 2026);
+  ASSERT_TRUE(sibling.ok()) << sibling.status();
+  EXPECT_EQ(sibling->sequence(), started);
+  EXPECT_EQ(sibling->compute_time().seconds(), absl::ToUnixSeconds(Now()) - 3600);
+  ExpectStoredAsAFullRecompute(2026);
+}
+
+TEST_F(ResidentYearsTest, ARestartRollsUpTheLatestYearAndChangesSinceTheCheckpointReachTheOthers) {
+  FileFourYears();
+  // While no worker runs, a 2023 report and a 2025 report change.
+  Submit(towns_[0], 2023, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(9);
+  });
+  Submit(towns_[1], 2025, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(7);
+  });
+  const int64_t checkpoint = *store_->WorkerCheckpoint();
+  ASSERT_LT(checkpoint, store_->HeadSequence());
+  StartWorker();
+  AwaitApplied();
+  // Only 2026 was rolled up at the start, with 2025 in memory to compare with; the change to
+  // 2023 loaded 2023 and wrote it whole, and 2024 (whose carry-over compares with 2023).
+  EXPECT_TRUE(
+      Logged("rolled up 1 of 4 year(s) with reports (2 in memory); following the "
+             "change log from " +
+             std::to_string(checkpoint + 1)));
+  EXPECT_EQ(runner_->GetStats().years_loaded, 4);
+  {
+    absl::MutexLock lock(&mu_);
+    const int regions = static_cast<int>(store_->registry()->Tree(2026)->size());
+    EXPECT_EQ(written_[2026].rollups_sent, regions);
+    EXPECT_GE(written_[2023].rollups_sent, regions);
+    EXPECT_GE(written_[2024].rollups_sent, regions);
+    EXPECT_LT(written_[2025].rollups_sent, 10);  // the town and its ancestors
+  }
+  for (int year = 2023; year <= 2026; ++year) ExpectStoredAsAFullRecompute(year);
+}
+
+TEST_F(ResidentYearsTest, TheScheduledRecomputeRefreshesTheOtherYearsOneAtATimeAndLetsThemGo) {
+  FileFourYears();
+  StartWorker();
+  AwaitApplied();
+  EXPECT_EQ(runner_->GetStats().years_loaded, 2);
+  // Results of 2023 and 2024 damaged behind the worker's back: one town's flags deleted, one
+  // rollup replaced by another's.
+  v1::AnomalySet none;
+  none.set_region_code(towns_[0]);
+  google::protobuf::RepeatedPtrField<v1::AnomalySet> sets;
+  *sets.Add() = none;
+  ASSERT_TRUE(store_->WriteResults(2023, {}, sets, std::nullopt).ok());
+  google::protobuf::RepeatedPtrField<v1::Rollup> rollups;
+  *rollups.Add() = *store_->GetRollup(towns_[1], 2024);
+  rollups[0].set_region_code(towns_[2]);
+  ASSERT_TRUE(store_->WriteResults(2024, rollups, {}, std::nullopt).ok());
+  // A day later the scheduled recompute rolls up 2025 and 2026 again, refreshes 2023 and 2024,
+  // and keeps only 2025 and 2026.
+  now_ += 24 * 3600 + 1;
+  EXPECT_TRUE(
+      Await([&] { return Logged("refreshed 2 year(s) not in memory; 2 year(s) stay in memory"); }));
+  EXPECT_EQ(runner_->GetStats().years_loaded, 2);
+  StopWorker();
+  for (int year = 2023; year <= 2026; ++year) {
+    ExpectStoredAsAFullRecompute(year);
+  }
+}
+
+TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForTheNext) {
+  FileFourYears();
+  StartWorker();
+  AwaitApplied();
+  EXPECT_EQ(runner_->GetStats().years_loaded, 2);
+  // A late correction of 2023 loads 2023, and 2024 whose carry-over compares with it.
+  Submit(towns_[3], 2023, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(5);
+  });
+  AwaitApplied();
+  EXPECT_EQ(runner_->GetStats().years_loaded, 4);
+  // Ten minutes later, with nothing more for them, both are let go.
+  now_ += 10 * 60;
+  EXPECT_TRUE(Await([&] { return runner_->GetStats().years_loaded == 2; }));
+  EXPECT_TRUE(Logged("let go of 2023: idle for 10m"));
+  // The next correction loads them again, and every year's results are those of a whole write.
+  Submit(towns_[4], 2023, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(6);
+  });
+  AwaitApplied();
+  EXPECT_EQ(runner_->GetStats().years_loaded, 4);
+  StopWorker();
+  for (int year = 2023; year <= 2026; ++year) {
+    ExpectStoredAsAFullRecompute(year);
+  }
+}
+
+}  // namespace
+}  // namespace gongkai
