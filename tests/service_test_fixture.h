@@ -28,7 +28,7 @@ class ServiceTest : public ::testing::Test {
     ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
     env_.store = store_.get();
     env_.clock = [] { return absl::FromCivil(absl::CivilDay(2026, 6, 1), absl::UTCTimeZone()); };
-    auto server = Server::Start(&env_, {});
+    auto server = Server::Start(&env_, server_options_);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
@@ -70,6 +70,7 @@ class ServiceTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<storage::Store> store_;
   Env env_;
+  ServerOptions server_options_;  // a derived fixture may change them before SetUp
   std::unique_ptr<Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ReportService::Stub> reports_;

@@ -225,11 +225,15 @@ absl::StatusOr<ServerOptions> Daemon::ListenOptions() {
   options.max_receive_message_bytes = config_.max_message_bytes;
   options.max_threads = config_.max_threads;
   options.max_concurrent_streams = config_.max_concurrent_streams;
+  options.waiting_threads = config_.waiting_threads;
   options.handshake_timeout = config_.handshake_timeout;
   options.max_connection_idle = config_.max_connection_idle;
   if (options.max_threads < 16 || options.max_concurrent_streams < 1) {
     return absl::InvalidArgumentError(
         "--max_threads must be at least 16 and --max_concurrent_streams at least 1");
+  }
+  if (options.waiting_threads < 1 || options.waiting_threads > options.max_threads) {
+    return absl::InvalidArgumentError("--waiting_threads must be from 1 to --max_threads");
   }
   if (options.max_receive_message_bytes < 64 << 10) {
     return absl::InvalidArgumentError("--max_message_bytes must be at least 65536");

@@ -49,6 +49,7 @@ struct Config {
   int max_concurrent_restatements = 2;
   int max_threads = 256;
   int max_concurrent_streams = 100;
+  int waiting_threads = 32;  // ServerOptions::waiting_threads
   absl::Duration handshake_timeout = absl::Seconds(10);
   absl::Duration max_connection_idle = absl::Minutes(5);
   std::string port_file;

@@ -67,6 +67,9 @@ ABSL_FLAG(int, max_threads, 256,
           "Calls in progress at once (each holds a thread); beyond it calls are refused with "
           "RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, max_concurrent_streams, 100, "Calls one connection may have open at once.");
+ABSL_FLAG(int, waiting_threads, 32,
+          "Threads kept waiting for the next call; a thread that finishes a call while this "
+          "many wait ends (fewer: threads started and ended per call under concurrency).");
 ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
           "A connection that has not finished its handshake (HTTP/2 preface, TLS) by then is "
           "closed.");
@@ -152,6 +155,7 @@ int main(int argc, char** argv) {
   config.max_concurrent_restatements = absl::GetFlag(FLAGS_max_concurrent_restatements);
   config.max_threads = absl::GetFlag(FLAGS_max_threads);
   config.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  config.waiting_threads = absl::GetFlag(FLAGS_waiting_threads);
   config.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
   config.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
   config.port_file = absl::GetFlag(FLAGS_port_file);
