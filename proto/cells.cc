@@ -266,6 +266,12 @@ void ForEachFilledCell(const v1::Report& report,
   VisitFilled(report, SchemaOf(report.edition()).root, fn);
 }
 
+std::vector<std::optional<int64_t>> CellValues(const v1::Report& report) {
+  std::vector<std::optional<int64_t>> values(CellsOf(report.edition()).size());
+  ForEachFilledCell(report, [&](int index, int64_t value) { values[index] = value; });
+  return values;
+}
+
 void SetCell(v1::Report* report, const CellSpec& cell, std::optional<int64_t> value) {
   Message* message = report;
   for (size_t i = 0; i + 1 < cell.fields.size(); ++i) {

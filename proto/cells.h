@@ -65,6 +65,10 @@ std::optional<int64_t> GetCell(const v1::Report& report, const CellSpec& cell);
 void ForEachFilledCell(const v1::Report& report,
                        const std::function<void(int index, int64_t value)>& fn);
 
+// Every cell of the report's edition, indexed as CellsOf(report.edition()), nullopt when blank:
+// GetCell of each, read in one walk of the fields that are set (ForEachFilledCell).
+std::vector<std::optional<int64_t>> CellValues(const v1::Report& report);
+
 // Writes a cell; nullopt blanks it. Values of count cells must fit in int32.
 void SetCell(v1::Report* report, const CellSpec& cell, std::optional<int64_t> value);
 

@@ -163,6 +163,29 @@ TEST(CellsTest, SetAndGetCellKeepBlankApartFromZero) {
   EXPECT_EQ(GetCell(report, cell), std::nullopt);
 }
 
+// CellValues reads the cells of the report's own edition only: a field set that is a cell of
+// the other edition alone is not one of them.
+TEST(CellsTest, CellValuesReadsTheCellsOfTheReportsEdition) {
+  for (v1::Edition edition : {v1::EDITION_2019, v1::EDITION_2021}) {
+    const v1::Edition other = edition == v1::EDITION_2019 ? v1::EDITION_2021 : v1::EDITION_2019;
+    v1::Report report;
+    report.set_edition(other);
+    int set_elsewhere = 0;
+    for (const CellSpec& cell : CellsOf(other)) {
+      if (FindCell(edition, cell.field_path) >= 0) continue;
+      SetCell(&report, cell, 7);
+      ++set_elsewhere;
+    }
+    ASSERT_GT(set_elsewhere, 0);
+    report.set_edition(edition);
+    const std::vector<CellSpec>& cells = CellsOf(edition);
+    SetCell(&report, cells.front(), 0);
+    std::vector<std::optional<int64_t>> expected(cells.size());
+    expected.front() = 0;
+    EXPECT_EQ(CellValues(report), expected);
+  }
+}
+
 TEST(CellsTest, SetCellsWritesEveryFilledCellAndOnlyThose) {
   for (v1::Edition edition : {v1::EDITION_2019, v1::EDITION_2021}) {
     const std::vector<CellSpec>& cells = CellsOf(edition);
@@ -186,6 +209,7 @@ TEST(CellsTest, SetCellsWritesEveryFilledCellAndOnlyThose) {
     for (size_t i = 0; i < cells.size(); ++i) {
       EXPECT_EQ(GetCell(report, cells[i]), values[i]) << cells[i].field_path;
     }
+    EXPECT_EQ(CellValues(report), values);  // all of them in one walk
     // The same as one cell at a time through reflection.
     v1::Report one_by_one;
     one_by_one.set_edition(edition);

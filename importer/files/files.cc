@@ -119,8 +119,7 @@ void DistrustBrokenRules(ParseResult* result) {
     const int i = FindCell(edition, path);
     if (i >= 0) uncertain[i] = true;
   }
-  std::vector<std::optional<int64_t>> values(cells.size());
-  for (size_t i = 0; i < cells.size(); ++i) values[i] = GetCell(report, cells[i]);
+  const std::vector<std::optional<int64_t>> values = CellValues(report);
   std::vector<bool> distrust(cells.size(), false);
   for (const LinearRule& rule : RulesOf(edition)) {
     int64_t lhs = 0, rhs = 0;
