@@ -237,7 +237,6 @@ absl::Status Runner::Start() {
   }
   written_checkpoint_ = next_sequence_ - 1;
   pending_.clear();
-  unwritten_changes_ = 0;
   {
     absl::MutexLock lock(&mu_);
     stats_.applied_sequence = written_checkpoint_;
@@ -256,7 +255,7 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline, bo
     return paced ? last_flush_ + options_.flush_interval : absl::InfinitePast();
   };
   // First whatever an earlier failure or paced step left unwritten.
-  const int earlier = unwritten_changes_;
+  const bool earlier = Unwritten();
   if (absl::Now() >= due()) GONGKAI_RETURN_IF_ERROR(Flush());
   if (!feed_.At(next_sequence_)) {
     // A new stream (at start, after an error, or to read again what a failure left unapplied).
@@ -271,20 +270,20 @@ absl::StatusOr<int> Runner::FollowOnce(YearModel* extra, absl::Time deadline, bo
   // Paced with results unwritten, changes are taken until the write is due.
   int applied = 0;
   for (;;) {
-    const bool unwritten = !pending_.empty() || unwritten_changes_ > 0;
+    const bool unwritten = Unwritten();
     GONGKAI_ASSIGN_OR_RETURN(std::vector<ChangeFeed::Change> changes,
                              feed_.Take(next_sequence_, kChangesPerStep - applied,
                                         unwritten ? std::min(deadline, due()) : deadline));
     GONGKAI_RETURN_IF_ERROR(ApplyChanges(&changes, extra));
     applied += static_cast<int>(changes.size());
-    unwritten_changes_ += static_cast<int>(changes.size());
     if (changes.empty() || applied >= static_cast<int>(kChangesPerStep) || absl::Now() >= due()) {
       break;
     }
   }
   if (absl::Now() >= due()) GONGKAI_RETURN_IF_ERROR(Flush());
   // Earlier steps' changes, written now or still waiting, keep the worker from counting as idle.
-  return applied + earlier;
+  if (applied == 0 && earlier) return 1;
+  return applied;
 }
 
 absl::Status Runner::ApplyChanges(std::vector<ChangeFeed::Change>* changes, YearModel* extra) {

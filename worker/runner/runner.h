@@ -155,8 +155,8 @@ class Runner {
   // Applies the changes from next_sequence_ (at most 2,000, waiting until `deadline`
   // for the first) and writes what they affect — `paced`: only once flush_interval has passed
   // since the last write, taking changes until then. `extra` also receives the revisions of its
-  // year (a fresh model being compared). Returns how many changes it applied, plus those earlier
-  // steps left unwritten (0: the worker was idle).
+  // year (a fresh model being compared). Returns how many changes it applied, or 1 when it
+  // applied none but earlier steps had left results unwritten (0: the worker was idle).
   absl::StatusOr<int> FollowOnce(YearModel* extra, absl::Time deadline, bool paced = false);
   // Applies `changes` (taken from the feed in order) to the models, marking what they affect
   // as pending.
@@ -232,9 +232,10 @@ class Runner {
   Written& WrittenOf(const YearModel& model);
   int64_t written_checkpoint_ = -1;
   int64_t next_sequence_ = 1;
-  // Changes applied whose results are not written yet, and when results were last written
-  // (for flush_interval).
-  int unwritten_changes_ = 0;
+  // Whether changes were applied whose results are not written yet: regions pending, or only
+  // the checkpoint behind (changes that affected nothing).
+  bool Unwritten() const { return !pending_.empty() || written_checkpoint_ != next_sequence_ - 1; }
+  // When results were last written (for flush_interval).
   absl::Time last_flush_ = absl::InfinitePast();
   absl::Time last_full_ = absl::InfinitePast();
   mutable absl::Mutex mu_;

@@ -241,7 +241,6 @@ absl::Status Runner::Flush() {
     GONGKAI_RETURN_IF_ERROR(SendCheckpoint(kFirstReportingYear, checkpoint));
     written_checkpoint_ = checkpoint;
   }
-  unwritten_changes_ = 0;
   if (writes) last_flush_ = absl::Now();
   absl::MutexLock lock(&mu_);
   stats_.applied_sequence = checkpoint;
