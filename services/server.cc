@@ -1,5 +1,7 @@
 #include "services/server.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/files.h"
 #include "common/status_macros.h"
@@ -76,7 +78,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, ServerOpti
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-                              options.waiting_threads);
+                              std::clamp(options.waiting_threads, 1, options.max_threads));
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
   builder.AddChannelArgument(
       GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS,

@@ -27,10 +27,11 @@ struct ServerOptions {
   // is closed after max_connection_idle without calls.
   int max_threads = 256;
   int max_concurrent_streams = 100;
-  // Threads kept waiting for the next call (gRPC's synchronous server calls them pollers, its
-  // MAX_POLLERS): a thread that finishes a call while this many wait ends, and a call that
-  // finds none waiting starts one. gRPC's default, 2, starts and ends a thread for most calls
-  // once more than two are in progress at a time (bench/notes.md, issue 13 step 17).
+  // Threads kept waiting for the next call, at least 1 and at most max_threads are used
+  // (gRPC's synchronous server calls them pollers, its MAX_POLLERS): a thread that finishes a
+  // call while this many wait ends, and the thread that takes a call starts another when none
+  // is left waiting. gRPC's default, 2, starts and ends a thread for most calls once more than
+  // two are in progress at a time (bench/notes.md, issue 13 step 17).
   int waiting_threads = 32;
   absl::Duration handshake_timeout = absl::Seconds(10);
   absl::Duration max_connection_idle = absl::Minutes(5);

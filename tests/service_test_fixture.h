@@ -1,5 +1,6 @@
 // The services' test fixture: the real gRPC server on 127.0.0.1:0 over a fresh RocksDB with the
-// small registry, and real client stubs (service_test.cc, service_watch_test.cc).
+// small registry, and real client stubs (service_test.cc, service_watch_test.cc,
+// server_threads_test.cc).
 #ifndef GONGKAI_TESTS_SERVICE_TEST_FIXTURE_H_
 #define GONGKAI_TESTS_SERVICE_TEST_FIXTURE_H_
 

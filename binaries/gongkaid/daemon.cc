@@ -232,8 +232,8 @@ absl::StatusOr<ServerOptions> Daemon::ListenOptions() {
     return absl::InvalidArgumentError(
         "--max_threads must be at least 16 and --max_concurrent_streams at least 1");
   }
-  if (options.waiting_threads < 1 || options.waiting_threads > options.max_threads) {
-    return absl::InvalidArgumentError("--waiting_threads must be from 1 to --max_threads");
+  if (options.waiting_threads < 1) {
+    return absl::InvalidArgumentError("--waiting_threads must be at least 1");
   }
   if (options.max_receive_message_bytes < 64 << 10) {
     return absl::InvalidArgumentError("--max_message_bytes must be at least 65536");

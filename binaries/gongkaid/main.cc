@@ -68,8 +68,9 @@ ABSL_FLAG(int, max_threads, 256,
           "RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, max_concurrent_streams, 100, "Calls one connection may have open at once.");
 ABSL_FLAG(int, waiting_threads, 32,
-          "Threads kept waiting for the next call; a thread that finishes a call while this "
-          "many wait ends (fewer: threads started and ended per call under concurrency).");
+          "Threads kept waiting for the next call (at most --max_threads); a thread that "
+          "finishes a call while this many wait ends. Too few, and calls in progress at once "
+          "start and end threads.");
 ABSL_FLAG(absl::Duration, handshake_timeout, absl::Seconds(10),
           "A connection that has not finished its handshake (HTTP/2 preface, TLS) by then is "
           "closed.");

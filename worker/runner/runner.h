@@ -232,8 +232,8 @@ class Runner {
   Written& WrittenOf(const YearModel& model);
   int64_t written_checkpoint_ = -1;
   int64_t next_sequence_ = 1;
-  // Whether changes were applied whose results are not written yet: regions pending, or only
-  // the checkpoint behind (changes that affected nothing).
+  // Whether results are due to be written: regions pending (from changes applied, or a whole
+  // year's write that failed), or only the checkpoint behind (changes that affected nothing).
   bool Unwritten() const { return !pending_.empty() || written_checkpoint_ != next_sequence_ - 1; }
   // When results were last written (for flush_interval).
   absl::Time last_flush_ = absl::InfinitePast();

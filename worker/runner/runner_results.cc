@@ -220,7 +220,7 @@ absl::Status Runner::WriteAll(int year, std::optional<int64_t> checkpoint,
 
 absl::Status Runner::Flush() {
   const int64_t checkpoint = next_sequence_ - 1;
-  const bool writes = !pending_.empty() || written_checkpoint_ != checkpoint;
+  const bool writes = Unwritten();
   while (!pending_.empty()) {
     auto it = pending_.begin();
     const bool last = std::next(it) == pending_.end();
