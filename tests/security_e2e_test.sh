@@ -46,6 +46,19 @@ check "and warns" grep -q 'allow_insecure' insecure.log
 check "open mode is announced loudly" grep -q 'RUNNING OPEN' insecure.log
 kill "$insecure_pid"; wait "$insecure_pid" 2>/dev/null
 
+# The server's thread bounds: --waiting_threads below 1 is refused; a --max_threads below the
+# default --waiting_threads (32) is not (at most --max_threads threads wait).
+"$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/refused" --registry_dir "$src/data/regions" \
+  --metrics_listen= --waiting_threads=0 2>refused4.log
+check "refuses --waiting_threads=0 (exit 1)" test $? = 1
+check "says so" grep -q 'waiting_threads must be at least 1' refused4.log
+"$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/few_threads" --registry_dir "$src/data/regions" \
+  --metrics_listen= --max_threads=16 --port_file few_threads.port 2>few_threads.log &
+few_threads_pid=$!
+for _ in $(seq 300); do [ -s few_threads.port ] && break; sleep 0.1; done
+check "starts with --max_threads=16 (below the default --waiting_threads)" test -s few_threads.port
+kill "$few_threads_pid"; wait "$few_threads_pid" 2>/dev/null
+
 # Start-up errors say what is wrong (issue 15: "cannot listen on", "must not exist yet").
 echo "not a certificate" > bogus.pem
 "$gongkaid" --listen=127.0.0.1:0 --data_dir "$work/refused" --registry_dir "$src/data/regions" \
