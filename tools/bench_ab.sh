@@ -10,6 +10,7 @@
 #                                                      # rate, and gongkaid's CPU seconds for it
 #                                                      # (a DIR may run it with --worker=false)
 #   bash tools/bench_ab.sh recompute DIR_A DIR_B ...   # the same, then REPEAT full recomputes
+#                                                      # (and gongkaid's CPU seconds for them)
 #   bash tools/bench_ab.sh reads     DIR_A DIR_B ...   # the same, then GetRollup, GetReport and
 #                                                      # ListAnomalies at 5,000/5,000/2,000 per s
 #                                                      # for 5 s each beside 200 resubmits/s
@@ -122,8 +123,12 @@ one() {  # DIR[:FLAGS] LAST
       line+="/$(grep -o '"p99_ms":[0-9.]*' <<<"$out" | cut -d: -f2) ms"
     done
   else
+    local cpu0
+    cpu0=$(awk '{print $14 + $15}' "/proc/$pid/stat")
     out=$("${lc[@]}" --mode=recompute --year="$YEAR" --repeat="$REPEAT")
     line+=", recompute $(grep -o '"runs":\[[0-9.,]*\]' <<<"$out" | cut -d: -f2) s"
+    line+=" (gongkaid CPU $(awk -v c0="$cpu0" -v hz="$(getconf CLK_TCK)" \
+      '{printf "%.2f", ($14 + $15 - c0) / hz}' "/proc/$pid/stat") s for them)"
     line+="$(grep -oE "report\(s\) read in [^,]*, results written in [0-9.a-z]*( \([0-9]+ rollup\(s\) built\))?" "$work/log" |
       sed 's/^/; /' | tr -d '\n' || true)"
   fi

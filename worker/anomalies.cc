@@ -433,8 +433,7 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
       if (similarity >= s.copied_similarity) flag(*before, similarity, "本单位上一年度报告", "");
     }
   }
-  const ReportEntry* closest = nullptr;
-  double best = 0;
+  std::vector<const ReportEntry*> candidates;
   for (const ReportEntry* p : peers) {
     if (p == &e || p->problem_chars < s.narrative_min_chars) continue;
     // Jaccard ≤ min(|A|, |B|) / max(|A|, |B|): a peer that cannot reach the threshold is skipped.
@@ -442,9 +441,13 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
         static_cast<double>(std::min(e.problem_shingles.size(), p->problem_shingles.size())) /
         static_cast<double>(
             std::max<size_t>(1, std::max(e.problem_shingles.size(), p->problem_shingles.size())));
-    if (sizes < s.copied_similarity) continue;
-    const double similarity = model.NarrativeSimilarity(e, *p);
-    if (similarity > best) best = similarity, closest = p;
+    if (sizes >= s.copied_similarity) candidates.push_back(p);
+  }
+  const std::vector<double> similarities = model.NarrativeSimilarities(e, candidates);
+  const ReportEntry* closest = nullptr;
+  double best = 0;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (similarities[i] > best) best = similarities[i], closest = candidates[i];
   }
   if (closest != nullptr && best >= s.copied_similarity) {
     flag(*closest, best, absl::StrCat("同级单位", Name(*closest), "的报告"), "同级单位的报告");

@@ -399,18 +399,41 @@ std::vector<const ReportEntry*> YearModel::SummariesAt(int region) const {
 }
 
 double YearModel::NarrativeSimilarity(const ReportEntry& a, const ReportEntry& b) const {
+  const ReportEntry* others[] = {&b};
+  return NarrativeSimilarities(a, others)[0];
+}
+
+std::vector<double> YearModel::NarrativeSimilarities(
+    const ReportEntry& a, absl::Span<const ReportEntry* const> others) const {
   // Pairs of entries replaced since stay until the memory is cleared at this many.
   constexpr size_t kMaxRemembered = 1 << 20;
-  const std::pair<uint64_t, uint64_t> pair = std::minmax(a.serial, b.serial);
+  std::vector<std::pair<uint64_t, uint64_t>> pairs;
+  pairs.reserve(others.size());
+  for (const ReportEntry* b : others) pairs.emplace_back(std::minmax(a.serial, b->serial));
+  std::vector<double> out(others.size());
+  std::vector<size_t> unknown;
   {
     absl::ReaderMutexLock lock(&similarity_mu_);  // flags are evaluated on several threads
-    if (auto it = similarities_.find(pair); it != similarities_.end()) return it->second;
+    // Each lookup misses the cache twice (the map's control bytes, then its slot): fetch them
+    // all before the first is needed.
+    for (const auto& pair : pairs) similarities_.prefetch(pair);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      auto it = similarities_.find(pairs[i]);
+      if (it == similarities_.end()) {
+        unknown.push_back(i);
+      } else {
+        out[i] = it->second;
+      }
+    }
   }
-  const double similarity = Jaccard(a.problem_shingles.hashes(), b.problem_shingles.hashes());
+  if (unknown.empty()) return out;
+  for (size_t i : unknown) {
+    out[i] = Jaccard(a.problem_shingles.hashes(), others[i]->problem_shingles.hashes());
+  }
   absl::MutexLock lock(&similarity_mu_);
-  if (similarities_.size() >= kMaxRemembered) similarities_.clear();
-  similarities_.emplace(pair, similarity);
-  return similarity;
+  if (similarities_.size() + unknown.size() > kMaxRemembered) similarities_.clear();
+  for (size_t i : unknown) similarities_.emplace(pairs[i], out[i]);
+  return out;
 }
 
 const RegionSums* YearModel::CountsOf(int region) const {

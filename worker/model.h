@@ -279,6 +279,10 @@ class YearModel {
   // narrative with every sibling's, so most pairs were compared before. Thread-safe (flags are
   // evaluated on several threads at once).
   double NarrativeSimilarity(const ReportEntry& a, const ReportEntry& b) const;
+  // The same of `a` with each of `others`, in their order: one lock for all, and the lookups
+  // in the (large) memory started together rather than one cache miss after another.
+  std::vector<double> NarrativeSimilarities(const ReportEntry& a,
+                                            absl::Span<const ReportEntry* const> others) const;
 
  private:
   // Apply, with the digest's entry already made (nullptr: made here when needed).
