@@ -299,45 +299,61 @@ std::string FormatCellValue(const CellSpec& cell, std::optional<int64_t> value) 
   return absl::StrCat(*value);
 }
 
+std::vector<bool> UncertainCells(const v1::Report& report) {
+  std::vector<bool> uncertain(CellsOf(report.edition()).size(), false);
+  for (const std::string& path : report.uncertain_cells()) {
+    if (const int i = FindCell(report.edition(), path); i >= 0) uncertain[i] = true;
+  }
+  return uncertain;
+}
+
+namespace {
+
+// Each cell of the report's edition as the cells output prints it ("?" when uncertain, "" when
+// blank), indexed as CellsOf(report.edition()).
+std::vector<std::string> PrintedValues(const v1::Report& report) {
+  const std::vector<CellSpec>& cells = CellsOf(report.edition());
+  const std::vector<std::optional<int64_t>> values = CellValues(report);
+  const std::vector<bool> uncertain = UncertainCells(report);
+  std::vector<std::string> printed(cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) {
+    printed[i] = uncertain[i] ? "?" : FormatCellValue(cells[i], values[i]);
+  }
+  return printed;
+}
+
+}  // namespace
+
 std::string FormatCells(const v1::Report& report) {
   std::string out = "table\trow\tcolumn\tvalue\n";
   absl::StrAppend(&out, "元数据\t格式版本\tvalue\t", EditionLabel(report.edition()), "\n");
   absl::StrAppend(&out, "元数据\t年度\tvalue\t",
                   report.key().year() == 0 ? "" : absl::StrCat(report.key().year()), "\n");
-  for (const CellSpec& cell : CellsOf(report.edition())) {
-    bool uncertain = false;
-    for (const std::string& path : report.uncertain_cells()) {
-      if (path == cell.field_path) uncertain = true;
-    }
-    absl::StrAppend(&out, cell.table, "\t", cell.row, "\t", cell.column, "\t",
-                    uncertain ? "?" : FormatCellValue(cell, GetCell(report, cell)), "\n");
+  const std::vector<std::string> printed = PrintedValues(report);
+  const std::vector<CellSpec>& cells = CellsOf(report.edition());
+  for (size_t i = 0; i < cells.size(); ++i) {
+    absl::StrAppend(&out, cells[i].table, "\t", cells[i].row, "\t", cells[i].column, "\t",
+                    printed[i], "\n");
   }
   return out;
 }
 
-namespace {
-
-// A cell's value as the cells output prints it, "" when the cell is not of the report's edition.
-std::string PrintedValue(const v1::Report& report, absl::string_view field_path) {
-  const int index = FindCell(report.edition(), field_path);
-  if (index < 0) return "";
-  for (const std::string& path : report.uncertain_cells()) {
-    if (path == field_path) return "?";
-  }
-  const CellSpec& cell = CellsOf(report.edition())[index];
-  return FormatCellValue(cell, GetCell(report, cell));
-}
-
-}  // namespace
-
 std::vector<v1::CellChange> DiffCells(const v1::Report& before, const v1::Report& after) {
+  const std::vector<std::string> printed_before = PrintedValues(before);
+  const std::vector<std::string> printed_after = PrintedValues(after);
+  // A cell's printed value in one of the two, "" when it is not a cell of that one's edition.
+  auto printed = [](const v1::Report& report, const std::vector<std::string>& values,
+                    const std::string& field_path) {
+    const int index = FindCell(report.edition(), field_path);
+    return index < 0 ? std::string() : values[index];
+  };
   std::vector<v1::CellChange> out;
   absl::flat_hash_map<std::string, bool> seen;
   for (v1::Edition edition : {after.edition(), before.edition()}) {
     for (const CellSpec& cell : CellsOf(edition)) {
       if (!seen.emplace(cell.field_path, true).second) continue;
-      std::string was = PrintedValue(before, cell.field_path);
-      std::string now = PrintedValue(after, cell.field_path);
+      std::string was = printed(before, printed_before, cell.field_path);
+      std::string now = printed(after, printed_after, cell.field_path);
       if (was == now) continue;
       v1::CellChange& change = out.emplace_back();
       change.set_field_path(cell.field_path);

@@ -69,6 +69,10 @@ void ForEachFilledCell(const v1::Report& report,
 // GetCell of each, read in one walk of the fields that are set (ForEachFilledCell).
 std::vector<std::optional<int64_t>> CellValues(const v1::Report& report);
 
+// Which cells of the report's edition are uncertain ('?'), indexed as CellsOf(report.edition()):
+// those its uncertain_cells names (a name of no cell of the edition is not a cell).
+std::vector<bool> UncertainCells(const v1::Report& report);
+
 // Writes a cell; nullopt blanks it. Values of count cells must fit in int32.
 void SetCell(v1::Report* report, const CellSpec& cell, std::optional<int64_t> value);
 

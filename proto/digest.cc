@@ -29,15 +29,10 @@ v1::ReportDigest DigestOfReport(const v1::Report& report, const v1::Verdict& ver
   v1::ReportDigest digest;
   digest.set_edition(report.edition());
   // "?" cells are left out: their value is unknown.
-  std::vector<int> uncertain;
-  for (const std::string& path : report.uncertain_cells()) {
-    uncertain.push_back(FindCell(report.edition(), path));
-  }
+  const std::vector<bool> uncertain = UncertainCells(report);
   std::vector<std::pair<int, int64_t>> cells;
   ForEachFilledCell(report, [&](int index, int64_t value) {
-    if (std::find(uncertain.begin(), uncertain.end(), index) == uncertain.end()) {
-      cells.emplace_back(index, value);
-    }
+    if (!uncertain[index]) cells.emplace_back(index, value);
   });
   std::sort(cells.begin(), cells.end());
   digest.mutable_cell_indices()->Reserve(static_cast<int>(cells.size()));

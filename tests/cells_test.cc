@@ -186,6 +186,77 @@ TEST(CellsTest, CellValuesReadsTheCellsOfTheReportsEdition) {
   }
 }
 
+// A name of no cell of the report's edition (another edition's, or none at all) marks nothing.
+TEST(CellsTest, UncertainCellsAreTheEditionsCellsNamedUncertain) {
+  v1::Report report;
+  report.set_edition(v1::EDITION_2021);
+  const std::vector<CellSpec>& cells = CellsOf(v1::EDITION_2021);
+  std::string only_2019;
+  for (const CellSpec& cell : CellsOf(v1::EDITION_2019)) {
+    if (FindCell(v1::EDITION_2021, cell.field_path) < 0) only_2019 = cell.field_path;
+  }
+  ASSERT_FALSE(only_2019.empty());
+  report.add_uncertain_cells(cells[3].field_path);
+  report.add_uncertain_cells(only_2019);
+  report.add_uncertain_cells("table9.nothing");
+  std::vector<bool> expected(cells.size(), false);
+  expected[3] = true;
+  EXPECT_EQ(UncertainCells(report), expected);
+  report.set_edition(v1::EDITION_UNSPECIFIED);
+  EXPECT_TRUE(UncertainCells(report).empty());
+}
+
+// The changes between two revisions, as the cells output prints each side: a value changed, a
+// cell made uncertain, one blanked; across editions a cell of one edition only is blank in the
+// other.
+TEST(CellsTest, DiffCellsListsEachChangedCellAsPrinted) {
+  const v1::Report before = testing::SeedReport();
+  ASSERT_EQ(before.edition(), v1::EDITION_2019);
+  const std::vector<CellSpec>& cells = CellsOf(v1::EDITION_2019);
+  const std::vector<std::optional<int64_t>> values = CellValues(before);
+  std::vector<int> filled;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i].has_value()) filled.push_back(static_cast<int>(i));
+  }
+  ASSERT_GE(filled.size(), 3u);
+  v1::Report after = before;
+  SetCell(&after, cells[filled[0]], *values[filled[0]] + 5);
+  after.add_uncertain_cells(cells[filled[1]].field_path);
+  SetCell(&after, cells[filled[2]], std::nullopt);
+  EXPECT_TRUE(DiffCells(before, before).empty());
+  const std::vector<v1::CellChange> changes = DiffCells(before, after);
+  ASSERT_EQ(changes.size(), 3u);
+  EXPECT_EQ(changes[0].field_path(), cells[filled[0]].field_path);
+  EXPECT_EQ(changes[0].table(), cells[filled[0]].table);
+  EXPECT_EQ(changes[0].row(), cells[filled[0]].row);
+  EXPECT_EQ(changes[0].column(), cells[filled[0]].column);
+  EXPECT_EQ(changes[0].before(), FormatCellValue(cells[filled[0]], values[filled[0]]));
+  EXPECT_EQ(changes[0].after(), FormatCellValue(cells[filled[0]], *values[filled[0]] + 5));
+  EXPECT_EQ(changes[1].field_path(), cells[filled[1]].field_path);
+  EXPECT_EQ(changes[1].after(), "?");
+  EXPECT_EQ(changes[2].field_path(), cells[filled[2]].field_path);
+  EXPECT_EQ(changes[2].before(), FormatCellValue(cells[filled[2]], values[filled[2]]));
+  EXPECT_EQ(changes[2].after(), "");
+
+  // The same report filed as the 2021 edition: each filled cell of the 2019 edition only is
+  // blank after it, and each the editions share is unchanged.
+  v1::Report as_2021 = before;
+  as_2021.set_edition(v1::EDITION_2021);
+  int only_2019_filled = 0;
+  for (int i : filled) only_2019_filled += FindCell(v1::EDITION_2021, cells[i].field_path) < 0;
+  ASSERT_GT(only_2019_filled, 0);
+  int blanked = 0;
+  for (const v1::CellChange& change : DiffCells(before, as_2021)) {
+    const int index = FindCell(v1::EDITION_2019, change.field_path());
+    ASSERT_GE(index, 0) << change.field_path() << " is blank in both";
+    EXPECT_LT(FindCell(v1::EDITION_2021, change.field_path()), 0) << change.field_path();
+    EXPECT_EQ(change.before(), FormatCellValue(cells[index], values[index]));
+    EXPECT_EQ(change.after(), "");
+    ++blanked;
+  }
+  EXPECT_EQ(blanked, only_2019_filled);
+}
+
 TEST(CellsTest, SetCellsWritesEveryFilledCellAndOnlyThose) {
   for (v1::Edition edition : {v1::EDITION_2019, v1::EDITION_2021}) {
     const std::vector<CellSpec>& cells = CellsOf(edition);

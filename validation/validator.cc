@@ -249,10 +249,7 @@ void AddUncheckable(const LinearRule& rule, const std::vector<CellSpec>& cells,
 void CheckCells(const v1::Report& report, Collector* out) {
   const std::vector<CellSpec>& cells = CellsOf(report.edition());
   const std::vector<std::optional<int64_t>> values = CellValues(report);
-  std::vector<bool> uncertain(cells.size(), false);
-  for (const std::string& path : report.uncertain_cells()) {
-    if (int i = FindCell(report.edition(), path); i >= 0) uncertain[i] = true;
-  }
+  const std::vector<bool> uncertain = UncertainCells(report);
   for (size_t i = 0; i < cells.size(); ++i) {
     if (values[i].has_value() && *values[i] < 0 && cells[i].kind != CellKind::kSignedCount) {
       v1::Violation* v = out->Add(

@@ -252,7 +252,9 @@ std::vector<int> YearModel::Withdraw(const v1::ReportKey& key, int64_t revision)
 
 std::vector<int> YearModel::Apply(const v1::ReportDigest& digest, ReportEntry* prepared) {
   if (digest.key().year() != year_) return {};
-  const int region = tree_->Find(digest.key().region_code());
+  // (A prepared entry was made for a region found already.)
+  const int region =
+      prepared != nullptr ? prepared->region : tree_->Find(digest.key().region_code());
   if (region < 0) return {};
   const std::string id = ReportId(digest.key());
   if (!Newer(id, digest.revision())) return {};
@@ -288,7 +290,8 @@ std::vector<int> YearModel::ApplyReview(const v1::ReportKey& key, const v1::Revi
 }
 
 void EditionSums::Add(int i, int64_t delta) {
-  if (auto it = wide.find(i); it != wide.end()) {
+  // (Almost no sum leaves int64's range: `wide` is looked into only when it holds any.)
+  if (auto it = wide.empty() ? wide.end() : wide.find(i); it != wide.end()) {
     it->second += delta;
     return;
   }
@@ -299,7 +302,7 @@ void EditionSums::Add(int i, int64_t delta) {
 }
 
 __int128 EditionSums::Exact(int i) const {
-  auto it = wide.find(i);
+  auto it = wide.empty() ? wide.end() : wide.find(i);
   return it == wide.end() ? static_cast<__int128>(sum[i]) : it->second;
 }
 

@@ -114,11 +114,7 @@ void DistrustBrokenRules(ParseResult* result) {
   v1::Report& report = result->report;
   const v1::Edition edition = report.edition();
   const std::vector<CellSpec>& cells = CellsOf(edition);
-  std::vector<bool> uncertain(cells.size(), false);
-  for (const std::string& path : report.uncertain_cells()) {
-    const int i = FindCell(edition, path);
-    if (i >= 0) uncertain[i] = true;
-  }
+  const std::vector<bool> uncertain = UncertainCells(report);
   const std::vector<std::optional<int64_t>> values = CellValues(report);
   std::vector<bool> distrust(cells.size(), false);
   for (const LinearRule& rule : RulesOf(edition)) {
