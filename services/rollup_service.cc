@@ -248,11 +248,12 @@ absl::Status ListReportDigests(const Env& env, const RequestContext& context,
                                v1::ListReportDigestsResponse* response) {
   GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
+  // Parsed straight into the response (on the in-process worker's arena, there).
   GONGKAI_ASSIGN_OR_RETURN(
-      auto page, env.store->ListDigests(request.year(), request.page_size(), request.page_token()));
-  response->mutable_digests()->Reserve(static_cast<int>(page.items.size()));
-  for (v1::ReportDigest& digest : page.items) *response->add_digests() = std::move(digest);
-  response->set_next_page_token(std::move(page.next_page_token));
+      std::string next_page_token,
+      env.store->ListDigests(request.year(), request.page_size(), request.page_token(),
+                             response->mutable_digests()));
+  response->set_next_page_token(std::move(next_page_token));
   return absl::OkStatus();
 }
 

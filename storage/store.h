@@ -219,9 +219,11 @@ class Store {
                                                           int year) const;
 
   // The digests (proto/digest.h) of the year's reports whose current revision is not
-  // withdrawn, in report id order.
-  absl::StatusOr<Page<v1::ReportDigest>> ListDigests(int year, int page_size,
-                                                     const std::string& page_token) const;
+  // withdrawn, in report id order: one page, parsed into `digests` (where the caller keeps them:
+  // on its arena, say). Returns the next page's token, empty after the last page.
+  absl::StatusOr<std::string> ListDigests(
+      int year, int page_size, const std::string& page_token,
+      google::protobuf::RepeatedPtrField<v1::ReportDigest>* digests) const;
 
   // Every revision of one report, oldest first.
   absl::StatusOr<Page<v1::Revision>> ListRevisions(const v1::ReportKey& key, int page_size,

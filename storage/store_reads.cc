@@ -205,21 +205,21 @@ absl::StatusOr<Page<v1::Revision>> Store::ListReports(const std::string& region_
   return page;
 }
 
-absl::StatusOr<Page<v1::ReportDigest>> Store::ListDigests(int year, int page_size,
-                                                          const std::string& page_token) const {
-  Page<v1::ReportDigest> page;
+absl::StatusOr<std::string> Store::ListDigests(
+    int year, int page_size, const std::string& page_token,
+    google::protobuf::RepeatedPtrField<v1::ReportDigest>* digests) const {
+  std::string next_page_token;
   GONGKAI_RETURN_IF_ERROR(ScanPage(
       keys::DigestPrefix(year), page_size, page_token, nullptr,
       [&](absl::string_view, absl::string_view value) -> absl::StatusOr<size_t> {
-        if (!page.items.emplace_back().ParseFromArray(value.data(),
-                                                      static_cast<int>(value.size()))) {
+        if (!digests->Add()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
           return absl::DataLossError("unreadable report digest");
         }
         return value.size();
       },
       // The worker reads a whole year at once, to load it or recompute it.
-      /*fill_cache=*/false, &page.next_page_token));
-  return page;
+      /*fill_cache=*/false, &next_page_token));
+  return next_page_token;
 }
 
 absl::StatusOr<Page<v1::Revision>> Store::ListRevisions(const v1::ReportKey& key, int page_size,

@@ -25,23 +25,25 @@ std::vector<std::string> Digests(const Store& store, int year, int page_size = 0
   std::vector<std::string> out;
   std::string token;
   do {
-    auto page = store.ListDigests(year, page_size, token);
-    EXPECT_TRUE(page.ok()) << page.status();
-    if (!page.ok()) break;
-    for (const v1::ReportDigest& digest : page->items) {
+    google::protobuf::RepeatedPtrField<v1::ReportDigest> digests;
+    auto next = store.ListDigests(year, page_size, token, &digests);
+    EXPECT_TRUE(next.ok()) << next.status();
+    if (!next.ok()) break;
+    for (const v1::ReportDigest& digest : digests) {
       out.push_back(absl::StrCat(digest.key().region_code(), "/", digest.key().scope(), "@",
                                  digest.revision(), ":", digest.review_state()));
     }
-    token = page->next_page_token;
+    token = *next;
   } while (!token.empty());
   return out;
 }
 
 // Every listed digest is the digest of its report's current revision, review included.
 void ExpectDigestsOfCurrentRevisions(const Store& store, int year) {
-  auto page = store.ListDigests(year, 0, "");
-  ASSERT_TRUE(page.ok()) << page.status();
-  for (const v1::ReportDigest& digest : page->items) {
+  google::protobuf::RepeatedPtrField<v1::ReportDigest> digests;
+  auto next = store.ListDigests(year, 0, "", &digests);
+  ASSERT_TRUE(next.ok()) << next.status();
+  for (const v1::ReportDigest& digest : digests) {
     auto current = store.GetRevision(digest.key(), 0);
     ASSERT_TRUE(current.ok()) << current.status();
     EXPECT_EQ(digest.SerializeAsString(), DigestOf(*current).SerializeAsString())

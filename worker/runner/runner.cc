@@ -109,13 +109,19 @@ absl::StatusOr<int64_t> Runner::StoredCheckpoint() {
   return response.sequence();
 }
 
-absl::StatusOr<v1::ListReportDigestsResponse> Runner::ListDigests(int year, int page_size,
-                                                                  std::string page_token) {
+absl::StatusOr<Runner::DigestPage> Runner::ListDigests(int year, int page_size,
+                                                       std::string page_token) {
   v1::ListReportDigestsRequest request;
   request.set_year(year);
   request.set_page_size(page_size);
   request.set_page_token(std::move(page_token));
-  v1::ListReportDigestsResponse response;
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = 64 << 10;
+  arena_options.max_block_size = 1 << 20;
+  DigestPage page{.arena = std::make_unique<google::protobuf::Arena>(arena_options)};
+  page.response =
+      google::protobuf::Arena::CreateMessage<v1::ListReportDigestsResponse>(page.arena.get());
+  v1::ListReportDigestsResponse& response = *page.response;
   const std::string what = absl::StrCat("list the report digests of ", year);
   if (options_.list_digests) {
     absl::Status s = options_.list_digests(request, &response);
@@ -124,7 +130,7 @@ absl::StatusOr<v1::ListReportDigestsResponse> Runner::ListDigests(int year, int 
     GONGKAI_RETURN_IF_ERROR(
         FromGrpc(results_->ListReportDigests(Context().get(), request, &response), what));
   }
-  return response;
+  return page;
 }
 
 absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year, const YearModel* donor) {
@@ -134,14 +140,14 @@ absl::StatusOr<std::unique_ptr<YearModel>> Runner::LoadYear(int year, const Year
   auto read = [this, year](std::string token) {
     return ListDigests(year, kDigestPageSize, std::move(token));
   };
-  std::future<absl::StatusOr<v1::ListReportDigestsResponse>> next =
+  std::future<absl::StatusOr<DigestPage>> next =
       std::async(std::launch::async, read, std::string());
   while (next.valid()) {
-    GONGKAI_ASSIGN_OR_RETURN(v1::ListReportDigestsResponse page, next.get());
-    if (!page.next_page_token().empty()) {
-      next = std::async(std::launch::async, read, page.next_page_token());
+    GONGKAI_ASSIGN_OR_RETURN(DigestPage page, next.get());
+    if (!page.response->next_page_token().empty()) {
+      next = std::async(std::launch::async, read, page.response->next_page_token());
     }
-    model->ApplyAll(page.digests(), options_.threads, donor);
+    model->ApplyAll(page.response->digests(), options_.threads, donor);
   }
   return model;
 }
@@ -210,8 +216,8 @@ absl::Status Runner::Start() {
   const int current_year =
       static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
   for (int year = kFirstReportingYear; year <= current_year; ++year) {
-    GONGKAI_ASSIGN_OR_RETURN(v1::ListReportDigestsResponse page, ListDigests(year, 1, ""));
-    if (!page.digests().empty()) years_with_reports_.insert(year);
+    GONGKAI_ASSIGN_OR_RETURN(DigestPage page, ListDigests(year, 1, ""));
+    if (!page.response->digests().empty()) years_with_reports_.insert(year);
   }
   // Resume from the stored checkpoint when the log reaches it: only the latest years are rolled
   // up afresh; the others keep their stored results, which the changes since the checkpoint

@@ -132,9 +132,13 @@ class Runner {
   absl::StatusOr<int64_t> Head();
   // The checkpoint stored with the results (0: none yet).
   absl::StatusOr<int64_t> StoredCheckpoint();
-  // One page of a year's report digests (WorkerService.ListReportDigests).
-  absl::StatusOr<v1::ListReportDigestsResponse> ListDigests(int year, int page_size,
-                                                            std::string page_token);
+  // One page of a year's report digests (WorkerService.ListReportDigests), on an arena of its
+  // own: a page of a thousand reports is parsed into it and freed with it whole.
+  struct DigestPage {
+    std::unique_ptr<google::protobuf::Arena> arena;
+    v1::ListReportDigestsResponse* response = nullptr;  // on `arena`
+  };
+  absl::StatusOr<DigestPage> ListDigests(int year, int page_size, std::string page_token);
   // A year's model from its stored reports; `donor`, the model of the year in memory if any,
   // lends what does not need making again (YearModel::ApplyAll).
   absl::StatusOr<std::unique_ptr<YearModel>> LoadYear(int year, const YearModel* donor = nullptr);
