@@ -220,7 +220,8 @@ class Store {
 
   // The digests (proto/digest.h) of the year's reports whose current revision is not
   // withdrawn, in report id order: one page, parsed into `digests` (where the caller keeps them:
-  // on its arena, say). Returns the next page's token, empty after the last page.
+  // on its arena, say; they are added after any it holds, and none is added on an error).
+  // Returns the next page's token, empty after the last page.
   absl::StatusOr<std::string> ListDigests(
       int year, int page_size, const std::string& page_token,
       google::protobuf::RepeatedPtrField<v1::ReportDigest>* digests) const;

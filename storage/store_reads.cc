@@ -209,7 +209,8 @@ absl::StatusOr<std::string> Store::ListDigests(
     int year, int page_size, const std::string& page_token,
     google::protobuf::RepeatedPtrField<v1::ReportDigest>* digests) const {
   std::string next_page_token;
-  GONGKAI_RETURN_IF_ERROR(ScanPage(
+  const int before = digests->size();
+  absl::Status status = ScanPage(
       keys::DigestPrefix(year), page_size, page_token, nullptr,
       [&](absl::string_view, absl::string_view value) -> absl::StatusOr<size_t> {
         if (!digests->Add()->ParseFromArray(value.data(), static_cast<int>(value.size()))) {
@@ -218,7 +219,12 @@ absl::StatusOr<std::string> Store::ListDigests(
         return value.size();
       },
       // The worker reads a whole year at once, to load it or recompute it.
-      /*fill_cache=*/false, &next_page_token));
+      /*fill_cache=*/false, &next_page_token);
+  if (!status.ok()) {
+    // No part of a page that failed.
+    digests->DeleteSubrange(before, digests->size() - before);
+    return status;
+  }
   return next_page_token;
 }
 

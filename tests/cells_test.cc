@@ -233,6 +233,7 @@ TEST(CellsTest, DiffCellsListsEachChangedCellAsPrinted) {
   EXPECT_EQ(changes[0].before(), FormatCellValue(cells[filled[0]], values[filled[0]]));
   EXPECT_EQ(changes[0].after(), FormatCellValue(cells[filled[0]], *values[filled[0]] + 5));
   EXPECT_EQ(changes[1].field_path(), cells[filled[1]].field_path);
+  EXPECT_EQ(changes[1].before(), FormatCellValue(cells[filled[1]], values[filled[1]]));
   EXPECT_EQ(changes[1].after(), "?");
   EXPECT_EQ(changes[2].field_path(), cells[filled[2]].field_path);
   EXPECT_EQ(changes[2].before(), FormatCellValue(cells[filled[2]], values[filled[2]]));

@@ -7,6 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "gongkai/v1/rollup_service.pb.h"
+#include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 #include "proto/digest.h"
 #include "rocksdb/db.h"
@@ -91,6 +93,28 @@ TEST_F(StoreTest, EachCurrentRevisionHasADigestThatFollowsReviewsAndWithdrawals)
       Digests(*store_, 2019),
       ::testing::ElementsAre("330226000000/2@1:1", "330226104000/1@4:1", "441900003000/1@1:1"));
   ExpectDigestsOfCurrentRevisions(*store_, 2019);
+}
+
+// The worker reads each page into a response on an arena of its own: the digests are parsed
+// there, after what the field already holds, and the token leads to the next page.
+TEST_F(StoreTest, ADigestPageIsParsedOntoTheCallersArenaAfterWhatItHolds) {
+  Submit(ReportFor("330226104000", 2019));
+  Submit(ReportFor("441900003000", 2019));
+  google::protobuf::Arena arena;
+  auto* response = google::protobuf::Arena::CreateMessage<v1::ListReportDigestsResponse>(&arena);
+  response->add_digests()->set_revision(99);  // held before
+  auto next = store_->ListDigests(2019, 1, "", response->mutable_digests());
+  ASSERT_TRUE(next.ok()) << next.status();
+  ASSERT_FALSE(next->empty());
+  ASSERT_EQ(response->digests_size(), 2);
+  EXPECT_EQ(response->digests(0).revision(), 99);
+  EXPECT_EQ(response->digests(1).key().region_code(), "330226104000");
+  EXPECT_EQ(response->digests(1).GetArena(), &arena);
+  next = store_->ListDigests(2019, 1, *next, response->mutable_digests());
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_TRUE(next->empty());
+  ASSERT_EQ(response->digests_size(), 3);
+  EXPECT_EQ(response->digests(2).key().region_code(), "441900003000");
 }
 
 TEST_F(StoreTest, AReloadedRegistryThatMovesARegionKeepsItsReportsAndDropsTheResults) {

@@ -343,13 +343,15 @@ void PeerOutliers(const YearModel& model, const ReportEntry& e,
                    .num = r->first,
                    .den = r->second};
   };
+  // In the order of the entries' outlier_measures (OutlierMeasuresOf), which hold each peer's
+  // value; `value` makes the report's own with its text.
   struct Metric {
     const char* name;
     const char* path;  // the cell the metric is about
     bool count;
     std::function<std::optional<Measure>(const ReportEntry&)> value;
   };
-  const Metric metrics[] = {
+  const Metric metrics[kOutlierMeasures] = {
       {"本年新收申请数量", "table3.new_requests.total", true,
        [](const ReportEntry& x) -> std::optional<Measure> {
          auto v = Requests(x);
@@ -361,17 +363,18 @@ void PeerOutliers(const YearModel& model, const ReportEntry& e,
       {"复议诉讼纠错率", "table4.reconsideration.corrected", false,
        [&](const ReportEntry& x) { return ratio(CorrectionRate(x, s.min_ratio_denominator)); }},
   };
-  for (const Metric& metric : metrics) {
+  for (int m = 0; m < kOutlierMeasures; ++m) {
+    const Metric& metric = metrics[m];
     const auto own = metric.value(e);
     if (!own) continue;
     std::vector<double> values, raw;
     values.reserve(peers.size());
     raw.reserve(peers.size());
     for (const ReportEntry* p : peers) {
-      if (auto v = metric.value(*p)) {
-        raw.push_back(v->value);
-        values.push_back(metric.count ? std::log1p(v->value) : v->value);
-      }
+      const double v = p->outlier_measures[m];
+      if (std::isnan(v)) continue;
+      raw.push_back(v);
+      values.push_back(metric.count ? std::log1p(v) : v);
     }
     if (static_cast<int>(values.size()) < s.min_peers) continue;
     const double x = metric.count ? std::log1p(own->value) : own->value;

@@ -42,6 +42,7 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
         ShingleSet(Shingles(digest.problems(), settings.shingle_size, &entry.problem_chars));
   }
   if (digest.has_stated_requests()) entry.narrative_requests = digest.stated_requests();
+  entry.outlier_measures = OutlierMeasuresOf(entry, settings.min_ratio_denominator);
   return entry;
 }
 
@@ -410,6 +411,7 @@ std::vector<double> YearModel::NarrativeSimilarities(
     const ReportEntry& a, absl::Span<const ReportEntry* const> others) const {
   // Pairs of entries replaced since stay until the memory is cleared at this many.
   constexpr size_t kMaxRemembered = 1 << 20;
+  if (others.empty()) return {};
   std::vector<std::pair<uint64_t, uint64_t>> pairs;
   pairs.reserve(others.size());
   for (const ReportEntry* b : others) pairs.emplace_back(std::minmax(a.serial, b->serial));

@@ -13,6 +13,7 @@
 #ifndef GONGKAI_WORKER_MODEL_H_
 #define GONGKAI_WORKER_MODEL_H_
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -142,6 +143,11 @@ class ShingleSet {
   size_t size_ = 0;
 };
 
+// The values PEER_OUTLIER compares among peers, in its order: requests received, 不予公开占比,
+// 复议诉讼纠错率 (report_metrics.cc); NaN where the report has none.
+inline constexpr int kOutlierMeasures = 3;
+using OutlierMeasures = std::array<double, kOutlierMeasures>;
+
 // What the model keeps of one stored report.
 struct ReportEntry {
   v1::ReportKey key;
@@ -164,6 +170,9 @@ struct ReportEntry {
   int64_t review_sequence = 0;
   // Unique in its model, given when the entry is applied (similarities are remembered by it).
   uint64_t serial = 0;
+  // Made with the entry (OutlierMeasuresOf): each report's are read for every peer of every
+  // report, so they are not worked out from the cells each time.
+  OutlierMeasures outlier_measures;
 
   bool government() const { return key.body().empty(); }
   bool summary() const { return key.scope() == v1::SCOPE_SUMMARY; }
@@ -171,6 +180,9 @@ struct ReportEntry {
   // The value of a cell of the entry's edition, nullopt when blank (or not of the edition).
   std::optional<int64_t> Cell(absl::string_view field_path) const;
 };
+
+// A report's PEER_OUTLIER values, ratios only from a denominator of `min_ratio_denominator`.
+OutlierMeasures OutlierMeasuresOf(const ReportEntry& e, int min_ratio_denominator);
 
 struct EditionSums {
   int reports = 0;

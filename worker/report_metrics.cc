@@ -1,5 +1,6 @@
 // A report's own values that the checks compare among peers and across years, read by cell
 // index.
+#include <cmath>
 #include <initializer_list>
 #include <optional>
 #include <utility>
@@ -93,3 +94,16 @@ std::optional<std::pair<int64_t, int64_t>> CorrectionRate(const ReportEntry& e, 
 }
 
 }  // namespace gongkai::worker::checks
+
+namespace gongkai::worker {
+
+OutlierMeasures OutlierMeasuresOf(const ReportEntry& e, int min_ratio_denominator) {
+  auto ratio = [](std::optional<std::pair<int64_t, int64_t>> r) {
+    return r ? static_cast<double>(r->first) / r->second : std::nan("");
+  };
+  return {checks::Requests(e).value_or(std::nan("")),
+          ratio(checks::RefusedShare(e, min_ratio_denominator)),
+          ratio(checks::CorrectionRate(e, min_ratio_denominator))};
+}
+
+}  // namespace gongkai::worker
