@@ -307,19 +307,6 @@ __int128 EditionSums::Exact(int i) const {
   return it == wide.end() ? static_cast<__int128>(sum[i]) : it->second;
 }
 
-std::string Int128Text(__int128 value) {
-  if (value == 0) return "0";
-  const bool negative = value < 0;
-  unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(value + 1)) + 1 : value;
-  std::string digits;
-  while (magnitude > 0) {
-    digits.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
-    magnitude /= 10;
-  }
-  if (negative) digits.push_back('-');
-  return std::string(digits.rbegin(), digits.rend());
-}
-
 void YearModel::Contribute(const ReportEntry& entry, int sign) {
   if (entry.summary()) return;  // Summaries are compared, never added.
   const int e = EditionIndex(entry.edition);

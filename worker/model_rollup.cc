@@ -258,4 +258,17 @@ void YearModel::AddCompleteness(int region, const RegionSums& sums,
   if (!std::is_sorted(listed->begin(), listed->end())) std::sort(listed->begin(), listed->end());
 }
 
+std::string Int128Text(__int128 value) {
+  if (value == 0) return "0";
+  const bool negative = value < 0;
+  unsigned __int128 magnitude = negative ? static_cast<unsigned __int128>(-(value + 1)) + 1 : value;
+  std::string digits;
+  while (magnitude > 0) {
+    digits.push_back(static_cast<char>('0' + static_cast<int>(magnitude % 10)));
+    magnitude /= 10;
+  }
+  if (negative) digits.push_back('-');
+  return std::string(digits.rbegin(), digits.rend());
+}
+
 }  // namespace gongkai::worker
