@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <map>
 #include <set>
 
@@ -328,45 +327,12 @@ namespace gongkai::worker::checks {
 void PeerOutliers(const YearModel& model, const ReportEntry& e,
                   const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set) {
   const Settings& s = model.settings();
-  // A metric's value for one report; its text (a count, or "numerator/denominator") is made
-  // for the flagged report only, not for each of its peers.
-  struct Measure {
-    double value = 0;
-    bool ratio = false;
-    int64_t num = 0, den = 0;
-    std::string Text() const { return ratio ? absl::StrCat(num, "/", den) : Number(value); }
-  };
-  auto ratio = [](std::optional<std::pair<int64_t, int64_t>> r) -> std::optional<Measure> {
-    if (!r) return std::nullopt;
-    return Measure{.value = static_cast<double>(r->first) / r->second,
-                   .ratio = true,
-                   .num = r->first,
-                   .den = r->second};
-  };
-  // In the order of the entries' outlier_measures (OutlierMeasuresOf), which hold each peer's
-  // value; `value` makes the report's own with its text.
-  struct Metric {
-    const char* name;
-    const char* path;  // the cell the metric is about
-    bool count;
-    std::function<std::optional<Measure>(const ReportEntry&)> value;
-  };
-  const Metric metrics[kOutlierMeasures] = {
-      {"本年新收申请数量", "table3.new_requests.total", true,
-       [](const ReportEntry& x) -> std::optional<Measure> {
-         auto v = Requests(x);
-         if (!v) return std::nullopt;
-         return Measure{.value = *v};
-       }},
-      {"不予公开占比", "table3.results.total.total", false,
-       [&](const ReportEntry& x) { return ratio(RefusedShare(x, s.min_ratio_denominator)); }},
-      {"复议诉讼纠错率", "table4.reconsideration.corrected", false,
-       [&](const ReportEntry& x) { return ratio(CorrectionRate(x, s.min_ratio_denominator)); }},
-  };
   for (int m = 0; m < kOutlierMeasures; ++m) {
-    const Metric& metric = metrics[m];
-    const auto own = metric.value(e);
-    if (!own) continue;
+    const OutlierMetric& metric = OutlierMetrics()[m];
+    const bool count = !metric.ratio;
+    // Each report's value was made with its entry; the text, for the flagged report only.
+    const double own = e.outlier_measures[m];
+    if (std::isnan(own)) continue;
     std::vector<double> values, raw;
     values.reserve(peers.size());
     raw.reserve(peers.size());
@@ -374,15 +340,19 @@ void PeerOutliers(const YearModel& model, const ReportEntry& e,
       const double v = p->outlier_measures[m];
       if (std::isnan(v)) continue;
       raw.push_back(v);
-      values.push_back(metric.count ? std::log1p(v) : v);
+      values.push_back(count ? std::log1p(v) : v);
     }
     if (static_cast<int>(values.size()) < s.min_peers) continue;
-    const double x = metric.count ? std::log1p(own->value) : own->value;
+    const double x = count ? std::log1p(own) : own;
     const auto z = ModifiedZ(x, values);
     if (!z || std::abs(*z) <= s.outlier_z) continue;
     const double median = Median(raw);
-    if (metric.count && std::abs(own->value - median) < s.outlier_min_count_difference) continue;
-    const std::string own_text = own->Text();
+    if (count && std::abs(own - median) < s.outlier_min_count_difference) continue;
+    std::string own_text = Number(own);
+    if (metric.ratio) {
+      const auto operands = metric.operands(e, s.min_ratio_denominator);
+      own_text = absl::StrCat(operands->first, "/", operands->second);
+    }
     v1::Anomaly* a =
         Add(set, v1::ANOMALY_KIND_PEER_OUTLIER, std::abs(*z) > s.outlier_z_high ? kHigh : kMedium,
             e.key,

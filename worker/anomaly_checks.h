@@ -3,6 +3,7 @@
 #ifndef GONGKAI_WORKER_ANOMALY_CHECKS_H_
 #define GONGKAI_WORKER_ANOMALY_CHECKS_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +34,17 @@ std::optional<double> Requests(const ReportEntry& e);
 std::optional<std::pair<int64_t, int64_t>> RefusedShare(const ReportEntry& e, int min_den);
 // 复议诉讼纠错率: reconsideration and litigation together, likewise.
 std::optional<std::pair<int64_t, int64_t>> CorrectionRate(const ReportEntry& e, int min_den);
+// PEER_OUTLIER's metrics, in the order of ReportEntry::outlier_measures (OutlierMeasuresOf
+// makes each report's values from them).
+struct OutlierMetric {
+  const char* name;
+  const char* path;  // the cell the metric is about
+  bool ratio;        // numerator/denominator; otherwise a count (denominator 1)
+  // The report's numerator and denominator; nullopt when it has none (a ratio's denominator
+  // below `min_den`).
+  std::optional<std::pair<int64_t, int64_t>> (*operands)(const ReportEntry& e, int min_den);
+};
+const std::array<OutlierMetric, kOutlierMeasures>& OutlierMetrics();
 // Governments of sibling regions, or departments of the same region; `e` included.
 std::vector<const ReportEntry*> PeersOf(const YearModel& model, const ReportEntry& e);
 

@@ -66,13 +66,18 @@ class Operands {
   EditionCells numerator_, denominator_;
 };
 
-}  // namespace
-
-std::optional<double> Requests(const ReportEntry& e) {
+// Requests received, as the cell holds it.
+std::optional<int64_t> RequestsReceived(const ReportEntry& e) {
   static const auto* const kTotal = new EditionCells({"table3.new_requests.total"});
   const std::vector<int>& cells = kTotal->Of(e);
   if (cells.empty()) return std::nullopt;
-  const std::optional<int64_t> v = e.cells.Find(cells.front());
+  return e.cells.Find(cells.front());
+}
+
+}  // namespace
+
+std::optional<double> Requests(const ReportEntry& e) {
+  const std::optional<int64_t> v = RequestsReceived(e);
   return v ? std::optional<double>(static_cast<double>(*v)) : std::nullopt;
 }
 
@@ -93,17 +98,31 @@ std::optional<std::pair<int64_t, int64_t>> CorrectionRate(const ReportEntry& e, 
   return r;
 }
 
+const std::array<OutlierMetric, kOutlierMeasures>& OutlierMetrics() {
+  static const std::array<OutlierMetric, kOutlierMeasures> kMetrics = {{
+      {"本年新收申请数量", "table3.new_requests.total", /*ratio=*/false,
+       [](const ReportEntry& e, int) -> std::optional<std::pair<int64_t, int64_t>> {
+         const std::optional<int64_t> v = RequestsReceived(e);
+         if (!v) return std::nullopt;
+         return std::pair<int64_t, int64_t>(*v, 1);
+       }},
+      {"不予公开占比", "table3.results.total.total", /*ratio=*/true, &RefusedShare},
+      {"复议诉讼纠错率", "table4.reconsideration.corrected", /*ratio=*/true, &CorrectionRate},
+  }};
+  return kMetrics;
+}
+
 }  // namespace gongkai::worker::checks
 
 namespace gongkai::worker {
 
 OutlierMeasures OutlierMeasuresOf(const ReportEntry& e, int min_ratio_denominator) {
-  auto ratio = [](std::optional<std::pair<int64_t, int64_t>> r) {
-    return r ? static_cast<double>(r->first) / r->second : std::nan("");
-  };
-  return {checks::Requests(e).value_or(std::nan("")),
-          ratio(checks::RefusedShare(e, min_ratio_denominator)),
-          ratio(checks::CorrectionRate(e, min_ratio_denominator))};
+  OutlierMeasures out;
+  for (int m = 0; m < kOutlierMeasures; ++m) {
+    const auto r = checks::OutlierMetrics()[m].operands(e, min_ratio_denominator);
+    out[m] = r ? static_cast<double>(r->first) / static_cast<double>(r->second) : std::nan("");
+  }
+  return out;
 }
 
 }  // namespace gongkai::worker
