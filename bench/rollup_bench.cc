@@ -14,8 +14,10 @@
 
 #include "bench/generator.h"
 #include "benchmark/benchmark.h"
+#include "common/memory.h"
 #include "google/protobuf/util/time_util.h"
 #include "proto/cells.h"
+#include "proto/digest.h"
 #include "registry/registry.h"
 #include "worker/anomalies.h"
 #include "worker/model.h"
@@ -40,7 +42,7 @@ const Nation& National() {
     for (int i = 0; i < out->tree->size() && i < regions_used; ++i) {
       if (i == out->tree->root()) continue;
       v1::Revision revision;
-      revision.mutable_key()->set_region_code(out->tree->region(i).code());
+      revision.mutable_key()->set_region_code(out->tree->region(i).code);
       revision.mutable_key()->set_year(2021);
       revision.mutable_key()->set_scope(v1::SCOPE_OWN);
       revision.set_revision(1);
@@ -153,6 +155,51 @@ void BM_EvaluateEveryRegionsFlags(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * nation.tree->size());
 }
 BENCHMARK(BM_EvaluateEveryRegionsFlags)->Unit(benchmark::kMillisecond);
+
+// The memory a year takes in the worker (issue 13's RSS targets): its region tree, and its
+// model holding every report of the load generator's national year (80,136 in 2022:
+// governments and departments, narratives of realistic length), before and after every
+// region's flags are evaluated once (which fills the remembered narrative similarities).
+// Live heap bytes, not the resident set: the figures do not move with the machine's load.
+void BM_YearModelMemory(benchmark::State& state) {
+  constexpr int kYear = 2022;
+  auto regions = bench::ReadRegions(std::string(GONGKAI_SOURCE_DIR) + "/data/regions", kYear);
+  bench::GeneratorOptions options;
+  if (const char* limit = std::getenv("GONGKAI_BENCH_REGIONS")) {
+    options.region_limit = std::atoi(limit);
+  }
+  const bench::Generator generator(*regions, options);
+  google::protobuf::RepeatedPtrField<v1::ReportDigest> digests;
+  for (size_t i = 0; i < generator.size(); ++i) {
+    v1::Revision revision;
+    *revision.mutable_report() = generator.Make(i, kYear).report();
+    *revision.mutable_key() = revision.report().key();
+    revision.set_revision(1);
+    *revision.mutable_first_create_time() =
+        google::protobuf::util::TimeUtil::SecondsToTimestamp(1672531200 + static_cast<int64_t>(i));
+    *digests.Add() = DigestOf(revision);
+  }
+  const Settings settings;
+  const absl::Time now = absl::FromUnixSeconds(1688169600);  // 2023-07-01
+  auto megabytes = [](int64_t from, int64_t to) { return static_cast<double>(to - from) / 1e6; };
+  for (auto _ : state) {
+    const int64_t before = CurrentMemoryUsage().heap_allocated;
+    std::shared_ptr<const RegionTree> tree = *RegionTree::Build(*regions, kYear);
+    const int64_t with_tree = CurrentMemoryUsage().heap_allocated;
+    YearModel model(kYear, tree, &settings);
+    model.ApplyAll(digests, 1);
+    const int64_t with_model = CurrentMemoryUsage().heap_allocated;
+    for (int i = 0; i < tree->size(); ++i) {
+      benchmark::DoNotOptimize(EvaluateRegion(model, nullptr, i, now));
+    }
+    const int64_t with_flags = CurrentMemoryUsage().heap_allocated;
+    state.counters["reports"] = model.report_count();
+    state.counters["tree_MB"] = megabytes(before, with_tree);
+    state.counters["model_MB"] = megabytes(with_tree, with_model);
+    state.counters["remembered_similarities_MB"] = megabytes(with_model, with_flags);
+  }
+}
+BENCHMARK(BM_YearModelMemory)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace gongkai::worker

@@ -108,7 +108,7 @@ SubTableList MakeSubTables(v1::Edition edition, bool makes_rules) {
 }
 
 const SubTableList& SubTables(const YearModel& model, const ReportEntry& e) {
-  const v1::Level level = model.tree().region(e.region).level();
+  const v1::Level level = model.tree().region(e.region).level;
   const bool makes_rules =
       level == v1::LEVEL_NATION ||
       (e.government() && (level == v1::LEVEL_PROVINCE || level == v1::LEVEL_PREFECTURE));
@@ -279,7 +279,7 @@ v1::AnomalySet EvaluateRegion(const YearModel& model, const YearModel* previous,
 
 void EvaluateRegion(const YearModel& model, const YearModel* previous, int region, absl::Time now,
                     v1::AnomalySet* set) {
-  set->set_region_code(model.tree().region(region).code());
+  set->set_region_code(model.tree().region(region).code);
   set->set_year(model.year());
   for (const ReportEntry* e : model.ReportsAt(region)) {
     const std::vector<const ReportEntry*> peers = checks::PeersOf(model, *e);

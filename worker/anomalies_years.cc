@@ -214,18 +214,18 @@ void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summ
 void Missing(const YearModel& model, int region, absl::Time now, v1::AnomalySet* set) {
   if (!model.tree().ExpectsReport(region) || model.GovernmentReportAt(region) != nullptr) return;
   const Settings& s = model.settings();
-  const v1::Region& r = model.tree().region(region);
-  const absl::CivilDay deadline = DeadlineFor(s, r, false, model.year());
+  const TreeRegion& r = model.tree().region(region);
+  const absl::CivilDay deadline = DeadlineFor(s, r.level, false, model.year());
   const absl::CivilDay today = absl::ToCivilDay(now, s.zone);
   if (today <= deadline) return;
   v1::ReportKey key;
-  key.set_region_code(r.code());
+  key.set_region_code(r.code);
   key.set_year(model.year());
   key.set_scope(v1::SCOPE_OWN);
   const int64_t days = today - deadline;
   v1::Anomaly* a =
       Add(set, v1::ANOMALY_KIND_MISSING_REPORT, days > s.days_late_for_high ? kHigh : kMedium, key,
-          absl::StrCat(r.name(), "截至", absl::FormatCivilTime(today), "未报送", model.year(),
+          absl::StrCat(r.name, "截至", absl::FormatCivilTime(today), "未报送", model.year(),
                        "年度政府信息公开工作年度报告（截止日期", absl::FormatCivilTime(deadline),
                        "）"));
   AddEvidence(a, "截止日期", absl::FormatCivilTime(deadline));

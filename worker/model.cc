@@ -1,6 +1,7 @@
 #include "worker/model.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -15,7 +16,7 @@ namespace gongkai::worker {
 namespace {
 // `same`: the donor's entry of the same revision, whose shingles and serial are taken.
 ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings& settings,
-                      const v1::Region& region_record, const ReportEntry* same = nullptr) {
+                      v1::Level level, const ReportEntry* same = nullptr) {
   ReportEntry entry;
   entry.key = digest.key();
   entry.region = region;
@@ -29,7 +30,7 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
   } else {
     entry.filed_on = absl::ToCivilDay(FromProtoTime(digest.first_create_time()), settings.zone);
   }
-  entry.deadline = DeadlineFor(settings, region_record, !entry.government(), entry.key.year());
+  entry.deadline = DeadlineFor(settings, level, !entry.government(), entry.key.year());
   if (digest.review_state() != v1::REVIEW_STATE_UNSPECIFIED) entry.review = digest.review_state();
   entry.review_sequence = digest.review_sequence();
   entry.violations.assign(digest.violations().begin(), digest.violations().end());
@@ -54,22 +55,25 @@ absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(std::vector<
   tree->year_ = year;
   std::sort(regions.begin(), regions.end(),
             [](const v1::Region& a, const v1::Region& b) { return a.code() < b.code(); });
-  tree->regions_ = std::move(regions);
-  const int n = tree->size();
-  for (int i = 0; i < n; ++i) tree->index_[tree->regions_[i].code()] = i;
-  tree->parents_.assign(n, -1);
-  tree->children_.resize(n);
+  const int n = static_cast<int>(regions.size());
+  tree->regions_.reserve(n);  // never grown again: the index views the codes
   tree->previous_.resize(n);
   for (int i = 0; i < n; ++i) {
-    for (const v1::RegionLink& link : tree->regions_[i].predecessors()) {
+    v1::Region& region = regions[i];
+    tree->regions_.push_back({std::move(*region.mutable_code()), std::move(*region.mutable_name()),
+                              region.level(), region.placeholder()});
+    tree->index_[tree->regions_[i].code] = i;
+    for (const v1::RegionLink& link : region.predecessors()) {
       if (year != 0 && link.year() == year && link.one_to_one()) {
         tree->previous_[i] = link.code();
         tree->successor_of_[link.code()] = i;
       }
     }
   }
+  tree->parents_.assign(n, -1);
+  tree->children_.resize(n);
   for (int i = 0; i < n; ++i) {
-    const std::string& parent = tree->regions_[i].parent_code();
+    const std::string& parent = regions[i].parent_code();
     if (parent.empty()) {
       tree->root_ = i;
       continue;
@@ -77,7 +81,7 @@ absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(std::vector<
     const int p = tree->Find(parent);
     if (p < 0) {
       return absl::InvalidArgumentError(
-          absl::StrCat("region ", tree->regions_[i].code(), " has unknown parent ", parent));
+          absl::StrCat("region ", tree->regions_[i].code, " has unknown parent ", parent));
     }
     tree->parents_[i] = p;
     tree->children_[p].push_back(i);
@@ -113,12 +117,11 @@ int EditionIndex(v1::Edition edition) {
   return -1;
 }
 
-absl::CivilDay DeadlineFor(const Settings& settings, const v1::Region& region, bool department,
-                           int year) {
+absl::CivilDay DeadlineFor(const Settings& settings, v1::Level level, bool department, int year) {
   Deadline d = settings.county_and_above_deadline;
   if (department) {
     d = settings.department_deadline;
-  } else if (region.level() == v1::LEVEL_TOWNSHIP) {
+  } else if (level == v1::LEVEL_TOWNSHIP) {
     d = settings.township_deadline;
   }
   return absl::CivilDay(year + 1, d.month, d.day);
@@ -144,38 +147,51 @@ CellVector::CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
     }
   }
   if (!std::is_sorted(cells.begin(), cells.end())) std::sort(cells.begin(), cells.end());
-  const bool narrow = std::all_of(cells.begin(), cells.end(), [](const auto& cell) {
+  wide_ = !std::all_of(cells.begin(), cells.end(), [](const auto& cell) {
     return cell.second >= std::numeric_limits<int32_t>::min() &&
            cell.second <= std::numeric_limits<int32_t>::max();
   });
-  indices_.reserve(cells.size());
-  if (narrow) {
-    narrow_.reserve(cells.size());
-  } else {
-    wide_.reserve(cells.size());
-  }
-  for (const auto& [index, value] : cells) {
-    indices_.push_back(static_cast<uint16_t>(index));
-    if (narrow) {
-      narrow_.push_back(static_cast<int32_t>(value));
+  size_ = static_cast<uint32_t>(cells.size());
+  if (size_ == 0) return;
+  data_ = std::make_unique<uint8_t[]>(Bytes());
+  auto* kept_indices = reinterpret_cast<uint16_t*>(data_.get());
+  uint8_t* kept_values = data_.get() + ValuesOffset(size_);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    kept_indices[i] = static_cast<uint16_t>(cells[i].first);
+    if (wide_) {
+      reinterpret_cast<int64_t*>(kept_values)[i] = cells[i].second;
     } else {
-      wide_.push_back(value);
+      reinterpret_cast<int32_t*>(kept_values)[i] = static_cast<int32_t>(cells[i].second);
     }
   }
 }
 
+CellVector::CellVector(const CellVector& other) : size_(other.size_), wide_(other.wide_) {
+  if (other.data_ == nullptr) return;
+  data_ = std::make_unique<uint8_t[]>(Bytes());
+  std::memcpy(data_.get(), other.data_.get(), Bytes());
+}
+
+CellVector& CellVector::operator=(const CellVector& other) {
+  if (this != &other) *this = CellVector(other);
+  return *this;
+}
+
 bool CellVector::operator==(const CellVector& other) const {
-  if (indices_ != other.indices_) return false;
-  for (size_t i = 0; i < indices_.size(); ++i) {
+  if (size_ != other.size_ || !std::equal(indices(), indices() + size_, other.indices())) {
+    return false;
+  }
+  for (size_t i = 0; i < size_; ++i) {
     if (Value(i) != other.Value(i)) return false;
   }
   return true;
 }
 
 std::optional<int64_t> CellVector::Find(int index) const {
-  auto it = std::lower_bound(indices_.begin(), indices_.end(), index);
-  if (it == indices_.end() || *it != index) return std::nullopt;
-  return Value(static_cast<size_t>(it - indices_.begin()));
+  const uint16_t* end = indices() + size_;
+  const uint16_t* it = std::lower_bound(indices(), end, index);
+  if (it == end || *it != index) return std::nullopt;
+  return Value(static_cast<size_t>(it - indices()));
 }
 
 std::optional<int64_t> ReportEntry::Cell(absl::string_view field_path) const {
@@ -185,7 +201,11 @@ std::optional<int64_t> ReportEntry::Cell(absl::string_view field_path) const {
 }
 
 YearModel::YearModel(int year, std::shared_ptr<const RegionTree> tree, const Settings* settings)
-    : year_(year), tree_(std::move(tree)), settings_(settings) {}
+    : year_(year),
+      tree_(std::move(tree)),
+      settings_(settings),
+      entries_at_(tree_->size()),
+      sums_(tree_->size()) {}
 
 std::vector<int> YearModel::Apply(const v1::Revision& revision) {
   if (revision.withdrawn()) return Withdraw(revision.key(), revision.revision());
@@ -218,7 +238,7 @@ void YearModel::ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDige
     }
     const ReportEntry* same = donor == nullptr ? nullptr : donor->Find(digest.key());
     if (same != nullptr && same->revision != digest.revision()) same = nullptr;
-    prepared[i] = MakeEntry(digest, region, *settings_, tree_->region(region), same);
+    prepared[i] = MakeEntry(digest, region, *settings_, tree_->region(region).level, same);
   });
   for (int i = 0; i < digests.size(); ++i) {
     Apply(digests[i], prepared[i].has_value() ? &*prepared[i] : nullptr);
@@ -262,7 +282,7 @@ std::vector<int> YearModel::Apply(const v1::ReportDigest& digest, ReportEntry* p
   if (EditionIndex(digest.edition()) < 0) return {};
   ReportEntry entry = prepared != nullptr
                           ? std::move(*prepared)
-                          : MakeEntry(digest, region, *settings_, tree_->region(region));
+                          : MakeEntry(digest, region, *settings_, tree_->region(region).level);
   if (entry.serial == 0) entry.serial = next_serial_++;
   auto it = entries_.find(id);
   if (it != entries_.end()) {
@@ -314,6 +334,7 @@ void YearModel::Contribute(const ReportEntry& entry, int sign) {
   const bool counts_for_completeness = entry.government() && tree_->ExpectsReport(entry.region);
   for (int a : tree_->Ancestors(entry.region)) {
     RegionSums& sums = sums_[a];
+    sums.summed = true;
     EditionSums& edition = sums.editions[e];
     edition.reports += sign;
     // A region without children keeps counts only (SumsOf adds its reports' cells up).
@@ -358,9 +379,7 @@ const ReportEntry* YearModel::Find(const v1::ReportKey& key) const {
 
 std::vector<const ReportEntry*> YearModel::ReportsAt(int region) const {
   std::vector<const ReportEntry*> out;
-  auto it = entries_at_.find(region);
-  if (it == entries_at_.end()) return out;
-  for (const ReportEntry* entry : it->second) {
+  for (const ReportEntry* entry : entries_at_[region]) {
     if (!entry->summary()) out.push_back(entry);
   }
   std::sort(out.begin(), out.end(), [](const ReportEntry* a, const ReportEntry* b) {
@@ -371,9 +390,7 @@ std::vector<const ReportEntry*> YearModel::ReportsAt(int region) const {
 
 const ReportEntry* YearModel::GovernmentReportAt(int region) const {
   // Peer lists ask this of every sibling: a look at the region's few entries, no key made.
-  auto it = entries_at_.find(region);
-  if (it == entries_at_.end()) return nullptr;
-  for (const ReportEntry* entry : it->second) {
+  for (const ReportEntry* entry : entries_at_[region]) {
     if (entry->government() && !entry->summary()) return entry;
   }
   return nullptr;
@@ -381,9 +398,7 @@ const ReportEntry* YearModel::GovernmentReportAt(int region) const {
 
 std::vector<const ReportEntry*> YearModel::SummariesAt(int region) const {
   std::vector<const ReportEntry*> out;
-  auto it = entries_at_.find(region);
-  if (it == entries_at_.end()) return out;
-  for (const ReportEntry* entry : it->second) {
+  for (const ReportEntry* entry : entries_at_[region]) {
     if (entry->summary()) out.push_back(entry);
   }
   return out;
@@ -429,8 +444,7 @@ std::vector<double> YearModel::NarrativeSimilarities(
 }
 
 const RegionSums* YearModel::CountsOf(int region) const {
-  auto it = sums_.find(region);
-  return it == sums_.end() ? nullptr : &it->second;
+  return sums_[region].summed ? &sums_[region] : nullptr;
 }
 
 const RegionSums& YearModel::SumsOf(int region, RegionSums* scratch) const {

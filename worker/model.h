@@ -35,6 +35,16 @@
 
 namespace gongkai::worker {
 
+// What a tree keeps of a region: its registry record less the parent (the tree's), years and
+// links (a re-coded unit's previous code: RegionTree::PreviousCode). A worker holds a tree of
+// every year it has seen, each of some 45,000 regions.
+struct TreeRegion {
+  std::string code;
+  std::string name;
+  v1::Level level = v1::LEVEL_UNSPECIFIED;
+  bool placeholder = false;
+};
+
 // One year's tree of regions, as indices.
 class RegionTree {
  public:
@@ -42,6 +52,10 @@ class RegionTree {
   // unknown or there is no root (the nation).
   static absl::StatusOr<std::shared_ptr<const RegionTree>> Build(std::vector<v1::Region> regions,
                                                                  int year = 0);
+  RegionTree() = default;
+  // Not copied: its index views the codes where they are.
+  RegionTree(const RegionTree&) = delete;
+  RegionTree& operator=(const RegionTree&) = delete;
 
   int year() const { return year_; }
   int Find(absl::string_view code) const;  // -1 when unknown
@@ -50,7 +64,7 @@ class RegionTree {
   const std::string& PreviousCode(int i) const { return previous_[i]; }
   // The region whose previous code is `code` (the unit `code` became this year), or -1.
   int SuccessorOf(absl::string_view code) const;
-  const v1::Region& region(int i) const { return regions_[i]; }
+  const TreeRegion& region(int i) const { return regions_[i]; }
   int parent(int i) const { return parents_[i]; }
   const std::vector<int>& children(int i) const { return children_[i]; }
   int root() const { return root_; }
@@ -59,17 +73,17 @@ class RegionTree {
   std::vector<int> Ancestors(int i) const;
   // Whether the region's government is expected to file a report: not the nation, not a
   // placeholder (市辖区, 省直辖县级行政区划).
-  bool ExpectsReport(int i) const { return i != root_ && !regions_[i].placeholder(); }
+  bool ExpectsReport(int i) const { return i != root_ && !regions_[i].placeholder; }
   // Regions in the subtree that are expected to file a government report.
   int ExpectedReports(int i) const { return expected_[i]; }
 
  private:
-  std::vector<v1::Region> regions_;  // In code order.
+  std::vector<TreeRegion> regions_;  // In code order.
   std::vector<int> parents_;
   std::vector<std::vector<int>> children_;
   std::vector<int> expected_;
   std::vector<std::string> previous_;
-  absl::flat_hash_map<std::string, int> index_;
+  absl::flat_hash_map<absl::string_view, int> index_;  // views of regions_' codes
   absl::flat_hash_map<std::string, int> successor_of_;
   int root_ = -1;
   int year_ = 0;
@@ -79,24 +93,27 @@ class RegionTree {
 int EditionIndex(v1::Edition edition);
 
 // The day a report counts as filed on: its publication date, else its first submission.
-// Returns the deadline by which a body at that region had to file (Settings).
-absl::CivilDay DeadlineFor(const Settings& settings, const v1::Region& region, bool department,
-                           int year);
+// Returns the deadline by which a body at a region of that level had to file (Settings).
+absl::CivilDay DeadlineFor(const Settings& settings, v1::Level level, bool department, int year);
 
 // A report's filled cells, held compactly (the model keeps every report of every loaded year):
 // ascending cell indices (16 bits) and their values, 32 bits each while every value fits, else
-// 64. Iterating yields (index in CellsOf(edition), value) pairs.
+// 64, in one allocation. Iterating yields (index in CellsOf(edition), value) pairs.
 class CellVector {
  public:
   CellVector() = default;
+  CellVector(const CellVector& other);
+  CellVector& operator=(const CellVector& other);
+  CellVector(CellVector&&) = default;
+  CellVector& operator=(CellVector&&) = default;
   // Parallel arrays, as a digest holds them (ascending indices): pairs are taken up to the
   // shorter one's length, an index outside 0–65,535 (no cell of any edition) is dropped, and
   // unsorted indices are sorted.
   CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
              const google::protobuf::RepeatedField<int64_t>& values);
 
-  size_t size() const { return indices_.size(); }
-  bool empty() const { return indices_.empty(); }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
   // The same cells filled with the same values.
   bool operator==(const CellVector& other) const;
   // The value of cell `index`, nullopt when it is not filled.
@@ -105,7 +122,7 @@ class CellVector {
   class Iterator {
    public:
     Iterator(const CellVector* cells, size_t i) : cells_(cells), i_(i) {}
-    std::pair<int, int64_t> operator*() const { return {cells_->indices_[i_], cells_->Value(i_)}; }
+    std::pair<int, int64_t> operator*() const { return {cells_->indices()[i_], cells_->Value(i_)}; }
     Iterator& operator++() {
       ++i_;
       return *this;
@@ -117,14 +134,22 @@ class CellVector {
     size_t i_;
   };
   Iterator begin() const { return Iterator(this, 0); }
-  Iterator end() const { return Iterator(this, indices_.size()); }
+  Iterator end() const { return Iterator(this, size_); }
 
  private:
-  int64_t Value(size_t i) const { return wide_.empty() ? narrow_[i] : wide_[i]; }
+  // The values begin at the first multiple of 8 bytes after the indices.
+  static size_t ValuesOffset(size_t size) { return (size * sizeof(uint16_t) + 7) & ~size_t{7}; }
+  size_t Bytes() const { return ValuesOffset(size_) + size_ * (wide_ ? 8 : 4); }
+  const uint16_t* indices() const { return reinterpret_cast<const uint16_t*>(data_.get()); }
+  int64_t Value(size_t i) const {
+    const uint8_t* values = data_.get() + ValuesOffset(size_);
+    return wide_ ? reinterpret_cast<const int64_t*>(values)[i]
+                 : reinterpret_cast<const int32_t*>(values)[i];
+  }
 
-  std::vector<uint16_t> indices_;
-  std::vector<int32_t> narrow_;  // empty when wide_ holds the values
-  std::vector<int64_t> wide_;
+  std::unique_ptr<uint8_t[]> data_;  // (operator new's alignment: 16 bytes)
+  uint32_t size_ = 0;
+  bool wide_ = false;
 };
 
 // Section 五's shingles (Shingles in common/text.h), immutable: one allocation of exactly their
@@ -223,6 +248,8 @@ struct RegionSums {
   int approved = 0;
   int pending_review = 0;
   int returned = 0;
+  // Whether a report was ever summed at the region (YearModel::CountsOf).
+  bool summed = false;
 };
 
 class YearModel {
@@ -317,11 +344,12 @@ class YearModel {
   // Each entry in a node of its own: a ReportEntry is some 300 bytes, and a flat map's free
   // slots (up to half of them after it grows) would hold that much each.
   absl::node_hash_map<std::string, ReportEntry> entries_;
-  // Region → its entries, in the order they were added (the map's nodes stay where they are).
-  absl::flat_hash_map<int, std::vector<ReportEntry*>> entries_at_;
+  // By region: its entries, in the order they were added (the map's nodes stay where they are).
+  std::vector<std::vector<ReportEntry*>> entries_at_;
   // Withdrawn keys → the tombstone's revision: older revisions replayed stay out.
   absl::flat_hash_map<std::string, int64_t> withdrawn_;
-  absl::flat_hash_map<int, RegionSums> sums_;
+  // By region (a dense table: a national year sums at nearly every region).
+  std::vector<RegionSums> sums_;
   uint64_t next_serial_ = 1;
   mutable absl::Mutex similarity_mu_;
   mutable absl::flat_hash_map<std::pair<uint64_t, uint64_t>, double> similarities_

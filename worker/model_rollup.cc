@@ -139,7 +139,7 @@ v1::Rollup YearModel::BuildRollup(int region, int64_t sequence, absl::Time now) 
 
 void YearModel::BuildRollup(int region, int64_t sequence, absl::Time now,
                             v1::Rollup* rollup) const {
-  rollup->set_region_code(tree_->region(region).code());
+  rollup->set_region_code(tree_->region(region).code);
   rollup->set_year(year_);
   rollup->set_sequence(sequence);
   *rollup->mutable_compute_time() = ToProtoTime(now);
@@ -242,7 +242,7 @@ void YearModel::AddCompleteness(int region, const RegionSums& sums,
     const int at = stack.back();
     stack.pop_back();
     if (tree_->ExpectsReport(at) && GovernmentReportAt(at) == nullptr) {
-      completeness->add_missing_regions(tree_->region(at).code());
+      completeness->add_missing_regions(tree_->region(at).code);
     }
     const auto& children = tree_->children(at);
     for (auto it = children.rbegin(); it != children.rend(); ++it) {

@@ -23,7 +23,7 @@ class AnomaliesTest : public ::testing::Test {
         model_(2021, tree_, &settings_),
         previous_(2020, tree_, &settings_) {
     for (int child : tree_->children(tree_->Find(kCounty))) {
-      townships_.push_back(tree_->region(child).code());
+      townships_.push_back(tree_->region(child).code);
     }
   }
 

@@ -58,5 +58,27 @@ TEST(CellVectorTest, SortsUnsortedIndicesAndDropsOnesNoEditionHas) {
   EXPECT_TRUE(Make({}).empty());
 }
 
+TEST(CellVectorTest, ACopyHoldsItsOwnCellsAndComparesEqual) {
+  const int64_t big = int64_t{1} << 40;
+  // An odd number of indices: the values begin after padding.
+  for (const CellVector& original :
+       {Make({{1, 7}, {4, -3}, {8, 0}}), Make({{1, 7}, {2, big}, {3, 1}}), Make({})}) {
+    CellVector copy(original);
+    EXPECT_TRUE(copy == original);
+    EXPECT_THAT(All(copy), ::testing::ContainerEq(All(original)));
+    CellVector assigned = Make({{0, 1}});
+    assigned = original;
+    EXPECT_TRUE(assigned == original);
+    const CellVector moved = std::move(copy);
+    EXPECT_TRUE(moved == original);
+    EXPECT_TRUE(assigned == moved);
+  }
+  // Equal only with the same indices and the same values.
+  EXPECT_FALSE(Make({{1, 7}, {4, -3}}) == Make({{1, 7}, {5, -3}}));
+  EXPECT_FALSE(Make({{1, 7}, {4, -3}}) == Make({{1, 7}, {4, -4}}));
+  EXPECT_FALSE(Make({{1, 7}, {4, -3}}) == Make({{1, 7}}));
+  EXPECT_TRUE(Make({{1, 7}, {4, big}}) == Make({{4, big}, {1, 7}}));
+}
+
 }  // namespace
 }  // namespace gongkai::worker

@@ -254,7 +254,7 @@ TEST_F(RollupTest, CompletenessCountsGovernmentReportsAgainstDeadlines) {
 }
 
 TEST_F(RollupTest, TheNationListsItsFirstHundredMissingRegionsInCodeOrder) {
-  const v1::Completeness c = Rollup(tree_->region(tree_->root()).code()).completeness();
+  const v1::Completeness c = Rollup(tree_->region(tree_->root()).code).completeness();
   EXPECT_GT(c.missing(), 40000);
   ASSERT_EQ(c.missing_regions_size(), 100);
   EXPECT_TRUE(std::is_sorted(c.missing_regions().begin(), c.missing_regions().end()));

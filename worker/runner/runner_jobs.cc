@@ -50,7 +50,7 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
         continue;
       }
       if (drift->regions.size() < kMaxDriftListed) {
-        drift->regions.push_back(tree.region(region).code());
+        drift->regions.push_back(tree.region(region).code);
       }
     }
     if (!drift->regions.empty()) {

@@ -171,7 +171,7 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
         pending_bytes += encoded[i].size;
         if (in_process) {
           items->push_back(
-              {model->tree().region(order[start + i]).code(), std::move(encoded[i].value)});
+              {model->tree().region(order[start + i]).code, std::move(encoded[i].value)});
         } else {
           *field->Add() = std::move(block[i]);
         }
