@@ -43,6 +43,10 @@ ABSL_FLAG(absl::Duration, flush_interval, absl::Milliseconds(2),
           "While changes keep coming, write rollups and flags at most this often, each write "
           "covering every change since the last (a change after a quiet spell is written at "
           "once); 0: after every step (each batch of changes taken).");
+ABSL_FLAG(int, max_extra_years, 2,
+          "At most this many years beyond the resident ones stay in memory once the worker is "
+          "idle (a change to a year uses it and the years either side); the least recently "
+          "used are let go first.");
 ABSL_FLAG(int, resident_years, 1,
           "The latest years with reports kept in memory (with the year before each); older ones "
           "are loaded when a change reaches them or the scheduled recompute refreshes them. 0: "
@@ -124,6 +128,8 @@ int main(int argc, char** argv) {
   }
   options.resident_years = absl::GetFlag(FLAGS_resident_years);
   if (options.resident_years < 0) return Usage("--resident_years must be 0 or more");
+  options.max_extra_years = absl::GetFlag(FLAGS_max_extra_years);
+  if (options.max_extra_years < 0) return Usage("--max_extra_years must be 0 or more");
   options.log = [&](const std::string& line) { logger.Info(line); };
   options.error_log = [&](const std::string& line) { logger.Error(line); };
   if (absl::Status s =

@@ -313,6 +313,7 @@ absl::Status Daemon::StartWorker() {
   if (config_.worker_threads > 0) options.threads = config_.worker_threads;
   options.flush_interval = config_.worker_flush_interval;
   options.resident_years = config_.worker_resident_years;
+  options.max_extra_years = config_.worker_max_extra_years;
   options.settings = worker_settings_;
   options.log = [this](const std::string& line) { logger_->Info(line, {{"component", "worker"}}); };
   options.error_log = [this](const std::string& line) {

@@ -36,6 +36,10 @@ ABSL_FLAG(int, worker_resident_years, 1,
           "The latest years with reports the in-process worker keeps in memory (with the year "
           "before each); older ones are loaded when a change reaches them or the scheduled "
           "recompute refreshes them. 0: every year.");
+ABSL_FLAG(int, worker_max_extra_years, 2,
+          "At most this many years beyond the resident ones stay in the in-process worker's "
+          "memory once it is idle (a change to a year uses it and the years either side); the "
+          "least recently used are let go first.");
 ABSL_FLAG(int, worker_threads, 0,
           "Threads the in-process worker builds rollups and flags on; 0: one per CPU.");
 ABSL_FLAG(absl::Duration, worker_flush_interval, absl::Milliseconds(2),
@@ -134,8 +138,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.worker_resident_years = absl::GetFlag(FLAGS_worker_resident_years);
-  if (config.worker_resident_years < 0) {
-    std::cerr << "gongkaid: --worker_resident_years must be 0 or more\n";
+  config.worker_max_extra_years = absl::GetFlag(FLAGS_worker_max_extra_years);
+  if (config.worker_resident_years < 0 || config.worker_max_extra_years < 0) {
+    std::cerr << "gongkaid: --worker_resident_years and --worker_max_extra_years must be 0 or "
+                 "more\n";
     return 2;
   }
   config.worker_nice = absl::GetFlag(FLAGS_worker_nice);

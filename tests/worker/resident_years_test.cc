@@ -52,6 +52,7 @@ class ResidentYearsTest : public HistoryTest {
       log_.push_back(line);
     };
     options.full_recompute_interval = absl::Hours(24);
+    options.max_extra_years = max_extra_years_;
     options.write_results = [this](const SerializedResults& results) {
       {
         absl::MutexLock lock(&mu_);
@@ -115,6 +116,7 @@ class ResidentYearsTest : public HistoryTest {
   absl::Time Now() const { return absl::FromUnixSeconds(now_.load()); }
 
   std::atomic<int64_t> now_{absl::ToUnixSeconds(kNow)};  // what the test's worker takes for now
+  int max_extra_years_ = 2;                              // RunnerOptions' default
   std::vector<std::string> towns_;
   absl::Mutex mu_;
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
@@ -232,6 +234,39 @@ TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForT
   });
   AwaitApplied();
   EXPECT_EQ(runner_->GetStats().years_loaded, 4);
+  StopWorker();
+  for (int year = 2023; year <= 2026; ++year) {
+    ExpectStoredAsAFullRecompute(year);
+  }
+}
+
+TEST_F(ResidentYearsTest, BeyondTheCapTheLeastRecentlyUsedOlderYearIsLetGoOnceIdle) {
+  FileFourYears();
+  max_extra_years_ = 1;
+  StartWorker();
+  AwaitApplied();
+  EXPECT_EQ(runner_->GetStats().years_loaded, 2);
+  // A correction of 2023 uses 2023 and 2024, both at once: once idle, well within the ten
+  // minutes, the older of the two goes (the cap is one year beyond 2025 and 2026).
+  Submit(towns_[3], 2023, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(5);
+  });
+  AwaitApplied();
+  EXPECT_TRUE(Await([&] { return runner_->GetStats().years_loaded == 3; }));
+  EXPECT_TRUE(Logged("let go of 2023: more than 1 year(s) beyond the resident ones in memory"));
+  EXPECT_FALSE(Logged("let go of 2024"));
+  // A minute later a correction of 2024 uses 2024 and loads 2023 again (2024's flags compare
+  // with it): the same two years, and again 2023 goes.
+  now_ += 60;
+  Submit(towns_[4], 2024, [](v1::Report* r) {
+    r->mutable_table3()->mutable_carried_forward()->set_natural_person(6);
+  });
+  AwaitApplied();
+  EXPECT_TRUE(Await([&] { return runner_->GetStats().years_loaded == 3; }));
+  // Ten minutes on, 2024 is let go as idle; every year's results are those of a whole write.
+  now_ += 10 * 60;
+  EXPECT_TRUE(Await([&] { return runner_->GetStats().years_loaded == 2; }));
+  EXPECT_TRUE(Logged("let go of 2024: idle for 10m"));
   StopWorker();
   for (int year = 2023; year <= 2026; ++year) {
     ExpectStoredAsAFullRecompute(year);

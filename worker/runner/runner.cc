@@ -189,19 +189,29 @@ void Runner::LetGoIdleYears() {
   if (options_.resident_years <= 0) return;
   const std::set<int> resident = ResidentYears();
   const absl::Time now = options_.clock();
-  for (auto it = models_.begin(); it != models_.end();) {
-    const int year = it->first;
-    auto used = last_used_.find(year);
-    if (resident.contains(year) || pending_.contains(year) ||
-        (used != last_used_.end() && now - used->second < options_.idle_year_ttl)) {
-      ++it;
-      continue;
-    }
-    it = models_.erase(it);
-    Log(absl::StrCat("let go of ", year, ": idle for ",
-                     absl::FormatDuration(options_.idle_year_ttl)));
+  auto let_go = [this](int year, const std::string& why) {
+    models_.erase(year);
+    Log(absl::StrCat("let go of ", year, ": ", why));
     absl::MutexLock lock(&mu_);
     stats_.years_loaded = static_cast<int>(models_.size());
+  };
+  // The years beyond the resident ones that stay: (last used, year), least recent first.
+  std::vector<std::pair<absl::Time, int>> extra;
+  std::vector<int> loaded;
+  for (const auto& [year, model] : models_) loaded.push_back(year);
+  for (const int year : loaded) {
+    if (resident.contains(year) || pending_.contains(year)) continue;
+    auto used = last_used_.find(year);
+    if (used != last_used_.end() && now - used->second < options_.idle_year_ttl) {
+      extra.emplace_back(used->second, year);
+    } else {
+      let_go(year, absl::StrCat("idle for ", absl::FormatDuration(options_.idle_year_ttl)));
+    }
+  }
+  std::sort(extra.begin(), extra.end());
+  for (size_t i = 0; i + std::max(options_.max_extra_years, 0) < extra.size(); ++i) {
+    let_go(extra[i].second, absl::StrCat("more than ", options_.max_extra_years,
+                                         " year(s) beyond the resident ones in memory"));
   }
 }
 

@@ -90,6 +90,10 @@ struct RunnerOptions {
   // A year outside the resident ones, loaded for a change (or to compare with one), is let go
   // once no result of it or of the next year was written for this long.
   absl::Duration idle_year_ttl = absl::Minutes(10);
+  // At most this many such years stay loaded once the worker is idle, whatever idle_year_ttl
+  // says: the least recently used beyond it are let go. A change to a year Y uses Y, Y + 1 (its
+  // flags compare with Y) and Y − 1 (Y's compare with it).
+  int max_extra_years = 2;
 };
 
 class Runner {
@@ -154,7 +158,8 @@ class Runner {
   // (loaded and written where their results changed); the years not resident are let go as
   // soon as the next year no longer compares with them.
   absl::Status ScheduledRecompute();
-  // Lets go of the years outside the resident ones that are idle (idle_year_ttl).
+  // Lets go of the years outside the resident ones that are idle (idle_year_ttl), then of the
+  // least recently used of the others beyond max_extra_years.
   void LetGoIdleYears();
   // Applies the changes from next_sequence_ (at most 2,000, waiting until `deadline`
   // for the first) and writes what they affect — `paced`: only once flush_interval has passed
