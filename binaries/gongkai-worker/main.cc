@@ -43,7 +43,7 @@ ABSL_FLAG(absl::Duration, flush_interval, absl::Milliseconds(2),
           "While changes keep coming, write rollups and flags at most this often, each write "
           "covering every change since the last (a change after a quiet spell is written at "
           "once); 0: after every step (each batch of changes taken).");
-ABSL_FLAG(int, max_extra_years, 2,
+ABSL_FLAG(int, max_extra_years, 3,
           "At most this many years beyond the resident ones stay in memory once the worker is "
           "idle (a change to a year uses it and the years either side); the least recently "
           "used are let go first.");

@@ -37,7 +37,7 @@ struct Config {
   int worker_threads = 0;  // 0: RunnerOptions' default (one per CPU)
   absl::Duration worker_flush_interval = absl::Milliseconds(2);  // RunnerOptions::flush_interval
   int worker_resident_years = 1;                                 // RunnerOptions::resident_years
-  int worker_max_extra_years = 2;                                // RunnerOptions::max_extra_years
+  int worker_max_extra_years = 3;                                // RunnerOptions::max_extra_years
   int worker_nice = 0;  // the worker's threads' nice increment
   std::string metrics_listen;
   std::string tls_cert, tls_key, tls_client_ca;

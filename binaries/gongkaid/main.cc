@@ -36,7 +36,7 @@ ABSL_FLAG(int, worker_resident_years, 1,
           "The latest years with reports the in-process worker keeps in memory (with the year "
           "before each); older ones are loaded when a change reaches them or the scheduled "
           "recompute refreshes them. 0: every year.");
-ABSL_FLAG(int, worker_max_extra_years, 2,
+ABSL_FLAG(int, worker_max_extra_years, 3,
           "At most this many years beyond the resident ones stay in the in-process worker's "
           "memory once it is idle (a change to a year uses it and the years either side); the "
           "least recently used are let go first.");

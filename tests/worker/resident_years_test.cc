@@ -116,7 +116,7 @@ class ResidentYearsTest : public HistoryTest {
   absl::Time Now() const { return absl::FromUnixSeconds(now_.load()); }
 
   std::atomic<int64_t> now_{absl::ToUnixSeconds(kNow)};  // what the test's worker takes for now
-  int max_extra_years_ = 2;                              // RunnerOptions' default
+  int max_extra_years_ = 3;                              // RunnerOptions' default
   std::vector<std::string> towns_;
   absl::Mutex mu_;
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);

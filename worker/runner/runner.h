@@ -92,8 +92,9 @@ struct RunnerOptions {
   absl::Duration idle_year_ttl = absl::Minutes(10);
   // At most this many such years stay loaded once the worker is idle, whatever idle_year_ttl
   // says: the least recently used beyond it are let go. A change to a year Y uses Y, Y + 1 (its
-  // flags compare with Y) and Y − 1 (Y's compare with it).
-  int max_extra_years = 2;
+  // flags compare with Y) and Y − 1 (Y's compare with it): three, so that a trickle of changes
+  // to one year loads nothing again.
+  int max_extra_years = 3;
 };
 
 class Runner {
