@@ -47,69 +47,26 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
   return entry;
 }
 
+// Whether two entries hold the same (their outlier measures follow from their cells).
+bool SameEntry(const ReportEntry& a, const ReportEntry& b) {
+  auto same_violations = [&] {
+    for (int i = 0; i < static_cast<int>(a.violations.size()); ++i) {
+      if (a.violations[i].SerializeAsString() != b.violations[i].SerializeAsString()) return false;
+    }
+    return true;
+  };
+  return a.key.region_code() == b.key.region_code() && a.key.year() == b.key.year() &&
+         a.key.scope() == b.key.scope() && a.key.body() == b.key.body() && a.region == b.region &&
+         a.edition == b.edition && a.revision == b.revision && a.cells == b.cells &&
+         a.filed_on == b.filed_on && a.deadline == b.deadline &&
+         a.violations.size() == b.violations.size() && same_violations() &&
+         a.problem_shingles.hashes().data() == b.problem_shingles.hashes().data() &&
+         a.problem_shingles.size() == b.problem_shingles.size() &&
+         a.problem_chars == b.problem_chars && a.narrative_requests == b.narrative_requests &&
+         a.review == b.review && a.review_sequence == b.review_sequence && a.serial == b.serial;
+}
+
 }  // namespace
-
-absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(std::vector<v1::Region> regions,
-                                                                    int year) {
-  auto tree = std::make_shared<RegionTree>();
-  tree->year_ = year;
-  std::sort(regions.begin(), regions.end(),
-            [](const v1::Region& a, const v1::Region& b) { return a.code() < b.code(); });
-  const int n = static_cast<int>(regions.size());
-  tree->regions_.reserve(n);  // never grown again: the index views the codes
-  tree->previous_.resize(n);
-  for (int i = 0; i < n; ++i) {
-    v1::Region& region = regions[i];
-    tree->regions_.push_back({std::move(*region.mutable_code()), std::move(*region.mutable_name()),
-                              region.level(), region.placeholder()});
-    tree->index_[tree->regions_[i].code] = i;
-    for (const v1::RegionLink& link : region.predecessors()) {
-      if (year != 0 && link.year() == year && link.one_to_one()) {
-        tree->previous_[i] = link.code();
-        tree->successor_of_[link.code()] = i;
-      }
-    }
-  }
-  tree->parents_.assign(n, -1);
-  tree->children_.resize(n);
-  for (int i = 0; i < n; ++i) {
-    const std::string& parent = regions[i].parent_code();
-    if (parent.empty()) {
-      tree->root_ = i;
-      continue;
-    }
-    const int p = tree->Find(parent);
-    if (p < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("region ", tree->regions_[i].code, " has unknown parent ", parent));
-    }
-    tree->parents_[i] = p;
-    tree->children_[p].push_back(i);
-  }
-  if (tree->root_ < 0) return absl::InvalidArgumentError("the registry has no root region");
-  tree->expected_.assign(n, 0);
-  for (int i = 0; i < n; ++i) {
-    if (!tree->ExpectsReport(i)) continue;
-    for (int a = i; a >= 0; a = tree->parents_[a]) ++tree->expected_[a];
-  }
-  return std::shared_ptr<const RegionTree>(std::move(tree));
-}
-
-int RegionTree::SuccessorOf(absl::string_view code) const {
-  auto it = successor_of_.find(code);
-  return it == successor_of_.end() ? -1 : it->second;
-}
-
-int RegionTree::Find(absl::string_view code) const {
-  auto it = index_.find(code);
-  return it == index_.end() ? -1 : it->second;
-}
-
-std::vector<int> RegionTree::Ancestors(int i) const {
-  std::vector<int> out;
-  for (int a = i; a >= 0; a = parents_[a]) out.push_back(a);
-  return out;
-}
 
 int EditionIndex(v1::Edition edition) {
   if (edition == v1::EDITION_2019) return 0;
@@ -229,25 +186,37 @@ void YearModel::ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDige
     }
   }
   if (donor != nullptr && next_serial_ < donor->next_serial_) donor = nullptr;
-  std::vector<std::optional<ReportEntry>> prepared(digests.size());
+  // A donor on another tree (a registry change since) has other region indices: share none.
+  const bool share = donor != nullptr && donor->tree_ == tree_;
+  std::vector<std::shared_ptr<ReportEntry>> prepared(digests.size());
   ParallelFor(digests.size(), threads, [&](int i) {
     const v1::ReportDigest& digest = digests[i];
     const int region = tree_->Find(digest.key().region_code());
     if (digest.key().year() != year_ || region < 0 || EditionIndex(digest.edition()) < 0) {
       return;  // Apply makes no entry of these.
     }
-    const ReportEntry* same = donor == nullptr ? nullptr : donor->Find(digest.key());
-    if (same != nullptr && same->revision != digest.revision()) same = nullptr;
-    prepared[i] = MakeEntry(digest, region, *settings_, tree_->region(region).level, same);
+    const std::shared_ptr<ReportEntry>* same = nullptr;
+    if (donor != nullptr) {
+      auto it = donor->entries_.find(ReportId(digest.key()));
+      if (it != donor->entries_.end() && it->second->revision == digest.revision()) {
+        same = &it->second;
+      }
+    }
+    ReportEntry made = MakeEntry(digest, region, *settings_, tree_->region(region).level,
+                                 same == nullptr ? nullptr : same->get());
+    // Made afresh and compared, never assumed: the donor's entry is shared only when equal.
+    if (share && same != nullptr && SameEntry(made, **same)) {
+      prepared[i] = *same;
+    } else {
+      prepared[i] = std::make_shared<ReportEntry>(std::move(made));
+    }
   });
-  for (int i = 0; i < digests.size(); ++i) {
-    Apply(digests[i], prepared[i].has_value() ? &*prepared[i] : nullptr);
-  }
+  for (int i = 0; i < digests.size(); ++i) Apply(digests[i], std::move(prepared[i]));
 }
 
 bool YearModel::Newer(const std::string& id, int64_t revision) {
   auto it = entries_.find(id);
-  if (it != entries_.end() && it->second.revision >= revision) return false;
+  if (it != entries_.end() && it->second->revision >= revision) return false;
   if (auto gone = withdrawn_.find(id); gone != withdrawn_.end()) {
     if (gone->second >= revision) return false;
     withdrawn_.erase(gone);
@@ -264,14 +233,20 @@ std::vector<int> YearModel::Withdraw(const v1::ReportKey& key, int64_t revision)
   withdrawn_[id] = revision;
   auto it = entries_.find(id);
   if (it == entries_.end()) return {};
-  Contribute(it->second, -1);
+  Contribute(*it->second, -1);
   std::vector<ReportEntry*>& at = entries_at_[region];
-  at.erase(std::find(at.begin(), at.end(), &it->second));
+  at.erase(std::find(at.begin(), at.end(), it->second.get()));
   entries_.erase(it);
   return tree_->Ancestors(region);
 }
 
-std::vector<int> YearModel::Apply(const v1::ReportDigest& digest, ReportEntry* prepared) {
+void YearModel::Repoint(int region, const ReportEntry* from, ReportEntry* to) {
+  std::vector<ReportEntry*>& at = entries_at_[region];
+  *std::find(at.begin(), at.end(), from) = to;
+}
+
+std::vector<int> YearModel::Apply(const v1::ReportDigest& digest,
+                                  std::shared_ptr<ReportEntry> prepared) {
   if (digest.key().year() != year_) return {};
   // (A prepared entry was made for a region found already.)
   const int region =
@@ -280,34 +255,39 @@ std::vector<int> YearModel::Apply(const v1::ReportDigest& digest, ReportEntry* p
   const std::string id = ReportId(digest.key());
   if (!Newer(id, digest.revision())) return {};
   if (EditionIndex(digest.edition()) < 0) return {};
-  ReportEntry entry = prepared != nullptr
-                          ? std::move(*prepared)
-                          : MakeEntry(digest, region, *settings_, tree_->region(region).level);
-  if (entry.serial == 0) entry.serial = next_serial_++;
-  auto it = entries_.find(id);
-  if (it != entries_.end()) {
-    Contribute(it->second, -1);
-    it->second = std::move(entry);
-    Contribute(it->second, +1);
+  std::shared_ptr<ReportEntry> entry =
+      prepared != nullptr ? std::move(prepared)
+                          : std::make_shared<ReportEntry>(
+                                MakeEntry(digest, region, *settings_, tree_->region(region).level));
+  if (entry->serial == 0) entry->serial = next_serial_++;  // (a shared entry has its serial)
+  auto [it, added] = entries_.try_emplace(id);
+  if (added) {
+    entries_at_[region].push_back(entry.get());
   } else {
-    ReportEntry& added = entries_.emplace(id, std::move(entry)).first->second;
-    entries_at_[region].push_back(&added);
-    Contribute(added, +1);
+    Contribute(*it->second, -1);
+    Repoint(region, it->second.get(), entry.get());
   }
+  it->second = std::move(entry);
+  Contribute(*it->second, +1);
   return tree_->Ancestors(region);
 }
 
 std::vector<int> YearModel::ApplyReview(const v1::ReportKey& key, const v1::Review& review) {
   auto it = entries_.find(ReportId(key));
-  if (it == entries_.end() || it->second.revision != review.revision() ||
-      it->second.review_sequence >= review.sequence()) {
+  if (it == entries_.end() || it->second->revision != review.revision() ||
+      it->second->review_sequence >= review.sequence()) {
     return {};
   }
-  Contribute(it->second, -1);
-  it->second.review = review.state();
-  it->second.review_sequence = review.sequence();
-  Contribute(it->second, +1);
-  return tree_->Ancestors(it->second.region);
+  Contribute(*it->second, -1);
+  if (it->second.use_count() > 1) {  // shared with another model: this model's copy changes
+    auto copy = std::make_shared<ReportEntry>(*it->second);
+    Repoint(copy->region, it->second.get(), copy.get());
+    it->second = std::move(copy);
+  }
+  it->second->review = review.state();
+  it->second->review_sequence = review.sequence();
+  Contribute(*it->second, +1);
+  return tree_->Ancestors(it->second->region);
 }
 
 void EditionSums::Add(int i, int64_t delta) {
@@ -374,7 +354,7 @@ const ReportEntry* YearModel::LastYear(const YearModel& previous, const ReportEn
 
 const ReportEntry* YearModel::Find(const v1::ReportKey& key) const {
   auto it = entries_.find(ReportId(key));
-  return it == entries_.end() ? nullptr : &it->second;
+  return it == entries_.end() ? nullptr : it->second.get();
 }
 
 std::vector<const ReportEntry*> YearModel::ReportsAt(int region) const {

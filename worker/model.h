@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/node_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
@@ -325,7 +324,9 @@ class YearModel {
 
  private:
   // Apply, with the digest's entry already made (nullptr: made here when needed).
-  std::vector<int> Apply(const v1::ReportDigest& digest, ReportEntry* prepared);
+  std::vector<int> Apply(const v1::ReportDigest& digest, std::shared_ptr<ReportEntry> prepared);
+  // Puts `to` where `from` is in the region's list of entries (an entry replaced in place).
+  void Repoint(int region, const ReportEntry* from, ReportEntry* to);
   // Applies the withdrawal of the key at `revision`.
   std::vector<int> Withdraw(const v1::ReportKey& key, int64_t revision);
   // Whether revision `revision` of the report `id` is newer than what the model has of it
@@ -341,10 +342,11 @@ class YearModel {
   int year_;
   std::shared_ptr<const RegionTree> tree_;
   const Settings* settings_;
-  // Each entry in a node of its own: a ReportEntry is some 300 bytes, and a flat map's free
-  // slots (up to half of them after it grows) would hold that much each.
-  absl::node_hash_map<std::string, ReportEntry> entries_;
-  // By region: its entries, in the order they were added (the map's nodes stay where they are).
+  // Entries by report id. A full recompute's fresh model shares the entries of its donor that
+  // the store holds unchanged (ApplyAll): an entry is never changed in place while another
+  // model holds it — a new revision is a new entry, and a review decision changes a copy.
+  absl::flat_hash_map<std::string, std::shared_ptr<ReportEntry>> entries_;
+  // By region: its entries, in the order they were added (each stays where it is allocated).
   std::vector<std::vector<ReportEntry*>> entries_at_;
   // Withdrawn keys → the tombstone's revision: older revisions replayed stay out.
   absl::flat_hash_map<std::string, int64_t> withdrawn_;

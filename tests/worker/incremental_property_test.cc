@@ -201,6 +201,71 @@ TEST(IncrementalPropertyTest, AReloadTakesWhatOnlyARevisionDecidesFromTheModelIn
             entry(fresh, regions[0])->problem_shingles.hashes());
 }
 
+TEST(IncrementalPropertyTest, AReloadSharesTheEntriesTheStoreHoldsUnchangedAndAReviewChangesACopy) {
+  const auto tree = testing::NationalTree();
+  Settings settings;
+  const std::vector<std::string> regions = {"330226001000", "330226002000", "330226104000"};
+  YearModel before(2021, tree, &settings);  // the model in memory
+  google::protobuf::RepeatedPtrField<v1::ReportDigest> stored;
+  for (size_t i = 0; i < regions.size(); ++i) {
+    testing::RevisionSpec spec{.region = regions[i],
+                               .cells = {{"table3.new_requests.total", 10 + i}},
+                               .problems = "政务公开工作存在的主要问题是信息发布不够及时。"};
+    before.Apply(testing::Rev(spec));
+    // The second drifted: the store holds other cells under the same revision.
+    if (i == 1) spec.cells["table3.new_requests.total"] = 99;
+    *stored.Add() = DigestOf(testing::Rev(spec));
+  }
+  YearModel fresh(2021, tree, &settings);
+  fresh.ApplyAll(stored, 2);
+  YearModel lent(2021, tree, &settings);
+  lent.ApplyAll(stored, 2, &before);
+  auto entry = [](const YearModel& model, const std::string& region) {
+    v1::ReportKey key;
+    key.set_region_code(region);
+    key.set_year(2021);
+    key.set_scope(v1::SCOPE_OWN);
+    return model.Find(key);
+  };
+  // What the store holds unchanged is the very entry in memory; the drifted one is made anew,
+  // and the drift shows.
+  EXPECT_EQ(entry(lent, regions[0]), entry(before, regions[0]));
+  EXPECT_EQ(entry(lent, regions[2]), entry(before, regions[2]));
+  EXPECT_NE(entry(lent, regions[1]), entry(before, regions[1]));
+  EXPECT_EQ(entry(lent, regions[1])->cells.Find(0), entry(fresh, regions[1])->cells.Find(0));
+  EXPECT_TRUE(entry(lent, regions[1])->cells == entry(fresh, regions[1])->cells);
+  EXPECT_TRUE(lent.Differences(fresh).empty());
+  EXPECT_EQ(lent.Differences(before).size(), 5u);  // the township and its four ancestors
+  // A review decision about a shared entry changes it in the model it is applied to only.
+  v1::Review approved;
+  approved.set_state(v1::REVIEW_STATE_APPROVED);
+  approved.set_revision(1);
+  approved.set_sequence(7);
+  const ReportEntry* shared = entry(before, regions[0]);
+  EXPECT_EQ(lent.ApplyReview(shared->key, approved).size(), 5u);
+  EXPECT_EQ(entry(lent, regions[0])->review, v1::REVIEW_STATE_APPROVED);
+  EXPECT_EQ(entry(before, regions[0]), shared);
+  EXPECT_EQ(shared->review, v1::REVIEW_STATE_PENDING);
+  EXPECT_NE(entry(lent, regions[0]), shared);
+  EXPECT_EQ(lent.ReportsAt(tree->Find(regions[0])),
+            std::vector<const ReportEntry*>{entry(lent, regions[0])});
+  EXPECT_EQ(lent.Differences(fresh).size(), 5u);
+  // Applied to the other model too, the two agree again; a later revision replaces the entry
+  // in its region's list.
+  EXPECT_EQ(fresh.ApplyReview(shared->key, approved).size(), 5u);
+  EXPECT_TRUE(lent.Differences(fresh).empty());
+  const ReportEntry* reviewed = entry(lent, regions[0]);
+  testing::RevisionSpec second{
+      .region = regions[0], .cells = {{"table3.new_requests.total", 12}}, .revision = 2};
+  lent.Apply(testing::Rev(second));
+  fresh.Apply(testing::Rev(second));
+  EXPECT_NE(entry(lent, regions[0]), reviewed);
+  EXPECT_EQ(lent.ReportsAt(tree->Find(regions[0])),
+            std::vector<const ReportEntry*>{entry(lent, regions[0])});
+  EXPECT_TRUE(lent.Differences(fresh).empty());
+  EXPECT_EQ(entry(before, regions[0])->revision, 1);  // the model in memory as it was
+}
+
 TEST(IncrementalPropertyTest, DifferencesNoticesDrift) {
   const auto tree = testing::NationalTree();
   Settings settings;
