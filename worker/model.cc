@@ -44,6 +44,10 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
   }
   if (digest.has_stated_requests()) entry.narrative_requests = digest.stated_requests();
   entry.outlier_measures = OutlierMeasuresOf(entry, settings.min_ratio_denominator);
+  for (const auto& [i, value] : entry.cells) {
+    if (i >= kFirstCellsTracked) break;
+    if (value != 0) entry.nonzero_first_cells |= uint64_t{1} << i;
+  }
   return entry;
 }
 

@@ -172,6 +172,9 @@ class ShingleSet {
 inline constexpr int kOutlierMeasures = 3;
 using OutlierMeasures = std::array<double, kOutlierMeasures>;
 
+// ReportEntry::nonzero_first_cells tracks the first this many cells of an edition (table 二's).
+inline constexpr int kFirstCellsTracked = 64;
+
 // What the model keeps of one stored report.
 struct ReportEntry {
   v1::ReportKey key;
@@ -197,6 +200,9 @@ struct ReportEntry {
   // Made with the entry (OutlierMeasuresOf): each report's are read for every peer of every
   // report, so they are not worked out from the cells each time.
   OutlierMeasures outlier_measures;
+  // Bit i: cell i (of the first kFirstCellsTracked, table 二's) is filled with a value other
+  // than zero. ZERO_PUBLICATION reads it for every peer of every report.
+  uint64_t nonzero_first_cells = 0;
 
   bool government() const { return key.body().empty(); }
   bool summary() const { return key.scope() == v1::SCOPE_SUMMARY; }
