@@ -1,8 +1,7 @@
 #include "worker/model.h"
 
 #include <algorithm>
-#include <cstring>
-#include <limits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/parallel.h"
@@ -88,73 +87,6 @@ absl::CivilDay DeadlineFor(const Settings& settings, v1::Level level, bool depar
   return absl::CivilDay(year + 1, d.month, d.day);
 }
 
-ShingleSet::ShingleSet(const std::vector<uint32_t>& hashes) : size_(hashes.size()) {
-  if (hashes.empty()) return;
-  std::shared_ptr<uint32_t[]> data = std::make_shared_for_overwrite<uint32_t[]>(hashes.size());
-  std::copy(hashes.begin(), hashes.end(), data.get());
-  data_ = std::move(data);
-}
-
-CellVector::CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
-                       const google::protobuf::RepeatedField<int64_t>& values) {
-  // Indices come from CellsOf (a few hundred), ascending; one out of range is no cell of the
-  // edition, and an unsorted digest (not one this store wrote) is sorted here.
-  std::vector<std::pair<int, int64_t>> cells;
-  const int n = std::min(indices.size(), values.size());
-  cells.reserve(n);
-  for (int i = 0; i < n; ++i) {
-    if (indices[i] >= 0 && indices[i] <= std::numeric_limits<uint16_t>::max()) {
-      cells.emplace_back(indices[i], values[i]);
-    }
-  }
-  if (!std::is_sorted(cells.begin(), cells.end())) std::sort(cells.begin(), cells.end());
-  wide_ = !std::all_of(cells.begin(), cells.end(), [](const auto& cell) {
-    return cell.second >= std::numeric_limits<int32_t>::min() &&
-           cell.second <= std::numeric_limits<int32_t>::max();
-  });
-  size_ = static_cast<uint32_t>(cells.size());
-  if (size_ == 0) return;
-  data_ = std::make_unique<uint8_t[]>(Bytes());
-  auto* kept_indices = reinterpret_cast<uint16_t*>(data_.get());
-  uint8_t* kept_values = data_.get() + ValuesOffset(size_);
-  for (size_t i = 0; i < cells.size(); ++i) {
-    kept_indices[i] = static_cast<uint16_t>(cells[i].first);
-    if (wide_) {
-      reinterpret_cast<int64_t*>(kept_values)[i] = cells[i].second;
-    } else {
-      reinterpret_cast<int32_t*>(kept_values)[i] = static_cast<int32_t>(cells[i].second);
-    }
-  }
-}
-
-CellVector::CellVector(const CellVector& other) : size_(other.size_), wide_(other.wide_) {
-  if (other.data_ == nullptr) return;
-  data_ = std::make_unique<uint8_t[]>(Bytes());
-  std::memcpy(data_.get(), other.data_.get(), Bytes());
-}
-
-CellVector& CellVector::operator=(const CellVector& other) {
-  if (this != &other) *this = CellVector(other);
-  return *this;
-}
-
-bool CellVector::operator==(const CellVector& other) const {
-  if (size_ != other.size_ || !std::equal(indices(), indices() + size_, other.indices())) {
-    return false;
-  }
-  for (size_t i = 0; i < size_; ++i) {
-    if (Value(i) != other.Value(i)) return false;
-  }
-  return true;
-}
-
-std::optional<int64_t> CellVector::Find(int index) const {
-  const uint16_t* end = indices() + size_;
-  const uint16_t* it = std::lower_bound(indices(), end, index);
-  if (it == end || *it != index) return std::nullopt;
-  return Value(static_cast<size_t>(it - indices()));
-}
-
 std::optional<int64_t> ReportEntry::Cell(absl::string_view field_path) const {
   const int index = FindCell(edition, field_path);
   if (index < 0) return std::nullopt;
@@ -238,14 +170,14 @@ std::vector<int> YearModel::Withdraw(const v1::ReportKey& key, int64_t revision)
   auto it = entries_.find(id);
   if (it == entries_.end()) return {};
   Contribute(*it->second, -1);
-  std::vector<ReportEntry*>& at = entries_at_[region];
+  std::vector<const ReportEntry*>& at = entries_at_[region];
   at.erase(std::find(at.begin(), at.end(), it->second.get()));
   entries_.erase(it);
   return tree_->Ancestors(region);
 }
 
-void YearModel::Repoint(int region, const ReportEntry* from, ReportEntry* to) {
-  std::vector<ReportEntry*>& at = entries_at_[region];
+void YearModel::Repoint(int region, const ReportEntry* from, const ReportEntry* to) {
+  std::vector<const ReportEntry*>& at = entries_at_[region];
   *std::find(at.begin(), at.end(), from) = to;
 }
 

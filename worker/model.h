@@ -103,8 +103,9 @@ class CellVector {
   CellVector() = default;
   CellVector(const CellVector& other);
   CellVector& operator=(const CellVector& other);
-  CellVector(CellVector&&) = default;
-  CellVector& operator=(CellVector&&) = default;
+  // A vector moved from is empty.
+  CellVector(CellVector&& other) noexcept;
+  CellVector& operator=(CellVector&& other) noexcept;
   // Parallel arrays, as a digest holds them (ascending indices): pairs are taken up to the
   // shorter one's length, an index outside 0–65,535 (no cell of any edition) is dropped, and
   // unsorted indices are sorted.
@@ -175,7 +176,9 @@ using OutlierMeasures = std::array<double, kOutlierMeasures>;
 // ReportEntry::nonzero_first_cells tracks the first this many cells of an edition (table 二's).
 inline constexpr int kFirstCellsTracked = 64;
 
-// What the model keeps of one stored report.
+// What the model keeps of one stored report. Entries are shared between a full recompute's
+// two models when equal: a field added here must be compared in SameEntry (model.cc), or a
+// drifted entry could be shared and its drift never seen.
 struct ReportEntry {
   v1::ReportKey key;
   int region = -1;
@@ -274,8 +277,10 @@ class YearModel {
   // With a `donor` (an earlier model of the same year, as a full recompute has; it must not
   // change meanwhile), what a revision's content alone decides is taken from the donor for
   // every report it holds at the same revision, not worked out again: the section 五 shingles
-  // and the entry's serial, and with them the similarities the donor remembers. Sums, counts,
-  // dates and review states — what a full recompute checks — are always made afresh.
+  // and the entry's serial, and with them the similarities the donor remembers. The rest of
+  // each entry (cells, dates, verdict, review) is made afresh and compared with the donor's:
+  // where equal, this model holds the donor's very entry (shared), else its own. Sums and
+  // counts — what a full recompute checks — are always made afresh.
   void ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDigest>& digests, int threads,
                 const YearModel* donor = nullptr);
   // Applies a review decision about revision review.revision() of the key: a decision about
@@ -332,7 +337,7 @@ class YearModel {
   // Apply, with the digest's entry already made (nullptr: made here when needed).
   std::vector<int> Apply(const v1::ReportDigest& digest, std::shared_ptr<ReportEntry> prepared);
   // Puts `to` where `from` is in the region's list of entries (an entry replaced in place).
-  void Repoint(int region, const ReportEntry* from, ReportEntry* to);
+  void Repoint(int region, const ReportEntry* from, const ReportEntry* to);
   // Applies the withdrawal of the key at `revision`.
   std::vector<int> Withdraw(const v1::ReportKey& key, int64_t revision);
   // Whether revision `revision` of the report `id` is newer than what the model has of it
@@ -353,7 +358,7 @@ class YearModel {
   // model holds it — a new revision is a new entry, and a review decision changes a copy.
   absl::flat_hash_map<std::string, std::shared_ptr<ReportEntry>> entries_;
   // By region: its entries, in the order they were added (each stays where it is allocated).
-  std::vector<std::vector<ReportEntry*>> entries_at_;
+  std::vector<std::vector<const ReportEntry*>> entries_at_;
   // Withdrawn keys → the tombstone's revision: older revisions replayed stay out.
   absl::flat_hash_map<std::string, int64_t> withdrawn_;
   // By region (a dense table: a national year sums at nearly every region).

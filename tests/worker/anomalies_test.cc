@@ -64,6 +64,21 @@ const std::map<std::string, int64_t> kAllZero2021 = {
     {"table2_2021.item6.enforcement.decisions", 0},
     {"table2_2021.item8.fees.amount", 0}};
 
+// ZERO_PUBLICATION reads table 二 from a bit mask of each report's first cells
+// (ReportEntry::nonzero_first_cells): the table's cells come first in every edition and fit.
+TEST(AnomaliesSchemaTest, TableTwoIsFirstAndFitsTheMaskInEveryEdition) {
+  for (v1::Edition edition : {v1::EDITION_2019, v1::EDITION_2021}) {
+    const auto& cells = CellsOf(edition);
+    size_t first_others = 0;
+    while (first_others < cells.size() && cells[first_others].table == "二") ++first_others;
+    EXPECT_GT(first_others, 0u) << edition;
+    EXPECT_LE(first_others, static_cast<size_t>(kFirstCellsTracked)) << edition;
+    for (size_t i = first_others; i < cells.size(); ++i) {
+      EXPECT_NE(cells[i].table, "二") << edition << " " << cells[i].field_path;
+    }
+  }
+}
+
 TEST_F(AnomaliesTest, ZeroPublicationFlagsAnAllZeroTableWhenSiblingsPublished) {
   model_.Apply(Rev({.region = townships_[0], .cells = kAllZero2021}));
   for (int i = 1; i <= 3; ++i) {

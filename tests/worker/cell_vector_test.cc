@@ -72,6 +72,14 @@ TEST(CellVectorTest, ACopyHoldsItsOwnCellsAndComparesEqual) {
     const CellVector moved = std::move(copy);
     EXPECT_TRUE(moved == original);
     EXPECT_TRUE(assigned == moved);
+    // What was moved from is empty, and usable.
+    EXPECT_TRUE(copy.empty());  // NOLINT(bugprone-use-after-move)
+    EXPECT_TRUE(All(copy).empty());
+    EXPECT_TRUE(copy == Make({}));
+    CellVector taken = Make({{2, 3}});
+    taken = std::move(assigned);
+    EXPECT_TRUE(taken == original);
+    EXPECT_EQ(assigned.size(), 0u);  // NOLINT(bugprone-use-after-move)
   }
   // Equal only with the same indices and the same values.
   EXPECT_FALSE(Make({{1, 7}, {4, -3}}) == Make({{1, 7}, {5, -3}}));

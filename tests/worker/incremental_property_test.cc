@@ -266,6 +266,74 @@ TEST(IncrementalPropertyTest, AReloadSharesTheEntriesTheStoreHoldsUnchangedAndAR
   EXPECT_EQ(entry(before, regions[0])->revision, 1);  // the model in memory as it was
 }
 
+TEST(IncrementalPropertyTest, AnEntryIsSharedOnlyWhenTheStoreHoldsItAllTheSame) {
+  const auto tree = testing::NationalTree();
+  Settings settings;
+  std::vector<std::string> regions;
+  for (int child : tree->children(tree->Find("330226000000"))) {
+    if (regions.size() < 6) regions.push_back(tree->region(child).code);
+  }
+  ASSERT_EQ(regions.size(), 6u);
+  YearModel before(2021, tree, &settings);  // the model in memory
+  google::protobuf::RepeatedPtrField<v1::ReportDigest> stored;
+  for (const std::string& region : regions) {
+    const v1::Revision revision =
+        testing::Rev({.region = region, .cells = {{"table3.new_requests.total", 3}}});
+    before.Apply(revision);
+    *stored.Add() = DigestOf(revision);
+  }
+  // The store differs from the model in memory in one field each, at the same revision (the
+  // first and the last the same).
+  stored[1].set_review_state(v1::REVIEW_STATE_APPROVED);
+  stored[1].set_review_sequence(9);
+  stored[2].set_publication_date("2022-02-01");
+  stored[3].add_violations()->set_rule("R1");
+  stored[4].set_stated_requests(77);
+  YearModel lent(2021, tree, &settings);
+  lent.ApplyAll(stored, 2, &before);
+  YearModel fresh(2021, tree, &settings);
+  fresh.ApplyAll(stored, 2);
+  auto entry = [&](const YearModel& model, int i) {
+    v1::ReportKey key;
+    key.set_region_code(regions[i]);
+    key.set_year(2021);
+    key.set_scope(v1::SCOPE_OWN);
+    return model.Find(key);
+  };
+  EXPECT_EQ(entry(lent, 0), entry(before, 0));
+  EXPECT_EQ(entry(lent, 5), entry(before, 5));
+  for (int i = 1; i <= 4; ++i) EXPECT_NE(entry(lent, i), entry(before, i)) << i;
+  EXPECT_EQ(entry(lent, 1)->review, v1::REVIEW_STATE_APPROVED);
+  EXPECT_EQ(entry(lent, 2)->filed_on, absl::CivilDay(2022, 2, 1));
+  EXPECT_EQ(entry(lent, 3)->violations.size(), 1u);
+  EXPECT_EQ(entry(lent, 4)->narrative_requests, 77);
+  EXPECT_TRUE(lent.Differences(fresh).empty());
+  // A review decision applied to the model in memory first (as a catch-up applies it) changes
+  // its own copy; the shared entry stays as the other model holds it.
+  const ReportEntry* shared = entry(before, 0);
+  v1::Review approved;
+  approved.set_state(v1::REVIEW_STATE_APPROVED);
+  approved.set_revision(1);
+  approved.set_sequence(10);
+  EXPECT_FALSE(before.ApplyReview(shared->key, approved).empty());
+  EXPECT_NE(entry(before, 0), shared);
+  EXPECT_EQ(entry(lent, 0), shared);
+  EXPECT_EQ(shared->review, v1::REVIEW_STATE_PENDING);
+  EXPECT_FALSE(lent.ApplyReview(shared->key, approved).empty());
+  EXPECT_EQ(entry(lent, 0)->review, v1::REVIEW_STATE_APPROVED);
+  // A withdrawal of a shared entry takes it out of one model only.
+  v1::Revision withdrawal = testing::Rev({.region = regions[5], .revision = 2});
+  withdrawal.set_withdrawn(true);
+  EXPECT_FALSE(lent.Apply(withdrawal).empty());
+  EXPECT_EQ(entry(lent, 5), nullptr);
+  EXPECT_TRUE(lent.ReportsAt(tree->Find(regions[5])).empty());
+  ASSERT_NE(entry(before, 5), nullptr);
+  EXPECT_EQ(before.ReportsAt(tree->Find(regions[5])),
+            std::vector<const ReportEntry*>{entry(before, 5)});
+  EXPECT_EQ(entry(before, 5)->cells.Find(FindCell(v1::EDITION_2021, "table3.new_requests.total")),
+            3);
+}
+
 TEST(IncrementalPropertyTest, DifferencesNoticesDrift) {
   const auto tree = testing::NationalTree();
   Settings settings;
