@@ -11,6 +11,15 @@
 namespace gongkai::worker {
 namespace {
 
+// The model's entry of the 2021 own report filed at `region`, or nullptr.
+const ReportEntry* OwnEntry(const YearModel& model, const std::string& region) {
+  v1::ReportKey key;
+  key.set_region_code(region);
+  key.set_year(2021);
+  key.set_scope(v1::SCOPE_OWN);
+  return model.Find(key);
+}
+
 v1::Revision RandomRevision(std::mt19937& rng, const std::vector<std::string>& regions,
                             int64_t revision, int key) {
   const auto edition = rng() % 4 == 0 ? v1::EDITION_2019 : v1::EDITION_2021;
@@ -144,13 +153,7 @@ TEST(IncrementalPropertyTest, AReloadTakesWhatOnlyARevisionDecidesFromTheModelIn
     }
     *stored.Add() = DigestOf(testing::Rev(spec));
   }
-  auto entry = [](const YearModel& model, const std::string& region) {
-    v1::ReportKey key;
-    key.set_region_code(region);
-    key.set_year(2021);
-    key.set_scope(v1::SCOPE_OWN);
-    return model.Find(key);
-  };
+  const auto entry = OwnEntry;
   // A similarity the model in memory remembers, of two revisions the store still holds.
   EXPECT_GT(before.NarrativeSimilarity(*entry(before, regions[0]), *entry(before, regions[2])),
             0.0);
@@ -220,13 +223,7 @@ TEST(IncrementalPropertyTest, AReloadSharesTheEntriesTheStoreHoldsUnchangedAndAR
   fresh.ApplyAll(stored, 2);
   YearModel lent(2021, tree, &settings);
   lent.ApplyAll(stored, 2, &before);
-  auto entry = [](const YearModel& model, const std::string& region) {
-    v1::ReportKey key;
-    key.set_region_code(region);
-    key.set_year(2021);
-    key.set_scope(v1::SCOPE_OWN);
-    return model.Find(key);
-  };
+  const auto entry = OwnEntry;
   // What the store holds unchanged is the very entry in memory; the drifted one is made anew,
   // and the drift shows.
   EXPECT_EQ(entry(lent, regions[0]), entry(before, regions[0]));
@@ -293,13 +290,7 @@ TEST(IncrementalPropertyTest, AnEntryIsSharedOnlyWhenTheStoreHoldsItAllTheSame) 
   lent.ApplyAll(stored, 2, &before);
   YearModel fresh(2021, tree, &settings);
   fresh.ApplyAll(stored, 2);
-  auto entry = [&](const YearModel& model, int i) {
-    v1::ReportKey key;
-    key.set_region_code(regions[i]);
-    key.set_year(2021);
-    key.set_scope(v1::SCOPE_OWN);
-    return model.Find(key);
-  };
+  auto entry = [&](const YearModel& model, int i) { return OwnEntry(model, regions[i]); };
   EXPECT_EQ(entry(lent, 0), entry(before, 0));
   EXPECT_EQ(entry(lent, 5), entry(before, 5));
   for (int i = 1; i <= 4; ++i) EXPECT_NE(entry(lent, i), entry(before, i)) << i;

@@ -37,6 +37,13 @@ class ResidentYearsTest : public HistoryTest {
     StopWorker();
   }
 
+  // A new revision of the town's report of `year` with another 上年结转 count.
+  void CorrectCarriedForward(const std::string& town, int year, int natural_person) {
+    Submit(town, year, [natural_person](v1::Report* r) {
+      r->mutable_table3()->mutable_carried_forward()->set_natural_person(natural_person);
+    });
+  }
+
   void StopWorker() {
     runner_->Stop();
     runner_thread_.join();
@@ -131,9 +138,7 @@ TEST_F(ResidentYearsTest, AStoredRollupCarriesTheSequenceAndTimeItWasComputedAt)
   AwaitApplied();
   const int64_t started = store_->HeadSequence();
   now_ += 3600;
-  Submit(towns_[0], 2026, [](v1::Report* r) {
-    r->mutable_table3()->mutable_carried_forward()->set_natural_person(11);
-  });
+  CorrectCarriedForward(towns_[0], 2026, 11);
   AwaitApplied();
   StopWorker();
   const int64_t head = store_->HeadSequence();
@@ -157,12 +162,8 @@ TEST_F(ResidentYearsTest, AStoredRollupCarriesTheSequenceAndTimeItWasComputedAt)
 TEST_F(ResidentYearsTest, ARestartRollsUpTheLatestYearAndChangesSinceTheCheckpointReachTheOthers) {
   FileFourYears();
   // While no worker runs, a 2023 report and a 2025 report change.
-  Submit(towns_[0], 2023, [](v1::Report* r) {
-    r->mutable_table3()->mutable_carried_forward()->set_natural_person(9);
-  });
-  Submit(towns_[1], 2025, [](v1::Report* r) {
-    r->mutable_table3()->mutable_carried_forward()->set_natural_person(7);
-  });
+  CorrectCarriedForward(towns_[0], 2023, 9);
+  CorrectCarriedForward(towns_[1], 2025, 7);
   const int64_t checkpoint = *store_->WorkerCheckpoint();
   ASSERT_LT(checkpoint, store_->HeadSequence());
   StartWorker();
@@ -219,9 +220,7 @@ TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForT
   AwaitApplied();
   EXPECT_EQ(runner_->GetStats().years_loaded, 2);
   // A late correction of 2023 loads 2023, and 2024 whose carry-over compares with it.
-  Submit(towns_[3], 2023, [](v1::Report* r) {
-    r->mutable_table3()->mutable_carried_forward()->set_natural_person(5);
-  });
+  CorrectCarriedForward(towns_[3], 2023, 5);
   AwaitApplied();
   EXPECT_EQ(runner_->GetStats().years_loaded, 4);
   // Ten minutes later, with nothing more for them, both are let go.
@@ -229,9 +228,7 @@ TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForT
   EXPECT_TRUE(Await([&] { return runner_->GetStats().years_loaded == 2; }));
   EXPECT_TRUE(Logged("let go of 2023: idle for 10m"));
   // The next correction loads them again, and every year's results are those of a whole write.
-  Submit(towns_[4], 2023, [](v1::Report* r) {
-    r->mutable_table3()->mutable_carried_forward()->set_natural_person(6);
-  });
+  CorrectCarriedForward(towns_[4], 2023, 6);
   AwaitApplied();
   EXPECT_EQ(runner_->GetStats().years_loaded, 4);
   StopWorker();
@@ -248,9 +245,7 @@ TEST_F(ResidentYearsTest, BeyondTheCapTheLeastRecentlyUsedOlderYearIsLetGoOnceId
   EXPECT_EQ(runner_->GetStats().years_loaded, 2);
   // A correction of 2023 uses 2023 and 2024, both at once: once idle, well within the ten
   // minutes, the older of the two goes (the cap is one year beyond 2025 and 2026).
-  Submit(towns_[3], 2023, [](v1::Report* r) {
-    r->mutable_table3()->mutable_carried_forward()->set_natural_person(5);
-  });
+  CorrectCarriedForward(towns_[3], 2023, 5);
   AwaitApplied();
   EXPECT_TRUE(Await([&] { return runner_->GetStats().years_loaded == 3; }));
   EXPECT_TRUE(Logged("let go of 2023: more than 1 year(s) beyond the resident ones in memory"));
@@ -258,9 +253,7 @@ TEST_F(ResidentYearsTest, BeyondTheCapTheLeastRecentlyUsedOlderYearIsLetGoOnceId
   // A minute later a correction of 2024 uses 2024 and loads 2023 again (2024's flags compare
   // with it): the same two years, and again 2023 goes.
   now_ += 60;
-  Submit(towns_[4], 2024, [](v1::Report* r) {
-    r->mutable_table3()->mutable_carried_forward()->set_natural_person(6);
-  });
+  CorrectCarriedForward(towns_[4], 2024, 6);
   AwaitApplied();
   EXPECT_TRUE(Await([&] { return runner_->GetStats().years_loaded == 3; }));
   // Ten minutes on, 2024 is let go as idle; every year's results are those of a whole write.
