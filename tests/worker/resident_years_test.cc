@@ -60,6 +60,22 @@ class ResidentYearsTest : public HistoryTest {
     };
     options.full_recompute_interval = absl::Hours(24);
     options.max_extra_years = max_extra_years_;
+    if (on_year_listed_) {
+      // The year's digests straight from the store, and on_year_listed_ once a whole listing
+      // of listed_year_ is done.
+      options.list_digests = [this](const v1::ListReportDigestsRequest& request,
+                                    v1::ListReportDigestsResponse* response) {
+        absl::StatusOr<std::string> next = store_->ListDigests(
+            request.year(), request.page_size(), request.page_token(), response->mutable_digests());
+        if (!next.ok()) return next.status();
+        response->set_next_page_token(*next);
+        if (next->empty() && request.year() == listed_year_.load()) {
+          listed_year_ = 0;
+          on_year_listed_();
+        }
+        return absl::OkStatus();
+      };
+    }
     options.write_results = [this](const SerializedResults& results) {
       {
         absl::MutexLock lock(&mu_);
@@ -123,7 +139,9 @@ class ResidentYearsTest : public HistoryTest {
   absl::Time Now() const { return absl::FromUnixSeconds(now_.load()); }
 
   std::atomic<int64_t> now_{absl::ToUnixSeconds(kNow)};  // what the test's worker takes for now
-  int max_extra_years_ = 3;                              // RunnerOptions' default
+  int max_extra_years_ = 3;
+  std::function<void()> on_year_listed_;  // set before StartWorker
+  std::atomic<int> listed_year_{0};       // RunnerOptions' default
   std::vector<std::string> towns_;
   absl::Mutex mu_;
   std::vector<std::string> log_ ABSL_GUARDED_BY(mu_);
@@ -264,6 +282,43 @@ TEST_F(ResidentYearsTest, BeyondTheCapTheLeastRecentlyUsedOlderYearIsLetGoOnceId
   for (int year = 2023; year <= 2026; ++year) {
     ExpectStoredAsAFullRecompute(year);
   }
+}
+
+TEST_F(ResidentYearsTest, ARegistryChangeMetByARecomputeRollsTheYearUpOnItsNewTree) {
+  FileFourYears();
+  // A township of 象山县, without reports, joins 宁海县 from 2026 the moment the scheduled
+  // recompute has read 2026's reports: the change reaches the worker while the year's fresh
+  // model, on the old tree, catches up.
+  const std::string joining =
+      store_->registry()->Tree(2026)->ChildrenOf("330225000000").front()->code();
+  on_year_listed_ = [&] {
+    v1::ChangeRegionRequest move;
+    move.set_action(v1::ChangeRegionRequest::ACTION_MOVE);
+    move.set_code(joining);
+    move.set_parent_code("330226000000");
+    move.set_new_code("330226198000");
+    move.set_effective_year(2026);
+    move.set_note("测试");
+    v1::RegistryChangeResult result;
+    const grpc::Status status = Change(move, &result);
+    EXPECT_TRUE(status.ok() && result.applied()) << status.error_message();
+  };
+  StartWorker();
+  AwaitApplied();
+  listed_year_ = 2026;
+  now_ += 24 * 3600 + 1;
+  EXPECT_TRUE(Await([&] { return Logged("year(s) stay in memory"); }));
+  EXPECT_EQ(listed_year_.load(), 0);  // the change was made
+  EXPECT_TRUE(Logged("the registry changed from 2026"));
+  // (Installing the fresh model, on the old tree, made every write of 2026 fail: "region … is
+  // not in the registry of 2026", retried until the worker started over.)
+  EXPECT_FALSE(Logged("will retry"));
+  AwaitApplied();
+  StopWorker();
+  ASSERT_NE(store_->registry()->Tree(2026)->Find("330226198000"), nullptr);
+  // Every region of 2026's new tree has the results a whole write on it gives, the township
+  // that joined among them (the county's completeness counts it).
+  ExpectStoredAsAFullRecompute(2026);
 }
 
 }  // namespace

@@ -35,11 +35,14 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
   // The rollups to build: a rollup depends only on the sums and counts of its region and of the
   // regions below it (which of them filed is in their counts), so where the fresh model's equal
   // the incremental one's in a region and everywhere below it, the stored rollup — written
-  // from the incremental model — is the fresh one's. Unset: every region's. (A registry change
-  // met meanwhile rebuilt the incremental model on a new tree: nothing to compare then.)
+  // from the incremental model — is the fresh one's. Unset: every region's.
   std::optional<std::set<int>> rebuild;
-  if (const YearModel* incremental = ModelOf(year);
-      incremental != nullptr && &incremental->tree() == &fresh->tree()) {
+  const YearModel* incremental = ModelOf(year);
+  if (incremental != nullptr && &incremental->tree() != &fresh->tree()) {
+    // A registry change met while catching up loaded the year afresh on its new tree: that
+    // model is the recompute's (the fresh one is on the old tree). Nothing to compare.
+    fresh = nullptr;
+  } else if (incremental != nullptr) {
     const RegionTree& tree = incremental->tree();
     const int root = tree.Find(subtree.empty() ? std::string(kNationCode) : subtree);
     rebuild.emplace();
@@ -58,7 +61,7 @@ absl::Status Runner::FullRecompute(int year, const std::string& subtree, Drift* 
                        " region(s) differ between incremental and full rollups"));
     }
   }
-  models_[year] = std::move(fresh);
+  if (fresh != nullptr) models_[year] = std::move(fresh);
   const absl::Time loaded = absl::Now();
   absl::Status written =
       WriteAll(year, next_sequence_ - 1, rebuild.has_value() ? &*rebuild : nullptr);
