@@ -108,7 +108,7 @@ SubTableList MakeSubTables(v1::Edition edition, bool makes_rules) {
   const auto& cells = CellsOf(edition);
   for (size_t i = 0; i < cells.size() && cells[i].table == "二"; ++i) {
     // A schema with more cells in table 二 than the mask has bits stops here, at the first flag
-    // pass (AnomaliesTest.TableTwoIsFirstAndFitsTheMaskInEveryEdition fails first).
+    // pass (AnomaliesSchemaTest.TableTwoIsFirstAndFitsTheMaskInEveryEdition fails first).
     if (i >= kFirstCellsTracked) {
       std::fprintf(stderr, "table 二 of edition %d has more than %d cells\n", edition,
                    kFirstCellsTracked);
