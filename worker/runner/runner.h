@@ -183,8 +183,10 @@ class Runner {
                              YearModel* extra);
   absl::Status FullRecompute(int year, const std::string& subtree, Drift* drift);
   absl::Status RunJob();
-  // Writes rollups of `rollup_regions` and anomaly sets of `flag_regions` for the year; with
-  // `only_changed`, only those whose content differs from what this worker last wrote.
+  // Writes rollups of `rollup_regions` and anomaly sets of `flag_regions` for the year: only the
+  // flag sets whose content differs from what this worker last wrote (all of them with
+  // `replace_year`), and with `only_changed` only such rollups too (else every one, stamped
+  // with the checkpoint's sequence).
   absl::Status Write(int year, const std::set<int>& rollup_regions,
                      const std::set<int>& flag_regions, std::optional<int64_t> checkpoint,
                      bool replace_year, bool only_changed = false);

@@ -143,7 +143,7 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
   // own message (the models are only read), serialized with the fingerprint of its content,
   // then added to the piece in region order. For a worker in gongkaid the message is needed
   // only until it is serialized: it is built on an arena of its own, freed at once.
-  auto add = [&]<typename T>(const std::set<int>& regions,
+  auto add = [&]<typename T>(const std::set<int>& regions, bool skip_unchanged,
                              google::protobuf::RepeatedPtrField<T>* field,
                              std::vector<SerializedResults::Item>* items,
                              std::vector<uint64_t>* fingerprints, auto build) -> absl::Status {
@@ -167,7 +167,7 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
       });
       for (int i = 0; i < n; ++i) {
         uint64_t* slot = &(*fingerprints)[order[start + i]];
-        if (only_changed && *slot == encoded[i].fingerprint) continue;
+        if (skip_unchanged && *slot == encoded[i].fingerprint) continue;
         pending_bytes += encoded[i].size;
         if (in_process) {
           items->push_back(
@@ -183,12 +183,17 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
     }
     return absl::OkStatus();
   };
+  // A rollup is written again unchanged when its sequence is to move (a change's write: the
+  // rollup then says it reflects the change). A flag set has no sequence: it is written only
+  // when it changed, unless the year's stored flags are replaced. A change's write evaluates
+  // the flags of the changed report's peers; most of them stay as they were.
   GONGKAI_RETURN_IF_ERROR(add(
-      rollup_regions, request.mutable_rollups(), &serialized.rollups, &written.rollups,
+      rollup_regions, only_changed, request.mutable_rollups(), &serialized.rollups,
+      &written.rollups,
       [&](int region, v1::Rollup* rollup) { model->BuildRollup(region, sequence, now, rollup); }));
-  GONGKAI_RETURN_IF_ERROR(add(flag_regions, request.mutable_anomaly_sets(),
-                              &serialized.anomaly_sets, &written.flags,
-                              [&](int region, v1::AnomalySet* set) {
+  GONGKAI_RETURN_IF_ERROR(add(flag_regions, only_changed || !replace_year,
+                              request.mutable_anomaly_sets(), &serialized.anomaly_sets,
+                              &written.flags, [&](int region, v1::AnomalySet* set) {
                                 EvaluateRegion(*model, previous, region, now, set);
                               }));
   return send(true);
