@@ -211,6 +211,68 @@ TEST_F(HistoryTest, AChangesWriteHoldsTheFlagSetsThatChangedAndEveryRollupItMove
   EXPECT_TRUE(written.flags == whole.flags) << "the flags differ";
 }
 
+TEST_F(HistoryTest, AWholeWriteThatFailsAfterReplacingTheFlagsWritesEveryFlagSetAgain) {
+  // 2025 is loaded beside the resident 2026 to compare with, and a change's write stores the
+  // flag set of 一六五团 (the last region in code order; missing: its deadline has passed). A job
+  // then writes 2025 whole, replacing the year's flags: every result goes in a piece of its
+  // own, and the piece with 一六五团's set fails. The retry must write that set again — the
+  // store no longer holds it, although it is what the worker last wrote there.
+  Submit("330226001000", 2025);
+  Submit("330226001000", 2026);
+  AwaitWorker();  // a checkpoint stored: the next worker starts from it, 2026 alone resident
+  runner_->Stop();
+  runner_thread_.join();
+  runner_.reset();
+  const std::string last = "659012505000";
+  absl::Mutex mu;
+  Written written;
+  bool fail_last = false;
+  worker::RunnerOptions options;
+  options.clock = [] { return kNow; };
+  options.log = [](const std::string&) {};
+  options.write_chunk_bytes = 1;  // a piece for each result
+  options.write_results = [&](const SerializedResults& results) {
+    absl::MutexLock lock(&mu);
+    if (results.year != 2025) return absl::OkStatus();
+    for (const auto& item : results.anomaly_sets) {
+      if (fail_last && item.region_code == last) {
+        fail_last = false;
+        return absl::UnavailableError("the store went away");
+      }
+    }
+    written.Apply(results);
+    return absl::OkStatus();
+  };
+  worker::Runner runner(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+  std::thread thread([&] { (void)runner.Run(); });
+  AwaitApplied(runner);
+  Submit("659012503000", 2025);  // its siblings' flags are evaluated: 一六五团's is written
+  AwaitApplied(runner);
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_TRUE(written.flags.contains(last));
+    fail_last = true;
+  }
+  EXPECT_EQ(RunRollupJob(2025).state(), v1::JOB_STATE_FAILED);
+  Submit("330226002000", 2026);  // the next step writes what the job left first
+  AwaitApplied(runner);
+  runner.Stop();
+  thread.join();
+  absl::MutexLock lock(&mu);
+  EXPECT_FALSE(fail_last);
+  EXPECT_TRUE(written.flags.contains(last)) << "a flag set replaced was never written again";
+  Written whole;
+  worker::RunnerOptions once = options;
+  once.write_chunk_bytes = 2 << 20;
+  once.write_results = [&](const SerializedResults& results) {
+    if (results.year == 2025) whole.Apply(results);
+    return absl::OkStatus();
+  };
+  worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), once);
+  ASSERT_TRUE(fresh.RecomputeOnce(2025).ok());
+  EXPECT_TRUE(written.flags == whole.flags) << "the flags differ";
+}
+
 TEST_F(HistoryTest, WhileChangesKeepComingResultsAreWrittenAtMostEveryFlushInterval) {
   // A worker of its own with a flush interval of 1 s: after a quiet spell longer than that, the
   // first of four quick submissions is written at once; the others, arriving within the

@@ -1,6 +1,9 @@
 // The worker's writes: its results (rollups and flag sets) built on its threads and sent in
-// pieces through WorkerService.WriteResults (or its handler, in gongkaid), only those that
-// changed once a year has been written whole, with the checkpoint after the last piece.
+// pieces through WorkerService.WriteResults (or its handler, in gongkaid), with the checkpoint
+// after the last piece: once a year has been written whole, only the flag sets that changed,
+// and in a full recompute only the rollups that changed too.
+
+#include <algorithm>
 
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
@@ -103,6 +106,10 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
   const YearModel* model = ModelOf(year);
   const YearModel* previous = ModelOf(year - 1);
   Written& written = WrittenOf(*model);
+  // Its first piece deletes the year's stored flags: from then on what this worker last wrote
+  // of a set is not what is stored, until the set is written again (should a later piece
+  // fail, the retry must not take the sets it did not write for stored).
+  if (replace_year) std::fill(written.flags.begin(), written.flags.end(), 0);
   const absl::Time now = options_.clock();
   const int64_t sequence = next_sequence_ - 1;
   // The piece being gathered: results serialized once for a worker in gongkaid
@@ -185,15 +192,15 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
   };
   // A rollup is written again unchanged when its sequence is to move (a change's write: the
   // rollup then says it reflects the change). A flag set has no sequence: it is written only
-  // when it changed, unless the year's stored flags are replaced. A change's write evaluates
-  // the flags of the changed report's peers; most of them stay as they were.
+  // when it changed (every one when the year's flags are replaced: none is known then). A
+  // change's write evaluates the flags of the changed report's peers; most stay as they were.
   GONGKAI_RETURN_IF_ERROR(add(
       rollup_regions, only_changed, request.mutable_rollups(), &serialized.rollups,
       &written.rollups,
       [&](int region, v1::Rollup* rollup) { model->BuildRollup(region, sequence, now, rollup); }));
-  GONGKAI_RETURN_IF_ERROR(add(flag_regions, only_changed || !replace_year,
-                              request.mutable_anomaly_sets(), &serialized.anomaly_sets,
-                              &written.flags, [&](int region, v1::AnomalySet* set) {
+  GONGKAI_RETURN_IF_ERROR(add(flag_regions, /*skip_unchanged=*/true, request.mutable_anomaly_sets(),
+                              &serialized.anomaly_sets, &written.flags,
+                              [&](int region, v1::AnomalySet* set) {
                                 EvaluateRegion(*model, previous, region, now, set);
                               }));
   return send(true);
