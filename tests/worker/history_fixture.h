@@ -30,6 +30,42 @@ inline const std::vector<v1::RegionHistory>& National() {
   return *histories;
 }
 
+// What a worker's WriteResults requests leave stored for one year, as the store applies them:
+// rollups (without the sequence and time they were computed at) and non-empty flag sets by
+// region; and how many rollups and flag sets the requests carried.
+struct Written {
+  std::map<std::string, std::string> rollups, flags;
+  int rollups_sent = 0, sets_sent = 0;
+
+  // What the worker handed the store (a worker in gongkaid's process: its results serialized).
+  void Apply(const SerializedResults& results) {
+    if (results.replace_year) flags.clear();
+    for (const SerializedResults::Item& item : results.rollups) {
+      v1::Rollup rollup;
+      EXPECT_TRUE(rollup.ParseFromString(item.value)) << item.region_code;
+      EXPECT_EQ(rollup.region_code(), item.region_code);
+      EXPECT_FALSE(HasCellLabels(rollup)) << item.region_code;  // stored as they come
+      rollup.clear_sequence();
+      rollup.clear_compute_time();
+      rollups[item.region_code] = rollup.SerializeAsString();
+      ++rollups_sent;
+    }
+    for (const SerializedResults::Item& item : results.anomaly_sets) {
+      if (item.value.empty()) {
+        flags.erase(item.region_code);
+      } else {
+        v1::AnomalySet set;
+        EXPECT_TRUE(set.ParseFromString(item.value)) << item.region_code;
+        EXPECT_EQ(set.region_code(), item.region_code);
+        EXPECT_FALSE(set.anomalies().empty()) << item.region_code;
+        EXPECT_FALSE(HasCellLabels(set)) << item.region_code;
+        flags[item.region_code] = set.SerializeAsString();
+      }
+      ++sets_sent;
+    }
+  }
+};
+
 class HistoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -157,6 +193,22 @@ class HistoryTest : public ::testing::Test {
     return admin_->ChangeRegion(&context, request, result);
   }
 
+  // What a fresh worker's whole write of `year` hands over: a full recompute with `options`,
+  // its results taken from the requests (not the store, where earlier writes show through).
+  // `rollups_built`: the rollups it built (its stats' last_whole_write_rollups).
+  Written FreshWholeWrite(worker::RunnerOptions options, int year,
+                          int64_t* rollups_built = nullptr) {
+    Written whole;
+    options.write_results = [&](const SerializedResults& results) {
+      if (results.year == year) whole.Apply(results);
+      return absl::OkStatus();
+    };
+    worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
+    EXPECT_TRUE(fresh.RecomputeOnce(year).ok());
+    if (rollups_built != nullptr) *rollups_built = fresh.GetStats().last_whole_write_rollups;
+    return whole;
+  }
+
   static constexpr absl::Time kNow = absl::FromUnixSeconds(1780272000);  // 2026-06-01
   testing::TempDir dir_;
   std::unique_ptr<storage::Store> store_;
@@ -168,42 +220,6 @@ class HistoryTest : public ::testing::Test {
   std::unique_ptr<v1::AdminService::Stub> admin_;
   std::unique_ptr<worker::Runner> runner_;
   std::thread runner_thread_;
-};
-
-// What a worker's WriteResults requests leave stored for one year, as the store applies them:
-// rollups (without the sequence and time they were computed at) and non-empty flag sets by
-// region; and how many rollups and flag sets the requests carried.
-struct Written {
-  std::map<std::string, std::string> rollups, flags;
-  int rollups_sent = 0, sets_sent = 0;
-
-  // What the worker handed the store (a worker in gongkaid's process: its results serialized).
-  void Apply(const SerializedResults& results) {
-    if (results.replace_year) flags.clear();
-    for (const SerializedResults::Item& item : results.rollups) {
-      v1::Rollup rollup;
-      EXPECT_TRUE(rollup.ParseFromString(item.value)) << item.region_code;
-      EXPECT_EQ(rollup.region_code(), item.region_code);
-      EXPECT_FALSE(HasCellLabels(rollup)) << item.region_code;  // stored as they come
-      rollup.clear_sequence();
-      rollup.clear_compute_time();
-      rollups[item.region_code] = rollup.SerializeAsString();
-      ++rollups_sent;
-    }
-    for (const SerializedResults::Item& item : results.anomaly_sets) {
-      if (item.value.empty()) {
-        flags.erase(item.region_code);
-      } else {
-        v1::AnomalySet set;
-        EXPECT_TRUE(set.ParseFromString(item.value)) << item.region_code;
-        EXPECT_EQ(set.region_code(), item.region_code);
-        EXPECT_FALSE(set.anomalies().empty()) << item.region_code;
-        EXPECT_FALSE(HasCellLabels(set)) << item.region_code;
-        flags[item.region_code] = set.SerializeAsString();
-      }
-      ++sets_sent;
-    }
-  }
 };
 
 }  // namespace gongkai

@@ -106,17 +106,11 @@ class ResidentYearsTest : public HistoryTest {
   // Every region's stored rollup (without sequence and time) and non-empty flag set for the
   // year, against what a fresh worker's whole write of the year leaves.
   void ExpectStoredAsAFullRecompute(int year) {
-    Written whole;
     worker::RunnerOptions options;
     const absl::Time now = Now();
     options.clock = [now] { return now; };
     options.log = [](const std::string&) {};
-    options.write_results = [&](const SerializedResults& results) {
-      if (results.year == year) whole.Apply(results);
-      return absl::OkStatus();
-    };
-    worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), options);
-    ASSERT_TRUE(fresh.RecomputeOnce(year).ok());
+    const Written whole = FreshWholeWrite(options, year);
     ASSERT_EQ(whole.rollups.size(), store_->registry()->Tree(year)->size());
     Written stored;
     for (const auto& [region, unused] : whole.rollups) {

@@ -199,14 +199,7 @@ TEST_F(HistoryTest, AChangesWriteHoldsTheFlagSetsThatChangedAndEveryRollupItMove
   }
   const size_t towns = store_->registry()->Tree(2026)->ChildrenOf("330226000000").size();
   EXPECT_LT(change_sets.size(), towns) << "the peers' unchanged sets were written";
-  Written whole;
-  worker::RunnerOptions once = options;
-  once.write_results = [&](const SerializedResults& results) {
-    if (results.year == 2026) whole.Apply(results);
-    return absl::OkStatus();
-  };
-  worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), once);
-  ASSERT_TRUE(fresh.RecomputeOnce(2026).ok());
+  const Written whole = FreshWholeWrite(options, 2026);
   EXPECT_TRUE(written.rollups == whole.rollups) << "the rollups differ";
   EXPECT_TRUE(written.flags == whole.flags) << "the flags differ";
 }
@@ -261,16 +254,8 @@ TEST_F(HistoryTest, AWholeWriteThatFailsAfterReplacingTheFlagsWritesEveryFlagSet
   absl::MutexLock lock(&mu);
   EXPECT_FALSE(fail_last);
   EXPECT_TRUE(written.flags.contains(last)) << "a flag set replaced was never written again";
-  Written whole;
-  worker::RunnerOptions once = options;
-  once.write_chunk_bytes = 2 << 20;
-  once.write_results = [&](const SerializedResults& results) {
-    if (results.year == 2025) whole.Apply(results);
-    return absl::OkStatus();
-  };
-  worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), once);
-  ASSERT_TRUE(fresh.RecomputeOnce(2025).ok());
-  EXPECT_TRUE(written.flags == whole.flags) << "the flags differ";
+  options.write_chunk_bytes = 2 << 20;
+  EXPECT_TRUE(written.flags == FreshWholeWrite(options, 2025).flags) << "the flags differ";
 }
 
 TEST_F(HistoryTest, WhileChangesKeepComingResultsAreWrittenAtMostEveryFlushInterval) {
@@ -428,16 +413,10 @@ TEST_F(HistoryTest, AFullRecomputeWritesOnlyTheResultsThatChangedAndLeavesTheSam
   EXPECT_LT(written.rollups_sent, regions);
   EXPECT_THAT(written.flags, ::testing::Contains(::testing::Key("330226003000")));
   // And what is stored is what writing every region's results would leave.
-  Written whole;
-  worker::RunnerOptions once = options;
-  once.write_results = [&](const SerializedResults& results) {
-    if (results.year == 2026) whole.Apply(results);
-    return absl::OkStatus();
-  };
-  worker::Runner fresh(server_->InProcessChannel(worker::WorkerChannelArguments()), once);
-  ASSERT_TRUE(fresh.RecomputeOnce(2026).ok());
+  int64_t rollups_built = 0;
+  const Written whole = FreshWholeWrite(options, 2026, &rollups_built);
   EXPECT_EQ(whole.rollups_sent, regions);
-  EXPECT_EQ(fresh.GetStats().last_whole_write_rollups, regions);
+  EXPECT_EQ(rollups_built, regions);
   EXPECT_TRUE(written.rollups == whole.rollups) << "the rollups differ";
   EXPECT_TRUE(written.flags == whole.flags) << "the flags differ";
 }
