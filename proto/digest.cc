@@ -11,6 +11,13 @@
 namespace gongkai {
 
 v1::ReportDigest DigestOf(const v1::Revision& revision) {
+  if (revision.withdrawn()) {
+    v1::ReportDigest withdrawal;
+    *withdrawal.mutable_key() = revision.key();
+    withdrawal.set_revision(revision.revision());
+    withdrawal.set_withdrawn(true);
+    return withdrawal;
+  }
   v1::ReportDigest digest = DigestOfReport(revision.report(), revision.verdict());
   AddRevisionToDigest(revision, &digest);
   return digest;

@@ -9,7 +9,8 @@
 namespace gongkai {
 
 // The digest of `revision` (of a report of a known edition, or not: its cells are then
-// empty). Its review is the revision's.
+// empty). Its review is the revision's. Of a withdrawal: only its key, its revision and
+// `withdrawn` (what the change feed carries; the store keeps none).
 v1::ReportDigest DigestOf(const v1::Revision& revision);
 
 // DigestOf in two parts, so that the store can make the first before it knows the revision:

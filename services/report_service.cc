@@ -200,24 +200,31 @@ absl::Status ChangesPage(const Env& env, const RequestContext& context, int64_t 
   return absl::OkStatus();
 }
 
-// Adds to `page` the revision each of its new revisions of a report names, in `view`; a page
-// whose revisions pass kMaxRevisionBytes ends there (`next_sequence` moved back to the first
-// entry left out), but always keeps its first entry.
-absl::Status AddRevisions(const Env& env, v1::ReportView view, v1::WatchChangesResponse* page,
-                          int64_t* next_sequence) {
-  constexpr size_t kMaxRevisionBytes = 2 << 20;
+// Adds to `page`, for each of its new revisions of a report, that revision in the request's
+// view, or its digest; a page whose additions pass kMaxAddedBytes ends there (`next_sequence`
+// moved back to the first entry left out), but always keeps its first entry.
+absl::Status AddRevisions(const Env& env, const v1::WatchChangesRequest& request,
+                          v1::WatchChangesResponse* page, int64_t* next_sequence) {
+  constexpr size_t kMaxAddedBytes = 2 << 20;
   size_t bytes = 0;
   for (int i = 0; i < page->changes_size(); ++i) {
     const v1::ChangeEvent& change = page->changes(i);
-    if (bytes > kMaxRevisionBytes) {
+    if (bytes > kMaxAddedBytes) {
       *next_sequence = change.sequence();
       page->mutable_changes()->DeleteSubrange(i, page->changes_size() - i);
       break;
     }
     if (!IsNewRevision(change)) continue;
-    GONGKAI_ASSIGN_OR_RETURN(
-        v1::Revision revision,
-        env.store->GetRevision(change.key(), change.revision(), view == v1::REPORT_VIEW_FULL));
+    if (request.digests()) {
+      GONGKAI_ASSIGN_OR_RETURN(v1::ReportDigest digest,
+                               env.store->GetDigest(change.key(), change.revision()));
+      bytes += digest.ByteSizeLong();
+      *page->add_digests() = std::move(digest);
+      continue;
+    }
+    GONGKAI_ASSIGN_OR_RETURN(v1::Revision revision,
+                             env.store->GetRevision(change.key(), change.revision(),
+                                                    request.view() == v1::REPORT_VIEW_FULL));
     bytes += revision.ByteSizeLong();
     *page->add_revisions() = std::move(revision);
   }
@@ -249,6 +256,9 @@ absl::Status WatchChanges(const Env& env, const RequestContext& context,
   if (request.start_sequence() < 0) {
     return error::InvalidField("start_sequence", "must not be negative");
   }
+  if (request.digests() && request.view() != v1::REPORT_VIEW_UNSPECIFIED) {
+    return error::InvalidField("digests", "give a view or digests, not both");
+  }
   if (env.watch_limiter != nullptr) {
     GONGKAI_RETURN_IF_ERROR(env.watch_limiter->Acquire(context.deadline));
   }
@@ -262,8 +272,8 @@ absl::Status WatchChanges(const Env& env, const RequestContext& context,
     GONGKAI_RETURN_IF_ERROR(ChangesPage(env, context, next, request.page_size(),
                                         page.mutable_changes(), &after, &head));
     if (after > next) {  // entries were read (some perhaps not the caller's to see)
-      if (request.view() != v1::REPORT_VIEW_UNSPECIFIED) {
-        GONGKAI_RETURN_IF_ERROR(AddRevisions(env, request.view(), &page, &after));
+      if (request.digests() || request.view() != v1::REPORT_VIEW_UNSPECIFIED) {
+        GONGKAI_RETURN_IF_ERROR(AddRevisions(env, request, &page, &after));
       }
       page.set_next_sequence(after);
       page.set_head_sequence(head);

@@ -199,6 +199,10 @@ class Store {
   // revision carries the key's review as it is now.
   absl::StatusOr<v1::Revision> GetRevision(const v1::ReportKey& key, int64_t revision,
                                            bool full = true) const;
+  // The digest of that revision, as DigestOf(GetRevision(key, revision)) makes it
+  // (proto/digest.h): the stored one for the current revision, else made from the revision's
+  // record. NOT_FOUND when absent.
+  absl::StatusOr<v1::ReportDigest> GetDigest(const v1::ReportKey& key, int64_t revision) const;
 
   // Current revisions of every report in the region's subtree for the year that `keep`
   // accepts (null: all) and whose head `keep_head` accepts (null: all; it sees the head without

@@ -100,6 +100,18 @@ absl::StatusOr<v1::Revision> Store::GetRevision(const v1::ReportKey& key, int64_
   return out;
 }
 
+absl::StatusOr<v1::ReportDigest> Store::GetDigest(const v1::ReportKey& key,
+                                                  int64_t revision) const {
+  GONGKAI_ASSIGN_OR_RETURN(std::string id, IdOf(key));
+  GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
+  if (!head.has_value()) return absl::NotFoundError("no such report");
+  // The current revision's digest is stored beside it (with the review it had then).
+  if (revision == head->revision() && !head->withdrawn()) return ReadDigest(id, *head);
+  GONGKAI_ASSIGN_OR_RETURN(v1::Revision record, ReadRevision(id, revision));
+  WithHeadReview(*head, &record);
+  return DigestOf(record);
+}
+
 absl::Status Store::ScanPage(const std::string& prefix, int page_size,
                              const std::string& page_token, const ScanAccept& accept,
                              const ScanAdd& add, bool fill_cache,

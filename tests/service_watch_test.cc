@@ -72,6 +72,15 @@ TEST_F(ServiceTest, WatchesTheChangeLogAsAStream) {
   while (refused->Read(&page)) {
   }
   EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  request.set_start_sequence(1);
+  request.set_view(v1::REPORT_VIEW_FULL);
+  request.set_digests(true);  // one or the other
+  grpc::ClientContext both;
+  auto neither = reports_->WatchChanges(&both, request);
+  while (neither->Read(&page)) {
+  }
+  EXPECT_EQ(neither->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 // With a view, each new revision of a report comes with its revision, in the order of the
@@ -155,12 +164,12 @@ class ChangeFeedTest : public ServiceTest {
       if (!taken.ok()) break;
       for (const worker::ChangeFeed::Change& change : *taken) {
         seen.push_back(change.event.sequence());
-        // Each new revision comes with the revision it names.
-        EXPECT_TRUE(change.revision.has_value());
-        if (change.revision.has_value()) {
-          EXPECT_EQ(change.revision->revision(), change.event.revision());
-          EXPECT_EQ(change.revision->change_sequence(), change.event.sequence());
-          EXPECT_TRUE(change.revision->has_report());  // FULL
+        // Each new revision comes with the digest of the revision it names.
+        EXPECT_TRUE(change.digest.has_value());
+        if (change.digest.has_value()) {
+          EXPECT_EQ(change.digest->revision(), change.event.revision());
+          EXPECT_EQ(change.digest->key().region_code(), change.event.key().region_code());
+          EXPECT_GT(change.digest->cell_indices_size(), 0);
         }
       }
       if (!taken->empty()) from = taken->back().event.sequence() + 1;

@@ -95,6 +95,50 @@ TEST_F(StoreTest, EachCurrentRevisionHasADigestThatFollowsReviewsAndWithdrawals)
   ExpectDigestsOfCurrentRevisions(*store_, 2019);
 }
 
+// What the change feed carries for each new revision (WatchChanges with digests): the digest
+// DigestOf makes of the revision as GetRevision reads it — the stored one for the current
+// revision (with its review as it is now), one made from the record for an earlier revision,
+// and a withdrawal's key and revision alone.
+TEST_F(StoreTest, EveryRevisionsDigestIsTheOneItsRevisionMakes) {
+  v1::Report town = ReportFor("330226104000", 2019);
+  Submit(town);
+  town.mutable_table3()->mutable_new_requests()->set_total(77);
+  town.mutable_narrative()->set_problems("仍存在不足：一是公开的深度不够；二是解读形式单一。");
+  EXPECT_EQ(Submit(town), 2);
+  ReviewRequest approve;
+  approve.key = town.key();
+  approve.action = v1::REVIEW_ACTION_APPROVE;
+  approve.principal = "reviewer";
+  approve.time = absl::FromUnixSeconds(1700000100);
+  ASSERT_TRUE(store_->Review(approve).ok());
+  auto expect_digests = [&](int64_t revisions) {
+    for (int64_t revision = 1; revision <= revisions; ++revision) {
+      auto digest = store_->GetDigest(town.key(), revision);
+      auto read = store_->GetRevision(town.key(), revision);
+      ASSERT_TRUE(digest.ok()) << digest.status();
+      ASSERT_TRUE(read.ok()) << read.status();
+      EXPECT_EQ(digest->SerializeAsString(), DigestOf(*read).SerializeAsString()) << revision;
+      EXPECT_EQ(digest->withdrawn(), read->withdrawn()) << revision;
+    }
+  };
+  expect_digests(2);
+  EXPECT_EQ(store_->GetDigest(town.key(), 2)->review_state(), v1::REVIEW_STATE_APPROVED);
+  ReviewRequest withdraw = approve;
+  withdraw.action = v1::REVIEW_ACTION_WITHDRAW;
+  withdraw.reasons = {"重复提交"};
+  ASSERT_TRUE(store_->Review(withdraw).ok());
+  expect_digests(3);
+  const v1::ReportDigest withdrawal = *store_->GetDigest(town.key(), 3);
+  EXPECT_TRUE(withdrawal.withdrawn());
+  EXPECT_EQ(withdrawal.cell_indices_size(), 0);
+  town.mutable_table3()->mutable_new_requests()->set_total(78);
+  EXPECT_EQ(Submit(town), 4);
+  expect_digests(4);
+  EXPECT_EQ(store_->GetDigest(town.key(), 5).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetDigest(ReportFor("441900003000", 2019).key(), 1).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 // The worker reads each page into a response on an arena of its own: the digests are parsed
 // there, after what the field already holds, and the token leads to the next page.
 TEST_F(StoreTest, ADigestPageIsParsedOntoTheCallersArenaAfterWhatItHolds) {

@@ -101,7 +101,6 @@ YearModel::YearModel(int year, std::shared_ptr<const RegionTree> tree, const Set
       sums_(tree_->size()) {}
 
 std::vector<int> YearModel::Apply(const v1::Revision& revision) {
-  if (revision.withdrawn()) return Withdraw(revision.key(), revision.revision());
   return Apply(DigestOf(revision), nullptr);
 }
 
@@ -183,6 +182,7 @@ void YearModel::Repoint(int region, const ReportEntry* from, const ReportEntry* 
 
 std::vector<int> YearModel::Apply(const v1::ReportDigest& digest,
                                   std::shared_ptr<ReportEntry> prepared) {
+  if (digest.withdrawn()) return Withdraw(digest.key(), digest.revision());
   if (digest.key().year() != year_) return {};
   // (A prepared entry was made for a region found already.)
   const int region =

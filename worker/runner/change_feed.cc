@@ -54,7 +54,7 @@ void ChangeFeed::Read(std::shared_ptr<grpc::ClientContext> context, int64_t star
   request.set_start_sequence(start);
   request.set_page_size(kPageSize);
   request.set_follow(true);
-  request.set_view(v1::REPORT_VIEW_FULL);
+  request.set_digests(true);
   absl::Status broken;
   absl::Status status;
   if (source_) {
@@ -86,20 +86,21 @@ void ChangeFeed::Read(std::shared_ptr<grpc::ClientContext> context, int64_t star
 
 bool ChangeFeed::Deliver(v1::WatchChangesResponse& page, const grpc::ClientContext* context,
                          absl::Status* broken) {
-  // Each new revision of a report with its revision (sent in the same order).
+  // Each new revision of a report with its digest (sent in the same order).
   std::vector<Change> changes;
   changes.reserve(page.changes_size());
-  int next_revision = 0;
+  int next_digest = 0;
   for (v1::ChangeEvent& event : *page.mutable_changes()) {
     Change& change = changes.emplace_back(Change{std::move(event), std::nullopt});
-    if (page.revisions_size() == 0 || !IsNewRevision(change.event)) continue;
-    if (next_revision == page.revisions_size() ||
-        page.revisions(next_revision).change_sequence() != change.event.sequence()) {
+    if (page.digests_size() == 0 || !IsNewRevision(change.event)) continue;
+    if (next_digest == page.digests_size() ||
+        page.digests(next_digest).revision() != change.event.revision() ||
+        page.digests(next_digest).key().region_code() != change.event.key().region_code()) {
       *broken = absl::InternalError(absl::StrCat(
-          "the change feed's revisions do not match its entry ", change.event.sequence()));
+          "the change feed's digests do not match its entry ", change.event.sequence()));
       return false;
     }
-    change.revision = std::move(*page.mutable_revisions(next_revision++));
+    change.digest = std::move(*page.mutable_digests(next_digest++));
   }
   absl::MutexLock lock(&mu_);
   // Hold the stream back while the worker has enough to do.

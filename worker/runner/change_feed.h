@@ -1,7 +1,8 @@
 // The change log as a feed: ReportService.WatchChanges read on a thread of its own (or, in
 // gongkaid, its handler called there directly: no message serialized and parsed again), its
-// entries handed out in order, each new revision of a report with the revision itself (the
-// stream's FULL view), so that applying a change needs no call back. A commit reaches the
+// entries handed out in order, each new revision of a report with its digest (what the worker
+// keeps of a report, read by the server beside the revision), so that applying a change needs
+// no call back. A commit reaches the
 // worker as soon as the server has it, without polling. Bounded: the stream is not read while
 // `capacity` entries wait, so a worker that falls behind holds the server back through gRPC's
 // flow control, not in memory.
@@ -38,9 +39,10 @@ class ChangeFeed {
 
   struct Change {
     v1::ChangeEvent event;
-    // For a new revision of a report (IsNewRevision), that revision in full; unset when the
-    // server sent none (one that predates the stream's revisions): read it with GetReport.
-    std::optional<v1::Revision> revision;
+    // For a new revision of a report (IsNewRevision), its digest (Store::GetDigest); unset when
+    // the server sent none (one that predates the stream's digests): read the revision with
+    // GetReport.
+    std::optional<v1::ReportDigest> digest;
   };
 
   // `token`: sent as "authorization: Bearer <token>" when not empty. With `source`, the

@@ -12,6 +12,7 @@
 #include "common/time.h"
 #include "grpcpp/client_context.h"
 #include "proto/change_event.h"
+#include "proto/digest.h"
 #include "worker/anomalies.h"
 
 namespace gongkai::worker {
@@ -334,7 +335,7 @@ absl::Status Runner::ApplyChanges(std::vector<ChangeFeed::Change>* changes, Year
       continue;
     }
     // On failure nothing of this page is applied past this change; it is read again.
-    GONGKAI_RETURN_IF_ERROR(ApplyRevision(change, std::move(item.revision), extra));
+    GONGKAI_RETURN_IF_ERROR(ApplyRevision(change, std::move(item.digest), extra));
     next_sequence_ = change.sequence() + 1;
   }
   return absl::OkStatus();
@@ -354,21 +355,23 @@ absl::Status Runner::CatchUp(YearModel* extra) {
 }
 
 absl::Status Runner::ApplyRevision(const v1::ChangeEvent& change,
-                                   std::optional<v1::Revision> carried, YearModel* extra) {
+                                   std::optional<v1::ReportDigest> carried, YearModel* extra) {
   const int year = change.key().year();
-  v1::Revision revision;
+  v1::ReportDigest digest;
   if (carried.has_value()) {
-    revision = std::move(*carried);
+    digest = std::move(*carried);
   } else {
     v1::GetReportRequest get;
     *get.mutable_key() = change.key();
     get.set_revision(change.revision());
     get.set_view(v1::REPORT_VIEW_FULL);
+    v1::Revision revision;
     GONGKAI_RETURN_IF_ERROR(
         FromGrpc(reports_->GetReport(Context().get(), get, &revision), "read a changed report"));
+    digest = DigestOf(revision);
   }
-  if (extra != nullptr && extra->year() == year) extra->Apply(revision);
-  std::vector<int> changed = ModelOf(year)->Apply(revision);
+  if (extra != nullptr && extra->year() == year) extra->Apply(digest);
+  std::vector<int> changed = ModelOf(year)->Apply(digest);
   if (changed.empty()) changed = Included(year, change);
   if (changed.empty()) return absl::OkStatus();
   Pending& pending = pending_[year];

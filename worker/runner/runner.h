@@ -177,9 +177,9 @@ class Runner {
   // A registry change from `from_year` on: those years' trees are loaded again, and their
   // models rebuilt and written whole.
   absl::Status ApplyRegistryChange(int from_year);
-  // Applies the revision a change names (`carried` by the feed, else read with GetReport);
-  // marks what it affects as pending.
-  absl::Status ApplyRevision(const v1::ChangeEvent& change, std::optional<v1::Revision> carried,
+  // Applies the revision a change names by its digest (`carried` by the feed, else made from
+  // the revision read with GetReport); marks what it affects as pending.
+  absl::Status ApplyRevision(const v1::ChangeEvent& change, std::optional<v1::ReportDigest> carried,
                              YearModel* extra);
   absl::Status FullRecompute(int year, const std::string& subtree, Drift* drift);
   absl::Status RunJob();
