@@ -105,8 +105,12 @@ absl::StatusOr<v1::ReportDigest> Store::GetDigest(const v1::ReportKey& key,
   GONGKAI_ASSIGN_OR_RETURN(std::string id, IdOf(key));
   GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
   if (!head.has_value()) return absl::NotFoundError("no such report");
-  // The current revision's digest is stored beside it (with the review it had then).
-  if (revision == head->revision() && !head->withdrawn()) return ReadDigest(id, *head);
+  // The current revision's digest is stored beside it (with the review it had then), unless
+  // a new revision was committed between the two reads: the digest is then the new one's.
+  if (revision == head->revision() && !head->withdrawn()) {
+    GONGKAI_ASSIGN_OR_RETURN(v1::ReportDigest digest, ReadDigest(id, *head));
+    if (digest.revision() == revision) return digest;
+  }
   GONGKAI_ASSIGN_OR_RETURN(v1::Revision record, ReadRevision(id, revision));
   WithHeadReview(*head, &record);
   return DigestOf(record);

@@ -11,6 +11,7 @@
 #include "google/protobuf/arena.h"
 #include "gtest/gtest.h"
 #include "proto/digest.h"
+#include "proto/report_key.h"
 #include "rocksdb/db.h"
 #include "storage/keys.h"
 #include "storage/store.h"
@@ -137,6 +138,34 @@ TEST_F(StoreTest, EveryRevisionsDigestIsTheOneItsRevisionMakes) {
   EXPECT_EQ(store_->GetDigest(town.key(), 5).status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(store_->GetDigest(ReportFor("441900003000", 2019).key(), 1).status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// A new revision committed between GetDigest's two reads (the head, then the stored digest)
+// leaves the digest of the new revision where the head said the asked one was current; the
+// asked revision's digest is then made from its record. The interleaving is set up on disk:
+// the head of revision 1 beside the digest of revision 2.
+TEST_F(StoreTest, ADigestCommittedAfterTheHeadWasReadIsNotTakenForTheAskedRevision) {
+  v1::Report town = ReportFor("330226104000", 2019);
+  Submit(town);
+  auto first = store_->GetRevision(town.key(), 1, /*full=*/false);
+  ASSERT_TRUE(first.ok()) << first.status();
+  const v1::ReportDigest expected = DigestOf(*store_->GetRevision(town.key(), 1));
+  town.mutable_table3()->mutable_new_requests()->set_total(77);
+  EXPECT_EQ(Submit(town), 2);
+  store_.reset();
+  {
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.path(), &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), keys::HeadKey(ReportId(first->key())),
+                        first->SerializeAsString())
+                    .ok());
+  }
+  Reopen();
+  auto digest = store_->GetDigest(town.key(), 1);
+  ASSERT_TRUE(digest.ok()) << digest.status();
+  EXPECT_EQ(digest->revision(), 1);
+  EXPECT_EQ(digest->SerializeAsString(), expected.SerializeAsString());
 }
 
 // The worker reads each page into a response on an arena of its own: the digests are parsed
