@@ -41,6 +41,16 @@ std::vector<std::string> Digests(const Store& store, int year, int page_size = 0
   return out;
 }
 
+// A reviewer's decision about the key's current revision.
+ReviewRequest Decision(const v1::ReportKey& key, v1::ReviewAction action) {
+  ReviewRequest decision;
+  decision.key = key;
+  decision.action = action;
+  decision.principal = "reviewer";
+  decision.time = absl::FromUnixSeconds(1700000100);
+  return decision;
+}
+
 // Every listed digest is the digest of its report's current revision, review included.
 void ExpectDigestsOfCurrentRevisions(const Store& store, int year) {
   google::protobuf::RepeatedPtrField<v1::ReportDigest> digests;
@@ -70,11 +80,7 @@ TEST_F(StoreTest, EachCurrentRevisionHasADigestThatFollowsReviewsAndWithdrawals)
 
   town.mutable_table3()->mutable_new_requests()->set_total(77);
   EXPECT_EQ(Submit(town), 2);
-  ReviewRequest approve;
-  approve.key = town.key();
-  approve.action = v1::REVIEW_ACTION_APPROVE;
-  approve.principal = "reviewer";
-  approve.time = absl::FromUnixSeconds(1700000100);
+  const ReviewRequest approve = Decision(town.key(), v1::REVIEW_ACTION_APPROVE);
   ASSERT_TRUE(store_->Review(approve).ok());
   EXPECT_THAT(
       Digests(*store_, 2019),
@@ -106,11 +112,7 @@ TEST_F(StoreTest, EveryRevisionsDigestIsTheOneItsRevisionMakes) {
   town.mutable_table3()->mutable_new_requests()->set_total(77);
   town.mutable_narrative()->set_problems("仍存在不足：一是公开的深度不够；二是解读形式单一。");
   EXPECT_EQ(Submit(town), 2);
-  ReviewRequest approve;
-  approve.key = town.key();
-  approve.action = v1::REVIEW_ACTION_APPROVE;
-  approve.principal = "reviewer";
-  approve.time = absl::FromUnixSeconds(1700000100);
+  const ReviewRequest approve = Decision(town.key(), v1::REVIEW_ACTION_APPROVE);
   ASSERT_TRUE(store_->Review(approve).ok());
   auto expect_digests = [&](int64_t revisions) {
     for (int64_t revision = 1; revision <= revisions; ++revision) {
