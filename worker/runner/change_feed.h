@@ -1,11 +1,10 @@
 // The change log as a feed: ReportService.WatchChanges read on a thread of its own (or, in
 // gongkaid, its handler called there directly: no message serialized and parsed again), its
 // entries handed out in order, each new revision of a report with its digest (what the worker
-// keeps of a report, read by the server beside the revision), so that applying a change needs
-// no call back. A commit reaches the
-// worker as soon as the server has it, without polling. Bounded: the stream is not read while
-// `capacity` entries wait, so a worker that falls behind holds the server back through gRPC's
-// flow control, not in memory.
+// keeps of a report, stored by the server beside the revision), so that applying a change
+// needs no call back. A commit reaches the worker as soon as the server has it, without
+// polling. Bounded: the stream is not read while `capacity` entries wait, so a worker that
+// falls behind holds the server back through gRPC's flow control, not in memory.
 //
 // Thread-compatible, but for Stop(), which any thread may call.
 #ifndef GONGKAI_WORKER_RUNNER_CHANGE_FEED_H_
