@@ -77,6 +77,10 @@ class ResidentYearsTest : public HistoryTest {
       };
     }
     options.write_results = [this](const SerializedResults& results) {
+      if (failing_writes_ > 0) {
+        --failing_writes_;
+        return absl::UnavailableError("the server is restarting");
+      }
       {
         absl::MutexLock lock(&mu_);
         written_[results.year].Apply(results);
@@ -134,6 +138,7 @@ class ResidentYearsTest : public HistoryTest {
 
   std::atomic<int64_t> now_{absl::ToUnixSeconds(kNow)};  // what the test's worker takes for now
   int max_extra_years_ = 3;
+  std::atomic<int> failing_writes_{0};    // the worker's next writes that fail
   std::function<void()> on_year_listed_;  // set before StartWorker
   std::atomic<int> listed_year_{0};       // RunnerOptions' default
   std::vector<std::string> towns_;
@@ -276,6 +281,27 @@ TEST_F(ResidentYearsTest, BeyondTheCapTheLeastRecentlyUsedOlderYearIsLetGoOnceId
   for (int year = 2023; year <= 2026; ++year) {
     ExpectStoredAsAFullRecompute(year);
   }
+}
+
+TEST_F(ResidentYearsTest, AWorkerWhoseResultsTheServerDroppedStartsOverAfterItsNextFailure) {
+  // `gongkaid --reload_registry` drops every result and the checkpoint, with no change-log
+  // entry, and a separate worker sees its calls fail while the server restarts. Its
+  // fingerprints still say which flag sets are stored: a change's write would skip them. Here
+  // the store reloads under a running worker, and the next write fails.
+  FileFourYears();
+  StartWorker();
+  AwaitApplied();
+  const int64_t written = *store_->WorkerCheckpoint();
+  const std::shared_ptr<const registry::TimedRegistry> registry = store_->registry();
+  ASSERT_TRUE(store_->LoadRegistry(registry->histories()).ok());
+  ASSERT_EQ(*store_->WorkerCheckpoint(), 0);
+  failing_writes_ = 1;
+  CorrectCarriedForward(towns_[0], 2026, 11);
+  EXPECT_TRUE(Await([&] { return Logged("behind the " + std::to_string(written)); }));
+  AwaitApplied();
+  StopWorker();
+  EXPECT_EQ(failing_writes_.load(), 0);
+  for (int year = 2023; year <= 2026; ++year) ExpectStoredAsAFullRecompute(year);
 }
 
 TEST_F(ResidentYearsTest, ARegistryChangeMetByARecomputeRollsTheYearUpOnItsNewTree) {

@@ -110,6 +110,16 @@ absl::StatusOr<int64_t> Runner::StoredCheckpoint() {
   return response.sequence();
 }
 
+absl::StatusOr<bool> Runner::StoredResultsDropped() {
+  if (written_checkpoint_ <= 0) return false;
+  GONGKAI_ASSIGN_OR_RETURN(int64_t stored, StoredCheckpoint());
+  if (stored >= written_checkpoint_) return false;
+  Log(absl::StrCat("the server's checkpoint ", stored, " is behind the ", written_checkpoint_,
+                   " this worker wrote: its results were dropped (a registry reload, a restored "
+                   "backup); starting over from the server's state"));
+  return true;
+}
+
 absl::StatusOr<Runner::DigestPage> Runner::ListDigests(int year, int page_size,
                                                        std::string page_token) {
   v1::ListReportDigestsRequest request;
@@ -411,13 +421,25 @@ absl::Status Runner::Run() {
   bool started = false;
   int failures = 0;
   bool followed_since_trim = false;
+  // After a failure (the server restarted, say): whether the server still holds what this
+  // worker wrote. Its fingerprints say what the store holds, and a change's write skips the
+  // flag sets they say are stored.
+  bool check_stored = false;
   while (!Stopped()) {
     absl::Status status;
     int applied = 0;
-    if (!started) {
+    if (started && check_stored) {
+      absl::StatusOr<bool> dropped = StoredResultsDropped();
+      status = dropped.status();
+      if (dropped.ok()) {
+        check_stored = false;
+        started = !*dropped;
+      }
+    }
+    if (status.ok() && !started) {
       status = Start();
       started = status.ok();
-    } else {
+    } else if (status.ok()) {
       status = RunJob();
       // The interval runs from the start of one scheduled recompute to the next.
       const absl::Time now = options_.clock();
@@ -436,6 +458,7 @@ absl::Status Runner::Run() {
     if (status.ok()) {
       failures = 0;
     } else if (!Stopped()) {
+      check_stored = started;
       Log(absl::StrCat("will retry: ", status.ToString()));
       if (failures + 1 == kFailuresBeforeError) {
         const std::string stuck = absl::StrCat(
@@ -443,8 +466,8 @@ absl::Status Runner::Run() {
             " times in a row and its rollups and flags are going stale: ", status.ToString());
         options_.error_log ? options_.error_log(stuck) : Log(stuck);
       }
-      // Something keeps failing (the registry was reloaded, the store restored to an earlier
-      // head, …): start over from the server's state, which is always safe.
+      // Something keeps failing (the store restored to an earlier head, …): start over from
+      // the server's state, which is always safe.
       if (++failures >= kFailuresBeforeRestart) {
         Log("starting over from the server's state");
         started = false;

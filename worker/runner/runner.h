@@ -137,6 +137,10 @@ class Runner {
   absl::StatusOr<int64_t> Head();
   // The checkpoint stored with the results (0: none yet).
   absl::StatusOr<int64_t> StoredCheckpoint();
+  // Whether the server no longer holds what this worker wrote: its stored checkpoint is behind
+  // the one this worker last wrote, which WriteResults never allows, so the results were
+  // dropped with it (`gongkaid --reload_registry`) or the store restored from a backup.
+  absl::StatusOr<bool> StoredResultsDropped();
   // One page of a year's report digests (WorkerService.ListReportDigests), on an arena of its
   // own: a page of a thousand reports is parsed into it and freed with it whole.
   struct DigestPage {
