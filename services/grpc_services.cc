@@ -103,10 +103,16 @@ grpc::Status ReportServiceImpl::WatchChanges(grpc::ServerContext* context,
                                              const v1::WatchChangesRequest* request,
                                              grpc::ServerWriter<v1::WatchChangesResponse>* writer) {
   return Call(*env_, context, [&](const RequestContext& c) {
-    return gongkai::WatchChanges(
+    GONGKAI_RETURN_IF_ERROR(gongkai::WatchChanges(
         *env_, c, *request,
         [writer](v1::WatchChangesResponse& page) { return writer->Write(page); },
-        [context] { return context->IsCancelled(); });
+        [this, context] { return ending_ || context->IsCancelled(); }));
+    if (ending_) {
+      return absl::UnavailableError(
+          "the server is shutting down: follow the change log again from the last page's "
+          "next_sequence");
+    }
+    return absl::OkStatus();
   });
 }
 

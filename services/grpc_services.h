@@ -5,6 +5,8 @@
 #ifndef GONGKAI_SERVICES_GRPC_SERVICES_H_
 #define GONGKAI_SERVICES_GRPC_SERVICES_H_
 
+#include <atomic>
+
 #include "gongkai/v1/admin_service.grpc.pb.h"
 #include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
@@ -35,8 +37,13 @@ class ReportServiceImpl final : public v1::ReportService::Service {
   grpc::Status ParseReport(grpc::ServerContext* context, const v1::ParseReportRequest* request,
                            v1::ParseReportResponse* response) override;
 
+  // Ends the streams that follow the change log (UNAVAILABLE) within moments, and refuses new
+  // ones: they would otherwise hold the server's shutdown for its whole grace period.
+  void EndStreams() { ending_ = true; }
+
  private:
   const Env* env_;
+  std::atomic<bool> ending_{false};
 };
 
 class ReviewServiceImpl final : public v1::ReviewService::Service {

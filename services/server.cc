@@ -117,6 +117,7 @@ std::shared_ptr<grpc::Channel> Server::InProcessChannel(const grpc::ChannelArgum
 
 void Server::Shutdown(absl::Duration grace) {
   server_->GetHealthCheckService()->Shutdown();
+  report_service_.EndStreams();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
 }
 

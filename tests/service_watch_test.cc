@@ -83,6 +83,31 @@ TEST_F(ServiceTest, WatchesTheChangeLogAsAStream) {
   EXPECT_EQ(neither->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// A server that shuts down ends the streams that follow the log at once, UNAVAILABLE (the
+// client follows again from its next sequence once the server is back), rather than holding
+// the shutdown for its whole grace period.
+TEST_F(ServiceTest, AShutdownEndsTheStreamsThatFollowTheLogAtOnceAsUnavailable) {
+  ASSERT_TRUE(Submit(testing::SeedReport()).ok());
+  v1::WatchChangesRequest request;
+  request.set_start_sequence(1);
+  request.set_follow(true);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::minutes(5));
+  auto reader = reports_->WatchChanges(&context, request);
+  v1::WatchChangesResponse page;
+  ASSERT_TRUE(reader->Read(&page));  // the stream is served, and now waits for a commit
+  const absl::Duration grace = absl::Seconds(30);
+  const absl::Time asked = absl::Now();
+  std::thread stop([&] { server_->Shutdown(grace); });
+  while (reader->Read(&page)) {
+  }
+  const grpc::Status status = reader->Finish();
+  stop.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("shutting down"));
+  EXPECT_LT(absl::Now() - asked, grace);
+}
+
 // With a view, each new revision of a report comes with its revision, in the order of the
 // entries; a page ends at about 2 MiB of revisions, and the next one goes on from there. (Review
 // decisions, which carry none, pass through the feed in review_test's worker.)

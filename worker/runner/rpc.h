@@ -10,7 +10,9 @@
 
 namespace gongkai::worker {
 
-// Channel arguments for a worker's channel: reads of whole years come in large messages.
+// Channel arguments for a worker's channel: reads of whole years come in large messages, and
+// a lost connection is tried again at least every second (gRPC's own backoff grows to two
+// minutes, so that a worker could sit idle that long after a long outage of gongkaid ended).
 grpc::ChannelArguments WorkerChannelArguments();
 
 // A gRPC status as absl's, its message prefixed with what was being done.
