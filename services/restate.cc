@@ -75,12 +75,12 @@ absl::StatusOr<std::unique_ptr<Restatement>> Restatement::Compute(const Env& env
             "principal ", context.caller.name(), " may not read rollups: the restated series of ",
             region_code, " includes ", unit->code(), ", which is outside its scope in ", year));
       }
-      GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::Revision> revisions,
-                               env.store->ListReportsAt(unit->code(), year));
-      for (v1::Revision& revision : revisions) {
-        revision.mutable_key()->set_region_code(*code);
-        revision.mutable_report()->mutable_key()->set_region_code(*code);
-        out->model_->Apply(revision);
+      GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::ReportDigest> digests,
+                               env.store->ListDigestsAt(unit->code(), year));
+      for (v1::ReportDigest& digest : digests) {
+        digest.mutable_key()->set_region_code(*code);
+        digest.clear_problems();  // only the flags compare narratives; a restatement has none
+        out->model_->Apply(digest);
       }
       continue;
     }
@@ -96,8 +96,8 @@ absl::StatusOr<std::unique_ptr<Restatement>> Restatement::Compute(const Env& env
     unmapped.region.set_name(unit->name());
     unmapped.lands_in = out->tree_->Find(lands);
     if (context.caller.Covers(*from, unit->code())) {
-      GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::Revision> left_out,
-                               env.store->ListReportsAt(unit->code(), year));
+      GONGKAI_ASSIGN_OR_RETURN(std::vector<v1::ReportDigest> left_out,
+                               env.store->ListDigestsAt(unit->code(), year));
       unmapped.region.set_reports(static_cast<int>(left_out.size()));
     }
   }

@@ -216,11 +216,12 @@ class Store {
                                                  bool full, const ReportFilter& keep = nullptr,
                                                  const HeadFilter& keep_head = nullptr) const;
 
-  // The current revisions (full) of the reports filed at the region itself (its government's,
-  // its bodies', summaries), not its descendants', in the year. NOT_FOUND when the region is
-  // not in the year's tree.
-  absl::StatusOr<std::vector<v1::Revision>> ListReportsAt(const std::string& region_code,
-                                                          int year) const;
+  // The digests of the current revisions (as ListDigests lists them, and GetDigest gives them)
+  // of the reports filed at the region itself (its government's, its bodies', summaries), not
+  // its descendants', in the year; withdrawn reports are not listed. NOT_FOUND when the region
+  // is not in the year's tree.
+  absl::StatusOr<std::vector<v1::ReportDigest>> ListDigestsAt(const std::string& region_code,
+                                                              int year) const;
 
   // The digests (proto/digest.h) of the year's reports whose current revision is not
   // withdrawn, in report id order: one page, parsed into `digests` (where the caller keeps them:

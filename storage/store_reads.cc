@@ -152,8 +152,8 @@ absl::Status Store::ScanPage(const std::string& prefix, int page_size,
   return FromRocks(it->status(), "scan");
 }
 
-absl::StatusOr<std::vector<v1::Revision>> Store::ListReportsAt(const std::string& region_code,
-                                                               int year) const {
+absl::StatusOr<std::vector<v1::ReportDigest>> Store::ListDigestsAt(const std::string& region_code,
+                                                                   int year) const {
   std::shared_ptr<const registry::YearTree> tree = Tree(year);
   if (tree->Find(region_code) == nullptr) {
     return absl::NotFoundError(
@@ -162,15 +162,19 @@ absl::StatusOr<std::vector<v1::Revision>> Store::ListReportsAt(const std::string
   // The region's own locators: its path, then '/' (its descendants' continue with a digit).
   const std::string prefix =
       keys::IndexKey(keys::SubtreePrefix(year, tree->PathOf(region_code)) + "/");
-  std::vector<v1::Revision> out;
+  std::vector<v1::ReportDigest> out;
   PrefixIterator it(db_.get(), prefix);
+  std::string value;
   for (it->Seek(prefix); it->Valid(); it->Next()) {
-    const std::string id = it->value().ToString();
-    GONGKAI_ASSIGN_OR_RETURN(std::optional<v1::Revision> head, ReadHead(id));
-    if (!head.has_value() || head->withdrawn()) continue;
-    GONGKAI_ASSIGN_OR_RETURN(v1::Revision revision, ReadRevision(id, head->revision()));
-    WithHeadReview(*head, &revision);
-    out.push_back(std::move(revision));
+    // The current revision's stored digest, its review kept with it (what ListDigests lists).
+    // A withdrawal deletes it with the index entry: one missing was withdrawn a moment ago.
+    const absl::string_view id(it->value().data(), it->value().size());
+    rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), keys::DigestKey(id), &value);
+    if (status.IsNotFound()) continue;
+    GONGKAI_RETURN_IF_ERROR(FromRocks(status, "read a report's digest"));
+    if (!out.emplace_back().ParseFromString(value)) {
+      return absl::DataLossError("unreadable report digest");
+    }
   }
   GONGKAI_RETURN_IF_ERROR(FromRocks(it->status(), "list a region's reports"));
   return out;

@@ -2,6 +2,7 @@
 // on opening a layout-3 directory), and a registry reload's effect on the reports and results —
 // over a real RocksDB in a fresh directory.
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -51,17 +52,28 @@ ReviewRequest Decision(const v1::ReportKey& key, v1::ReviewAction action) {
   return decision;
 }
 
-// Every listed digest is the digest of its report's current revision, review included.
+// Every listed digest is the digest of its report's current revision, review included; and
+// the digests listed region by region (ListDigestsAt) are the same ones.
 void ExpectDigestsOfCurrentRevisions(const Store& store, int year) {
   google::protobuf::RepeatedPtrField<v1::ReportDigest> digests;
   auto next = store.ListDigests(year, 0, "", &digests);
   ASSERT_TRUE(next.ok()) << next.status();
+  std::multiset<std::string> listed, at_regions;
+  std::set<std::string> regions;
   for (const v1::ReportDigest& digest : digests) {
     auto current = store.GetRevision(digest.key(), 0);
     ASSERT_TRUE(current.ok()) << current.status();
     EXPECT_EQ(digest.SerializeAsString(), DigestOf(*current).SerializeAsString())
         << digest.key().ShortDebugString();
+    listed.insert(digest.SerializeAsString());
+    regions.insert(digest.key().region_code());
   }
+  for (const std::string& region : regions) {
+    auto at = store.ListDigestsAt(region, year);
+    ASSERT_TRUE(at.ok()) << at.status();
+    for (const v1::ReportDigest& digest : *at) at_regions.insert(digest.SerializeAsString());
+  }
+  EXPECT_TRUE(listed == at_regions);
 }
 
 TEST_F(StoreTest, EachCurrentRevisionHasADigestThatFollowsReviewsAndWithdrawals) {

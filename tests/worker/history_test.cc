@@ -80,6 +80,59 @@ TEST_F(HistoryTest, GongzhulingRollsUpUnderSipingIn2019AndChangchunFrom2020) {
   EXPECT_EQ(Rollup("220300000000", 2021, 2019).reports(), 1);
 }
 
+TEST_F(HistoryTest, ARestatementOnAnUnchangedTreeSumsAsTheWorkersRollup) {
+  // 宁海县's tree is the same in 2025 and 2026: 2025 restated on 2026's tree takes the same
+  // reports (their current revisions, their reviews as they are now, the withdrawn left out)
+  // and sums them as the worker did. Town i (from 1) states i new requests; the first then
+  // corrects its report to 100, the second's is approved, the third's withdrawn.
+  const auto towns = store_->registry()->Tree(2025)->ChildrenOf("330226000000");
+  ASSERT_GT(towns.size(), 3u);
+  auto requests = [](int n) {
+    return [n](v1::Report* r) {
+      r->mutable_table3()->mutable_new_requests()->set_natural_person(n);
+      r->mutable_table3()->mutable_new_requests()->set_total(n);
+    };
+  };
+  for (size_t i = 0; i < towns.size(); ++i) {
+    Submit(towns[i]->code(), 2025, requests(static_cast<int>(i + 1)));
+  }
+  Submit(towns[0]->code(), 2025, requests(100));
+  storage::ReviewRequest decision;
+  decision.key.set_region_code(towns[1]->code());
+  decision.key.set_year(2025);
+  decision.action = v1::REVIEW_ACTION_APPROVE;
+  decision.principal = "reviewer";
+  decision.time = kNow;
+  ASSERT_TRUE(store_->Review(decision).ok());
+  decision.key.set_region_code(towns[2]->code());
+  decision.action = v1::REVIEW_ACTION_WITHDRAW;
+  decision.reasons = {"重复提交"};
+  ASSERT_TRUE(store_->Review(decision).ok());
+  AwaitWorker();
+
+  v1::Rollup stored = Rollup("330226000000", 2025);
+  v1::Rollup restated = Rollup("330226000000", 2025, 2026);
+  EXPECT_EQ(restated.tree_year(), 2026);
+  EXPECT_EQ(restated.unmapped_reports(), 0);
+  const int n = static_cast<int>(towns.size());
+  EXPECT_EQ(restated.reports(), n - 1);
+  int64_t total = -1;
+  for (const v1::SharedCell& cell : restated.shared()) {
+    if (cell.field_path() == "table3.new_requests.total") total = cell.sum();
+  }
+  EXPECT_EQ(total, n * (n + 1) / 2 - 1 + 100 - 3);
+  EXPECT_EQ(restated.completeness().pending_review(), n - 2);  // neither approved nor withdrawn
+  for (v1::Rollup* rollup : {&stored, &restated}) {
+    rollup->clear_sequence();
+    rollup->clear_compute_time();
+    rollup->clear_tree_year();
+  }
+  EXPECT_EQ(restated.SerializeAsString(), stored.SerializeAsString())
+      << "restated:\n"
+      << restated.DebugString() << "stored:\n"
+      << stored.DebugString();
+}
+
 TEST_F(HistoryTest, RestatementsBeyondTheirSlotsAreRefusedUntilOneFrees) {
   // Each restatement holds its subtree's reports while it runs (the nation's: ~100 MB), so
   // gongkaid computes at most --max_concurrent_restatements at once.
