@@ -10,6 +10,8 @@
 //                                    RocksDB with WriteOptions.sync, `concurrency` threads
 //   load_client --mode=catchup       waits until the worker's checkpoint reaches the head
 //   load_client --mode=recompute --year=Y --repeat=3   full recomputes (rollup jobs), timed
+//   load_client --mode=restate --year=Y --on_tree=T --repeat=3   the nation's rollup of Y restated
+//       on T's tree (GetRollup with onTree, computed on demand), timed
 //   load_client --mode=freshness --probes=200 --background_concurrency=4 --background_year=Y2
 //       submit → acknowledged → checkpoint (the nation's rollup) reflects it, under load
 //   load_client --mode=reads --rpc=GetRollup --rate=5000 --seconds=10 [--background_...]
@@ -51,6 +53,7 @@ ABSL_FLAG(int64_t, count, 0, "Reports to submit (0: all from --offset).");
 ABSL_FLAG(int, concurrency, 4, "Calls in flight (submit, echo) or writing threads (rocks).");
 ABSL_FLAG(std::string, dir, "", "RocksDB directory (rocks mode; created, must not exist).");
 ABSL_FLAG(int, repeat, 1, "Full recomputes to time (recompute mode).");
+ABSL_FLAG(int, on_tree, 2023, "restate mode: the year whose tree the rollup is restated on.");
 ABSL_FLAG(int, probes, 100, "Freshness probes.");
 ABSL_FLAG(std::string, rpc, "GetRollup", "reads mode: GetRollup, GetReport or ListAnomalies.");
 ABSL_FLAG(double, rate, 1000, "reads mode: calls per second (open loop).");
@@ -224,6 +227,38 @@ int Recompute() {
                    year, reports, median, median > 0 ? reports / median : 0, drifted, runs)
             << std::endl;
   return drifted == 0 ? 0 : 1;
+}
+
+int Restate() {
+  auto rollups = v1::RollupService::NewStub(Channel(absl::GetFlag(FLAGS_server)));
+  v1::GetRollupRequest request;
+  request.set_region_code("000000000000");
+  request.set_year(absl::GetFlag(FLAGS_year));
+  request.set_on_tree(absl::GetFlag(FLAGS_on_tree));
+  std::vector<double> walls;
+  v1::Rollup rollup;
+  for (int r = 0; r < absl::GetFlag(FLAGS_repeat); ++r) {
+    const Clock::time_point begin = Clock::now();
+    grpc::ClientContext context;
+    if (grpc::Status s = rollups->GetRollup(&context, request, &rollup); !s.ok()) {
+      std::cerr << "load_client: " << s.error_message() << "\n";
+      return 1;
+    }
+    walls.push_back(std::chrono::duration<double>(Clock::now() - begin).count());
+  }
+  std::vector<double> sorted = walls;
+  std::sort(sorted.begin(), sorted.end());
+  std::string runs;
+  for (double w : walls) {
+    absl::StrAppend(&runs, runs.empty() ? "" : ",", absl::StrFormat("%.3f", w));
+  }
+  std::cout << absl::StrFormat(
+                   "{\"mode\":\"restate\",\"year\":%d,\"on_tree\":%d,\"reports\":%d,"
+                   "\"unmapped_reports\":%d,\"median_seconds\":%.3f,\"runs\":[%s]}",
+                   request.year(), request.on_tree(), rollup.reports(), rollup.unmapped_reports(),
+                   Percentile(sorted, 0.5), runs)
+            << std::endl;
+  return 0;
 }
 
 int Freshness(const Generator& gen) {
@@ -445,6 +480,7 @@ int main(int argc, char** argv) {
   if (mode == "catchup") return Catchup();
   if (mode == "recompute") return Recompute();
   if (mode == "anomalies") return Anomalies();
+  if (mode == "restate") return Restate();
   const Generator gen = GeneratorFromFlags("load_client", absl::GetFlag(FLAGS_year));
   if (mode == "submit") return Submit(gen);
   if (mode == "echo") return Echo(gen);

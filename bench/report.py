@@ -89,6 +89,7 @@ def ratio(a, b, c):
 runs = max((len(v) for v in submit.values()), default=0)
 gen = one("generator") or {}
 recompute, pg_rollup = one("recompute") or {}, one("pg_rollup") or {}
+restate = one("restate") or {}
 fresh = one("freshness") or {}
 fresh_saturated = one("freshness_saturated") or {}
 reads = {rpc: find("reads/" + rpc) for rpc in ("GetRollup", "GetReport", "ListAnomalies")}
@@ -257,6 +258,17 @@ if recompute:
     w(command("recompute"))
     if pg_rollup:
         w(command("pg_rollup"))
+    w("```")
+    w("")
+if restate:
+    w(f"**Restated on {restate.get('on_tree')}'s tree** (`GetRollup` of the nation with "
+      f"`onTree`, computed on demand from the reports' stored digests, each unit followed "
+      f"onto that tree): {fmt(restate.get('median_seconds'), 2)} s (median of "
+      f"{restate.get('runs')}), {fmt(restate.get('reports'))} reports summed, "
+      f"{fmt(restate.get('unmapped_reports'))} left out as unmapped.")
+    w("")
+    w("```sh")
+    w(command("restate"))
     w("```")
     w("")
 if rollup_arith:
