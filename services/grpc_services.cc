@@ -106,8 +106,11 @@ grpc::Status ReportServiceImpl::WatchChanges(grpc::ServerContext* context,
     GONGKAI_RETURN_IF_ERROR(gongkai::WatchChanges(
         *env_, c, *request,
         [writer](v1::WatchChangesResponse& page) { return writer->Write(page); },
-        [this, context] { return ending_ || context->IsCancelled(); }));
-    if (ending_) {
+        [this, context, request] {
+          return (request->follow() && ending_) || context->IsCancelled();
+        }));
+    // (A stream without follow ends at the head it found: the shutdown's grace lets it finish.)
+    if (request->follow() && ending_) {
       return absl::UnavailableError(
           "the server is shutting down: follow the change log again from the last page's "
           "next_sequence");

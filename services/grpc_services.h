@@ -38,7 +38,8 @@ class ReportServiceImpl final : public v1::ReportService::Service {
                            v1::ParseReportResponse* response) override;
 
   // Ends the streams that follow the change log (UNAVAILABLE) within moments, and refuses new
-  // ones: they would otherwise hold the server's shutdown for its whole grace period.
+  // ones: they would otherwise hold the server's shutdown for its whole grace period. Streams
+  // without follow end at the head they found, within the grace period.
   void EndStreams() { ending_ = true; }
 
  private:
