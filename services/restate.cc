@@ -5,6 +5,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "common/memory.h"
 #include "common/status_macros.h"
 #include "proto/cells.h"
 #include "services/errors.h"
@@ -102,6 +103,15 @@ absl::StatusOr<std::unique_ptr<Restatement>> Restatement::Compute(const Env& env
     }
   }
   return out;
+}
+
+Restatement::~Restatement() {
+  // As the worker does after a whole write: a large model's pages go back to the system rather
+  // than stay with the allocator (a national restatement held about 150 MB).
+  const bool large = model_ != nullptr && model_->report_count() >= kLargeRestatement;
+  model_.reset();
+  tree_.reset();
+  if (large) ReleaseFreeMemory();
 }
 
 v1::Rollup Restatement::RollupOf(const std::string& code) const {

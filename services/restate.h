@@ -33,6 +33,12 @@ class Restatement {
   // The restated rollup of a region of the subtree (region_code itself or a descendant).
   v1::Rollup RollupOf(const std::string& code) const;
 
+  // Hands the heap's free pages back after a restatement of kLargeRestatement reports or more.
+  ~Restatement();
+
+  // A province's reports, or more: their model passes through the heap at once.
+  static constexpr int kLargeRestatement = 10000;
+
  private:
   struct Unmapped {
     v1::UnmappedRegion region;

@@ -193,10 +193,11 @@ catchup load_rest
 # --- 3. Full recompute of the national year -------------------------------------------------
 measure recompute "${LC[@]}" --mode=recompute --server="$SERVER" --year=$YEAR --repeat=$REPEAT
 [[ $PG == 1 ]] && measure pg_rollup "${PGB[@]}" --mode=rollup --year=$YEAR --repeat=$REPEAT
-# The nation's rollup of the year restated on another year's tree (computed on demand).
+resources resources/1 "$WORK/data"
+# The nation's rollup of the year restated on another year's tree (computed on demand; after
+# the memory figure, which it would otherwise include).
 measure restate "${LC[@]}" --mode=restate --server="$SERVER" --year=$YEAR \
   --on_tree=$((YEAR == 2023 ? 2022 : 2023)) --repeat=$REPEAT
-resources resources/1 "$WORK/data"
 
 # --- 4. Freshness under a background load: resubmissions of the year at a fixed rate, and as
 # fast as 2 in flight go (beyond what the worker sustains: its lag grows) --------------------------
