@@ -73,7 +73,7 @@ void ExpectDigestsOfCurrentRevisions(const Store& store, int year) {
     ASSERT_TRUE(at.ok()) << at.status();
     for (const v1::ReportDigest& digest : *at) at_regions.insert(digest.SerializeAsString());
   }
-  EXPECT_TRUE(listed == at_regions);
+  EXPECT_EQ(listed, at_regions);
 }
 
 TEST_F(StoreTest, EachCurrentRevisionHasADigestThatFollowsReviewsAndWithdrawals) {
