@@ -492,24 +492,4 @@ absl::Status Runner::Run() {
   return absl::OkStatus();
 }
 
-absl::Status Runner::RecomputeOnce(int year) {
-  const int current_year =
-      static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
-  if (year < kFirstReportingYear || year > current_year) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("year must be between ", kFirstReportingYear, " and ", current_year));
-  }
-  trees_.clear();
-  // The rollups say which change log position they reflect (at least this one).
-  GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
-  next_sequence_ = head + 1;
-  for (int y : {year - 1, year}) {
-    if (y < kFirstReportingYear) continue;
-    GONGKAI_ASSIGN_OR_RETURN(auto model, LoadYear(y, ModelOf(y)));
-    models_[y] = std::move(model);
-  }
-  Log(absl::StrCat("recomputed ", year, ": ", ModelOf(year)->report_count(), " report(s)"));
-  return WriteAll(year, std::nullopt);
-}
-
 }  // namespace gongkai::worker

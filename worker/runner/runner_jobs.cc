@@ -1,5 +1,6 @@
-// The worker's full recomputes: rollup jobs claimed from the server, and the drift they find
-// between the incremental state and a recompute from scratch.
+// The worker's full recomputes: rollup jobs claimed from the server, the scheduled ones, and the
+// drift they find between the incremental state and a recompute from scratch; and `--once`'s
+// recompute of one year (RecomputeOnce).
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -150,6 +151,26 @@ absl::Status Runner::RunJob() {
   if (options_.finish_job) return options_.finish_job(job);
   v1::RollupJob finished;
   return FromGrpc(results_->FinishRollupJob(Context().get(), job, &finished), "finish a job");
+}
+
+absl::Status Runner::RecomputeOnce(int year) {
+  const int current_year =
+      static_cast<int>(absl::ToCivilYear(options_.clock(), options_.settings.zone).year());
+  if (year < kFirstReportingYear || year > current_year) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("year must be between ", kFirstReportingYear, " and ", current_year));
+  }
+  trees_.clear();
+  // The rollups say which change log position they reflect (at least this one).
+  GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
+  next_sequence_ = head + 1;
+  for (int y : {year - 1, year}) {
+    if (y < kFirstReportingYear) continue;
+    GONGKAI_ASSIGN_OR_RETURN(auto model, LoadYear(y, ModelOf(y)));
+    models_[y] = std::move(model);
+  }
+  Log(absl::StrCat("recomputed ", year, ": ", ModelOf(year)->report_count(), " report(s)"));
+  return WriteAll(year, std::nullopt);
 }
 
 }  // namespace gongkai::worker
