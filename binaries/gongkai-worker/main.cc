@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = Connect(&security);
   if (!channel.ok()) return Usage(channel.status().message());
   gongkai::worker::RunnerOptions options;
+  options.network_channel = true;
   options.token = security.token;
   options.poll_interval = absl::GetFlag(FLAGS_poll_interval);
   options.full_recompute_interval = absl::GetFlag(FLAGS_full_recompute_interval);

@@ -55,6 +55,9 @@ struct RunnerOptions {
   absl::Duration full_recompute_interval = absl::Hours(6);
   // After an RPC error, wait this long before trying again.
   absl::Duration retry_interval = absl::Seconds(1);
+  // The channel goes over the network (gongkai-worker's): while waiting to retry, drive its
+  // reconnection (Runner::WaitToRetry). An in-process channel has no connection to drive.
+  bool network_channel = false;
   std::function<absl::Time()> clock = [] { return absl::Now(); };
   // Results are written in requests of about this size (halved, down to 4 KiB, each time the
   // server refuses a request as too large).
@@ -211,9 +214,13 @@ class Runner {
   absl::Status Flush();
   YearModel* ModelOf(int year);
   bool Stopped();
+  // Waits options_.retry_interval (or until Stop()) before a failed step is retried, driving the
+  // channel's reconnection meanwhile.
+  void WaitToRetry();
   void Log(const std::string& line) const;
 
   RunnerOptions options_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ReportService::Stub> reports_;
   std::unique_ptr<v1::RegionService::Stub> regions_;
   std::unique_ptr<v1::WorkerService::Stub> results_;
