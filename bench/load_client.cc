@@ -179,6 +179,21 @@ int Catchup() {
   }
 }
 
+// Timed repetitions as the JSON lines print them: the median, and every run in order.
+struct Repetitions {
+  double median = 0;
+  std::string runs;  // "0.650,0.648,…"
+};
+Repetitions Summarize(const std::vector<double>& walls) {
+  std::vector<double> sorted = walls;
+  std::sort(sorted.begin(), sorted.end());
+  Repetitions out{.median = Percentile(sorted, 0.5)};
+  for (double w : walls) {
+    absl::StrAppend(&out.runs, out.runs.empty() ? "" : ",", absl::StrFormat("%.3f", w));
+  }
+  return out;
+}
+
 int Recompute() {
   auto channel = Channel(absl::GetFlag(FLAGS_server));
   auto rollups = v1::RollupService::NewStub(channel);
@@ -215,12 +230,7 @@ int Recompute() {
     reports = job.reports();
     drifted = std::max(drifted, job.drifted_regions());
   }
-  std::vector<double> sorted = walls;
-  std::sort(sorted.begin(), sorted.end());
-  std::string runs;
-  for (double w : walls)
-    absl::StrAppend(&runs, runs.empty() ? "" : ",", absl::StrFormat("%.3f", w));
-  const double median = Percentile(sorted, 0.5);
+  const auto [median, runs] = Summarize(walls);
   std::cout << absl::StrFormat(
                    "{\"mode\":\"recompute\",\"year\":%d,\"reports\":%d,\"median_seconds\":%.3f,"
                    "\"reports_per_second\":%.0f,\"drifted_regions\":%d,\"runs\":[%s]}",
@@ -246,17 +256,12 @@ int Restate() {
     }
     walls.push_back(std::chrono::duration<double>(Clock::now() - begin).count());
   }
-  std::vector<double> sorted = walls;
-  std::sort(sorted.begin(), sorted.end());
-  std::string runs;
-  for (double w : walls) {
-    absl::StrAppend(&runs, runs.empty() ? "" : ",", absl::StrFormat("%.3f", w));
-  }
+  const auto [median, runs] = Summarize(walls);
   std::cout << absl::StrFormat(
                    "{\"mode\":\"restate\",\"year\":%d,\"on_tree\":%d,\"reports\":%d,"
                    "\"unmapped_reports\":%d,\"median_seconds\":%.3f,\"runs\":[%s]}",
                    request.year(), request.on_tree(), rollup.reports(), rollup.unmapped_reports(),
-                   Percentile(sorted, 0.5), runs)
+                   median, runs)
             << std::endl;
   return 0;
 }
