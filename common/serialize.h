@@ -28,6 +28,8 @@ struct SerializedResults {
   std::vector<Item> rollups;
   std::vector<Item> anomaly_sets;
   std::optional<int64_t> checkpoint;
+  // Refused when the stored checkpoint is behind it (WriteResultsRequest.base_checkpoint).
+  std::optional<int64_t> base_checkpoint;
   bool replace_year = false;  // every stored anomaly set of the year deleted first
 };
 

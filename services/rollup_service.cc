@@ -228,11 +228,12 @@ absl::Status WriteResults(const Env& env, const RequestContext& context,
                           storage::WriteSync sync) {
   GONGKAI_RETURN_IF_ERROR(RequireWorker(env, context));
   GONGKAI_RETURN_IF_ERROR(CheckReportingYear(env, request.year(), "year"));
-  std::optional<int64_t> checkpoint;
+  std::optional<int64_t> checkpoint, base_checkpoint;
   if (request.has_checkpoint()) checkpoint = request.checkpoint();
+  if (request.has_base_checkpoint()) base_checkpoint = request.base_checkpoint();
   GONGKAI_RETURN_IF_ERROR(env.store->WriteResults(request.year(), request.rollups(),
                                                   request.anomaly_sets(), checkpoint,
-                                                  request.replace_year(), sync));
+                                                  request.replace_year(), sync, base_checkpoint));
   return GetCheckpoint(env, context, response);
 }
 

@@ -291,7 +291,8 @@ class Store {
   absl::Status WriteResults(int year, const google::protobuf::RepeatedPtrField<v1::Rollup>& rollups,
                             const google::protobuf::RepeatedPtrField<v1::AnomalySet>& anomaly_sets,
                             std::optional<int64_t> checkpoint, bool replace_year = false,
-                            WriteSync sync = WriteSync::kSynced);
+                            WriteSync sync = WriteSync::kSynced,
+                            std::optional<int64_t> base_checkpoint = std::nullopt);
   // The same, from results serialized once by a worker in this process (stored as they are).
   absl::Status WriteResults(const SerializedResults& results, WriteSync sync);
   // The last sequence whose effects the worker stored (0 at first).

@@ -42,7 +42,8 @@ std::string EncodeCounter(int64_t value) {
 absl::Status Store::WriteResults(
     int year, const google::protobuf::RepeatedPtrField<v1::Rollup>& rollups,
     const google::protobuf::RepeatedPtrField<v1::AnomalySet>& anomaly_sets,
-    std::optional<int64_t> checkpoint, bool replace_year, WriteSync sync) {
+    std::optional<int64_t> checkpoint, bool replace_year, WriteSync sync,
+    std::optional<int64_t> base_checkpoint) {
   // Kept without the labels of their cells (proto/cells.h); the reads put them back.
   auto serialized = []<typename T>(const T& result) {
     if (!HasCellLabels(result)) return result.SerializeAsString();
@@ -50,7 +51,10 @@ absl::Status Store::WriteResults(
     ClearCellLabels(&unlabelled);
     return unlabelled.SerializeAsString();
   };
-  SerializedResults results{.year = year, .checkpoint = checkpoint, .replace_year = replace_year};
+  SerializedResults results{.year = year,
+                            .checkpoint = checkpoint,
+                            .base_checkpoint = base_checkpoint,
+                            .replace_year = replace_year};
   results.rollups.reserve(rollups.size());
   for (const v1::Rollup& rollup : rollups) {
     results.rollups.push_back({rollup.region_code(), serialized(rollup)});
@@ -93,13 +97,21 @@ absl::Status Store::WriteResults(const SerializedResults& results, WriteSync syn
       batch.Put(key, set.value);
     }
   }
-  if (results.checkpoint.has_value()) {
+  if (results.checkpoint.has_value() || results.base_checkpoint.has_value()) {
     GONGKAI_ASSIGN_OR_RETURN(int64_t stored, ReadCounter(db_.get(), keys::CheckpointKey()));
-    if (*results.checkpoint < stored) {
+    if (results.base_checkpoint.has_value() && stored < *results.base_checkpoint) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "checkpoint ", *results.checkpoint, " is behind the stored checkpoint ", stored));
+          "the stored checkpoint ", stored, " is behind ", *results.base_checkpoint,
+          ", the one these results build on: the results stored up to it were dropped (a "
+          "registry reload, a restored backup); roll up again from the stored state"));
     }
-    batch.Put(keys::CheckpointKey(), EncodeCounter(*results.checkpoint));
+    if (results.checkpoint.has_value()) {
+      if (*results.checkpoint < stored) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "checkpoint ", *results.checkpoint, " is behind the stored checkpoint ", stored));
+      }
+      batch.Put(keys::CheckpointKey(), EncodeCounter(*results.checkpoint));
+    }
   }
   return Write(&batch, "write results", sync);
 }

@@ -441,6 +441,16 @@ TEST_F(ServiceTest, SerializedResultsAreStoredForTheWorkerOnlyAndForAReportingYe
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(stored->reports(), 7);
   EXPECT_EQ(stored->sequence(), 3);
+  // A request that builds on a checkpoint the store does not hold (it holds 0) is refused.
+  v1::WriteResultsRequest request;
+  request.set_year(2019);
+  request.set_base_checkpoint(5);
+  rollup.set_reports(8);
+  *request.add_rollups() = rollup;
+  v1::Checkpoint checkpoint;
+  EXPECT_EQ(WriteResults(env_, RequestContext(), request, &checkpoint).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetRollup(region, 2019)->reports(), 7);
 }
 
 }  // namespace

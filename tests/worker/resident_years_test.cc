@@ -304,6 +304,25 @@ TEST_F(ResidentYearsTest, AWorkerWhoseResultsTheServerDroppedStartsOverAfterItsN
   for (int year = 2023; year <= 2026; ++year) ExpectStoredAsAFullRecompute(year);
 }
 
+TEST_F(ResidentYearsTest, AWorkerWhoseResultsTheServerDroppedStartsOverAtItsNextWrite) {
+  // The same reload with no call failing (a restart wholly inside a step that makes none): the
+  // next change's write builds on the checkpoint this worker wrote, and the server, whose
+  // checkpoint went back to 0, refuses it. Taken, it would have hidden the drop for good: it
+  // moves the checkpoint past the one the worker wrote, with only the change's regions written.
+  FileFourYears();
+  StartWorker();
+  AwaitApplied();
+  const int64_t written = *store_->WorkerCheckpoint();
+  const std::shared_ptr<const registry::TimedRegistry> registry = store_->registry();
+  ASSERT_TRUE(store_->LoadRegistry(registry->histories()).ok());
+  CorrectCarriedForward(towns_[0], 2026, 11);
+  EXPECT_TRUE(Await([&] { return Logged("behind " + std::to_string(written)); }));
+  EXPECT_TRUE(Await([&] { return Logged("behind the " + std::to_string(written)); }));
+  AwaitApplied();
+  StopWorker();
+  for (int year = 2023; year <= 2026; ++year) ExpectStoredAsAFullRecompute(year);
+}
+
 TEST_F(ResidentYearsTest, ARegistryChangeMetByARecomputeRollsTheYearUpOnItsNewTree) {
   FileFourYears();
   // A township of 象山县, without reports, joins 宁海县 from 2026 the moment the scheduled

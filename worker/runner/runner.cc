@@ -149,6 +149,8 @@ void Runner::LetGoIdleYears() {
 absl::Status Runner::Start() {
   GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
   GONGKAI_ASSIGN_OR_RETURN(int64_t stored, StoredCheckpoint());
+  // What the writes of this start build on (refused should the server drop it meanwhile).
+  written_checkpoint_ = stored;
   trees_.clear();
   models_.clear();
   years_with_reports_.clear();

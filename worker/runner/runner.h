@@ -204,9 +204,10 @@ class Runner {
   absl::Status WriteAll(int year, std::optional<int64_t> checkpoint,
                         const std::set<int>* rollups = nullptr);
   // One piece of results: `serialized` through options_.write_results, or `request` (the same
-  // results as messages) through the channel.
-  absl::Status SendResults(const v1::WriteResultsRequest& request,
-                           const SerializedResults& serialized, absl::string_view what);
+  // results as messages) through the channel; either built on written_checkpoint_, which the
+  // server refuses when its own is behind (the results this worker wrote were dropped).
+  absl::Status SendResults(v1::WriteResultsRequest* request, SerializedResults* serialized,
+                           absl::string_view what);
   // The checkpoint alone (with no results), under `year` (any reporting year).
   absl::Status SendCheckpoint(int year, int64_t checkpoint);
   // Writes what the applied changes affected (pending_), with next_sequence_ − 1 as the
@@ -253,6 +254,7 @@ class Runner {
   std::map<int, Written> written_;
   // The year's fingerprints, cleared when its model rolls up on another tree.
   Written& WrittenOf(const YearModel& model);
+  // The checkpoint this worker last wrote, or read when it started (-1 before its first start).
   int64_t written_checkpoint_ = -1;
   int64_t next_sequence_ = 1;
   // Whether results are due to be written: regions pending (from changes applied, or a whole

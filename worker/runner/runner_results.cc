@@ -69,22 +69,26 @@ constexpr size_t kRegionsPerBlock = 256;
 
 }  // namespace
 
-absl::Status Runner::SendResults(const v1::WriteResultsRequest& request,
-                                 const SerializedResults& serialized, absl::string_view what) {
+absl::Status Runner::SendResults(v1::WriteResultsRequest* request, SerializedResults* serialized,
+                                 absl::string_view what) {
+  if (written_checkpoint_ >= 0) {
+    request->set_base_checkpoint(written_checkpoint_);
+    serialized->base_checkpoint = written_checkpoint_;
+  }
   if (options_.write_results) {
-    absl::Status s = options_.write_results(serialized);
+    absl::Status s = options_.write_results(*serialized);
     return s.ok() ? s : absl::Status(s.code(), absl::StrCat(what, ": ", s.message()));
   }
   v1::Checkpoint response;
-  return FromGrpc(results_->WriteResults(Context().get(), request, &response), what);
+  return FromGrpc(results_->WriteResults(Context().get(), *request, &response), what);
 }
 
 absl::Status Runner::SendCheckpoint(int year, int64_t checkpoint) {
   v1::WriteResultsRequest request;
   request.set_year(year);
   request.set_checkpoint(checkpoint);
-  const SerializedResults serialized{.year = year, .checkpoint = checkpoint};
-  return SendResults(request, serialized, "write the checkpoint");
+  SerializedResults serialized{.year = year, .checkpoint = checkpoint};
+  return SendResults(&request, &serialized, "write the checkpoint");
 }
 
 Runner::Written& Runner::WrittenOf(const YearModel& model) {
@@ -128,7 +132,8 @@ absl::Status Runner::Write(int year, const std::set<int>& rollup_regions,
       request.set_checkpoint(*checkpoint);
       serialized.checkpoint = *checkpoint;
     }
-    absl::Status s = SendResults(request, serialized, absl::StrCat("write the results of ", year));
+    absl::Status s =
+        SendResults(&request, &serialized, absl::StrCat("write the results of ", year));
     if (absl::IsResourceExhausted(s) && chunk_bytes_ > kMinChunkBytes) {
       // The server takes smaller messages (--max_message_bytes): send smaller pieces.
       chunk_bytes_ = std::max(kMinChunkBytes, chunk_bytes_ / 2);
