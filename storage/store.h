@@ -284,8 +284,9 @@ class Store {
 
   // Stores the rollups and anomaly sets (replacing earlier ones of the same regions) in one
   // batch, with the checkpoint when set. NOT_FOUND for a region not in the registry;
-  // FAILED_PRECONDITION when the checkpoint is below the stored one, or when the stored one is
-  // below `base_checkpoint` (what the writer built on was dropped: a reload, a restored backup).
+  // FAILED_PRECONDITION when the checkpoint is below the stored one; ABORTED when the stored one
+  // is below `base_checkpoint` (what the writer built on was dropped: a reload, a restored
+  // backup).
   // With `replace_year`, every stored anomaly set of the year is deleted first. kBuffered suits
   // a worker in this process: its results and checkpoint, lost with the machine, are lost
   // together, and it starts again from the checkpoint that survived.

@@ -70,6 +70,20 @@ absl::Status Store::WriteResults(
 absl::Status Store::WriteResults(const SerializedResults& results, WriteSync sync) {
   // Under the lock a registry update takes, so that results are keyed by the current tree.
   absl::MutexLock lock(&results_mu_);
+  // The checkpoints first: a writer whose base was dropped learns that, whatever it sends.
+  if (results.checkpoint.has_value() || results.base_checkpoint.has_value()) {
+    GONGKAI_ASSIGN_OR_RETURN(int64_t stored, ReadCounter(db_.get(), keys::CheckpointKey()));
+    if (results.base_checkpoint.has_value() && stored < *results.base_checkpoint) {
+      return absl::AbortedError(absl::StrCat(
+          "the stored checkpoint ", stored, " is behind ", *results.base_checkpoint,
+          ", the one these results build on: the results stored up to it were dropped (a "
+          "registry reload, a restored backup); roll up again from the stored state"));
+    }
+    if (results.checkpoint.has_value() && *results.checkpoint < stored) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "checkpoint ", *results.checkpoint, " is behind the stored checkpoint ", stored));
+    }
+  }
   const int year = results.year;
   std::shared_ptr<const registry::YearTree> registry = Tree(year);
   auto path_of = [&](const std::string& region_code) -> absl::StatusOr<std::vector<std::string>> {
@@ -97,21 +111,8 @@ absl::Status Store::WriteResults(const SerializedResults& results, WriteSync syn
       batch.Put(key, set.value);
     }
   }
-  if (results.checkpoint.has_value() || results.base_checkpoint.has_value()) {
-    GONGKAI_ASSIGN_OR_RETURN(int64_t stored, ReadCounter(db_.get(), keys::CheckpointKey()));
-    if (results.base_checkpoint.has_value() && stored < *results.base_checkpoint) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "the stored checkpoint ", stored, " is behind ", *results.base_checkpoint,
-          ", the one these results build on: the results stored up to it were dropped (a "
-          "registry reload, a restored backup); roll up again from the stored state"));
-    }
-    if (results.checkpoint.has_value()) {
-      if (*results.checkpoint < stored) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "checkpoint ", *results.checkpoint, " is behind the stored checkpoint ", stored));
-      }
-      batch.Put(keys::CheckpointKey(), EncodeCounter(*results.checkpoint));
-    }
+  if (results.checkpoint.has_value()) {
+    batch.Put(keys::CheckpointKey(), EncodeCounter(*results.checkpoint));
   }
   return Write(&batch, "write results", sync);
 }

@@ -441,16 +441,24 @@ TEST_F(ServiceTest, SerializedResultsAreStoredForTheWorkerOnlyAndForAReportingYe
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(stored->reports(), 7);
   EXPECT_EQ(stored->sequence(), 3);
-  // A request that builds on a checkpoint the store does not hold (it holds 0) is refused.
+}
+
+TEST_F(ServiceTest, WriteResultsBuiltOnACheckpointTheStoreDoesNotHoldAreAborted) {
+  const std::string region = testing::SeedReport().key().region_code();
   v1::WriteResultsRequest request;
   request.set_year(2019);
-  request.set_base_checkpoint(5);
-  rollup.set_reports(8);
-  *request.add_rollups() = rollup;
+  v1::Rollup* rollup = request.add_rollups();
+  rollup->set_region_code(region);
+  rollup->set_reports(8);
+  request.set_base_checkpoint(5);  // the store holds 0
   v1::Checkpoint checkpoint;
-  EXPECT_EQ(WriteResults(env_, RequestContext(), request, &checkpoint).code(),
-            absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(store_->GetRollup(region, 2019)->reports(), 7);
+  const absl::Status refused = WriteResults(env_, RequestContext(), request, &checkpoint);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(refused.message(), HasSubstr("the stored checkpoint 0 is behind 5"));
+  EXPECT_EQ(store_->GetRollup(region, 2019).status().code(), absl::StatusCode::kNotFound);
+  request.set_base_checkpoint(0);
+  ASSERT_TRUE(WriteResults(env_, RequestContext(), request, &checkpoint).ok());
+  EXPECT_EQ(store_->GetRollup(region, 2019)->reports(), 8);
 }
 
 }  // namespace

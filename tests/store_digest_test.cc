@@ -247,20 +247,30 @@ TEST_F(StoreTest, ResultsBuiltOnACheckpointTheStoreDroppedAreRefusedWhole) {
   // A writer's results build on the checkpoint it last wrote; a checkpoint never moves back.
   ASSERT_TRUE(store_->WriteResults(2019, testing::Repeated({county}), {}, 1).ok());
   ASSERT_TRUE(store_->WriteResults(2019, {}, {}, 1, false, WriteSync::kSynced, 1).ok());
+  // A base behind the stored checkpoint is no drop (the writer lost the answer to its last
+  // write, say): taken.
+  ASSERT_TRUE(store_->WriteResults(2019, {}, {}, 1, false, WriteSync::kSynced, 0).ok());
   absl::Status behind = store_->WriteResults(2019, {}, {}, 0, false, WriteSync::kSynced, 1);
   EXPECT_EQ(behind.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(behind.message(),
               ::testing::HasSubstr("checkpoint 0 is behind the stored checkpoint 1"));
   // A reload drops the results and the checkpoint: a write that built on them is refused, with
-  // or without a checkpoint of its own, and nothing of it is stored.
+  // or without a checkpoint of its own (and before its regions are looked up), and nothing of
+  // it is stored.
   ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
   ASSERT_EQ(*store_->WorkerCheckpoint(), 0);
   for (std::optional<int64_t> checkpoint : {std::optional<int64_t>(2), std::optional<int64_t>()}) {
     absl::Status dropped = store_->WriteResults(2019, testing::Repeated({county, town}), {},
                                                 checkpoint, false, WriteSync::kSynced, 1);
-    EXPECT_EQ(dropped.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(dropped.code(), absl::StatusCode::kAborted);
     EXPECT_THAT(dropped.message(), ::testing::HasSubstr("stored checkpoint 0 is behind 1"));
   }
+  v1::Rollup unknown;
+  unknown.set_region_code("999999000000");
+  EXPECT_EQ(
+      store_->WriteResults(2019, testing::Repeated({unknown}), {}, 2, false, WriteSync::kSynced, 1)
+          .code(),
+      absl::StatusCode::kAborted);
   EXPECT_EQ(*store_->WorkerCheckpoint(), 0);
   for (const char* code : {"330226000000", "330226104000"}) {
     EXPECT_EQ(store_->GetRollup(code, 2019).status().code(), absl::StatusCode::kNotFound) << code;

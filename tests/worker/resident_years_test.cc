@@ -315,6 +315,7 @@ TEST_F(ResidentYearsTest, AWorkerWhoseResultsTheServerDroppedStartsOverAtItsNext
   const int64_t written = *store_->WorkerCheckpoint();
   const std::shared_ptr<const registry::TimedRegistry> registry = store_->registry();
   ASSERT_TRUE(store_->LoadRegistry(registry->histories()).ok());
+  ASSERT_EQ(*store_->WorkerCheckpoint(), 0);
   CorrectCarriedForward(towns_[0], 2026, 11);
   EXPECT_TRUE(Await([&] { return Logged("behind " + std::to_string(written)); }));
   EXPECT_TRUE(Await([&] { return Logged("behind the " + std::to_string(written)); }));
