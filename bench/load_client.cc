@@ -15,9 +15,9 @@
 //   load_client --mode=freshness --probes=200 --background_concurrency=4 --background_year=Y2
 //       submit → acknowledged → checkpoint (the nation's rollup) reflects it, under load
 //   load_client --mode=reads --rpc=GetRollup --rate=5000 --seconds=10 [--background_...]
-//       open loop at a fixed rate; latency from each call's scheduled time. --rpc=floor: GetRollup
-//       in a --year without rollups, every call NOT_FOUND — the stack's own cost (client, gRPC,
-//       the server's checks and one missing key), as a floor for the reads' latencies
+//       open loop at a fixed rate; latency from each call's scheduled time. --rpc=floor:
+//       RegionService.GetRegion of a random region (an in-memory lookup through the same server
+//       threads, interceptor and checks) — the stack's own cost, a floor for the reads' latencies
 //   load_client --mode=anomalies --year=Y  the year's flags in the nation, counted by kind
 //   load_client --mode=generate --count=N   generator check: sizes, rule consistency
 #include <unistd.h>
@@ -40,6 +40,7 @@
 #include "absl/time/clock.h"
 #include "bench/generator.h"
 #include "bench/load_common.h"
+#include "gongkai/v1/region_service.grpc.pb.h"
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -58,8 +59,8 @@ ABSL_FLAG(int, repeat, 1, "Full recomputes to time (recompute mode).");
 ABSL_FLAG(int, on_tree, 2023, "restate mode: the year whose tree the rollup is restated on.");
 ABSL_FLAG(int, probes, 100, "Freshness probes.");
 ABSL_FLAG(std::string, rpc, "GetRollup",
-          "reads mode: GetRollup, GetReport, ListAnomalies or floor (GetRollup in a --year "
-          "without rollups: NOT_FOUND expected).");
+          "reads mode: GetRollup, GetReport, ListAnomalies or floor (RegionService.GetRegion: "
+          "an in-memory lookup).");
 ABSL_FLAG(double, rate, 1000, "reads mode: calls per second (open loop).");
 ABSL_FLAG(double, seconds, 5, "reads mode: duration.");
 ABSL_FLAG(int, background_concurrency, 0,
@@ -348,8 +349,7 @@ int Reads(const Generator& gen) {
     std::cerr << "load_client: --rpc must be GetRollup, GetReport, ListAnomalies or floor\n";
     return 2;
   }
-  // The floor's calls succeed when the server answers NOT_FOUND (no rollup of the year).
-  const bool floor = rpc == "floor";
+  auto regions = v1::RegionService::NewStub(channel);
   // Counties and above for anomalies (a page of a township's set is trivially small).
   std::vector<std::string> anomaly_regions;
   for (const v1::Region& r : gen.regions()) {
@@ -376,6 +376,8 @@ int Reads(const Generator& gen) {
     v1::Revision report;
     v1::ListAnomaliesRequest anomalies_request;
     v1::ListAnomaliesResponse anomalies;
+    v1::GetRegionRequest region_request;
+    v1::Region region;
     Clock::time_point scheduled;
   };
   std::mutex mu;
@@ -391,14 +393,6 @@ int Reads(const Generator& gen) {
     ++outstanding;
     auto done = [&, call](grpc::Status status) {
       const double ms = Ms(Clock::now() - call->scheduled);
-      if (floor) {
-        status = status.error_code() == grpc::StatusCode::NOT_FOUND
-                     ? grpc::Status::OK
-                     : grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                    "the floor needs a year without rollups (NOT_FOUND), got " +
-                                        std::to_string(status.error_code()) + " " +
-                                        status.error_message());
-      }
       {
         std::lock_guard<std::mutex> lock(mu);
         ++s.calls;
@@ -408,7 +402,11 @@ int Reads(const Generator& gen) {
       delete call;
       --outstanding;
     };
-    if (rpc == "GetRollup" || floor) {
+    if (rpc == "floor") {
+      call->region_request.set_code(gen.regions()[rng() % gen.regions().size()].code());
+      call->region_request.set_year(year);
+      regions->async()->GetRegion(&call->context, &call->region_request, &call->region, done);
+    } else if (rpc == "GetRollup") {
       const size_t r = rng() % (gen.regions().size() + 1);
       call->rollup_request.set_region_code(r == gen.regions().size() ? "000000000000"
                                                                      : gen.regions()[r].code());
