@@ -44,6 +44,9 @@ std::string Json(const std::string& mode, const Summary& s, const std::string& e
 // Prints Json() on stdout (and the first error on stderr); the exit code: 0 without failures.
 int Finish(const std::string& mode, const Summary& s, const std::string& extra = "");
 
+// load_client's reads mode (bench/load_reads.cc), its flags there.
+int Reads(const Generator& gen);
+
 // Closed loop: `concurrency` SubmitReport calls in flight until every request is sent.
 // `stop` (optional) ends it early (background load).
 Summary SubmitAll(v1::ReportService::Stub* stub,

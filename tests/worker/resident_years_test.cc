@@ -107,6 +107,20 @@ class ResidentYearsTest : public HistoryTest {
                        [&](const std::string& line) { return absl::StrContains(line, text); });
   }
 
+  // Four years filed and rolled up by a running worker, then the registry reloaded under it as
+  // `gongkaid --reload_registry` does: every result and the checkpoint dropped, with no
+  // change-log entry. Returns the checkpoint the worker had written.
+  int64_t ReloadUnderARunningWorker() {
+    FileFourYears();
+    StartWorker();
+    AwaitApplied();
+    const int64_t written = *store_->WorkerCheckpoint();
+    const std::shared_ptr<const registry::TimedRegistry> registry = store_->registry();
+    EXPECT_TRUE(store_->LoadRegistry(registry->histories()).ok());
+    EXPECT_EQ(*store_->WorkerCheckpoint(), 0);
+    return written;
+  }
+
   // Every region's stored rollup (without sequence and time) and non-empty flag set for the
   // year, against what a fresh worker's whole write of the year leaves.
   void ExpectStoredAsAFullRecompute(int year) {
@@ -288,13 +302,7 @@ TEST_F(ResidentYearsTest, AWorkerWhoseResultsTheServerDroppedStartsOverAfterItsN
   // entry, and a separate worker sees its calls fail while the server restarts. Its
   // fingerprints still say which flag sets are stored: a change's write would skip them. Here
   // the store reloads under a running worker, and the next write fails.
-  FileFourYears();
-  StartWorker();
-  AwaitApplied();
-  const int64_t written = *store_->WorkerCheckpoint();
-  const std::shared_ptr<const registry::TimedRegistry> registry = store_->registry();
-  ASSERT_TRUE(store_->LoadRegistry(registry->histories()).ok());
-  ASSERT_EQ(*store_->WorkerCheckpoint(), 0);
+  const int64_t written = ReloadUnderARunningWorker();
   failing_writes_ = 1;
   CorrectCarriedForward(towns_[0], 2026, 11);
   EXPECT_TRUE(Await([&] { return Logged("behind the " + std::to_string(written)); }));
@@ -309,13 +317,7 @@ TEST_F(ResidentYearsTest, AWorkerWhoseResultsTheServerDroppedStartsOverAtItsNext
   // next change's write builds on the checkpoint this worker wrote, and the server, whose
   // checkpoint went back to 0, refuses it. Taken, it would have hidden the drop for good: it
   // moves the checkpoint past the one the worker wrote, with only the change's regions written.
-  FileFourYears();
-  StartWorker();
-  AwaitApplied();
-  const int64_t written = *store_->WorkerCheckpoint();
-  const std::shared_ptr<const registry::TimedRegistry> registry = store_->registry();
-  ASSERT_TRUE(store_->LoadRegistry(registry->histories()).ok());
-  ASSERT_EQ(*store_->WorkerCheckpoint(), 0);
+  const int64_t written = ReloadUnderARunningWorker();
   CorrectCarriedForward(towns_[0], 2026, 11);
   EXPECT_TRUE(Await([&] { return Logged("behind " + std::to_string(written)); }));
   EXPECT_TRUE(Await([&] { return Logged("behind the " + std::to_string(written)); }));
