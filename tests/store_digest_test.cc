@@ -244,13 +244,19 @@ TEST_F(StoreTest, ResultsBuiltOnACheckpointTheStoreDroppedAreRefusedWhole) {
   county.set_region_code("330226000000");
   v1::Rollup town;
   town.set_region_code("330226104000");
+  // Rollups of 2019 with a checkpoint (or none), built on `base`.
+  auto write = [&](std::initializer_list<v1::Rollup> rollups, std::optional<int64_t> checkpoint,
+                   int64_t base) {
+    return store_->WriteResults(2019, testing::Repeated(rollups), {}, checkpoint,
+                                /*replace_year=*/false, WriteSync::kSynced, base);
+  };
   // A writer's results build on the checkpoint it last wrote; a checkpoint never moves back.
   ASSERT_TRUE(store_->WriteResults(2019, testing::Repeated({county}), {}, 1).ok());
-  ASSERT_TRUE(store_->WriteResults(2019, {}, {}, 1, false, WriteSync::kSynced, 1).ok());
+  ASSERT_TRUE(write({}, 1, 1).ok());
   // A base behind the stored checkpoint is no drop (the writer lost the answer to its last
   // write, say): taken.
-  ASSERT_TRUE(store_->WriteResults(2019, {}, {}, 1, false, WriteSync::kSynced, 0).ok());
-  absl::Status behind = store_->WriteResults(2019, {}, {}, 0, false, WriteSync::kSynced, 1);
+  ASSERT_TRUE(write({}, 1, 0).ok());
+  absl::Status behind = write({}, 0, 1);
   EXPECT_EQ(behind.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(behind.message(),
               ::testing::HasSubstr("checkpoint 0 is behind the stored checkpoint 1"));
@@ -260,26 +266,19 @@ TEST_F(StoreTest, ResultsBuiltOnACheckpointTheStoreDroppedAreRefusedWhole) {
   ASSERT_TRUE(store_->LoadRegistry(testing::SmallRegistry()).ok());
   ASSERT_EQ(*store_->WorkerCheckpoint(), 0);
   for (std::optional<int64_t> checkpoint : {std::optional<int64_t>(2), std::optional<int64_t>()}) {
-    absl::Status dropped = store_->WriteResults(2019, testing::Repeated({county, town}), {},
-                                                checkpoint, false, WriteSync::kSynced, 1);
+    absl::Status dropped = write({county, town}, checkpoint, 1);
     EXPECT_EQ(dropped.code(), absl::StatusCode::kAborted);
     EXPECT_THAT(dropped.message(), ::testing::HasSubstr("stored checkpoint 0 is behind 1"));
   }
   v1::Rollup unknown;
   unknown.set_region_code("999999000000");
-  EXPECT_EQ(
-      store_->WriteResults(2019, testing::Repeated({unknown}), {}, 2, false, WriteSync::kSynced, 1)
-          .code(),
-      absl::StatusCode::kAborted);
+  EXPECT_EQ(write({unknown}, 2, 1).code(), absl::StatusCode::kAborted);
   EXPECT_EQ(*store_->WorkerCheckpoint(), 0);
   for (const char* code : {"330226000000", "330226104000"}) {
     EXPECT_EQ(store_->GetRollup(code, 2019).status().code(), absl::StatusCode::kNotFound) << code;
   }
   // Built on what the store holds, the same write goes through.
-  ASSERT_TRUE(store_
-                  ->WriteResults(2019, testing::Repeated({county, town}), {}, 2, false,
-                                 WriteSync::kSynced, 0)
-                  .ok());
+  ASSERT_TRUE(write({county, town}, 2, 0).ok());
   EXPECT_EQ(*store_->WorkerCheckpoint(), 2);
   EXPECT_TRUE(store_->GetRollup("330226104000", 2019).ok());
 }
