@@ -65,6 +65,11 @@ void Logger::Error(absl::string_view message, std::initializer_list<Field> field
 
 void Logger::Log(absl::string_view level, absl::string_view message,
                  std::initializer_list<Field> fields) {
+  Log(level, message, absl::MakeConstSpan(fields.begin(), fields.size()));
+}
+
+void Logger::Log(absl::string_view level, absl::string_view message,
+                 absl::Span<const Field> fields) {
   const std::string time =
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3S%Ez", absl::Now(), absl::LocalTimeZone());
   std::string line;
@@ -81,6 +86,25 @@ void Logger::Log(absl::string_view level, absl::string_view message,
   }
   absl::MutexLock lock(&mu_);
   *out_ << line << std::endl;
+}
+
+bool LogBudget::Admit(absl::string_view kind, absl::Time now, int64_t* left_out) {
+  *left_out = 0;
+  if (lines_per_second_ <= 0) return true;
+  absl::MutexLock lock(&mu_);
+  Window& window = windows_[kind];
+  if (window.written == 0 || now - window.start >= absl::Seconds(1) || now < window.start) {
+    window.start = now;
+    window.written = 0;
+  }
+  if (window.written >= lines_per_second_) {
+    ++window.left_out;
+    return false;
+  }
+  ++window.written;
+  *left_out = window.left_out;
+  window.left_out = 0;
+  return true;
 }
 
 }  // namespace gongkai

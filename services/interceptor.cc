@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "absl/random/random.h"
 #include "absl/status/status.h"
@@ -54,8 +55,14 @@ std::string NewRequestId() {
 
 class ObservingInterceptor : public grpc::experimental::Interceptor {
  public:
-  ObservingInterceptor(grpc::experimental::ServerRpcInfo* info, Metrics* metrics, Logger* logger)
-      : info_(info), metrics_(metrics), logger_(logger), start_(absl::Now()) {}
+  ObservingInterceptor(grpc::experimental::ServerRpcInfo* info, Metrics* metrics, Logger* logger,
+                       const std::function<absl::Time()>* clock, LogBudget* failed_lines)
+      : info_(info),
+        metrics_(metrics),
+        logger_(logger),
+        clock_(clock),
+        failed_lines_(failed_lines),
+        start_(absl::Now()) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -104,19 +111,28 @@ class ObservingInterceptor : public grpc::experimental::Interceptor {
         absl::EndsWith(method, "/ClaimRollupJob")) {
       return;
     }
+    int64_t left_out = 0;
+    if (!status.ok() &&
+        !failed_lines_->Admit(absl::StrCat(method, " ", code), (*clock_)(), &left_out)) {
+      return;
+    }
     const std::string message = status.error_message();
-    logger_->Log(status.ok() ? "info" : "warning", "rpc",
-                 {{"method", method},
-                  {"code", code},
-                  {"duration_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(latency))},
-                  {"request_id", request_id_},
-                  {"peer", info_->server_context()->peer()},
-                  {"error", message.substr(0, message.find('\n'))}});
+    std::vector<Logger::Field> fields = {
+        {"method", method},
+        {"code", code},
+        {"duration_ms", absl::StrFormat("%.3f", absl::ToDoubleMilliseconds(latency))},
+        {"request_id", request_id_},
+        {"peer", info_->server_context()->peer()},
+        {"error", message.substr(0, message.find('\n'))}};
+    if (left_out > 0) fields.push_back({"left_out", absl::StrCat(left_out)});
+    logger_->Log(status.ok() ? "info" : "warning", "rpc", fields);
   }
 
   grpc::experimental::ServerRpcInfo* info_;
   Metrics* metrics_;
   Logger* logger_;
+  const std::function<absl::Time()>* clock_;
+  LogBudget* failed_lines_;
   absl::Time start_;
   std::string request_id_;
 };
@@ -125,7 +141,7 @@ class ObservingInterceptor : public grpc::experimental::Interceptor {
 
 grpc::experimental::Interceptor* ObservingInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new ObservingInterceptor(info, metrics_, logger_);
+  return new ObservingInterceptor(info, metrics_, logger_, &clock_, &failed_lines_);
 }
 
 }  // namespace gongkai

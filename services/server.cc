@@ -87,7 +87,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const Env* env, ServerOpti
       GRPC_ARG_MAX_CONNECTION_IDLE_MS,
       static_cast<int>(absl::ToInt64Milliseconds(options.max_connection_idle)));
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> observers;
-  observers.push_back(std::make_unique<ObservingInterceptorFactory>(env->metrics, env->logger));
+  observers.push_back(std::make_unique<ObservingInterceptorFactory>(
+      env->metrics, env->logger, env->clock, options.failed_call_log_lines_per_second));
   builder.experimental().SetInterceptorCreators(std::move(observers));
   builder.RegisterService(&server->report_service_);
   builder.RegisterService(&server->review_service_);

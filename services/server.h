@@ -35,6 +35,9 @@ struct ServerOptions {
   int waiting_threads = 32;
   absl::Duration handshake_timeout = absl::Seconds(10);
   absl::Duration max_connection_idle = absl::Minutes(5);
+  // Access log lines of failed calls, at most this many a second for each method and code
+  // (the rest are counted in the next line's `left_out`); 0: every one.
+  int failed_call_log_lines_per_second = 10;
 };
 
 // Server credentials for TLS from PEM files: the certificate chain and key, and optionally

@@ -228,12 +228,16 @@ absl::StatusOr<ServerOptions> Daemon::ListenOptions() {
   options.waiting_threads = config_.waiting_threads;
   options.handshake_timeout = config_.handshake_timeout;
   options.max_connection_idle = config_.max_connection_idle;
+  options.failed_call_log_lines_per_second = config_.failed_call_log_lines;
   if (options.max_threads < 16 || options.max_concurrent_streams < 1) {
     return absl::InvalidArgumentError(
         "--max_threads must be at least 16 and --max_concurrent_streams at least 1");
   }
   if (options.waiting_threads < 1) {
     return absl::InvalidArgumentError("--waiting_threads must be at least 1");
+  }
+  if (options.failed_call_log_lines_per_second < 0) {
+    return absl::InvalidArgumentError("--failed_call_log_lines must be 0 or more");
   }
   if (options.max_receive_message_bytes < 64 << 10) {
     return absl::InvalidArgumentError("--max_message_bytes must be at least 65536");

@@ -53,6 +53,7 @@ struct Config {
   int waiting_threads = 32;  // ServerOptions::waiting_threads
   absl::Duration handshake_timeout = absl::Seconds(10);
   absl::Duration max_connection_idle = absl::Minutes(5);
+  int failed_call_log_lines = 10;  // ServerOptions::failed_call_log_lines_per_second
   std::string port_file;
 };
 

@@ -90,6 +90,9 @@ ABSL_FLAG(int, max_concurrent_restatements, 2,
 ABSL_FLAG(int, max_watch_streams, 32,
           "WatchChanges streams open at once (each holds a server thread while it waits for a "
           "commit); more are refused with RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, failed_call_log_lines, 10,
+          "Access log lines of failed calls per second, for each method and code; the rest are "
+          "counted in the next line's left_out. 0: log every failed call.");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written to this file once serving (for --listen=...:0).");
 
@@ -165,6 +168,7 @@ int main(int argc, char** argv) {
   config.waiting_threads = absl::GetFlag(FLAGS_waiting_threads);
   config.handshake_timeout = absl::GetFlag(FLAGS_handshake_timeout);
   config.max_connection_idle = absl::GetFlag(FLAGS_max_connection_idle);
+  config.failed_call_log_lines = absl::GetFlag(FLAGS_failed_call_log_lines);
   config.port_file = absl::GetFlag(FLAGS_port_file);
   gongkai::daemon::Daemon daemon(std::move(config), &logger);
   return daemon.Run();
