@@ -47,6 +47,9 @@ ABSL_FLAG(int, max_extra_years, 3,
           "At most this many years beyond the resident ones stay in memory once the worker is "
           "idle (a change to a year uses it and the years either side); the least recently "
           "used are let go first.");
+ABSL_FLAG(absl::Duration, idle_year_ttl, absl::Minutes(10),
+          "A year beyond the resident ones, loaded for a change, leaves memory once nothing of "
+          "it was written for this long.");
 ABSL_FLAG(int, resident_years, 1,
           "The latest years with reports kept in memory (with the year before each); older ones "
           "are loaded when a change reaches them or the scheduled recompute refreshes them. 0: "
@@ -131,6 +134,10 @@ int main(int argc, char** argv) {
   if (options.resident_years < 0) return Usage("--resident_years must be 0 or more");
   options.max_extra_years = absl::GetFlag(FLAGS_max_extra_years);
   if (options.max_extra_years < 0) return Usage("--max_extra_years must be 0 or more");
+  options.idle_year_ttl = absl::GetFlag(FLAGS_idle_year_ttl);
+  if (options.idle_year_ttl < absl::ZeroDuration()) {
+    return Usage("--idle_year_ttl must not be negative");
+  }
   options.log = [&](const std::string& line) { logger.Info(line); };
   options.error_log = [&](const std::string& line) { logger.Error(line); };
   if (absl::Status s =

@@ -318,6 +318,7 @@ absl::Status Daemon::StartWorker() {
   options.flush_interval = config_.worker_flush_interval;
   options.resident_years = config_.worker_resident_years;
   options.max_extra_years = config_.worker_max_extra_years;
+  options.idle_year_ttl = config_.worker_idle_year_ttl;
   options.settings = worker_settings_;
   options.log = [this](const std::string& line) { logger_->Info(line, {{"component", "worker"}}); };
   options.error_log = [this](const std::string& line) {

@@ -38,6 +38,7 @@ struct Config {
   absl::Duration worker_flush_interval = absl::Milliseconds(2);  // RunnerOptions::flush_interval
   int worker_resident_years = 1;                                 // RunnerOptions::resident_years
   int worker_max_extra_years = 3;                                // RunnerOptions::max_extra_years
+  absl::Duration worker_idle_year_ttl = absl::Minutes(10);       // RunnerOptions::idle_year_ttl
   int worker_nice = 0;  // the worker's threads' nice increment
   std::string metrics_listen;
   std::string tls_cert, tls_key, tls_client_ca;

@@ -40,6 +40,9 @@ ABSL_FLAG(int, worker_max_extra_years, 3,
           "At most this many years beyond the resident ones stay in the in-process worker's "
           "memory once it is idle (a change to a year uses it and the years either side); the "
           "least recently used are let go first.");
+ABSL_FLAG(absl::Duration, worker_idle_year_ttl, absl::Minutes(10),
+          "A year beyond the resident ones, loaded for a change, leaves the in-process worker's "
+          "memory once nothing of it was written for this long.");
 ABSL_FLAG(int, worker_threads, 0,
           "Threads the in-process worker builds rollups and flags on; 0: one per CPU.");
 ABSL_FLAG(absl::Duration, worker_flush_interval, absl::Milliseconds(2),
@@ -145,6 +148,11 @@ int main(int argc, char** argv) {
   if (config.worker_resident_years < 0 || config.worker_max_extra_years < 0) {
     std::cerr << "gongkaid: --worker_resident_years and --worker_max_extra_years must be 0 or "
                  "more\n";
+    return 2;
+  }
+  config.worker_idle_year_ttl = absl::GetFlag(FLAGS_worker_idle_year_ttl);
+  if (config.worker_idle_year_ttl < absl::ZeroDuration()) {
+    std::cerr << "gongkaid: --worker_idle_year_ttl must not be negative\n";
     return 2;
   }
   config.worker_nice = absl::GetFlag(FLAGS_worker_nice);

@@ -116,11 +116,13 @@ std::set<int> Runner::ResidentYears() const {
   return resident;
 }
 
-void Runner::LetGoIdleYears() {
-  if (options_.resident_years <= 0) return;
+bool Runner::LetGoIdleYears() {
+  if (options_.resident_years <= 0) return false;
   const std::set<int> resident = ResidentYears();
   const absl::Time now = options_.clock();
-  auto let_go = [this](int year, const std::string& why) {
+  bool any = false;
+  auto let_go = [this, &any](int year, const std::string& why) {
+    any = true;
     models_.erase(year);
     Log(absl::StrCat("let go of ", year, ": ", why));
     absl::MutexLock lock(&mu_);
@@ -144,6 +146,7 @@ void Runner::LetGoIdleYears() {
     let_go(extra[i].second, absl::StrCat("more than ", options_.max_extra_years,
                                          " year(s) beyond the resident ones in memory"));
   }
+  return any;
 }
 
 absl::Status Runner::Start() {
@@ -396,11 +399,13 @@ absl::Status Runner::Run() {
         failures = 0;
       }
     }
-    if (status.ok() && applied == 0) LetGoIdleYears();
+    const bool let_go = status.ok() && applied == 0 && LetGoIdleYears();
     followed_since_trim |= applied > 0;
-    if (applied == 0 && followed_since_trim) {
-      // Caught up after a burst of changes: hand the heap's freed pages back to the system
-      // (the burst's transient messages leave them fragmented), as after a full write.
+    if (applied == 0 && (followed_since_trim || let_go)) {
+      // Caught up after a burst of changes (its transient messages leave the heap's freed pages
+      // fragmented), or let go of a year's model: hand the freed pages back to the system, as
+      // after a full write. TCMalloc would otherwise keep a year's worth for later, long after
+      // the year idled out.
       ReleaseFreeMemory();
       followed_since_trim = false;
     }

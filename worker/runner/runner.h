@@ -167,8 +167,8 @@ class Runner {
   // soon as the next year no longer compares with them.
   absl::Status ScheduledRecompute();
   // Lets go of the years outside the resident ones that are idle (idle_year_ttl), then of the
-  // least recently used of the others beyond max_extra_years.
-  void LetGoIdleYears();
+  // least recently used of the others beyond max_extra_years. Returns whether it let go of any.
+  bool LetGoIdleYears();
   // Applies the changes from next_sequence_ (at most 2,000, waiting until `deadline`
   // for the first) and writes what they affect — `paced`: only once flush_interval has passed
   // since the last write, taking changes until then. `extra` also receives the revisions of its
