@@ -6,12 +6,14 @@
 namespace gongkai {
 
 std::string SerializeDeterministic(const google::protobuf::MessageLite& message) {
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
+  // Sized once: a string output stream grows by doubling, reallocating and copying a report
+  // several times over.
+  const size_t size = message.ByteSizeLong();
+  std::string out(size, '\0');
+  google::protobuf::io::ArrayOutputStream array(out.data(), static_cast<int>(size));
+  google::protobuf::io::CodedOutputStream coded(&array);
   coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
+  message.SerializeWithCachedSizes(&coded);
   return out;
 }
 
