@@ -32,6 +32,13 @@ v1::Report Normalized(const v1::Report& report) {
   return out;
 }
 
+bool Warns(const v1::Verdict& verdict, absl::string_view rule) {
+  for (const v1::Violation& v : verdict.violations()) {
+    if (v.rule() == rule) return true;
+  }
+  return false;
+}
+
 absl::Status CheckPageSize(int page_size) {
   if (page_size < 0 || page_size > kMaxPageSize) {
     return error::InvalidField("page_size", absl::StrCat("must be between 0 and ", kMaxPageSize));
@@ -48,11 +55,11 @@ namespace {
 absl::Status ValidateAndStore(const Env& env, const RequestContext& context, v1::Report report,
                               v1::ValidationMode mode, std::optional<int64_t> expected_revision,
                               v1::SubmitReportResponse* response) {
-  report = Normalized(report);
+  *report.mutable_key() = NormalizedKey(report.key());  // in place: the caller's copy
   v1::Verdict verdict = validation::Validate(report, mode, ValidationContextFor(env));
   // Fields this schema does not know are not stored (the verdict warns of them): a padded
   // report would otherwise pass the text limits and then break every reader's message limit.
-  report.DiscardUnknownFields();
+  if (Warns(verdict, validation::kRuleUnknownFields)) report.DiscardUnknownFields();
   if (!verdict.acceptable()) {
     if (env.metrics != nullptr) env.metrics->RecordSubmission("rejected");
     return error::ReportRejected(verdict);

@@ -234,6 +234,28 @@ TEST_F(SecurityTest, UnknownFieldsAreNotStoredSoReadersLimitsHold) {
   EXPECT_FALSE(again.created());
 }
 
+TEST_F(SecurityTest, AnUnknownFieldDeepInsideTheReportIsFoundAndNotStored) {
+  // Validation looks for unknown fields in the same walk as its UTF-8 check, at every depth,
+  // and the report is cleaned only when it found some.
+  const std::string root = Create("root", {v1::ROLE_SUBMITTER}, {kNation});
+  v1::Report report = ReportIn(kYishi);
+  v1::Table3* table3 = report.mutable_table3();
+  ASSERT_GT(table3->GetDescriptor()->field_count(), 0);
+  google::protobuf::Message* deep =
+      table3->GetReflection()->MutableMessage(table3, table3->GetDescriptor()->field(0));
+  deep->GetReflection()->MutableUnknownFields(deep)->AddVarint(997, 5);
+  v1::SubmitReportResponse stored;
+  ASSERT_TRUE(Submit(root, report, &stored).ok());
+  bool warned = false;
+  for (const v1::Violation& v : stored.revision().verdict().violations()) {
+    warned |= v.rule() == "UNKNOWN_FIELDS";
+  }
+  EXPECT_TRUE(warned);
+  v1::SubmitReportResponse again;
+  ASSERT_TRUE(Submit(root, ReportIn(kYishi), &again).ok());
+  EXPECT_FALSE(again.created()) << "the unknown field was stored";
+}
+
 // ---- flags that name or count what the caller cannot see ----------------------------------
 
 TEST_F(SecurityTest, AFlagNeverNamesOrCountsPeersTheCallerCannotSee) {
