@@ -135,6 +135,8 @@ start_gongkaid() {
     sleep 0.01
   done
   READY_SECONDS=$(awk "BEGIN {print $(now) - $start}")
+  kill -0 "$GONGKAID_PID" 2>/dev/null || { log "gongkaid $GONGKAID_PID exited"; tail "$WORK/gongkaid.log" >&2; exit 1; }
+  log "gongkaid pid $GONGKAID_PID serving on $SERVER"
 }
 stop_gongkaid() {
   kill "$GONGKAID_PID"; wait "$GONGKAID_PID" || true; GONGKAID_PID=""
@@ -146,7 +148,7 @@ resources() {  # LABEL DATA_DIR
   disk=$(du -sk "$2" | cut -f1)
   record "$1" "{\"rss_mb\":$((rss / 1024)),\"peak_rss_mb\":$((hwm / 1024)),\"disk_mb\":$((disk / 1024))}" \
     "grep -E 'VmRSS|VmHWM' /proc/\$(pidof gongkaid)/status; du -sk DATA_DIR"
-  log "$1 rss ${rss} kB, peak ${hwm} kB, disk ${disk} kB"
+  log "$1 rss ${rss} kB, peak ${hwm} kB, disk ${disk} kB (gongkaid pid $GONGKAID_PID)"
 }
 
 LC=("$BIN/load_client" "${GEN[@]}")
