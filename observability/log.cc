@@ -93,7 +93,10 @@ bool LogBudget::Admit(absl::string_view kind, absl::Time now, int64_t* left_out)
   if (lines_per_second_ <= 0) return true;
   absl::MutexLock lock(&mu_);
   Window& window = windows_[kind];
-  if (window.written == 0 || now - window.start >= absl::Seconds(1) || now < window.start) {
+  // A time before the window's start is a thread that read the clock just before another
+  // opened the window (it stays in it), or a clock set back by a second or more (a new one).
+  if (window.written == 0 || now - window.start >= absl::Seconds(1) ||
+      window.start - now >= absl::Seconds(1)) {
     window.start = now;
     window.written = 0;
   }

@@ -3,6 +3,7 @@
 #ifndef GONGKAI_OBSERVABILITY_LOG_H_
 #define GONGKAI_OBSERVABILITY_LOG_H_
 
+#include <cstdint>
 #include <initializer_list>
 #include <ostream>
 #include <string>
@@ -45,10 +46,11 @@ class Logger {
 // second, counted from that kind's first line of the second. A flood of one kind (a client
 // asking thousands of times a second for a rollup that is not ready) then cannot drown the
 // log, or slow the server writing it, while other kinds keep being written. What is left out
-// is counted and handed to the next line of its kind. Thread-safe.
+// is counted and handed to the next line of its kind (the count of a flood's last second
+// appears only when that kind comes again). Thread-safe.
 class LogBudget {
  public:
-  // 0: no bound.
+  // 0 or less: no bound.
   explicit LogBudget(int lines_per_second) : lines_per_second_(lines_per_second) {}
 
   // Whether a line of `kind` may be written at `now`. When it may, `*left_out` is how many

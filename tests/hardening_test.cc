@@ -239,10 +239,7 @@ TEST_F(SecurityTest, AnUnknownFieldDeepInsideTheReportIsFoundAndNotStored) {
   // and the report is cleaned only when it found some.
   const std::string root = Create("root", {v1::ROLE_SUBMITTER}, {kNation});
   v1::Report report = ReportIn(kYishi);
-  v1::Table3* table3 = report.mutable_table3();
-  ASSERT_GT(table3->GetDescriptor()->field_count(), 0);
-  google::protobuf::Message* deep =
-      table3->GetReflection()->MutableMessage(table3, table3->GetDescriptor()->field(0));
+  google::protobuf::Message* deep = report.mutable_table3()->mutable_new_requests();
   deep->GetReflection()->MutableUnknownFields(deep)->AddVarint(997, 5);
   v1::SubmitReportResponse stored;
   ASSERT_TRUE(Submit(root, report, &stored).ok());

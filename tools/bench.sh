@@ -125,13 +125,18 @@ start_gongkaid() {
   "$BIN/gongkaid" --listen=127.0.0.1:0 --data_dir="$data" --port_file="$WORK/port" \
     --metrics_listen= --log_format=text --registry_dir="$REGISTRY" 2>>"$WORK/gongkaid.log" &
   GONGKAID_PID=$!
-  for _ in $(seq 1 6000); do [[ -s "$WORK/port" ]] && break; sleep 0.01; done
+  for _ in $(seq 1 6000); do
+    [[ -s "$WORK/port" ]] && break
+    kill -0 "$GONGKAID_PID" 2>/dev/null || break
+    sleep 0.01
+  done
   [[ -s "$WORK/port" ]] || { log "gongkaid did not start"; tail "$WORK/gongkaid.log" >&2; exit 1; }
   SERVING_SECONDS=$(awk "BEGIN {print $(now) - $start}")
   SERVER="127.0.0.1:$(cat "$WORK/port")"
   # The in-process worker is ready once it has rolled up every stored year.
   for _ in $(seq 1 60000); do
     (( $(grep -c "following the change log" "$WORK/gongkaid.log" || true) >= ready )) && break
+    kill -0 "$GONGKAID_PID" 2>/dev/null || break
     sleep 0.01
   done
   READY_SECONDS=$(awk "BEGIN {print $(now) - $start}")

@@ -81,8 +81,7 @@ void CheckUtf8(const Message& message, const std::string& prefix, Collector* out
       CheckUtf8(reflection->GetMessage(message, field), path, out, unknown);
     } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-        CheckUtf8(reflection->GetRepeatedMessage(message, field, i),
-                  absl::StrCat(path, "[", i, "]"), out, unknown);
+        CheckUtf8(reflection->GetRepeatedMessage(message, field, i), path, out, unknown);
       }
     } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
       const int n = field->is_repeated() ? reflection->FieldSize(message, field) : 1;

@@ -49,7 +49,7 @@ ABSL_FLAG(int, max_extra_years, 3,
           "used are let go first.");
 ABSL_FLAG(absl::Duration, idle_year_ttl, absl::Minutes(10),
           "A year beyond the resident ones, loaded for a change, leaves memory once nothing of "
-          "it was written for this long.");
+          "it (or of the next year) was written for this long.");
 ABSL_FLAG(int, resident_years, 1,
           "The latest years with reports kept in memory (with the year before each); older ones "
           "are loaded when a change reaches them or the scheduled recompute refreshes them. 0: "

@@ -42,7 +42,7 @@ ABSL_FLAG(int, worker_max_extra_years, 3,
           "least recently used are let go first.");
 ABSL_FLAG(absl::Duration, worker_idle_year_ttl, absl::Minutes(10),
           "A year beyond the resident ones, loaded for a change, leaves the in-process worker's "
-          "memory once nothing of it was written for this long.");
+          "memory once nothing of it (or of the next year) was written for this long.");
 ABSL_FLAG(int, worker_threads, 0,
           "Threads the in-process worker builds rollups and flags on; 0: one per CPU.");
 ABSL_FLAG(absl::Duration, worker_flush_interval, absl::Milliseconds(2),
