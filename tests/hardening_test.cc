@@ -28,11 +28,13 @@
 namespace gongkai {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using testing::kDongcheng;
 using testing::kNation;
 using testing::kNinghai;
 using testing::kYishi;
+using ::testing::Property;
 using testing::SecurityTest;
 
 // The inodes of the listening TCP sockets this process holds.
@@ -216,11 +218,8 @@ TEST_F(SecurityTest, UnknownFieldsAreNotStoredSoReadersLimitsHold) {
       ->AddVarint(998, 7);
   v1::SubmitReportResponse stored;
   ASSERT_TRUE(Submit(root, padded, &stored).ok());
-  bool warned = false;
-  for (const v1::Violation& v : stored.revision().verdict().violations()) {
-    warned |= v.rule() == "UNKNOWN_FIELDS";
-  }
-  EXPECT_TRUE(warned);
+  EXPECT_THAT(stored.revision().verdict().violations(),
+              Contains(Property(&v1::Violation::rule, "UNKNOWN_FIELDS")));
   v1::GetReportRequest get;
   *get.mutable_key() = padded.key();
   v1::Revision revision;
@@ -243,11 +242,8 @@ TEST_F(SecurityTest, AnUnknownFieldDeepInsideTheReportIsFoundAndNotStored) {
   deep->GetReflection()->MutableUnknownFields(deep)->AddVarint(997, 5);
   v1::SubmitReportResponse stored;
   ASSERT_TRUE(Submit(root, report, &stored).ok());
-  bool warned = false;
-  for (const v1::Violation& v : stored.revision().verdict().violations()) {
-    warned |= v.rule() == "UNKNOWN_FIELDS";
-  }
-  EXPECT_TRUE(warned);
+  EXPECT_THAT(stored.revision().verdict().violations(),
+              Contains(Property(&v1::Violation::rule, "UNKNOWN_FIELDS")));
   v1::SubmitReportResponse again;
   ASSERT_TRUE(Submit(root, ReportIn(kYishi), &again).ok());
   EXPECT_FALSE(again.created()) << "the unknown field was stored";
