@@ -1,5 +1,7 @@
 #include "services/report_service.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "common/constants.h"
@@ -26,10 +28,9 @@ validation::ValidationContext ValidationContextFor(const Env& env) {
   return context;
 }
 
-v1::Report Normalized(const v1::Report& report) {
-  v1::Report out = report;
-  *out.mutable_key() = NormalizedKey(out.key());
-  return out;
+v1::Report Normalized(v1::Report report) {
+  *report.mutable_key() = NormalizedKey(report.key());
+  return report;
 }
 
 bool Warns(const v1::Verdict& verdict, absl::string_view rule) {
@@ -55,7 +56,7 @@ namespace {
 absl::Status ValidateAndStore(const Env& env, const RequestContext& context, v1::Report report,
                               v1::ValidationMode mode, std::optional<int64_t> expected_revision,
                               v1::SubmitReportResponse* response) {
-  *report.mutable_key() = NormalizedKey(report.key());  // in place: the caller's copy
+  report = Normalized(std::move(report));  // moved in and out: no copy
   v1::Verdict verdict = validation::Validate(report, mode, ValidationContextFor(env));
   // Fields this schema does not know are not stored (the verdict warns of them): a padded
   // report would otherwise pass the text limits and then break every reader's message limit.

@@ -70,7 +70,8 @@ std::string CellName(const CellSpec& cell) {
 
 // Checks every string field (recursively) for valid UTF-8, and notes in `*unknown` whether any
 // message carries fields this schema does not know: one walk for both.
-void CheckUtf8(const Message& message, const std::string& prefix, Collector* out, bool* unknown) {
+void CheckUtf8AndNoteUnknownFields(const Message& message, const std::string& prefix,
+                                   Collector* out, bool* unknown) {
   const auto* reflection = message.GetReflection();
   if (!reflection->GetUnknownFields(message).empty()) *unknown = true;
   std::vector<const FieldDescriptor*> fields;
@@ -78,10 +79,11 @@ void CheckUtf8(const Message& message, const std::string& prefix, Collector* out
   for (const FieldDescriptor* field : fields) {
     const std::string path = prefix.empty() ? field->name() : prefix + "." + field->name();
     if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !field->is_repeated()) {
-      CheckUtf8(reflection->GetMessage(message, field), path, out, unknown);
+      CheckUtf8AndNoteUnknownFields(reflection->GetMessage(message, field), path, out, unknown);
     } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-        CheckUtf8(reflection->GetRepeatedMessage(message, field, i), path, out, unknown);
+        CheckUtf8AndNoteUnknownFields(reflection->GetRepeatedMessage(message, field, i), path, out,
+                                      unknown);
       }
     } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
       const int n = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
@@ -330,7 +332,7 @@ v1::Verdict Validate(const v1::Report& report, v1::ValidationMode mode,
   verdict.set_mode(mode);
   Collector out(&verdict);
   bool has_unknown = false;
-  CheckUtf8(report, "", &out, &has_unknown);
+  CheckUtf8AndNoteUnknownFields(report, "", &out, &has_unknown);
   // Counted (on a copy) only when there are any: most reports have none.
   if (const size_t unknown = has_unknown ? UnknownFieldBytes(report) : 0; unknown > 0) {
     out.Add(kRuleUnknownFields, "含有本系统格式之外的字段", v1::SEVERITY_WARNING,
