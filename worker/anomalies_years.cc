@@ -185,9 +185,9 @@ void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summ
     for (v1::Edition edition : {v1::EDITION_2019, v1::EDITION_2021}) {
       const int j = edition == summary.edition ? i : FindCell(edition, cells[i].field_path);
       const EditionSums& es = sums->editions[EditionIndex(edition)];
-      if (j < 0 || es.sum.empty()) continue;
+      if (j < 0) continue;
       total += es.Exact(j);
-      contributors += es.contributors[j];
+      contributors += es.contributors(j);
     }
     return {contributors > 0 ? std::optional<__int128>(total) : std::nullopt, contributors};
   };

@@ -38,8 +38,12 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
     entry.problem_chars = same->problem_chars;
     entry.serial = same->serial;
   } else {
-    entry.problem_shingles =
-        ShingleSet(Shingles(digest.problems(), settings.shingle_size, &entry.problem_chars));
+    std::vector<uint32_t> shingles =
+        Shingles(digest.problems(), settings.shingle_size, &entry.problem_chars);
+    // A narrative shorter than COPIED_NARRATIVE's minimum is never compared: none are kept.
+    if (entry.problem_chars >= settings.narrative_min_chars) {
+      entry.problem_shingles = ShingleSet(shingles);
+    }
   }
   if (digest.has_stated_requests()) entry.narrative_requests = digest.stated_requests();
   entry.outlier_measures = OutlierMeasuresOf(entry, settings.min_ratio_denominator);
@@ -226,21 +230,65 @@ std::vector<int> YearModel::ApplyReview(const v1::ReportKey& key, const v1::Revi
   return tree_->Ancestors(it->second->region);
 }
 
-void EditionSums::Add(int i, int64_t delta) {
-  // (Almost no sum leaves int64's range: `wide` is looked into only when it holds any.)
-  if (auto it = wide.empty() ? wide.end() : wide.find(i); it != wide.end()) {
-    it->second += delta;
-    return;
+EditionSums::EditionSums(const EditionSums& other)
+    : reports(other.reports),
+      cells_(other.cells_ == nullptr ? nullptr : std::make_unique<Cells>(*other.cells_)) {}
+
+EditionSums& EditionSums::operator=(const EditionSums& other) {
+  if (this != &other) *this = EditionSums(other);
+  return *this;
+}
+
+void EditionSums::Add(size_t size, const CellVector& cells, int sign) {
+  if (cells_ == nullptr) {
+    cells_ = std::make_unique<Cells>();
+    cells_->sum.assign(size, 0);
+    cells_->contributors.assign(size, 0);
   }
-  const int64_t before = sum[i];
-  if (__builtin_add_overflow(before, delta, &sum[i])) {
-    wide[i] = static_cast<__int128>(before) + delta;
+  for (const auto& [i, value] : cells) {
+    if (static_cast<size_t>(i) >= cells_->sum.size()) continue;
+    cells_->contributors[i] += sign;
+    // (Almost no sum leaves int64's range: `wide` is looked into only when it holds any.)
+    auto& wide = cells_->wide;
+    if (auto it = wide.empty() ? wide.end() : wide.find(i); it != wide.end()) {
+      it->second += sign > 0 ? __int128{value} : -__int128{value};
+      continue;
+    }
+    int64_t& sum = cells_->sum[i];
+    const int64_t before = sum;
+    if (sign > 0 ? __builtin_add_overflow(before, value, &sum)
+                 : __builtin_sub_overflow(before, value, &sum)) {
+      wide[i] = sign > 0 ? __int128{before} + value : __int128{before} - value;
+    }
   }
 }
 
 __int128 EditionSums::Exact(int i) const {
+  if (cells_ == nullptr || i < 0 || static_cast<size_t>(i) >= cells_->sum.size()) return 0;
+  const auto& wide = cells_->wide;
   auto it = wide.empty() ? wide.end() : wide.find(i);
-  return it == wide.end() ? static_cast<__int128>(sum[i]) : it->second;
+  return it == wide.end() ? __int128{cells_->sum[i]} : it->second;
+}
+
+int32_t EditionSums::contributors(int i) const {
+  if (cells_ == nullptr || i < 0 || static_cast<size_t>(i) >= cells_->contributors.size()) {
+    return 0;
+  }
+  return cells_->contributors[i];
+}
+
+bool EditionSums::SameCells(const EditionSums& other) const {
+  if (cells_ != nullptr && other.cells_ != nullptr && cells_->wide.empty() &&
+      other.cells_->wide.empty()) {
+    return cells_->sum == other.cells_->sum && cells_->contributors == other.cells_->contributors;
+  }
+  const size_t size = std::max(cells_ == nullptr ? 0 : cells_->sum.size(),
+                               other.cells_ == nullptr ? 0 : other.cells_->sum.size());
+  for (size_t i = 0; i < size; ++i) {
+    const int c = static_cast<int>(i);
+    if (Exact(c) != other.Exact(c) || contributors(c) != other.contributors(c)) return false;
+  }
+  return true;
 }
 
 void YearModel::Contribute(const ReportEntry& entry, int sign) {
@@ -254,16 +302,7 @@ void YearModel::Contribute(const ReportEntry& entry, int sign) {
     EditionSums& edition = sums.editions[e];
     edition.reports += sign;
     // A region without children keeps counts only (SumsOf adds its reports' cells up).
-    if (!tree_->children(a).empty()) {
-      if (edition.sum.empty()) {
-        edition.sum.assign(cells, 0);
-        edition.contributors.assign(cells, 0);
-      }
-      for (const auto& [i, value] : entry.cells) {
-        edition.Add(i, sign * value);
-        edition.contributors[i] += sign;
-      }
-    }
+    if (!tree_->children(a).empty()) edition.Add(cells, entry.cells, sign);
     if (counts_for_completeness) {
       sums.received += sign;
       (entry.late() ? sums.late : sums.on_time) += sign;
@@ -330,18 +369,24 @@ std::vector<double> YearModel::NarrativeSimilarities(
   // Pairs of entries replaced since stay until the memory is cleared at this many.
   constexpr size_t kMaxRemembered = 1 << 20;
   if (others.empty()) return {};
-  std::vector<std::pair<uint64_t, uint64_t>> pairs;
+  // A pair's key: the smaller serial in the high half, the larger in the low. Serials of 32 bits
+  // and more (four billion revisions applied to one model) are compared, not remembered.
+  constexpr uint64_t kNotRemembered = ~uint64_t{0};
+  std::vector<uint64_t> pairs;
   pairs.reserve(others.size());
-  for (const ReportEntry* b : others) pairs.emplace_back(std::minmax(a.serial, b->serial));
+  for (const ReportEntry* b : others) {
+    const auto [low, high] = std::minmax(a.serial, b->serial);
+    pairs.push_back(high < 0xFFFFFFFF ? low << 32 | high : kNotRemembered);
+  }
   std::vector<double> out(others.size());
   std::vector<size_t> unknown;
   {
     absl::ReaderMutexLock lock(&similarity_mu_);  // flags are evaluated on several threads
     // Each lookup misses the cache twice (the map's control bytes, then its slot): fetch them
     // all before the first is needed.
-    for (const auto& pair : pairs) similarities_.prefetch(pair);
+    for (const uint64_t pair : pairs) similarities_.prefetch(pair);
     for (size_t i = 0; i < pairs.size(); ++i) {
-      auto it = similarities_.find(pairs[i]);
+      auto it = pairs[i] == kNotRemembered ? similarities_.end() : similarities_.find(pairs[i]);
       if (it == similarities_.end()) {
         unknown.push_back(i);
       } else {
@@ -355,7 +400,9 @@ std::vector<double> YearModel::NarrativeSimilarities(
   }
   absl::MutexLock lock(&similarity_mu_);
   if (similarities_.size() + unknown.size() > kMaxRemembered) similarities_.clear();
-  for (size_t i : unknown) similarities_.emplace(pairs[i], out[i]);
+  for (size_t i : unknown) {
+    if (pairs[i] != kNotRemembered) similarities_.emplace(pairs[i], out[i]);
+  }
   return out;
 }
 
@@ -369,30 +416,15 @@ const RegionSums& YearModel::SumsOf(int region, RegionSums* scratch) const {
   if (!tree_->children(region).empty()) return kept == nullptr ? kEmpty : *kept;
   *scratch = kept == nullptr ? kEmpty : *kept;
   for (const ReportEntry* entry : ReportsAt(region)) {  // Own reports, summaries left out.
-    EditionSums& edition = scratch->editions[EditionIndex(entry->edition)];
-    if (edition.sum.empty()) {
-      const size_t cells = CellsOf(entry->edition).size();
-      edition.sum.assign(cells, 0);
-      edition.contributors.assign(cells, 0);
-    }
-    for (const auto& [i, value] : entry->cells) {
-      edition.Add(i, value);
-      ++edition.contributors[i];
-    }
+    scratch->editions[EditionIndex(entry->edition)].Add(CellsOf(entry->edition).size(),
+                                                        entry->cells, +1);
   }
   return *scratch;
 }
 
 std::vector<int> YearModel::Differences(const YearModel& other) const {
   auto same_edition = [](const EditionSums& a, const EditionSums& b) {
-    if (a.reports != b.reports) return false;
-    auto zero = [](const auto& v) {
-      return std::all_of(v.begin(), v.end(), [](auto x) { return x == 0; });
-    };
-    if (a.sum.empty() || b.sum.empty()) {
-      return zero(a.sum) && zero(b.sum) && zero(a.contributors) && zero(b.contributors);
-    }
-    return a.sum == b.sum && a.contributors == b.contributors && a.wide == b.wide;
+    return a.reports == b.reports && a.SameCells(b);
   };
   auto same = [&](const RegionSums& a, const RegionSums& b) {
     return a.received == b.received && a.on_time == b.on_time && a.late == b.late &&

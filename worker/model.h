@@ -95,9 +95,11 @@ int EditionIndex(v1::Edition edition);
 // Returns the deadline by which a body at a region of that level had to file (Settings).
 absl::CivilDay DeadlineFor(const Settings& settings, v1::Level level, bool department, int year);
 
-// A report's filled cells, held compactly (the model keeps every report of every loaded year):
-// ascending cell indices (16 bits) and their values, 32 bits each while every value fits, else
-// 64, in one allocation. Iterating yields (index in CellsOf(edition), value) pairs.
+// A report's filled cells, held compactly (the model keeps every report of every loaded year),
+// in one allocation: a bitmap of the filled cells' indices (bit i of word i / 64: cell i is
+// filled), then their values in index order, each 1, 2, 4 or 8 bytes wide — the narrowest that
+// holds every value of the report. Iterating yields (index in CellsOf(edition), value) pairs in
+// ascending index order.
 class CellVector {
  public:
   CellVector() = default;
@@ -107,13 +109,15 @@ class CellVector {
   CellVector(CellVector&& other) noexcept;
   CellVector& operator=(CellVector&& other) noexcept;
   // Parallel arrays, as a digest holds them (ascending indices): pairs are taken up to the
-  // shorter one's length, an index outside 0–65,535 (no cell of any edition) is dropped, and
-  // unsorted indices are sorted.
+  // shorter one's length, an index outside 0–65,535 (no cell of any edition) is dropped,
+  // unsorted indices are sorted, and of an index given twice the last value is kept.
   CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
              const google::protobuf::RepeatedField<int64_t>& values);
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  // The bytes held (beside the object itself).
+  size_t Bytes() const { return words_ * sizeof(uint64_t) + size_ * width_; }
   // The same cells filled with the same values.
   bool operator==(const CellVector& other) const;
   // The value of cell `index`, nullopt when it is not filled.
@@ -121,35 +125,61 @@ class CellVector {
 
   class Iterator {
    public:
-    Iterator(const CellVector* cells, size_t i) : cells_(cells), i_(i) {}
-    std::pair<int, int64_t> operator*() const { return {cells_->indices()[i_], cells_->Value(i_)}; }
+    // At the filled cell of rank `i` (the i-th in index order), whose bitmap word is `word` or
+    // after it; `i` == size() is the end.
+    Iterator(const CellVector* cells, size_t word, size_t i)
+        : cells_(cells), word_(word), bits_(0), i_(i) {
+      if (i_ < cells_->size_) NextWord(cells_->bitmap()[word_]);
+    }
+    std::pair<int, int64_t> operator*() const {
+      return {static_cast<int>(word_ * 64 + __builtin_ctzll(bits_)), cells_->Value(i_)};
+    }
     Iterator& operator++() {
-      ++i_;
+      bits_ &= bits_ - 1;
+      if (++i_ < cells_->size_ && bits_ == 0) NextWord(cells_->bitmap()[++word_]);
       return *this;
     }
     bool operator!=(const Iterator& other) const { return i_ != other.i_; }
 
    private:
+    // Takes `bits` as the current word's, or the first word after it with a filled cell (one
+    // is left while i_ < size()).
+    void NextWord(uint64_t bits) {
+      while (bits == 0) bits = cells_->bitmap()[++word_];
+      bits_ = bits;
+    }
+
     const CellVector* cells_;
+    size_t word_;
+    uint64_t bits_;  // The word's filled cells not yet visited.
     size_t i_;
   };
-  Iterator begin() const { return Iterator(this, 0); }
-  Iterator end() const { return Iterator(this, size_); }
+  Iterator begin() const { return Iterator(this, 0, 0); }
+  Iterator end() const { return Iterator(this, words_, size_); }
 
  private:
-  // The values begin at the first multiple of 8 bytes after the indices.
-  static size_t ValuesOffset(size_t size) { return (size * sizeof(uint16_t) + 7) & ~size_t{7}; }
-  size_t Bytes() const { return ValuesOffset(size_) + size_ * (wide_ ? 8 : 4); }
-  const uint16_t* indices() const { return reinterpret_cast<const uint16_t*>(data_.get()); }
+  const uint64_t* bitmap() const { return reinterpret_cast<const uint64_t*>(data_.get()); }
+  // The rank of filled cell `index` among the filled cells (its value's position).
+  size_t Rank(int index) const;
+  // The value of the filled cell of rank i (the values begin after the bitmap, 8-aligned).
   int64_t Value(size_t i) const {
-    const uint8_t* values = data_.get() + ValuesOffset(size_);
-    return wide_ ? reinterpret_cast<const int64_t*>(values)[i]
-                 : reinterpret_cast<const int32_t*>(values)[i];
+    const uint8_t* values = data_.get() + words_ * sizeof(uint64_t);
+    switch (width_) {
+      case 1:
+        return reinterpret_cast<const int8_t*>(values)[i];
+      case 2:
+        return reinterpret_cast<const int16_t*>(values)[i];
+      case 4:
+        return reinterpret_cast<const int32_t*>(values)[i];
+      default:
+        return reinterpret_cast<const int64_t*>(values)[i];
+    }
   }
 
   std::unique_ptr<uint8_t[]> data_;  // (operator new's alignment: 16 bytes)
   uint32_t size_ = 0;
-  bool wide_ = false;
+  uint16_t words_ = 0;  // Bitmap words: up to the highest filled index's.
+  uint8_t width_ = 0;   // Bytes per value.
 };
 
 // Section 五's shingles (Shingles in common/text.h), immutable: one allocation of exactly their
@@ -190,7 +220,8 @@ struct ReportEntry {
   absl::CivilDay deadline;
   // The stored verdict's violations (flags of a leniently imported report).
   std::vector<v1::Violation> violations;
-  // Section 五: sorted unique hashes of its character shingles, and its length in characters.
+  // Section 五: sorted unique hashes of its character shingles (none when it is shorter than
+  // Settings::narrative_min_chars: never compared), and its length in characters.
   ShingleSet problem_shingles;
   int problem_chars = 0;
   // The number of requests the narrative says were received ("共收到…申请N件"), if stated.
@@ -217,18 +248,39 @@ struct ReportEntry {
 // A report's PEER_OUTLIER values, ratios only from a denominator of `min_ratio_denominator`.
 OutlierMeasures OutlierMeasuresOf(const ReportEntry& e, int min_ratio_denominator);
 
+// One edition's sums at a region: its reports, and their cells' sums and contributors. The
+// cells' are held apart, once a report's cells are added (YearModel keeps them at regions with
+// children only): a national year's table holds ~49,000 regions, most of them townships.
 struct EditionSums {
   int reports = 0;
-  std::vector<int64_t> sum;  // By cell index; sized on first use.
-  std::vector<int32_t> contributors;
-  // Cells whose running sum left int64's range, summed exactly here instead (their `sum`
-  // entry is then unused). Sums are never wrapped.
-  absl::flat_hash_map<int, __int128> wide;
 
-  // Adds `delta` to cell i exactly.
-  void Add(int i, int64_t delta);
-  // The exact sum of cell i (sum must be sized).
+  EditionSums() = default;
+  EditionSums(const EditionSums& other);
+  EditionSums& operator=(const EditionSums& other);
+  EditionSums(EditionSums&&) noexcept = default;
+  EditionSums& operator=(EditionSums&&) noexcept = default;
+
+  // Whether a report's cells were ever added.
+  bool has_cells() const { return cells_ != nullptr; }
+  // Adds (sign +1) or takes away (sign −1) a report's cells, of an edition of `size` cells,
+  // exactly: a sum that leaves int64's range is kept wider, never wrapped. (An index beyond
+  // `size` is no cell of the edition, and is not summed.)
+  void Add(size_t size, const CellVector& cells, int sign);
+  // The exact sum of cell i, and how many reports fill it; 0 when none does.
   __int128 Exact(int i) const;
+  int32_t contributors(int i) const;
+  // Whether every cell has the same sum and contributors in both (the reports aside).
+  bool SameCells(const EditionSums& other) const;
+
+ private:
+  struct Cells {
+    std::vector<int64_t> sum;  // By cell index.
+    std::vector<int32_t> contributors;
+    // Cells whose running sum left int64's range, summed exactly here instead (their `sum`
+    // entry is then unused).
+    absl::flat_hash_map<int, __int128> wide;
+  };
+  std::unique_ptr<Cells> cells_;
 };
 
 // The rollup's indicators: each a ratio of sums of shared cells (both editions together); the
@@ -365,8 +417,8 @@ class YearModel {
   std::vector<RegionSums> sums_;
   uint64_t next_serial_ = 1;
   mutable absl::Mutex similarity_mu_;
-  mutable absl::flat_hash_map<std::pair<uint64_t, uint64_t>, double> similarities_
-      ABSL_GUARDED_BY(similarity_mu_);
+  // By the pair's serials (NarrativeSimilarities says how they make one key).
+  mutable absl::flat_hash_map<uint64_t, double> similarities_ ABSL_GUARDED_BY(similarity_mu_);
 };
 
 }  // namespace gongkai::worker

@@ -180,8 +180,9 @@ void YearModel::AddEditionSums(const RegionSums& sums, v1::Rollup* rollup) const
     std::vector<std::optional<int64_t>> values(cells);
     out->mutable_contributors()->Reserve(static_cast<int>(cells));
     for (size_t i = 0; i < cells; ++i) {
-      out->add_contributors(edition.contributors[i]);
-      if (edition.contributors[i] == 0) continue;
+      const int32_t contributors = edition.contributors(static_cast<int>(i));
+      out->add_contributors(contributors);
+      if (contributors == 0) continue;
       const __int128 exact = edition.Exact(static_cast<int>(i));
       if (FitsCell(specs[i], exact)) {
         values[i] = static_cast<int64_t>(exact);
@@ -203,10 +204,8 @@ std::vector<__int128> YearModel::AddSharedCells(const RegionSums& sums, v1::Roll
     const int index[2] = {shared_cells[k].cell2019, shared_cells[k].cell2021};
     int contributors = 0;
     for (int e = 0; e < 2; ++e) {
-      const EditionSums& edition = sums.editions[e];
-      if (edition.sum.empty()) continue;
-      shared_sum[k] += edition.Exact(index[e]);
-      contributors += edition.contributors[index[e]];
+      shared_sum[k] += sums.editions[e].Exact(index[e]);
+      contributors += sums.editions[e].contributors(index[e]);
     }
     if (contributors == 0) continue;
     const CellSpec& spec = CellsOf(v1::EDITION_2021)[shared_cells[k].cell2021];

@@ -27,27 +27,53 @@ CellVector::CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
       cells.emplace_back(indices[i], values[i]);
     }
   }
-  if (!std::is_sorted(cells.begin(), cells.end())) std::sort(cells.begin(), cells.end());
-  wide_ = !std::all_of(cells.begin(), cells.end(), [](const auto& cell) {
-    return cell.second >= std::numeric_limits<int32_t>::min() &&
-           cell.second <= std::numeric_limits<int32_t>::max();
-  });
+  auto by_index = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (!std::is_sorted(cells.begin(), cells.end(), by_index)) {
+    std::stable_sort(cells.begin(), cells.end(), by_index);
+  }
+  // Of an index given twice, the last value stays.
+  auto last = std::unique(cells.rbegin(), cells.rend(),
+                          [](const auto& a, const auto& b) { return a.first == b.first; });
+  cells.erase(cells.begin(), last.base());
+  if (cells.empty()) return;
+  int64_t low = 0;
+  int64_t high = 0;
+  for (const auto& [index, value] : cells) {
+    low = std::min(low, value);
+    high = std::max(high, value);
+  }
+  auto fits = [low, high](auto narrow) {
+    using T = decltype(narrow);
+    return low >= std::numeric_limits<T>::min() && high <= std::numeric_limits<T>::max();
+  };
+  width_ = fits(int8_t{}) ? 1 : fits(int16_t{}) ? 2 : fits(int32_t{}) ? 4 : 8;
+  words_ = static_cast<uint16_t>(cells.back().first / 64 + 1);
   size_ = static_cast<uint32_t>(cells.size());
-  if (size_ == 0) return;
   data_ = std::make_unique_for_overwrite<uint8_t[]>(Bytes());
-  auto* kept_indices = reinterpret_cast<uint16_t*>(data_.get());
-  uint8_t* kept_values = data_.get() + ValuesOffset(size_);
+  auto* bitmap = reinterpret_cast<uint64_t*>(data_.get());
+  std::fill(bitmap, bitmap + words_, 0);
+  uint8_t* kept = data_.get() + words_ * sizeof(uint64_t);
   for (size_t i = 0; i < cells.size(); ++i) {
-    kept_indices[i] = static_cast<uint16_t>(cells[i].first);
-    if (wide_) {
-      reinterpret_cast<int64_t*>(kept_values)[i] = cells[i].second;
-    } else {
-      reinterpret_cast<int32_t*>(kept_values)[i] = static_cast<int32_t>(cells[i].second);
+    const auto [index, value] = cells[i];
+    bitmap[index / 64] |= uint64_t{1} << (index % 64);
+    switch (width_) {
+      case 1:
+        reinterpret_cast<int8_t*>(kept)[i] = static_cast<int8_t>(value);
+        break;
+      case 2:
+        reinterpret_cast<int16_t*>(kept)[i] = static_cast<int16_t>(value);
+        break;
+      case 4:
+        reinterpret_cast<int32_t*>(kept)[i] = static_cast<int32_t>(value);
+        break;
+      default:
+        reinterpret_cast<int64_t*>(kept)[i] = value;
     }
   }
 }
 
-CellVector::CellVector(const CellVector& other) : size_(other.size_), wide_(other.wide_) {
+CellVector::CellVector(const CellVector& other)
+    : size_(other.size_), words_(other.words_), width_(other.width_) {
   if (other.data_ == nullptr) return;
   data_ = std::make_unique_for_overwrite<uint8_t[]>(Bytes());
   std::memcpy(data_.get(), other.data_.get(), Bytes());
@@ -61,30 +87,36 @@ CellVector& CellVector::operator=(const CellVector& other) {
 CellVector::CellVector(CellVector&& other) noexcept
     : data_(std::move(other.data_)),
       size_(std::exchange(other.size_, 0)),
-      wide_(std::exchange(other.wide_, false)) {}
+      words_(std::exchange(other.words_, 0)),
+      width_(std::exchange(other.width_, 0)) {}
 
 CellVector& CellVector::operator=(CellVector&& other) noexcept {
   data_ = std::move(other.data_);
   size_ = std::exchange(other.size_, 0);
-  wide_ = std::exchange(other.wide_, false);
+  words_ = std::exchange(other.words_, 0);
+  width_ = std::exchange(other.width_, 0);
   return *this;
 }
 
 bool CellVector::operator==(const CellVector& other) const {
-  if (size_ != other.size_ || !std::equal(indices(), indices() + size_, other.indices())) {
-    return false;
-  }
-  for (size_t i = 0; i < size_; ++i) {
-    if (Value(i) != other.Value(i)) return false;
-  }
-  return true;
+  // The layout is canonical (the bitmap as long as the highest index needs, the narrowest
+  // width), so equal cells are equal bytes.
+  return size_ == other.size_ && words_ == other.words_ && width_ == other.width_ &&
+         (size_ == 0 || std::memcmp(data_.get(), other.data_.get(), Bytes()) == 0);
+}
+
+size_t CellVector::Rank(int index) const {
+  const size_t word = static_cast<size_t>(index) / 64;
+  size_t rank = 0;
+  for (size_t w = 0; w < word; ++w) rank += __builtin_popcountll(bitmap()[w]);
+  const uint64_t below = (uint64_t{1} << (index % 64)) - 1;
+  return rank + __builtin_popcountll(bitmap()[word] & below);
 }
 
 std::optional<int64_t> CellVector::Find(int index) const {
-  const uint16_t* end = indices() + size_;
-  const uint16_t* it = std::lower_bound(indices(), end, index);
-  if (it == end || *it != index) return std::nullopt;
-  return Value(static_cast<size_t>(it - indices()));
+  if (index < 0 || static_cast<size_t>(index) / 64 >= words_) return std::nullopt;
+  if ((bitmap()[index / 64] & (uint64_t{1} << (index % 64))) == 0) return std::nullopt;
+  return Value(Rank(index));
 }
 
 }  // namespace gongkai::worker

@@ -339,9 +339,16 @@ TEST_F(AnomaliesTest, CopiedNarrativeIgnoresDifferentAndShortTexts) {
            .problems = "主要问题是网站栏目设置不够合理，依申请公开办理流程有待规范。"
                        "今后将优化栏目设置，严格按照条例规定的期限答复申请人，并加强档案管理。"}));
   model_.Apply(Rev({.region = townships_[2], .problems = "无。"}));
-  model_.Apply(Rev({.region = townships_[3], .problems = "无。"}));
+  model_.Apply(
+      Rev({.region = townships_[3], .problems = "网站栏目设置不够合理，办理流程有待规范。"}));
   EXPECT_TRUE(Flags(townships_[1], v1::ANOMALY_KIND_COPIED_NARRATIVE).empty());
   EXPECT_TRUE(Flags(townships_[3], v1::ANOMALY_KIND_COPIED_NARRATIVE).empty());
+  // A text too short to compare keeps its length, and no shingles (the model's memory).
+  const ReportEntry* short_text = model_.Find(Rev({.region = townships_[3]}).key());
+  ASSERT_NE(short_text, nullptr);
+  EXPECT_EQ(short_text->problem_chars, 18);  // (punctuation is not counted)
+  EXPECT_EQ(short_text->problem_shingles.size(), 0u);
+  EXPECT_GT(model_.Find(Rev({.region = townships_[0]}).key())->problem_shingles.size(), 0u);
 }
 
 TEST_F(AnomaliesTest, NarrativeTableMismatchComparesTheStatedCount) {

@@ -208,8 +208,8 @@ TEST_F(RollupTest, ATownshipRollupIsItsOwnReport) {
   const RegionSums* township = model_->CountsOf(tree_->Find(kTaoyuan));
   ASSERT_NE(township, nullptr);
   EXPECT_EQ(township->editions[1].reports, 1);
-  EXPECT_TRUE(township->editions[1].sum.empty());
-  EXPECT_FALSE(model_->CountsOf(tree_->Find(kCounty))->editions[1].sum.empty());
+  EXPECT_FALSE(township->editions[1].has_cells());
+  EXPECT_TRUE(model_->CountsOf(tree_->Find(kCounty))->editions[1].has_cells());
 }
 
 TEST_F(RollupTest, SharedCellsAddBothEditions) {
