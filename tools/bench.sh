@@ -27,6 +27,9 @@ for arg in "$@"; do
   esac
 done
 [[ "$MODE" == smoke ]] && BUILD=0
+# Absolute: the work directory inside it holds PostgreSQL's socket, which a relative path would
+# place beside PostgreSQL's data directory instead.
+BUILD_DIR="$(realpath -m "$BUILD_DIR")"
 [[ -z "$OUT" && "$MODE" != smoke ]] && OUT="$ROOT/docs/BENCHMARKS.md"
 BIN="$BUILD_DIR/bin"
 PGBIN=/usr/lib/postgresql/15/bin

@@ -187,7 +187,7 @@ void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summ
       const EditionSums& es = sums->editions[EditionIndex(edition)];
       if (j < 0) continue;
       total += es.Exact(j);
-      contributors += es.contributors(j);
+      contributors += es.Contributors(j);
     }
     return {contributors > 0 ? std::optional<__int128>(total) : std::nullopt, contributors};
   };

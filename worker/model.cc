@@ -232,24 +232,36 @@ std::vector<int> YearModel::ApplyReview(const v1::ReportKey& key, const v1::Revi
 
 EditionSums::EditionSums(const EditionSums& other)
     : reports(other.reports),
-      cells_(other.cells_ == nullptr ? nullptr : std::make_unique<Cells>(*other.cells_)) {}
+      cells_(other.has_cells() ? std::make_unique<Cells>(*other.cells_) : nullptr) {}
 
 EditionSums& EditionSums::operator=(const EditionSums& other) {
-  if (this != &other) *this = EditionSums(other);
+  if (this == &other) return *this;
+  reports = other.reports;
+  if (other.has_cells()) {
+    if (cells_ == nullptr) {
+      cells_ = std::make_unique<Cells>(*other.cells_);
+    } else {
+      *cells_ = *other.cells_;
+    }
+  } else if (cells_ != nullptr) {
+    cells_->sum.clear();
+    cells_->contributors.clear();
+    cells_->wide.clear();
+  }
   return *this;
 }
 
 void EditionSums::Add(size_t size, const CellVector& cells, int sign) {
-  if (cells_ == nullptr) {
-    cells_ = std::make_unique<Cells>();
+  if (cells_ == nullptr) cells_ = std::make_unique<Cells>();
+  if (cells_->sum.empty()) {
     cells_->sum.assign(size, 0);
     cells_->contributors.assign(size, 0);
   }
+  auto& wide = cells_->wide;
   for (const auto& [i, value] : cells) {
     if (static_cast<size_t>(i) >= cells_->sum.size()) continue;
     cells_->contributors[i] += sign;
     // (Almost no sum leaves int64's range: `wide` is looked into only when it holds any.)
-    auto& wide = cells_->wide;
     if (auto it = wide.empty() ? wide.end() : wide.find(i); it != wide.end()) {
       it->second += sign > 0 ? __int128{value} : -__int128{value};
       continue;
@@ -270,7 +282,7 @@ __int128 EditionSums::Exact(int i) const {
   return it == wide.end() ? __int128{cells_->sum[i]} : it->second;
 }
 
-int32_t EditionSums::contributors(int i) const {
+int32_t EditionSums::Contributors(int i) const {
   if (cells_ == nullptr || i < 0 || static_cast<size_t>(i) >= cells_->contributors.size()) {
     return 0;
   }
@@ -278,15 +290,15 @@ int32_t EditionSums::contributors(int i) const {
 }
 
 bool EditionSums::SameCells(const EditionSums& other) const {
-  if (cells_ != nullptr && other.cells_ != nullptr && cells_->wide.empty() &&
-      other.cells_->wide.empty()) {
+  if (has_cells() && other.has_cells() && cells_->wide.empty() && other.cells_->wide.empty() &&
+      cells_->sum.size() == other.cells_->sum.size()) {
     return cells_->sum == other.cells_->sum && cells_->contributors == other.cells_->contributors;
   }
   const size_t size = std::max(cells_ == nullptr ? 0 : cells_->sum.size(),
                                other.cells_ == nullptr ? 0 : other.cells_->sum.size());
   for (size_t i = 0; i < size; ++i) {
     const int c = static_cast<int>(i);
-    if (Exact(c) != other.Exact(c) || contributors(c) != other.contributors(c)) return false;
+    if (Exact(c) != other.Exact(c) || Contributors(c) != other.Contributors(c)) return false;
   }
   return true;
 }
@@ -370,13 +382,14 @@ std::vector<double> YearModel::NarrativeSimilarities(
   constexpr size_t kMaxRemembered = 1 << 20;
   if (others.empty()) return {};
   // A pair's key: the smaller serial in the high half, the larger in the low. Serials of 32 bits
-  // and more (four billion revisions applied to one model) are compared, not remembered.
+  // and more (four billion entries applied to a model and the models it lent entries to) are
+  // compared, not remembered.
   constexpr uint64_t kNotRemembered = ~uint64_t{0};
   std::vector<uint64_t> pairs;
   pairs.reserve(others.size());
   for (const ReportEntry* b : others) {
     const auto [low, high] = std::minmax(a.serial, b->serial);
-    pairs.push_back(high < 0xFFFFFFFF ? low << 32 | high : kNotRemembered);
+    pairs.push_back(high < 0xFFFFFFFF ? (low << 32) | high : kNotRemembered);
   }
   std::vector<double> out(others.size());
   std::vector<size_t> unknown;

@@ -96,8 +96,8 @@ int EditionIndex(v1::Edition edition);
 absl::CivilDay DeadlineFor(const Settings& settings, v1::Level level, bool department, int year);
 
 // A report's filled cells, held compactly (the model keeps every report of every loaded year),
-// in one allocation: a bitmap of the filled cells' indices (bit i of word i / 64: cell i is
-// filled), then their values in index order, each 1, 2, 4 or 8 bytes wide — the narrowest that
+// in one allocation: a bitmap of the filled cells' indices (bit i % 64 of word i / 64: cell i
+// is filled), then their values in index order, each 1, 2, 4 or 8 bytes wide — the narrowest that
 // holds every value of the report. Iterating yields (index in CellsOf(edition), value) pairs in
 // ascending index order.
 class CellVector {
@@ -250,31 +250,33 @@ OutlierMeasures OutlierMeasuresOf(const ReportEntry& e, int min_ratio_denominato
 
 // One edition's sums at a region: its reports, and their cells' sums and contributors. The
 // cells' are held apart, once a report's cells are added (YearModel keeps them at regions with
-// children only): a national year's table holds ~49,000 regions, most of them townships.
-struct EditionSums {
-  int reports = 0;
+// children only): a national year's table holds some 46,000 regions, most of them townships.
+class EditionSums {
+ public:
+  int reports = 0;  // (Counted by YearModel: the cells' sums are this class's.)
 
   EditionSums() = default;
   EditionSums(const EditionSums& other);
+  // Keeps this one's allocation for the other's sums (a scratch reused region after region).
   EditionSums& operator=(const EditionSums& other);
   EditionSums(EditionSums&&) noexcept = default;
   EditionSums& operator=(EditionSums&&) noexcept = default;
 
   // Whether a report's cells were ever added.
-  bool has_cells() const { return cells_ != nullptr; }
+  bool has_cells() const { return cells_ != nullptr && !cells_->sum.empty(); }
   // Adds (sign +1) or takes away (sign −1) a report's cells, of an edition of `size` cells,
   // exactly: a sum that leaves int64's range is kept wider, never wrapped. (An index beyond
   // `size` is no cell of the edition, and is not summed.)
   void Add(size_t size, const CellVector& cells, int sign);
   // The exact sum of cell i, and how many reports fill it; 0 when none does.
   __int128 Exact(int i) const;
-  int32_t contributors(int i) const;
+  int32_t Contributors(int i) const;
   // Whether every cell has the same sum and contributors in both (the reports aside).
   bool SameCells(const EditionSums& other) const;
 
  private:
   struct Cells {
-    std::vector<int64_t> sum;  // By cell index.
+    std::vector<int64_t> sum;  // By cell index; empty: no cells added (has_cells).
     std::vector<int32_t> contributors;
     // Cells whose running sum left int64's range, summed exactly here instead (their `sum`
     // entry is then unused).

@@ -180,7 +180,7 @@ void YearModel::AddEditionSums(const RegionSums& sums, v1::Rollup* rollup) const
     std::vector<std::optional<int64_t>> values(cells);
     out->mutable_contributors()->Reserve(static_cast<int>(cells));
     for (size_t i = 0; i < cells; ++i) {
-      const int32_t contributors = edition.contributors(static_cast<int>(i));
+      const int32_t contributors = edition.Contributors(static_cast<int>(i));
       out->add_contributors(contributors);
       if (contributors == 0) continue;
       const __int128 exact = edition.Exact(static_cast<int>(i));
@@ -205,7 +205,7 @@ std::vector<__int128> YearModel::AddSharedCells(const RegionSums& sums, v1::Roll
     int contributors = 0;
     for (int e = 0; e < 2; ++e) {
       shared_sum[k] += sums.editions[e].Exact(index[e]);
-      contributors += sums.editions[e].contributors(index[e]);
+      contributors += sums.editions[e].Contributors(index[e]);
     }
     if (contributors == 0) continue;
     const CellSpec& spec = CellsOf(v1::EDITION_2021)[shared_cells[k].cell2021];

@@ -338,7 +338,9 @@ TEST_F(AnomaliesTest, CopiedNarrativeIgnoresDifferentAndShortTexts) {
       Rev({.region = townships_[1],
            .problems = "主要问题是网站栏目设置不够合理，依申请公开办理流程有待规范。"
                        "今后将优化栏目设置，严格按照条例规定的期限答复申请人，并加强档案管理。"}));
-  model_.Apply(Rev({.region = townships_[2], .problems = "无。"}));
+  // Two short texts alike: too short to say anything copied.
+  model_.Apply(
+      Rev({.region = townships_[2], .problems = "网站栏目设置不够合理，办理流程有待规范。"}));
   model_.Apply(
       Rev({.region = townships_[3], .problems = "网站栏目设置不够合理，办理流程有待规范。"}));
   EXPECT_TRUE(Flags(townships_[1], v1::ANOMALY_KIND_COPIED_NARRATIVE).empty());
@@ -348,7 +350,26 @@ TEST_F(AnomaliesTest, CopiedNarrativeIgnoresDifferentAndShortTexts) {
   ASSERT_NE(short_text, nullptr);
   EXPECT_EQ(short_text->problem_chars, 18);  // (punctuation is not counted)
   EXPECT_EQ(short_text->problem_shingles.size(), 0u);
-  EXPECT_GT(model_.Find(Rev({.region = townships_[0]}).key())->problem_shingles.size(), 0u);
+  const ReportEntry* long_text = model_.Find(Rev({.region = townships_[0]}).key());
+  ASSERT_NE(long_text, nullptr);
+  EXPECT_GT(long_text->problem_shingles.size(), 0u);
+}
+
+TEST_F(AnomaliesTest, CopiedNarrativeComparesTextsOfExactlyTheMinimumLength) {
+  // 50 characters (settings_.narrative_min_chars), and the same less its last.
+  const std::string fifty =
+      "政务公开工作存在的主要问题是信息发布不够及时政策解读形式比较单一依申请公开答复质量有待提高基"
+      "层标准化";
+  ASSERT_EQ(settings_.narrative_min_chars, 50);
+  const std::string forty_nine = fifty.substr(0, fifty.size() - 3);  // (3 bytes a character)
+  model_.Apply(Rev({.region = townships_[0], .problems = fifty}));
+  model_.Apply(Rev({.region = townships_[1], .problems = fifty}));
+  model_.Apply(Rev({.region = townships_[2], .problems = forty_nine}));
+  model_.Apply(Rev({.region = townships_[3], .problems = forty_nine}));
+  EXPECT_EQ(model_.Find(Rev({.region = townships_[0]}).key())->problem_chars, 50);
+  EXPECT_EQ(Flags(townships_[1], v1::ANOMALY_KIND_COPIED_NARRATIVE).size(), 1u);
+  EXPECT_EQ(model_.Find(Rev({.region = townships_[3]}).key())->problem_chars, 49);
+  EXPECT_TRUE(Flags(townships_[3], v1::ANOMALY_KIND_COPIED_NARRATIVE).empty());
 }
 
 TEST_F(AnomaliesTest, NarrativeTableMismatchComparesTheStatedCount) {

@@ -153,7 +153,7 @@ TEST(EditionSumsTest, SumsExactlyBeyondSixtyFourBitsAndBackWhenReportsAreTakenAw
   EditionSums sums;
   EXPECT_FALSE(sums.has_cells());
   EXPECT_EQ(sums.Exact(0), 0);
-  EXPECT_EQ(sums.contributors(0), 0);
+  EXPECT_EQ(sums.Contributors(0), 0);
   const CellVector big = Make({{0, kMax}, {1, kMin}, {2, 5}});
   const CellVector small = Make({{0, 1}, {1, -1}});
   sums.Add(3, big, +1);
@@ -162,14 +162,14 @@ TEST(EditionSumsTest, SumsExactlyBeyondSixtyFourBitsAndBackWhenReportsAreTakenAw
   EXPECT_EQ(sums.Exact(0), static_cast<__int128>(kMax) + 1);
   EXPECT_EQ(sums.Exact(1), static_cast<__int128>(kMin) - 1);
   EXPECT_EQ(sums.Exact(2), 5);
-  EXPECT_EQ(sums.contributors(0), 2);
-  EXPECT_EQ(sums.contributors(2), 1);
+  EXPECT_EQ(sums.Contributors(0), 2);
+  EXPECT_EQ(sums.Contributors(2), 1);
   // Taking away the smaller report leaves the exact extremes, not wrapped ones.
   sums.Add(3, small, -1);
   EXPECT_EQ(sums.Exact(0), kMax);
   EXPECT_EQ(sums.Exact(1), kMin);
-  EXPECT_EQ(sums.contributors(0), 1);
-  // Taking away an extreme value from sums of other reports (−kMin does not fit int64).
+  EXPECT_EQ(sums.Contributors(0), 1);
+  // Taking away the extremes again, from sums that left int64's range (kept in 128 bits).
   EditionSums other;
   other.Add(3, small, +1);
   other.Add(3, big, +1);
@@ -177,13 +177,13 @@ TEST(EditionSumsTest, SumsExactlyBeyondSixtyFourBitsAndBackWhenReportsAreTakenAw
   EXPECT_EQ(other.Exact(0), 1);
   EXPECT_EQ(other.Exact(1), -1);
   EXPECT_EQ(other.Exact(2), 0);
-  EXPECT_EQ(other.contributors(2), 0);
+  EXPECT_EQ(other.Contributors(2), 0);
   // Taking away what was never added (a withdrawal replayed first) is exact too.
   EditionSums negative;
   negative.Add(3, big, -1);
   EXPECT_EQ(negative.Exact(0), -static_cast<__int128>(kMax));
   EXPECT_EQ(negative.Exact(1), -static_cast<__int128>(kMin));
-  EXPECT_EQ(negative.contributors(1), -1);
+  EXPECT_EQ(negative.Contributors(1), -1);
   // The same sums reached another way compare equal, whichever cells went wide.
   EditionSums direct;
   direct.Add(3, small, +1);
@@ -198,12 +198,17 @@ TEST(EditionSumsTest, SumsExactlyBeyondSixtyFourBitsAndBackWhenReportsAreTakenAw
   EXPECT_TRUE(emptied.SameCells(EditionSums()));
   EXPECT_TRUE(EditionSums().SameCells(emptied));
   EXPECT_FALSE(EditionSums().SameCells(direct));
+  // The same sums, but one more report fills cell 2 (with a zero).
+  EditionSums filled;
+  filled.Add(3, Make({{0, 1}, {1, -1}, {2, 0}}), +1);
+  EXPECT_FALSE(filled.SameCells(direct));
+  EXPECT_FALSE(direct.SameCells(filled));
   // An index beyond the edition's cells is not summed.
   EditionSums bounded;
   bounded.Add(2, Make({{1, 4}, {7, 9}}), +1);
   EXPECT_EQ(bounded.Exact(1), 4);
   EXPECT_EQ(bounded.Exact(7), 0);
-  EXPECT_EQ(bounded.contributors(7), 0);
+  EXPECT_EQ(bounded.Contributors(7), 0);
 }
 
 TEST(EditionSumsTest, ACopyHoldsItsOwnSums) {
@@ -218,8 +223,18 @@ TEST(EditionSumsTest, ACopyHoldsItsOwnSums) {
   EditionSums assigned;
   assigned = sums;
   EXPECT_TRUE(assigned.SameCells(sums));
+  assigned.Add(2, Make({{1, 5}}), +1);
+  EXPECT_EQ(sums.Exact(1), 0);
+  EXPECT_EQ(assigned.Exact(1), 5);
+  // Assigned sums without cells have none (the allocation kept for reuse holds nothing).
   assigned = EditionSums();
   EXPECT_FALSE(assigned.has_cells());
+  EXPECT_EQ(assigned.Exact(0), 0);
+  EXPECT_EQ(assigned.Contributors(0), 0);
+  EXPECT_TRUE(assigned.SameCells(EditionSums()));
+  assigned.Add(2, Make({{1, 6}}), +1);
+  EXPECT_EQ(assigned.Exact(0), 0);
+  EXPECT_EQ(assigned.Exact(1), 6);
   EXPECT_EQ(sums.Exact(0), 3);
 }
 
