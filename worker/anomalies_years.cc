@@ -191,9 +191,9 @@ void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summ
     }
     return {contributors > 0 ? std::optional<__int128>(total) : std::nullopt, contributors};
   };
-  for (const auto& [i, value] : summary.cells) {
+  summary.cells.ForEach([&](int i, int64_t value) {
     const auto [sum, contributors] = computed(i);
-    if (sum.value_or(0) == value) continue;
+    if (sum.value_or(0) == value) return;
     // A computed sum beyond int64 (never wrapped) is shown as its exact digits.
     const bool fits = sum.has_value() && *sum >= std::numeric_limits<int64_t>::min() &&
                       *sum <= std::numeric_limits<int64_t>::max();
@@ -208,7 +208,7 @@ void SummaryMismatch(const YearModel& model, int region, const ReportEntry& summ
     AddEvidence(a, "汇总报告", FormatCellValue(cells[i], value));
     AddEvidence(a, "计算合计", shown);
     AddEvidence(a, "参与合计的报告数", absl::StrCat(contributors));
-  }
+  });
 }
 
 void Missing(const YearModel& model, int region, absl::Time now, v1::AnomalySet* set) {

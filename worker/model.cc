@@ -47,10 +47,9 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
   }
   if (digest.has_stated_requests()) entry.narrative_requests = digest.stated_requests();
   entry.outlier_measures = OutlierMeasuresOf(entry, settings.min_ratio_denominator);
-  for (const auto& [i, value] : entry.cells) {
-    if (i >= kFirstCellsTracked) break;
-    if (value != 0) entry.nonzero_first_cells |= uint64_t{1} << i;
-  }
+  entry.cells.ForEach([&](int i, int64_t value) {
+    if (i < kFirstCellsTracked && value != 0) entry.nonzero_first_cells |= uint64_t{1} << i;
+  });
   return entry;
 }
 
@@ -258,13 +257,13 @@ void EditionSums::Add(size_t size, const CellVector& cells, int sign) {
     cells_->contributors.assign(size, 0);
   }
   auto& wide = cells_->wide;
-  for (const auto& [i, value] : cells) {
-    if (static_cast<size_t>(i) >= cells_->sum.size()) continue;
+  cells.ForEach([&](int i, int64_t value) {
+    if (static_cast<size_t>(i) >= cells_->sum.size()) return;
     cells_->contributors[i] += sign;
     // (Almost no sum leaves int64's range: `wide` is looked into only when it holds any.)
     if (auto it = wide.empty() ? wide.end() : wide.find(i); it != wide.end()) {
       it->second += sign > 0 ? __int128{value} : -__int128{value};
-      continue;
+      return;
     }
     int64_t& sum = cells_->sum[i];
     const int64_t before = sum;
@@ -272,7 +271,7 @@ void EditionSums::Add(size_t size, const CellVector& cells, int sign) {
                  : __builtin_sub_overflow(before, value, &sum)) {
       wide[i] = sign > 0 ? __int128{before} + value : __int128{before} - value;
     }
-  }
+  });
 }
 
 __int128 EditionSums::Exact(int i) const {

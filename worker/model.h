@@ -14,10 +14,12 @@
 #define GONGKAI_WORKER_MODEL_H_
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -98,8 +100,7 @@ absl::CivilDay DeadlineFor(const Settings& settings, v1::Level level, bool depar
 // A report's filled cells, held compactly (the model keeps every report of every loaded year),
 // in one allocation: a bitmap of the filled cells' indices (bit i % 64 of word i / 64: cell i
 // is filled), then their values in index order, each 1, 2, 4 or 8 bytes wide — the narrowest that
-// holds every value of the report. Iterating yields (index in CellsOf(edition), value) pairs in
-// ascending index order.
+// holds every value of the report.
 class CellVector {
  public:
   CellVector() = default;
@@ -123,56 +124,45 @@ class CellVector {
   // The value of cell `index`, nullopt when it is not filled.
   std::optional<int64_t> Find(int index) const;
 
-  class Iterator {
-   public:
-    // At the filled cell of rank `i` (the i-th in index order), whose bitmap word is `word` or
-    // after it; `i` == size() is the end.
-    Iterator(const CellVector* cells, size_t word, size_t i)
-        : cells_(cells), word_(word), bits_(0), i_(i) {
-      if (i_ < cells_->size_) NextWord(cells_->bitmap()[word_]);
-    }
-    std::pair<int, int64_t> operator*() const {
-      return {static_cast<int>(word_ * 64 + __builtin_ctzll(bits_)), cells_->Value(i_)};
-    }
-    Iterator& operator++() {
-      bits_ &= bits_ - 1;
-      if (++i_ < cells_->size_ && bits_ == 0) NextWord(cells_->bitmap()[++word_]);
-      return *this;
-    }
-    bool operator!=(const Iterator& other) const { return i_ != other.i_; }
-
-   private:
-    // Takes `bits` as the current word's, or the first word after it with a filled cell (one
-    // is left while i_ < size()).
-    void NextWord(uint64_t bits) {
-      while (bits == 0) bits = cells_->bitmap()[++word_];
-      bits_ = bits;
-    }
-
-    const CellVector* cells_;
-    size_t word_;
-    uint64_t bits_;  // The word's filled cells not yet visited.
-    size_t i_;
-  };
-  Iterator begin() const { return Iterator(this, 0, 0); }
-  Iterator end() const { return Iterator(this, words_, size_); }
+  // Calls f(index in CellsOf(edition), value) for each filled cell, in ascending index order.
+  template <typename F>
+  void ForEach(F&& f) const {
+    ByWidth(width_, [&](auto type) {
+      const auto* kept = reinterpret_cast<const decltype(type)*>(values());
+      size_t rank = 0;
+      for (size_t w = 0; w < words_; ++w) {
+        for (uint64_t bits = bitmap()[w]; bits != 0; bits &= bits - 1) {
+          f(static_cast<int>(w * 64 + std::countr_zero(bits)), int64_t{kept[rank++]});
+        }
+      }
+    });
+  }
 
  private:
   const uint64_t* bitmap() const { return reinterpret_cast<const uint64_t*>(data_.get()); }
   // The rank of filled cell `index` among the filled cells (its value's position).
   size_t Rank(int index) const;
-  // The value of the filled cell of rank i (the values begin after the bitmap, 8-aligned).
+  // The values begin after the bitmap (8-aligned).
+  const uint8_t* values() const { return data_.get() + words_ * sizeof(uint64_t); }
+  // The value of the filled cell of rank i.
   int64_t Value(size_t i) const {
-    const uint8_t* values = data_.get() + words_ * sizeof(uint64_t);
-    switch (width_) {
+    return ByWidth(width_, [&](auto type) -> int64_t {
+      return reinterpret_cast<const decltype(type)*>(values())[i];
+    });
+  }
+  // Calls f with a value of the signed integer type `width` bytes wide: the one place a width
+  // becomes a type.
+  template <typename F>
+  static std::invoke_result_t<F&, int64_t> ByWidth(int width, F&& f) {
+    switch (width) {
       case 1:
-        return reinterpret_cast<const int8_t*>(values)[i];
+        return f(int8_t{});
       case 2:
-        return reinterpret_cast<const int16_t*>(values)[i];
+        return f(int16_t{});
       case 4:
-        return reinterpret_cast<const int32_t*>(values)[i];
+        return f(int32_t{});
       default:
-        return reinterpret_cast<const int64_t*>(values)[i];
+        return f(int64_t{});
     }
   }
 

@@ -1,5 +1,6 @@
 // A report's compact parts in the model (worker/model.h): its section 五 shingles and its cells.
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <utility>
@@ -52,24 +53,12 @@ CellVector::CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
   data_ = std::make_unique_for_overwrite<uint8_t[]>(Bytes());
   auto* bitmap = reinterpret_cast<uint64_t*>(data_.get());
   std::fill(bitmap, bitmap + words_, 0);
-  uint8_t* kept = data_.get() + words_ * sizeof(uint64_t);
-  for (size_t i = 0; i < cells.size(); ++i) {
-    const auto [index, value] = cells[i];
-    bitmap[index / 64] |= uint64_t{1} << (index % 64);
-    switch (width_) {
-      case 1:
-        reinterpret_cast<int8_t*>(kept)[i] = static_cast<int8_t>(value);
-        break;
-      case 2:
-        reinterpret_cast<int16_t*>(kept)[i] = static_cast<int16_t>(value);
-        break;
-      case 4:
-        reinterpret_cast<int32_t*>(kept)[i] = static_cast<int32_t>(value);
-        break;
-      default:
-        reinterpret_cast<int64_t*>(kept)[i] = value;
-    }
-  }
+  for (const auto& [index, value] : cells) bitmap[index / 64] |= uint64_t{1} << (index % 64);
+  ByWidth(width_, [&](auto type) {
+    using T = decltype(type);
+    auto* kept = reinterpret_cast<T*>(data_.get() + words_ * sizeof(uint64_t));
+    for (size_t i = 0; i < cells.size(); ++i) kept[i] = static_cast<T>(cells[i].second);
+  });
 }
 
 CellVector::CellVector(const CellVector& other)
@@ -108,9 +97,9 @@ bool CellVector::operator==(const CellVector& other) const {
 size_t CellVector::Rank(int index) const {
   const size_t word = static_cast<size_t>(index) / 64;
   size_t rank = 0;
-  for (size_t w = 0; w < word; ++w) rank += __builtin_popcountll(bitmap()[w]);
+  for (size_t w = 0; w < word; ++w) rank += std::popcount(bitmap()[w]);
   const uint64_t below = (uint64_t{1} << (index % 64)) - 1;
-  return rank + __builtin_popcountll(bitmap()[word] & below);
+  return rank + std::popcount(bitmap()[word] & below);
 }
 
 std::optional<int64_t> CellVector::Find(int index) const {

@@ -25,7 +25,7 @@ CellVector Make(const std::vector<std::pair<int, int64_t>>& cells) {
 
 std::vector<std::pair<int, int64_t>> All(const CellVector& cells) {
   std::vector<std::pair<int, int64_t>> out;
-  for (const auto& [index, value] : cells) out.emplace_back(index, value);
+  cells.ForEach([&](int index, int64_t value) { out.emplace_back(index, value); });
   return out;
 }
 
