@@ -124,11 +124,13 @@ class CellVector {
   // The value of cell `index`, nullopt when it is not filled.
   std::optional<int64_t> Find(int index) const;
 
-  // Calls f(index in CellsOf(edition), value) for each filled cell, in ascending index order.
+  // Calls f(index in CellsOf(edition), value) for every filled cell, in ascending index order
+  // (there is no early stop).
   template <typename F>
   void ForEach(F&& f) const {
     ByWidth(width_, [&](auto type) {
-      const auto* kept = reinterpret_cast<const decltype(type)*>(values());
+      using T = typename decltype(type)::type;
+      const auto* kept = reinterpret_cast<const T*>(value_bytes());
       size_t rank = 0;
       for (size_t w = 0; w < words_; ++w) {
         for (uint64_t bits = bitmap()[w]; bits != 0; bits &= bits - 1) {
@@ -143,26 +145,29 @@ class CellVector {
   // The rank of filled cell `index` among the filled cells (its value's position).
   size_t Rank(int index) const;
   // The values begin after the bitmap (8-aligned).
-  const uint8_t* values() const { return data_.get() + words_ * sizeof(uint64_t); }
+  const uint8_t* value_bytes() const { return data_.get() + words_ * sizeof(uint64_t); }
+  uint8_t* value_bytes() { return data_.get() + words_ * sizeof(uint64_t); }
   // The value of the filled cell of rank i.
   int64_t Value(size_t i) const {
     return ByWidth(width_, [&](auto type) -> int64_t {
-      return reinterpret_cast<const decltype(type)*>(values())[i];
+      using T = typename decltype(type)::type;
+      return reinterpret_cast<const T*>(value_bytes())[i];
     });
   }
-  // Calls f with a value of the signed integer type `width` bytes wide: the one place a width
-  // becomes a type.
+  // Calls f with std::type_identity of the signed integer type `width` bytes wide, and returns
+  // what it returns: the one place a width becomes a type. Any width but 1, 2 or 4 is int64_t's
+  // (8, and an empty vector's 0, which has no values to read).
   template <typename F>
-  static std::invoke_result_t<F&, int64_t> ByWidth(int width, F&& f) {
+  static std::invoke_result_t<F&, std::type_identity<int64_t>> ByWidth(int width, F&& f) {
     switch (width) {
       case 1:
-        return f(int8_t{});
+        return f(std::type_identity<int8_t>{});
       case 2:
-        return f(int16_t{});
+        return f(std::type_identity<int16_t>{});
       case 4:
-        return f(int32_t{});
+        return f(std::type_identity<int32_t>{});
       default:
-        return f(int64_t{});
+        return f(std::type_identity<int64_t>{});
     }
   }
 

@@ -55,8 +55,8 @@ CellVector::CellVector(const google::protobuf::RepeatedField<int32_t>& indices,
   std::fill(bitmap, bitmap + words_, 0);
   for (const auto& [index, value] : cells) bitmap[index / 64] |= uint64_t{1} << (index % 64);
   ByWidth(width_, [&](auto type) {
-    using T = decltype(type);
-    auto* kept = reinterpret_cast<T*>(data_.get() + words_ * sizeof(uint64_t));
+    using T = typename decltype(type)::type;
+    auto* kept = reinterpret_cast<T*>(value_bytes());
     for (size_t i = 0; i < cells.size(); ++i) kept[i] = static_cast<T>(cells[i].second);
   });
 }

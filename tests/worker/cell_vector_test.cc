@@ -95,6 +95,14 @@ TEST(CellVectorTest, FindsCellsInEveryWordOfTheBitmap) {
   for (const int blank : {1, 62, 65, 129, 299, 301, top - 1, top + 1, -1, 1 << 20}) {
     EXPECT_EQ(cells.Find(blank), std::nullopt) << blank;
   }
+  // At every width, the values stay in step with the filled cells across words.
+  for (const int64_t wide : {int64_t{-100}, int64_t{1000}, int64_t{1} << 40}) {
+    SCOPED_TRACE(wide);
+    const CellVector mixed = Make({{0, 1}, {63, wide}, {64, 3}, {200, -4}, {top, 5}});
+    EXPECT_THAT(All(mixed),
+                ElementsAre(Pair(0, 1), Pair(63, wide), Pair(64, 3), Pair(200, -4), Pair(top, 5)));
+    for (const auto& [index, value] : All(mixed)) EXPECT_EQ(mixed.Find(index), value);
+  }
   // Words without a filled cell between filled ones are stepped over.
   EXPECT_THAT(All(Make({{5, 1}, {200, 2}})), ElementsAre(Pair(5, 1), Pair(200, 2)));
   EXPECT_THAT(All(Make({{200, 2}})), ElementsAre(Pair(200, 2)));
