@@ -1,6 +1,7 @@
-// The fixture of the worker's end-to-end tests (history_test.cc, worker_writes_test.cc): the
-// real server on 127.0.0.1:0 over a fresh RocksDB holding the national registry of 2019–2023
-// (data/regions), the in-process aggregation worker, and real clients.
+// The fixture of the worker's end-to-end tests (history_test.cc, worker_writes_test.cc,
+// resident_years_test.cc): the real server on 127.0.0.1:0 over a fresh RocksDB holding the
+// national registry of 2019–2023 (data/regions; a fixture may load a part of it), the
+// in-process aggregation worker, and real clients.
 #ifndef GONGKAI_TESTS_WORKER_HISTORY_FIXTURE_H_
 #define GONGKAI_TESTS_WORKER_HISTORY_FIXTURE_H_
 
@@ -10,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "common/constants.h"
 #include "common/serialize.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
@@ -26,6 +29,24 @@ inline const std::vector<v1::RegionHistory>& National() {
     auto read = registry::ReadRegistryDir(std::string(GONGKAI_SOURCE_DIR) + "/data/regions");
     EXPECT_TRUE(read.ok()) << read.status();
     return new std::vector<v1::RegionHistory>(*std::move(read));
+  }();
+  return *histories;
+}
+
+// The national registry cut down to 宁波市 (its counties and townships, with the province and
+// the nation above them): the same real histories, a twentieth of the regions, for tests about
+// the worker's years rather than the whole map. Links to codes cut away are dropped, as Build
+// drops a link to any code never in the registry.
+inline const std::vector<v1::RegionHistory>& Ningbo() {
+  static const auto* histories = [] {
+    auto* kept = new std::vector<v1::RegionHistory>();
+    for (const v1::RegionHistory& history : National()) {
+      const std::string& code = history.code();
+      if (code == kNationCode || code == "330000000000" || absl::StartsWith(code, "3302")) {
+        kept->push_back(history);
+      }
+    }
+    return kept;
   }();
   return *histories;
 }
@@ -72,7 +93,7 @@ class HistoryTest : public ::testing::Test {
     auto store = storage::Store::Open(dir_.path());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    ASSERT_TRUE(store_->LoadRegistry(National()).ok());
+    ASSERT_TRUE(store_->LoadRegistry(Histories()).ok());
     env_.store = store_.get();
     env_.clock = [] { return kNow; };
     auto server = Server::Start(&env_, {});
@@ -90,6 +111,9 @@ class HistoryTest : public ::testing::Test {
         server_->InProcessChannel(worker::WorkerChannelArguments()), options);
     runner_thread_ = std::thread([this] { (void)runner_->Run(); });
   }
+  // The registry the store is loaded with: the national one, unless a test's fixture needs less.
+  virtual const std::vector<v1::RegionHistory>& Histories() const { return National(); }
+
   void TearDown() override {
     if (runner_ != nullptr) {
       runner_->Stop();
