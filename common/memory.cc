@@ -4,12 +4,15 @@
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstdlib>
 #include <fstream>
 
 // TCMalloc's C entry points, present only when the program links TCMalloc: weak references
 // resolve to null otherwise (gperftools/malloc_extension_c.h declares them).
 extern "C" void MallocExtension_ReleaseFreeMemory(void) __attribute__((weak));
 extern "C" int MallocExtension_GetNumericProperty(const char* property, size_t* value)
+    __attribute__((weak));
+extern "C" int MallocExtension_SetNumericProperty(const char* property, size_t value)
     __attribute__((weak));
 // A sanitizer's allocator, which replaces glibc's (sanitizer/allocator_interface.h).
 extern "C" size_t __sanitizer_get_current_allocated_bytes() __attribute__((weak));
@@ -31,6 +34,15 @@ void ReleaseFreeMemory() {
   } else {
     malloc_trim(0);
   }
+}
+
+void CapThreadCaches(int64_t bytes) {
+  if (MallocExtension_SetNumericProperty == nullptr || bytes <= 0 ||
+      std::getenv("TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES") != nullptr) {
+    return;
+  }
+  MallocExtension_SetNumericProperty("tcmalloc.max_total_thread_cache_bytes",
+                                     static_cast<size_t>(bytes));
 }
 
 MemoryUsage CurrentMemoryUsage() {

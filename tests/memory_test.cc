@@ -1,0 +1,52 @@
+// The allocator's knobs (common/memory.h), in a program linked with TCMalloc as gongkaid is;
+// skipped where a sanitizer's allocator replaces it.
+#include "common/memory.h"
+
+#include <cstdlib>
+
+#include "gtest/gtest.h"
+
+extern "C" int MallocExtension_GetNumericProperty(const char* property, size_t* value)
+    __attribute__((weak));
+
+namespace gongkai {
+namespace {
+
+constexpr char kLimit[] = "tcmalloc.max_total_thread_cache_bytes";
+
+class MemoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (MallocExtension_GetNumericProperty == nullptr) GTEST_SKIP() << "not linked with TCMalloc";
+  }
+  static size_t Limit() {
+    size_t bytes = 0;
+    EXPECT_TRUE(MallocExtension_GetNumericProperty(kLimit, &bytes));
+    return bytes;
+  }
+};
+
+TEST_F(MemoryTest, CapThreadCachesSetsTheLimitOfEveryThreadsCacheTogether) {
+  CapThreadCaches(int64_t{8} << 20);
+  EXPECT_EQ(Limit(), size_t{8} << 20);
+  CapThreadCaches(int64_t{5} << 20);
+  EXPECT_EQ(Limit(), size_t{5} << 20);
+}
+
+TEST_F(MemoryTest, TheEnvironmentsLimitWins) {
+  CapThreadCaches(int64_t{6} << 20);
+  ASSERT_EQ(setenv("TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES", "33554432", 1), 0);
+  CapThreadCaches(int64_t{2} << 20);
+  unsetenv("TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES");
+  EXPECT_EQ(Limit(), size_t{6} << 20);  // left as it was
+}
+
+TEST_F(MemoryTest, ANonPositiveCapChangesNothing) {
+  CapThreadCaches(int64_t{7} << 20);
+  CapThreadCaches(0);
+  CapThreadCaches(-1);
+  EXPECT_EQ(Limit(), size_t{7} << 20);
+}
+
+}  // namespace
+}  // namespace gongkai
