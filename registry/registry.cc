@@ -95,7 +95,6 @@ absl::StatusOr<std::shared_ptr<const YearTree>> YearTree::Index(
           absl::StrCat("region code repeats", in_year, ": ", registry->regions_[i]->code()));
     }
   }
-  registry->children_.resize(registry->regions_.size());
   for (const v1::Region* region : registry->regions_) {
     if (region->parent_code().empty()) continue;
     auto parent = registry->index_.find(region->parent_code());
@@ -104,7 +103,7 @@ absl::StatusOr<std::shared_ptr<const YearTree>> YearTree::Index(
                                                      region->parent_code(), ", which is not in use",
                                                      in_year));
     }
-    registry->children_[parent->second].push_back(region);
+    registry->children_[parent->second].push_back(region);  // In code order, as regions_.
   }
   for (const v1::Region* region : registry->regions_) {
     const v1::Region* at = region;
@@ -135,7 +134,9 @@ const v1::Region* YearTree::Find(absl::string_view code) const {
 const std::vector<const v1::Region*>& YearTree::ChildrenOf(absl::string_view code) const {
   static const std::vector<const v1::Region*>* const kNone = new std::vector<const v1::Region*>();
   auto it = index_.find(code);
-  return it == index_.end() ? *kNone : children_[it->second];
+  if (it == index_.end()) return *kNone;
+  auto children = children_.find(it->second);
+  return children == children_.end() ? *kNone : children->second;
 }
 
 std::vector<std::string> YearTree::PathOf(absl::string_view code) const {

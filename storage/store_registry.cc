@@ -97,7 +97,7 @@ absl::StatusOr<std::vector<v1::ReportKey>> Store::LoadRegistry(std::vector<v1::R
 absl::StatusOr<std::vector<v1::ReportKey>> Store::LoadRegistry(
     std::vector<v1::RegionHistory> histories) {
   GONGKAI_ASSIGN_OR_RETURN(std::shared_ptr<const registry::TimedRegistry> registry,
-                           registry::TimedRegistry::Build(histories));
+                           registry::TimedRegistry::Build(std::move(histories)));
   rocksdb::WriteBatch batch;
   const std::string prefix = keys::RegionPrefix();
   batch.DeleteRange(prefix, keys::PrefixEnd(prefix));
