@@ -12,8 +12,9 @@ void ReleaseFreeMemory();
 
 // Caps the bytes that TCMalloc's per-thread caches hold together: memory each thread freed and
 // keeps for its own next allocations, 32 MiB in all by TCMalloc's default, which a server's
-// many call threads fill and hold between bursts. Smaller: less resident memory, more trips to
-// the shared free lists. Does nothing without TCMalloc, or when the environment sets
+// many call threads fill and hold between bursts. Each thread may still keep 0.5 MiB whatever
+// the cap (TCMalloc's floor), so many threads can hold more. Smaller: less resident memory,
+// more trips to the shared free lists. Does nothing without TCMalloc, or when the environment sets
 // TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES (TCMalloc reads it at start: the operator's word wins).
 void CapThreadCaches(int64_t bytes);
 

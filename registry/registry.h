@@ -93,7 +93,7 @@ class YearTree {
   std::shared_ptr<const void> owner_;
   std::vector<const v1::Region*> regions_;  // In code order.
   absl::flat_hash_map<absl::string_view, int> index_;
-  // By the parent's index; only parents have an entry (2023: 3,348 of 44,699 regions).
+  // By the parent's index; only parents have an entry (2023: 3,348 of 44,700 regions).
   absl::flat_hash_map<int, std::vector<const v1::Region*>> children_;
 };
 

@@ -17,7 +17,13 @@ constexpr char kLimit[] = "tcmalloc.max_total_thread_cache_bytes";
 class MemoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
+#ifdef GONGKAI_TEST_TCMALLOC
+    ASSERT_NE(MallocExtension_GetNumericProperty, nullptr) << "TCMalloc was to be linked";
+#else
     if (MallocExtension_GetNumericProperty == nullptr) GTEST_SKIP() << "not linked with TCMalloc";
+#endif
+    // TCMalloc read it at start; CapThreadCaches would leave the limit alone while it is set.
+    unsetenv("TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES");
   }
   static size_t Limit() {
     size_t bytes = 0;

@@ -141,6 +141,9 @@ TEST_F(NationalRegistryTest, HangsTownshipsOfCitiesWithoutCountiesUnderTheCity) 
   ASSERT_FALSE(children.empty());
   EXPECT_EQ(children.front()->level(), v1::LEVEL_TOWNSHIP);
   EXPECT_EQ(tree->PathOf(children.front()->code()).size(), 3u);
+  // A township has no children; neither has a code not in use.
+  EXPECT_TRUE(tree->ChildrenOf(children.front()->code()).empty());
+  EXPECT_TRUE(tree->ChildrenOf("441999999999").empty());
 }
 
 TEST_F(NationalRegistryTest, KeepsProvinceAdministeredCountiesUnderTheirPseudoPrefecture) {

@@ -19,11 +19,12 @@ ABSL_FLAG(int, store_memory_mb, 128,
           "Memory (MiB) RocksDB may hold for its memtables and its cache of decoded blocks "
           "together, half each. Larger: more of the stored reports and rollups read from memory, "
           "and the worker keeps up better with a bulk load (fewer flushes).");
-ABSL_FLAG(int, heap_thread_cache_mb, 8,
-          "Memory (MiB) the allocator's per-thread caches may keep together: what each call's "
-          "thread freed, kept for its next allocations (TCMalloc's own default is 32). Smaller: "
-          "less resident memory; larger: fewer trips to the shared free lists when many calls "
-          "run at once. TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES in the environment overrides it.");
+ABSL_FLAG(int, heap_thread_cache_mb, 16,
+          "Memory (MiB) the allocator's per-thread caches may keep together: what each thread "
+          "freed, kept for its own next allocations (TCMalloc's own default is 32; each thread "
+          "may keep 0.5 MiB whatever the cap). Smaller: less resident memory; larger: fewer trips "
+          "to the shared free lists when many calls run at once. "
+          "TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES in the environment overrides it.");
 ABSL_FLAG(std::string, registry_dir, "",
           "Directory of the region registry: regions.csv and lineage.csv (every year's tree), or "
           "provinces.csv, cities.csv, areas.csv and streets.csv (one edition), loaded into "

@@ -34,9 +34,9 @@ inline const std::vector<v1::RegionHistory>& National() {
 }
 
 // The national registry cut down to 宁波市 (its counties and townships, with the province and
-// the nation above them): the same real histories, a twentieth of the regions, for tests about
-// the worker's years rather than the whole map. Links to codes cut away are dropped, as Build
-// drops a link to any code never in the registry.
+// the nation above them): the same real histories, 175 regions in 2023 against 44,700, for
+// tests about the worker's years rather than the whole map. Links to codes cut away are dropped, as
+// Build drops a link to any code never in the registry.
 inline const std::vector<v1::RegionHistory>& Ningbo() {
   static const auto* histories = [] {
     auto* kept = new std::vector<v1::RegionHistory>();
@@ -111,6 +111,7 @@ class HistoryTest : public ::testing::Test {
         server_->InProcessChannel(worker::WorkerChannelArguments()), options);
     runner_thread_ = std::thread([this] { (void)runner_->Run(); });
   }
+
   // The registry the store is loaded with: the national one, unless a test's fixture needs less.
   virtual const std::vector<v1::RegionHistory>& Histories() const { return National(); }
 

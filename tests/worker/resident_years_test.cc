@@ -19,7 +19,7 @@ namespace {
 class ResidentYearsTest : public HistoryTest {
  protected:
   // 宁波市 alone: every year these tests keep or let go is rolled up and written whole, often,
-  // and the national map would make each such write twenty times larger for nothing they check.
+  // and the national map would make each such write ~250 times larger for nothing they check.
   const std::vector<v1::RegionHistory>& Histories() const override { return Ningbo(); }
 
   // Every township of 宁海县 files for 2023–2026, with random counts (carry-over mismatches).
