@@ -56,6 +56,7 @@ MemoryUsage CurrentMemoryUsage() {
           "tcmalloc.transfer_cache_free_bytes", "tcmalloc.thread_cache_free_bytes"}) {
       usage.heap_free += TcmallocProperty(free_bytes);
     }
+    usage.heap_free_in_thread_caches = TcmallocProperty("tcmalloc.thread_cache_free_bytes");
   } else if (__sanitizer_get_current_allocated_bytes != nullptr) {
     usage.heap_allocated = static_cast<int64_t>(__sanitizer_get_current_allocated_bytes());
     usage.heap_free = static_cast<int64_t>(__sanitizer_get_free_bytes());

@@ -23,7 +23,8 @@ void CapThreadCaches(int64_t bytes);
 struct MemoryUsage {
   int64_t heap_allocated = 0;  // bytes in live allocations
   int64_t heap_free = 0;       // bytes the allocator keeps free for later (caches, free pages)
-  int64_t resident = 0;        // the process's resident set (VmRSS); 0 when unreadable
+  int64_t heap_free_in_thread_caches = 0;  // of heap_free, in TCMalloc's threads' caches
+  int64_t resident = 0;                    // the process's resident set (VmRSS); 0 when unreadable
 };
 MemoryUsage CurrentMemoryUsage();
 

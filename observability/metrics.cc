@@ -135,6 +135,9 @@ std::vector<Metrics::Gauge> MemoryGauges() {
        static_cast<double>(memory.heap_allocated)},
       {"gongkai_heap_free_bytes", "Bytes the allocator keeps free for later (caches, free pages).",
        "", static_cast<double>(memory.heap_free)},
+      {"gongkai_heap_thread_cache_free_bytes",
+       "Of gongkai_heap_free_bytes, what the threads' own caches hold (TCMalloc; 0 otherwise).", "",
+       static_cast<double>(memory.heap_free_in_thread_caches)},
   };
 }
 

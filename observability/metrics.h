@@ -54,7 +54,8 @@ class Metrics {
 };
 
 // The process's memory, for a program's gauges: process_resident_memory_bytes,
-// gongkai_heap_allocated_bytes and gongkai_heap_free_bytes (common/memory.h).
+// gongkai_heap_allocated_bytes, gongkai_heap_free_bytes and gongkai_heap_thread_cache_free_bytes
+// (common/memory.h).
 std::vector<Metrics::Gauge> MemoryGauges();
 
 // The upper bounds (seconds) of the latency histograms' buckets.

@@ -3,6 +3,8 @@
 #include "common/memory.h"
 
 #include <cstdlib>
+#include <memory>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -52,6 +54,21 @@ TEST_F(MemoryTest, ANonPositiveCapChangesNothing) {
   CapThreadCaches(0);
   CapThreadCaches(-1);
   EXPECT_EQ(Limit(), size_t{7} << 20);
+}
+
+TEST_F(MemoryTest, WhatTheThreadsCachesHoldIsPartOfTheFreeBytes) {
+  CapThreadCaches(int64_t{8} << 20);
+  {
+    // Freed by this thread, small blocks stay in its cache for its next allocations.
+    std::vector<std::unique_ptr<char[]>> blocks;
+    for (int i = 0; i < 1000; ++i) {
+      blocks.emplace_back(new char[256]);
+      static_cast<volatile char*>(blocks.back().get())[0] = 1;
+    }
+  }
+  const MemoryUsage usage = CurrentMemoryUsage();
+  EXPECT_GT(usage.heap_free_in_thread_caches, 0);
+  EXPECT_LE(usage.heap_free_in_thread_caches, usage.heap_free);
 }
 
 }  // namespace
