@@ -51,12 +51,13 @@ MemoryUsage CurrentMemoryUsage() {
     usage.heap_allocated = TcmallocProperty("generic.current_allocated_bytes");
     // A sum of figures each never negative: they are read one at a time while other threads
     // allocate, so a difference of them (the heap's size less the allocated bytes) could be.
+    usage.heap_free_in_thread_caches = TcmallocProperty("tcmalloc.thread_cache_free_bytes");
+    usage.heap_free = usage.heap_free_in_thread_caches;
     for (const char* free_bytes :
          {"tcmalloc.pageheap_free_bytes", "tcmalloc.central_cache_free_bytes",
-          "tcmalloc.transfer_cache_free_bytes", "tcmalloc.thread_cache_free_bytes"}) {
+          "tcmalloc.transfer_cache_free_bytes"}) {
       usage.heap_free += TcmallocProperty(free_bytes);
     }
-    usage.heap_free_in_thread_caches = TcmallocProperty("tcmalloc.thread_cache_free_bytes");
   } else if (__sanitizer_get_current_allocated_bytes != nullptr) {
     usage.heap_allocated = static_cast<int64_t>(__sanitizer_get_current_allocated_bytes());
     usage.heap_free = static_cast<int64_t>(__sanitizer_get_free_bytes());
