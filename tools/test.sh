@@ -7,6 +7,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=build
-[ "${1:-}" = --sanitize ] && build_dir=build-sanitize
+if [ "${1:-}" = --sanitize ]; then
+  build_dir=build-sanitize
+  # Leaks inside third-party libraries that our code cannot free (tests/lsan.supp).
+  export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+fi
 bash tools/build.sh "$@"
 ctest --test-dir "$build_dir" -j2 --output-on-failure --timeout 600
