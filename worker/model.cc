@@ -375,6 +375,17 @@ double YearModel::NarrativeSimilarity(const ReportEntry& a, const ReportEntry& b
   return NarrativeSimilarities(a, others)[0];
 }
 
+size_t YearModel::remembered_similarities() const {
+  absl::ReaderMutexLock lock(&similarity_mu_);
+  return similarities_.size();
+}
+
+void YearModel::ForgetSimilarities() {
+  absl::flat_hash_map<uint64_t, double> none;  // (freed once the lock is released)
+  absl::MutexLock lock(&similarity_mu_);
+  similarities_.swap(none);
+}
+
 std::vector<double> YearModel::NarrativeSimilarities(
     const ReportEntry& a, absl::Span<const ReportEntry* const> others) const {
   // Pairs of entries replaced since stay until the memory is cleared at this many.

@@ -62,12 +62,15 @@ class RegionTree {
   int Find(absl::string_view code) const;  // -1 when unknown
   // The code the region had the year before, when its code began this year by a one-to-one
   // link (a re-coded unit); empty otherwise.
-  const std::string& PreviousCode(int i) const { return previous_[i]; }
+  const std::string& PreviousCode(int i) const;
   // The region whose previous code is `code` (the unit `code` became this year), or -1.
   int SuccessorOf(absl::string_view code) const;
   const TreeRegion& region(int i) const { return regions_[i]; }
   int parent(int i) const { return parents_[i]; }
-  const std::vector<int>& children(int i) const { return children_[i]; }
+  absl::Span<const int> children(int i) const {
+    return {children_.data() + first_child_[i],
+            static_cast<size_t>(first_child_[i + 1] - first_child_[i])};
+  }
   int root() const { return root_; }
   int size() const { return static_cast<int>(regions_.size()); }
   // The region itself first, then its ancestors up to the root.
@@ -81,9 +84,13 @@ class RegionTree {
  private:
   std::vector<TreeRegion> regions_;  // In code order.
   std::vector<int> parents_;
-  std::vector<std::vector<int>> children_;
+  // Every region's children, region after region, in code order: region i's start at
+  // first_child_[i] and end at first_child_[i + 1] (most regions, townships, have none).
+  std::vector<int> children_;
+  std::vector<int> first_child_;
   std::vector<int> expected_;
-  std::vector<std::string> previous_;
+  // The re-coded units' previous codes (a few hundred a year), by region.
+  absl::flat_hash_map<int, std::string> previous_;
   absl::flat_hash_map<absl::string_view, int> index_;  // views of regions_' codes
   absl::flat_hash_map<std::string, int> successor_of_;
   int root_ = -1;
@@ -381,6 +388,10 @@ class YearModel {
   // in the (large) memory started together rather than one cache miss after another.
   std::vector<double> NarrativeSimilarities(const ReportEntry& a,
                                             absl::Span<const ReportEntry* const> others) const;
+  // The pairs remembered, and forgetting them (their memory freed): a year held beyond the
+  // resident ones keeps them only while changes to it keep coming (Runner).
+  size_t remembered_similarities() const;
+  void ForgetSimilarities();
 
  private:
   // Apply, with the digest's entry already made (nullptr: made here when needed).

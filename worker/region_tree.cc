@@ -14,7 +14,6 @@ absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(std::vector<
             [](const v1::Region& a, const v1::Region& b) { return a.code() < b.code(); });
   const int n = static_cast<int>(regions.size());
   tree->regions_.reserve(n);  // never grown again: the index views the codes
-  tree->previous_.resize(n);
   for (int i = 0; i < n; ++i) {
     v1::Region& region = regions[i];
     tree->regions_.push_back({std::move(*region.mutable_code()), std::move(*region.mutable_name()),
@@ -28,7 +27,6 @@ absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(std::vector<
     }
   }
   tree->parents_.assign(n, -1);
-  tree->children_.resize(n);
   for (int i = 0; i < n; ++i) {
     const std::string& parent = regions[i].parent_code();
     if (parent.empty()) {
@@ -41,15 +39,31 @@ absl::StatusOr<std::shared_ptr<const RegionTree>> RegionTree::Build(std::vector<
           absl::StrCat("region ", tree->regions_[i].code, " has unknown parent ", parent));
     }
     tree->parents_[i] = p;
-    tree->children_[p].push_back(i);
   }
   if (tree->root_ < 0) return absl::InvalidArgumentError("the registry has no root region");
+  // The children, counted per parent, then placed in code order.
+  tree->first_child_.assign(n + 1, 0);
+  for (int i = 0; i < n; ++i) {
+    if (tree->parents_[i] >= 0) ++tree->first_child_[tree->parents_[i] + 1];
+  }
+  for (int i = 0; i < n; ++i) tree->first_child_[i + 1] += tree->first_child_[i];
+  tree->children_.resize(tree->first_child_[n]);
+  std::vector<int> next(tree->first_child_.begin(), tree->first_child_.end() - 1);
+  for (int i = 0; i < n; ++i) {
+    if (tree->parents_[i] >= 0) tree->children_[next[tree->parents_[i]]++] = i;
+  }
   tree->expected_.assign(n, 0);
   for (int i = 0; i < n; ++i) {
     if (!tree->ExpectsReport(i)) continue;
     for (int a = i; a >= 0; a = tree->parents_[a]) ++tree->expected_[a];
   }
   return std::shared_ptr<const RegionTree>(std::move(tree));
+}
+
+const std::string& RegionTree::PreviousCode(int i) const {
+  static const std::string* const kNone = new std::string();
+  auto it = previous_.find(i);
+  return it == previous_.end() ? *kNone : it->second;
 }
 
 int RegionTree::SuccessorOf(absl::string_view code) const {

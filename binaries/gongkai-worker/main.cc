@@ -79,6 +79,8 @@ absl::StatusOr<std::unique_ptr<gongkai::MetricsEndpoint>> ServeMetrics(
   if (listen.empty()) return nullptr;
   return gongkai::MetricsEndpoint::Start(listen, [runner, metrics] {
     const gongkai::worker::Runner::Stats stats = runner->GetStats();
+    double remembered = 0;
+    for (const auto& [year, pairs] : stats.remembered_similarities) remembered += pairs;
     std::vector<gongkai::Metrics::Gauge> gauges = gongkai::MemoryGauges();
     gauges.insert(
         gauges.begin(),
@@ -88,6 +90,9 @@ absl::StatusOr<std::unique_ptr<gongkai::MetricsEndpoint>> ServeMetrics(
              static_cast<double>(stats.applied_sequence)},
             {"gongkai_worker_years_loaded", "Years held in memory.", "",
              static_cast<double>(stats.years_loaded)},
+            {"gongkai_worker_remembered_similarities",
+             "Narrative pairs the years in memory remember, as of the last catch-up.", "",
+             remembered},
             {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
              static_cast<double>(stats.full_recomputes), /*counter=*/true},
             {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).", "",

@@ -272,6 +272,36 @@ TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForT
   }
 }
 
+TEST_F(ResidentYearsTest, AYearBeyondTheResidentOnesForgetsItsNarrativePairsOnceCaughtUp) {
+  FileFourYears();
+  StartWorker();
+  AwaitApplied();
+  // Pairs remembered by year (the towns' narratives are alike: the seed's), once caught up.
+  auto remembered = [&](int year) -> int64_t {
+    const auto stats = runner_->GetStats().remembered_similarities;
+    auto it = stats.find(year);
+    return it == stats.end() ? -1 : it->second;
+  };
+  // Flagging 2026 compared its towns' narratives; 2025 is loaded for its carry-over only.
+  ASSERT_TRUE(Await([&] { return remembered(2026) > 0; }));
+  const int64_t latest = remembered(2026);
+  // A correction of 2023 loads 2023 and 2024 and writes both whole, comparing their towns'
+  // narratives; once caught up the two keep their models (ten minutes) but not the pairs.
+  CorrectCarriedForward(towns_[3], 2023, 5);
+  AwaitApplied();
+  EXPECT_TRUE(Await([&] { return remembered(2023) == 0 && remembered(2024) == 0; }))
+      << "2023: " << remembered(2023) << ", 2024: " << remembered(2024);
+  EXPECT_EQ(runner_->GetStats().years_loaded, 4);
+  EXPECT_EQ(remembered(2026), latest);
+  // The next correction compares them afresh, with the same results as a full recompute.
+  CorrectCarriedForward(towns_[4], 2023, 6);
+  AwaitApplied();
+  StopWorker();
+  for (int year = 2023; year <= 2026; ++year) {
+    ExpectStoredAsAFullRecompute(year);
+  }
+}
+
 TEST_F(ResidentYearsTest, BeyondTheCapTheLeastRecentlyUsedOlderYearIsLetGoOnceIdle) {
   FileFourYears();
   max_extra_years_ = 1;

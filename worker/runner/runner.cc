@@ -149,6 +149,18 @@ bool Runner::LetGoIdleYears() {
   return any;
 }
 
+void Runner::TrimOlderYears() {
+  std::erase_if(trees_, [this](const auto& tree) { return !models_.contains(tree.first); });
+  const std::set<int> resident = ResidentYears();
+  std::map<int, int64_t> remembered;
+  for (const auto& [year, model] : models_) {
+    if (!resident.contains(year)) model->ForgetSimilarities();
+    remembered[year] = static_cast<int64_t>(model->remembered_similarities());
+  }
+  absl::MutexLock lock(&mu_);
+  stats_.remembered_similarities = std::move(remembered);
+}
+
 absl::Status Runner::Start() {
   GONGKAI_ASSIGN_OR_RETURN(int64_t head, Head());
   GONGKAI_ASSIGN_OR_RETURN(int64_t stored, StoredCheckpoint());
@@ -400,6 +412,7 @@ absl::Status Runner::Run() {
       }
     }
     const bool let_go = status.ok() && applied == 0 && LetGoIdleYears();
+    if (status.ok() && applied == 0) TrimOlderYears();
     followed_since_trim |= applied > 0;
     if (applied == 0 && (followed_since_trim || let_go)) {
       // Caught up after a burst of changes (its transient messages leave the heap's freed pages

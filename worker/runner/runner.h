@@ -122,6 +122,9 @@ class Runner {
     // recompute on a year already written whole (only where the models' sums differed).
     int64_t last_whole_write_rollups = 0;
     int64_t write_failures = 0;
+    // By year in memory, the narrative pairs it remembers (YearModel::NarrativeSimilarities),
+    // as of the last time the worker was caught up.
+    std::map<int, int64_t> remembered_similarities;
   };
   Stats GetStats() const;
 
@@ -169,6 +172,11 @@ class Runner {
   // Lets go of the years outside the resident ones that are idle (idle_year_ttl), then of the
   // least recently used of the others beyond max_extra_years. Returns whether it let go of any.
   bool LetGoIdleYears();
+  // Whenever caught up: drops the trees of the years no longer in memory (~6 MB a national
+  // year; fetched again with the year), and the years in memory beyond the resident ones forget
+  // the narrative similarities they remember (~9–36 MB a national year, worth keeping only for
+  // the resident years' frequent changes and full recomputes); stats_ counts those left.
+  void TrimOlderYears();
   // Applies the changes from next_sequence_ (at most 2,000, waiting until `deadline`
   // for the first) and writes what they affect — `paced`: only once flush_interval has passed
   // since the last write, taking changes until then. `extra` also receives the revisions of its
