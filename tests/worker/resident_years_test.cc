@@ -272,6 +272,38 @@ TEST_F(ResidentYearsTest, AYearLoadedForAChangeIsLetGoOnceIdleAndLoadedAgainForT
   }
 }
 
+TEST_F(ResidentYearsTest, AYearLoadedAgainWritesOnlyTheResultsThatChanged) {
+  FileFourYears();
+  StartWorker();
+  AwaitApplied();
+  const int regions = static_cast<int>(store_->registry()->Tree(2023)->size());
+  // The first correction of 2023 since the start writes 2023 and 2024 whole.
+  CorrectCarriedForward(towns_[3], 2023, 5);
+  AwaitApplied();
+  {
+    absl::MutexLock lock(&mu_);
+    EXPECT_GE(written_[2023].rollups_sent, regions);
+    EXPECT_GE(written_[2024].rollups_sent, regions);
+    written_[2023].rollups_sent = written_[2024].rollups_sent = 0;
+  }
+  // Let go once idle, both are loaded again for the next correction; what the worker wrote of
+  // them is still known (their trees are the same), so only what changed is written.
+  now_ += 10 * 60;
+  ASSERT_TRUE(Await([&] { return runner_->GetStats().years_loaded == 2; }));
+  CorrectCarriedForward(towns_[4], 2023, 6);
+  AwaitApplied();
+  EXPECT_EQ(runner_->GetStats().years_loaded, 4);
+  {
+    absl::MutexLock lock(&mu_);
+    EXPECT_LT(written_[2023].rollups_sent, 10);  // the town and its ancestors
+    EXPECT_LT(written_[2024].rollups_sent, 10);
+  }
+  StopWorker();
+  for (int year = 2023; year <= 2026; ++year) {
+    ExpectStoredAsAFullRecompute(year);
+  }
+}
+
 TEST_F(ResidentYearsTest, AYearBeyondTheResidentOnesForgetsItsNarrativePairsOnceCaughtUp) {
   FileFourYears();
   StartWorker();

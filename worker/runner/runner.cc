@@ -149,16 +149,20 @@ bool Runner::LetGoIdleYears() {
   return any;
 }
 
-void Runner::TrimOlderYears() {
-  std::erase_if(trees_, [this](const auto& tree) { return !models_.contains(tree.first); });
+bool Runner::ForgetOlderYearsSimilarities() {
   const std::set<int> resident = ResidentYears();
   std::map<int, int64_t> remembered;
+  bool forgot = false;
   for (const auto& [year, model] : models_) {
-    if (!resident.contains(year)) model->ForgetSimilarities();
+    if (!resident.contains(year) && model->remembered_similarities() > 0) {
+      model->ForgetSimilarities();
+      forgot = true;
+    }
     remembered[year] = static_cast<int64_t>(model->remembered_similarities());
   }
   absl::MutexLock lock(&mu_);
   stats_.remembered_similarities = std::move(remembered);
+  return forgot;
 }
 
 absl::Status Runner::Start() {
@@ -412,12 +416,13 @@ absl::Status Runner::Run() {
       }
     }
     const bool let_go = status.ok() && applied == 0 && LetGoIdleYears();
-    if (status.ok() && applied == 0) TrimOlderYears();
+    const bool forgot = status.ok() && applied == 0 && ForgetOlderYearsSimilarities();
     followed_since_trim |= applied > 0;
-    if (applied == 0 && (followed_since_trim || let_go)) {
+    if (applied == 0 && (followed_since_trim || let_go || forgot)) {
       // Caught up after a burst of changes (its transient messages leave the heap's freed pages
-      // fragmented), or let go of a year's model: hand the freed pages back to the system, as
-      // after a full write. TCMalloc would otherwise keep a year's worth for later, long after
+      // fragmented), or let go of a year's model or of an older year's remembered similarities
+      // (after a rollup job for it, say): hand the freed pages back to the system, as after a
+      // full write. TCMalloc would otherwise keep a year's worth for later, long after
       // the year idled out.
       ReleaseFreeMemory();
       followed_since_trim = false;

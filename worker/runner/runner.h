@@ -172,11 +172,11 @@ class Runner {
   // Lets go of the years outside the resident ones that are idle (idle_year_ttl), then of the
   // least recently used of the others beyond max_extra_years. Returns whether it let go of any.
   bool LetGoIdleYears();
-  // Whenever caught up: drops the trees of the years no longer in memory (~6 MB a national
-  // year; fetched again with the year), and the years in memory beyond the resident ones forget
-  // the narrative similarities they remember (~9–36 MB a national year, worth keeping only for
-  // the resident years' frequent changes and full recomputes); stats_ counts those left.
-  void TrimOlderYears();
+  // Whenever caught up: the years in memory beyond the resident ones forget the narrative
+  // similarities they remember (~9–36 MB a national year, worth keeping only for the resident
+  // years' frequent changes and full recomputes); stats_ counts those left. Returns whether any
+  // year forgot some (memory to hand back).
+  bool ForgetOlderYearsSimilarities();
   // Applies the changes from next_sequence_ (at most 2,000, waiting until `deadline`
   // for the first) and writes what they affect — `paced`: only once flush_interval has passed
   // since the last write, taking changes until then. `extra` also receives the revisions of its
