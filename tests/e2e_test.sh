@@ -74,6 +74,8 @@ check "metrics show the change log head and RocksDB statistics" \
   bash -c "grep -q '^gongkai_changelog_head_sequence 3' '$work/metrics.txt' && grep -q '^gongkai_rocksdb_estimated_keys' '$work/metrics.txt'"
 check "metrics show the process's memory" \
   bash -c "grep -q '^process_resident_memory_bytes [1-9]' '$work/metrics.txt' && grep -q '^gongkai_heap_allocated_bytes [1-9]' '$work/metrics.txt' && grep -q '^gongkai_heap_free_bytes [0-9]' '$work/metrics.txt' && grep -q '^gongkai_heap_thread_cache_free_bytes [0-9]' '$work/metrics.txt'"
+check "metrics show the in-process worker's figures" \
+  bash -c "grep -q '^gongkai_worker_years_loaded [0-9]' '$work/metrics.txt' && grep -q '^gongkai_worker_remembered_similarities [0-9]' '$work/metrics.txt' && grep -q '^gongkai_worker_full_recomputes_total [0-9]' '$work/metrics.txt' && grep -q '^gongkai_worker_write_failures_total 0' '$work/metrics.txt'"
 check "logs are JSON lines, failed RPCs with their request id" \
   bash -c "grep '\"msg\":\"rpc\"' '$work/server.log' | grep -q '\"request_id\":\"[0-9a-f]\{16\}\"'"
 

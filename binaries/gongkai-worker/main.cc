@@ -79,25 +79,12 @@ absl::StatusOr<std::unique_ptr<gongkai::MetricsEndpoint>> ServeMetrics(
   if (listen.empty()) return nullptr;
   return gongkai::MetricsEndpoint::Start(listen, [runner, metrics] {
     const gongkai::worker::Runner::Stats stats = runner->GetStats();
-    double remembered = 0;
-    for (const auto& [year, pairs] : stats.remembered_similarities) remembered += pairs;
-    std::vector<gongkai::Metrics::Gauge> gauges = gongkai::MemoryGauges();
-    gauges.insert(
-        gauges.begin(),
-        {
-            {"gongkai_worker_applied_sequence",
-             "Every change up to this sequence is applied and written.", "",
-             static_cast<double>(stats.applied_sequence)},
-            {"gongkai_worker_years_loaded", "Years held in memory.", "",
-             static_cast<double>(stats.years_loaded)},
-            {"gongkai_worker_remembered_similarities",
-             "Narrative pairs the years in memory remember, as of the last catch-up.", "",
-             remembered},
-            {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
-             static_cast<double>(stats.full_recomputes), /*counter=*/true},
-            {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).", "",
-             static_cast<double>(stats.write_failures), /*counter=*/true},
-        });
+    std::vector<gongkai::Metrics::Gauge> gauges = {
+        {"gongkai_worker_applied_sequence",
+         "Every change up to this sequence is applied and written.", "",
+         static_cast<double>(stats.applied_sequence)}};
+    for (auto& gauge : gongkai::worker::RunnerGauges(stats)) gauges.push_back(std::move(gauge));
+    for (auto& gauge : gongkai::MemoryGauges()) gauges.push_back(std::move(gauge));
     return metrics->Render(gauges);
   });
 }

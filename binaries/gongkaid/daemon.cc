@@ -301,10 +301,17 @@ absl::Status Daemon::StartServer(const ServerOptions& options) {
 absl::Status Daemon::StartMetrics() {
   if (config_.metrics_listen.empty()) return absl::OkStatus();
   auto gauges = std::make_shared<ScrapeGauges>(store_.get());
-  GONGKAI_ASSIGN_OR_RETURN(metrics_endpoint_,
-                           MetricsEndpoint::Start(config_.metrics_listen, [this, gauges] {
-                             return metrics_.Render(gauges->Collect());
-                           }));
+  GONGKAI_ASSIGN_OR_RETURN(
+      metrics_endpoint_, MetricsEndpoint::Start(config_.metrics_listen, [this, gauges] {
+        std::vector<Metrics::Gauge> all = gauges->Collect();
+        absl::MutexLock lock(&worker_mu_);
+        if (worker_ != nullptr) {
+          for (Metrics::Gauge& gauge : worker::RunnerGauges(worker_->GetStats())) {
+            all.push_back(std::move(gauge));
+          }
+        }
+        return metrics_.Render(all);
+      }));
   logger_->Info("serving metrics", {{"address", config_.metrics_listen},
                                     {"port", absl::StrCat(metrics_endpoint_->port())}});
   return absl::OkStatus();
@@ -362,14 +369,19 @@ absl::Status Daemon::StartWorker() {
     v1::RollupJob ignored;
     return FinishRollupJob(env_, context, job, &ignored);
   };
-  worker_ = std::make_unique<worker::Runner>(
+  auto runner = std::make_unique<worker::Runner>(
       server_->InProcessChannel(worker::WorkerChannelArguments()), options);
-  worker_thread_ = std::thread([this] {
+  worker::Runner* const started = runner.get();
+  {
+    absl::MutexLock lock(&worker_mu_);
+    worker_ = std::move(runner);
+  }
+  worker_thread_ = std::thread([this, started] {
     // Below the RPCs' threads (every thread the worker starts inherits this).
     if (absl::Status s = LowerThreadPriority(config_.worker_nice); !s.ok()) {
       logger_->Warning(absl::StrCat("the worker runs at the RPCs' priority: ", s.message()));
     }
-    (void)worker_->Run();
+    (void)started->Run();
   });
   logger_->Info("aggregation worker running in-process");
   return absl::OkStatus();
@@ -414,9 +426,15 @@ int Daemon::ServeUntilStopped() {
 }
 
 void Daemon::Stop() {
-  if (worker_ != nullptr) {
-    worker_->Stop();
+  worker::Runner* running = nullptr;
+  {
+    absl::MutexLock lock(&worker_mu_);
+    running = worker_.get();
+  }
+  if (running != nullptr) {
+    running->Stop();
     if (worker_thread_.joinable()) worker_thread_.join();
+    absl::MutexLock lock(&worker_mu_);
     worker_.reset();
   }
   if (server_ != nullptr) {

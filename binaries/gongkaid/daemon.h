@@ -10,7 +10,9 @@
 #include <string>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "observability/http.h"
 #include "observability/log.h"
@@ -95,7 +97,10 @@ class Daemon {
   Env env_;
   std::unique_ptr<Server> server_;
   std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
-  std::unique_ptr<worker::Runner> worker_;
+  // The in-process worker; /metrics reads its figures under worker_mu_ (it starts after the
+  // metrics endpoint and stops before it).
+  absl::Mutex worker_mu_;
+  std::unique_ptr<worker::Runner> worker_ ABSL_GUARDED_BY(worker_mu_);
   std::thread worker_thread_;
 };
 

@@ -57,6 +57,21 @@ Runner::Stats Runner::GetStats() const {
   return stats_;
 }
 
+std::vector<Metrics::Gauge> RunnerGauges(const Runner::Stats& stats) {
+  double remembered = 0;
+  for (const auto& [year, pairs] : stats.remembered_similarities) remembered += pairs;
+  return {
+      {"gongkai_worker_years_loaded", "Years held in memory.", "",
+       static_cast<double>(stats.years_loaded)},
+      {"gongkai_worker_remembered_similarities",
+       "Narrative pairs the years in memory remember, as of the last catch-up.", "", remembered},
+      {"gongkai_worker_full_recomputes_total", "Full recomputes of a year.", "",
+       static_cast<double>(stats.full_recomputes), /*counter=*/true},
+      {"gongkai_worker_write_failures_total", "Result writes that failed (then retried).", "",
+       static_cast<double>(stats.write_failures), /*counter=*/true},
+  };
+}
+
 void Runner::Stop() {
   {
     absl::MutexLock lock(&mu_);

@@ -35,6 +35,7 @@
 #include "gongkai/v1/report_service.grpc.pb.h"
 #include "gongkai/v1/rollup_service.grpc.pb.h"
 #include "grpcpp/channel.h"
+#include "observability/metrics.h"
 #include "worker/model.h"
 #include "worker/runner/change_feed.h"
 #include "worker/runner/rpc.h"
@@ -276,6 +277,11 @@ class Runner {
   Stats stats_ ABSL_GUARDED_BY(mu_);
   size_t chunk_bytes_;  // options_.write_chunk_bytes, halved when the server refuses a size.
 };
+
+// The runner's figures as /metrics gauges, for gongkaid's in-process worker and gongkai-worker
+// alike: gongkai_worker_years_loaded, gongkai_worker_remembered_similarities (summed over the
+// years), gongkai_worker_full_recomputes_total and gongkai_worker_write_failures_total.
+std::vector<Metrics::Gauge> RunnerGauges(const Runner::Stats& stats);
 
 }  // namespace gongkai::worker
 
