@@ -34,7 +34,10 @@ report() {  # LABEL
   echo "$1: RSS $(awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$pid/status") MB," \
     "heap $(mb gongkai_heap_allocated_bytes), free $(mb gongkai_heap_free_bytes)" \
     "(thread caches $(mb gongkai_heap_thread_cache_free_bytes))," \
-    "memtables $(mb gongkai_rocksdb_memtable_bytes), cache $(mb gongkai_rocksdb_cache_bytes)"
+    "memtables $(mb gongkai_rocksdb_memtable_bytes), cache $(mb gongkai_rocksdb_cache_bytes);" \
+    "$(awk '$1 == "gongkai_worker_years_loaded" {printf "%d", $2}' <<<"$m") year(s) in the" \
+    "worker, $(awk '$1 == "gongkai_worker_remembered_similarities" {printf "%d", $2}' <<<"$m")" \
+    "narrative pairs remembered"
 }
 
 "${LC[@]}" --mode=submit --year=2022 --offset=0 --count=80136 --concurrency=16 >/dev/null
