@@ -434,8 +434,9 @@ void Daemon::Stop() {
   if (running != nullptr) {
     running->Stop();
     if (worker_thread_.joinable()) worker_thread_.join();
+    std::unique_ptr<worker::Runner> stopped;  // freed after the lock: /metrics need not wait
     absl::MutexLock lock(&worker_mu_);
-    worker_.reset();
+    stopped = std::move(worker_);
   }
   if (server_ != nullptr) {
     server_->Shutdown();

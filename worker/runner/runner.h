@@ -26,6 +26,7 @@
 #include <memory>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
