@@ -190,7 +190,8 @@ void ZeroPublication(const YearModel& model, const ReportEntry& e,
 // ---- RULE_VIOLATION, LATE_REPORT, NARRATIVE_TABLE_MISMATCH --------------------------------
 
 void RuleViolations(const ReportEntry& e, v1::AnomalySet* set) {
-  for (const v1::Violation& v : e.violations) {
+  if (e.violations == nullptr) return;
+  for (const v1::Violation& v : *e.violations) {
     if (v.rule() == "UNCHECKABLE") {
       v1::Anomaly* a = Add(set, v1::ANOMALY_KIND_UNCHECKABLE_RULE, kLow, e.key,
                            absl::StrCat(v.rule_name(), "：", v.message()));
@@ -213,14 +214,14 @@ void RuleViolations(const ReportEntry& e, v1::AnomalySet* set) {
 
 void Late(const YearModel& model, const ReportEntry& e, v1::AnomalySet* set) {
   if (!e.late()) return;
-  const int64_t days = e.filed_on - e.deadline;
-  v1::Anomaly* a =
-      Add(set, v1::ANOMALY_KIND_LATE_REPORT,
-          days > model.settings().days_late_for_high ? kHigh : kMedium, e.key,
-          absl::StrCat("年度报告于", absl::FormatCivilTime(e.filed_on), "发布或报送，晚于截止日期",
-                       absl::FormatCivilTime(e.deadline), "（逾期", days, "天）"));
-  AddEvidence(a, "发布或报送日期", absl::FormatCivilTime(e.filed_on));
-  AddEvidence(a, "截止日期", absl::FormatCivilTime(e.deadline));
+  const int64_t days = e.filed_day - e.deadline_day;
+  v1::Anomaly* a = Add(
+      set, v1::ANOMALY_KIND_LATE_REPORT,
+      days > model.settings().days_late_for_high ? kHigh : kMedium, e.key,
+      absl::StrCat("年度报告于", absl::FormatCivilTime(e.filed_on()), "发布或报送，晚于截止日期",
+                   absl::FormatCivilTime(e.deadline()), "（逾期", days, "天）"));
+  AddEvidence(a, "发布或报送日期", absl::FormatCivilTime(e.filed_on()));
+  AddEvidence(a, "截止日期", absl::FormatCivilTime(e.deadline()));
   AddEvidence(a, "逾期天数", absl::StrCat(days));
 }
 
@@ -387,7 +388,7 @@ void PeerOutliers(const YearModel& model, const ReportEntry& e,
 void CopiedNarrative(const YearModel& model, const YearModel* previous, const ReportEntry& e,
                      const std::vector<const ReportEntry*>& peers, v1::AnomalySet* set) {
   const Settings& s = model.settings();
-  if (e.problem_chars < s.narrative_min_chars) return;
+  if (e.problem_chars() < s.narrative_min_chars) return;
   // `whom` names the other report; `anonymous` is how a reader who cannot see it reads it
   // (empty: the other report is the body's own of last year, not a peer's).
   auto flag = [&](const ReportEntry& other, double similarity, const std::string& whom,
@@ -412,7 +413,7 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
   if (previous != nullptr) {
     std::string via;
     const ReportEntry* before = model.LastYear(*previous, e, &via);
-    if (before != nullptr && before->problem_chars >= s.narrative_min_chars) {
+    if (before != nullptr && before->problem_chars() >= s.narrative_min_chars) {
       const double similarity =
           Jaccard(e.problem_shingles.hashes(), before->problem_shingles.hashes());
       if (similarity >= s.copied_similarity) flag(*before, similarity, "本单位上一年度报告", "");
@@ -420,7 +421,7 @@ void CopiedNarrative(const YearModel& model, const YearModel* previous, const Re
   }
   std::vector<const ReportEntry*> candidates;
   for (const ReportEntry* p : peers) {
-    if (p == &e || p->problem_chars < s.narrative_min_chars) continue;
+    if (p == &e || p->problem_chars() < s.narrative_min_chars) continue;
     // Jaccard ≤ min(|A|, |B|) / max(|A|, |B|): a peer that cannot reach the threshold is skipped.
     const double sizes =
         static_cast<double>(std::min(e.problem_shingles.size(), p->problem_shingles.size())) /

@@ -1,6 +1,7 @@
 #include "worker/model.h"
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +13,22 @@
 #include "proto/report_key.h"
 
 namespace gongkai::worker {
+
+EntryKeyRef::EntryKeyRef(const v1::ReportKey& key)
+    : year(key.year()),
+      region_code(key.region_code()),
+      scope(NormalizedScope(key.scope())),
+      body(key.body()) {}
+
 namespace {
+
+// A date as ReportEntry keeps it. (The dates a report can carry lie well within int32's days.)
+int32_t DaysSinceEpoch(absl::CivilDay day) {
+  return static_cast<int32_t>(std::clamp<absl::civil_diff_t>(day - absl::CivilDay(),
+                                                             std::numeric_limits<int32_t>::min(),
+                                                             std::numeric_limits<int32_t>::max()));
+}
+
 // `same`: the donor's entry of the same revision, whose shingles and serial are taken.
 ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings& settings,
                       v1::Level level, const ReportEntry* same = nullptr) {
@@ -22,33 +38,34 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
   entry.edition = digest.edition();
   entry.revision = digest.revision();
   entry.cells = CellVector(digest.cell_indices(), digest.cell_values());
-  absl::CivilDay published;
-  if (!digest.publication_date().empty() &&
-      absl::ParseCivilTime(digest.publication_date(), &published)) {
-    entry.filed_on = published;
-  } else {
-    entry.filed_on = absl::ToCivilDay(FromProtoTime(digest.first_create_time()), settings.zone);
+  absl::CivilDay filed_on;
+  if (digest.publication_date().empty() ||
+      !absl::ParseCivilTime(digest.publication_date(), &filed_on)) {
+    filed_on = absl::ToCivilDay(FromProtoTime(digest.first_create_time()), settings.zone);
   }
-  entry.deadline = DeadlineFor(settings, level, !entry.government(), entry.key.year());
+  entry.filed_day = DaysSinceEpoch(filed_on);
+  entry.deadline_day =
+      DaysSinceEpoch(DeadlineFor(settings, level, !entry.government(), entry.key.year()));
   if (digest.review_state() != v1::REVIEW_STATE_UNSPECIFIED) entry.review = digest.review_state();
   entry.review_sequence = digest.review_sequence();
-  entry.violations.assign(digest.violations().begin(), digest.violations().end());
+  if (!digest.violations().empty()) {
+    entry.violations = std::make_shared<const std::vector<v1::Violation>>(
+        digest.violations().begin(), digest.violations().end());
+  }
   if (same != nullptr) {
     entry.problem_shingles = same->problem_shingles;
-    entry.problem_chars = same->problem_chars;
     entry.serial = same->serial;
   } else {
-    std::vector<uint32_t> shingles =
-        Shingles(digest.problems(), settings.shingle_size, &entry.problem_chars);
+    int chars = 0;
+    std::vector<uint32_t> shingles = Shingles(digest.problems(), settings.shingle_size, &chars);
     // A narrative shorter than COPIED_NARRATIVE's minimum is never compared: none are kept.
-    if (entry.problem_chars >= settings.narrative_min_chars) {
-      entry.problem_shingles = ShingleSet(shingles);
-    }
+    if (chars < settings.narrative_min_chars) shingles.clear();
+    entry.problem_shingles = ShingleSet(shingles, chars);
   }
   if (digest.has_stated_requests()) entry.narrative_requests = digest.stated_requests();
   entry.outlier_measures = OutlierMeasuresOf(entry, settings.min_ratio_denominator);
-  entry.cells.ForEach([&](int i, int64_t value) {
-    if (i < kFirstCellsTracked && value != 0) entry.nonzero_first_cells |= uint64_t{1} << i;
+  entry.cells.ForEachBelow(kFirstCellsTracked, [&](int i, int64_t value) {
+    if (value != 0) entry.nonzero_first_cells |= uint64_t{1} << i;
   });
   return entry;
 }
@@ -56,19 +73,22 @@ ReportEntry MakeEntry(const v1::ReportDigest& digest, int region, const Settings
 // Whether two entries hold the same (their outlier measures follow from their cells).
 bool SameEntry(const ReportEntry& a, const ReportEntry& b) {
   auto same_violations = [&] {
-    for (int i = 0; i < static_cast<int>(a.violations.size()); ++i) {
-      if (a.violations[i].SerializeAsString() != b.violations[i].SerializeAsString()) return false;
+    if (a.violations == nullptr || b.violations == nullptr) return a.violations == b.violations;
+    if (a.violations->size() != b.violations->size()) return false;
+    for (size_t i = 0; i < a.violations->size(); ++i) {
+      if ((*a.violations)[i].SerializeAsString() != (*b.violations)[i].SerializeAsString()) {
+        return false;
+      }
     }
     return true;
   };
   return a.key.region_code() == b.key.region_code() && a.key.year() == b.key.year() &&
          a.key.scope() == b.key.scope() && a.key.body() == b.key.body() && a.region == b.region &&
          a.edition == b.edition && a.revision == b.revision && a.cells == b.cells &&
-         a.filed_on == b.filed_on && a.deadline == b.deadline &&
-         a.violations.size() == b.violations.size() && same_violations() &&
+         a.filed_day == b.filed_day && a.deadline_day == b.deadline_day && same_violations() &&
          a.problem_shingles.hashes().data() == b.problem_shingles.hashes().data() &&
          a.problem_shingles.size() == b.problem_shingles.size() &&
-         a.problem_chars == b.problem_chars && a.narrative_requests == b.narrative_requests &&
+         a.problem_chars() == b.problem_chars() && a.narrative_requests == b.narrative_requests &&
          a.review == b.review && a.review_sequence == b.review_sequence && a.serial == b.serial;
 }
 
@@ -135,10 +155,8 @@ void YearModel::ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDige
     }
     const std::shared_ptr<ReportEntry>* same = nullptr;
     if (donor != nullptr) {
-      auto it = donor->entries_.find(ReportId(digest.key()));
-      if (it != donor->entries_.end() && it->second->revision == digest.revision()) {
-        same = &it->second;
-      }
+      auto it = donor->entries_.find(EntryKeyRef(digest.key()));
+      if (it != donor->entries_.end() && (*it)->revision == digest.revision()) same = &*it;
     }
     ReportEntry made = MakeEntry(digest, region, *settings_, tree_->region(region).level,
                                  same == nullptr ? nullptr : same->get());
@@ -152,10 +170,10 @@ void YearModel::ApplyAll(const google::protobuf::RepeatedPtrField<v1::ReportDige
   for (int i = 0; i < digests.size(); ++i) Apply(digests[i], std::move(prepared[i]));
 }
 
-bool YearModel::Newer(const std::string& id, int64_t revision) {
-  auto it = entries_.find(id);
-  if (it != entries_.end() && it->second->revision >= revision) return false;
-  if (auto gone = withdrawn_.find(id); gone != withdrawn_.end()) {
+bool YearModel::Newer(const ReportEntry* current, const v1::ReportKey& key, int64_t revision) {
+  if (current != nullptr && current->revision >= revision) return false;
+  if (withdrawn_.empty()) return true;
+  if (auto gone = withdrawn_.find(ReportId(key)); gone != withdrawn_.end()) {
     if (gone->second >= revision) return false;
     withdrawn_.erase(gone);
   }
@@ -166,14 +184,13 @@ std::vector<int> YearModel::Withdraw(const v1::ReportKey& key, int64_t revision)
   if (key.year() != year_) return {};
   const int region = tree_->Find(key.region_code());
   if (region < 0) return {};
-  const std::string id = ReportId(key);
-  if (!Newer(id, revision)) return {};
-  withdrawn_[id] = revision;
-  auto it = entries_.find(id);
+  auto it = entries_.find(EntryKeyRef(key));
+  if (!Newer(it == entries_.end() ? nullptr : it->get(), key, revision)) return {};
+  withdrawn_[ReportId(key)] = revision;
   if (it == entries_.end()) return {};
-  Contribute(*it->second, -1);
+  Contribute(**it, -1);
   std::vector<const ReportEntry*>& at = entries_at_[region];
-  at.erase(std::find(at.begin(), at.end(), it->second.get()));
+  at.erase(std::find(at.begin(), at.end(), it->get()));
   entries_.erase(it);
   return tree_->Ancestors(region);
 }
@@ -191,42 +208,46 @@ std::vector<int> YearModel::Apply(const v1::ReportDigest& digest,
   const int region =
       prepared != nullptr ? prepared->region : tree_->Find(digest.key().region_code());
   if (region < 0) return {};
-  const std::string id = ReportId(digest.key());
-  if (!Newer(id, digest.revision())) return {};
+  auto it = entries_.find(EntryKeyRef(digest.key()));
+  const ReportEntry* current = it == entries_.end() ? nullptr : it->get();
+  if (!Newer(current, digest.key(), digest.revision())) return {};
   if (EditionIndex(digest.edition()) < 0) return {};
   std::shared_ptr<ReportEntry> entry =
       prepared != nullptr ? std::move(prepared)
                           : std::make_shared<ReportEntry>(
                                 MakeEntry(digest, region, *settings_, tree_->region(region).level));
   if (entry->serial == 0) entry->serial = next_serial_++;  // (a shared entry has its serial)
-  auto [it, added] = entries_.try_emplace(id);
-  if (added) {
+  if (current == nullptr) {
     entries_at_[region].push_back(entry.get());
   } else {
-    Contribute(*it->second, -1);
-    Repoint(region, it->second.get(), entry.get());
+    Contribute(*current, -1);
+    Repoint(region, current, entry.get());
+    entries_.erase(it);  // (`current` goes with it)
   }
-  it->second = std::move(entry);
-  Contribute(*it->second, +1);
+  Contribute(*entry, +1);
+  entries_.insert(std::move(entry));
   return tree_->Ancestors(region);
 }
 
 std::vector<int> YearModel::ApplyReview(const v1::ReportKey& key, const v1::Review& review) {
-  auto it = entries_.find(ReportId(key));
-  if (it == entries_.end() || it->second->revision != review.revision() ||
-      it->second->review_sequence >= review.sequence()) {
+  auto it = entries_.find(EntryKeyRef(key));
+  if (it == entries_.end() || (*it)->revision != review.revision() ||
+      (*it)->review_sequence >= review.sequence()) {
     return {};
   }
-  Contribute(*it->second, -1);
-  if (it->second.use_count() > 1) {  // shared with another model: this model's copy changes
-    auto copy = std::make_shared<ReportEntry>(*it->second);
-    Repoint(copy->region, it->second.get(), copy.get());
-    it->second = std::move(copy);
+  std::shared_ptr<ReportEntry> entry = *it;
+  Contribute(*entry, -1);
+  if (entry.use_count() > 2) {  // shared with another model (beyond `entry`): a copy changes
+    auto copy = std::make_shared<ReportEntry>(*entry);
+    Repoint(copy->region, entry.get(), copy.get());
+    entries_.erase(it);
+    entries_.insert(copy);
+    entry = std::move(copy);
   }
-  it->second->review = review.state();
-  it->second->review_sequence = review.sequence();
-  Contribute(*it->second, +1);
-  return tree_->Ancestors(it->second->region);
+  entry->review = review.state();
+  entry->review_sequence = review.sequence();
+  Contribute(*entry, +1);
+  return tree_->Ancestors(entry->region);
 }
 
 EditionSums::EditionSums(const EditionSums& other)
@@ -327,20 +348,24 @@ void YearModel::Contribute(const ReportEntry& entry, int sign) {
 const ReportEntry* YearModel::LastYear(const YearModel& previous, const ReportEntry& entry,
                                        std::string* via) const {
   via->clear();
-  v1::ReportKey key = entry.key;
-  key.set_year(year_ - 1);
+  EntryKeyRef key(entry.key);
+  key.year = year_ - 1;
   if (const ReportEntry* found = previous.Find(key)) return found;
   const std::string& code = tree_->PreviousCode(entry.region);
   if (code.empty()) return nullptr;
-  key.set_region_code(code);
+  key.region_code = code;
   const ReportEntry* found = previous.Find(key);
   if (found != nullptr) *via = code;
   return found;
 }
 
 const ReportEntry* YearModel::Find(const v1::ReportKey& key) const {
-  auto it = entries_.find(ReportId(key));
-  return it == entries_.end() ? nullptr : it->second.get();
+  return Find(EntryKeyRef(key));
+}
+
+const ReportEntry* YearModel::Find(const EntryKeyRef& key) const {
+  auto it = entries_.find(key);
+  return it == entries_.end() ? nullptr : it->get();
 }
 
 std::vector<const ReportEntry*> YearModel::ReportsAt(int region) const {

@@ -13,6 +13,7 @@
 #ifndef GONGKAI_WORKER_MODEL_H_
 #define GONGKAI_WORKER_MODEL_H_
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -24,7 +25,9 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -135,12 +138,21 @@ class CellVector {
   // (there is no early stop).
   template <typename F>
   void ForEach(F&& f) const {
+    ForEachBelow(size_t{words_} * 64, std::forward<F>(f));
+  }
+  // The same for the filled cells below index `end` alone (the bitmap's words beyond it are not
+  // read).
+  template <typename F>
+  void ForEachBelow(size_t end, F&& f) const {
+    const size_t words = std::min<size_t>(words_, (end + 63) / 64);
     ByWidth(width_, [&](auto type) {
       using T = typename decltype(type)::type;
       const auto* kept = reinterpret_cast<const T*>(value_bytes());
       size_t rank = 0;
-      for (size_t w = 0; w < words_; ++w) {
-        for (uint64_t bits = bitmap()[w]; bits != 0; bits &= bits - 1) {
+      for (size_t w = 0; w < words; ++w) {
+        uint64_t bits = bitmap()[w];
+        if (end - w * 64 < 64) bits &= (uint64_t{1} << (end - w * 64)) - 1;
+        for (; bits != 0; bits &= bits - 1) {
           f(static_cast<int>(w * 64 + std::countr_zero(bits)), int64_t{kept[rank++]});
         }
       }
@@ -184,20 +196,26 @@ class CellVector {
   uint8_t width_ = 0;   // Bytes per value.
 };
 
-// Section 五's shingles (Shingles in common/text.h), immutable: one allocation of exactly their
-// number, shared by the copies of an entry's set — a full recompute's fresh model holds the
-// very sets its donor lends it (YearModel::ApplyAll), not copies of them.
+// Section 五's shingles (Shingles in common/text.h) and its length in characters, immutable.
+// The hashes are one allocation of exactly their number, shared by the copies of an entry's set:
+// a full recompute's fresh model holds the very sets its donor lends it (YearModel::ApplyAll),
+// not copies of them. Their number and the length are kept here, beside the pointer: they are
+// read for every peer of every report (COPIED_NARRATIVE's filters), the hashes only for the few
+// compared.
 class ShingleSet {
  public:
   ShingleSet() = default;
-  explicit ShingleSet(const std::vector<uint32_t>& hashes);
+  // `chars`: the narrative's length in characters, kept also when no hashes are.
+  ShingleSet(const std::vector<uint32_t>& hashes, int chars);
 
   absl::Span<const uint32_t> hashes() const { return {data_.get(), size_}; }
   size_t size() const { return size_; }
+  int chars() const { return chars_; }
 
  private:
   std::shared_ptr<const uint32_t[]> data_;
-  size_t size_ = 0;
+  uint32_t size_ = 0;
+  int32_t chars_ = 0;
 };
 
 // The values PEER_OUTLIER compares among peers, in its order: requests received, 不予公开占比,
@@ -218,18 +236,20 @@ struct ReportEntry {
   int64_t revision = 0;
   // Filled, certain cells: (index in CellsOf(edition), value).
   CellVector cells;
-  absl::CivilDay filed_on;
-  absl::CivilDay deadline;
-  // The stored verdict's violations (flags of a leniently imported report).
-  std::vector<v1::Violation> violations;
+  // The filing date and the deadline (filed_on(), deadline()) as days since 1970-01-01: a
+  // national year holds some 80,000 entries, and an absl::CivilDay takes 16 bytes.
+  int32_t filed_day = 0;
+  int32_t deadline_day = 0;
+  // The stored verdict's violations (flags of a leniently imported report); null when none, as
+  // for nearly every report. Immutable, shared by the entry's copies.
+  std::shared_ptr<const std::vector<v1::Violation>> violations;
   // Section 五: sorted unique hashes of its character shingles (none when it is shorter than
   // Settings::narrative_min_chars: never compared), and its length in characters.
   ShingleSet problem_shingles;
-  int problem_chars = 0;
-  // The number of requests the narrative says were received ("共收到…申请N件"), if stated.
-  std::optional<int64_t> narrative_requests;
   // The key's review state, and the change log sequence that set it.
   v1::ReviewState review = v1::REVIEW_STATE_PENDING;
+  // The number of requests the narrative says were received ("共收到…申请N件"), if stated.
+  std::optional<int64_t> narrative_requests;
   int64_t review_sequence = 0;
   // Unique in its model, given when the entry is applied (similarities are remembered by it).
   uint64_t serial = 0;
@@ -242,9 +262,29 @@ struct ReportEntry {
 
   bool government() const { return key.body().empty(); }
   bool summary() const { return key.scope() == v1::SCOPE_SUMMARY; }
-  bool late() const { return filed_on > deadline; }
+  absl::CivilDay filed_on() const { return absl::CivilDay() + filed_day; }
+  absl::CivilDay deadline() const { return absl::CivilDay() + deadline_day; }
+  bool late() const { return filed_day > deadline_day; }
+  int problem_chars() const { return problem_shingles.chars(); }
   // The value of a cell of the entry's edition, nullopt when blank (or not of the edition).
   std::optional<int64_t> Cell(absl::string_view field_path) const;
+};
+
+// A report's key as YearModel's index compares it (its scope normalized, as ReportId's), viewing
+// the key it was made from: a lookup makes no copy.
+struct EntryKeyRef {
+  explicit EntryKeyRef(const v1::ReportKey& key);
+
+  int year;
+  absl::string_view region_code;
+  v1::Scope scope;
+  absl::string_view body;
+
+  bool operator==(const EntryKeyRef&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const EntryKeyRef& k) {
+    return H::combine(std::move(h), k.year, k.region_code, k.scope, k.body);
+  }
 };
 
 // A report's PEER_OUTLIER values, ratios only from a denominator of `min_ratio_denominator`.
@@ -350,6 +390,7 @@ class YearModel {
   const Settings& settings() const { return *settings_; }
 
   const ReportEntry* Find(const v1::ReportKey& key) const;
+  const ReportEntry* Find(const EntryKeyRef& key) const;
   // The same body's report of the year before in `previous`: under the same code, or under
   // the region's one-to-one predecessor when it was re-coded this year (its code then goes to
   // `*via`, else `*via` is cleared). Nullptr when there is none.
@@ -400,9 +441,9 @@ class YearModel {
   void Repoint(int region, const ReportEntry* from, const ReportEntry* to);
   // Applies the withdrawal of the key at `revision`.
   std::vector<int> Withdraw(const v1::ReportKey& key, int64_t revision);
-  // Whether revision `revision` of the report `id` is newer than what the model has of it
-  // (its entry, or the tombstone that removed it); forgets such a tombstone.
-  bool Newer(const std::string& id, int64_t revision);
+  // Whether revision `revision` of the report `key` is newer than what the model has of it: its
+  // entry `current` (nullptr: none), or the tombstone that removed it; forgets such a tombstone.
+  bool Newer(const ReportEntry* current, const v1::ReportKey& key, int64_t revision);
   void Contribute(const ReportEntry& entry, int sign);
   // The parts of BuildRollup: each edition's sums, the cells both editions share (returned by
   // shared-cell index, for the indicators), and completeness.
@@ -413,10 +454,27 @@ class YearModel {
   int year_;
   std::shared_ptr<const RegionTree> tree_;
   const Settings* settings_;
-  // Entries by report id. A full recompute's fresh model shares the entries of its donor that
+  // The index of entries_, by each entry's own key (EntryKeyRef): no id string nor copy of the
+  // key beside the entry.
+  struct EntryIndex {
+    using is_transparent = void;
+    static EntryKeyRef Ref(const EntryKeyRef& key) { return key; }
+    static EntryKeyRef Ref(const std::shared_ptr<ReportEntry>& entry) {
+      return EntryKeyRef(entry->key);
+    }
+    template <typename K>
+    size_t operator()(const K& key) const {
+      return absl::HashOf(Ref(key));
+    }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return Ref(a) == Ref(b);
+    }
+  };
+  // Entries, found by key. A full recompute's fresh model shares the entries of its donor that
   // the store holds unchanged (ApplyAll): an entry is never changed in place while another
   // model holds it — a new revision is a new entry, and a review decision changes a copy.
-  absl::flat_hash_map<std::string, std::shared_ptr<ReportEntry>> entries_;
+  absl::flat_hash_set<std::shared_ptr<ReportEntry>, EntryIndex, EntryIndex> entries_;
   // By region: its entries, in the order they were added (each stays where it is allocated).
   std::vector<std::vector<const ReportEntry*>> entries_at_;
   // Withdrawn keys → the tombstone's revision: older revisions replayed stay out.

@@ -9,7 +9,8 @@
 
 namespace gongkai::worker {
 
-ShingleSet::ShingleSet(const std::vector<uint32_t>& hashes) : size_(hashes.size()) {
+ShingleSet::ShingleSet(const std::vector<uint32_t>& hashes, int chars)
+    : size_(static_cast<uint32_t>(hashes.size())), chars_(chars) {
   if (hashes.empty()) return;
   std::shared_ptr<uint32_t[]> data = std::make_shared_for_overwrite<uint32_t[]>(hashes.size());
   std::copy(hashes.begin(), hashes.end(), data.get());

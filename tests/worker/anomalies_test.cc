@@ -348,7 +348,7 @@ TEST_F(AnomaliesTest, CopiedNarrativeIgnoresDifferentAndShortTexts) {
   // A text too short to compare keeps its length, and no shingles (the model's memory).
   const ReportEntry* short_text = model_.Find(Rev({.region = townships_[3]}).key());
   ASSERT_NE(short_text, nullptr);
-  EXPECT_EQ(short_text->problem_chars, 18);  // (punctuation is not counted)
+  EXPECT_EQ(short_text->problem_chars(), 18);  // (punctuation is not counted)
   EXPECT_EQ(short_text->problem_shingles.size(), 0u);
   const ReportEntry* long_text = model_.Find(Rev({.region = townships_[0]}).key());
   ASSERT_NE(long_text, nullptr);
@@ -366,9 +366,9 @@ TEST_F(AnomaliesTest, CopiedNarrativeComparesTextsOfExactlyTheMinimumLength) {
   model_.Apply(Rev({.region = townships_[1], .problems = fifty}));
   model_.Apply(Rev({.region = townships_[2], .problems = forty_nine}));
   model_.Apply(Rev({.region = townships_[3], .problems = forty_nine}));
-  EXPECT_EQ(model_.Find(Rev({.region = townships_[0]}).key())->problem_chars, 50);
+  EXPECT_EQ(model_.Find(Rev({.region = townships_[0]}).key())->problem_chars(), 50);
   EXPECT_EQ(Flags(townships_[1], v1::ANOMALY_KIND_COPIED_NARRATIVE).size(), 1u);
-  EXPECT_EQ(model_.Find(Rev({.region = townships_[3]}).key())->problem_chars, 49);
+  EXPECT_EQ(model_.Find(Rev({.region = townships_[3]}).key())->problem_chars(), 49);
   EXPECT_TRUE(Flags(townships_[3], v1::ANOMALY_KIND_COPIED_NARRATIVE).empty());
 }
 

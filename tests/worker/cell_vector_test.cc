@@ -109,6 +109,25 @@ TEST(CellVectorTest, FindsCellsInEveryWordOfTheBitmap) {
   EXPECT_EQ(Make({{200, 2}}).Find(5), std::nullopt);
 }
 
+TEST(CellVectorTest, ForEachBelowVisitsTheCellsBelowItsBoundAlone) {
+  // Cells in three bitmap words, at every width; the bound falls inside a word, on a word's
+  // edge, and beyond the last word.
+  const CellVector cells = Make({{0, 7}, {5, -1}, {63, 2}, {64, 40000}, {70, 3}, {130, 9}});
+  auto below = [&](size_t end) {
+    std::vector<std::pair<int, int64_t>> out;
+    cells.ForEachBelow(end, [&](int index, int64_t value) { out.emplace_back(index, value); });
+    return out;
+  };
+  EXPECT_THAT(below(0), ElementsAre());
+  EXPECT_THAT(below(5), ElementsAre(Pair(0, 7)));
+  EXPECT_THAT(below(6), ElementsAre(Pair(0, 7), Pair(5, -1)));
+  EXPECT_THAT(below(64), ElementsAre(Pair(0, 7), Pair(5, -1), Pair(63, 2)));
+  EXPECT_THAT(below(71),
+              ElementsAre(Pair(0, 7), Pair(5, -1), Pair(63, 2), Pair(64, 40000), Pair(70, 3)));
+  EXPECT_EQ(below(131), All(cells));
+  EXPECT_EQ(below(1000), All(cells));
+}
+
 TEST(CellVectorTest, OfAnIndexGivenTwiceTheLastValueStays) {
   const CellVector cells = Make({{4, 1}, {2, 9}, {4, 1000}, {2, 8}});
   EXPECT_THAT(All(cells), ElementsAre(Pair(2, 8), Pair(4, 1000)));

@@ -168,7 +168,7 @@ TEST(IncrementalPropertyTest, AReloadTakesWhatOnlyARevisionDecidesFromTheModelIn
   for (const std::string& region : regions) {
     EXPECT_EQ(entry(lent, region)->problem_shingles.hashes(),
               entry(fresh, region)->problem_shingles.hashes());
-    EXPECT_EQ(entry(lent, region)->problem_chars, entry(fresh, region)->problem_chars);
+    EXPECT_EQ(entry(lent, region)->problem_chars(), entry(fresh, region)->problem_chars());
     EXPECT_EQ(entry(lent, region)->revision, entry(fresh, region)->revision);
   }
   // Same revision, same serial; the new revision a serial the model in memory never gave.
@@ -296,8 +296,10 @@ TEST(IncrementalPropertyTest, AnEntryIsSharedOnlyWhenTheStoreHoldsItAllTheSame) 
   EXPECT_EQ(entry(lent, 5), entry(before, 5));
   for (int i = 1; i <= 4; ++i) EXPECT_NE(entry(lent, i), entry(before, i)) << i;
   EXPECT_EQ(entry(lent, 1)->review, v1::REVIEW_STATE_APPROVED);
-  EXPECT_EQ(entry(lent, 2)->filed_on, absl::CivilDay(2022, 2, 1));
-  EXPECT_EQ(entry(lent, 3)->violations.size(), 1u);
+  EXPECT_EQ(entry(lent, 2)->filed_on(), absl::CivilDay(2022, 2, 1));
+  EXPECT_EQ(entry(before, 3)->violations, nullptr);
+  ASSERT_NE(entry(lent, 3)->violations, nullptr);
+  EXPECT_EQ(entry(lent, 3)->violations->size(), 1u);
   EXPECT_EQ(entry(lent, 4)->narrative_requests, 77);
   EXPECT_TRUE(lent.Differences(fresh).empty());
   // A review decision applied to the model in memory first (as a catch-up applies it) changes

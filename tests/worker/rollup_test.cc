@@ -300,6 +300,27 @@ TEST_F(RollupTest, ResubmissionReplacesTheOldContribution) {
   EXPECT_TRUE(model_->Apply(Rev({.region = kYuelong, .revision = 1})).empty());
 }
 
+TEST_F(RollupTest, AKeyWithoutAScopeIsTheBodysOwnReport) {
+  // A's revision 2 comes with its scope unset (SCOPE_OWN, as ReportId reads it): it replaces
+  // revision 1 rather than adding a second report, and a late revision 1 under SCOPE_OWN
+  // changes nothing. The county's licensing decisions go 15 → 17, as in the test above.
+  model_->Apply(Rev({.region = kYuelong,
+                     .cells = {{"table2_2021.item5.licensing.decisions", 12}},
+                     .revision = 2,
+                     .scope = v1::SCOPE_UNSPECIFIED}));
+  EXPECT_TRUE(model_->Apply(Rev({.region = kYuelong, .revision = 1})).empty());
+  const v1::Rollup rollup = Rollup(kCounty);
+  const int i = FindCell(v1::EDITION_2021, "table2_2021.item5.licensing.decisions");
+  EXPECT_EQ(GetCell(rollup.editions(1).sums(), CellsOf(v1::EDITION_2021)[i]), 17);
+  EXPECT_EQ(model_->ReportsAt(tree_->Find(kYuelong)).size(), 1u);
+  v1::ReportKey own;
+  own.set_region_code(kYuelong);
+  own.set_year(2021);
+  own.set_scope(v1::SCOPE_OWN);
+  ASSERT_NE(model_->Find(own), nullptr);
+  EXPECT_EQ(model_->Find(own)->revision, 2);
+}
+
 TEST_F(RollupTest, SummaryIsComparedCellByCell) {
   const v1::AnomalySet set =
       EvaluateRegion(*model_, nullptr, tree_->Find(kCounty), Day(2022, 6, 1));
