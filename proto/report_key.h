@@ -1,7 +1,8 @@
 // A report's identity: its key (year, region, scope, body) as one canonical byte string. The
-// store keys heads and revisions by it (storage/keys.h) and the worker indexes its model by
-// it. Encoded order is logical order: year (u32 big-endian) · region code (12 digits) ·
-// scope (u8) · body (u8 length + bytes).
+// store keys heads and revisions by it (storage/keys.h); the worker's model keeps its withdrawn
+// keys by it (its entries are found by the key itself, EntryKeyRef in worker/model.h, which
+// normalizes the scope alike). Encoded order is logical order: year (u32 big-endian) · region
+// code (12 digits) · scope (u8) · body (u8 length + bytes).
 #ifndef GONGKAI_PROTO_REPORT_KEY_H_
 #define GONGKAI_PROTO_REPORT_KEY_H_
 

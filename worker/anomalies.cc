@@ -214,7 +214,7 @@ void RuleViolations(const ReportEntry& e, v1::AnomalySet* set) {
 
 void Late(const YearModel& model, const ReportEntry& e, v1::AnomalySet* set) {
   if (!e.late()) return;
-  const int64_t days = e.filed_day - e.deadline_day;
+  const int64_t days = int64_t{e.filed_day} - e.deadline_day;
   v1::Anomaly* a = Add(
       set, v1::ANOMALY_KIND_LATE_REPORT,
       days > model.settings().days_late_for_high ? kHigh : kMedium, e.key,

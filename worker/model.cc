@@ -14,12 +14,6 @@
 
 namespace gongkai::worker {
 
-EntryKeyRef::EntryKeyRef(const v1::ReportKey& key)
-    : year(key.year()),
-      region_code(key.region_code()),
-      scope(NormalizedScope(key.scope())),
-      body(key.body()) {}
-
 namespace {
 
 // A date as ReportEntry keeps it. (The dates a report can carry lie well within int32's days.)

@@ -35,6 +35,7 @@
 #include "gongkai/v1/region.pb.h"
 #include "gongkai/v1/rollup.pb.h"
 #include "gongkai/v1/store.pb.h"
+#include "proto/report_key.h"
 #include "worker/settings.h"
 
 namespace gongkai::worker {
@@ -144,7 +145,7 @@ class CellVector {
   // read).
   template <typename F>
   void ForEachBelow(size_t end, F&& f) const {
-    const size_t words = std::min<size_t>(words_, (end + 63) / 64);
+    const size_t words = end >= size_t{words_} * 64 ? words_ : end / 64 + (end % 64 != 0);
     ByWidth(width_, [&](auto type) {
       using T = typename decltype(type)::type;
       const auto* kept = reinterpret_cast<const T*>(value_bytes());
@@ -246,10 +247,10 @@ struct ReportEntry {
   // Section 五: sorted unique hashes of its character shingles (none when it is shorter than
   // Settings::narrative_min_chars: never compared), and its length in characters.
   ShingleSet problem_shingles;
-  // The key's review state, and the change log sequence that set it.
-  v1::ReviewState review = v1::REVIEW_STATE_PENDING;
   // The number of requests the narrative says were received ("共收到…申请N件"), if stated.
   std::optional<int64_t> narrative_requests;
+  // The key's review state, and the change log sequence that set it.
+  v1::ReviewState review = v1::REVIEW_STATE_PENDING;
   int64_t review_sequence = 0;
   // Unique in its model, given when the entry is applied (similarities are remembered by it).
   uint64_t serial = 0;
@@ -273,7 +274,11 @@ struct ReportEntry {
 // A report's key as YearModel's index compares it (its scope normalized, as ReportId's), viewing
 // the key it was made from: a lookup makes no copy.
 struct EntryKeyRef {
-  explicit EntryKeyRef(const v1::ReportKey& key);
+  explicit EntryKeyRef(const v1::ReportKey& key)
+      : year(key.year()),
+        region_code(key.region_code()),
+        scope(NormalizedScope(key.scope())),
+        body(key.body()) {}
 
   int year;
   absl::string_view region_code;

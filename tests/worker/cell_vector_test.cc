@@ -110,22 +110,33 @@ TEST(CellVectorTest, FindsCellsInEveryWordOfTheBitmap) {
 }
 
 TEST(CellVectorTest, ForEachBelowVisitsTheCellsBelowItsBoundAlone) {
-  // Cells in three bitmap words, at every width; the bound falls inside a word, on a word's
-  // edge, and beyond the last word.
-  const CellVector cells = Make({{0, 7}, {5, -1}, {63, 2}, {64, 40000}, {70, 3}, {130, 9}});
-  auto below = [&](size_t end) {
-    std::vector<std::pair<int, int64_t>> out;
-    cells.ForEachBelow(end, [&](int index, int64_t value) { out.emplace_back(index, value); });
-    return out;
-  };
-  EXPECT_THAT(below(0), ElementsAre());
-  EXPECT_THAT(below(5), ElementsAre(Pair(0, 7)));
-  EXPECT_THAT(below(6), ElementsAre(Pair(0, 7), Pair(5, -1)));
-  EXPECT_THAT(below(64), ElementsAre(Pair(0, 7), Pair(5, -1), Pair(63, 2)));
-  EXPECT_THAT(below(71),
-              ElementsAre(Pair(0, 7), Pair(5, -1), Pair(63, 2), Pair(64, 40000), Pair(70, 3)));
-  EXPECT_EQ(below(131), All(cells));
-  EXPECT_EQ(below(1000), All(cells));
+  // Cells in three bitmap words, their values 1, 2, 4 and 8 bytes wide (the scale decides); the
+  // bound falls inside a word, on a word's edge, beyond the last word, and at size_t's end.
+  for (const int64_t scale :
+       {int64_t{1}, int64_t{100}, int64_t{100'000}, int64_t{1'000'000'000'000}}) {
+    const CellVector cells = Make({{0, 7 * scale},
+                                   {5, -scale},
+                                   {63, 2 * scale},
+                                   {64, 40 * scale},
+                                   {70, 3 * scale},
+                                   {130, 9 * scale}});
+    auto below = [&](size_t end) {
+      std::vector<std::pair<int, int64_t>> out;
+      cells.ForEachBelow(end, [&](int index, int64_t value) { out.emplace_back(index, value); });
+      return out;
+    };
+    SCOPED_TRACE(scale);
+    EXPECT_THAT(below(0), ElementsAre());
+    EXPECT_THAT(below(5), ElementsAre(Pair(0, 7 * scale)));
+    EXPECT_THAT(below(6), ElementsAre(Pair(0, 7 * scale), Pair(5, -scale)));
+    EXPECT_THAT(below(64), ElementsAre(Pair(0, 7 * scale), Pair(5, -scale), Pair(63, 2 * scale)));
+    EXPECT_THAT(below(71), ElementsAre(Pair(0, 7 * scale), Pair(5, -scale), Pair(63, 2 * scale),
+                                       Pair(64, 40 * scale), Pair(70, 3 * scale)));
+    EXPECT_EQ(below(131), All(cells));
+    EXPECT_EQ(below(1000), All(cells));
+    EXPECT_EQ(below(std::numeric_limits<size_t>::max()), All(cells));
+    EXPECT_EQ(All(cells).size(), 6u);
+  }
 }
 
 TEST(CellVectorTest, OfAnIndexGivenTwiceTheLastValueStays) {
